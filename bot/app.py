@@ -1,0 +1,139 @@
+"""The composition root: Bolt, the HTTP routes, storage, the scheduler and Socket Mode, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+import handlers
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.services import Services
+from bot.slack_client import CountingWebClient
+from bot.store import Database, ensure_current, upgrade
+
+log = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 10.0
+
+
+def package_version() -> str:
+    try:
+        return version("boltwatch")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+class BoltwatchApp:
+    """One running bot: create with `create_app(settings)`, then `await start()` and `await stop()`."""
+
+    def __init__(self, settings: Settings, services: Services, bolt: AsyncApp) -> None:
+        self.settings = settings
+        self.services = services
+        self.bolt = bolt
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.socket_mode: AsyncSocketModeHandler | None = None
+        self.web = self._web_app()
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    def _web_app(self) -> web.Application:
+        webapp = web.Application(middlewares=[self._measure])
+        webapp.router.add_post("/slack/events", self._slack_events)
+        webapp.router.add_get("/healthz", self._healthz)
+        webapp.router.add_get("/metrics", self._metrics)
+        return webapp
+
+    @web.middleware
+    async def _measure(self, request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+        started = time.perf_counter()
+        path = request.match_info.route.resource.canonical if request.match_info.route.resource else "other"
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            metrics = self.services.metrics
+            metrics.http_requests.labels(path, str(status)).inc()
+            metrics.http_latency.labels(path).observe(time.perf_counter() - started)
+
+    async def _slack_events(self, request: web.Request) -> web.Response:
+        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        database_ok = await self.services.db.healthy()
+        body = {
+            "version": package_version(),
+            "database": "ok" if database_ok else "unreachable",
+            "scheduler": "running" if self.scheduler.running else "stopped",
+            "mode": "socket" if self.settings.secrets.socket_mode else "http",
+        }
+        healthy = database_ok and self.scheduler.running
+        return web.json_response(body, status=200 if healthy else 503, dumps=json.dumps)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.services.metrics.exposition(), headers={"Content-Type": Metrics.content_type})
+
+    async def prepare_database(self) -> None:
+        """Upgrade an embedded SQLite database; refuse any other database that is not current."""
+        db = self.services.db
+        step = upgrade if db.dialect == "sqlite" else ensure_current
+        await asyncio.get_running_loop().run_in_executor(None, step, db.engine)
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int:
+        """Serve HTTP (and Socket Mode when configured); returns the bound port."""
+        await self.prepare_database()
+        self.scheduler.start()
+        self._runner = web.AppRunner(self.web, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        bind_host = host or self.settings.server.host
+        bind_port = self.settings.server.port if port is None else port
+        site = web.TCPSite(self._runner, bind_host, bind_port, shutdown_timeout=SHUTDOWN_SECONDS / 2)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.settings.secrets.app_token is not None:
+            self.socket_mode = AsyncSocketModeHandler(
+                self.bolt, app_token=self.settings.secrets.app_token.get_secret_value()
+            )
+            await self.socket_mode.connect_async()
+        log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop taking work, let running work finish (bounded), then release everything."""
+        if self.socket_mode is not None:
+            await self.socket_mode.close_async()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await asyncio.get_running_loop().run_in_executor(None, self.services.db.close)
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> BoltwatchApp:
+    metrics = Metrics()
+    services = Services(settings=settings, db=db or Database.from_url(settings.database_url), metrics=metrics)
+    client = CountingWebClient(
+        token=settings.secrets.bot_token.get_secret_value(),
+        base_url=settings.secrets.api_url,
+        metrics=metrics,
+    )
+    bolt = AsyncApp(
+        signing_secret=settings.secrets.signing_secret.get_secret_value(),
+        client=client,
+    )
+    handlers.register(bolt, services)
+    return BoltwatchApp(settings, services, bolt)

@@ -1,0 +1,29 @@
+"""Safe text for Slack: whatever comes from AWS, logs or users can neither ping nor forge a link."""
+
+from __future__ import annotations
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: str) -> str:
+    """Escape Slack's control characters so `<!channel>`, `<@U1>` and `<http://x|y>` stay literal."""
+    return text.translate(_ESCAPES)
+
+
+def code_block(text: str) -> str:
+    """A fenced block whose content cannot close the fence early."""
+    return "```\n" + escape(text).replace("```", "`\u200b``") + "\n```"
+
+
+def inline_code(text: str) -> str:
+    return "`" + escape(text).replace("`", "'") + "`"
+
+
+def link(url: str, label: str) -> str:
+    """A link whose label is escaped and whose URL cannot carry a `|` or `>` of its own."""
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)

@@ -1,0 +1,97 @@
+"""`boltwatch`: run, sandbox, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
+from bot.config import ConfigError, default_database_url, load_settings
+from bot.log_redaction import configure_logging
+from bot.store import SchemaError, make_engine, upgrade
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"config error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SchemaError as exc:
+        print(f"database error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="boltwatch", description="A Slack bot that keeps AWS systems up.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="serve the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    run.add_argument("--config", required=True, help="YAML config file")
+    run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=None, help="port to bind (default 3000)")
+    run.add_argument("--log-level", default="INFO")
+    run.set_defaults(func=_run)
+
+    sandbox = commands.add_parser("sandbox", help="run the bot against emulated AWS and a local Slack")
+    sandbox.add_argument("--command", action="append", default=[], help='e.g. "/boltwatch help"; repeatable')
+    sandbox.add_argument("--config", default=None, help="YAML config (default: the sandbox's own)")
+    sandbox.add_argument("--log-level", default="WARNING")
+    sandbox.set_defaults(func=_sandbox)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="bring the schema to this release's version")
+    db_upgrade.add_argument("--database-url", default=None, help="default: $BOLTWATCH_DATABASE_URL or ./boltwatch.db")
+    db_upgrade.set_defaults(func=_db_upgrade)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
+    configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
+    app = create_app(settings)
+    asyncio.run(serve_until_signalled(app, args.host, args.port))
+    return 0
+
+
+async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int | None) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await app.start(host, port)
+    try:
+        await stopping.wait()
+    finally:
+        await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    url = args.database_url or os.environ.get("BOLTWATCH_DATABASE_URL") or default_database_url()
+    engine = make_engine(url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    print(f"database schema: {before or 'empty'} -> {after}")
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.runner import run_sandbox
+
+    configure_logging(args.log_level)
+    return asyncio.run(run_sandbox(commands=args.command, config_path=args.config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Durations as people write them in config and commands: 30s, 5m, 1h, 1d, 1h30m."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_PART = re.compile(r"(\d+)\s*(ms|s|m|h|d|w)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+EXAMPLES = "30s, 5m, 1h"
+
+
+class DurationError(ValueError):
+    """A text that is not a duration."""
+
+
+def parse_duration(text: object) -> timedelta:
+    """Parse `1h30m` style text (or a number of seconds) into a positive timedelta."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, bool):
+        raise DurationError(f"{text!r} is not a duration like {EXAMPLES}")
+    if isinstance(text, int | float):
+        if text <= 0:
+            raise DurationError(f"{text!r} is not a positive duration like {EXAMPLES}")
+        return timedelta(seconds=text)
+    if not isinstance(text, str):
+        raise DurationError(f"{text!r} is not a duration like {EXAMPLES}")
+    cleaned = text.strip().lower()
+    if not cleaned or _PART.sub("", cleaned).strip():
+        raise DurationError(f'"{text}" is not a duration like {EXAMPLES}')
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(cleaned))
+    if seconds <= 0:
+        raise DurationError(f'"{text}" is not a positive duration like {EXAMPLES}')
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a timedelta compactly: `1h 5m`, `42s`, `3d 4h`."""
+    total = int(delta.total_seconds())
+    if total < 60:
+        return f"{max(total, 0)}s"
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        value, total = divmod(total, size)
+        if value:
+            parts.append(f"{value}{unit}")
+        if len(parts) == 2:
+            break
+    return " ".join(parts)

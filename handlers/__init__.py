@@ -1,0 +1,13 @@
+"""Slack listeners. Each module exposes `register(app, services)`; this composes them."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+from handlers import boltwatch_command, error_handler
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    error_handler.register(app, services)
+    boltwatch_command.register(app, services)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bot.store import Database, SchemaError, ensure_current, head_revision, make_engine, upgrade
+from bot.store.models import Alert, Incident, IncidentEvent
+
+
+def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
+    engine = make_engine(database_url)
+    assert upgrade(engine) == (None, head_revision())
+    assert upgrade(engine) == (head_revision(), head_revision())
+    ensure_current(engine)
+    engine.dispose()
+
+
+def test_an_empty_database_is_refused_until_upgraded(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with pytest.raises(SchemaError, match="boltwatch db upgrade"):
+        ensure_current(engine)
+    engine.dispose()
+
+
+def test_a_schema_newer_than_the_code_is_refused_with_a_clear_message(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(SchemaError, match="newer release"):
+        ensure_current(engine)
+    with pytest.raises(SchemaError, match="newer release"):
+        upgrade(engine)
+    engine.dispose()
+
+
+async def test_rows_round_trip_with_utc_timestamps_and_json(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    db = Database(engine)
+    opened = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def write(session):  # type: ignore[no-untyped-def]
+        incident = Incident(group_key="route=default", route="default", channel="C1", opened_at=opened)
+        incident.timeline.append(IncidentEvent(actor="U1", kind="acknowledged", at=opened + timedelta(minutes=1)))
+        session.add(incident)
+        session.add(
+            Alert(fingerprint="fp-1", check_name="alarms", labels={"team": "orders"}, incident=incident)
+        )
+
+    await db.run(write)
+
+    def read(session):  # type: ignore[no-untyped-def]
+        alert = session.query(Alert).one()
+        return alert.labels, alert.incident.opened_at, [e.kind for e in alert.incident.timeline]
+
+    labels, opened_at, kinds = await db.run(read)
+    assert labels == {"team": "orders"}
+    assert opened_at == opened and opened_at.tzinfo is not None
+    assert kinds == ["acknowledged"]
+    db.close()

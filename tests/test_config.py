@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_settings
+
+MINIMAL = """\
+slack:
+  channel: "#alerts"
+aws:
+  regions: [us-east-1]
+checks:
+  - type: cloudwatch_alarms
+    every: 30s
+  - type: lambda_errors
+    every: 60s
+  - type: log_errors
+    every: 30s
+    log_groups: ["/aws/lambda/*"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "boltwatch.yml"
+    path.write_text(text)
+    return path
+
+
+def test_the_minimal_example_from_the_design_loads(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL), slack_env)
+    assert settings.slack.channel == "#alerts"
+    assert [c.type for c in settings.checks] == ["cloudwatch_alarms", "lambda_errors", "log_errors"]
+    assert settings.checks[1].every == timedelta(seconds=60)
+    assert settings.checks[2].params == {"log_groups": ["/aws/lambda/*"]}
+    assert settings.server.host == "127.0.0.1"
+
+
+def test_the_shipped_example_file_loads(slack_env: dict[str, str]) -> None:
+    example = Path(__file__).parent.parent / "examples" / "boltwatch.yml"
+    settings = load_settings(example, slack_env)
+    assert settings.checks
+
+
+def test_each_problem_is_one_line_naming_its_path(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    text = MINIMAL.replace('channel: "#alerts"', 'chanel: "#alerts"').replace("every: 60s", "every: 5 minutes")
+    text += "server:\n  port: lots\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    assert caught.value.problems == [
+        "slack.channel: is required",
+        "slack.chanel: unknown key",
+        'checks[1].every: "5 minutes" is not a duration like 30s, 5m, 1h',
+        "server.port: 'lots': input should be a valid integer, unable to parse string as an integer",
+    ]
+
+
+def test_missing_slack_secrets_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, MINIMAL), {})
+    assert caught.value.problems == [
+        "SLACK_BOT_TOKEN: the environment variable is not set",
+        "SLACK_SIGNING_SECRET: the environment variable is not set",
+    ]
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "slack:\n  channel: [unclosed\n"), slack_env)
+    assert "line" in caught.value.problems[0] and "not valid YAML" in caught.value.problems[0]
+
+
+def test_the_environment_overrides_the_database_url(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    env = slack_env | {"BOLTWATCH_DATABASE_URL": "sqlite:////tmp/other.db", "SLACK_API_URL": "http://x/api"}
+    settings = load_settings(write(tmp_path, MINIMAL), env)
+    assert settings.database_url == "sqlite:////tmp/other.db"
+    assert settings.secrets.api_url == "http://x/api/"
+
+
+def test_duplicate_check_names_are_refused(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    text = MINIMAL + "  - type: log_errors\n    log_groups: [x]\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    assert caught.value.problems == ["checks: two checks share the name 'log_errors'; give one a `name:`"]
+
+
+def test_run_with_a_bad_config_exits_2_with_one_line_per_problem_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    path = write(tmp_path, MINIMAL.replace("every: 30s", "every: soon", 1))
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == 'config error: checks[0].every: "soon" is not a duration like 30s, 5m, 1h\n'
