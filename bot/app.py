@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
@@ -15,11 +20,17 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 import handlers
+from bot.aws.executor import AwsExecutor
+from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.metrics import Metrics
-from bot.services import Services
+from bot.notify import Notifier
+from bot.routing import build_routes
+from bot.services import Services, utcnow
 from bot.slack_client import CountingWebClient
 from bot.store import Database, ensure_current, upgrade
+from scheduler.registry import configure_checks
+from scheduler.runner import CheckRunner
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 10.0
@@ -35,11 +46,24 @@ def package_version() -> str:
 class BoltwatchApp:
     """One running bot: create with `create_app(settings)`, then `await start()` and `await stop()`."""
 
-    def __init__(self, settings: Settings, services: Services, bolt: AsyncApp) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services,
+        bolt: AsyncApp,
+        notifier: Notifier,
+        runner: CheckRunner,
+        *,
+        background: bool = True,
+    ) -> None:
+        self.background = background
         self.settings = settings
         self.services = services
         self.bolt = bolt
+        self.notifier = notifier
+        self.runner = runner
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
         self.web = self._web_app()
         self._runner: web.AppRunner | None = None
@@ -96,12 +120,18 @@ class BoltwatchApp:
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve HTTP (and Socket Mode when configured); returns the bound port."""
         await self.prepare_database()
+        if self.background:
+            self.runner.schedule(self.scheduler)
         self.scheduler.start()
-        self._runner = web.AppRunner(self.web, handle_signals=False, access_log=None)
+        if self.background:
+            self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
+        self._runner = web.AppRunner(
+            self.web, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS / 2
+        )
         await self._runner.setup()
         bind_host = host or self.settings.server.host
         bind_port = self.settings.server.port if port is None else port
-        site = web.TCPSite(self._runner, bind_host, bind_port, shutdown_timeout=SHUTDOWN_SECONDS / 2)
+        site = web.TCPSite(self._runner, bind_host, bind_port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         if self.settings.secrets.app_token is not None:
@@ -118,22 +148,51 @@ class BoltwatchApp:
             await self.socket_mode.close_async()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
-        await asyncio.get_running_loop().run_in_executor(None, self.services.db.close)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, lambda: self.services.executor.shutdown(wait=True))
+        await loop.run_in_executor(None, self.services.db.close)
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> BoltwatchApp:
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    aws_endpoint_url: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    holder: str | None = None,
+    background: bool = True,
+) -> BoltwatchApp:
+    """Build the whole bot from settings; nothing starts until `start()`.
+
+    `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them).
+    """
+    checks = configure_checks(settings.checks)
     metrics = Metrics()
-    services = Services(settings=settings, db=db or Database.from_url(settings.database_url), metrics=metrics)
+    executor = AwsExecutor.from_settings(settings.aws)
+    metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
+    services = Services(
+        settings=settings,
+        db=db or Database.from_url(settings.database_url),
+        metrics=metrics,
+        aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url),
+        executor=executor,
+        routes=build_routes(settings.file.routes, settings.slack.channel),
+        clock=clock,
+    )
     client = CountingWebClient(
         token=settings.secrets.bot_token.get_secret_value(),
         base_url=settings.secrets.api_url,
         metrics=metrics,
     )
-    bolt = AsyncApp(
-        signing_secret=settings.secrets.signing_secret.get_secret_value(),
-        client=client,
-    )
+    bolt = AsyncApp(signing_secret=settings.secrets.signing_secret.get_secret_value(), client=client)
+    replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
+    services.wake_notifier = notifier.wake
     handlers.register(bolt, services)
-    return BoltwatchApp(settings, services, bolt)
+    runner = CheckRunner(services, checks, holder=replica)
+    return BoltwatchApp(settings, services, bolt, notifier, runner, background=background)

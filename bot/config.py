@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -19,10 +17,11 @@ from pydantic import (
     field_validator,
 )
 
+from bot.access import AccessRule
 from bot.aws.settings import AwsSettings
-from bot.durations import parse_duration
+from bot.durations import Duration
+from bot.routing import RouteSettings
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
 
@@ -76,6 +75,8 @@ class FileSettings(_Strict):
     slack: SlackSettings
     aws: AwsSettings = Field(default_factory=AwsSettings)
     checks: list[CheckSettings] = Field(default_factory=list)
+    routes: list[RouteSettings] = Field(default_factory=list)
+    access: list[AccessRule] = Field(default_factory=list)
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 

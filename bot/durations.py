@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 _PART = re.compile(r"(\d+)\s*(ms|s|m|h|d|w)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -48,3 +51,7 @@ def format_duration(delta: timedelta) -> str:
         if len(parts) == 2:
             break
     return " ".join(parts)
+
+
+# A pydantic field type: accepts `30s`-style text or seconds, holds a timedelta.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

@@ -1,4 +1,4 @@
-"""What listeners and jobs share: settings, storage, AWS access, metrics, the clock."""
+"""What listeners and jobs share: settings, storage, AWS access, routes, metrics, the clock."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.aws.executor import AwsExecutor
+from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.routing import Route
 from bot.store import Database
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass
@@ -20,4 +27,8 @@ class Services:
     settings: Settings
     db: Database
     metrics: Metrics
-    clock: Callable[[], datetime] = field(default=_utcnow)
+    aws: AwsSessions
+    executor: AwsExecutor
+    routes: list[Route]
+    clock: Callable[[], datetime] = field(default=utcnow)
+    wake_notifier: Callable[[], None] = field(default=_nothing)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import boltwatch_command, error_handler
+from handlers import boltwatch_command, error_handler, incident_actions
 
 
 def register(app: AsyncApp, services: Services) -> None:
     error_handler.register(app, services)
     boltwatch_command.register(app, services)
+    incident_actions.register(app, services)

@@ -10,6 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.sandbox.aws.server import MotoHandle, start_moto
+
+# Nothing in the tests may reach real AWS: fake credentials, no profile.
+for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+
 PG_URL = os.environ.get("BOLTWATCH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
@@ -36,6 +43,19 @@ def postgres_schema(base_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[MotoHandle]:
+    with start_moto() as handle:
+        yield handle
+
+
+@pytest.fixture
+def moto(moto_session: MotoHandle) -> MotoHandle:
+    """moto's HTTP server, emptied before each test."""
+    moto_session.reset()
+    return moto_session
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""CloudWatch Logs reads: resolve a TARGET to log groups, fetch the newest events of a window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+LAMBDA_PREFIX = "/aws/lambda/"
+MAX_CANDIDATES = 10
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    timestamp: datetime
+    stream: str
+    message: str
+    event_id: str
+
+    @classmethod
+    def from_api(cls, event: dict[str, Any]) -> LogEvent:
+        return cls(
+            timestamp=datetime.fromtimestamp(event["timestamp"] / 1000, UTC),
+            stream=event.get("logStreamName", ""),
+            message=event.get("message", "").rstrip("\n"),
+            event_id=event.get("eventId", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a TARGET names: one log group, several candidates, or nothing (with the names seen nearby)."""
+
+    log_group: str | None
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    events: list[LogEvent]
+    scanned: int
+    truncated: bool
+
+
+def _groups_with_prefix(client: Any, prefix: str, limit: int = MAX_CANDIDATES + 1) -> list[str]:
+    names: list[str] = []
+    for page in client.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+        names.extend(group["logGroupName"] for group in page.get("logGroups", []))
+        if len(names) >= limit:
+            break
+    return names[:limit]
+
+
+def resolve_target(client: Any, target: str) -> Resolution:
+    """A log group name, a prefix of one, or a Lambda function name (`orders-api` → /aws/lambda/orders-api)."""
+    prefixes = [target] if target.startswith("/") else [LAMBDA_PREFIX + target, target]
+    for prefix in prefixes:
+        names = _groups_with_prefix(client, prefix)
+        if prefix in names:
+            return Resolution(prefix)
+        if len(names) == 1:
+            return Resolution(names[0])
+        if names:
+            return Resolution(None, tuple(names[:MAX_CANDIDATES]))
+    return Resolution(None)
+
+
+def all_group_names(client: Any, prefix: str = "", limit: int = 500) -> list[str]:
+    """Names to suggest from when a TARGET matches nothing."""
+    kwargs = {"logGroupNamePrefix": prefix} if prefix else {}
+    names: list[str] = []
+    for page in client.get_paginator("describe_log_groups").paginate(**kwargs):
+        names.extend(group["logGroupName"] for group in page.get("logGroups", []))
+        if len(names) >= limit:
+            break
+    return names
+
+
+def newest_events(
+    client: Any,
+    log_group: str,
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    filter_text: str | None = None,
+) -> EventWindow:
+    """The newest `limit` events of the window across all streams, oldest first.
+
+    Reads backwards in growing slices (5 minutes, then doubling) so that a long window with a busy log group
+    does not page through hours of events to show the last hundred.
+    """
+    phrase = filter_text.replace('"', "") if filter_text else None
+    collected: list[LogEvent] = []
+    scanned = pages = 0
+    slice_end, span = end, timedelta(minutes=5)
+    while slice_end > start and len(collected) < limit and pages < MAX_PAGES:
+        slice_start = max(start, slice_end - span)
+        kwargs: dict[str, Any] = {
+            "logGroupName": log_group,
+            "startTime": int(slice_start.timestamp() * 1000),
+            "endTime": int(slice_end.timestamp() * 1000) - 1,
+            "interleaved": True,
+        }
+        if phrase:
+            kwargs["filterPattern"] = f'"{phrase}"'
+        found: list[LogEvent] = []
+        for page in client.get_paginator("filter_log_events").paginate(**kwargs):
+            pages += 1
+            found.extend(LogEvent.from_api(raw) for raw in page.get("events", []))
+            if pages >= MAX_PAGES:
+                break
+        if phrase:
+            found = [event for event in found if phrase in event.message]
+        scanned += len(found)
+        collected = found + collected
+        slice_end, span = slice_start, span * 2
+    events = sorted(collected, key=lambda e: (e.timestamp, e.event_id))[-limit:]
+    return EventWindow(events=events, scanned=scanned, truncated=pages >= MAX_PAGES and slice_end > start)

@@ -1,0 +1,174 @@
+"""The incident message: one per incident, rebuilt from its current state on every update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.limits import fit_blocks, fit_text, truncate
+from bot.blocks.mrkdwn import escape, mention
+from bot.durations import format_duration
+from bot.findings import Severity
+from bot.ids import ActionId, IncidentButton
+from bot.incident_snapshot import AlertLine, IncidentSnapshot
+
+SHOWN_ALERTS = 10
+SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
+SEVERITY_MARK = {
+    Severity.CRITICAL: ":red_circle:",
+    Severity.WARNING: ":large_orange_circle:",
+    Severity.INFO: ":large_blue_circle:",
+}
+STATUS_MARK = {"open": "", "acknowledged": ":eyes: ", "resolved": ":white_check_mark: "}
+
+
+def slack_date(moment: datetime) -> str:
+    """Slack renders this in each reader's own time zone; the fallback is UTC."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks for the incident as it is at `now`."""
+    blocks: list[dict[str, Any]] = [_header(incident), _summary(incident, now)]
+    blocks.extend(_alert_list(incident))
+    blocks.append(_status_context(incident, now))
+    blocks.append({"type": "actions", "block_id": f"incident:{incident.id}", "elements": _buttons(incident)})
+    text = f"{incident.status.upper()} {incident.severity.value}: {incident.title}"
+    return fit_text(escape(text)), fit_blocks(blocks)
+
+
+def _header(incident: IncidentSnapshot) -> dict[str, Any]:
+    mark = STATUS_MARK[incident.status] or SEVERITY_MARK[incident.severity] + " "
+    label = {"open": incident.severity.value.upper(), "acknowledged": "ACKNOWLEDGED", "resolved": "RESOLVED"}
+    text = truncate(f"{mark}{label[incident.status]} · {incident.title}", 150)
+    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
+
+
+def _summary(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
+    lead = incident.lead
+    lines: list[str] = []
+    if lead is not None:
+        if lead.summary:
+            lines.append(escape(lead.summary))
+        where = " · ".join(escape(part) for part in (lead.account and f"account {lead.account}", lead.region) if part)
+        lines.append(f"*Resource:* `{escape(lead.resource)}`" + (f" ({where})" if where else ""))
+        lines.extend(_evidence_lines(lead))
+    ended = incident.resolved_at if incident.status == "resolved" and incident.resolved_at else now
+    lines.append(f"*Started:* {slack_date(incident.opened_at)} · lasted {format_duration(ended - incident.opened_at)}")
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)}}
+
+
+def _evidence_lines(alert: AlertLine) -> list[str]:
+    lines = []
+    for key, value in alert.evidence.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value[:10])
+        lines.append(f"*{escape(str(key))}:* {escape(truncate(str(value), 500))}")
+    return lines[:8]
+
+
+def _alert_list(incident: IncidentSnapshot) -> list[dict[str, Any]]:
+    if len(incident.alerts) <= 1:
+        return []
+    lines = [_alert_line(alert) for alert in incident.alerts[:SHOWN_ALERTS]]
+    hidden = len(incident.alerts) - SHOWN_ALERTS
+    firing = len(incident.firing)
+    heading = f"*{firing} of {len(incident.alerts)} alerts firing*"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(heading + "\n" + "\n".join(lines), 3000)}}
+    ]
+    if hidden > 0:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"…and {hidden} more."},
+                "accessory": _button("Show all alerts", ActionId.INCIDENT_ALERTS, incident.id),
+            }
+        )
+    return blocks
+
+
+def _alert_line(alert: AlertLine) -> str:
+    state = "" if alert.firing else "~"
+    return f"• {state}{escape(truncate(alert.title, 200))}{state} — `{escape(truncate(alert.resource, 120))}`"
+
+
+def _status_context(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
+    parts = [f"Incident #{incident.id}", f"route {escape(incident.route)}"]
+    if incident.acknowledged_by and incident.acknowledged_at:
+        parts.append(f"acknowledged by {mention(incident.acknowledged_by)} {slack_date(incident.acknowledged_at)}")
+    if incident.status == "resolved" and incident.resolved_at:
+        who = mention(incident.resolved_by) if incident.resolved_by else "Boltwatch (all alerts cleared)"
+        parts.append(f"resolved by {who} {slack_date(incident.resolved_at)}")
+    if incident.snoozed_until and incident.snoozed_until > now:
+        parts.append(f"snoozed until {slack_date(incident.snoozed_until)}")
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(parts)}]}
+
+
+def _button(text: str, action: ActionId, incident_id: int, style: str | None = None) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action.value,
+        "value": IncidentButton(incident_id).encode(),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _snooze_select(incident_id: int) -> dict[str, Any]:
+    options = [(label, value) for label, value in SNOOZE_CHOICES] + [("Custom…", "custom")]
+    return {
+        "type": "static_select",
+        "action_id": ActionId.INCIDENT_SNOOZE.value,
+        "placeholder": {"type": "plain_text", "text": "Snooze"},
+        "options": [
+            {"text": {"type": "plain_text", "text": label}, "value": IncidentButton(incident_id, value).encode()}
+            for label, value in options
+        ],
+    }
+
+
+def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = []
+    if incident.status == "open":
+        elements.append(_button("Acknowledge", ActionId.INCIDENT_ACK, incident.id, "primary"))
+    if incident.status != "resolved":
+        elements.append(_snooze_select(incident.id))
+        elements.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, incident.id, "danger"))
+    if incident.status != "open":
+        elements.append(_button("Reopen", ActionId.INCIDENT_REOPEN, incident.id))
+    elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
+    elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))
+    console = next((a.links.get("console") for a in incident.alerts if a.links.get("console")), None)
+    if console:
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Open in AWS console"},
+                "action_id": ActionId.INCIDENT_CONSOLE.value,
+                "url": console,
+            }
+        )
+    return elements
+
+
+def all_alerts_view(incident: IncidentSnapshot) -> dict[str, Any]:
+    """A modal with every alert of a storm, as many as a view can hold."""
+    chunks: list[str] = []
+    current = ""
+    for alert in incident.alerts:
+        line = _alert_line(alert) + "\n"
+        if len(current) + len(line) > 2900:
+            chunks.append(current)
+            current = ""
+        current += line
+    chunks.append(current)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks if chunk]
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": truncate(f"Incident #{incident.id} alerts", 24)},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": fit_blocks(blocks, limit=100),
+    }

@@ -1,0 +1,73 @@
+"""What a check run observes: findings, and the fingerprints the run covered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation of one check run; transient. `labels` are what routes match and group on."""
+
+    fingerprint: str
+    firing: bool
+    title: str
+    severity: Severity = Severity.WARNING
+    summary: str = ""
+    resource: str = ""
+    account: str = ""
+    region: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    links: Mapping[str, str] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    started_at: datetime | None = None
+
+    def all_labels(self, check: str) -> dict[str, str]:
+        """The finding's labels plus the ones every finding has."""
+        base = {
+            "check": check,
+            "severity": self.severity.value,
+            "account": self.account,
+            "region": self.region,
+            "resource": self.resource,
+        }
+        return base | dict(self.labels)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Findings plus every fingerprint the run looked at: covered but not firing means resolved."""
+
+    findings: list[Finding]
+    covered: frozenset[str]
+    scopes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, findings: list[Finding], covered: set[str] | frozenset[str] | None = None, scope: str | None = None
+    ) -> CheckResult:
+        """`scope`: a fingerprint prefix the run saw completely, so that firing alerts under it that were not
+        reported at all (a deleted alarm, a removed function) resolve too."""
+        fingerprints = {f.fingerprint for f in findings}
+        scopes = (scope,) if scope else ()
+        return cls(findings=findings, covered=frozenset(fingerprints | set(covered or ())), scopes=scopes)
+
+    def merge(self, other: CheckResult) -> CheckResult:
+        return CheckResult(self.findings + other.findings, self.covered | other.covered, self.scopes + other.scopes)
+
+    def covers(self, fingerprint: str) -> bool:
+        return fingerprint in self.covered or any(fingerprint.startswith(scope) for scope in self.scopes)

@@ -1,0 +1,162 @@
+"""Incident buttons: Acknowledge, Snooze (with a custom-duration modal), Resolve, Reopen, Show all alerts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.access import Action
+from bot.blocks.incident import all_alerts_view
+from bot.blocks.modals import snooze_modal
+from bot.durations import DurationError, parse_duration
+from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton
+from bot.incident_actions import Outcome, act
+from bot.incident_snapshot import load_snapshot
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+BUTTON_ACTIONS = {
+    ActionId.INCIDENT_ACK: Action.ACKNOWLEDGE,
+    ActionId.INCIDENT_RESOLVE: Action.RESOLVE,
+    ActionId.INCIDENT_REOPEN: Action.REOPEN,
+}
+MAX_SNOOZE_SECONDS = 30 * 86400
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    for action_id, action in BUTTON_ACTIONS.items():
+        app.action(action_id.value)(_button_listener(services, action))
+    app.action(ActionId.INCIDENT_SNOOZE.value)(_snooze_listener(services))
+    app.view(CallbackId.SNOOZE_MODAL.value)(_snooze_submission(services))
+    app.action(ActionId.INCIDENT_ALERTS.value)(_all_alerts_listener(services))
+    app.action(ActionId.INCIDENT_CONSOLE.value)(_link_listener)
+
+
+async def _link_listener(ack: Any) -> None:
+    """The console button is a link; Slack still sends the click, which only needs an ack."""
+    await ack()
+
+
+async def _perform(
+    services: Services,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    *,
+    action: Action,
+    incident_id: int,
+    channel: str,
+    snooze_until: datetime | None = None,
+    reason: str = "",
+) -> Outcome:
+    user = body["user"]["id"]
+    rules = services.settings.file.access
+    now = services.clock()
+    outcome = await services.db.run(
+        lambda s: act(
+            s,
+            action=action,
+            incident_id=incident_id,
+            user=user,
+            channel=channel,
+            rules=rules,
+            now=now,
+            snooze_until=snooze_until,
+            reason=reason,
+        )
+    )
+    if outcome.changed:
+        services.wake_notifier()
+    elif channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=outcome.explanation)
+    return outcome
+
+
+def _parse(body: dict[str, Any], value: str | None) -> IncidentButton | None:
+    try:
+        return IncidentButton.parse(value)
+    except BadPayload:
+        log.warning("ignored a click with a value that is not ours: %r from %s", value, body.get("user", {}).get("id"))
+        return None
+
+
+def _button_listener(services: Services, verb: Action) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        if button is not None:
+            channel = (body.get("channel") or {}).get("id", "")
+            await _perform(services, client, body, action=verb, incident_id=button.incident_id, channel=channel)
+
+    return on_click
+
+
+def _snooze_listener(services: Services) -> Any:
+    async def on_select(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        button = _parse(body, (action.get("selected_option") or {}).get("value"))
+        if button is None or button.snooze is None:
+            return
+        channel = (body.get("channel") or {}).get("id", "")
+        if button.snooze == "custom":
+            metadata = json.dumps({"incident_id": button.incident_id, "channel": channel})
+            await client.views_open(trigger_id=body["trigger_id"], view=snooze_modal(button.incident_id, metadata))
+            return
+        until = services.clock() + parse_duration(button.snooze)
+        await _perform(
+            services,
+            client,
+            body,
+            action=Action.SNOOZE,
+            incident_id=button.incident_id,
+            channel=channel,
+            snooze_until=until,
+        )
+
+    return on_select
+
+
+def _snooze_submission(services: Services) -> Any:
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        values = view["state"]["values"]
+        text = (values["duration"]["value"].get("value") or "").strip()
+        reason = (values["reason"]["value"].get("value") or "").strip()
+        try:
+            delta = parse_duration(text)
+        except DurationError as exc:
+            await ack(response_action="errors", errors={"duration": str(exc)})
+            return
+        if delta.total_seconds() > MAX_SNOOZE_SECONDS:
+            await ack(response_action="errors", errors={"duration": "Snooze for at most 30 days; resolve instead."})
+            return
+        await ack()
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        await _perform(
+            services,
+            client,
+            body,
+            action=Action.SNOOZE,
+            incident_id=int(metadata["incident_id"]),
+            channel=metadata.get("channel", ""),
+            snooze_until=services.clock() + delta,
+            reason=reason,
+        )
+
+    return on_submit
+
+
+def _all_alerts_listener(services: Services) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        if button is None:
+            return
+        snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
+        if snapshot is not None:
+            await client.views_open(trigger_id=body["trigger_id"], view=all_alerts_view(snapshot))
+
+    return on_click

@@ -1,0 +1,108 @@
+"""The check registry: each check type declares its AWS service, IAM actions, interval and params as data."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.client import BaseClient
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.config import CheckSettings, ConfigError, describe_validation_error
+from bot.durations import parse_duration
+from bot.findings import CheckResult
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check run sees: one account in one region, clients for it, and the time of the run."""
+
+    account: str
+    account_id: str
+    region: str
+    now: datetime
+    client_for: Callable[[str], BaseClient]
+
+    def client(self, service: str) -> BaseClient:
+        return self.client_for(service)
+
+
+CheckFunction = Callable[[CheckContext, Any], CheckResult]
+
+
+@dataclass(frozen=True)
+class CheckType:
+    name: str
+    service: str
+    permissions: tuple[str, ...]
+    every: timedelta
+    params: type[BaseModel]
+    run: CheckFunction
+    summary: str
+
+
+@dataclass(frozen=True)
+class ConfiguredCheck:
+    """A check from config, validated: its type, its name, its interval and its typed params."""
+
+    name: str
+    type: CheckType
+    every: timedelta
+    params: Any
+
+
+REGISTRY: dict[str, CheckType] = {}
+
+
+def check(
+    name: str, *, service: str, permissions: list[str], every: str, params: type[BaseModel] = NoParams
+) -> Callable[[CheckFunction], CheckFunction]:
+    def register(run: CheckFunction) -> CheckFunction:
+        if name in REGISTRY:
+            raise ValueError(f"check type {name!r} registered twice")
+        summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else name
+        REGISTRY[name] = CheckType(name, service, tuple(permissions), parse_duration(every), params, run, summary)
+        return run
+
+    return register
+
+
+def load_check_types() -> dict[str, CheckType]:
+    """Import every module under scheduler/checks so that each registers itself."""
+    import scheduler.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return REGISTRY
+
+
+def configure_checks(checks: list[CheckSettings]) -> list[ConfiguredCheck]:
+    """Validate each configured check against its type; every problem names its path."""
+    types = load_check_types()
+    problems: list[str] = []
+    configured: list[ConfiguredCheck] = []
+    for i, settings in enumerate(checks):
+        check_type = types.get(settings.type)
+        if check_type is None:
+            known = ", ".join(sorted(types))
+            problems.append(f"checks[{i}].type: unknown check type {settings.type!r} (known: {known})")
+            continue
+        try:
+            params = check_type.params.model_validate(settings.params)
+        except ValidationError as exc:
+            problems.extend(f"checks[{i}].{line}" for line in describe_validation_error(exc))
+            continue
+        if settings.enabled:
+            every = settings.every or check_type.every
+            configured.append(ConfiguredCheck(settings.display_name, check_type, every, params))
+    if problems:
+        raise ConfigError(problems)
+    return configured

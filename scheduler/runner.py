@@ -1,0 +1,122 @@
+"""Runs checks on their schedule: lease → every account × region on the worker pool → incidents → outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import leases
+from bot.aws.sessions import AwsTarget
+from bot.findings import CheckResult
+from bot.incidents import Observation, observe, remind
+from bot.services import Services
+from scheduler.registry import CheckContext, ConfiguredCheck
+
+log = logging.getLogger(__name__)
+MAX_JITTER_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class TargetFailure:
+    target: AwsTarget
+    error: BaseException
+
+
+class CheckRunner:
+    def __init__(self, services: Services, checks: list[ConfiguredCheck], *, holder: str) -> None:
+        self._services = services
+        self._checks = checks
+        self._holder = holder
+        self._running: dict[str, asyncio.Lock] = {c.name: asyncio.Lock() for c in checks}
+
+    @property
+    def checks(self) -> list[ConfiguredCheck]:
+        return list(self._checks)
+
+    async def run_all_now(self) -> None:
+        """Run every configured check once, now (the sandbox and `check --once` use this)."""
+        await asyncio.gather(*(self.run_check(c) for c in self._checks))
+
+    def schedule(self, scheduler: AsyncIOScheduler) -> None:
+        """One job per check (at most one run at a time, missed runs coalesced), plus the reminder sweep."""
+        for configured in self._checks:
+            seconds = configured.every.total_seconds()
+            scheduler.add_job(
+                self.run_check,
+                IntervalTrigger(seconds=seconds, jitter=min(seconds * 0.1, MAX_JITTER_SECONDS)),
+                args=[configured],
+                id=f"check:{configured.name}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(seconds),
+                next_run_time=self._services.clock(),
+            )
+        scheduler.add_job(self.send_reminders, IntervalTrigger(seconds=30), id="reminders", max_instances=1)
+
+    async def run_check(self, configured: ConfiguredCheck) -> Observation | None:
+        """Run one check over every target, unless another replica holds its lease; returns what changed."""
+        async with self._running.setdefault(configured.name, asyncio.Lock()):
+            return await self._run_check(configured)
+
+    async def _run_check(self, configured: ConfiguredCheck) -> Observation | None:
+        services = self._services
+        now = services.clock()
+        lease_ttl = max(configured.every, timedelta(seconds=30))
+        name = f"check:{configured.name}"
+        acquired = await services.db.run(
+            lambda s: leases.try_acquire(s, name=name, holder=self._holder, now=now, ttl=lease_ttl)
+        )
+        if not acquired:
+            return None
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(
+            *(self._run_target(configured, target) for target in services.aws.targets()), return_exceptions=False
+        )
+        result = CheckResult.of([])
+        failures: list[TargetFailure] = []
+        for outcome in outcomes:
+            if isinstance(outcome, TargetFailure):
+                failures.append(outcome)
+            else:
+                result = result.merge(outcome)
+        for failure in failures:
+            log.warning("check %s failed for %s: %s", configured.name, failure.target, failure.error)
+        observed_at = services.clock()
+        observation = await services.db.run(
+            lambda s: observe(s, check=configured.name, result=result, routes=services.routes, now=observed_at)
+        )
+        services.metrics.check_runs.labels(configured.name, "error" if failures else "ok").inc()
+        services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
+        if observation.incidents_touched:
+            services.wake_notifier()
+        return observation
+
+    async def _run_target(self, configured: ConfiguredCheck, target: AwsTarget) -> CheckResult | TargetFailure:
+        services = self._services
+        try:
+            account_id = await services.executor.run(services.aws.account_id, target.account)
+            ctx = CheckContext(
+                account=target.account,
+                account_id=account_id,
+                region=target.region,
+                now=services.clock(),
+                client_for=lambda service: services.aws.client(service, account=target.account, region=target.region),
+            )
+            timeout = max(configured.every.total_seconds() * 2, 30)
+            return await asyncio.wait_for(services.executor.run(configured.type.run, ctx, configured.params), timeout)
+        except Exception as exc:
+            return TargetFailure(target, exc)
+
+    async def send_reminders(self) -> int:
+        services = self._services
+        now = services.clock()
+        sent = await services.db.run(lambda s: remind(s, routes=services.routes, now=now))
+        if sent:
+            services.wake_notifier()
+        return sent

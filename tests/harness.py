@@ -1,0 +1,121 @@
+"""The whole bot for tests: moto over HTTP, the local Slack, a real database, the app on an ephemeral port."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.app import BoltwatchApp, create_app
+from bot.config import settings_from_mapping
+from bot.sandbox.aws.server import MotoHandle
+from bot.sandbox.slack import LocalSlack
+
+SIGNING_SECRET = "e2e-signing-secret"
+
+
+class FakeClock:
+    """The bot's clock in tests: starts at the real time, moves only when told."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+
+@dataclass
+class RunningBot:
+    app: BoltwatchApp
+    slack: LocalSlack
+    moto: MotoHandle
+    clock: FakeClock
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.port}/slack/events"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.port}"
+
+    async def command(self, command: str, text: str = "", **kwargs: Any) -> Any:
+        return await self.slack.send_command(self.events_url, command=command, text=text, **kwargs)
+
+    async def click(self, **kwargs: Any) -> Any:
+        return await self.slack.send_block_action(self.events_url, **kwargs)
+
+    async def run_checks(self) -> None:
+        await self.app.runner.run_all_now()
+
+    async def drain(self) -> int:
+        """Send everything in the outbox that is due at the clock's time."""
+        total = 0
+        while (sent := await self.app.notifier.drain_once()) > 0:
+            total += sent
+            self.clock.advance(seconds=1)
+        return total
+
+    async def drain_until(self, predicate: Callable[[], object], seconds: float = 5.0) -> None:
+        """Drain the outbox until `predicate()` holds: listeners finish their work after the ack."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not predicate():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the expected Slack state never arrived")
+            await self.drain()
+            await asyncio.sleep(0.02)
+
+
+def base_config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "slack": {"channel": "#alerts"},
+        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
+        "checks": [{"type": "cloudwatch_alarms", "every": "1h"}],
+    }
+    config.update(overrides)
+    return config
+
+
+@asynccontextmanager
+async def running_bot(
+    *,
+    moto: MotoHandle,
+    database_url: str,
+    config: dict[str, Any] | None = None,
+    clock: FakeClock | None = None,
+    slack: LocalSlack | None = None,
+    socket_mode: bool = False,
+    background: bool = False,
+) -> AsyncIterator[RunningBot]:
+    """Start the bot; with `background=False` neither the scheduler's checks nor the drainer run by themselves,
+    so a test decides when checks run (`run_checks`) and when Slack is written to (`drain`)."""
+    clock = clock or FakeClock()
+    own_slack = slack is None
+    slack = slack or await LocalSlack(signing_secret=SIGNING_SECRET, clock=clock.timestamp).start()
+    env = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "BOLTWATCH_DATABASE_URL": database_url,
+    }
+    if socket_mode:
+        env["SLACK_APP_TOKEN"] = slack.app_token
+    settings = settings_from_mapping(config or base_config(), env)
+    app = create_app(settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background)
+    await app.start(host="127.0.0.1", port=0)
+    try:
+        yield RunningBot(app=app, slack=slack, moto=moto, clock=clock)
+    finally:
+        await app.stop()
+        if own_slack:
+            await slack.stop()

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait
+from bot.usage import UsageError
+
+
+def test_logs_takes_target_since_filter_limit_and_scope_in_any_order() -> None:
+    request = parse_logs('orders-api 2h filter "connection reset" limit 50 region eu-west-1 account prod')
+    assert request.target == "orders-api"
+    assert request.since == timedelta(hours=2)
+    assert request.filter_text == "connection reset"
+    assert request.limit == 50
+    assert request.scope == Scope(account="prod", region="eu-west-1")
+
+
+def test_logs_defaults_to_the_last_15_minutes_and_100_events() -> None:
+    request = parse_logs("/aws/lambda/orders-api")
+    assert (request.since, request.limit, request.filter_text) == (timedelta(minutes=15), 100, None)
+
+
+def test_smart_quotes_from_slack_clients_work_like_plain_ones() -> None:
+    assert parse_logs("orders filter \u201cout of memory\u201d").filter_text == "out of memory"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "TARGET is missing"),
+        ("orders-api soon", "`soon` is not a time span like 15m, 2h, 1d."),
+        ("orders-api 1h extra", "`extra` is not understood here."),
+        ("orders-api limit 0", "`limit` takes a number from 1 to 1000, not `0`."),
+        ("orders-api limit", "`limit` needs a value after it."),
+        ("orders-api region mars", "`mars` is not an AWS region like us-east-1."),
+        ('orders-api filter "open', "A quote is not closed"),
+        ("orders-api region us-east-1 region eu-west-1", "`region` is given twice."),
+    ],
+)
+def test_each_mistake_gets_a_specific_problem_and_the_usage(text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_logs(text)
+    assert problem in caught.value.problem
+    assert caught.value.usage is not None and caught.value.usage.startswith("/logs TARGET")
+
+
+def test_errors_defaults_to_the_last_hour() -> None:
+    assert parse_errors("payments-worker").since == timedelta(hours=1)
+
+
+def test_wait_takes_service_waiter_ids_and_a_timeout() -> None:
+    request = parse_wait("ec2 instance_running i-1 i-2 timeout 10m")
+    assert (request.service, request.waiter, request.ids) == ("ec2", "instance_running", ("i-1", "i-2"))
+    assert request.timeout == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(("text", "missing"), [("", "SERVICE"), ("ec2", "WAITER"), ("ec2 instance_running", "ID")])
+def test_wait_names_what_is_missing(text: str, missing: str) -> None:
+    with pytest.raises(UsageError, match=f"{missing} is missing"):
+        parse_wait(text)
+
+
+def test_did_you_mean_offers_close_real_names_only() -> None:
+    assert did_you_mean("orders-apl", ["orders-api", "payments-worker"]) == " Did you mean `orders-api`?"
+    assert did_you_mean("zzz", ["orders-api"]) == ""
+
+
+@given(st.text(max_size=80))
+def test_no_text_makes_any_parser_raise_anything_but_a_usage_error(text: str) -> None:
+    for parse in (parse_logs, parse_errors, parse_wait):
+        try:
+            parse(text)
+        except UsageError:
+            pass
