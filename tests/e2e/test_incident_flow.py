@@ -116,3 +116,125 @@ async def test_an_alarm_back_to_ok_updates_the_message_to_resolved(bot: RunningB
     assert "resolved by Boltwatch (all alerts cleared)" in str(message.blocks)
     assert button_ids(message)[:1] == ["incident_reopen"]
     assert [r.text for r in bot.slack.thread("#alerts", message.ts)] == ["Resolved: every alert cleared."]
+
+
+async def fire(bot: RunningBot, name: str = "orders-api-errors"):  # type: ignore[no-untyped-def]
+    put_alarm(bot.moto, name)
+    set_state(bot.moto, name, "ALARM")
+    await bot.run_checks()
+    await bot.drain()
+    return bot.slack.channel_messages("#alerts")[-1]
+
+
+async def test_snooze_for_an_hour_shows_until_when_and_holds_reminders_back(bot: RunningBot) -> None:
+    message = await fire(bot)
+    await bot.click(
+        action_id="incident_snooze",
+        channel="#alerts",
+        message_ts=message.ts,
+        action_type="static_select",
+        selected_option=f"incident:{1}:snooze:1h",
+    )
+    await bot.drain_until(lambda: bot.slack.thread("#alerts", message.ts))
+    assert "snoozed until" in str(bot.slack.message("#alerts", message.ts).blocks)
+    assert "snoozed this incident until" in bot.slack.thread("#alerts", message.ts)[0].text
+
+    bot.clock.advance(hours=5)
+    assert await bot.app.runner.send_reminders() == 1
+    await bot.drain()
+    assert bot.slack.thread("#alerts", message.ts)[-1].text == "Snooze over: still firing."
+
+
+async def test_custom_snooze_opens_a_modal_and_refuses_a_bad_duration(bot: RunningBot) -> None:
+    message = await fire(bot)
+    await bot.click(
+        action_id="incident_snooze",
+        channel="#alerts",
+        message_ts=message.ts,
+        action_type="static_select",
+        selected_option="incident:1:snooze:custom",
+    )
+    [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
+    bad = await bot.slack.send_view_submission(
+        bot.events_url, view=view["id"], values={"duration": {"value": "a while"}, "reason": {"value": "deploy"}}
+    )
+    assert bad.json()["response_action"] == "errors"
+    assert "not a duration" in bad.json()["errors"]["duration"]
+
+    await bot.slack.send_view_submission(
+        bot.events_url, view=view["id"], values={"duration": {"value": "90m"}, "reason": {"value": "deploy <!channel>"}}
+    )
+    await bot.drain_until(lambda: bot.slack.thread("#alerts", message.ts))
+    reply = bot.slack.thread("#alerts", message.ts)[0].text
+    assert "snoozed this incident" in reply and "Reason: deploy &lt;!channel&gt;" in reply
+
+
+async def test_resolve_then_reopen(bot: RunningBot) -> None:
+    message = await fire(bot)
+    await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts)
+    await bot.drain_until(lambda: len(bot.slack.thread("#alerts", message.ts)) == 1)
+    assert "RESOLVED" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+
+    await bot.click(action_id="incident_reopen", channel="#alerts", message_ts=message.ts)
+    await bot.drain_until(lambda: len(bot.slack.thread("#alerts", message.ts)) == 2)
+    reopened = bot.slack.message("#alerts", message.ts)
+    assert "WARNING" in reopened.blocks[0]["text"]["text"]
+    assert button_ids(reopened)[0] == "incident_ack"
+
+
+async def test_a_click_from_another_channel_is_refused_and_changes_nothing(bot: RunningBot) -> None:
+    message = await fire(bot)
+    payload_value = "incident:1"
+    await bot.slack.send_block_action(
+        bot.events_url,
+        action_id="incident_ack",
+        channel="#ops",
+        value=payload_value,
+        user="U0CAROL",
+    )
+    ephemerals = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
+    assert "You can't acknowledge incident #1" in ephemerals[0].text
+    await bot.drain()
+    assert "WARNING" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+    assert bot.slack.thread("#alerts", message.ts) == []
+
+
+async def test_a_forged_button_value_is_ignored(bot: RunningBot) -> None:
+    message = await fire(bot)
+    await bot.slack.send_block_action(
+        bot.events_url, action_id="incident_ack", channel="#alerts", value="incident:1; DROP TABLE", user="U0BOB"
+    )
+    await bot.drain()
+    assert bot.slack.thread("#alerts", message.ts) == []
+    assert len(bot.slack.calls_to("chat.update")) == 0
+
+
+async def test_restarting_on_the_same_database_posts_nothing_new(moto: MotoHandle, database_url: str) -> None:
+    put_alarm(moto, "orders-api-errors")
+    set_state(moto, "orders-api-errors", "ALARM")
+    async with running_bot(moto=moto, database_url=database_url) as first:
+        await first.run_checks()
+        await first.drain()
+        slack = first.slack
+        async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=first.clock) as second:
+            second.clock.advance(minutes=5)
+            await second.run_checks()
+            await second.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(slack.calls_to("chat.update")) == 0
+
+
+async def test_a_storm_stays_one_message_with_the_top_ten_and_the_rest_a_click_away(bot: RunningBot) -> None:
+    for i in range(15):
+        put_alarm(bot.moto, f"queue-depth-{i:02d}", function=f"worker-{i:02d}")
+        set_state(bot.moto, f"queue-depth-{i:02d}", "ALARM")
+    await bot.run_checks()
+    await bot.drain()
+
+    [message] = bot.slack.channel_messages("#alerts")
+    text = str(message.blocks)
+    assert "15 of 15 alerts firing" in text and "…and 5 more." in text
+    assert text.count("• ") == 10
+    await bot.click(action_id="incident_alerts", channel="#alerts", message_ts=message.ts)
+    [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
+    assert str(view["blocks"]).count("• ") == 15

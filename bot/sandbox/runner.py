@@ -1,0 +1,164 @@
+"""`boltwatch sandbox`: the real bot against moto, the local Slack and SQLite, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import create_app
+from bot.config import load_settings, settings_from_mapping
+from bot.sandbox.aws.alarms import set_alarm_state
+from bot.sandbox.aws.estate import Estate, seed_estate
+from bot.sandbox.aws.scenarios import break_function
+from bot.sandbox.aws.server import start_moto
+from bot.sandbox.slack import LocalEvent, LocalSlack, render_text
+
+SIGNING_SECRET = "sandbox-signing-secret"
+QUIET_SECONDS = 1.5
+COMMAND_TIMEOUT_SECONDS = 60.0
+SANDBOX_CONFIG: dict[str, Any] = {
+    "slack": {"channel": "#alerts"},
+    "aws": {"regions": ["us-east-1"], "max_attempts": 2},
+    "checks": [{"type": "cloudwatch_alarms", "every": "15s"}],
+}
+HELP = """\
+Type a slash command as you would in Slack, for example:
+  /boltwatch help
+  /logs orders-api 1h
+Make things happen in the emulated AWS:
+  :break FUNCTION            errors land in the function's logs and metrics
+  :alarm NAME ALARM|OK       fire or clear a CloudWatch alarm
+  :quit                      stop everything (Ctrl-C works too)
+"""
+
+
+class Printer:
+    """Prints every message the bot sends, readably, and remembers when it last printed."""
+
+    def __init__(self, slack: LocalSlack, out: TextIO) -> None:
+        self._slack = slack
+        self._out = out
+        self.events = 0
+        self.last_event_at = 0.0
+
+    def __call__(self, event: LocalEvent) -> None:
+        if event.kind not in {"message", "reply", "update", "ephemeral", "home", "view"}:
+            return
+        where = f"#{self._slack.channel_name(event.channel)}" if event.channel else f"user {event.user}"
+        label = {"message": "new message", "reply": "thread reply", "update": "message updated"}.get(
+            event.kind, event.kind
+        )
+        body = render_text(event.message) if event.message is not None else str(event.details)
+        self._out.write(f"\n── {where} · {label} ──\n{body}\n")
+        self._out.flush()
+        self.events += 1
+        self.last_event_at = asyncio.get_running_loop().time()
+
+    async def quiet(self, after_events: int) -> None:
+        """Wait until something new was printed and then nothing for a moment (bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + COMMAND_TIMEOUT_SECONDS
+        while loop.time() < deadline:
+            if self.events > after_events and loop.time() - self.last_event_at > QUIET_SECONDS:
+                return
+            await asyncio.sleep(0.1)
+
+
+async def run_sandbox(*, commands: list[str], config_path: str | None, out: TextIO = sys.stdout) -> int:
+    workdir = tempfile.TemporaryDirectory(prefix="boltwatch-sandbox-")
+    moto = await asyncio.to_thread(start_moto)
+    os.environ.update(moto.environment())
+    slack = await LocalSlack(signing_secret=SIGNING_SECRET).start()
+    printer = Printer(slack, out)
+    app = None
+    try:
+        estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+        env = {
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(workdir.name) / 'boltwatch.db'}",
+        }
+        settings = load_settings(config_path, env) if config_path else settings_from_mapping(SANDBOX_CONFIG, env)
+        app = create_app(settings, aws_endpoint_url=moto.endpoint)
+        port = await app.start(host="127.0.0.1", port=0)
+        slack.on_event(printer)
+        _banner(out, estate, slack, port)
+        events_url = f"http://127.0.0.1:{port}/slack/events"
+        if commands:
+            for command in commands:
+                await _send(slack, events_url, command, out, printer, estate)
+            return 0
+        out.write(HELP)
+        await _interactive(slack, events_url, out, printer, estate)
+        return 0
+    finally:
+        if app is not None:
+            await app.stop()
+        await slack.stop()
+        await asyncio.to_thread(moto.stop)
+        workdir.cleanup()
+
+
+def _banner(out: TextIO, estate: Estate, slack: LocalSlack, port: int) -> None:
+    functions = ", ".join(f.name for f in estate.functions)
+    out.write(
+        "Boltwatch sandbox is running (everything on 127.0.0.1):\n"
+        f"  bot            http://127.0.0.1:{port}  (/healthz, /metrics, /slack/events)\n"
+        f"  local Slack    {slack.url}\n"
+        f"  emulated AWS   {estate.endpoint}  (moto; account {estate.account_id}, {estate.region})\n"
+        f"  functions      {functions}\n"
+        f"  alarm firing   {estate.alarm_firing}\n"
+    )
+    out.flush()
+
+
+async def _send(slack: LocalSlack, events_url: str, line: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+    line = line.strip()
+    if not line:
+        return
+    before = printer.events
+    if line.startswith(":"):
+        out.write(await asyncio.to_thread(_scenario, line, estate) + "\n")
+        return
+    command, _, text = line.partition(" ")
+    if not command.startswith("/"):
+        out.write("Commands start with / (try /boltwatch help) or : for scenarios (:break, :alarm, :quit).\n")
+        return
+    out.write(f"\n> {line}\n")
+    delivery = await slack.send_command(
+        events_url, command=command, text=text.strip(), user="U0ALICE", channel="#alerts"
+    )
+    if delivery.status != 200:
+        out.write(f"(the bot answered HTTP {delivery.status})\n")
+        return
+    await printer.quiet(before)
+
+
+def _scenario(line: str, estate: Estate) -> str:
+    words = line[1:].split()
+    if words[:1] == ["break"] and len(words) == 2:
+        broken = break_function(estate.endpoint, words[1], estate.region)
+        return f"{words[1]} failed {len(broken.request_ids)} times; the next check run will see it."
+    if words[:1] == ["alarm"] and len(words) == 3 and words[2].upper() in {"ALARM", "OK"}:
+        set_alarm_state(estate.endpoint, words[1], words[2].upper(), "set from the sandbox", estate.region)
+        return f"alarm {words[1]} is now {words[2].upper()}."
+    return "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :quit"
+
+
+async def _interactive(slack: LocalSlack, events_url: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        out.write("boltwatch> ")
+        out.flush()
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line or line.strip() in {":quit", ":q", "exit", "quit"}:
+            return
+        try:
+            await _send(slack, events_url, line, out, printer, estate)
+        except (KeyError, ValueError) as exc:
+            out.write(f"{exc}\n")

@@ -1,0 +1,109 @@
+"""Failures on demand: injected errors, outages and Slack's per-channel posting limit, on the injected clock."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+POSTING_METHODS = {"chat.postMessage", "chat.update"}
+POSTING_INTERVAL = 1.0
+
+
+@dataclass
+class Fault:
+    """An answer given instead of the real one."""
+
+    status: int
+    error: str = ""
+    retry_after: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error or _default_error(self.status)}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+def _default_error(status: int) -> str:
+    return "ratelimited" if status == 429 else "internal_error"
+
+
+@dataclass
+class _Injected:
+    method: str | None
+    fault: Fault
+    remaining: int
+
+
+FaultHook = Callable[[str, dict[str, Any]], Fault | None]
+
+
+class Faults:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._injected: list[_Injected] = []
+        self._hooks: list[FaultHook] = []
+        self._outage: tuple[float, Fault] | None = None
+        self._last_post: dict[str, float] = {}
+        self.rate_limit_per_channel = False
+
+    def inject(
+        self,
+        *,
+        method: str | None = None,
+        status: int = 500,
+        count: int = 1,
+        error: str = "",
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next `count` calls to `method` (any method when None) with `status`."""
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        self._injected.append(_Injected(method, Fault(status, error, retry_after), count))
+
+    def add_hook(self, hook: FaultHook) -> None:
+        """`hook(method, params)` returns a Fault to answer with, or None to carry on."""
+        self._hooks.append(hook)
+
+    def outage(self, *, until: float, status: int = 503, retry_after: int | None = None) -> None:
+        """Answer every Web API call with `status` until the clock reaches `until`."""
+        if status == 429 and retry_after is None:
+            retry_after = max(1, math.ceil(until - self._clock()))
+        self._outage = (until, Fault(status, "", retry_after))
+
+    def clear(self) -> None:
+        self._injected.clear()
+        self._hooks.clear()
+        self._outage = None
+
+    def before(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The fault, if any, that replaces this call's answer."""
+        if self._outage is not None:
+            until, fault = self._outage
+            if self._clock() < until:
+                return fault
+            self._outage = None
+        for injected in self._injected:
+            if injected.method in (None, method):
+                injected.remaining -= 1
+                if injected.remaining <= 0:
+                    self._injected.remove(injected)
+                return injected.fault
+        for hook in self._hooks:
+            fault = hook(method, params)
+            if fault is not None:
+                return fault
+        return None
+
+    def posting_limit(self, method: str, channel_id: str) -> Fault | None:
+        """Slack's ~1 message per second per channel, when `rate_limit_per_channel` is on."""
+        if not self.rate_limit_per_channel or method not in POSTING_METHODS:
+            return None
+        now = self._clock()
+        last = self._last_post.get(channel_id)
+        if last is not None and now - last < POSTING_INTERVAL:
+            return Fault(429, "ratelimited", max(1, math.ceil(POSTING_INTERVAL - (now - last))))
+        self._last_post[channel_id] = now
+        return None
