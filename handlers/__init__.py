@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import boltwatch_command, error_handler, incident_actions
+from handlers import boltwatch_command, error_handler, incident_actions, logs_command
 
 
 def register(app: AsyncApp, services: Services) -> None:
     error_handler.register(app, services)
     boltwatch_command.register(app, services)
     incident_actions.register(app, services)
+    logs_command.register(app, services)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from slack_bolt.async_app import AsyncApp
 
+from bot.aws.errors import classify
 from bot.services import Services
 from bot.usage import UsageError
 
@@ -18,6 +20,8 @@ def register(app: AsyncApp, services: Services) -> None:
     async def reply_with_the_problem(error: Exception, body: dict[str, Any], respond: Any) -> None:
         if isinstance(error, UsageError):
             text = error.text()
+        elif isinstance(error, BotoCoreError | ClientError):
+            text = f"AWS said no: {classify(error).message}"
         else:
             log.exception("listener failed", exc_info=error)
             text = "Something went wrong on Boltwatch's side; the error is in its log."

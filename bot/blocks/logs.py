@@ -1,0 +1,78 @@
+"""The `/logs` answer: the newest events of a window, as a message or, beyond a screenful, a file with a preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.aws.logs import LogEvent
+from bot.blocks.limits import SECTION_TEXT
+from bot.blocks.mrkdwn import code_block, escape
+from bot.durations import format_duration
+
+SCREENFUL_LINES = 40
+PREVIEW_EVENTS = 15
+
+
+@dataclass(frozen=True)
+class LogsAnswer:
+    text: str
+    blocks: list[dict[str, Any]]
+    file_content: str | None
+    file_name: str | None
+
+
+def event_lines(events: list[LogEvent]) -> str:
+    """One entry per event, timestamps in UTC, multi-line events kept whole."""
+    return "\n".join(f"{e.timestamp:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f"Z  {e.message}" for e in events)
+
+
+def logs_answer(
+    *,
+    log_group: str,
+    events: list[LogEvent],
+    since: timedelta,
+    end: datetime,
+    filter_text: str | None,
+    scanned: int,
+    truncated: bool,
+) -> LogsAnswer:
+    what = f"`{escape(log_group)}`, last {format_duration(since)}"
+    if filter_text:
+        what += f", containing “{escape(filter_text)}”"
+    counts = f"{len(events)} events" + (f" (the newest of {scanned})" if scanned > len(events) else "")
+    context = f"{counts} · until {end:%H:%M:%S} UTC" + (" · window cut short; try a shorter SINCE" if truncated else "")
+    text = f"Logs of {log_group}: {len(events)} events"
+    if not events:
+        blocks = [_section(f"*Logs of {what}*\nNo events in this window."), _context(context)]
+        return LogsAnswer(text, blocks, None, None)
+    body = event_lines(events)
+    if body.count("\n") < SCREENFUL_LINES and len(code_block(body)) < SECTION_TEXT - 200:
+        blocks = [_section(f"*Logs of {what}*"), _section(code_block(body)), _context(context)]
+        return LogsAnswer(text, blocks, None, None)
+    preview = _fitting_preview(events)
+    blocks = [
+        _section(f"*Logs of {what}* — the full {len(events)} events are in the file below; the newest:"),
+        _section(code_block(preview)),
+        _context(context),
+    ]
+    name = log_group.strip("/").replace("/", "-") + f"-{end:%Y%m%dT%H%M%SZ}.log"
+    return LogsAnswer(text, blocks, body + "\n", name)
+
+
+def _fitting_preview(events: list[LogEvent]) -> str:
+    shown = events[-PREVIEW_EVENTS:]
+    while shown and len(code_block(event_lines(shown))) > SECTION_TEXT - 100:
+        shown = shown[1:]
+    if shown:
+        return event_lines(shown)
+    return event_lines(events[-1:])[: SECTION_TEXT - 200] + " …"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

@@ -1,0 +1,40 @@
+"""Turn a command's TARGET and scope into one log group, or a usage error with real names to choose from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.aws.logs import LAMBDA_PREFIX, all_group_names, resolve_target
+from bot.grammar import Scope, did_you_mean
+from bot.services import Services
+from bot.usage import UsageError
+
+
+@dataclass(frozen=True)
+class Place:
+    account: str
+    region: str
+
+
+def place_of(services: Services, scope: Scope, usage: str) -> Place:
+    aws = services.settings.aws
+    accounts = [a.name for a in aws.accounts]
+    account = scope.account or accounts[0]
+    if account not in accounts:
+        raise UsageError(f"No account is called `{account}`.{did_you_mean(account, accounts)}", usage)
+    region = scope.region or aws.regions[0]
+    return Place(account, region)
+
+
+async def resolve_log_group(services: Services, place: Place, target: str, usage: str) -> str:
+    client = services.aws.client("logs", account=place.account, region=place.region)
+    resolution = await services.executor.run(resolve_target, client, target)
+    if resolution.log_group is not None:
+        return resolution.log_group
+    if resolution.candidates:
+        choices = ", ".join(f"`{c}`" for c in resolution.candidates)
+        raise UsageError(f"`{target}` matches several log groups: {choices}. Name one of them.", usage)
+    names = await services.executor.run(all_group_names, client)
+    short = [n.removeprefix(LAMBDA_PREFIX) for n in names if n.startswith(LAMBDA_PREFIX)]
+    hint = did_you_mean(target, short + names)
+    raise UsageError(f"No Lambda function or log group `{target}` in {place.account} / {place.region}.{hint}", usage)

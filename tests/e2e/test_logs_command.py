@@ -1,0 +1,73 @@
+"""`/logs` against the seeded estate in moto, through signed requests and the local Slack."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from bot.sandbox.aws.estate import seed_estate
+from bot.sandbox.aws.server import MotoHandle
+from tests.harness import RunningBot, running_bot
+
+
+@pytest.fixture
+async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    async with running_bot(moto=moto, database_url=database_url) as running:
+        seed_estate(moto.endpoint, now=running.clock.now)
+        yield running
+
+
+async def test_logs_of_a_function_arrive_in_the_channel_oldest_first(bot: RunningBot) -> None:
+    await bot.command("/logs", "orders-api 2h limit 20")
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    text = str(message.blocks)
+    assert "/aws/lambda/orders-api" in text and "20 events" in text
+    stamps = [line[:24] for line in message.blocks[1]["text"]["text"].splitlines() if line[:2] == "20"]
+    assert stamps == sorted(stamps) and stamps
+
+
+async def test_a_filter_keeps_only_matching_events(bot: RunningBot) -> None:
+    await bot.command("/logs", 'orders-api 2h filter "START RequestId"')
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    lines = [line for line in message.blocks[1]["text"]["text"].splitlines() if line.startswith("20")]
+    assert lines and all("START RequestId" in line for line in lines)
+
+
+async def test_more_than_a_screenful_becomes_a_file_with_a_preview(bot: RunningBot) -> None:
+    await bot.command("/logs", "orders-api 2h limit 500")
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    assert "the full" in str(message.blocks) and "are in the file below" in str(message.blocks)
+    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    content = bot.slack.file_content(reply.files[0]["id"]).decode()
+    assert content.count("RequestId") > 40
+
+
+async def test_log_lines_cannot_ping_or_forge_links(bot: RunningBot) -> None:
+    logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
+    logs.create_log_group(logGroupName="/app/evil")
+    logs.create_log_stream(logGroupName="/app/evil", logStreamName="s")
+    now_ms = int(bot.clock.now.timestamp() * 1000) - 1000
+    logs.put_log_events(
+        logGroupName="/app/evil",
+        logStreamName="s",
+        logEvents=[{"timestamp": now_ms, "message": "<!channel> see <http://evil.example|your bank>"}],
+    )
+    await bot.command("/logs", "/app/evil 1h")
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    text = message.blocks[1]["text"]["text"]
+    assert "&lt;!channel&gt; see &lt;http://evil.example|your bank&gt;" in text
+    assert "<!channel>" not in str(message.blocks)
+
+
+async def test_an_unknown_target_gets_a_did_you_mean_and_nothing_is_posted(bot: RunningBot) -> None:
+    await bot.command("/logs", "orders-apl 1h")
+    replies = await bot.slack.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) >= 2 and bot.slack.ephemerals())
+    assert "Did you mean `orders-api`?" in replies[-1].text
+    assert bot.slack.channel_messages("#alerts") == []
+
+
+async def test_a_malformed_command_gets_the_usage_at_once(bot: RunningBot) -> None:
+    delivery = await bot.command("/logs", "orders-api yesterday")
+    assert delivery.status == 200
+    [reply] = bot.slack.ephemerals(user="U0ALICE")
+    assert "`yesterday` is not a time span" in reply.text and "Usage: `/logs TARGET" in reply.text

@@ -1,0 +1,63 @@
+"""The path from a signed request to a reply, over HTTP and Socket Mode; health and metrics."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from bot.sandbox.aws.server import MotoHandle
+from tests.harness import RunningBot, running_bot
+
+
+@pytest.fixture
+async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    async with running_bot(moto=moto, database_url=database_url) as running:
+        yield running
+
+
+async def test_boltwatch_help_answers_over_http(bot: RunningBot) -> None:
+    delivery = await bot.command("/boltwatch", "help")
+    assert delivery.status == 200
+    [reply] = bot.slack.ephemerals(user="U0ALICE")
+    assert "/logs TARGET" in str(reply.blocks) and "/boltwatch help" in str(reply.blocks)
+
+
+async def test_boltwatch_help_answers_over_socket_mode(moto: MotoHandle, database_url: str) -> None:
+    async with running_bot(moto=moto, database_url=database_url, socket_mode=True) as bot:
+        await bot.slack.wait_for(lambda: bot.slack.socket_connections)
+        delivery = await bot.slack.send_command(command="/boltwatch", text="help", via="socket")
+        assert "/boltwatch help" in str(delivery.ack_body())
+
+
+async def test_an_unknown_subcommand_gets_a_specific_private_reply(bot: RunningBot) -> None:
+    await bot.command("/boltwatch", "dance")
+    [reply] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert "`dance` is not a /boltwatch command" in reply.text
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("tampering", [{"forge_signature": True}, {"stale_by": 360}])
+async def test_forged_or_stale_requests_get_401_and_change_nothing(bot: RunningBot, tampering: dict) -> None:  # type: ignore[type-arg]
+    delivery = await bot.slack.send_command(bot.events_url, command="/boltwatch", text="help", **tampering)
+    assert delivery.status == 401
+    assert bot.slack.ephemerals() == []
+
+
+async def test_healthz_reports_version_database_and_scheduler(bot: RunningBot) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{bot.base_url}/healthz") as response:
+        body = await response.json()
+    assert response.status == 200
+    assert body["database"] == "ok" and body["scheduler"] == "running" and body["mode"] == "http"
+    assert body["version"]
+
+
+async def test_metrics_count_requests_and_slack_calls(bot: RunningBot) -> None:
+    await bot.command("/boltwatch", "help")
+    await bot.command("/boltwatch", "nonsense")
+    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals()) == 2)
+    async with aiohttp.ClientSession() as http, http.get(f"{bot.base_url}/metrics") as response:
+        text = await response.text()
+    assert response.status == 200
+    assert 'boltwatch_http_requests_total{path="/slack/events",status="200"} 2.0' in text
+    assert "boltwatch_http_request_seconds_bucket" in text
+    assert 'boltwatch_slack_api_calls_total{method="auth.test"}' in text
