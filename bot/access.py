@@ -36,9 +36,7 @@ class Verdict:
     why: str = ""
 
 
-def may(
-    rules: list[AccessRule], *, action: Action, user: str, channel: str, home_channels: set[str]
-) -> Verdict:
+def may(rules: list[AccessRule], *, action: Action, user: str, channel: str, home_channels: set[str]) -> Verdict:
     """Decide whether `user`, clicking in `channel`, may do `action` on something that lives in `home_channels`.
 
     The first rule that covers the action decides; with none, anyone in the home channel may.

@@ -31,6 +31,7 @@ from bot.slack_client import CountingWebClient
 from bot.store import Database, ensure_current, upgrade
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
+from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 10.0
@@ -53,6 +54,7 @@ class BoltwatchApp:
         bolt: AsyncApp,
         notifier: Notifier,
         runner: CheckRunner,
+        waits: WaitRunner,
         *,
         background: bool = True,
     ) -> None:
@@ -62,6 +64,7 @@ class BoltwatchApp:
         self.bolt = bolt
         self.notifier = notifier
         self.runner = runner
+        self.waits = waits
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -125,6 +128,7 @@ class BoltwatchApp:
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
+            self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS / 2
         )
@@ -193,6 +197,7 @@ def create_app(
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake
-    handlers.register(bolt, services)
+    waits = WaitRunner(services, client, holder=replica)
+    handlers.register(bolt, services, wake_waits=waits.wake)
     runner = CheckRunner(services, checks, holder=replica)
-    return BoltwatchApp(settings, services, bolt, notifier, runner, background=background)
+    return BoltwatchApp(settings, services, bolt, notifier, runner, waits, background=background)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import boltwatch_command, error_handler, incident_actions, logs_command
+from handlers import boltwatch_command, error_handler, incident_actions, logs_command, wait_command
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None]) -> None:
     error_handler.register(app, services)
     boltwatch_command.register(app, services)
     incident_actions.register(app, services)
     logs_command.register(app, services)
+    wait_command.register(app, services, wake_waits)

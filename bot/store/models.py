@@ -193,6 +193,7 @@ class WaitJob(Base):
     deadline: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="waiting")
     last_state: Mapped[str] = mapped_column(Text, default="")
+    next_poll_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

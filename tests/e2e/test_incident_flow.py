@@ -6,7 +6,8 @@ import boto3
 import pytest
 
 from bot.sandbox.aws.server import MotoHandle
-from tests.harness import RunningBot, running_bot
+from bot.sandbox.slack import LocalSlack
+from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, running_bot
 
 
 def cloudwatch(moto: MotoHandle):  # type: ignore[no-untyped-def]
@@ -212,12 +213,13 @@ async def test_a_forged_button_value_is_ignored(bot: RunningBot) -> None:
 async def test_restarting_on_the_same_database_posts_nothing_new(moto: MotoHandle, database_url: str) -> None:
     put_alarm(moto, "orders-api-errors")
     set_state(moto, "orders-api-errors", "ALARM")
-    async with running_bot(moto=moto, database_url=database_url) as first:
-        await first.run_checks()
-        await first.drain()
-        slack = first.slack
-        async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=first.clock) as second:
-            second.clock.advance(minutes=5)
+    clock = FakeClock()
+    async with LocalSlack(signing_secret=SIGNING_SECRET, clock=clock.timestamp) as slack:
+        async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock) as first:
+            await first.run_checks()
+            await first.drain()
+        async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock) as second:
+            clock.advance(minutes=5)
             await second.run_checks()
             await second.drain()
     assert len(slack.calls_to("chat.postMessage")) == 1

@@ -46,9 +46,7 @@ async def test_rows_round_trip_with_utc_timestamps_and_json(database_url: str) -
         incident = Incident(group_key="route=default", route="default", channel="C1", opened_at=opened)
         incident.timeline.append(IncidentEvent(actor="U1", kind="acknowledged", at=opened + timedelta(minutes=1)))
         session.add(incident)
-        session.add(
-            Alert(fingerprint="fp-1", check_name="alarms", labels={"team": "orders"}, incident=incident)
-        )
+        session.add(Alert(fingerprint="fp-1", check_name="alarms", labels={"team": "orders"}, incident=incident))
 
     await db.run(write)
 
@@ -61,3 +59,16 @@ async def test_rows_round_trip_with_utc_timestamps_and_json(database_url: str) -
     assert opened_at == opened and opened_at.tzinfo is not None
     assert kinds == ["acknowledged"]
     db.close()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.store.models import Base
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()

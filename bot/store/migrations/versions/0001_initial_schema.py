@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("last_state", sa.Text(), nullable=False),
+        sa.Column("next_poll_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,117 @@
+"""boto3 waiters, one poll at a time, so progress can be shown and a wait can survive a restart.
+
+botocore's `Waiter.wait()` blocks until the end; we read the same waiter model (operation, delay, max attempts,
+acceptors) and evaluate one attempt per call instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import jmespath
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+from botocore.waiter import WaiterModel
+
+from bot.grammar import WAIT_USAGE, did_you_mean
+from bot.usage import UsageError
+
+
+@dataclass(frozen=True)
+class WaiterSpec:
+    service: str
+    waiter: str
+    operation: str
+    delay_seconds: int
+    max_attempts: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    state: str
+    """`success`, `failure` or `retry`."""
+    detail: str
+
+
+def available_services() -> list[str]:
+    return boto3.session.Session().get_available_services()
+
+
+def waiter_spec(client: BaseClient, service: str, waiter: str, ids: tuple[str, ...]) -> WaiterSpec:
+    """Check the waiter exists and map the given ids onto its operation's input; raise UsageError otherwise."""
+    names = list(client.waiter_names)
+    if waiter not in names:
+        hint = did_you_mean(waiter, names) or (f" {service} has: {', '.join(names[:12])}." if names else "")
+        raise UsageError(f"`{service}` has no waiter `{waiter}`.{hint}", WAIT_USAGE)
+    config = client.get_waiter(waiter).config
+    operation = client.meta.service_model.operation_model(config.operation)
+    return WaiterSpec(
+        service=service,
+        waiter=waiter,
+        operation=config.operation,
+        delay_seconds=int(config.delay),
+        max_attempts=int(config.max_attempts),
+        params=_params_for(operation.input_shape, ids, f"{service} {waiter}"),
+    )
+
+
+def _params_for(shape: Any, ids: tuple[str, ...], what: str) -> dict[str, Any]:
+    """Required members take the ids in order; with none required, the one `...Ids`/`...Names`/`...Name` member."""
+    if shape is None:
+        return {}
+    members = shape.members
+    required = [name for name in shape.required_members if name in members]
+    if not required:
+        plural = [n for n, m in members.items() if m.type_name == "list" and n.endswith(("Ids", "Names", "Arns"))]
+        singular = [n for n, m in members.items() if m.type_name == "string" and n.endswith(("Id", "Name", "Arn"))]
+        required = plural[:1] or singular[:1]
+    if not required:
+        return {}
+    if len(required) == 1 and members[required[0]].type_name == "list":
+        return {required[0]: list(ids)}
+    if len(ids) != len(required):
+        needed = " ".join(name.upper() for name in required)
+        raise UsageError(f"`{what}` needs {len(required)} value(s): {needed}.", WAIT_USAGE)
+    return dict(zip(required, ids, strict=True))
+
+
+def poll_once(client: BaseClient, waiter: str, params: dict[str, Any]) -> PollResult:
+    """Call the waiter's operation once and apply its acceptors, as botocore's waiter loop would."""
+    model: WaiterModel = client.get_waiter(waiter).config
+    operation = client.meta.method_to_api_mapping
+    method = next(name for name, api in operation.items() if api == model.operation)
+    try:
+        response: dict[str, Any] = getattr(client, method)(**params)
+    except ClientError as exc:
+        response = exc.response
+    for acceptor in model.acceptors:
+        if acceptor.matcher_func(response):
+            return PollResult(acceptor.state, _describe(acceptor, response))
+    if "Error" in response:
+        error = response["Error"]
+        return PollResult("failure", f"{error.get('Code')}: {error.get('Message', '')}".strip())
+    return PollResult("retry", _observed(model, response))
+
+
+def _describe(acceptor: Any, response: dict[str, Any]) -> str:
+    """What was seen: the value the acceptor looked at (`running`, `[pending, running]`) or the error code."""
+    if "Error" in response:
+        return str(response["Error"].get("Code"))
+    if acceptor.matcher in {"path", "pathAll", "pathAny"}:
+        seen = jmespath.search(acceptor.argument, response)
+        if isinstance(seen, list):
+            seen = ", ".join(sorted({str(v) for v in seen})) or "nothing"
+        return f"{acceptor.argument.split('.')[-1]}: {seen}"
+    if acceptor.matcher == "status":
+        return f"HTTP {response.get('ResponseMetadata', {}).get('HTTPStatusCode')}"
+    return f"{acceptor.matcher} {acceptor.expected}"
+
+
+def _observed(model: WaiterModel, response: dict[str, Any]) -> str:
+    for acceptor in model.acceptors:
+        if acceptor.matcher in {"path", "pathAll", "pathAny"} and "Error" not in response:
+            return _describe(acceptor, response)
+    return "not there yet"

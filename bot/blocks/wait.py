@@ -1,0 +1,58 @@
+"""The `/wait` progress message: one message, updated each poll, with a Cancel button until it ends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.mrkdwn import escape, mention
+from bot.durations import format_duration
+from bot.ids import ActionId
+from bot.wait_jobs import WaitView
+
+HEADLINE = {
+    "waiting": ":hourglass_flowing_sand: Waiting",
+    "success": ":white_check_mark: Done",
+    "failure": ":x: Failed",
+    "timeout": ":alarm_clock: Timed out",
+    "cancelled": ":no_entry_sign: Cancelled",
+}
+
+
+def wait_target(job: WaitView) -> str:
+    values = " ".join(str(v) if not isinstance(v, list) else " ".join(map(str, v)) for v in job.params.values())
+    return f"{job.service} {job.waiter} {values}".strip()
+
+
+def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    headline = f"{HEADLINE[job.status]}: `{escape(wait_target(job))}`"
+    progress = (
+        f"attempt {job.attempts} of {job.max_attempts} · {format_duration(now - job.created_at)} elapsed"
+        f" · last seen: {escape(job.last_state)}"
+    )
+    context = f"requested by {mention(job.requester)} · {escape(job.account)} / {escape(job.region)}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{progress}"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
+    ]
+    if job.status == "waiting":
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Cancel"},
+                        "action_id": ActionId.WAIT_CANCEL.value,
+                        "value": f"wait:{job.id}",
+                        "style": "danger",
+                    }
+                ],
+            }
+        )
+    return f"{HEADLINE[job.status]}: {wait_target(job)}", blocks
+
+
+def wait_outcome_reply(job: WaitView) -> str:
+    words = {"success": "is done", "failure": "failed", "timeout": "timed out", "cancelled": "was cancelled"}
+    return f"{mention(job.requester)} `{escape(wait_target(job))}` {words[job.status]} ({escape(job.last_state)})."

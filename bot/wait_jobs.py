@@ -1,0 +1,144 @@
+"""Persisted `/wait` requests: created, claimed one poll at a time, finished or cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import AuditEvent, WaitJob
+
+ACTIVE = "waiting"
+FINAL = {"success", "failure", "timeout", "cancelled"}
+PER_USER_LIMIT = 5
+OVERALL_LIMIT = 50
+CLAIM_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class WaitView:
+    """What the progress message shows."""
+
+    id: int
+    service: str
+    waiter: str
+    params: dict
+    requester: str
+    channel: str
+    message_ts: str | None
+    attempts: int
+    max_attempts: int
+    status: str
+    last_state: str
+    created_at: datetime
+    deadline: datetime
+    account: str
+    region: str
+
+    @classmethod
+    def of(cls, job: WaitJob) -> WaitView:
+        return cls(
+            job.id, job.service, job.waiter, dict(job.params), job.requester, job.channel, job.message_ts,
+            job.attempts, job.max_attempts, job.status, job.last_state, job.created_at, job.deadline,
+            job.account, job.region,
+        )  # fmt: skip
+
+
+class TooManyWaits(Exception):
+    pass
+
+
+def active_counts(session: Session, requester: str) -> tuple[int, int]:
+    mine = session.scalar(select(func.count()).where(WaitJob.status == ACTIVE, WaitJob.requester == requester))
+    total = session.scalar(select(func.count()).where(WaitJob.status == ACTIVE))
+    return mine or 0, total or 0
+
+
+def create(
+    session: Session,
+    *,
+    service: str,
+    waiter: str,
+    params: dict,
+    account: str,
+    region: str,
+    requester: str,
+    channel: str,
+    message_ts: str,
+    delay_seconds: int,
+    max_attempts: int,
+    deadline: datetime,
+    now: datetime,
+) -> WaitView:
+    mine, total = active_counts(session, requester)
+    if mine >= PER_USER_LIMIT:
+        raise TooManyWaits(f"You already have {mine} waits running; cancel one first.")
+    if total >= OVERALL_LIMIT:
+        raise TooManyWaits(f"{total} waits are running, the most Boltwatch runs at once; try again later.")
+    job = WaitJob(
+        service=service, waiter=waiter, params=params, account=account, region=region, requester=requester,
+        channel=channel, message_ts=message_ts, max_attempts=max_attempts, delay_seconds=delay_seconds,
+        deadline=deadline, status=ACTIVE, last_state="starting", next_poll_at=now, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(job)
+    session.flush()
+    session.add(AuditEvent(at=now, actor=requester, action="wait_started", subject=f"wait:{job.id}", channel=channel))
+    return WaitView.of(job)
+
+
+def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) -> list[WaitView]:
+    query = (
+        select(WaitJob)
+        .where(WaitJob.status == ACTIVE, WaitJob.next_poll_at <= now)
+        .where((WaitJob.claimed_until.is_(None)) | (WaitJob.claimed_until < now))
+        .order_by(WaitJob.next_poll_at)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    jobs = list(session.scalars(query))
+    for job in jobs:
+        job.claimed_by, job.claimed_until = holder, now + timedelta(seconds=CLAIM_SECONDS)
+    return [WaitView.of(job) for job in jobs]
+
+
+def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> WaitView | None:
+    """Store one poll; a job cancelled meanwhile stays cancelled (returns None)."""
+    job = session.get_one(WaitJob, job_id)
+    if job.status != ACTIVE:
+        return None
+    job.attempts += 1
+    job.last_state, job.updated_at = state, now
+    job.next_poll_at = now + timedelta(seconds=job.delay_seconds)
+    job.claimed_by = job.claimed_until = None
+    return WaitView.of(job)
+
+
+def finish(session: Session, *, job_id: int, outcome: str, now: datetime) -> None:
+    """End the job once Slack has been told; a cancel that came first wins."""
+    job = session.get_one(WaitJob, job_id)
+    if job.status == ACTIVE:
+        job.status, job.updated_at = outcome, now
+
+
+def release(session: Session, *, job_id: int, retry_at: datetime) -> None:
+    """Slack could not be told; poll again later so the result is not lost."""
+    job = session.get_one(WaitJob, job_id)
+    job.claimed_by = job.claimed_until = None
+    job.next_poll_at = retry_at
+
+
+def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitView | None:
+    job = session.get(WaitJob, job_id)
+    if job is None or job.status != ACTIVE:
+        return None
+    job.status, job.updated_at, job.last_state = "cancelled", now, f"cancelled by {user}"
+    session.add(AuditEvent(at=now, actor=user, action="wait_cancelled", subject=f"wait:{job_id}", channel=job.channel))
+    return WaitView.of(job)
+
+
+def get(session: Session, job_id: int) -> WaitView | None:
+    job = session.get(WaitJob, job_id)
+    return WaitView.of(job) if job is not None else None

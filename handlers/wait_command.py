@@ -1,0 +1,104 @@
+"""`/wait SERVICE WAITER ID... [timeout DURATION]` and its Cancel button."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import wait_jobs
+from bot.access import Action, may
+from bot.aws.waiters import available_services, waiter_spec
+from bot.blocks.wait import wait_message
+from bot.grammar import WAIT_USAGE, did_you_mean, parse_wait
+from bot.ids import ActionId, Command
+from bot.log_targets import place_of
+from bot.services import Services
+from bot.usage import UsageError
+from bot.wait_jobs import TooManyWaits, WaitView
+
+MAX_TIMEOUT = timedelta(hours=12)
+_WAIT_VALUE = re.compile(r"^wait:(\d{1,18})$")
+
+
+def register(app: AsyncApp, services: Services, wake: Any) -> None:
+    @app.command(Command.WAIT.value)
+    async def wait(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
+        try:
+            request = parse_wait(command.get("text") or "")
+        except UsageError as exc:
+            await ack(response_type="ephemeral", text=exc.text())
+            return
+        await ack()
+        user, channel = command["user_id"], command["channel_id"]
+        verdict = may(
+            services.settings.file.access, action=Action.WAIT, user=user, channel=channel, home_channels={channel}
+        )
+        if not verdict.allowed:
+            raise UsageError(f"You can't start a wait here: {verdict.why}")
+        services_known = await services.executor.run(available_services)
+        if request.service not in services_known:
+            raise UsageError(
+                f"`{request.service}` is not an AWS service.{did_you_mean(request.service, services_known)}", WAIT_USAGE
+            )
+        place = place_of(services, request.scope, WAIT_USAGE)
+        aws_client = services.aws.client(request.service, account=place.account, region=place.region)
+        spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
+        timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_TIMEOUT)
+        now = services.clock()
+        max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
+        preview = WaitView(
+            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, "waiting", "starting",
+            now, now + timeout, place.account, place.region,
+        )  # fmt: skip
+        text, blocks = wait_message(preview, now=now)
+        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks[:2])
+        try:
+            await services.db.run(
+                lambda s: wait_jobs.create(
+                    s,
+                    service=spec.service,
+                    waiter=spec.waiter,
+                    params=spec.params,
+                    account=place.account,
+                    region=place.region,
+                    requester=user,
+                    channel=posted["channel"],
+                    message_ts=posted["ts"],
+                    delay_seconds=spec.delay_seconds,
+                    max_attempts=max_attempts,
+                    deadline=now + timeout,
+                    now=now,
+                )
+            )
+        except TooManyWaits as exc:
+            await client.chat_delete(channel=posted["channel"], ts=posted["ts"])
+            raise UsageError(str(exc)) from None
+        wake()
+
+    @app.action(ActionId.WAIT_CANCEL.value)
+    async def cancel(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        match = _WAIT_VALUE.match(action.get("value") or "")
+        if match is None:
+            return
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        job = await services.db.run(lambda s: wait_jobs.get(s, int(match.group(1))))
+        if job is None:
+            return
+        rules = services.settings.file.access
+        verdict = may(rules, action=Action.WAIT, user=user, channel=channel, home_channels={job.channel})
+        if not verdict.allowed:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text=f"You can't cancel this wait: {verdict.why}"
+            )
+            return
+        now = services.clock()
+        cancelled = await services.db.run(lambda s: wait_jobs.cancel(s, job_id=job.id, user=user, now=now))
+        if cancelled is not None and cancelled.message_ts:
+            text, blocks = wait_message(cancelled, now=now)
+            await client.chat_update(channel=cancelled.channel, ts=cancelled.message_ts, text=text, blocks=blocks)
