@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
 from bot.aws.executor import AwsExecutor
@@ -27,7 +28,7 @@ from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.routing import build_routes
 from bot.services import Services, utcnow
-from bot.slack_client import CountingWebClient
+from bot.slack_client import counting_session
 from bot.store import Database, ensure_current, upgrade
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
@@ -123,6 +124,7 @@ class BoltwatchApp:
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve HTTP (and Socket Mode when configured); returns the bound port."""
         await self.prepare_database()
+        self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
             self.runner.schedule(self.scheduler)
         self.scheduler.start()
@@ -157,6 +159,8 @@ class BoltwatchApp:
         await asyncio.gather(*self._background, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.bolt.client.session is not None:
+            await self.bolt.client.session.close()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: self.services.executor.shutdown(wait=True))
         await loop.run_in_executor(None, self.services.db.close)
@@ -186,13 +190,10 @@ def create_app(
         aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url),
         executor=executor,
         routes=build_routes(settings.file.routes, settings.slack.channel),
+        check_schedule=[(c.name, c.type.name, c.every) for c in checks],
         clock=clock,
     )
-    client = CountingWebClient(
-        token=settings.secrets.bot_token.get_secret_value(),
-        base_url=settings.secrets.api_url,
-        metrics=metrics,
-    )
+    client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
     bolt = AsyncApp(signing_secret=settings.secrets.signing_secret.get_secret_value(), client=client)
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)

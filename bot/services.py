@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
@@ -30,5 +30,7 @@ class Services:
     aws: AwsSessions
     executor: AwsExecutor
     routes: list[Route]
+    check_schedule: list[tuple[str, str, timedelta]] = field(default_factory=list)
+    """(name, type, interval) of every configured check, for status answers."""
     clock: Callable[[], datetime] = field(default=utcnow)
     wake_notifier: Callable[[], None] = field(default=_nothing)

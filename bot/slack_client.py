@@ -1,30 +1,36 @@
-"""The Slack Web API client the bot uses: slack_sdk's, counted in metrics."""
+"""The Slack Web API client: slack_sdk's, on one shared HTTP session whose every call is counted in metrics.
+
+Bolt builds a fresh client for each request but hands it the app client's session, so counting at the session
+covers the calls listeners make as well as the outbox drainer's.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
+import aiohttp
 
 from bot.metrics import Metrics
 
 
-class CountingWebClient(AsyncWebClient):
-    """An AsyncWebClient that records every call and every error by method."""
+def counting_session(metrics: Metrics) -> aiohttp.ClientSession:
+    trace = aiohttp.TraceConfig()
 
-    def __init__(self, *args: Any, metrics: Metrics, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._metrics = metrics
+    async def on_end(
+        _session: aiohttp.ClientSession, _ctx: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        method = params.url.path.rsplit("/", 1)[-1]
+        metrics.slack_calls.labels(method).inc()
+        if params.response.status >= 400:
+            metrics.slack_errors.labels(method, f"http_{params.response.status}").inc()
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
-        self._metrics.slack_calls.labels(api_method).inc()
-        try:
-            return await super().api_call(api_method, **kwargs)
-        except SlackApiError as exc:
-            self._metrics.slack_errors.labels(api_method, str(exc.response.get("error", "unknown"))).inc()
-            raise
-        except Exception as exc:
-            self._metrics.slack_errors.labels(api_method, type(exc).__name__).inc()
-            raise
+    async def on_exception(
+        _session: aiohttp.ClientSession, _ctx: SimpleNamespace, params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        method = params.url.path.rsplit("/", 1)[-1]
+        metrics.slack_calls.labels(method).inc()
+        metrics.slack_errors.labels(method, type(params.exception).__name__).inc()
+
+    trace.on_request_end.append(on_end)
+    trace.on_request_exception.append(on_exception)
+    return aiohttp.ClientSession(trace_configs=[trace], timeout=aiohttp.ClientTimeout(total=30))

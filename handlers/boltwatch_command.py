@@ -1,30 +1,105 @@
-"""`/boltwatch help|status|checks`."""
+"""`/boltwatch help|status|incidents|checks|mute|unmute`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from sqlalchemy.orm import Session
 
+from bot.access import Action, may
 from bot.blocks.help import help_blocks, help_text
+from bot.blocks.incident import slack_date
+from bot.blocks.mrkdwn import escape
+from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
+from bot.durations import DurationError, parse_duration
+from bot.grammar import did_you_mean, split_words
 from bot.ids import Command
 from bot.services import Services
+from bot.silences import active_silences, create_silence, expire_silence
+from bot.status_queries import check_lines, open_incidents
 from bot.usage import UsageError
+from handlers.error_handler import answers_errors
 
-SUBCOMMANDS = ("help",)
-AVAILABLE = ["/boltwatch help"]
+SUBCOMMANDS = ("help", "status", "incidents", "checks", "mute", "unmute")
+AVAILABLE = [
+    "/logs", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
+    "/boltwatch mute",
+]  # fmt: skip
+MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
+UNMUTE_USAGE = "/boltwatch unmute TARGET"
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    @app.command(Command.BOLTWATCH)
-    async def boltwatch(ack: Any, command: dict[str, Any]) -> None:
-        words = (command.get("text") or "").split()
+    @app.command(Command.BOLTWATCH.value)
+    @answers_errors
+    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
             await ack(response_type="ephemeral", text=help_text(AVAILABLE), blocks=help_blocks(AVAILABLE))
             return
+        if sub not in SUBCOMMANDS:
+            hint = did_you_mean(sub, list(SUBCOMMANDS))
+            await ack(
+                response_type="ephemeral",
+                text=f"`{escape(sub)}` is not a /boltwatch command.{hint} Try `/boltwatch help`.",
+            )
+            return
         await ack()
-        raise UsageError(
-            f"`{sub}` is not a /boltwatch command; try one of: {', '.join(SUBCOMMANDS)}.",
-            "/boltwatch help",
-        )
+        now = services.clock()
+        if sub in {"status", "checks"}:
+            schedule = services.check_schedule
+            incidents, checks = await services.db.run(lambda s: (open_incidents(s), check_lines(s, schedule)))
+            blocks = status_blocks(incidents, checks, now=now) if sub == "status" else checks_blocks(checks, now=now)
+            await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
+        elif sub == "incidents":
+            incidents = await services.db.run(open_incidents)
+            await respond(
+                response_type="ephemeral", text=f"{len(incidents)} open incidents", blocks=incidents_blocks(incidents)
+            )
+        else:
+            user, channel = command["user_id"], command["channel_id"]
+            verdict = may(
+                services.settings.file.access, action=Action.MUTE, user=user, channel=channel, home_channels={channel}
+            )
+            if not verdict.allowed:
+                raise UsageError(f"You can't mute or unmute here: {verdict.why}")
+            text = await (
+                _mute(services, words[1:], user, channel) if sub == "mute" else _unmute(services, words[1:], user)
+            )
+            await respond(response_type="in_channel", text=text)
+
+
+async def _mute(services: Services, words: list[str], user: str, channel: str) -> str:
+    if len(words) < 2:
+        raise UsageError("TARGET and DURATION are needed.", MUTE_USAGE)
+    target, reason = words[0], " ".join(words[2:])
+    try:
+        until = services.clock() + parse_duration(words[1])
+    except DurationError:
+        raise UsageError(f"`{escape(words[1])}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
+    now = services.clock()
+    matchers = [{"label": "resource", "value": target}]
+    await services.db.run(
+        lambda s: create_silence(s, matchers=matchers, until=until, reason=reason, author=user, now=now)
+    )
+    why = f" Reason: {escape(reason)}" if reason else ""
+    return f"<@{user}> muted alerts about `{escape(target)}` until {slack_date(until)}.{why}"
+
+
+async def _unmute(services: Services, words: list[str], user: str) -> str:
+    if len(words) != 1:
+        raise UsageError("Name one TARGET.", UNMUTE_USAGE)
+    target, now = words[0], services.clock()
+
+    def expire(session: Session) -> int:
+        matching = [s for s in active_silences(session, now) if s.matchers == [{"label": "resource", "value": target}]]
+        for silence in matching:
+            expire_silence(session, silence_id=silence.id, author=user, now=now)
+        return len(matching)
+
+    count = await services.db.run(expire)
+    if not count:
+        raise UsageError(f"Nothing about `{escape(target)}` is muted.", UNMUTE_USAGE)
+    return f"<@{user}> unmuted `{escape(target)}`."

@@ -1,8 +1,15 @@
-"""One error path for users: known problems become a short ephemeral reply, the rest is logged."""
+"""One error path for users: known problems become a short ephemeral reply, the rest is logged.
+
+Listeners are wrapped with `answers_errors` rather than left to Bolt's global error handler: when a listener
+fails within a few milliseconds of its ack, Bolt 1.30's runner overwrites the ack it has not yet sent, Slack
+gets no answer, and the user sees a timeout instead of our message.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,15 +22,31 @@ from bot.usage import UsageError
 log = logging.getLogger(__name__)
 
 
+def user_message(error: BaseException) -> str:
+    if isinstance(error, UsageError):
+        return error.text()
+    if isinstance(error, BotoCoreError | ClientError):
+        return f"AWS said no: {classify(error).message}"
+    log.error("listener failed", exc_info=error)
+    return "Something went wrong on Boltwatch's side; the error is in its log."
+
+
+def answers_errors(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Turn any exception of a listener (which must take `respond`) into a private reply to the user."""
+
+    @functools.wraps(listener)
+    async def wrapper(**kwargs: Any) -> None:
+        try:
+            await listener(**kwargs)
+        except Exception as exc:
+            await kwargs["respond"](text=user_message(exc), response_type="ephemeral", replace_original=False)
+
+    return wrapper
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.error
     async def reply_with_the_problem(error: Exception, body: dict[str, Any], respond: Any) -> None:
-        if isinstance(error, UsageError):
-            text = error.text()
-        elif isinstance(error, BotoCoreError | ClientError):
-            text = f"AWS said no: {classify(error).message}"
-        else:
-            log.exception("listener failed", exc_info=error)
-            text = "Something went wrong on Boltwatch's side; the error is in its log."
+        text = user_message(error)
         if respond is not None and body.get("response_url"):
             await respond(text=text, response_type="ephemeral", replace_original=False)

@@ -15,11 +15,13 @@ from bot.ids import Command
 from bot.log_targets import place_of, resolve_log_group
 from bot.services import Services
 from bot.usage import UsageError
+from handlers.error_handler import answers_errors
 
 
 def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.LOGS.value)
-    async def logs(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
+    @answers_errors
+    async def logs(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         try:
             request = parse_logs(command.get("text") or "")
         except UsageError as exc:

@@ -19,6 +19,7 @@ from bot.log_targets import place_of
 from bot.services import Services
 from bot.usage import UsageError
 from bot.wait_jobs import TooManyWaits, WaitView
+from handlers.error_handler import answers_errors
 
 MAX_TIMEOUT = timedelta(hours=12)
 _WAIT_VALUE = re.compile(r"^wait:(\d{1,18})$")
@@ -26,7 +27,8 @@ _WAIT_VALUE = re.compile(r"^wait:(\d{1,18})$")
 
 def register(app: AsyncApp, services: Services, wake: Any) -> None:
     @app.command(Command.WAIT.value)
-    async def wait(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
+    @answers_errors
+    async def wait(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         try:
             request = parse_wait(command.get("text") or "")
         except UsageError as exc:

@@ -10,9 +10,12 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session
 
 from bot import leases
+from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
+from bot.check_health import record_run
 from bot.findings import CheckResult
 from bot.incidents import Observation, observe, remind
 from bot.services import Services
@@ -87,10 +90,20 @@ class CheckRunner:
                 result = result.merge(outcome)
         for failure in failures:
             log.warning("check %s failed for %s: %s", configured.name, failure.target, failure.error)
-        observed_at = services.clock()
-        observation = await services.db.run(
-            lambda s: observe(s, check=configured.name, result=result, routes=services.routes, now=observed_at)
+        error = (
+            "; ".join(f"{f.target.account}/{f.target.region}: {classify(f.error).message}" for f in failures) or None
         )
+        observed_at = services.clock()
+        firing = sum(1 for f in result.findings if f.firing)
+
+        def observe_and_record(session: Session) -> Observation:
+            record_run(
+                session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
+                firing=firing,
+            )  # fmt: skip
+            return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
+
+        observation = await services.db.run(observe_and_record)
         services.metrics.check_runs.labels(configured.name, "error" if failures else "ok").inc()
         services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
         if observation.incidents_touched:

@@ -160,5 +160,5 @@ async def _interactive(slack: LocalSlack, events_url: str, out: TextIO, printer:
             return
         try:
             await _send(slack, events_url, line, out, printer, estate)
-        except (KeyError, ValueError) as exc:
+        except (LookupError, ValueError) as exc:
             out.write(f"{exc}\n")

@@ -223,3 +223,17 @@ class AuditEvent(Base):
     subject: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CheckHealth(Base):
+    """How each check has been doing: its last run, its last success, and its failures in a row."""
+
+    __tablename__ = "check_health"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    check_type: Mapped[str] = mapped_column(String(100))
+    last_run_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    findings_firing: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,143 @@
+"""The one factory of boto3 clients: per account and region, cached, with the project's retry policy.
+
+Accounts come from `AwsSettings`: the default credential chain, a named profile, or a role assumed (from the
+profile or the default chain) with credentials that refresh themselves. boto3 honours `AWS_ENDPOINT_URL`
+natively; `endpoint_url` overrides it (tests, the sandbox). The assume-role STS call goes to the same endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from bot.aws.credentials import assumed_role_credentials, session_with_credentials
+from bot.aws.loop_guard import refuse_calls_on_event_loop
+from bot.aws.settings import AccountSettings, AwsSettings
+
+
+@dataclass(frozen=True, slots=True)
+class AwsTarget:
+    """One place the bot watches: an account (by its configured name) in one region."""
+
+    account: str
+    region: str
+
+
+class UnknownAccount(LookupError):
+    """An account name that is not in the configuration."""
+
+
+class AwsSessions:
+    """Hands out boto3 clients (thread-safe, shared) and the account ids behind the configured names."""
+
+    def __init__(
+        self,
+        settings: AwsSettings,
+        *,
+        endpoint_url: str | None = None,
+        guard_event_loop: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.endpoint_url = endpoint_url
+        self._guard_event_loop = guard_event_loop
+        self._accounts = {account.name: account for account in settings.accounts}
+        self._config = client_config(settings, local_endpoint=bool(endpoint_url or os.environ.get("AWS_ENDPOINT_URL")))
+        self._lock = threading.Lock()
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], BaseClient] = {}
+        self._account_ids: dict[str, str] = {}
+
+    @property
+    def default_account(self) -> str:
+        return self.settings.accounts[0].name
+
+    @property
+    def default_region(self) -> str:
+        return self.settings.regions[0]
+
+    def targets(self) -> list[AwsTarget]:
+        """Every configured account in every configured region."""
+        return [
+            AwsTarget(account.name, region) for account in self.settings.accounts for region in self.settings.regions
+        ]
+
+    def client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
+        """The shared client for `service` in `account` (name) and `region`; defaults are the first configured."""
+        account = account or self.default_account
+        region = region or self.default_region
+        key = (account, region, service)
+        cached = self._clients.get(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            # boto3 sessions are not thread-safe; clients are, once made.
+            if key not in self._clients:
+                self._clients[key] = self._new_client(self._session(account), service, region)
+            return self._clients[key]
+
+    def account_id(self, account: str | None = None) -> str:
+        """The 12-digit id of `account`: configured, or asked of STS once (a blocking call) and remembered."""
+        account = account or self.default_account
+        known = self._account_ids.get(account) or self._settings_of(account).id
+        if known is None:
+            known = self.client("sts", account=account).get_caller_identity()["Account"]
+        self._account_ids[account] = known
+        return known
+
+    def _session(self, account: str) -> boto3.Session:
+        if account not in self._sessions:
+            self._sessions[account] = self._open_session(self._settings_of(account))
+        return self._sessions[account]
+
+    def _open_session(self, account: AccountSettings) -> boto3.Session:
+        base = boto3.Session(profile_name=account.profile)
+        if account.role_arn is None:
+            return base
+        sts = self._new_client(base, "sts", self.default_region)
+        credentials = assumed_role_credentials(
+            sts,
+            role_arn=account.role_arn,
+            session_name=account.session_name,
+            external_id=account.external_id,
+        )
+        return session_with_credentials(credentials)
+
+    def _new_client(self, session: boto3.Session, service: str, region: str) -> BaseClient:
+        client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
+        if self._guard_event_loop:
+            refuse_calls_on_event_loop(client)
+        return client
+
+    def _settings_of(self, account: str) -> AccountSettings:
+        try:
+            return self._accounts[account]
+        except KeyError:
+            raise UnknownAccount(f"unknown AWS account {account!r}; configured: {', '.join(self._accounts)}") from None
+
+
+def client_config(settings: AwsSettings, *, local_endpoint: bool = False) -> Config:
+    """Adaptive retries, bounded timeouts and our user agent; host prefixes off for a local endpoint.
+
+    `max_attempts` counts the first try, as AWS_MAX_ATTEMPTS does (botocore's `retries["max_attempts"]` would not).
+    """
+    return Config(
+        retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        user_agent_extra=f"boltwatch/{_boltwatch_version()}",
+        # Operations such as logs:StartLiveTail prepend a host ("streaming.") that a local endpoint lacks.
+        inject_host_prefix=not local_endpoint,
+    )
+
+
+def _boltwatch_version() -> str:
+    try:
+        return version("boltwatch")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,92 @@
+"""`/boltwatch status`, `checks` and `incidents` answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.blocks.incident import slack_date
+from bot.blocks.limits import fit_blocks, truncate
+from bot.blocks.mrkdwn import escape
+from bot.durations import format_duration
+from bot.ids import ActionId, IncidentButton
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    name: str
+    check_type: str
+    every: timedelta
+    last_run_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    firing: int
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    id: int
+    title: str
+    severity: str
+    status: str
+    opened_at: datetime
+    alerts_firing: int
+
+
+def _check_text(check: CheckLine, now: datetime) -> str:
+    if check.last_run_at is None:
+        state = "not run yet"
+    elif check.consecutive_failures:
+        state = f":x: failing ({check.consecutive_failures} in a row): {escape(truncate(check.last_error or '', 300))}"
+    else:
+        state = f":white_check_mark: {check.firing} firing"
+    fresh = f"data from {format_duration(now - check.last_ok_at)} ago" if check.last_ok_at else "no good data yet"
+    stale = " :warning: stale" if check.last_ok_at and now - check.last_ok_at > 3 * check.every else ""
+    what = f"*{escape(check.name)}* (`{check.check_type}`, every {format_duration(check.every)})"
+    return f"{what} — {state} · {fresh}{stale}"
+
+
+def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, Any]]:
+    if not checks:
+        return [_section("No checks are configured.")]
+    return fit_blocks([_section("*Checks*"), *(_section(_check_text(c, now)) for c in checks)])
+
+
+def status_blocks(incidents: list[IncidentLine], checks: list[CheckLine], *, now: datetime) -> list[dict[str, Any]]:
+    by_status = {s: sum(1 for i in incidents if i.status == s) for s in ("open", "acknowledged")}
+    failing = [c for c in checks if c.consecutive_failures]
+    headline = (
+        f"*{by_status['open']} open* and *{by_status['acknowledged']} acknowledged* incidents · "
+        f"{len(checks)} checks, {len(failing)} failing"
+    )
+    return fit_blocks([_section(headline), *checks_blocks(checks, now=now)])
+
+
+def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:
+    if not incidents:
+        return [_section(":white_check_mark: No open incidents.")]
+    blocks: list[dict[str, Any]] = []
+    for incident in incidents[:15]:
+        text = (
+            f"*#{incident.id} {escape(truncate(incident.title, 200))}* — {incident.severity}, {incident.status}, "
+            f"{incident.alerts_firing} firing, since {slack_date(incident.opened_at)}"
+        )
+        value = IncidentButton(incident.id).encode()
+        buttons = []
+        if incident.status == "open":
+            buttons.append(_button("Acknowledge", ActionId.INCIDENT_ACK, value))
+        buttons.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, value))
+        blocks += [_section(text), {"type": "actions", "elements": buttons}]
+    if len(incidents) > 15:
+        blocks.append(_section(f"…and {len(incidents) - 15} more."))
+    return fit_blocks(blocks)
+
+
+def _button(text: str, action: ActionId, value: str) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action.value, "value": value}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}

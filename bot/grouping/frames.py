@@ -1,0 +1,54 @@
+"""Stack frames, and which of them are the application's own code ("in-app", as Sentry calls it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Paths and module prefixes of language runtimes, the Lambda runtime and installed libraries.
+_LIBRARY_PATH = re.compile(
+    r"""
+      ^/var/runtime/ | ^/var/lang/ | ^/opt/ | ^/usr/ | ^/lib/ | ^<frozen | ^<string>
+    | /site-packages/ | /dist-packages/ | /node_modules/ | ^node: | ^internal/ | ^native
+    | /usr/local/go/ | /go/pkg/mod/ | ^runtime/ | /src/runtime/ | github\.com/aws/aws-lambda-go[@/]
+    """,
+    re.VERBOSE,
+)
+_LIBRARY_MODULE = re.compile(
+    r"^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|lambdainternal|com\.amazonaws|"
+    r"software\.amazon|org\.apache|org\.springframework|com\.fasterxml|reactor|io\.netty|runtime|"
+    r"github\.com/aws/aws-lambda-go)(?:[./]|$)"
+)
+_TASK_ROOT = re.compile(r"^(?:file://)?/var/task/")
+_SOURCE_SUFFIX = re.compile(r"\.(?:py|js|mjs|cjs|ts|go|java|kt)$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack frame: where the code is (module or file) and the function; line numbers are left out."""
+
+    module: str
+    function: str
+    in_app: bool
+
+    def label(self) -> str:
+        return f"{self.module} in {self.function}" if self.module else self.function
+
+
+def file_frame(path: str, function: str) -> Frame:
+    """A frame named by a source file path (Python, Node.js, Go)."""
+    path = path.strip()
+    in_app = not _LIBRARY_PATH.search(path.removeprefix("file://"))
+    module = _SOURCE_SUFFIX.sub("", _TASK_ROOT.sub("", path))
+    return Frame(module=module, function=function.strip() or "<anonymous>", in_app=in_app)
+
+
+def qualified_frame(qualified_name: str) -> Frame:
+    """A frame named by a qualified function, such as com.example.Handler.handleRequest or main.handler."""
+    module, _, function = qualified_name.rpartition(".")
+    return Frame(module=module, function=function, in_app=not _LIBRARY_MODULE.match(qualified_name))
+
+
+def in_app_labels(frames: list[Frame]) -> tuple[str, ...]:
+    """Labels of the in-app frames, the part of a stack that identifies a bug."""
+    return tuple(frame.label() for frame in frames if frame.in_app)

@@ -1,0 +1,118 @@
+"""Read an exception (type, message, frames) out of the stack trace text each Lambda runtime prints."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.grouping.frames import Frame, file_frame, qualified_frame
+
+
+@dataclass(frozen=True)
+class ParsedException:
+    """An exception as printed: its type, message and frames, the frame that raised it first."""
+
+    type: str
+    message: str
+    frames: list[Frame] = field(default_factory=list)
+    causes: tuple[str, ...] = ()
+
+
+_PYTHON_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line \d+, in (?P<function>\S+)', re.M)
+_PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
+# Without a traceback, "[ERROR] Name: text" is an exception only when Name reads as one.
+_EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
+_PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
+_NODE_FRAME = re.compile(r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):\d+:\d+\)?\s*$", re.M)
+_NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
+_JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^()]*)\)\s*$", re.M)
+_JAVA_HEAD = re.compile(
+    r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
+)
+_JAVA_AT = re.compile(r"^\s+at [\w$.<>/]+\([^()]*\)\s*$", re.M)
+_JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
+_GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
+_GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):\d+(?: \+0x[0-9a-f]+)?$", re.M)
+
+
+def parse_stack_trace(text: str) -> ParsedException | None:
+    """The exception in a Python, Node.js, Java or Go stack trace, or None when the text holds none."""
+    if "Traceback (most recent call last)" in text or _PYTHON_ERROR_LINE.search(text):
+        return _parse_python(text)
+    if "\ngoroutine " in text and _GO_PANIC.search(text):
+        return _parse_go(text)
+    if _NODE_FRAME.search(text):
+        return _parse_node(text)
+    if _JAVA_AT.search(text):
+        return _parse_java(text)
+    return None
+
+
+def python_frames(text: str) -> list[Frame]:
+    """Frames of a Python traceback, innermost first."""
+    frames = [file_frame(m["path"], m["function"]) for m in _PYTHON_FRAME.finditer(text)]
+    return frames[::-1]
+
+
+def _parse_python(text: str) -> ParsedException | None:
+    lines = [line for line in text.splitlines() if line.strip()]
+    head = _PYTHON_ERROR_LINE.search(text)
+    exc_type, message = (head["type"], head["message"]) if head else ("", "")
+    # The standard layout ends with "Type: message" at column 0; Lambda's puts "[ERROR] Type: message" first.
+    if lines and not lines[-1].startswith((" ", "\t")):
+        last = _PYTHON_LAST_LINE.match(lines[-1].strip())
+        if last and not head:
+            exc_type, message = last["type"], last["message"] or ""
+    if not exc_type or ("Traceback (most recent call last)" not in text and not _EXCEPTION_NAME.search(exc_type)):
+        return None
+    return ParsedException(exc_type, message.strip(), python_frames(text))
+
+
+def node_frames(text: str) -> list[Frame]:
+    """Frames of a V8 stack, innermost first."""
+    return [file_frame(m["path"], m["function"] or "<anonymous>") for m in _NODE_FRAME.finditer(text)]
+
+
+def _parse_node(text: str) -> ParsedException | None:
+    head = _head_before_frames(text, _NODE_FRAME, _NODE_HEAD)
+    if head is None:
+        return None
+    return ParsedException(head["type"], head["message"].strip(), node_frames(text))
+
+
+def java_frames(text: str) -> list[Frame]:
+    """Frames of a JVM stack (of every exception in a Caused by chain), innermost first."""
+    return [qualified_frame(m["function"]) for m in _JAVA_FRAME.finditer(text)]
+
+
+def _parse_java(text: str) -> ParsedException | None:
+    head = _head_before_frames(text, _JAVA_AT, _JAVA_HEAD)
+    if head is None:
+        return None
+    causes = tuple(m["type"] for m in _JAVA_CAUSE.finditer(text))
+    return ParsedException(head["type"], (head["message"] or "").strip(), java_frames(text), causes)
+
+
+def _parse_go(text: str) -> ParsedException:
+    panic = _GO_PANIC.search(text)
+    message = panic["message"].strip() if panic else ""
+    frames = [go_frame(m["function"], m["path"]) for m in _GO_FRAME.finditer(text)]
+    return ParsedException("panic", message, frames)
+
+
+def go_frame(function: str, path: str) -> Frame:
+    """A Go frame: its package-qualified function, in-app unless the function or the file is a library's."""
+    by_name = qualified_frame(function)
+    by_path = file_frame(path, function)
+    return Frame(by_name.module, by_name.function, by_name.in_app and by_path.in_app)
+
+
+def _head_before_frames(text: str, frame: re.Pattern[str], head: re.Pattern[str]) -> re.Match[str] | None:
+    """The "Type: message" line nearest above the first frame; a log prefix may precede it on its line."""
+    lines = text.splitlines()
+    first_frame = next((i for i, line in enumerate(lines) if frame.match(line)), len(lines))
+    for line in reversed(lines[:first_frame]):
+        found = head.match(line.strip().rsplit("\t", 1)[-1])
+        if found:
+            return found
+    return None

@@ -1,0 +1,60 @@
+"""The streaming template miner the bot keeps per log source."""
+
+from __future__ import annotations
+
+from bot.grouping import TemplateMiner, fingerprint
+from tests.grouping import lambda_samples as samples
+
+USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+
+
+def _login_failed(user: str) -> str:
+    prefix = "2024-05-01T10:00:00.000Z\t6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11\tERROR\t"
+    return f"{prefix}login failed for {user} after 3 tries"
+
+
+def test_same_template_with_different_numbers_gets_one_key() -> None:
+    miner = TemplateMiner()
+    assert miner.add("queue 17 is 98% full").key == miner.add("queue 4 is 51% full").key
+
+
+def test_a_position_with_many_words_becomes_a_parameter() -> None:
+    miner = TemplateMiner()
+    keys = [miner.add(_login_failed(user)).key for user in USERS]
+    assert len(set(keys[-2:])) == 1
+    assert miner.add(_login_failed("heidi")).template == "login failed for <*> after <*> tries"
+
+
+def test_keys_survive_a_restart() -> None:
+    before = TemplateMiner()
+    after = TemplateMiner()
+    for user in USERS:
+        before.add(_login_failed(user))
+        after.add(_login_failed(user))
+    assert before.add(_login_failed("zoe")).key == after.add(_login_failed("yann")).key
+
+
+def test_keys_do_not_depend_on_what_else_was_seen() -> None:
+    quiet = TemplateMiner()
+    busy = TemplateMiner()
+    for i in range(50):
+        busy.add(f"unrelated message number {i}")
+    assert quiet.add("cache miss for key 42").key == busy.add("cache miss for key 43").key
+
+
+def test_exceptions_and_platform_errors_get_their_fingerprint() -> None:
+    miner = TemplateMiner()
+    assert miner.add(samples.python_traceback()) == fingerprint(samples.python_traceback())
+    assert miner.add(samples.timeout()).kind == "platform"
+
+
+def test_different_templates_get_different_keys() -> None:
+    miner = TemplateMiner()
+    assert miner.add("connection refused by db").key != miner.add("connection reset by db").key
+
+
+def test_past_its_memory_bound_the_miner_keys_new_lines_as_fingerprint_does() -> None:
+    miner = TemplateMiner(max_tracked=10)
+    for i in range(50):
+        miner.add(f"unique word{chr(97 + i % 26)}{chr(97 + i // 26)} here")
+    assert miner.add("brand new line").key == fingerprint("brand new line").key
