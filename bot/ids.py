@@ -27,6 +27,7 @@ class ActionId(StrEnum):
     INCIDENT_ALERTS = "incident_alerts"
     INCIDENT_CONSOLE = "incident_console"
     WAIT_CANCEL = "wait_cancel"
+    ERRORS_SAMPLES = "errors_samples"
 
 
 class CallbackId(StrEnum):

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import boltwatch_command, error_handler, incident_actions, logs_command, wait_command
+from handlers import (
+    boltwatch_command,
+    error_handler,
+    errors_command,
+    incident_actions,
+    logs_command,
+    wait_command,
+)
 
 
 def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None]) -> None:
@@ -15,4 +22,5 @@ def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None
     boltwatch_command.register(app, services)
     incident_actions.register(app, services)
     logs_command.register(app, services)
+    errors_command.register(app, services)
     wait_command.register(app, services, wake_waits)

@@ -23,7 +23,7 @@ from handlers.error_handler import answers_errors
 
 SUBCOMMANDS = ("help", "status", "incidents", "checks", "mute", "unmute")
 AVAILABLE = [
-    "/logs", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
+    "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
     "/boltwatch mute",
 ]  # fmt: skip
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"

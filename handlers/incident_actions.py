@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import Action
+from bot.aws.logs import LAMBDA_PREFIX
 from bot.blocks.incident import all_alerts_view
 from bot.blocks.modals import snooze_modal
 from bot.durations import DurationError, parse_duration
 from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton
 from bot.incident_actions import Outcome, act
-from bot.incident_snapshot import load_snapshot
+from bot.incident_snapshot import IncidentSnapshot, load_snapshot
+from bot.log_targets import Place
 from bot.services import Services
+from handlers.error_handler import user_message
+from handlers.errors_command import post_error_groups
+from handlers.logs_command import post_logs
 
 log = logging.getLogger(__name__)
 BUTTON_ACTIONS = {
@@ -26,6 +31,8 @@ BUTTON_ACTIONS = {
     ActionId.INCIDENT_REOPEN: Action.REOPEN,
 }
 MAX_SNOOZE_SECONDS = 30 * 86400
+THREAD_WINDOW = timedelta(hours=1)
+THREAD_LOGS = 30
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -35,6 +42,8 @@ def register(app: AsyncApp, services: Services) -> None:
     app.view(CallbackId.SNOOZE_MODAL.value)(_snooze_submission(services))
     app.action(ActionId.INCIDENT_ALERTS.value)(_all_alerts_listener(services))
     app.action(ActionId.INCIDENT_CONSOLE.value)(_link_listener)
+    app.action(ActionId.INCIDENT_LOGS.value)(_thread_answer(services, "logs"))
+    app.action(ActionId.INCIDENT_ERRORS.value)(_thread_answer(services, "errors"))
 
 
 async def _link_listener(ack: Any) -> None:
@@ -158,5 +167,62 @@ def _all_alerts_listener(services: Services) -> Any:
         snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
         if snapshot is not None:
             await client.views_open(trigger_id=body["trigger_id"], view=all_alerts_view(snapshot))
+
+    return on_click
+
+
+def log_group_of(snapshot: IncidentSnapshot) -> tuple[Place, str] | None:
+    """The log group behind an incident's lead alert: its `log_group` label, or its Lambda function's group."""
+    for alert in ([snapshot.lead] if snapshot.lead else []) + snapshot.alerts:
+        group = alert.labels.get("log_group") or (
+            LAMBDA_PREFIX + alert.labels["function"] if alert.labels.get("function") else None
+        )
+        if group:
+            return Place(alert.labels.get("account_name", ""), alert.region), group
+    return None
+
+
+def _thread_answer(services: Services, what: str) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        channel = (body.get("channel") or {}).get("id", "")
+        if button is None or not channel:
+            return
+        snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
+        thread = (body.get("message") or {}).get("ts")
+        found = log_group_of(snapshot) if snapshot is not None else None
+        if found is None:
+            await client.chat_postMessage(
+                channel=channel, thread_ts=thread, text="This incident names no Lambda function or log group to read."
+            )
+            return
+        place, log_group = found
+        place = Place(place.account or services.aws.default_account, place.region or services.aws.default_region)
+        try:
+            if what == "logs":
+                await post_logs(
+                    services,
+                    client,
+                    place=place,
+                    log_group=log_group,
+                    since=THREAD_WINDOW,
+                    limit=THREAD_LOGS,
+                    filter_text=None,
+                    channel=channel,
+                    thread_ts=thread,
+                )
+            else:
+                await post_error_groups(
+                    services,
+                    client,
+                    place=place,
+                    log_group=log_group,
+                    since=THREAD_WINDOW,
+                    channel=channel,
+                    thread_ts=thread,
+                )
+        except Exception as exc:
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=user_message(exc))
 
     return on_click

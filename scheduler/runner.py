@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -122,7 +122,8 @@ class CheckRunner:
                 client_for=lambda service: services.aws.client(service, account=target.account, region=target.region),
             )
             timeout = max(configured.every.total_seconds() * 2, 30)
-            return await asyncio.wait_for(services.executor.run(configured.type.run, ctx, configured.params), timeout)
+            result = await asyncio.wait_for(services.executor.run(configured.type.run, ctx, configured.params), timeout)
+            return with_account_name(result, target.account)
         except Exception as exc:
             return TargetFailure(target, exc)
 
@@ -133,3 +134,9 @@ class CheckRunner:
         if sent:
             services.wake_notifier()
         return sent
+
+
+def with_account_name(result: CheckResult, account: str) -> CheckResult:
+    """Label every finding with the configured name of its account, which commands and buttons take."""
+    findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
+    return replace(result, findings=findings)

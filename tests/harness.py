@@ -13,6 +13,7 @@ from bot.app import BoltwatchApp, create_app
 from bot.config import settings_from_mapping
 from bot.sandbox.aws.server import MotoHandle
 from bot.sandbox.slack import LocalSlack
+from bot.store import make_engine, upgrade
 
 SIGNING_SECRET = "e2e-signing-secret"
 
@@ -111,6 +112,11 @@ async def running_bot(
     if socket_mode:
         env["SLACK_APP_TOKEN"] = slack.app_token
     settings = settings_from_mapping(config or base_config(), env)
+    if not database_url.startswith("sqlite"):
+        # What an operator does before starting replicas on PostgreSQL: `boltwatch db upgrade`.
+        engine = make_engine(database_url)
+        upgrade(engine)
+        engine.dispose()
     app = create_app(settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background)
     await app.start(host="127.0.0.1", port=0)
     try:

@@ -118,3 +118,31 @@ def newest_events(
         slice_end, span = slice_start, span * 2
     events = sorted(collected, key=lambda e: (e.timestamp, e.event_id))[-limit:]
     return EventWindow(events=events, scanned=scanned, truncated=pages >= MAX_PAGES and slice_end > start)
+
+
+# Terms that narrow a scan on real CloudWatch Logs; our own classifier still decides what is an error.
+# (moto treats an OR pattern as match-all, which only means more events to classify.)
+ERROR_TERMS = "?ERROR ?Error ?error ?Exception ?exception ?FATAL ?fatal ?panic ?Traceback ?Task ?CRITICAL ?failed"
+
+
+def window_events(
+    client: Any, log_group: str, *, start: datetime, end: datetime, pattern: str | None, max_pages: int = MAX_PAGES
+) -> EventWindow:
+    """Every event of the window (oldest first) matching `pattern`, up to `max_pages` pages."""
+    kwargs: dict[str, Any] = {
+        "logGroupName": log_group,
+        "startTime": int(start.timestamp() * 1000),
+        "endTime": int(end.timestamp() * 1000),
+        "interleaved": True,
+    }
+    if pattern:
+        kwargs["filterPattern"] = pattern
+    events: list[LogEvent] = []
+    pages = 0
+    for page in client.get_paginator("filter_log_events").paginate(**kwargs):
+        events.extend(LogEvent.from_api(raw) for raw in page.get("events", []))
+        pages += 1
+        if pages >= max_pages:
+            break
+    events.sort(key=lambda e: (e.timestamp, e.event_id))
+    return EventWindow(events=events, scanned=len(events), truncated=pages >= max_pages)

@@ -237,3 +237,23 @@ class CheckHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     findings_firing: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ErrorGroup(Base):
+    """Errors from one log source that share a fingerprint."""
+
+    __tablename__ = "error_groups"
+    __table_args__ = (UniqueConstraint("source", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(600))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    template: Mapped[str] = mapped_column(Text)
+    culprit: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    samples: Mapped[list[Any]] = mapped_column(default=list)

@@ -18,9 +18,7 @@ async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-d
 async def reply(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
     before = len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts"))
     await bot.command("/boltwatch", text)
-    await bot.slack.wait_for(
-        lambda: len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts")) > before
-    )
+    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts")) > before)
     return (bot.slack.ephemerals() + bot.slack.channel_messages("#alerts"))[-1]
 
 

@@ -210,8 +210,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
 
+    op.create_table(
+        "error_groups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=600), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("template", sa.Text(), nullable=False),
+        sa.Column("culprit", sa.Text(), nullable=True),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("samples", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source", "key"),
+    )
 
 def downgrade() -> None:
+    op.drop_table("error_groups")
     op.drop_table("check_health")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alerts_incident_id"))

@@ -1,0 +1,115 @@
+"""Error groups of one log source: summarise a window of events, then remember each group across windows.
+
+A group is `new` the first time Boltwatch sees it, `ongoing` when it was seen before, and `regressed` when it
+returns after a quiet day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.aws.logs import LogEvent
+from bot.grouping import TemplateMiner, is_error
+from bot.store.models import ErrorGroup
+
+REGRESSION_GAP = timedelta(hours=24)
+SAMPLES_KEPT = 3
+TREND_BUCKETS = 12
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class GroupSummary:
+    key: str
+    kind: str
+    title: str
+    template: str
+    culprit: str | None
+    count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    samples: list[str] = field(default_factory=list)
+    buckets: list[int] = field(default_factory=lambda: [0] * TREND_BUCKETS)
+
+    @property
+    def trend(self) -> str:
+        peak = max(self.buckets) or 1
+        return "".join(
+            SPARKS[min(len(SPARKS) - 1, (n * (len(SPARKS) - 1)) // peak)] if n else " " for n in self.buckets
+        )
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A summary with what the database knows: its id, and whether it is new, ongoing or regressed."""
+
+    id: int
+    summary: GroupSummary
+    status: str
+    first_seen_ever: datetime
+
+
+def summarise(events: list[LogEvent], *, start: datetime, end: datetime) -> list[GroupSummary]:
+    """Group the error events of a window, most frequent first."""
+    errors = [e for e in events if is_error(e.message)]
+    miner = TemplateMiner()
+    for event in errors:  # a first pass learns the templates, so early variants land in their final group
+        miner.add(event.message)
+    span = max((end - start).total_seconds(), 1.0)
+    groups: dict[str, GroupSummary] = {}
+    for event in errors:
+        signature = miner.add(event.message)
+        group = groups.get(signature.key)
+        if group is None:
+            group = GroupSummary(signature.key, signature.kind, signature.title, signature.template, signature.culprit)
+            groups[signature.key] = group
+        group.count += 1
+        group.first_seen = min(group.first_seen or event.timestamp, event.timestamp)
+        group.last_seen = max(group.last_seen or event.timestamp, event.timestamp)
+        if len(group.samples) < SAMPLES_KEPT:
+            group.samples.append(event.message)
+        index = int((event.timestamp - start).total_seconds() / span * TREND_BUCKETS)
+        group.buckets[min(max(index, 0), TREND_BUCKETS - 1)] += 1
+    return sorted(groups.values(), key=lambda g: (-g.count, g.title))
+
+
+def remember(session: Session, *, source: str, summaries: list[GroupSummary], now: datetime) -> list[GroupView]:
+    """Upsert each group of this window and say whether it is new, ongoing or regressed."""
+    if not summaries:
+        return []
+    known = {
+        g.key: g
+        for g in session.scalars(
+            select(ErrorGroup).where(ErrorGroup.source == source, ErrorGroup.key.in_([s.key for s in summaries]))
+        )
+    }
+    views = []
+    for summary in summaries:
+        assert summary.first_seen is not None and summary.last_seen is not None
+        row = known.get(summary.key)
+        if row is None:
+            row = ErrorGroup(
+                source=source, key=summary.key, kind=summary.kind, title=summary.title, template=summary.template,
+                culprit=summary.culprit, first_seen=summary.first_seen, last_seen=summary.last_seen,
+                count=summary.count, status="new", samples=summary.samples,
+            )  # fmt: skip
+            session.add(row)
+        else:
+            status = "regressed" if summary.first_seen - row.last_seen > REGRESSION_GAP else "ongoing"
+            if summary.last_seen > row.last_seen:
+                row.count += summary.count
+                row.last_seen = summary.last_seen
+            row.status, row.title, row.samples = status, summary.title, summary.samples
+            row.first_seen = min(row.first_seen, summary.first_seen)
+        session.flush()
+        views.append(GroupView(row.id, summary, row.status, row.first_seen))
+    return views
+
+
+def samples_of(session: Session, group_id: int) -> tuple[str, list[str]] | None:
+    row = session.get(ErrorGroup, group_id)
+    return (row.title, list(row.samples)) if row is not None else None

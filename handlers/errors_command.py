@@ -1,0 +1,73 @@
+"""`/errors TARGET [SINCE]`: the errors of a function or log group, grouped; and its Show samples button."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.aws.logs import ERROR_TERMS, window_events
+from bot.blocks.errors import errors_blocks, samples_text
+from bot.durations import format_duration
+from bot.error_groups import remember, samples_of, summarise
+from bot.grammar import ERRORS_USAGE, parse_errors
+from bot.ids import ActionId, Command
+from bot.log_targets import Place, place_of, resolve_log_group
+from bot.services import Services
+from bot.usage import UsageError
+from handlers.error_handler import answers_errors
+
+_GROUP_VALUE = re.compile(r"^error_group:(\d{1,18})$")
+
+
+async def post_error_groups(
+    services: Services, client: AsyncWebClient, *, place: Place, log_group: str, since: Any, channel: str,
+    thread_ts: str | None = None,
+) -> None:  # fmt: skip
+    """Read the window, group its errors, remember the groups, and post the answer."""
+    end = services.clock()
+    start = end - since
+    aws_logs = services.aws.client("logs", account=place.account, region=place.region)
+    window = await services.executor.run(
+        lambda: window_events(aws_logs, log_group, start=start, end=end, pattern=ERROR_TERMS)
+    )
+    summaries = summarise(window.events, start=start, end=end)
+    source = f"{place.account}/{place.region}/{log_group}"
+    groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
+    text, blocks = errors_blocks(
+        log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
+    )
+    await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.command(Command.ERRORS.value)
+    @answers_errors
+    async def errors(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        try:
+            request = parse_errors(command.get("text") or "")
+        except UsageError as exc:
+            await ack(response_type="ephemeral", text=exc.text())
+            return
+        await ack(response_type="ephemeral", text=f"Grouping the errors of the last {format_duration(request.since)}…")
+        place = place_of(services, request.scope, ERRORS_USAGE)
+        log_group = await resolve_log_group(services, place, request.target, ERRORS_USAGE)
+        await post_error_groups(
+            services, client, place=place, log_group=log_group, since=request.since, channel=command["channel_id"]
+        )
+
+    @app.action(ActionId.ERRORS_SAMPLES.value)
+    async def show_samples(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        match = _GROUP_VALUE.match(action.get("value") or "")
+        if match is None:
+            return
+        found = await services.db.run(lambda s: samples_of(s, int(match.group(1))))
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        if found is None or not channel:
+            return
+        thread = message.get("thread_ts") or message.get("ts")
+        await client.chat_postMessage(channel=channel, thread_ts=thread, text=samples_text(*found))

@@ -1,0 +1,74 @@
+"""`/errors` and the incident's Show logs / Group errors buttons against the seeded estate."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.aws.estate import Estate, seed_estate
+from bot.sandbox.aws.scenarios import break_function
+from bot.sandbox.aws.server import MotoHandle
+from tests.harness import RunningBot, running_bot
+
+
+@pytest.fixture
+async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    async with running_bot(moto=moto, database_url=database_url) as running:
+        running.estate = seed_estate(moto.endpoint, now=running.clock.now)  # type: ignore[attr-defined]
+        yield running
+
+
+async def errors_answer(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
+    before = len(bot.slack.channel_messages("#alerts"))
+    await bot.command("/errors", text)
+    await bot.slack.wait_for(lambda: len(bot.slack.channel_messages("#alerts")) > before)
+    return bot.slack.channel_messages("#alerts")[-1]
+
+
+@pytest.mark.parametrize("function", ["orders-api", "payments-worker", "invoice-renderer", "image-resizer"])
+async def test_errors_of_each_runtime_are_grouped_and_counted(bot: RunningBot, function: str) -> None:
+    estate: Estate = bot.estate  # type: ignore[attr-defined]
+    message = await errors_answer(bot, f"{function} 2h")
+    head = message.blocks[0]["text"]["text"]
+    seeded = estate.function(function).errors
+    groups = [b for b in message.blocks if b.get("accessory", {}).get("action_id") == "errors_samples"]
+    counts = [int(b["text"]["text"].split("×", 1)[0].strip("*")) for b in groups]
+    assert f"{sum(counts)} errors in {len(groups)} groups" in head
+    assert sum(counts) >= seeded
+    assert 2 <= len(groups) < sum(counts), "repeats of one bug share a group; different bugs do not"
+    assert counts == sorted(counts, reverse=True)
+    assert all(":new: new" in b["text"]["text"] for b in groups)
+
+
+async def test_a_second_look_marks_groups_as_seen_before(bot: RunningBot) -> None:
+    await errors_answer(bot, "orders-api 2h")
+    bot.clock.advance(minutes=1)
+    break_function(bot.moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+    second = await errors_answer(bot, "orders-api 2h")
+    assert "seen before" in str(second.blocks)
+
+
+async def test_show_samples_posts_them_in_the_thread(bot: RunningBot) -> None:
+    message = await errors_answer(bot, "orders-api 2h")
+    await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts)
+    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    assert reply.text.startswith("*Samples of*") and reply.text.count("```") >= 2
+
+
+async def test_incident_buttons_answer_in_the_incident_thread(bot: RunningBot) -> None:
+    await bot.run_checks()
+    await bot.drain()
+    incident = next(m for m in bot.slack.channel_messages("#alerts") if "Alarm" in m.text)
+    await bot.click(action_id="incident_logs", channel="#alerts", message_ts=incident.ts)
+    await bot.click(action_id="incident_errors", channel="#alerts", message_ts=incident.ts)
+    replies = await bot.slack.wait_for(
+        lambda: len(bot.slack.thread("#alerts", incident.ts)) >= 2 and bot.slack.thread("#alerts", incident.ts)
+    )
+    texts = " ".join(str(r.blocks) for r in replies)
+    assert "Logs of `/aws/lambda/orders-api`" in texts
+    assert "Errors in `/aws/lambda/orders-api`" in texts
+
+
+async def test_errors_with_a_bad_time_span_gets_the_usage(bot: RunningBot) -> None:
+    await bot.command("/errors", "orders-api whenever")
+    [reply] = bot.slack.ephemerals(user="U0ALICE")
+    assert "`whenever` is not a time span" in reply.text and "/errors TARGET" in reply.text
