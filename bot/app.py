@@ -154,6 +154,7 @@ class BoltwatchApp:
             await self.socket_mode.close_async()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.runner.finish_running(SHUTDOWN_SECONDS / 2)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)

@@ -36,3 +36,5 @@ def configure_logging(level: str = "INFO", secrets: list[str] | None = None) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for chatty in ("botocore", "boto3", "urllib3", "alembic.runtime.migration"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

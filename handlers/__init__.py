@@ -11,6 +11,7 @@ from handlers import (
     boltwatch_command,
     error_handler,
     errors_command,
+    home,
     incident_actions,
     logs_command,
     wait_command,
@@ -23,4 +24,5 @@ def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None
     incident_actions.register(app, services)
     logs_command.register(app, services)
     errors_command.register(app, services)
+    home.register(app, services)
     wait_command.register(app, services, wake_waits)

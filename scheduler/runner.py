@@ -37,6 +37,7 @@ class CheckRunner:
         self._checks = checks
         self._holder = holder
         self._running: dict[str, asyncio.Lock] = {c.name: asyncio.Lock() for c in checks}
+        self._in_flight: set[asyncio.Task[object]] = set()
 
     @property
     def checks(self) -> list[ConfiguredCheck]:
@@ -64,8 +65,28 @@ class CheckRunner:
 
     async def run_check(self, configured: ConfiguredCheck) -> Observation | None:
         """Run one check over every target, unless another replica holds its lease; returns what changed."""
-        async with self._running.setdefault(configured.name, asyncio.Lock()):
-            return await self._run_check(configured)
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            async with self._running.setdefault(configured.name, asyncio.Lock()):
+                return await self._run_check(configured)
+        except asyncio.CancelledError:
+            # Only shutdown cancels a run; its findings are dropped whole (observe is one transaction).
+            log.info("check %s interrupted by shutdown", configured.name)
+            return None
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def finish_running(self, seconds: float) -> None:
+        """Let check runs in flight finish within `seconds`, then cancel what is left."""
+        if not self._in_flight:
+            return
+        _done, pending = await asyncio.wait(set(self._in_flight), timeout=seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _run_check(self, configured: ConfiguredCheck) -> Observation | None:
         services = self._services
