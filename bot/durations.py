@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -17,14 +18,14 @@ class DurationError(ValueError):
     """A text that is not a duration."""
 
 
-def parse_duration(text: object) -> timedelta:
-    """Parse `1h30m` style text (or a number of seconds) into a positive timedelta."""
+def parse_duration(text: object, *, allow_zero: bool = False) -> timedelta:
+    """Parse `1h30m` style text (or a number of seconds) into a positive (or, if allowed, zero) timedelta."""
     if isinstance(text, timedelta):
         return text
     if isinstance(text, bool):
         raise DurationError(f"{text!r} is not a duration like {EXAMPLES}")
     if isinstance(text, int | float):
-        if text <= 0:
+        if text < 0 or (text == 0 and not allow_zero):
             raise DurationError(f"{text!r} is not a positive duration like {EXAMPLES}")
         return timedelta(seconds=text)
     if not isinstance(text, str):
@@ -33,7 +34,7 @@ def parse_duration(text: object) -> timedelta:
     if not cleaned or _PART.sub("", cleaned).strip():
         raise DurationError(f'"{text}" is not a duration like {EXAMPLES}')
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(cleaned))
-    if seconds <= 0:
+    if seconds <= 0 and not (allow_zero and seconds == 0):
         raise DurationError(f'"{text}" is not a positive duration like {EXAMPLES}')
     return timedelta(seconds=seconds)
 
@@ -53,5 +54,6 @@ def format_duration(delta: timedelta) -> str:
     return " ".join(parts)
 
 
-# A pydantic field type: accepts `30s`-style text or seconds, holds a timedelta.
+# Pydantic field types: accept `30s`-style text or seconds, hold a timedelta.
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+DurationOrZero = Annotated[timedelta, BeforeValidator(partial(parse_duration, allow_zero=True))]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.durations import Duration
+from bot.durations import Duration, DurationOrZero
 from bot.findings import Severity
 
 DEFAULT_GROUP_BY = ("check", "account", "region")
@@ -22,8 +22,8 @@ class RouteSettings(BaseModel):
     match_re: dict[str, str] = Field(default_factory=dict)
     channel: str | None = None
     group_by: list[str] = Field(default_factory=lambda: list(DEFAULT_GROUP_BY))
-    group_wait: Duration = timedelta(0)
-    group_interval: Duration = timedelta(seconds=10)
+    group_wait: DurationOrZero = timedelta(0)
+    group_interval: DurationOrZero = timedelta(seconds=10)
     repeat_interval: Duration = timedelta(hours=4)
     send_resolved: bool = True
     mentions: dict[Severity, list[str]] = Field(default_factory=dict)

@@ -7,6 +7,8 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_settings
+from bot.routing import build_routes
+from scheduler.registry import configure_checks
 
 MINIMAL = """\
 slack:
@@ -39,10 +41,24 @@ def test_the_minimal_example_from_the_design_loads(tmp_path: Path, slack_env: di
     assert settings.server.host == "127.0.0.1"
 
 
-def test_the_shipped_example_file_loads(slack_env: dict[str, str]) -> None:
+def test_the_shipped_example_file_loads_with_its_checks_routes_and_rules(slack_env: dict[str, str]) -> None:
     example = Path(__file__).parent.parent / "examples" / "boltwatch.yml"
     settings = load_settings(example, slack_env)
-    assert settings.checks
+    assert [c.name for c in configure_checks(settings.checks)] == ["cloudwatch_alarms"]
+    routes = build_routes(settings.file.routes, settings.slack.channel)
+    assert [r.name for r in routes] == ["payments", "databases", "default"]
+    assert routes[0].group_wait == timedelta(0)
+    assert settings.file.access[0].users
+
+
+def test_check_params_are_checked_against_the_check_type(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    text = MINIMAL.replace("  - type: cloudwatch_alarms\n    every: 30s\n", "  - type: cloudwatch_alarms\n    name_prefx: x\n")
+    text = text.replace("type: lambda_errors", "type: lambda_erors")
+    settings = load_settings(write(tmp_path, text), slack_env)
+    with pytest.raises(ConfigError) as caught:
+        configure_checks(settings.checks)
+    assert caught.value.problems[0] == "checks[0].name_prefx: unknown key"
+    assert caught.value.problems[1].startswith("checks[1].type: unknown check type 'lambda_erors' (known: ")
 
 
 def test_each_problem_is_one_line_naming_its_path(tmp_path: Path, slack_env: dict[str, str]) -> None:

@@ -60,12 +60,11 @@ async def test_incident_buttons_answer_in_the_incident_thread(bot: RunningBot) -
     incident = next(m for m in bot.slack.channel_messages("#alerts") if "Alarm" in m.text)
     await bot.click(action_id="incident_logs", channel="#alerts", message_ts=incident.ts)
     await bot.click(action_id="incident_errors", channel="#alerts", message_ts=incident.ts)
-    replies = await bot.slack.wait_for(
-        lambda: len(bot.slack.thread("#alerts", incident.ts)) >= 2 and bot.slack.thread("#alerts", incident.ts)
-    )
-    texts = " ".join(str(r.blocks) for r in replies)
-    assert "Logs of `/aws/lambda/orders-api`" in texts
-    assert "Errors in `/aws/lambda/orders-api`" in texts
+    def thread_text() -> str:
+        return " ".join(str(r.blocks) for r in bot.slack.thread("#alerts", incident.ts))
+
+    await bot.slack.wait_for(lambda: "Logs of `/aws/lambda/orders-api`" in thread_text())
+    await bot.slack.wait_for(lambda: "Errors in `/aws/lambda/orders-api`" in thread_text())
 
 
 async def test_errors_with_a_bad_time_span_gets_the_usage(bot: RunningBot) -> None:
