@@ -52,7 +52,9 @@ def test_the_shipped_example_file_loads_with_its_checks_routes_and_rules(slack_e
 
 
 def test_check_params_are_checked_against_the_check_type(tmp_path: Path, slack_env: dict[str, str]) -> None:
-    text = MINIMAL.replace("  - type: cloudwatch_alarms\n    every: 30s\n", "  - type: cloudwatch_alarms\n    name_prefx: x\n")
+    text = MINIMAL.replace(
+        "  - type: cloudwatch_alarms\n    every: 30s\n", "  - type: cloudwatch_alarms\n    name_prefx: x\n"
+    )
     text = text.replace("type: lambda_errors", "type: lambda_erors")
     settings = load_settings(write(tmp_path, text), slack_env)
     with pytest.raises(ConfigError) as caught:
