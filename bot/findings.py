@@ -49,12 +49,27 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class LogCursorState:
+    """Where a scan of one log group stands: the newest timestamp read, the event ids read near it (so an
+    overlapping re-read neither skips late events nor repeats any), and what the check remembers."""
+
+    timestamp_ms: int
+    seen_event_ids: tuple[str, ...] = ()
+    memory: Mapping[str, Any] = field(default_factory=dict)
+
+
+CursorKey = tuple[str, str, str]
+"""(account name, region, log group)."""
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Findings plus every fingerprint the run looked at: covered but not firing means resolved."""
 
     findings: list[Finding]
     covered: frozenset[str]
     scopes: tuple[str, ...] = ()
+    cursors: Mapping[CursorKey, LogCursorState] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -67,7 +82,12 @@ class CheckResult:
         return cls(findings=findings, covered=frozenset(fingerprints | set(covered or ())), scopes=scopes)
 
     def merge(self, other: CheckResult) -> CheckResult:
-        return CheckResult(self.findings + other.findings, self.covered | other.covered, self.scopes + other.scopes)
+        return CheckResult(
+            self.findings + other.findings,
+            self.covered | other.covered,
+            self.scopes + other.scopes,
+            {**self.cursors, **other.cursors},
+        )
 
     def covers(self, fingerprint: str) -> bool:
         return fingerprint in self.covered or any(fingerprint.startswith(scope) for scope in self.scopes)

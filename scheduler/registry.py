@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.config import CheckSettings, ConfigError, describe_validation_error
 from bot.durations import parse_duration
-from bot.findings import CheckResult
+from bot.findings import CheckResult, LogCursorState
 
 
 class NoParams(BaseModel):
@@ -30,6 +30,8 @@ class CheckContext:
     region: str
     now: datetime
     client_for: Callable[[str], BaseClient]
+    cursors: Mapping[str, LogCursorState] = field(default_factory=dict)
+    """Log cursors of this account and region, by log group (for checks that read logs)."""
 
     def client(self, service: str) -> BaseClient:
         return self.client_for(service)

@@ -18,6 +18,7 @@ from bot.aws.sessions import AwsTarget
 from bot.check_health import record_run
 from bot.findings import CheckResult
 from bot.incidents import Observation, observe, remind
+from bot.log_cursors import load_cursors, save_cursors
 from bot.services import Services
 from scheduler.registry import CheckContext, ConfiguredCheck
 
@@ -122,6 +123,7 @@ class CheckRunner:
                 session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
                 firing=firing,
             )  # fmt: skip
+            save_cursors(session, result.cursors, now=observed_at)
             return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
 
         observation = await services.db.run(observe_and_record)
@@ -135,7 +137,9 @@ class CheckRunner:
         services = self._services
         try:
             account_id = await services.executor.run(services.aws.account_id, target.account)
+            cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
             ctx = CheckContext(
+                cursors=cursors,
                 account=target.account,
                 account_id=account_id,
                 region=target.region,

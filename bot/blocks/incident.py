@@ -33,14 +33,23 @@ def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str,
     blocks.extend(_alert_list(incident))
     blocks.append(_status_context(incident, now))
     blocks.append({"type": "actions", "block_id": f"incident:{incident.id}", "elements": _buttons(incident)})
-    text = f"{incident.status.upper()} {incident.severity.value}: {incident.title}"
+    text = f"{incident.status.upper()} {incident.severity.value}: {headline(incident)}"
     return fit_text(escape(text)), fit_blocks(blocks)
+
+
+def headline(incident: IncidentSnapshot) -> str:
+    """The lead alert's title, and how many others share the message."""
+    lead = incident.lead
+    if lead is None:
+        return incident.title
+    others = len(incident.firing or incident.alerts) - 1
+    return lead.title + (f" (+{others} more)" if others > 0 else "")
 
 
 def _header(incident: IncidentSnapshot) -> dict[str, Any]:
     mark = STATUS_MARK[incident.status] or SEVERITY_MARK[incident.severity] + " "
     label = {"open": incident.severity.value.upper(), "acknowledged": "ACKNOWLEDGED", "resolved": "RESOLVED"}
-    text = truncate(f"{mark}{label[incident.status]} · {incident.title}", 150)
+    text = truncate(f"{mark}{label[incident.status]} · {headline(incident)}", 150)
     return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
 
 

@@ -23,7 +23,10 @@ COMMAND_TIMEOUT_SECONDS = 60.0
 SANDBOX_CONFIG: dict[str, Any] = {
     "slack": {"channel": "#alerts"},
     "aws": {"regions": ["us-east-1"], "max_attempts": 2},
-    "checks": [{"type": "cloudwatch_alarms", "every": "15s"}],
+    "checks": [
+        {"type": "cloudwatch_alarms", "every": "15s"},
+        {"type": "log_errors", "every": "15s", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"},
+    ],
 }
 HELP = """\
 Type a slash command as you would in Slack, for example:

@@ -169,6 +169,7 @@ class LogCursor(Base):
     log_group: Mapped[str] = mapped_column(String(512))
     timestamp_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     seen_event_ids: Mapped[list[Any]] = mapped_column(default=list)
+    memory: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("log_group", sa.String(length=512), nullable=False),
         sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
         sa.Column("seen_event_ids", sa.JSON(), nullable=False),
+        sa.Column("memory", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("account", "region", "log_group"),

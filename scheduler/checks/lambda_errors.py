@@ -1,0 +1,244 @@
+"""Lambda functions that fail, are throttled or run close to their timeout, from their AWS/Lambda metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.aws.metrics import Datapoint, MetricQuery, metric_data
+from bot.durations import Duration, format_duration
+from bot.findings import CheckResult, Finding, Severity
+from scheduler.registry import CheckContext, check
+
+NAMESPACE = "AWS/Lambda"
+PERIOD = timedelta(minutes=1)
+CRITICAL_ERROR_RATE = 0.5
+# Query id suffix → (metric, statistic); four queries a function.
+METRICS = {
+    "errors": ("Errors", "Sum"),
+    "throttles": ("Throttles", "Sum"),
+    "invocations": ("Invocations", "Sum"),
+    "duration": ("Duration", "Maximum"),
+}
+
+
+class Problem(StrEnum):
+    ERRORS = "errors"
+    THROTTLES = "throttles"
+    DURATION = "duration"
+
+
+class LambdaErrorsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    functions: list[str] = Field(default_factory=lambda: ["*"], description="function name globs, as fnmatch")
+    min_errors: int = Field(default=1, ge=1, description="errors in the window that fire, with error_rate")
+    error_rate: float = Field(default=0.0, ge=0, le=1, description="errors/invocations that fire (0.05 is 5%)")
+    throttles: int = Field(default=1, ge=0, description="throttles in the window that fire; 0 turns this off")
+    duration_ratio: float = Field(
+        default=0.9, ge=0, le=1, description="slowest invocation / timeout that fires; 0 turns this off"
+    )
+    window: Duration = Field(default=timedelta(minutes=5), ge=PERIOD, description="how far back to count")
+    metric_delay: Duration = Field(
+        default=timedelta(minutes=3), description="how late Lambda's metrics may arrive after an invocation ends"
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The span one function's numbers cover, and how much of it is final.
+
+    Lambda stamps an invocation's metrics with its start time and sends them after it ends, up to `metric_delay`
+    late; so data younger than timeout + delay may still grow. The window reaches back at least that far, so that
+    late datapoints still fall inside it when they arrive and no failure is missed.
+    """
+
+    start: datetime
+    end: datetime
+    complete_until: datetime
+    timeout: timedelta
+    metric_delay: timedelta
+
+    @classmethod
+    def for_function(cls, now: datetime, timeout: timedelta, params: LambdaErrorsParams) -> Window:
+        lookback = max(params.window, timeout + params.metric_delay)
+        return cls(_minute(now - lookback), now, now - timeout - params.metric_delay, timeout, params.metric_delay)
+
+    @property
+    def span(self) -> str:
+        return format_duration(self.end - self.start)
+
+    def evidence(self) -> dict[str, str]:
+        return {
+            "Window": f"{self.start:%H:%M}–{self.end:%H:%M} UTC ({self.span})",
+            "Data": (
+                f"complete up to {self.complete_until:%H:%M} UTC: Lambda metrics arrive up to "
+                f"{format_duration(self.metric_delay)} late, after invocations that can run {_seconds(self.timeout)}"
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One function's numbers over its window."""
+
+    errors: int
+    throttles: int
+    invocations: int
+    slowest_ms: float | None
+
+    @classmethod
+    def of(cls, series: Mapping[str, list[Datapoint]], window: Window) -> Usage:
+        def inside(key: str) -> list[float]:
+            return [point.value for point in series[key] if point.at >= window.start]
+
+        durations = inside("duration")
+        return cls(
+            errors=round(sum(inside("errors"))),
+            throttles=round(sum(inside("throttles"))),
+            invocations=round(sum(inside("invocations"))),
+            slowest_ms=max(durations) if durations else None,
+        )
+
+    @property
+    def error_rate(self) -> float:
+        # Errors are a subset of invocations; a late Invocations datapoint must not make the rate exceed 100%.
+        return self.errors / max(self.invocations, self.errors) if self.errors else 0.0
+
+
+@check(
+    "lambda_errors",
+    service="lambda",
+    permissions=["lambda:ListFunctions", "cloudwatch:GetMetricData"],
+    every="60s",
+    params=LambdaErrorsParams,
+)
+def lambda_errors(ctx: CheckContext, params: LambdaErrorsParams) -> CheckResult:
+    """Lambda functions with errors, throttles or invocations close to their timeout."""
+    now = ctx.now.astimezone(UTC)
+    functions = [
+        function
+        for page in ctx.client("lambda").get_paginator("list_functions").paginate()
+        for function in page["Functions"]
+        if any(fnmatchcase(function["FunctionName"], pattern) for pattern in params.functions)
+    ]
+    windows = [Window.for_function(now, timedelta(seconds=f.get("Timeout", 3)), params) for f in functions]
+    queries = [
+        MetricQuery(f"f{index}_{key}", NAMESPACE, metric, stat, {"FunctionName": function["FunctionName"]})
+        for index, function in enumerate(functions)
+        for key, (metric, stat) in METRICS.items()
+    ]
+    series: dict[str, list[Datapoint]] = {}
+    if queries:
+        start = min(window.start for window in windows)
+        series = metric_data(ctx.client("cloudwatch"), queries, start=start, end=_minute(now) + PERIOD, period=PERIOD)
+    findings: list[Finding] = []
+    for index, (function, window) in enumerate(zip(functions, windows, strict=True)):
+        usage = Usage.of({key: series[f"f{index}_{key}"] for key in METRICS}, window)
+        findings.extend(_findings(ctx, function, window, usage, params))
+    return CheckResult.of(findings, scope=f"lambda_errors:{ctx.account_id}:{ctx.region}:")
+
+
+def console_url(region: str, function: str) -> str:
+    return (
+        f"https://{region}.console.aws.amazon.com/lambda/home?region={region}"
+        f"#/functions/{quote(function, safe='')}?tab=monitoring"
+    )
+
+
+def _findings(
+    ctx: CheckContext, function: dict[str, Any], window: Window, usage: Usage, params: LambdaErrorsParams
+) -> list[Finding]:
+    name = function["FunctionName"]
+
+    def finding(problem: Problem, firing: bool, severity: Severity, title: str, evidence: dict[str, str]) -> Finding:
+        return Finding(
+            fingerprint=f"lambda_errors:{ctx.account_id}:{ctx.region}:{name}:{problem}",
+            firing=firing,
+            title=f"{name}: {title}",
+            severity=severity,
+            resource=name,
+            account=ctx.account_id,
+            region=ctx.region,
+            labels={"function": name, "runtime": function.get("Runtime") or "container", "problem": problem.value},
+            links={"console": console_url(ctx.region, name)},
+            evidence=evidence | window.evidence(),
+        )
+
+    rate = usage.error_rate
+    found = [
+        finding(
+            Problem.ERRORS,
+            usage.errors >= params.min_errors and rate >= params.error_rate,
+            Severity.CRITICAL if rate >= CRITICAL_ERROR_RATE else Severity.WARNING,
+            f"{_count(usage.errors, 'error')} in {window.span} "
+            f"({_percent(rate)} of {_count(usage.invocations, 'invocation')})",
+            {
+                "Errors": f"{usage.errors} of {_count(usage.invocations, 'invocation')} ({_percent(rate)})",
+                "Fires at": f"{_count(params.min_errors, 'error')} and {_percent(params.error_rate)} of invocations",
+            },
+        )
+    ]
+    if params.throttles:
+        found.append(
+            finding(
+                Problem.THROTTLES,
+                usage.throttles >= params.throttles,
+                Severity.WARNING,
+                f"{_count(usage.throttles, 'throttle')} in {window.span}",
+                {
+                    "Throttles": f"{usage.throttles} (invocations that ran: {usage.invocations})",
+                    "Fires at": _count(params.throttles, "throttle"),
+                },
+            )
+        )
+    if params.duration_ratio:
+        timeout_ms = window.timeout.total_seconds() * 1000
+        slowest = usage.slowest_ms
+        title = f"no invocations in {window.span}"
+        shown = "no invocations"
+        if slowest is not None:
+            title = f"slowest invocation {_ms(slowest)} of its {_seconds(window.timeout)} timeout in {window.span}"
+            shown = f"{_ms(slowest)} ({_percent(slowest / timeout_ms)} of the {_seconds(window.timeout)} timeout)"
+        limit_ms = params.duration_ratio * timeout_ms
+        found.append(
+            finding(
+                Problem.DURATION,
+                slowest is not None and slowest >= limit_ms,
+                Severity.WARNING,
+                title,
+                {"Slowest invocation": shown, "Fires at": f"{_percent(params.duration_ratio)} of it ({_ms(limit_ms)})"},
+            )
+        )
+    return found
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction:.0%}" if fraction == 0 or fraction >= 0.01 else f"{fraction:.1%}"
+
+
+def _seconds(delta: timedelta) -> str:
+    return _ms(delta.total_seconds() * 1000)
+
+
+def _ms(milliseconds: float) -> str:
+    if milliseconds < 1000:
+        return f"{milliseconds:.0f}ms"
+    if milliseconds < 60_000:
+        return f"{milliseconds / 1000:.3g}s"
+    return format_duration(timedelta(milliseconds=milliseconds))

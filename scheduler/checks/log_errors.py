@@ -1,0 +1,201 @@
+"""Error events in log groups, grouped: alert on new and regressed error groups (or on every error group).
+
+Each log group is read from its persisted cursor with FilterLogEvents, re-reading a short overlap so that events
+ingested late are not skipped and the ids already read are not repeated. Which events are errors, and how they
+group, is decided here in our own code: moto (and so the tests) cannot be trusted with complex filter patterns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.aws.logs import ERROR_TERMS, LAMBDA_PREFIX, LogEvent
+from bot.durations import Duration
+from bot.findings import CheckResult, Finding, LogCursorState, Severity
+from bot.grouping import ErrorSignature, TemplateMiner, is_error
+from scheduler.registry import CheckContext, check
+
+OVERLAP_MS = 120_000
+MAX_SEEN_IDS = 5_000
+MAX_REMEMBERED_GROUPS = 500
+REGRESSION_MS = 24 * 3600 * 1000
+
+
+class LogErrorsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    log_groups: list[str] = Field(min_length=1, description="log group names or globs like /aws/lambda/*")
+    notify: Literal["new", "all"] = "new"
+    quiet_after: Duration = timedelta(minutes=15)
+    first_look_back: Duration = timedelta(minutes=5)
+    max_pages: int = Field(default=20, ge=1, le=200)
+    max_log_groups: int = Field(default=100, ge=1, le=1000)
+
+
+@dataclass
+class GroupMemory:
+    title: str
+    first_seen: int
+    last_seen: int
+    alerting: bool
+
+    @classmethod
+    def load(cls, raw: dict[str, Any]) -> GroupMemory:
+        return cls(raw["title"], raw["first_seen"], raw["last_seen"], raw["alerting"])
+
+
+@dataclass
+class Occurrences:
+    signature: ErrorSignature
+    count: int = 0
+    first: LogEvent | None = None
+    samples: list[str] = field(default_factory=list)
+
+
+def matching_log_groups(client: Any, patterns: list[str], limit: int) -> list[str]:
+    """Log groups named by the patterns: each pattern's literal prefix is listed, then matched as a glob."""
+    found: list[str] = []
+    for pattern in patterns:
+        prefix = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+        kwargs = {"logGroupNamePrefix": prefix} if prefix else {}
+        for page in client.get_paginator("describe_log_groups").paginate(**kwargs):
+            for group in page.get("logGroups", []):
+                name = group["logGroupName"]
+                if fnmatch.fnmatchcase(name, pattern) and name not in found:
+                    found.append(name)
+            if len(found) >= limit:
+                return found[:limit]
+    return found
+
+
+def read_since(
+    client: Any, log_group: str, cursor: LogCursorState | None, *, now_ms: int, first_look_back_ms: int, max_pages: int
+) -> tuple[list[LogEvent], LogCursorState]:
+    """New events since the cursor (oldest first) and the cursor after them; at most `max_pages` pages a run."""
+    reached = cursor.timestamp_ms if cursor else now_ms - first_look_back_ms
+    seen = set(cursor.seen_event_ids) if cursor else set()
+    kwargs: dict[str, Any] = {
+        "logGroupName": log_group,
+        "startTime": max(reached - OVERLAP_MS, 0),
+        "endTime": now_ms,
+        "interleaved": True,
+        "filterPattern": ERROR_TERMS,
+    }
+    raw: list[dict[str, Any]] = []
+    for pages, page in enumerate(client.get_paginator("filter_log_events").paginate(**kwargs), start=1):
+        raw.extend(page.get("events", []))
+        if pages >= max_pages:
+            break
+    raw.sort(key=lambda e: (e["timestamp"], e.get("eventId", "")))
+    fresh = [e for e in raw if e.get("eventId") not in seen]
+    newest = max([reached, *(e["timestamp"] for e in raw)])
+    # Every event of the next read's overlap was read now, so its ids are all the next read must skip.
+    ids = [e["eventId"] for e in raw if e["timestamp"] >= newest - OVERLAP_MS and e.get("eventId")]
+    memory = dict(cursor.memory) if cursor else {}
+    return [LogEvent.from_api(e) for e in fresh], LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), memory)
+
+
+def group_errors(events: list[LogEvent]) -> dict[str, Occurrences]:
+    errors = [e for e in events if is_error(e.message)]
+    miner = TemplateMiner()
+    for event in errors:
+        miner.add(event.message)
+    groups: dict[str, Occurrences] = {}
+    for event in errors:
+        signature = miner.add(event.message)
+        occurrences = groups.setdefault(signature.key, Occurrences(signature))
+        occurrences.count += 1
+        occurrences.first = occurrences.first or event
+        if len(occurrences.samples) < 2:
+            occurrences.samples.append(event.message[:1500])
+    return groups
+
+
+def _finding(ctx: CheckContext, log_group: str, key: str, title: str, firing: bool, **extra: Any) -> Finding:
+    function = log_group.removeprefix(LAMBDA_PREFIX) if log_group.startswith(LAMBDA_PREFIX) else None
+    labels = {"log_group": log_group, "error_group": key} | ({"function": function} if function else {})
+    console = (
+        f"https://{ctx.region}.console.aws.amazon.com/cloudwatch/home?region={ctx.region}"
+        f"#logsV2:log-groups/log-group/{log_group.replace('/', '$252F')}"
+    )
+    return Finding(
+        fingerprint=f"log_errors:{ctx.account_id}:{ctx.region}:{log_group}:{key}",
+        firing=firing,
+        title=f"{function or log_group}: {title}",
+        severity=Severity.WARNING,
+        resource=function or log_group,
+        account=ctx.account_id,
+        region=ctx.region,
+        labels=labels,
+        links={"console": console},
+        **extra,
+    )
+
+
+def scan_log_group(
+    ctx: CheckContext, params: LogErrorsParams, log_group: str, events: list[LogEvent], cursor: LogCursorState
+) -> tuple[list[Finding], LogCursorState]:
+    """Decide, per error group, whether it alerts now, keeps alerting, or has gone quiet."""
+    now_ms = int(ctx.now.timestamp() * 1000)
+    memory = {k: GroupMemory.load(v) for k, v in cursor.memory.get("groups", {}).items()}
+    findings: list[Finding] = []
+    for key, seen in group_errors(events).items():
+        assert seen.first is not None
+        known = memory.get(key)
+        first_ms = int(seen.first.timestamp.timestamp() * 1000)
+        regressed = known is not None and first_ms - known.last_seen > REGRESSION_MS
+        alerting = params.notify == "all" or known is None or regressed or known.alerting
+        memory[key] = GroupMemory(seen.signature.title[:300], known.first_seen if known else first_ms, now_ms, alerting)
+        if alerting:
+            label = "regressed" if regressed else ("new" if known is None else "ongoing")
+            evidence = {"Count in this scan": seen.count, "Group": label, "Sample": seen.samples[0]}
+            if seen.signature.culprit:
+                evidence["Culprit"] = seen.signature.culprit
+            title = seen.signature.title[:200]
+            findings.append(
+                _finding(ctx, log_group, key, title, True, evidence=evidence, started_at=seen.first.timestamp)
+            )
+    quiet_ms = int(params.quiet_after.total_seconds() * 1000)
+    for key, known in memory.items():
+        if known.alerting and known.last_seen < now_ms and all(f.labels["error_group"] != key for f in findings):
+            still = now_ms - known.last_seen < quiet_ms
+            findings.append(_finding(ctx, log_group, key, known.title, still))
+            known.alerting = still
+    kept = sorted(memory.items(), key=lambda item: item[1].last_seen)[-MAX_REMEMBERED_GROUPS:]
+    state = {"groups": {k: vars(m) for k, m in kept}}
+    return findings, LogCursorState(cursor.timestamp_ms, cursor.seen_event_ids, state)
+
+
+@check(
+    "log_errors",
+    service="logs",
+    permissions=["logs:DescribeLogGroups", "logs:FilterLogEvents"],
+    every="30s",
+    params=LogErrorsParams,
+)
+def log_errors(ctx: CheckContext, params: LogErrorsParams) -> CheckResult:
+    """Error events in log groups, grouped; new and regressed error groups alert."""
+    client = ctx.client("logs")
+    now_ms = int(ctx.now.timestamp() * 1000)
+    findings: list[Finding] = []
+    cursors = {}
+    covered: set[str] = set()
+    for log_group in matching_log_groups(client, params.log_groups, params.max_log_groups):
+        events, cursor = read_since(
+            client,
+            log_group,
+            ctx.cursors.get(log_group),
+            now_ms=now_ms,
+            first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
+            max_pages=params.max_pages,
+        )
+        group_findings, cursor = scan_log_group(ctx, params, log_group, events, cursor)
+        findings.extend(group_findings)
+        covered.update(f.fingerprint for f in group_findings)
+        cursors[(ctx.account, ctx.region, log_group)] = cursor
+    return CheckResult(findings=findings, covered=frozenset(covered), cursors=cursors)
