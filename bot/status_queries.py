@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.status import CheckLine, IncidentLine
+from bot.blocks.status import CheckLine, IncidentLine, SilenceLine
 from bot.check_health import all_health
+from bot.silences import active_silences
 from bot.store.models import Alert, Incident
 
 
@@ -45,3 +48,11 @@ def check_lines(session: Session, configured: list[tuple[str, str, object]]) -> 
             )
         )
     return lines
+
+
+def silence_lines(session: Session, now: datetime) -> list[SilenceLine]:
+    return [
+        SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author)
+        for s in active_silences(session, now)
+        if s.incident_id is None
+    ]

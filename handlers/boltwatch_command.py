@@ -17,7 +17,7 @@ from bot.grammar import did_you_mean, split_words
 from bot.ids import Command
 from bot.services import Services
 from bot.silences import active_silences, create_silence, expire_silence
-from bot.status_queries import check_lines, open_incidents
+from bot.status_queries import check_lines, open_incidents, silence_lines
 from bot.usage import UsageError
 from handlers.error_handler import answers_errors
 
@@ -50,8 +50,13 @@ def register(app: AsyncApp, services: Services) -> None:
         now = services.clock()
         if sub in {"status", "checks"}:
             schedule = services.check_schedule
-            incidents, checks = await services.db.run(lambda s: (open_incidents(s), check_lines(s, schedule)))
-            blocks = status_blocks(incidents, checks, now=now) if sub == "status" else checks_blocks(checks, now=now)
+            incidents, checks, silences = await services.db.run(
+                lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now))
+            )
+            if sub == "status":
+                blocks = status_blocks(incidents, checks, now=now, silences=silences)
+            else:
+                blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
         elif sub == "incidents":
             incidents = await services.db.run(open_incidents)

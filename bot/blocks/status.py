@@ -54,14 +54,42 @@ def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, A
     return fit_blocks([_section("*Checks*"), *(_section(_check_text(c, now)) for c in checks)])
 
 
-def status_blocks(incidents: list[IncidentLine], checks: list[CheckLine], *, now: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SilenceLine:
+    id: int
+    matchers: list[dict[str, str]]
+    until: datetime
+    reason: str
+    author: str
+
+
+def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
+    if not silences:
+        return []
+    lines = []
+    for silence in silences[:20]:
+        what = ", ".join(
+            f"{escape(m['label'])}={escape(m.get('value') or m.get('regex', ''))}" for m in silence.matchers
+        )
+        why = f" — {escape(truncate(silence.reason, 200))}" if silence.reason else ""
+        lines.append(f"• `{what}` until {slack_date(silence.until)} by <@{silence.author}>{why}")
+    return [_section("*Muted*\n" + "\n".join(lines))]
+
+
+def status_blocks(
+    incidents: list[IncidentLine],
+    checks: list[CheckLine],
+    *,
+    now: datetime,
+    silences: list[SilenceLine] = (),  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
     by_status = {s: sum(1 for i in incidents if i.status == s) for s in ("open", "acknowledged")}
     failing = [c for c in checks if c.consecutive_failures]
     headline = (
         f"*{by_status['open']} open* and *{by_status['acknowledged']} acknowledged* incidents · "
         f"{len(checks)} checks, {len(failing)} failing"
     )
-    return fit_blocks([_section(headline), *checks_blocks(checks, now=now)])
+    return fit_blocks([_section(headline), *checks_blocks(checks, now=now), *silences_blocks(list(silences))])
 
 
 def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ async def reply(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
     before = len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts"))
     await bot.command("/boltwatch", text)
     await bot.slack.wait_for(lambda: len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts")) > before)
-    return (bot.slack.ephemerals() + bot.slack.channel_messages("#alerts"))[-1]
+    return max(bot.slack.ephemerals() + bot.slack.channel_messages("#alerts"), key=lambda m: float(m.ts))
 
 
 async def test_status_counts_incidents_and_shows_each_check(bot: RunningBot) -> None:
@@ -44,6 +44,8 @@ async def test_incidents_lists_open_ones_with_their_buttons(bot: RunningBot) -> 
 async def test_mute_silences_new_alerts_about_the_target_and_unmute_lifts_it(bot: RunningBot) -> None:
     answer = await reply(bot, "mute orders-api 2h deploying")
     assert "muted alerts about `orders-api`" in answer.text
+    status = await reply(bot, "status")
+    assert "`resource=orders-api` until" in str(status.blocks) and "deploying" in str(status.blocks)
     put_alarm(bot.moto, "orders-api-errors")
     set_state(bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()

@@ -7,7 +7,7 @@ import pytest
 
 from bot.sandbox.aws.server import MotoHandle
 from bot.sandbox.slack import LocalSlack
-from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, running_bot
+from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 
 
 def cloudwatch(moto: MotoHandle):  # type: ignore[no-untyped-def]
@@ -240,3 +240,15 @@ async def test_a_storm_stays_one_message_with_the_top_ten_and_the_rest_a_click_a
     await bot.click(action_id="incident_alerts", channel="#alerts", message_ts=message.ts)
     [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
     assert str(view["blocks"]).count("• ") == 15
+
+
+async def test_a_user_outside_the_access_rule_is_refused_privately(moto: MotoHandle, database_url: str) -> None:
+    config = base_config(access=[{"actions": ["resolve"], "users": ["U0BOB"]}])
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        message = await fire(bot)
+        await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0CAROL")
+        [refusal] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
+        assert "only <@U0BOB> may resolve" in refusal.text
+        await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0BOB")
+        await bot.drain_until(lambda: bot.slack.thread("#alerts", message.ts))
+        assert "RESOLVED" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
