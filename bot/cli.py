@@ -90,7 +90,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.runner import run_sandbox
 
     configure_logging(args.log_level)
-    return asyncio.run(run_sandbox(commands=args.command, config_path=args.config))
+    try:
+        return asyncio.run(run_sandbox(commands=args.command, config_path=args.config))
+    except KeyboardInterrupt:
+        print("\nsandbox stopped")
+        return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -153,12 +154,28 @@ def _scenario(line: str, estate: Estate) -> str:
     return "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :quit"
 
 
-async def _interactive(slack: LocalSlack, events_url: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+def _stdin_lines() -> asyncio.Queue[str]:
+    """Lines typed at the prompt, read by a daemon thread so that Ctrl-C never waits for Enter."""
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = sys.stdin.readline()
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="sandbox-prompt", daemon=True).start()
+    return lines
+
+
+async def _interactive(slack: LocalSlack, events_url: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+    lines = _stdin_lines()
     while True:
         out.write("boltwatch> ")
         out.flush()
-        line = await loop.run_in_executor(None, sys.stdin.readline)
+        line = await lines.get()
         if not line or line.strip() in {":quit", ":q", "exit", "quit"}:
             return
         try:
