@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot import leases
 from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
-from bot.check_health import record_run
+from bot.check_health import health_result, record_run
 from bot.findings import CheckResult
 from bot.incidents import Observation, observe, remind
 from bot.log_cursors import load_cursors, save_cursors
@@ -112,18 +112,29 @@ class CheckRunner:
                 result = result.merge(outcome)
         for failure in failures:
             log.warning("check %s failed for %s: %s", configured.name, failure.target, failure.error)
-        error = (
-            "; ".join(f"{f.target.account}/{f.target.region}: {classify(f.error).message}" for f in failures) or None
-        )
+        problems = {(f.target.account, f.target.region): classify(f.error) for f in failures}
+        error = "; ".join(f"{account}/{region}: {p.message}" for (account, region), p in problems.items()) or None
+        targets = [(t.account, t.region) for t in services.aws.targets()]
         observed_at = services.clock()
         firing = sum(1 for f in result.findings if f.firing)
 
         def observe_and_record(session: Session) -> Observation:
-            record_run(
+            health = record_run(
                 session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
                 firing=firing,
             )  # fmt: skip
             save_cursors(session, result.cursors, now=observed_at)
+            about_the_check = health_result(
+                check=configured.name, targets=targets, problems=problems,
+                consecutive_failures=health.consecutive_failures,
+            )  # fmt: skip
+            observe(
+                session,
+                check=f"health:{configured.name}",
+                result=about_the_check,
+                routes=services.routes,
+                now=observed_at,
+            )
             return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
 
         observation = await services.db.run(observe_and_record)

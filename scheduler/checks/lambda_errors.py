@@ -79,7 +79,7 @@ class Window:
         return {
             "Window": f"{self.start:%H:%M}–{self.end:%H:%M} UTC ({self.span})",
             "Data": (
-                f"complete up to {self.complete_until:%H:%M} UTC: Lambda metrics arrive up to "
+                f"Complete up to {self.complete_until:%H:%M} UTC: Lambda metrics arrive up to "
                 f"{format_duration(self.metric_delay)} late, after invocations that can run {_seconds(self.timeout)}"
             ),
         }
@@ -142,7 +142,12 @@ def lambda_errors(ctx: CheckContext, params: LambdaErrorsParams) -> CheckResult:
     findings: list[Finding] = []
     for index, (function, window) in enumerate(zip(functions, windows, strict=True)):
         usage = Usage.of({key: series[f"f{index}_{key}"] for key in METRICS}, window)
-        findings.extend(_findings(ctx, function, window, usage, params))
+        subject = Subject(ctx, function, window)
+        findings.append(_errors(subject, usage, params))
+        if params.throttles:
+            findings.append(_throttles(subject, usage, params))
+        if params.duration_ratio:
+            findings.append(_duration(subject, usage, params))
     return CheckResult.of(findings, scope=f"lambda_errors:{ctx.account_id}:{ctx.region}:")
 
 
@@ -153,12 +158,19 @@ def console_url(region: str, function: str) -> str:
     )
 
 
-def _findings(
-    ctx: CheckContext, function: dict[str, Any], window: Window, usage: Usage, params: LambdaErrorsParams
-) -> list[Finding]:
-    name = function["FunctionName"]
+@dataclass(frozen=True)
+class Subject:
+    """One function in one run: what every finding about it shares."""
 
-    def finding(problem: Problem, firing: bool, severity: Severity, title: str, evidence: dict[str, str]) -> Finding:
+    ctx: CheckContext
+    function: Mapping[str, Any]
+    window: Window
+
+    def finding(
+        self, problem: Problem, *, firing: bool, severity: Severity, title: str, evidence: dict[str, str]
+    ) -> Finding:
+        ctx, name = self.ctx, self.function["FunctionName"]
+        runtime = self.function.get("Runtime") or "container"
         return Finding(
             fingerprint=f"lambda_errors:{ctx.account_id}:{ctx.region}:{name}:{problem}",
             firing=firing,
@@ -167,57 +179,58 @@ def _findings(
             resource=name,
             account=ctx.account_id,
             region=ctx.region,
-            labels={"function": name, "runtime": function.get("Runtime") or "container", "problem": problem.value},
+            labels={"function": name, "runtime": runtime, "problem": problem.value},
             links={"console": console_url(ctx.region, name)},
-            evidence=evidence | window.evidence(),
+            evidence=evidence | self.window.evidence(),
         )
 
-    rate = usage.error_rate
-    found = [
-        finding(
-            Problem.ERRORS,
-            usage.errors >= params.min_errors and rate >= params.error_rate,
-            Severity.CRITICAL if rate >= CRITICAL_ERROR_RATE else Severity.WARNING,
-            f"{_count(usage.errors, 'error')} in {window.span} "
-            f"({_percent(rate)} of {_count(usage.invocations, 'invocation')})",
-            {
-                "Errors": f"{usage.errors} of {_count(usage.invocations, 'invocation')} ({_percent(rate)})",
-                "Fires at": f"{_count(params.min_errors, 'error')} and {_percent(params.error_rate)} of invocations",
-            },
-        )
-    ]
-    if params.throttles:
-        found.append(
-            finding(
-                Problem.THROTTLES,
-                usage.throttles >= params.throttles,
-                Severity.WARNING,
-                f"{_count(usage.throttles, 'throttle')} in {window.span}",
-                {
-                    "Throttles": f"{usage.throttles} (invocations that ran: {usage.invocations})",
-                    "Fires at": _count(params.throttles, "throttle"),
-                },
-            )
-        )
-    if params.duration_ratio:
-        timeout_ms = window.timeout.total_seconds() * 1000
-        slowest = usage.slowest_ms
-        title = f"no invocations in {window.span}"
-        shown = "no invocations"
-        if slowest is not None:
-            title = f"slowest invocation {_ms(slowest)} of its {_seconds(window.timeout)} timeout in {window.span}"
-            shown = f"{_ms(slowest)} ({_percent(slowest / timeout_ms)} of the {_seconds(window.timeout)} timeout)"
-        limit_ms = params.duration_ratio * timeout_ms
-        found.append(
-            finding(
-                Problem.DURATION,
-                slowest is not None and slowest >= limit_ms,
-                Severity.WARNING,
-                title,
-                {"Slowest invocation": shown, "Fires at": f"{_percent(params.duration_ratio)} of it ({_ms(limit_ms)})"},
-            )
-        )
-    return found
+
+def _errors(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Finding:
+    rate, invocations = usage.error_rate, _count(usage.invocations, "invocation")
+    threshold = _count(params.min_errors, "error")
+    if params.error_rate:
+        threshold += f" and {_percent(params.error_rate)} of invocations"
+    return subject.finding(
+        Problem.ERRORS,
+        firing=usage.errors >= params.min_errors and rate >= params.error_rate,
+        severity=Severity.CRITICAL if rate >= CRITICAL_ERROR_RATE else Severity.WARNING,
+        title=f"{_count(usage.errors, 'error')} in {subject.window.span} ({_percent(rate)} of {invocations})",
+        evidence={"Errors": f"{usage.errors} of {invocations} ({_percent(rate)})", "Fires at": threshold},
+    )
+
+
+def _throttles(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Finding:
+    return subject.finding(
+        Problem.THROTTLES,
+        firing=usage.throttles >= params.throttles,
+        severity=Severity.WARNING,
+        title=f"{_count(usage.throttles, 'throttle')} in {subject.window.span}",
+        evidence={
+            "Throttles": f"{usage.throttles}, besides {_count(usage.invocations, 'invocation')} that ran",
+            "Fires at": _count(params.throttles, "throttle"),
+        },
+    )
+
+
+def _duration(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Finding:
+    window, slowest = subject.window, usage.slowest_ms
+    timeout_ms = window.timeout.total_seconds() * 1000
+    limit_ms = params.duration_ratio * timeout_ms
+    title, shown = f"no invocations in {window.span}", "no invocations"
+    if slowest is not None:
+        timeout = _seconds(window.timeout)
+        title = f"slowest invocation {_ms(slowest)} of its {timeout} timeout in {window.span}"
+        shown = f"{_ms(slowest)} ({_percent(slowest / timeout_ms)} of the {timeout} timeout)"
+    return subject.finding(
+        Problem.DURATION,
+        firing=slowest is not None and slowest >= limit_ms,
+        severity=Severity.WARNING,
+        title=title,
+        evidence={
+            "Slowest invocation": shown,
+            "Fires at": f"{_percent(params.duration_ratio)} of the timeout ({_ms(limit_ms)})",
+        },
+    )
 
 
 def _minute(at: datetime) -> datetime:
