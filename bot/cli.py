@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
 from collections.abc import Sequence
 
 from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
-from bot.config import ConfigError, default_database_url, load_settings
+from bot.config import ConfigError, default_database_url, load_file_settings, load_settings
 from bot.log_redaction import configure_logging
 from bot.store import SchemaError, make_engine, upgrade
 
@@ -47,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--log-level", default="WARNING")
     sandbox.set_defaults(func=_sandbox)
 
+    iam = commands.add_parser("iam-policy", help="print the least-privilege IAM policy for the configured checks")
+    iam.add_argument("--config", required=True, help="YAML config file")
+    iam.add_argument("--wait-services", default="", help="comma-separated services people will /wait on, e.g. ec2,s3")
+    iam.set_defaults(func=_iam_policy)
+
+    once = commands.add_parser("check", help="run one check now and print what it finds")
+    once.add_argument("type", help="a check type, e.g. cloudwatch_alarms")
+    once.add_argument("--once", action="store_true", required=True, help="run it once (the only mode)")
+    once.add_argument("--config", default=None, help="YAML config: its AWS settings and this check's params")
+    once.set_defaults(func=_check_once)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_upgrade = db_commands.add_parser("upgrade", help="bring the schema to this release's version")
@@ -75,6 +87,28 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
         await stopping.wait()
     finally:
         await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+
+
+def _iam_policy(args: argparse.Namespace) -> int:
+    from bot.iam_policy import policy
+    from scheduler.registry import configure_checks
+
+    file_settings = load_file_settings(args.config)
+    checks = configure_checks(file_settings.checks)
+    document = policy(
+        check_permissions=[p for c in checks for p in c.type.permissions],
+        role_arns=[a.role_arn for a in file_settings.aws.accounts if a.role_arn],
+        wait_services=[s.strip() for s in args.wait_services.split(",") if s.strip()],
+    )
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def _check_once(args: argparse.Namespace) -> int:
+    from scheduler.check_once import run_check_once
+
+    file_settings = load_file_settings(args.config) if args.config else None
+    return run_check_once(args.type, file_settings)
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -139,6 +139,20 @@ def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Set
     return settings_from_mapping(raw, env)
 
 
+def load_file_settings(path: str | Path) -> FileSettings:
+    """Only the file's settings, for commands that need no Slack credentials (iam-policy, check --once)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    try:
+        return FileSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
 def settings_from_mapping(raw: object, env: Mapping[str, str]) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(["the config file must be a mapping with at least a `slack:` section"])

@@ -1,0 +1,77 @@
+"""`boltwatch iam-policy` and `boltwatch check TYPE --once` against moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from bot.cli import main
+from bot.sandbox.aws.server import MotoHandle
+
+CONFIG = """\
+slack:
+  channel: "#alerts"
+aws:
+  regions: [us-east-1]
+  accounts:
+    - name: prod
+    - name: payments
+      role_arn: arn:aws:iam::222222222222:role/boltwatch
+checks:
+  - type: cloudwatch_alarms
+  - type: log_errors
+    log_groups: ["/aws/lambda/*"]
+"""
+
+
+def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "b.yml"
+    config.write_text(CONFIG)
+    assert main(["iam-policy", "--config", str(config), "--wait-services", "ec2"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    checks, waits, roles = document["Statement"]
+    assert checks["Action"] == [
+        "cloudwatch:DescribeAlarms",
+        "logs:DescribeLogGroups",
+        "logs:FilterLogEvents",
+    ]
+    assert "ec2:DescribeInstances" in waits["Action"] and "ec2:DescribeImages" in waits["Action"]
+    assert roles == {
+        "Sid": "BoltwatchAssumeRoles",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Resource": ["arn:aws:iam::222222222222:role/boltwatch"],
+    }
+
+
+def test_check_once_prints_the_findings_and_the_message_it_would_post(
+    moto: MotoHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=moto.endpoint, region_name="us-east-1")
+    cloudwatch.put_metric_alarm(
+        AlarmName="queue-depth",
+        Namespace="AWS/SQS",
+        MetricName="ApproximateNumberOfMessagesVisible",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=100,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName="queue-depth", StateValue="ALARM", StateReason="150 > 100")
+    assert main(["check", "cloudwatch_alarms", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "cloudwatch_alarms: 1 firing, 0 not firing, 0 targets failed" in out
+    assert "FIRING warning: Alarm queue-depth" in out
+    assert '"action_id": "incident_ack"' in out
+
+
+def test_check_once_of_an_unknown_type_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "cloudwatch_alarm", "--once"]) == 2
+    assert "unknown check type 'cloudwatch_alarm' (known: " in capsys.readouterr().err
