@@ -97,6 +97,7 @@ async def running_bot(
     slack: LocalSlack | None = None,
     socket_mode: bool = False,
     background: bool = False,
+    holder: str | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start the bot; with `background=False` neither the scheduler's checks nor the drainer run by themselves,
     so a test decides when checks run (`run_checks`) and when Slack is written to (`drain`)."""
@@ -117,7 +118,7 @@ async def running_bot(
         engine = make_engine(database_url)
         upgrade(engine)
         engine.dispose()
-    app = create_app(settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background)
+    app = create_app(settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder)
     await app.start(host="127.0.0.1", port=0)
     try:
         yield RunningBot(app=app, slack=slack, moto=moto, clock=clock)

@@ -60,6 +60,7 @@ async def test_incident_buttons_answer_in_the_incident_thread(bot: RunningBot) -
     incident = next(m for m in bot.slack.channel_messages("#alerts") if "Alarm" in m.text)
     await bot.click(action_id="incident_logs", channel="#alerts", message_ts=incident.ts)
     await bot.click(action_id="incident_errors", channel="#alerts", message_ts=incident.ts)
+
     def thread_text() -> str:
         return " ".join(str(r.blocks) for r in bot.slack.thread("#alerts", incident.ts))
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+import yaml
 
 from bot.sandbox.aws.server import MotoHandle
+from bot.store.models import CheckHealth
 from tests.harness import RunningBot, running_bot
 
 
@@ -61,3 +63,18 @@ async def test_metrics_count_requests_and_slack_calls(bot: RunningBot) -> None:
     assert 'boltwatch_http_requests_total{path="/slack/events",status="200"} 2.0' in text
     assert "boltwatch_http_request_seconds_bucket" in text
     assert 'boltwatch_slack_api_calls_total{method="auth.test"}' in text
+
+
+async def test_the_minimal_example_from_the_design_runs_its_three_checks(moto: MotoHandle, database_url: str) -> None:
+    from bot.sandbox.aws.estate import seed_estate
+    from tests.test_config import MINIMAL
+
+    config = yaml.safe_load(MINIMAL)
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        seed_estate(moto.endpoint, now=bot.clock.now)
+        await bot.run_checks()
+        await bot.drain()
+        checks = await bot.app.services.db.run(lambda s: {h.name: h.last_error for h in s.query(CheckHealth)})
+        assert checks == {"cloudwatch_alarms": None, "lambda_errors": None, "log_errors": None}
+        titles = " ".join(m.text for m in bot.slack.channel_messages("#alerts"))
+        assert "Alarm orders-api-errors" in titles

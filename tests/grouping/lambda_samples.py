@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 
-def python_traceback(
-    key: str = "user_id", line: int = 12, function: str = "handler", request_id: str = ""
-) -> str:
+def python_traceback(key: str = "user_id", line: int = 12, function: str = "handler", request_id: str = "") -> str:
     del request_id  # the text format carries no request id on the exception
     return (
         f"[ERROR] KeyError: '{key}'\n"
@@ -19,17 +17,13 @@ def python_traceback(
     )
 
 
-def python_json(
-    key: str = "user_id", line: int = 12, request_id: str = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11"
-) -> str:
+def python_json(key: str = "user_id", line: int = 12, request_id: str = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11") -> str:
     return json.dumps(
         {
             "errorMessage": f"'{key}'",
             "errorType": "KeyError",
             "requestId": request_id,
-            "stackTrace": [
-                f'  File "/var/task/app.py", line {line}, in handler\n    user = event["{key}"]\n'
-            ],
+            "stackTrace": [f'  File "/var/task/app.py", line {line}, in handler\n    user = event["{key}"]\n'],
         }
     )
 
@@ -46,9 +40,7 @@ def python_json_log_format(request_id: str = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d
 
 
 def python_logged_error(order: int, request_id: str = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11") -> str:
-    return (
-        f"[ERROR]\t2024-05-01T10:00:00.{order % 1000:03d}Z\t{request_id}\tPayment for order {order} declined"
-    )
+    return f"[ERROR]\t2024-05-01T10:00:00.{order % 1000:03d}Z\t{request_id}\tPayment for order {order} declined"
 
 
 def node_invoke_error(
@@ -104,9 +96,7 @@ def java_json(line: int = 42, message: str = "Order 123 has no customer") -> str
 
 
 def go_error_string(user: int = 42) -> str:
-    return json.dumps(
-        {"errorMessage": f"user {user} not found in table users-prod", "errorType": "errorString"}
-    )
+    return json.dumps({"errorMessage": f"user {user} not found in table users-prod", "errorType": "errorString"})
 
 
 def go_panic(line: int = 25, function: str = "main.handler") -> str:

@@ -77,6 +77,4 @@ def test_level_word_inside_an_identifier_is_not_a_level() -> None:
 
 
 def test_level_word_deep_inside_the_message_is_not_the_level() -> None:
-    assert not is_error(
-        "Slow ReadProcessor read fields took 4556ms, ack: seqno: 1 status: SUCCESS status: ERROR"
-    )
+    assert not is_error("Slow ReadProcessor read fields took 4556ms, ack: seqno: 1 status: SUCCESS status: ERROR")

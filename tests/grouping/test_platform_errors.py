@@ -47,10 +47,7 @@ def test_runtime_exit_with_status_is_a_runtime_exit() -> None:
 
 
 def test_init_report_with_error_status_is_an_init_failure_named_by_its_error_type() -> None:
-    message = (
-        "INIT_REPORT Init Duration: 1204.33 ms\tPhase: init\tStatus: error\t"
-        "Error Type: Runtime.ImportModuleError"
-    )
+    message = "INIT_REPORT Init Duration: 1204.33 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError"
     match = match_platform_error(message)
     assert match is not None
     assert match.error is PlatformError.INIT_FAILURE

@@ -57,9 +57,7 @@ def test_python_library_frames_do_not_change_the_group() -> None:
 
 def test_python_json_error_object_groups_across_request_ids_and_log_formats() -> None:
     a = fingerprint(samples.python_json(request_id="11111111-1111-4111-8111-111111111111", line=12))
-    b = fingerprint(
-        samples.python_json_log_format(request_id="22222222-2222-4222-8222-222222222222", line=30)
-    )
+    b = fingerprint(samples.python_json_log_format(request_id="22222222-2222-4222-8222-222222222222", line=30))
     assert a.key == b.key
     assert a.culprit == "app in handler"
     assert a.title == "KeyError: 'user_id'"
@@ -109,9 +107,7 @@ def test_java_lambda_error_object_groups_across_ids_in_the_message() -> None:
 
 
 def test_go_error_without_stack_groups_by_type_and_masked_message() -> None:
-    assert (
-        fingerprint(samples.go_error_string(user=42)).key == fingerprint(samples.go_error_string(user=7)).key
-    )
+    assert fingerprint(samples.go_error_string(user=42)).key == fingerprint(samples.go_error_string(user=7)).key
     other = json.dumps({"errorMessage": "table users-prod is throttled", "errorType": "errorString"})
     assert fingerprint(other).key != fingerprint(samples.go_error_string()).key
     assert fingerprint(samples.go_error_string()).culprit is None
@@ -163,9 +159,7 @@ def test_runtimes_do_not_share_groups() -> None:
 
 
 def test_free_text_error_line_is_a_template_without_the_lambda_prefix() -> None:
-    a = fingerprint(
-        samples.python_logged_error(order=1234, request_id="11111111-1111-4111-8111-111111111111")
-    )
+    a = fingerprint(samples.python_logged_error(order=1234, request_id="11111111-1111-4111-8111-111111111111"))
     b = fingerprint(samples.python_logged_error(order=77, request_id="22222222-2222-4222-8222-222222222222"))
     assert a.key == b.key
     assert a.kind == "template"
@@ -197,10 +191,7 @@ def test_keys_are_the_same_in_another_process() -> None:
 
 
 def test_java_exception_after_a_logged_line_is_still_parsed() -> None:
-    message = (
-        "2024-05-01 10:00:00 6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11 ERROR Handler - Failed\n"
-        + samples.java_stack()
-    )
+    message = "2024-05-01 10:00:00 6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11 ERROR Handler - Failed\n" + samples.java_stack()
     assert fingerprint(message).key == fingerprint(samples.java_stack()).key
 
 

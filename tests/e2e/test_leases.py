@@ -1,0 +1,42 @@
+"""Three replicas on one database: each check runs once per interval, and another takes over when the holder stops."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+from bot.sandbox.aws.server import MotoHandle
+from tests.harness import FakeClock, base_config, running_bot
+
+EVERY_SECONDS = 60
+
+
+async def test_one_replica_runs_each_check_per_interval_and_another_takes_over(
+    moto: MotoHandle, database_url: str
+) -> None:
+    clock = FakeClock()
+    config = base_config(checks=[{"type": "cloudwatch_alarms", "every": f"{EVERY_SECONDS}s"}])
+    async with AsyncExitStack() as stack:
+        replicas = [
+            await stack.enter_async_context(
+                running_bot(moto=moto, database_url=database_url, config=config, clock=clock, holder=f"replica-{i}")
+            )
+            for i in range(3)
+        ]
+        check = replicas[0].app.runner.checks[0]
+
+        async def interval(bots) -> list[bool]:  # type: ignore[no-untyped-def]
+            outcomes = await asyncio.gather(*(b.app.runner.run_check(check) for b in bots))
+            return [o is not None for o in outcomes]
+
+        for _ in range(3):
+            ran = await interval(replicas)
+            assert sum(ran) == 1, ran
+            clock.advance(seconds=EVERY_SECONDS)
+
+        holder = (await interval(replicas)).index(True)
+        survivors = [b for i, b in enumerate(replicas) if i != holder]
+        clock.advance(seconds=EVERY_SECONDS - 1)
+        assert await interval(survivors) == [False, False], "the lease is still the stopped holder's"
+        clock.advance(seconds=1)
+        assert sum(await interval(survivors)) == 1, "a survivor takes over within one lease period"
