@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import socket
@@ -91,5 +92,9 @@ async def main(trials: int = 5) -> int:
     return 0
 
 
-def run() -> int:
-    return asyncio.run(main())
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trials", type=int, default=5, help="how many starts to time")
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(main(args.trials))

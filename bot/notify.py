@@ -46,8 +46,6 @@ class Notifier:
         self._clock = clock
         self._holder = holder
         self._channel_interval = channel_interval
-        self._paused: dict[str, datetime] = {}
-        self._channel_ids: dict[str, str] = {}
         self._wake = asyncio.Event()
         self.sent = 0
 
@@ -72,17 +70,11 @@ class Notifier:
     async def drain_once(self) -> int:
         """Send every item that is due now and whose channel may take a message; returns how many were tried."""
         now = self._clock()
-        paused = [channel for channel, until in self._paused.items() if until > now]
         claimed = await self._db.run(
-            lambda s: outbox.claim_due(
-                s, holder=self._holder, now=now, channels_paused=paused, channel_key=self._channel_key
-            )
+            lambda s: outbox.claim_due(s, holder=self._holder, now=now, interval=self._channel_interval)
         )
         await asyncio.gather(*(self._send(item) for item in claimed))
         return len(claimed)
-
-    def _channel_key(self, channel: str) -> str:
-        return self._channel_ids.get(channel, channel)
 
     async def _send(self, item: Claimed) -> None:
         try:
@@ -97,10 +89,7 @@ class Notifier:
             await self._retry(item, f"{type(exc).__name__}: {exc}")
         else:
             now = self._clock()
-            if "channel" in result:
-                self._channel_ids[item.channel] = result["channel"]
-            self._paused[self._channel_key(item.channel)] = now + self._channel_interval
-            await self._db.run(lambda s: self._record_success(s, item, result, now))
+            await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
             self.sent += 1
 
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
@@ -109,10 +98,12 @@ class Notifier:
         if status == 429 or error == "ratelimited":
             retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
             until = self._clock() + timedelta(seconds=max(retry_after, 1))
-            self._paused[self._channel_key(item.channel)] = until
-            await self._db.run(
-                lambda s: outbox.retry_later(s, item.id, at=until, error="ratelimited", count_attempt=False)
-            )
+
+            def pause(session: Session) -> None:
+                outbox.channel_paused(session, ref=item.channel, until=until)
+                outbox.retry_later(session, item.id, at=until, error="ratelimited", count_attempt=False)
+
+            await self._db.run(pause)
         elif status >= 500 or error in TRANSIENT_ERRORS:
             await self._retry(item, f"HTTP {status} {error}")
         else:
@@ -153,8 +144,11 @@ class Notifier:
         return {"ts": response["ts"], "channel": response["channel"], "posted": True}
 
     @staticmethod
-    def _record_success(session: Session, item: Claimed, result: dict[str, Any], now: datetime) -> None:
+    def _record_success(
+        session: Session, item: Claimed, result: dict[str, Any], now: datetime, interval: timedelta
+    ) -> None:
         outbox.complete(session, item.id, now=now, result=result)
+        outbox.channel_written(session, ref=item.channel, channel_id=result.get("channel"), next_send_at=now + interval)
         incident = session.get(Incident, item.incident_id) if item.incident_id is not None else None
         if incident is None:
             return

@@ -6,18 +6,18 @@ payload: the drainer renders the incident as it is when the update is sent, so q
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.store.models import OutboxItem
+from bot.store.models import OutboxItem, SlackChannel
 
 CLAIM_SECONDS = 60
+CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox claims across replicas
 SCAN_LIMIT = 1000
 
 
@@ -94,42 +94,81 @@ class Claimed:
     attempts: int
 
 
-def claim_due(
-    session: Session,
-    *,
-    holder: str,
-    now: datetime,
-    channels_paused: Sequence[str] = (),
-    channel_key: Callable[[str], str] = str,
-    limit: int = 50,
-) -> list[Claimed]:
-    """Claim the first pending item of each ordering key, if it is due and its channel is not paused.
+def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
+    """Claim the first pending item of each ordering key that is due, one per channel whose pace allows it.
 
-    At most one item per channel is claimed per call; `channel_key` maps a channel name to its id.
+    New incident posts go before updates of existing ones. Each claimed channel is reserved for `interval`, in
+    the database, so that replicas share Slack's per-channel budget. On PostgreSQL claimers take turns (an
+    advisory lock), so no replica can take an incident's second item while another holds its first.
     """
+    _take_turns(session)
+    channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     query = select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id).limit(SCAN_LIMIT)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     heads: dict[str, OutboxItem] = {}
     for item in session.scalars(query):
         heads.setdefault(item.ordering_key, item)
+    ordered = sorted(heads.values(), key=lambda item: (item.operation != Operation.POST_INCIDENT, item.id))
     claimed: list[Claimed] = []
-    used_channels: set[str] = set()
-    for item in heads.values():
+    used: set[str] = set()
+    for item in ordered:
+        key = canonical_channel(channels, item.channel)
+        pace = channels.get(key)
         busy = item.claimed_until is not None and item.claimed_until > now
-        channel = channel_key(item.channel)
-        if busy or item.next_attempt_at > now or channel in channels_paused or channel in used_channels:
+        paced = pace is not None and pace.next_send_at is not None and pace.next_send_at > now
+        if busy or paced or item.next_attempt_at > now or key in used:
             continue
         item.claimed_by, item.claimed_until = holder, now + timedelta(seconds=CLAIM_SECONDS)
-        used_channels.add(channel)
-        claimed.append(
-            Claimed(
-                item.id, Operation(item.operation), item.channel, item.incident_id, dict(item.payload), item.attempts
-            )
-        )
+        used.add(key)
+        _pace(session, channels, key, now + interval)
+        operation = Operation(item.operation)
+        claimed.append(Claimed(item.id, operation, item.channel, item.incident_id, dict(item.payload), item.attempts))
         if len(claimed) >= limit:
             break
     return claimed
+
+
+def _take_turns(session: Session) -> None:
+    """Serialise claimers: an advisory lock on PostgreSQL; on SQLite, a first write takes the database's write lock
+    before anything is read (a write that changes no row still does)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+    else:
+        session.execute(update(SlackChannel).where(SlackChannel.ref == "").values(ref=""))
+
+
+def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:
+    """The key a channel is paced under: its id once Slack has told us, else the name it was addressed by."""
+    row = channels.get(ref)
+    return row.channel_id if row is not None and row.channel_id else ref
+
+
+def _pace(session: Session, channels: dict[str, SlackChannel], key: str, until: datetime) -> None:
+    row = channels.get(key)
+    if row is None:
+        row = channels[key] = SlackChannel(ref=key, channel_id=key if key[:1] in "CGD" else None)
+        session.add(row)
+    row.next_send_at = until
+
+
+def channel_written(session: Session, *, ref: str, channel_id: str | None, next_send_at: datetime) -> None:
+    """Slack took a message for `ref` (and named its id): the channel may take the next one at `next_send_at`."""
+    _take_turns(session)
+    channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
+    if channel_id and ref != channel_id:
+        alias = channels.get(ref)
+        if alias is None:
+            session.add(SlackChannel(ref=ref, channel_id=channel_id))
+        else:
+            alias.channel_id = channel_id
+        channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
+    _pace(session, channels, canonical_channel(channels, ref), next_send_at)
+
+
+def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
+    """Slack said 429: the channel takes nothing before `until`."""
+    _take_turns(session)
+    channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
+    _pace(session, channels, canonical_channel(channels, ref), until)
 
 
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:

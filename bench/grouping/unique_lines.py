@@ -35,9 +35,7 @@ def main() -> int:
         formats = json.load(fh)
     pool: list[str] = []
     for name in grouping_eval.SYSTEMS:
-        data = grouping_eval.load_dataset(
-            grouping_eval.DEFAULT_DATA_DIR, name, formats[name], "corrected", "EventId"
-        )
+        data = grouping_eval.load_dataset(grouping_eval.DEFAULT_DATA_DIR, name, formats[name], "corrected", "EventId")
         pool.extend(data.contents)
     lines = [f"{pool[i % len(pool)]} seq={i}" for i in range(args.lines)]
 

@@ -26,8 +26,10 @@ SANDBOX_CONFIG: dict[str, Any] = {
     "aws": {"regions": ["us-east-1"], "max_attempts": 2},
     "checks": [
         {"type": "cloudwatch_alarms", "every": "15s"},
+        {"type": "lambda_errors", "every": "30s", "window": "15m"},
         {"type": "log_errors", "every": "15s", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"},
     ],
+    "routes": [{"name": "per-function", "group_by": ["check", "resource"]}],
 }
 HELP = """\
 Type a slash command as you would in Slack, for example:

@@ -258,3 +258,17 @@ class ErrorGroup(Base):
     count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     status: Mapped[str] = mapped_column(String(20), default="new")
     samples: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class SlackChannel(Base):
+    """A channel the bot writes to: the id Slack answered for a name, and when it may next take a message.
+
+    Pacing lives here rather than in one process so that replicas sharing the database share Slack's
+    one-message-a-second budget per channel, and a restart does not forget a Retry-After.
+    """
+
+    __tablename__ = "slack_channels"
+
+    ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(40))
+    next_send_at: Mapped[datetime | None]

@@ -228,8 +228,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source", "key"),
     )
+    op.create_table(
+        "slack_channels",
+        sa.Column("ref", sa.String(length=100), nullable=False),
+        sa.Column("channel_id", sa.String(length=40), nullable=True),
+        sa.Column("next_send_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("ref"),
+    )
 
 def downgrade() -> None:
+    op.drop_table("slack_channels")
     op.drop_table("error_groups")
     op.drop_table("check_health")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
