@@ -5,6 +5,7 @@ These are a public contract: messages posted months ago still carry them; never 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,10 @@ class ActionId(StrEnum):
     INCIDENT_CONSOLE = "incident_console"
     WAIT_CANCEL = "wait_cancel"
     ERRORS_SAMPLES = "errors_samples"
+    LOGS_OLDER = "logs_older"
+    LOGS_NEWER = "logs_newer"
+    LOGS_GROUP_ERRORS = "logs_group_errors"
+    COMMAND_PICK = "command_pick"
 
 
 class CallbackId(StrEnum):
@@ -57,3 +62,52 @@ class IncidentButton:
         if match is None:
             raise BadPayload(f"not an incident button value: {value!r}")
         return cls(int(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class LogsPage:
+    """The value of the Older / Newer / Group errors buttons under a `/logs` answer: which window of which group."""
+
+    account: str
+    region: str
+    log_group: str
+    start_ms: int
+    end_ms: int
+    limit: int
+    filter_text: str | None = None
+
+    def encode(self) -> str:
+        fields = [self.account, self.region, self.log_group, self.start_ms, self.end_ms, self.limit, self.filter_text]
+        return json.dumps(fields, separators=(",", ":"))[:2000]
+
+    @classmethod
+    def parse(cls, value: str | None) -> LogsPage:
+        try:
+            account, region, group, start, end, limit, text = json.loads(value or "")
+            page = cls(str(account), str(region), str(group), int(start), int(end), int(limit), text and str(text))
+        except (ValueError, TypeError) as exc:
+            raise BadPayload(f"not a logs page value: {value!r}") from exc
+        if not (0 <= page.start_ms < page.end_ms and 1 <= page.limit <= 1000 and page.log_group):
+            raise BadPayload(f"not a logs page value: {value!r}")
+        return page
+
+
+@dataclass(frozen=True)
+class CommandPick:
+    """A button that runs a command again with one of several matching targets filled in."""
+
+    command: str
+    text: str
+
+    def encode(self) -> str:
+        return json.dumps([self.command, self.text], separators=(",", ":"))
+
+    @classmethod
+    def parse(cls, value: str | None) -> CommandPick:
+        try:
+            command, text = json.loads(value or "")
+        except (ValueError, TypeError) as exc:
+            raise BadPayload(f"not a command pick: {value!r}") from exc
+        if command not in {Command.LOGS.value, Command.ERRORS.value}:
+            raise BadPayload(f"not a command pick: {value!r}")
+        return cls(command, str(text))

@@ -10,6 +10,16 @@ from bot.services import Services
 from bot.usage import UsageError
 
 
+class AmbiguousTarget(UsageError):
+    """A TARGET that names several log groups; the reply offers each as a button."""
+
+    def __init__(self, target: str, candidates: list[str], usage: str) -> None:
+        choices = ", ".join(f"`{c}`" for c in candidates)
+        super().__init__(f"`{target}` matches several log groups: {choices}. Pick one.", usage)
+        self.target = target
+        self.candidates = candidates
+
+
 @dataclass(frozen=True)
 class Place:
     account: str
@@ -32,8 +42,7 @@ async def resolve_log_group(services: Services, place: Place, target: str, usage
     if resolution.log_group is not None:
         return resolution.log_group
     if resolution.candidates:
-        choices = ", ".join(f"`{c}`" for c in resolution.candidates)
-        raise UsageError(f"`{target}` matches several log groups: {choices}. Name one of them.", usage)
+        raise AmbiguousTarget(target, list(resolution.candidates), usage)
     names = await services.executor.run(all_group_names, client)
     short = [n.removeprefix(LAMBDA_PREFIX) for n in names if n.startswith(LAMBDA_PREFIX)]
     hint = did_you_mean(target, short + names)

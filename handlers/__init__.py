@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services import Services
 from handlers import (
     boltwatch_command,
+    command_pick,
     error_handler,
     errors_command,
     home,
@@ -24,5 +25,6 @@ def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None
     incident_actions.register(app, services)
     logs_command.register(app, services)
     errors_command.register(app, services)
+    command_pick.register(app, services)
     home.register(app, services)
     wait_command.register(app, services, wake_waits)

@@ -16,6 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from slack_bolt.async_app import AsyncApp
 
 from bot.aws.errors import classify
+from bot.blocks.limits import ACTIONS_ELEMENTS
+from bot.blocks.mrkdwn import escape
+from bot.ids import ActionId, CommandPick
+from bot.log_targets import AmbiguousTarget
 from bot.services import Services
 from bot.usage import UsageError
 
@@ -38,10 +42,29 @@ def answers_errors(listener: Callable[..., Awaitable[None]]) -> Callable[..., Aw
     async def wrapper(**kwargs: Any) -> None:
         try:
             await listener(**kwargs)
+        except AmbiguousTarget as exc:
+            command = kwargs.get("command") or {}
+            blocks = choice_blocks(exc, command.get("command", ""), command.get("text", ""))
+            await kwargs["respond"](text=exc.text(), blocks=blocks, response_type="ephemeral", replace_original=False)
         except Exception as exc:
             await kwargs["respond"](text=user_message(exc), response_type="ephemeral", replace_original=False)
 
     return wrapper
+
+
+def choice_blocks(error: AmbiguousTarget, command: str, text: str) -> list[dict[str, Any]]:
+    """The problem, then one button per candidate that runs the same command on it."""
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": candidate[-75:]},
+            "action_id": f"{ActionId.COMMAND_PICK.value}_{i}",
+            "value": CommandPick(command, text.replace(error.target, candidate, 1)).encode(),
+        }
+        for i, candidate in enumerate(error.candidates[:ACTIONS_ELEMENTS])
+    ]
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": escape(error.problem)}}
+    return [section, {"type": "actions", "elements": buttons}] if command else [section]
 
 
 def register(app: AsyncApp, services: Services) -> None:

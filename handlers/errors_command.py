@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,7 +13,7 @@ from bot.aws.logs import ERROR_TERMS, window_events
 from bot.blocks.errors import errors_blocks, samples_text
 from bot.durations import format_duration
 from bot.error_groups import remember, samples_of, summarise
-from bot.grammar import ERRORS_USAGE, parse_errors
+from bot.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
 from bot.ids import ActionId, Command
 from bot.log_targets import Place, place_of, resolve_log_group
 from bot.services import Services
@@ -24,10 +25,10 @@ _GROUP_VALUE = re.compile(r"^error_group:(\d{1,18})$")
 
 async def post_error_groups(
     services: Services, client: AsyncWebClient, *, place: Place, log_group: str, since: Any, channel: str,
-    thread_ts: str | None = None,
+    thread_ts: str | None = None, end: datetime | None = None,
 ) -> None:  # fmt: skip
-    """Read the window, group its errors, remember the groups, and post the answer."""
-    end = services.clock()
+    """Read the window (ending now, or at `end`), group its errors, remember the groups, and post the answer."""
+    end = end or services.clock()
     start = end - since
     aws_logs = services.aws.client("logs", account=place.account, region=place.region)
     window = await services.executor.run(
@@ -42,6 +43,12 @@ async def post_error_groups(
     await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
 
 
+async def run_errors(services: Services, client: AsyncWebClient, request: ErrorsRequest, channel: str) -> None:
+    place = place_of(services, request.scope, ERRORS_USAGE)
+    log_group = await resolve_log_group(services, place, request.target, ERRORS_USAGE)
+    await post_error_groups(services, client, place=place, log_group=log_group, since=request.since, channel=channel)
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.ERRORS.value)
     @answers_errors
@@ -52,11 +59,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_type="ephemeral", text=exc.text())
             return
         await ack(response_type="ephemeral", text=f"Grouping the errors of the last {format_duration(request.since)}…")
-        place = place_of(services, request.scope, ERRORS_USAGE)
-        log_group = await resolve_log_group(services, place, request.target, ERRORS_USAGE)
-        await post_error_groups(
-            services, client, place=place, log_group=log_group, since=request.since, channel=command["channel_id"]
-        )
+        await run_errors(services, client, request, command["channel_id"])
 
     @app.action(ActionId.ERRORS_SAMPLES.value)
     async def show_samples(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:

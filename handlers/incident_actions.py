@@ -15,7 +15,7 @@ from bot.aws.logs import LAMBDA_PREFIX
 from bot.blocks.incident import all_alerts_view
 from bot.blocks.modals import snooze_modal
 from bot.durations import DurationError, parse_duration
-from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton
+from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage
 from bot.incident_actions import Outcome, act
 from bot.incident_snapshot import IncidentSnapshot, load_snapshot
 from bot.log_targets import Place
@@ -201,17 +201,10 @@ def _thread_answer(services: Services, what: str) -> Any:
         place = Place(place.account or services.aws.default_account, place.region or services.aws.default_region)
         try:
             if what == "logs":
-                await post_logs(
-                    services,
-                    client,
-                    place=place,
-                    log_group=log_group,
-                    since=THREAD_WINDOW,
-                    limit=THREAD_LOGS,
-                    filter_text=None,
-                    channel=channel,
-                    thread_ts=thread,
-                )
+                end_ms = int(services.clock().timestamp() * 1000)
+                start_ms = end_ms - int(THREAD_WINDOW.total_seconds() * 1000)
+                page = LogsPage(place.account, place.region, log_group, start_ms, end_ms, THREAD_LOGS)
+                await post_logs(services, client, place=place, page=page, channel=channel, thread_ts=thread)
             else:
                 await post_error_groups(
                     services,

@@ -1,8 +1,9 @@
-"""`/logs TARGET [SINCE] [filter TEXT] [limit N]`: the newest events of a function or log group."""
+"""`/logs TARGET [SINCE] [filter TEXT] [limit N]`: the newest events of a function or log group, with Older,
+Newer and Group errors buttons."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -11,35 +12,57 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.aws.logs import newest_events
 from bot.blocks.logs import logs_answer
 from bot.durations import format_duration
-from bot.grammar import LOGS_USAGE, parse_logs
-from bot.ids import Command
+from bot.grammar import LOGS_USAGE, LogsRequest, parse_logs
+from bot.ids import ActionId, BadPayload, Command, LogsPage
 from bot.log_targets import Place, place_of, resolve_log_group
 from bot.services import Services
 from bot.usage import UsageError
-from handlers.error_handler import answers_errors
+from handlers.error_handler import answers_errors, user_message
+from handlers.errors_command import post_error_groups
+
+
+def queue_note(services: Services, place: Place) -> str:
+    """Say so when log reads in this account and region are already queued behind the 5-a-second quota."""
+    ahead = services.aws.logs_quota.bucket(place.account, place.region).waiting
+    return f" Queued, {ahead} ahead (CloudWatch Logs allows 5 reads a second per account and region)." if ahead else ""
 
 
 async def post_logs(
-    services: Services, client: AsyncWebClient, *, place: Place, log_group: str, since: timedelta, limit: int,
-    filter_text: str | None, channel: str, thread_ts: str | None = None,
-) -> None:  # fmt: skip
-    """Fetch the newest events of the window and post them (as a file beyond a screenful)."""
-    end = services.clock()
-    start = end - since
+    services: Services,
+    client: AsyncWebClient,
+    *,
+    place: Place,
+    page: LogsPage,
+    channel: str,
+    thread_ts: str | None = None,
+    replace_ts: str | None = None,
+) -> None:
+    """Fetch the newest events of the page's window and post them (as a file beyond a screenful), or replace the
+    message `replace_ts` with them (paging)."""
+    start = datetime.fromtimestamp(page.start_ms / 1000, UTC)
+    end = datetime.fromtimestamp(page.end_ms / 1000, UTC)
     aws_logs = services.aws.client("logs", account=place.account, region=place.region)
     window = await services.executor.run(
-        lambda: newest_events(aws_logs, log_group, start=start, end=end, limit=limit, filter_text=filter_text)
+        lambda: newest_events(
+            aws_logs, page.log_group, start=start, end=end, limit=page.limit, filter_text=page.filter_text
+        )
     )
     answer = logs_answer(
-        log_group=log_group,
+        log_group=page.log_group,
         events=window.events,
-        since=since,
+        since=end - start,
         end=end,
-        filter_text=filter_text,
+        filter_text=page.filter_text,
         scanned=window.scanned,
         truncated=window.truncated,
+        page=page,
     )
-    posted = await client.chat_postMessage(channel=channel, text=answer.text, blocks=answer.blocks, thread_ts=thread_ts)
+    if replace_ts is not None:
+        posted = await client.chat_update(channel=channel, ts=replace_ts, text=answer.text, blocks=answer.blocks)
+    else:
+        posted = await client.chat_postMessage(
+            channel=channel, text=answer.text, blocks=answer.blocks, thread_ts=thread_ts
+        )
     if answer.file_content is not None:
         await client.files_upload_v2(
             channel=posted["channel"],
@@ -50,25 +73,69 @@ async def post_logs(
         )
 
 
+def first_page(request: LogsRequest, place: Place, log_group: str, now: datetime) -> LogsPage:
+    end_ms = int(now.timestamp() * 1000)
+    start_ms = end_ms - int(request.since.total_seconds() * 1000)
+    return LogsPage(place.account, place.region, log_group, start_ms, end_ms, request.limit, request.filter_text)
+
+
+async def run_logs(services: Services, client: AsyncWebClient, request: LogsRequest, channel: str) -> None:
+    place = place_of(services, request.scope, LOGS_USAGE)
+    log_group = await resolve_log_group(services, place, request.target, LOGS_USAGE)
+    page = first_page(request, place, log_group, services.clock())
+    await post_logs(services, client, place=place, page=page, channel=channel)
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.LOGS.value)
     @answers_errors
     async def logs(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         try:
             request = parse_logs(command.get("text") or "")
+            note = queue_note(services, place_of(services, request.scope, LOGS_USAGE))
         except UsageError as exc:
             await ack(response_type="ephemeral", text=exc.text())
             return
-        await ack(response_type="ephemeral", text=f"Fetching the last {format_duration(request.since)} of logs…")
-        place = place_of(services, request.scope, LOGS_USAGE)
-        log_group = await resolve_log_group(services, place, request.target, LOGS_USAGE)
-        await post_logs(
-            services,
-            client,
-            place=place,
-            log_group=log_group,
-            since=request.since,
-            limit=request.limit,
-            filter_text=request.filter_text,
-            channel=command["channel_id"],
-        )
+        await ack(response_type="ephemeral", text=f"Fetching the last {format_duration(request.since)} of logs…{note}")
+        await run_logs(services, client, request, command["channel_id"])
+
+    async def on_page(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        channel = (body.get("channel") or {}).get("id", "")
+        message = body.get("message") or {}
+        try:
+            page = LogsPage.parse(action.get("value"))
+        except BadPayload:
+            return
+        now_ms = int(services.clock().timestamp() * 1000)
+        if page.end_ms > now_ms:
+            page = LogsPage(
+                page.account,
+                page.region,
+                page.log_group,
+                page.start_ms,
+                max(now_ms, page.start_ms + 1),
+                page.limit,
+                page.filter_text,
+            )
+        place = Place(page.account, page.region)
+        try:
+            if action["action_id"] == ActionId.LOGS_GROUP_ERRORS.value:
+                since = timedelta(milliseconds=page.end_ms - page.start_ms)
+                await post_error_groups(
+                    services,
+                    client,
+                    place=place,
+                    log_group=page.log_group,
+                    since=since,
+                    channel=channel,
+                    thread_ts=message.get("ts"),
+                    end=datetime.fromtimestamp(page.end_ms / 1000, UTC),
+                )
+            else:
+                await post_logs(services, client, place=place, page=page, channel=channel, replace_ts=message.get("ts"))
+        except Exception as exc:
+            await client.chat_postMessage(channel=channel, thread_ts=message.get("ts"), text=user_message(exc))
+
+    for action_id in (ActionId.LOGS_OLDER, ActionId.LOGS_NEWER, ActionId.LOGS_GROUP_ERRORS):
+        app.action(action_id.value)(on_page)

@@ -18,6 +18,7 @@ from botocore.config import Config
 
 from bot.aws.credentials import assumed_role_credentials, session_with_credentials
 from bot.aws.loop_guard import refuse_calls_on_event_loop
+from bot.aws.quotas import LogsQuota
 from bot.aws.settings import AccountSettings, AwsSettings
 
 
@@ -52,6 +53,7 @@ class AwsSessions:
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], BaseClient] = {}
         self._account_ids: dict[str, str] = {}
+        self.logs_quota = LogsQuota()
 
     @property
     def default_account(self) -> str:
@@ -78,7 +80,10 @@ class AwsSessions:
         with self._lock:
             # boto3 sessions are not thread-safe; clients are, once made.
             if key not in self._clients:
-                self._clients[key] = self._new_client(self._session(account), service, region)
+                client = self._new_client(self._session(account), service, region)
+                if service == "logs":
+                    self.logs_quota.guard(client, account, region)
+                self._clients[key] = client
             return self._clients[key]
 
     def account_id(self, account: str | None = None) -> str:

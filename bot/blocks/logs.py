@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +10,7 @@ from bot.aws.logs import LogEvent
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.mrkdwn import code_block, escape
 from bot.durations import format_duration
+from bot.ids import ActionId, LogsPage
 
 SCREENFUL_LINES = 40
 PREVIEW_EVENTS = 15
@@ -28,6 +29,27 @@ def event_lines(events: list[LogEvent]) -> str:
     return "\n".join(f"{e.timestamp:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f"Z  {e.message}" for e in events)
 
 
+def paging_buttons(page: LogsPage, events: list[LogEvent]) -> dict[str, Any]:
+    """Older (the same span before the oldest event shown), Newer (after the newest), Group errors (this window)."""
+    span = page.end_ms - page.start_ms
+    oldest = int(events[0].timestamp.timestamp() * 1000) if events else page.start_ms
+    newest = int(events[-1].timestamp.timestamp() * 1000) + 1 if events else page.end_ms
+    older = replace(page, start_ms=max(oldest - span, 0), end_ms=max(oldest, 1))
+    newer = replace(page, start_ms=newest, end_ms=newest + span)
+    return {
+        "type": "actions",
+        "elements": [
+            _button("◀ Older", ActionId.LOGS_OLDER, older.encode()),
+            _button("Newer ▶", ActionId.LOGS_NEWER, newer.encode()),
+            _button("Group errors", ActionId.LOGS_GROUP_ERRORS, page.encode()),
+        ],
+    }
+
+
+def _button(text: str, action: ActionId, value: str) -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action.value, "value": value}
+
+
 def logs_answer(
     *,
     log_group: str,
@@ -37,6 +59,7 @@ def logs_answer(
     filter_text: str | None,
     scanned: int,
     truncated: bool,
+    page: LogsPage | None = None,
 ) -> LogsAnswer:
     what = f"`{escape(log_group)}`, last {format_duration(since)}"
     if filter_text:
@@ -44,18 +67,20 @@ def logs_answer(
     counts = f"{len(events)} events" + (f" (the newest of {scanned})" if scanned > len(events) else "")
     context = f"{counts} · until {end:%H:%M:%S} UTC" + (" · window cut short; try a shorter SINCE" if truncated else "")
     text = f"Logs of {log_group}: {len(events)} events"
+    buttons = [paging_buttons(page, events)] if page is not None else []
     if not events:
-        blocks = [_section(f"*Logs of {what}*\nNo events in this window."), _context(context)]
+        blocks = [_section(f"*Logs of {what}*\nNo events in this window."), _context(context), *buttons]
         return LogsAnswer(text, blocks, None, None)
     body = event_lines(events)
     if body.count("\n") < SCREENFUL_LINES and len(code_block(body)) < SECTION_TEXT - 200:
-        blocks = [_section(f"*Logs of {what}*"), _section(code_block(body)), _context(context)]
+        blocks = [_section(f"*Logs of {what}*"), _section(code_block(body)), _context(context), *buttons]
         return LogsAnswer(text, blocks, None, None)
     preview = _fitting_preview(events)
     blocks = [
         _section(f"*Logs of {what}* — the full {len(events)} events are in the file below; the newest:"),
         _section(code_block(preview)),
         _context(context),
+        *buttons,
     ]
     name = log_group.strip("/").replace("/", "-") + f"-{end:%Y%m%dT%H%M%SZ}.log"
     return LogsAnswer(text, blocks, body + "\n", name)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import boto3
 import pytest
 
+from bot.aws.quotas import TokenBucket
 from bot.sandbox.aws.estate import seed_estate
 from bot.sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
@@ -74,3 +77,61 @@ async def test_a_malformed_command_gets_the_usage_at_once(bot: RunningBot) -> No
     assert delivery.status == 200
     [reply] = bot.slack.ephemerals(user="U0ALICE")
     assert "`yesterday` is not a time span" in reply.text and "Usage: `/logs TARGET" in reply.text
+
+
+def event_stamps(message) -> list[str]:  # type: ignore[no-untyped-def]
+    return [line[:24] for line in message.blocks[1]["text"]["text"].splitlines() if line[:2] == "20"]
+
+
+async def test_older_and_newer_page_through_the_window_in_place(bot: RunningBot) -> None:
+    await bot.command("/logs", "orders-api 2h limit 5")
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    first = event_stamps(message)
+    await bot.click(action_id="logs_older", channel="#alerts", message_ts=message.ts)
+    await bot.slack.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != first)
+    older = event_stamps(bot.slack.message("#alerts", message.ts))
+    assert len(older) == 5 and max(older) < min(first)
+    await bot.click(action_id="logs_newer", channel="#alerts", message_ts=message.ts)
+    await bot.slack.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != older)
+    newer = event_stamps(bot.slack.message("#alerts", message.ts))
+    assert min(newer) > max(older)
+    assert len(bot.slack.channel_messages("#alerts")) == 1
+
+
+async def test_group_errors_under_logs_answers_in_the_thread(bot: RunningBot) -> None:
+    await bot.command("/logs", "orders-api 2h limit 5")
+    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    await bot.click(action_id="logs_group_errors", channel="#alerts", message_ts=message.ts)
+    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    assert "Errors in `/aws/lambda/orders-api`" in str(reply.blocks)
+
+
+async def test_a_target_matching_several_groups_offers_each_as_a_button(bot: RunningBot) -> None:
+    logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
+    for name in ("/app/web-blue", "/app/web-green"):
+        logs.create_log_group(logGroupName=name)
+    await bot.command("/logs", "/app/web 1h")
+    choice = await bot.slack.wait_for(lambda: [e for e in bot.slack.ephemerals() if "Pick one" in e.text])
+    buttons = [el for block in choice[0].blocks if block["type"] == "actions" for el in block["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["/app/web-blue", "/app/web-green"]
+    await bot.slack.send_block_action(
+        bot.events_url, action_id=buttons[1]["action_id"], value=buttons[1]["value"], channel="#alerts"
+    )
+    [answer] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    assert "/app/web-green" in str(answer.blocks)
+
+
+async def test_a_busy_quota_says_how_many_reads_are_queued_ahead(bot: RunningBot) -> None:
+    bucket = TokenBucket(2.0, burst=1)
+    bot.app.services.aws.logs_quota._buckets[("default", "us-east-1")] = bucket
+    bucket.acquire()
+    readers = [threading.Thread(target=bucket.acquire) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    await bot.slack.wait_for(lambda: bucket.waiting == 3)
+    await bot.command("/logs", "orders-api 1h")
+    [ack] = bot.slack.ephemerals(user="U0ALICE")
+    assert "Queued, 3 ahead" in ack.text
+    for reader in readers:
+        reader.join()
+    await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
