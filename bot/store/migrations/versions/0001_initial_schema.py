@@ -236,6 +236,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ref"),
     )
 
+
 def downgrade() -> None:
     op.drop_table("slack_channels")
     op.drop_table("error_groups")
