@@ -35,6 +35,8 @@ class Finding:
     links: Mapping[str, str] = field(default_factory=dict)
     evidence: Mapping[str, Any] = field(default_factory=dict)
     started_at: datetime | None = None
+    tag_arns: tuple[str, ...] = ()
+    """ARNs whose tags become labels (the first ARN with a tag wins), so routes can match team or owner tags."""
 
     def all_labels(self, check: str) -> dict[str, str]:
         """The finding's labels plus the ones every finding has."""

@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 
-# What the slash commands call, whatever the checks.
-COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents")
+# What the slash commands call, and the tag scan behind routing by tags, whatever the checks.
+COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents", "tag:GetResources")
 # IAM service prefixes that differ from botocore's signing names.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 

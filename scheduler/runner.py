@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from bot import leases
 from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
+from bot.aws.tags import TagCache
 from bot.check_health import health_result, record_run
-from bot.findings import CheckResult
+from bot.findings import CheckResult, Finding
 from bot.incidents import Observation, observe, remind
 from bot.log_cursors import load_cursors, save_cursors
 from bot.services import Services
@@ -39,6 +40,7 @@ class CheckRunner:
         self._holder = holder
         self._running: dict[str, asyncio.Lock] = {c.name: asyncio.Lock() for c in checks}
         self._in_flight: set[asyncio.Task[object]] = set()
+        self._tags = TagCache()
 
     @property
     def checks(self) -> list[ConfiguredCheck]:
@@ -159,9 +161,24 @@ class CheckRunner:
             )
             timeout = max(configured.every.total_seconds() * 2, 30)
             result = await asyncio.wait_for(services.executor.run(configured.type.run, ctx, configured.params), timeout)
-            return with_account_name(result, target.account)
+            result = with_account_name(result, target.account)
+            if any(f.tag_arns for f in result.findings):
+                result = await self._with_tags(result, target)
+            return result
         except Exception as exc:
             return TargetFailure(target, exc)
+
+    async def _with_tags(self, result: CheckResult, target: AwsTarget) -> CheckResult:
+        """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
+        only costs the tags."""
+        services = self._services
+        client = services.aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
+        try:
+            tags = await services.executor.run(self._tags.tags, target.account, target.region, client)
+        except Exception as exc:
+            log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
+            return result
+        return replace(result, findings=[with_tags(f, tags) for f in result.findings])
 
     async def send_reminders(self) -> int:
         services = self._services
@@ -176,3 +193,10 @@ def with_account_name(result: CheckResult, account: str) -> CheckResult:
     """Label every finding with the configured name of its account, which commands and buttons take."""
     findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
     return replace(result, findings=findings)
+
+
+def with_tags(finding: Finding, tags: dict[str, dict[str, str]]) -> Finding:
+    found = next((tags[arn] for arn in finding.tag_arns if tags.get(arn)), {})
+    if not found:
+        return finding
+    return replace(finding, labels={**found, **finding.labels})

@@ -39,6 +39,7 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
         "cloudwatch:DescribeAlarms",
         "logs:DescribeLogGroups",
         "logs:FilterLogEvents",
+        "tag:GetResources",
     ]
     assert "ec2:DescribeInstances" in waits["Action"] and "ec2:DescribeImages" in waits["Action"]
     assert roles == {

@@ -62,7 +62,13 @@ def _finding(ctx: CheckContext, alarm: dict[str, Any], params: AlarmParams) -> F
         links={"console": console_url(ctx.region, name)},
         evidence=evidence,
         started_at=alarm.get("StateUpdatedTimestamp"),
+        tag_arns=tuple(arn for arn in (alarm.get("AlarmArn"), _function_arn(ctx, dimensions)) if arn),
     )
+
+
+def _function_arn(ctx: CheckContext, dimensions: dict[str, str]) -> str | None:
+    name = dimensions.get("FunctionName")
+    return f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:function:{name}" if name else None
 
 
 @check(

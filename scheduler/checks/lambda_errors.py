@@ -182,6 +182,7 @@ class Subject:
             labels={"function": name, "runtime": runtime, "problem": problem.value},
             links={"console": console_url(ctx.region, name)},
             evidence=evidence | self.window.evidence(),
+            tag_arns=(self.function["FunctionArn"],) if self.function.get("FunctionArn") else (),
         )
 
 

@@ -133,6 +133,7 @@ def _finding(ctx: CheckContext, log_group: str, key: str, title: str, firing: bo
         region=ctx.region,
         labels=labels,
         links={"console": console},
+        tag_arns=(f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{log_group}",),
         **extra,
     )
 
