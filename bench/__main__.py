@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import startup, storm
+from bench import ack_latency, startup, storm
 
-BENCHMARKS = {"storm": storm, "startup": startup}
+BENCHMARKS = {"storm": storm, "startup": startup, "ack_latency": ack_latency}
 
 
 def main(argv: list[str] | None = None) -> int:

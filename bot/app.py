@@ -24,6 +24,7 @@ import handlers
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
+from bot.heap import freeze_heap
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.routing import build_routes
@@ -58,8 +59,10 @@ class BoltwatchApp:
         waits: WaitRunner,
         *,
         background: bool = True,
+        freeze: bool = True,
     ) -> None:
         self.background = background
+        self.freeze = freeze
         self.settings = settings
         self.services = services
         self.bolt = bolt
@@ -145,6 +148,8 @@ class BoltwatchApp:
                 self.bolt, app_token=self.settings.secrets.app_token.get_secret_value()
             )
             await self.socket_mode.connect_async()
+        if self.freeze:
+            freeze_heap("listening")
         log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
         return self.port
 
@@ -175,10 +180,12 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     holder: str | None = None,
     background: bool = True,
+    freeze: bool = True,
 ) -> BoltwatchApp:
     """Build the whole bot from settings; nothing starts until `start()`.
 
-    `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them).
+    `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them);
+    `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
     """
     checks = configure_checks(settings.checks)
     metrics = Metrics()
@@ -201,5 +208,5 @@ def create_app(
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, client, holder=replica)
     handlers.register(bolt, services, wake_waits=waits.wake)
-    runner = CheckRunner(services, checks, holder=replica)
-    return BoltwatchApp(settings, services, bolt, notifier, runner, waits, background=background)
+    runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
+    return BoltwatchApp(settings, services, bolt, notifier, runner, waits, background=background, freeze=freeze)

@@ -18,6 +18,7 @@ from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
 from bot.check_health import health_result, record_run
 from bot.findings import CheckResult, Finding
+from bot.heap import freeze_heap
 from bot.incidents import Observation, observe, remind
 from bot.log_cursors import load_cursors, save_cursors
 from bot.services import Services
@@ -34,13 +35,14 @@ class TargetFailure:
 
 
 class CheckRunner:
-    def __init__(self, services: Services, checks: list[ConfiguredCheck], *, holder: str) -> None:
+    def __init__(self, services: Services, checks: list[ConfiguredCheck], *, holder: str, freeze: bool = True) -> None:
         self._services = services
         self._checks = checks
         self._holder = holder
         self._running: dict[str, asyncio.Lock] = {c.name: asyncio.Lock() for c in checks}
         self._in_flight: set[asyncio.Task[object]] = set()
         self._tags = TagCache()
+        self._not_yet_run = {c.name for c in checks} if freeze else set()
 
     @property
     def checks(self) -> list[ConfiguredCheck]:
@@ -140,6 +142,11 @@ class CheckRunner:
             return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
 
         observation = await services.db.run(observe_and_record)
+        if self._not_yet_run:
+            self._not_yet_run.discard(configured.name)
+            if not self._not_yet_run:
+                # The first run of every check built its boto3 clients: the heap is now what it will stay.
+                freeze_heap("every check has run once")
         services.metrics.check_runs.labels(configured.name, "error" if failures else "ok").inc()
         services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
         if observation.incidents_touched:

@@ -122,7 +122,9 @@ async def running_bot(
         engine = make_engine(database_url)
         upgrade(engine)
         engine.dispose()
-    app = create_app(settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder)
+    app = create_app(
+        settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder, freeze=False
+    )
     await app.start(host="127.0.0.1", port=0)
     try:
         yield RunningBot(app=app, slack=slack, moto=moto, clock=clock)

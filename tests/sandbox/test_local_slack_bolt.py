@@ -12,8 +12,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.slack import LocalSlack, render_text
+from tests.sandbox.conftest import SECRET, FakeClock
 
-SECRET = "s3cret"
 INCIDENT_BLOCKS = [
     {"type": "section", "block_id": "summary", "text": {"type": "mrkdwn", "text": "*CPU high* on web-1"}},
     {
@@ -90,24 +90,10 @@ def build_app(slack: LocalSlack) -> AsyncApp:
     return app
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[LocalSlack]:
-    """Slack's state runs on a fake clock; signatures keep the wall clock Bolt verifies against."""
-    async with LocalSlack(signing_secret=SECRET, clock=clock) as local:
-        yield local
+    """Slack's state starts at the real time here, so that its timestamps read like Bolt's."""
+    return FakeClock(time.time())
 
 
 @pytest.fixture

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox.slack import BOT_USER_ID, LocalSlack
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[LocalSlack]:
-    async with LocalSlack(signing_secret="s3cret", clock=clock) as local:
-        yield local
-
-
-@pytest.fixture
-def client(slack: LocalSlack) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+from tests.sandbox.conftest import FakeClock
 
 
 def section(text: str) -> dict:
