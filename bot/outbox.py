@@ -31,17 +31,24 @@ def ordering_key(incident_id: int) -> str:
     return f"incident:{incident_id}"
 
 
-def enqueue_post(session: Session, *, incident_id: int, channel: str, not_before: datetime) -> OutboxItem:
+def _add(
+    session: Session, *, incident_id: int, channel: str, operation: Operation, at: datetime, payload: dict | None = None
+) -> OutboxItem:
     item = OutboxItem(
         ordering_key=ordering_key(incident_id),
-        operation=Operation.POST_INCIDENT,
+        operation=operation,
         channel=channel,
         incident_id=incident_id,
-        next_attempt_at=not_before,
-        created_at=not_before,
+        payload=payload or {},
+        next_attempt_at=at,
+        created_at=at,
     )
     session.add(item)
     return item
+
+
+def enqueue_post(session: Session, *, incident_id: int, channel: str, not_before: datetime) -> OutboxItem:
+    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.POST_INCIDENT, at=not_before)
 
 
 def enqueue_update(session: Session, *, incident_id: int, channel: str, not_before: datetime) -> OutboxItem:
@@ -58,30 +65,18 @@ def enqueue_update(session: Session, *, incident_id: int, channel: str, not_befo
         if waiting.operation == Operation.UPDATE_INCIDENT and not_before < waiting.next_attempt_at:
             waiting.next_attempt_at = not_before
         return waiting
-    item = OutboxItem(
-        ordering_key=ordering_key(incident_id),
-        operation=Operation.UPDATE_INCIDENT,
-        channel=channel,
-        incident_id=incident_id,
-        next_attempt_at=not_before,
-        created_at=not_before,
-    )
-    session.add(item)
-    return item
+    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.UPDATE_INCIDENT, at=not_before)
 
 
 def enqueue_reply(session: Session, *, incident_id: int, channel: str, text: str, now: datetime) -> OutboxItem:
-    item = OutboxItem(
-        ordering_key=ordering_key(incident_id),
-        operation=Operation.THREAD_REPLY,
-        channel=channel,
+    return _add(
+        session,
         incident_id=incident_id,
+        channel=channel,
+        operation=Operation.THREAD_REPLY,
+        at=now,
         payload={"text": text},
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(item)
-    return item
 
 
 @dataclass(frozen=True)
