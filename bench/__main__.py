@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ack_latency, startup, storm
+from bench import ack_latency, api_calls, detection, startup, storm
 
-BENCHMARKS = {"storm": storm, "startup": startup, "ack_latency": ack_latency}
+BENCHMARKS = {
+    "storm": storm,
+    "startup": startup,
+    "ack_latency": ack_latency,
+    "api_calls": api_calls,
+    "detection": detection,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,275 @@
+"""Time to detect: an error event written to a moto log group → the alert arriving at the local Slack.
+
+Target: p95 ≤ the check's interval + 2 s (`every: 5s`, so 7 s), over 20 trials.
+
+The real bot (`create_app`, `background=True`: the scheduler runs the check and the outbox drainer posts by
+themselves, on the real clock), SQLite in a temporary directory, the sandbox's `LocalSlack` and moto, all in this
+process. One `log_errors` check, `every: 5s` on `/aws/lambda/*`, `notify: all`; one route grouping by
+`[check, error_group]`, so each new error group is an incident of its own and gets a Slack post of its own.
+
+Each trial writes one Lambda-style Python traceback whose exception type is new (`DetectTrial07Error`), so it
+is a new error group: it alerts whatever `notify` says, and its post cannot be taken for another trial's. A trial
+starts at a random moment (seeded) after the previous trial's post, so that the put lands at a random point of
+the check's 5 s cycle. Detection time runs from put_log_events returning to the local Slack recording the
+`chat.postMessage` that names the trial's exception. It is split at the start of the first FilterLogEvents call
+that returned the event (seen through a hook on the bot's own logs client): "wait" is time until the check's next
+scan, "scan→post" is the scan, the database work, the outbox and the Slack call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.model import OperationModel
+
+from bot.app import create_app
+from bot.config import settings_from_mapping
+from bot.sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
+from bot.sandbox.slack import ApiCall, LocalSlack
+
+REGION = "us-east-1"
+FUNCTION = "bench-detect"
+LOG_GROUP = f"/aws/lambda/{FUNCTION}"
+LOG_STREAM = "2026/11/28/[$LATEST]0123456789abcdef0123456789abcdef"
+CHANNEL = "#alerts"
+SLACK_MARGIN_SECONDS = 2.0
+"""The target is p95 ≤ every + this."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trials", type=_positive, default=20, help="measured trials (default 20)")
+    parser.add_argument("--every", type=_positive, default=5, help="the check's interval in seconds (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="trials run first and not counted (default 1)")
+    parser.add_argument("--seed", type=int, default=1)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def config(every: int) -> dict[str, Any]:
+    return {
+        "slack": {"channel": CHANNEL},
+        "aws": {"regions": [REGION], "accounts": [{"name": "default", "id": SANDBOX_ACCOUNT_ID}], "max_attempts": 1},
+        "checks": [{"type": "log_errors", "every": f"{every}s", "log_groups": ["/aws/lambda/*"], "notify": "all"}],
+        "routes": [{"name": "detect", "channel": CHANNEL, "group_by": ["check", "error_group"]}],
+    }
+
+
+def error_message(marker: str, trial: int) -> str:
+    """A Python Lambda's unhandled exception, as the runtime logs it; `marker` is the exception's type."""
+    return (
+        f"[ERROR] {marker}: charge for order {40_000 + trial} failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "/var/task/app.py", line 42, in handler\n'
+        "    charge(order)\n"
+        '  File "/var/task/payments.py", line 17, in charge\n'
+        f"    raise {marker}(order.id)\n"
+    )
+
+
+@dataclass
+class Scans:
+    """FilterLogEvents calls of the bot's logs client: (started, ended, messages returned), in wall time."""
+
+    calls: list[tuple[float, float, list[str]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hook(self, client: BaseClient) -> None:
+        def before(model: OperationModel, context: dict[str, Any], **_: Any) -> None:
+            if model.name == "FilterLogEvents":
+                context["bench_started"] = time.time()
+
+        def after(model: OperationModel, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            if model.name == "FilterLogEvents" and "bench_started" in context:
+                messages = [event.get("message", "") for event in parsed.get("events", [])]
+                with self._lock:
+                    self.calls.append((context["bench_started"], time.time(), messages))
+
+        client.meta.events.register_last("before-call", before, unique_id="bench-detect-before")
+        client.meta.events.register_last("after-call", after, unique_id="bench-detect-after")
+
+    def first_returning(self, marker: str) -> tuple[float, float] | None:
+        with self._lock:
+            return next(((s, e) for s, e, messages in self.calls if any(marker in m for m in messages)), None)
+
+    def started_between(self, after: float, before: float) -> int:
+        with self._lock:
+            return sum(1 for started, _ended, _messages in self.calls if after < started < before)
+
+    def gaps(self) -> list[float]:
+        """Seconds between the starts of consecutive scans: the check's real cadence."""
+        with self._lock:
+            starts = sorted(started for started, _ended, _messages in self.calls)
+        return [later - earlier for earlier, later in pairwise(starts)]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+
+@dataclass(frozen=True)
+class Trial:
+    number: int
+    marker: str
+    put_at: float
+    posted_at: float
+    scan: tuple[float, float] | None
+    scans_before: int
+    """FilterLogEvents calls that started after the put and did not return the event (should be 0)."""
+
+    @property
+    def seconds(self) -> float:
+        return self.posted_at - self.put_at
+
+    @property
+    def wait(self) -> float | None:
+        return None if self.scan is None else self.scan[0] - self.put_at
+
+    @property
+    def scan_to_post(self) -> float | None:
+        return None if self.scan is None else self.posted_at - self.scan[0]
+
+
+def put_error(moto: MotoHandle, marker: str, trial: int) -> float:
+    """Write the trial's error event (blocking); returns the wall time at which put_log_events returned."""
+    logs = sandbox_client(moto.endpoint, "logs", REGION)
+    event = {"timestamp": int(time.time() * 1000), "message": error_message(marker, trial)}
+    logs.put_log_events(logGroupName=LOG_GROUP, logStreamName=LOG_STREAM, logEvents=[event])
+    return time.time()
+
+
+def post_naming(slack: LocalSlack, marker: str) -> ApiCall | None:
+    for call in slack.calls_to("chat.postMessage"):
+        if call.ok and "thread_ts" not in call.params and marker in json.dumps(call.params):
+            return call
+    return None
+
+
+async def one_trial(slack: LocalSlack, moto: MotoHandle, scans: Scans, number: int, patience: float) -> Trial:
+    marker = f"DetectTrial{number:02d}Error"
+    put_at = await asyncio.to_thread(put_error, moto, marker, number)
+    call = await slack.wait_for(lambda: post_naming(slack, marker), timeout=patience)
+    scan = scans.first_returning(marker)
+    return Trial(number, marker, put_at, call.time, scan, scans.started_between(put_at, scan[0] if scan else math.inf))
+
+
+async def measure(args: argparse.Namespace) -> tuple[list[Trial], float, list[float]]:
+    """The trials (warm-up ones dropped), the seconds until the first check run, and the gaps between scans."""
+    rng = random.Random(args.seed)
+    moto = start_moto()
+    saved = {key: os.environ.get(key) for key in moto.environment(REGION)}
+    os.environ.update(moto.environment(REGION))
+    trials: list[Trial] = []
+    try:
+        logs = sandbox_client(moto.endpoint, "logs", REGION)
+        logs.create_log_group(logGroupName=LOG_GROUP)
+        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=LOG_STREAM)
+        async with LocalSlack() as slack:
+            slack.add_channel(CHANNEL)
+            with tempfile.TemporaryDirectory(prefix="bench-detection-") as folder:
+                env = {
+                    "SLACK_BOT_TOKEN": slack.bot_token,
+                    "SLACK_SIGNING_SECRET": "bench",
+                    "SLACK_API_URL": slack.api_url,
+                    "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'detection.db'}",
+                }
+                settings = settings_from_mapping(config(args.every), env)
+                app = create_app(settings, aws_endpoint_url=moto.endpoint, background=True)
+                scans = Scans()
+                scans.hook(app.services.aws.client("logs", account="default", region=REGION))
+                started = time.time()
+                await app.start(host="127.0.0.1", port=0)
+                try:
+                    while not scans.count():
+                        if time.time() - started > 60:
+                            raise TimeoutError("the log_errors check never ran")
+                        await asyncio.sleep(0.01)
+                    first_scan = time.time() - started
+                    timeout = 6 * args.every + 30
+                    for number in range(args.warmup + args.trials):
+                        await asyncio.sleep(rng.uniform(0.5, 0.5 + args.every))
+                        trial = await one_trial(slack, moto, scans, number, timeout)
+                        if number >= args.warmup:
+                            trials.append(trial)
+                            print_trial(trial, len(trials))
+                finally:
+                    await app.stop()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        moto.stop()
+    return trials, first_scan, scans.gaps()
+
+
+def print_trial(trial: Trial, index: int) -> None:
+    wait = "   ?" if trial.wait is None else f"{trial.wait:5.2f}"
+    after = "   ?" if trial.scan_to_post is None else f"{trial.scan_to_post:5.2f}"
+    extra = f"  ({trial.scans_before} earlier scans missed it)" if trial.scans_before else ""
+    print(
+        f"  trial {index:2d}  {trial.marker}  detect {trial.seconds:5.2f} s  = wait for scan {wait} s"
+        f" + scan→post {after} s{extra}",
+        flush=True,
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def run(args: argparse.Namespace) -> int:
+    load = os.getloadavg()
+    print(
+        f"detection: {args.trials} trials (+{args.warmup} warm-up), log_errors every {args.every} s on "
+        f"/aws/lambda/*, notify all, one new error group a trial; real clock; load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    trials, first_scan, gaps = asyncio.run(measure(args))
+    seconds = [t.seconds for t in trials]
+    p50, p95 = percentile(seconds, 0.5), percentile(seconds, 0.95)
+    target = args.every + SLACK_MARGIN_SECONDS
+    waits = [t.wait for t in trials if t.wait is not None]
+    after = [t.scan_to_post for t in trials if t.scan_to_post is not None]
+    print(f"first check run {first_scan:.2f} s after start")
+    if gaps:
+        print(
+            f"check cadence: {len(gaps) + 1} scans, gap between scans min {min(gaps):.2f} s  "
+            f"p50 {percentile(gaps, 0.5):.2f} s  max {max(gaps):.2f} s (every {args.every} s ± jitter)"
+        )
+    print(f"detect     p50 {p50:.2f} s  p95 {p95:.2f} s  max {max(seconds):.2f} s  (nearest rank, n={len(seconds)})")
+    if waits and after:
+        print(
+            f"  wait     p50 {percentile(waits, 0.5):.2f} s  p95 {percentile(waits, 0.95):.2f} s  "
+            f"max {max(waits):.2f} s"
+        )
+        print(
+            f"  scan→post p50 {percentile(after, 0.5):.2f} s  p95 {percentile(after, 0.95):.2f} s  "
+            f"max {max(after):.2f} s"
+        )
+    met = p95 <= target
+    print(f"target p95 ≤ {target:g} s: {'PASS' if met else 'FAIL'}")
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return 0 if met else 1
