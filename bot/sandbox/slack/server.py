@@ -22,6 +22,7 @@ from bot.sandbox.slack.socket_mode import SocketMode
 from bot.sandbox.slack.state import SlackState
 from bot.sandbox.slack.view_methods import VIEW_METHODS
 from bot.sandbox.slack.web_api import WebApi
+from bot.sandbox.slack.web_view import Scenario, WebView
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ class LocalSlack(Interactions):
         bot_token: str = "xoxb-test",
         app_token: str = "xapp-test",
         signing_clock: Callable[[], float] = time.time,
+        scenarios: dict[str, Scenario] | None = None,
     ) -> None:
         self._state = SlackState(clock=clock, bot_token=bot_token, app_token=app_token, signing_secret=signing_secret)
         self._socket_mode = SocketMode(self._state)
@@ -45,7 +47,12 @@ class LocalSlack(Interactions):
         methods = CHAT_METHODS | DIRECTORY_METHODS | VIEW_METHODS | files.FILE_METHODS
         methods["apps.connections.open"] = self._socket_mode.open_connection
         self._web_api = WebApi(self._state, methods)
+        self._web_view = WebView(self._state, self)
         self._runner: web.AppRunner | None = None
+        self.app_url: str | None = None
+        """The bot's `/slack/events`, where the browser view sends what a person does."""
+        self.scenarios: dict[str, Scenario] = dict(scenarios or {})
+        """The browser view's scenario panel, by name (the sandbox runner's AWS steps)."""
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -56,6 +63,7 @@ class LocalSlack(Interactions):
         app.router.add_post("/upload/v1/{file_id}", partial(files.receive_upload, self._state))
         app.router.add_get("/files/{file_id}/{name}", partial(files.download, self._state))
         app.router.add_get("/socket-mode/{key}", self._socket_mode.handle)
+        self._web_view.mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -207,7 +215,7 @@ class LocalSlack(Interactions):
         """Call `listener(LocalEvent)` on every message, reply, update, delete, ephemeral, Home or modal change."""
         self._state.recorder.add_listener(listener)
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109 tests' API
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 15.0) -> T:  # noqa: ASYNC109 tests' API
         """Wait until `predicate()` returns something truthy (re-checked on every change) and return it."""
         return await self._state.recorder.wait_for(predicate, timeout)
 
