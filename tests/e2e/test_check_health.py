@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.sandbox.aws.server import MotoHandle, post_moto_api, sandbox_client
-from tests.harness import running_bot
+from bot.store.models import CheckHealth
+from tests.e2e.test_incident_flow import put_alarm, set_state
+from tests.harness import base_config, running_bot
 
 
 @pytest.fixture
@@ -55,3 +57,25 @@ async def test_access_denied_three_runs_in_a_row_opens_an_incident_that_resolves
         bot.clock.advance(seconds=10)
         await bot.drain()
         assert "RESOLVED" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+
+
+async def test_one_failing_account_does_not_stop_the_others(moto: MotoHandle, database_url: str) -> None:
+    config = base_config(
+        aws={
+            "regions": ["us-east-1", "eu-west-1"],
+            "max_attempts": 1,
+            "accounts": [{"name": "default"}, {"name": "broken", "profile": "no-such-profile"}],
+        }
+    )
+    put_alarm(moto, "orders-api-errors")
+    set_state(moto, "orders-api-errors", "ALARM")
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        await bot.run_checks()
+        await bot.drain()
+        [message] = bot.slack.channel_messages("#alerts")
+        assert "Alarm orders-api-errors" in message.text and "us-east-1" in str(message.blocks)
+        [health] = await bot.app.services.db.run(
+            lambda s: [(h.consecutive_failures, h.last_error) for h in s.query(CheckHealth)]
+        )
+        assert health[0] == 1
+        assert "broken/us-east-1" in health[1] and "broken/eu-west-1" in health[1] and "default/" not in health[1]
