@@ -1,0 +1,288 @@
+"""The processes the ack-latency benchmark measures: moto + the local Slack, a bare Bolt app, and Boltwatch.
+
+Each is started by `bench/ack_latency.py` as `python -m bench.ack_servers ROLE SPEC`, prints one JSON line when it is
+ready, answers the driver's probes (event-loop lag, GC pauses, CPU, a profile) on a control port, and stops when its
+standard input closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import gc
+import io
+import json
+import logging
+import os
+import pstats
+import resource
+import sys
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+SECRET = "bench-ack-latency-signing-secret"
+COMMAND = "/boltwatch"
+LAG_PROBE_SECONDS = 0.005
+
+
+class LagProbe:
+    """Samples how late a short sleep wakes up: a blocked or starved event loop shows up as lag."""
+
+    def __init__(self) -> None:
+        self.samples: deque[tuple[float, float]] = deque(maxlen=200_000)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._probe())
+
+    async def _probe(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(LAG_PROBE_SECONDS)
+            after = time.monotonic()
+            self.samples.append((after, after - before - LAG_PROBE_SECONDS))
+
+    def worst(self, start: float, end: float) -> float:
+        return max((lag for at, lag in self.samples if start <= at <= end + 0.05), default=0.0)
+
+
+class GcProbe:
+    """Records every garbage collection: when it ended, how long it stopped the process, which generation."""
+
+    def __init__(self) -> None:
+        self.collections: deque[tuple[float, float, int]] = deque(maxlen=100_000)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections.append((time.monotonic(), time.perf_counter() - self._started, info["generation"]))
+
+    def during(self, start: float, end: float) -> tuple[float, float]:
+        """Total and longest pause (seconds) of the collections that ended in [start, end]."""
+        pauses = [pause for at, pause, _gen in self.collections if start <= at <= end]
+        return sum(pauses), max(pauses, default=0.0)
+
+
+async def serve_control(routes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]) -> int:
+    async def handle(request: web.Request) -> web.Response:
+        params = await request.json() if request.can_read_body else {}
+        return web.json_response(await routes[request.path](params))
+
+    webapp = web.Application()
+    for path in routes:
+        webapp.router.add_post(path, handle)
+    runner = web.AppRunner(webapp, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+async def until_stdin_closes() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    await reader.read()
+
+
+def objects() -> int:
+    """Objects the cyclic garbage collector tracks: what a full collection has to walk."""
+    return len(gc.get_objects())
+
+
+def ready(info: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(info) + "\n")
+    sys.stdout.flush()
+
+
+def common_routes(probe: LagProbe, collector: GcProbe) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+    async def lag(params: dict[str, Any]) -> dict[str, float]:
+        total, longest = collector.during(params["start"], params["end"])
+        return {
+            "max_ms": probe.worst(params["start"], params["end"]) * 1000,
+            "gc_ms": total * 1000,
+            "gc_max_ms": longest * 1000,
+        }
+
+    async def cpu(_params: dict[str, Any]) -> dict[str, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {"cpu": usage.ru_utime + usage.ru_stime, "loop_cpu": time.thread_time()}
+
+    profiler = cProfile.Profile()
+
+    async def profile(params: dict[str, Any]) -> dict[str, str]:
+        """Profile the event-loop thread (where acks are made) between `on` and `off`; answer the top functions."""
+        if params["on"]:
+            profiler.enable()
+            return {"top": ""}
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(params.get("lines", 25))
+        return {"top": out.getvalue()}
+
+    return {"/lag": lag, "/cpu": cpu, "/profile": profile}
+
+
+async def serve_infra(_spec: dict[str, Any]) -> None:
+    from bot.sandbox.aws import seed_estate, start_moto
+    from bot.sandbox.slack import LocalSlack
+
+    moto = start_moto()
+    slack = await LocalSlack(signing_secret=SECRET).start()
+    estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+    ready(
+        {
+            "moto": moto.endpoint,
+            "slack_api": slack.api_url,
+            "bot_token": slack.bot_token,
+            "functions": len(estate.functions),
+            "control_port": 0,
+        }
+    )
+    try:
+        await until_stdin_closes()
+    finally:
+        await slack.stop()
+        moto.stop()
+
+
+async def serve_bare(spec: dict[str, Any]) -> None:
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    # Wired to the local Slack like the bot, so that Bolt's one auth.test (cached) has somewhere to go.
+    client = AsyncWebClient(token=spec["bot_token"], base_url=spec["slack_api"])
+    bolt = AsyncApp(signing_secret=SECRET, client=client)
+
+    @bolt.command(COMMAND)
+    async def answer(ack: Any) -> None:
+        await ack(response_type="ephemeral", text="Boltwatch: /boltwatch help|status|incidents|checks|mute")
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    webapp = web.Application()
+    webapp.router.add_post("/slack/events", events)
+    runner = web.AppRunner(webapp, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    probe = LagProbe()
+    probe.start()
+    collector = GcProbe()
+    control_port = await serve_control(common_routes(probe, collector))
+    ready({"url": f"http://127.0.0.1:{port}/slack/events", "control_port": control_port, "objects": objects()})
+    try:
+        await until_stdin_closes()
+    finally:
+        await runner.cleanup()
+
+
+class ErrorCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def serve_boltwatch(spec: dict[str, Any]) -> None:
+    from bot.app import create_app
+    from bot.config import settings_from_mapping
+
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    loop = asyncio.get_running_loop()
+    if spec["loop_debug"]:
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.02
+        logging.getLogger("asyncio").setLevel(logging.WARNING)
+    errors = ErrorCount()
+    logging.getLogger().addHandler(errors)
+    config = {
+        "slack": {"channel": "#alerts"},
+        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
+        "checks": spec["checks"],
+    }
+    env = {
+        "SLACK_BOT_TOKEN": spec["bot_token"],
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": spec["slack_api"],
+        "BOLTWATCH_DATABASE_URL": spec["database_url"],
+    }
+    app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"])
+    runs: list[list[float]] = []
+    run_check = app.runner.run_check
+
+    async def timed_run_check(configured: Any) -> Any:
+        started = time.monotonic()
+        try:
+            return await run_check(configured)
+        finally:
+            runs.append([started, time.monotonic()])
+
+    # Recorded so the load generator can tell whether a run was in flight during a burst; the scheduler's
+    # jobs are added in start(), so they pick this wrapper up too.
+    app.runner.run_check = timed_run_check  # type: ignore[method-assign]
+    port = await app.start(host="127.0.0.1", port=0)
+    if spec["gc_freeze"] == "listening":
+        gc.collect()
+        gc.freeze()
+    probe = LagProbe()
+    probe.start()
+    collector = GcProbe()
+    cycles: set[asyncio.Task[None]] = set()
+
+    async def cycle(_params: dict[str, Any]) -> dict[str, bool]:
+        task = asyncio.create_task(app.runner.run_all_now())
+        cycles.add(task)
+        task.add_done_callback(cycles.discard)
+        await asyncio.sleep(0)  # let it begin before the burst is sent
+        return {"started": True}
+
+    async def list_runs(_params: dict[str, Any]) -> dict[str, Any]:
+        return {"runs": runs, "errors": errors.count}
+
+    async def quiet(params: dict[str, Any]) -> dict[str, int]:
+        """Stop scheduled runs and wait for those in flight: from here on, runs happen only on `/cycle`."""
+        app.scheduler.pause()
+        await app.runner.finish_running(60)
+        await asyncio.gather(*cycles, return_exceptions=True)
+        tracked = objects()
+        if params.get("first") and spec["gc_freeze"] == "after-first-run":
+            gc.collect()
+            gc.freeze()
+        return {"objects": tracked}
+
+    routes = common_routes(probe, collector) | {"/cycle": cycle, "/runs": list_runs, "/quiet": quiet}
+    control_port = await serve_control(routes)
+    ready({"url": f"http://127.0.0.1:{port}/slack/events", "control_port": control_port, "objects": objects()})
+    try:
+        await until_stdin_closes()
+    finally:
+        await app.stop()
+
+
+SERVERS = {"infra": serve_infra, "bare": serve_bare, "boltwatch": serve_boltwatch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    role, spec = (argv or sys.argv[1:])[:2]
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(SERVERS[role](json.loads(spec)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
