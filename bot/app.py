@@ -31,6 +31,7 @@ from bot.routing import build_routes
 from bot.services import Services, utcnow
 from bot.slack_client import counting_session
 from bot.store import Database, ensure_current, upgrade
+from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
 from scheduler.waits import WaitRunner
@@ -57,6 +58,7 @@ class BoltwatchApp:
         notifier: Notifier,
         runner: CheckRunner,
         waits: WaitRunner,
+        digests: DigestScheduler,
         *,
         background: bool = True,
         freeze: bool = True,
@@ -69,6 +71,7 @@ class BoltwatchApp:
         self.notifier = notifier
         self.runner = runner
         self.waits = waits
+        self.digests = digests
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -130,6 +133,7 @@ class BoltwatchApp:
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
             self.runner.schedule(self.scheduler)
+            self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
@@ -209,4 +213,7 @@ def create_app(
     waits = WaitRunner(services, client, holder=replica)
     handlers.register(bolt, services, wake_waits=waits.wake)
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
-    return BoltwatchApp(settings, services, bolt, notifier, runner, waits, background=background, freeze=freeze)
+    digests = DigestScheduler(services, client, holder=replica)
+    return BoltwatchApp(
+        settings, services, bolt, notifier, runner, waits, digests, background=background, freeze=freeze
+    )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -69,6 +72,73 @@ class CheckSettings(BaseModel):
         return self.name or self.type
 
 
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_WEEKDAY_ITEM = re.compile(r"^(\*|\w+)(?:-(\w+))?(?:/(\d+))?$")
+
+
+def _weekday(text: str) -> int:
+    value = int(text) if text.isdigit() else WEEKDAYS.index(text.lower()) if text.lower() in WEEKDAYS else -1
+    if not 0 <= value <= 7:
+        raise ValueError(f"{text} is not a day of the week (0-7 or sun-sat)")
+    return value
+
+
+def _weekday_names(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as names: APScheduler 3 counts 0 as Monday."""
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.split(","):
+        match = _WEEKDAY_ITEM.match(item)
+        if match is None:
+            raise ValueError(f"{item!r} is not a day of the week, a range or a step")
+        first, last, step = match.groups()
+        start, end = (0, 6) if first == "*" else (_weekday(first), _weekday(last or first))
+        if first != "*" and last is None and step is not None:
+            end = 6
+        days.update(d % 7 for d in range(start, end + 1, int(step or 1)))
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def crontab_trigger(expression: str, timezone: str) -> CronTrigger:
+    """A trigger for a standard five-field crontab line, weekdays counted as cron counts them."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"it has {len(fields)} fields, not 5")
+    fields[4] = _weekday_names(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=ZoneInfo(timezone))
+
+
+class DigestSettings(_Strict):
+    """One scheduled digest: where it goes, when (crontab, in `timezone`), and optionally one project's resources."""
+
+    channel: str = Field(min_length=1)
+    cron: str = "0 9 * * 1-5"
+    timezone: str = "UTC"
+    project: str | None = Field(default=None, min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{timezone!r} is not a time zone like UTC or Europe/Paris") from None
+        return timezone
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str) -> str:
+        try:
+            crontab_trigger(cron, "UTC")
+        except ValueError as exc:
+            raise ValueError(f'{cron!r} is not a crontab line like "0 9 * * 1-5": {exc}') from None
+        return cron
+
+    def trigger(self) -> CronTrigger:
+        return crontab_trigger(self.cron, self.timezone)
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -79,6 +149,7 @@ class FileSettings(_Strict):
     access: list[AccessRule] = Field(default_factory=list)
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    digests: list[DigestSettings] = Field(default_factory=list)
 
     @field_validator("checks")
     @classmethod
@@ -88,6 +159,16 @@ class FileSettings(_Strict):
         if duplicated:
             raise ValueError(f"two checks share the name {duplicated[0]!r}; give one a `name:`")
         return checks
+
+    @field_validator("digests")
+    @classmethod
+    def _one_digest_per_channel_and_project(cls, digests: list[DigestSettings]) -> list[DigestSettings]:
+        keys = [(d.channel, d.project) for d in digests]
+        for channel, project in keys:
+            if keys.count((channel, project)) > 1:
+                about = f" for project {project!r}" if project else ""
+                raise ValueError(f"two digests go to {channel}{about}; keep one")
+        return digests
 
 
 class SlackSecrets(BaseModel):

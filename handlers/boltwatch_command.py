@@ -1,4 +1,4 @@
-"""`/boltwatch help|status|incidents|checks|mute|unmute`."""
+"""`/boltwatch help|status|incidents|checks|digest|mute|unmute`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.blocks.help import help_blocks, help_text
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
+from bot.config import DigestSettings
 from bot.durations import DurationError, parse_duration
 from bot.grammar import did_you_mean, split_words
 from bot.ids import Command
@@ -20,11 +21,12 @@ from bot.silences import active_silences, create_silence, expire_silence
 from bot.status_queries import check_lines, open_incidents, silence_lines
 from bot.usage import UsageError
 from handlers.error_handler import answers_errors
+from scheduler.digest import post_digest
 
-SUBCOMMANDS = ("help", "status", "incidents", "checks", "mute", "unmute")
+SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "mute", "unmute")
 AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
-    "/boltwatch mute",
+    "/boltwatch digest", "/boltwatch mute",
 ]  # fmt: skip
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
 UNMUTE_USAGE = "/boltwatch unmute TARGET"
@@ -33,7 +35,7 @@ UNMUTE_USAGE = "/boltwatch unmute TARGET"
 def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.BOLTWATCH.value)
     @answers_errors
-    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
@@ -58,6 +60,8 @@ def register(app: AsyncApp, services: Services) -> None:
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
+        elif sub == "digest":
+            await _digest_now(services, client, command["channel_id"], command.get("channel_name") or "")
         elif sub == "incidents":
             incidents = await services.db.run(open_incidents)
             await respond(
@@ -74,6 +78,22 @@ def register(app: AsyncApp, services: Services) -> None:
                 _mute(services, words[1:], user, channel) if sub == "mute" else _unmute(services, words[1:], user)
             )
             await respond(response_type="in_channel", text=text)
+
+
+def digests_here(digests: list[DigestSettings], channel_id: str, channel_name: str) -> list[tuple[str, str | None]]:
+    """(channel as configured, project) of the digests configured for this channel; else one for all resources."""
+    here = {channel_id, channel_name, f"#{channel_name}"}
+    configured = [(d.channel, d.project) for d in digests if d.channel in here]
+    return configured or [(channel_id, None)]
+
+
+async def _digest_now(services: Services, client: Any, channel_id: str, channel_name: str) -> None:
+    now = services.clock()
+    for channel, project in digests_here(services.settings.file.digests, channel_id, channel_name):
+        await post_digest(
+            services, client, channel=channel, project=project, period=f"manual:{now.isoformat()}", end=now,
+            scheduled=False, post_to=channel_id,
+        )  # fmt: skip
 
 
 async def _mute(services: Services, words: list[str], user: str, channel: str) -> str:

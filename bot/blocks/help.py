@@ -12,6 +12,7 @@ USAGE: dict[str, tuple[str, str]] = {
     "/boltwatch status": ("/boltwatch status", "open incidents, checks and how fresh their data is"),
     "/boltwatch incidents": ("/boltwatch incidents", "open incidents with their buttons"),
     "/boltwatch checks": ("/boltwatch checks", "the configured checks and their last result"),
+    "/boltwatch digest": ("/boltwatch digest", "a digest of this channel's incidents, errors and checks, now"),
     "/boltwatch mute": ("/boltwatch mute TARGET DURATION [reason]", "silence alerts about a resource"),
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -272,3 +273,20 @@ class SlackChannel(Base):
     ref: Mapped[str] = mapped_column(String(100), primary_key=True)
     channel_id: Mapped[str | None] = mapped_column(String(40))
     next_send_at: Mapped[datetime | None]
+
+
+class DigestRun(Base):
+    """One digest posted (or being posted) to a channel for one period; the unique key makes it one per period."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("channel", "project", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    project: Mapped[str] = mapped_column(String(100), default="")
+    period: Mapped[str] = mapped_column(String(64))
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=True)
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    message_ts: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -235,9 +235,24 @@ def upgrade() -> None:
         sa.Column("next_send_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("ref"),
     )
+    op.create_table(
+        "digest_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=100), nullable=False),
+        sa.Column("project", sa.String(length=100), nullable=False),
+        sa.Column("period", sa.String(length=64), nullable=False),
+        sa.Column("scheduled", sa.Boolean(), nullable=False),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("message_ts", sa.String(length=40), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("channel", "project", "period"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("digest_runs")
     op.drop_table("slack_channels")
     op.drop_table("error_groups")
     op.drop_table("check_health")

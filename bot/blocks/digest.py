@@ -1,0 +1,104 @@
+"""The digest message: what happened since the last one, in one message (one line when nothing did)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.incident import slack_date
+from bot.blocks.limits import fit_blocks, fit_text, truncate
+from bot.blocks.mrkdwn import escape, inline_code
+from bot.digests import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
+from bot.durations import format_duration
+
+OPEN_SHOWN = 10
+ERRORS_SHOWN = 5
+
+
+def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks for the digest of `data`'s period."""
+    scope = f" for project {inline_code(data.project)}" if data.project else ""
+    period = f"since {slack_date(data.start)}"
+    if data.quiet:
+        line = f":sunny: Quiet {period}{scope}: no incidents, no new or regressed errors, every check healthy."
+        return fit_text(line), [_section(line)]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch digest" + _plain_scope(data)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{period} until {slack_date(data.end)}"}]},
+        _section(f"*Incidents:* {data.opened} opened · {data.resolved} resolved · {len(data.still_open)} still open"),
+        {
+            "type": "section",
+            "fields": [_field("MTTA", data.mtta, "acknowledged"), _field("MTTR", data.mttr, "resolved")],
+        },
+    ]
+    if data.still_open:
+        blocks.append(_section(_still_open(data)))
+    if data.new_errors or data.regressed_errors:
+        blocks.append(_section(_errors(data)))
+    if data.noisiest:
+        lines = [f"• {inline_code(truncate(resource, 200))} — {_plural(n, 'alert')}" for resource, n in data.noisiest]
+        blocks.append(_section("*Noisiest resources*\n" + "\n".join(lines)))
+    if data.checks:
+        blocks.append(_section("*Checks that need a look*\n" + "\n".join(_check_line(c) for c in data.checks)))
+    text = (
+        f"Boltwatch digest{scope}: {data.opened} opened, {data.resolved} resolved, "
+        f"{len(data.still_open)} still open {period}"
+    )
+    return fit_text(text), fit_blocks(blocks)
+
+
+def _plain_scope(data: DigestData) -> str:
+    return f" · {data.project}" if data.project else ""
+
+
+def _field(name: str, figures: Percentiles | None, verb: str) -> dict[str, str]:
+    if figures is None:
+        value = f"no incident {verb}"
+    else:
+        value = (
+            f"median {format_duration(figures.median)} · p90 {format_duration(figures.p90)}\n"
+            f"({_plural(figures.count, 'incident')} {verb})"
+        )
+    return {"type": "mrkdwn", "text": f"*{name}*\n{value}"}
+
+
+def _still_open(data: DigestData) -> str:
+    lines = [
+        f"• #{i.id} {escape(truncate(i.title, 150))} — {i.severity}, {i.status}, since {slack_date(i.opened_at)}"
+        for i in data.still_open[:OPEN_SHOWN]
+    ]
+    if len(data.still_open) > OPEN_SHOWN:
+        lines.append(f"…and {len(data.still_open) - OPEN_SHOWN} more: `/boltwatch incidents`")
+    return "*Still open*\n" + "\n".join(lines)
+
+
+def _errors(data: DigestData) -> str:
+    parts = []
+    for label, groups in (("New errors", data.new_errors), ("Regressed errors", data.regressed_errors)):
+        if groups:
+            parts.append(f"*{label}* ({len(groups)})\n" + "\n".join(_error_line(g) for g in groups[:ERRORS_SHOWN]))
+            if len(groups) > ERRORS_SHOWN:
+                parts.append(f"…and {len(groups) - ERRORS_SHOWN} more")
+    return "\n".join(parts)
+
+
+def _error_line(group: ErrorGroupLine) -> str:
+    return f"• {escape(truncate(group.title, 150))} — {_plural(group.count, 'event')} in {inline_code(group.source)}"
+
+
+def _check_line(check: CheckTrouble) -> str:
+    problems = []
+    if check.consecutive_failures or check.last_error:
+        error = f": {escape(truncate(check.last_error, 200))}" if check.last_error else ""
+        problems.append(f":x: failing ({check.consecutive_failures} in a row){error}")
+    if check.stale:
+        seen = f"last good data {slack_date(check.last_ok_at)}" if check.last_ok_at else "no good data yet"
+        problems.append(f":warning: stale, {seen}")
+    return f"• *{escape(check.name)}* — " + "; ".join(problems)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}

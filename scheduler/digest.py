@@ -1,0 +1,125 @@
+"""Digests on their cron schedule, and on demand: exactly one per period and channel, across restarts and replicas.
+
+Every replica schedules every digest. The one that takes the lease records the period in `digest_runs` (unique per
+channel, project and period) in the same transaction, before it posts; a replica or a restarted process that finds
+the period recorded posts nothing. The price is at most once: a digest whose post fails is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
+
+from bot import leases
+from bot.blocks.digest import digest_message
+from bot.config import DigestSettings
+from bot.digests import DigestData, claim_period, collect_digest, record_posted
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+LEASE_TTL = timedelta(minutes=5)
+LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367))
+
+
+def latest_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The last time at or before `now` that `trigger` fires: the period a late-running job belongs to."""
+    for lookback in LOOKBACKS:
+        fire = trigger.get_next_fire_time(None, now - lookback)
+        if fire is None or fire > now:
+            continue
+        while (later := trigger.get_next_fire_time(None, fire + timedelta(seconds=1))) is not None and later <= now:
+            fire = later
+        return fire
+    return None
+
+
+def digest_key(channel: str, project: str | None) -> str:
+    return f"digest:{channel}:{project or ''}"
+
+
+async def post_digest(
+    services: Services,
+    client: AsyncWebClient,
+    *,
+    channel: str,
+    project: str | None,
+    period: str,
+    end: datetime,
+    scheduled: bool,
+    post_to: str | None = None,
+    lease_holder: str | None = None,
+) -> str | None:
+    """Record, then post, the digest of `period` for `channel` (posted to `post_to`, by default the same channel);
+    returns the message ts, or None when the lease or the period was another's."""
+    now = services.clock()
+    checks = list(services.check_schedule)
+
+    def claim(session: Session) -> tuple[int, DigestData] | None:
+        if lease_holder is not None and not leases.try_acquire(
+            session, name=digest_key(channel, project), holder=lease_holder, now=now, ttl=LEASE_TTL
+        ):
+            return None
+        claimed = claim_period(
+            session, channel=channel, project=project, period=period, scheduled=scheduled, end=end, now=now
+        )
+        if claimed is None:
+            return None
+        run_id, start = claimed
+        return run_id, collect_digest(session, start=start, end=end, project=project, checks=checks)
+
+    claimed = await services.db.run(claim)
+    if claimed is None:
+        return None
+    run_id, data = claimed
+    text, blocks = digest_message(data)
+    response = await client.chat_postMessage(
+        channel=post_to or channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+    )
+    ts = str(response["ts"])
+    await services.db.run(lambda s: record_posted(s, run_id=run_id, message_ts=ts))
+    return ts
+
+
+class DigestScheduler:
+    """One cron job per configured digest."""
+
+    def __init__(self, services: Services, client: AsyncWebClient, *, holder: str) -> None:
+        self._services = services
+        self._client = client
+        self._holder = holder
+
+    @property
+    def digests(self) -> list[DigestSettings]:
+        return list(self._services.settings.file.digests)
+
+    def schedule(self, scheduler: AsyncIOScheduler) -> None:
+        for digest in self.digests:
+            scheduler.add_job(
+                self.run_scheduled,
+                digest.trigger(),
+                args=[digest],
+                id=digest_key(digest.channel, digest.project),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(LEASE_TTL.total_seconds()),
+            )
+
+    async def run_scheduled(self, digest: DigestSettings) -> str | None:
+        """Post the digest of the period that fired last (at or before now), unless it was posted already."""
+        fired = latest_fire_time(digest.trigger(), self._services.clock())
+        if fired is None:
+            return None
+        fired = fired.astimezone(UTC)
+        try:
+            return await post_digest(
+                self._services, self._client, channel=digest.channel, project=digest.project,
+                period=fired.isoformat(), end=fired, scheduled=True, lease_holder=self._holder,
+            )  # fmt: skip
+        except Exception:
+            log.exception("the digest for %s could not be posted", digest.channel)
+            return None
