@@ -25,6 +25,7 @@ from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.heap import freeze_heap
+from bot.home import HomePublisher
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.routing import build_routes
@@ -72,6 +73,7 @@ class BoltwatchApp:
         self.runner = runner
         self.waits = waits
         self.digests = digests
+        self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -211,9 +213,11 @@ def create_app(
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, client, holder=replica)
-    handlers.register(bolt, services, wake_waits=waits.wake)
+    home = HomePublisher(services, client)
+    notifier.after_incident_sent = home.incidents_changed
+    handlers.register(bolt, services, wake_waits=waits.wake, home_publisher=home)
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, client, holder=replica)
-    return BoltwatchApp(
-        settings, services, bolt, notifier, runner, waits, digests, background=background, freeze=freeze
-    )
+    app = BoltwatchApp(settings, services, bolt, notifier, runner, waits, digests, background=background, freeze=freeze)
+    app.home = home
+    return app

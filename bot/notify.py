@@ -48,6 +48,8 @@ class Notifier:
         self._channel_interval = channel_interval
         self._wake = asyncio.Event()
         self.sent = 0
+        self.after_incident_sent: Callable[[], None] = lambda: None
+        """Called after an incident message was posted or updated (App Home refreshes on it)."""
 
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
@@ -91,6 +93,8 @@ class Notifier:
             now = self._clock()
             await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
             self.sent += 1
+            if item.operation is not Operation.THREAD_REPLY:
+                self.after_incident_sent()
 
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
         status = exc.response.status_code

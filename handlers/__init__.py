@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.home import HomePublisher
 from bot.services import Services
 from handlers import (
     boltwatch_command,
@@ -19,12 +20,14 @@ from handlers import (
 )
 
 
-def register(app: AsyncApp, services: Services, *, wake_waits: Callable[[], None]) -> None:
+def register(
+    app: AsyncApp, services: Services, *, wake_waits: Callable[[], None], home_publisher: HomePublisher
+) -> None:
     error_handler.register(app, services)
     boltwatch_command.register(app, services)
     incident_actions.register(app, services)
     logs_command.register(app, services)
     errors_command.register(app, services)
     command_pick.register(app, services)
-    home.register(app, services)
+    home.register(app, home_publisher)
     wait_command.register(app, services, wake_waits)

@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.incident import slack_date
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks
-from bot.blocks.status import CheckLine, IncidentLine, checks_blocks, incidents_blocks
+from bot.blocks.status import CheckLine, IncidentLine, SilenceLine, checks_blocks, incidents_blocks, silences_blocks
 
 
-def home_view(incidents: list[IncidentLine], checks: list[CheckLine], *, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LastDigest:
+    channel: str
+    until: datetime
+
+
+def home_view(
+    incidents: list[IncidentLine],
+    checks: list[CheckLine],
+    *,
+    now: datetime,
+    silences: list[SilenceLine] | None = None,
+    last_digest: LastDigest | None = None,
+) -> dict[str, Any]:
+    digest = (
+        f"Last digest: {slack_date(last_digest.until)} in <#{last_digest.channel}>"
+        if last_digest and last_digest.channel.startswith("C")
+        else (
+            f"Last digest: {slack_date(last_digest.until)} in {last_digest.channel}"
+            if last_digest
+            else "No digest yet."
+        )
+    )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Open incidents* ({len(incidents)})"}},
         *incidents_blocks(incidents),
         {"type": "divider"},
         *checks_blocks(checks, now=now),
+        *silences_blocks(silences or []),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": digest}]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Updated {now:%Y-%m-%d %H:%M} UTC"}]},
     ]
     return {"type": "home", "blocks": fit_blocks(blocks, limit=VIEW_BLOCKS)}

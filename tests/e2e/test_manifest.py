@@ -59,3 +59,20 @@ async def test_every_action_id_has_a_listener(bot: RunningBot, action_id: str) -
         bot.events_url, action_id=action_id, channel="#alerts", value="not-ours", user="U0BOB"
     )
     assert delivery.status == 200, f"{action_id} is not handled"
+
+
+async def test_an_open_app_home_refreshes_when_an_incident_changes(bot: RunningBot) -> None:
+    from tests.e2e.test_incident_flow import put_alarm, set_state
+
+    assert bot.app.home is not None
+    bot.app.home.refresh_seconds = 0
+    await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
+    home = await bot.slack.wait_for(lambda: bot.slack.home_view("U0BOB"))
+    assert "*Open incidents* (0)" in str(home["blocks"])
+    put_alarm(bot.moto, "orders-api-errors")
+    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await bot.run_checks()
+    await bot.drain()
+    refreshed = await bot.slack.wait_for(lambda: "*Open incidents* (1)" in str(bot.slack.home_view("U0BOB")["blocks"]))
+    assert refreshed
+    assert "incident_ack" in str(bot.slack.home_view("U0BOB")["blocks"])
