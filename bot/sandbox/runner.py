@@ -14,9 +14,11 @@ from bot.app import create_app
 from bot.config import load_settings, settings_from_mapping
 from bot.sandbox.aws.alarms import set_alarm_state
 from bot.sandbox.aws.estate import Estate, seed_estate
-from bot.sandbox.aws.scenarios import break_function
+from bot.sandbox.aws.queues import DEAD_LETTER_QUEUE
+from bot.sandbox.aws.scenarios import break_function, drop_dead_letter, set_instance_running
 from bot.sandbox.aws.server import start_moto
 from bot.sandbox.slack import LocalEvent, LocalSlack, render_text
+from bot.sandbox.slack.web_view import Scenario
 
 SIGNING_SECRET = "sandbox-signing-secret"
 QUIET_SECONDS = 1.5
@@ -28,6 +30,8 @@ SANDBOX_CONFIG: dict[str, Any] = {
         {"type": "cloudwatch_alarms", "every": "15s"},
         {"type": "lambda_errors", "every": "30s", "window": "15m"},
         {"type": "log_errors", "every": "15s", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"},
+        {"type": "sqs_dead_letters", "every": "30s"},
+        {"type": "ec2_status", "every": "30s"},
     ],
     "routes": [{"name": "per-function", "group_by": ["check", "resource"]}],
 }
@@ -83,6 +87,7 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
     app = None
     try:
         estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+        slack.scenarios = sandbox_scenarios(estate)
         env = {
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -92,9 +97,10 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
         settings = load_settings(config_path, env) if config_path else settings_from_mapping(SANDBOX_CONFIG, env)
         app = create_app(settings, aws_endpoint_url=moto.endpoint)
         port = await app.start(host="127.0.0.1", port=0)
+        events_url = f"http://127.0.0.1:{port}/slack/events"
+        slack.app_url = events_url
         slack.on_event(printer)
         _banner(out, estate, slack, port)
-        events_url = f"http://127.0.0.1:{port}/slack/events"
         if commands:
             for command in commands:
                 await _send(slack, events_url, command, out, printer, estate)
@@ -114,6 +120,7 @@ def _banner(out: TextIO, estate: Estate, slack: LocalSlack, port: int) -> None:
     functions = ", ".join(f.name for f in estate.functions)
     out.write(
         "Boltwatch sandbox is running (everything on 127.0.0.1):\n"
+        f"  open this      {slack.url}/  (the channel, buttons, Home and scenarios, in your browser)\n"
         f"  bot            http://127.0.0.1:{port}  (/healthz, /metrics, /slack/events)\n"
         f"  local Slack    {slack.url}\n"
         f"  emulated AWS   {estate.endpoint}  (moto; account {estate.account_id}, {estate.region})\n"
@@ -148,12 +155,47 @@ async def _send(slack: LocalSlack, events_url: str, line: str, out: TextIO, prin
 def _scenario(line: str, estate: Estate) -> str:
     words = line[1:].split()
     if words[:1] == ["break"] and len(words) == 2:
-        broken = break_function(estate.endpoint, words[1], estate.region)
-        return f"{words[1]} failed {len(broken.request_ids)} times; the next check run will see it."
+        return _break(estate, words[1])
     if words[:1] == ["alarm"] and len(words) == 3 and words[2].upper() in {"ALARM", "OK"}:
-        set_alarm_state(estate.endpoint, words[1], words[2].upper(), "set from the sandbox", estate.region)
-        return f"alarm {words[1]} is now {words[2].upper()}."
+        return _alarm(estate, words[1], words[2].upper())
     return "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :quit"
+
+
+def _break(estate: Estate, function: str) -> str:
+    broken = break_function(estate.endpoint, function, estate.region)
+    return f"{function} failed {len(broken.request_ids)} times; the next check run will see it."
+
+
+def _alarm(estate: Estate, name: str, state: str) -> str:
+    set_alarm_state(estate.endpoint, name, state, "set from the sandbox", estate.region)
+    return f"alarm {name} is now {state}."
+
+
+def _instance(estate: Estate, instance_id: str, running: bool) -> str:
+    return f"{instance_id} is {set_instance_running(estate.endpoint, instance_id, running, estate.region)}."
+
+
+def _dead_letter(estate: Estate) -> str:
+    order = drop_dead_letter(estate.endpoint, estate.dlq_url, estate.region)
+    return f"order {order} landed in {DEAD_LETTER_QUEUE}."
+
+
+def sandbox_scenarios(estate: Estate) -> dict[str, Scenario]:
+    """The browser view's scenario panel, acting on the seeded estate."""
+    functions = tuple(function.name for function in estate.functions)
+    instance = (estate.instance_id,)
+    return {
+        "break_function": Scenario("Break a function", lambda name: _break(estate, name), functions),
+        "fire_alarm": Scenario(
+            "Fire alarm", lambda name: _alarm(estate, name, "ALARM"), (estate.alarm_ok, estate.alarm_firing)
+        ),
+        "clear_alarm": Scenario(
+            "Clear alarm", lambda name: _alarm(estate, name, "OK"), (estate.alarm_firing, estate.alarm_ok)
+        ),
+        "dead_letter": Scenario("Drop a message into the DLQ", lambda _: _dead_letter(estate), (DEAD_LETTER_QUEUE,)),
+        "stop_instance": Scenario("Stop instance", lambda i: _instance(estate, i, running=False), instance),
+        "start_instance": Scenario("Start instance", lambda i: _instance(estate, i, running=True), instance),
+    }
 
 
 def _stdin_lines() -> asyncio.Queue[str]:

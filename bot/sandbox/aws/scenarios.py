@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.aws.functions import workload_named
+from bot.sandbox.aws.functions.shop import customer_id, euros, order_id
 from bot.sandbox.aws.lambda_logs import new_request_id, new_stream, write_invocation
 from bot.sandbox.aws.lambda_metrics import LambdaMetrics
 from bot.sandbox.aws.server import sandbox_client
@@ -51,3 +53,24 @@ def break_function(
     stream.upload(sandbox_client(endpoint, "logs", region), log_group)
     metrics.put(sandbox_client(endpoint, "cloudwatch", region))
     return BrokenInvocations(function=name, log_group=log_group, log_stream=stream.name, request_ids=request_ids)
+
+
+def drop_dead_letter(endpoint: str, dlq_url: str, region: str = "us-east-1", *, seed: int | None = None) -> str:
+    """Put one more failed order into the dead-letter queue; returns the order id."""
+    rng = random.Random(seed)
+    order = {"orderId": order_id(rng), "customerId": customer_id(rng), "total": euros(rng), "currency": "EUR"}
+    sandbox_client(endpoint, "sqs", region).send_message(QueueUrl=dlq_url, MessageBody=json.dumps(order))
+    return order["orderId"]
+
+
+def set_instance_running(endpoint: str, instance_id: str, running: bool, region: str = "us-east-1") -> str:
+    """Start or stop an instance and wait until it gets there; returns the state it reached."""
+    ec2 = sandbox_client(endpoint, "ec2", region)
+    if running:
+        ec2.start_instances(InstanceIds=[instance_id])
+        waiter = ec2.get_waiter("instance_running")
+    else:
+        ec2.stop_instances(InstanceIds=[instance_id])
+        waiter = ec2.get_waiter("instance_stopped")
+    waiter.wait(InstanceIds=[instance_id], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    return "running" if running else "stopped"
