@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.best_practices import FINGERPRINT_PREFIX, BestPracticeLine, digest_changes
 from bot.check_health import all_health
 from bot.store.models import Alert, DigestRun, ErrorGroup, Incident
 
@@ -102,12 +103,15 @@ class DigestData:
     regressed_errors: list[ErrorGroupLine]
     noisiest: list[tuple[str, int]]
     checks: list[CheckTrouble]
+    practices_appeared: list[BestPracticeLine] = field(default_factory=list)
+    practices_fixed: list[BestPracticeLine] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
         return not (
             self.opened or self.resolved or self.still_open or self.new_errors or self.regressed_errors or self.checks
-        )
+            or self.practices_appeared or self.practices_fixed
+        )  # fmt: skip
 
 
 def collect_digest(
@@ -132,6 +136,7 @@ def collect_digest(
     ]
     # Error groups belong to a log source, not a tagged resource: a project's digest cannot claim them.
     errors = ([], []) if project else _error_groups(session, start, end)
+    appeared, fixed = digest_changes(session, start=start, end=end, project=project)
     return DigestData(
         start=start,
         end=end,
@@ -145,6 +150,8 @@ def collect_digest(
         regressed_errors=errors[1],
         noisiest=_noisiest(session, start, end, project),
         checks=_check_troubles(session, checks, end),
+        practices_appeared=appeared,
+        practices_fixed=fixed,
     )
 
 
@@ -192,12 +199,14 @@ def _error_groups(
 
 
 def _noisiest(session: Session, start: datetime, end: datetime, project: str | None) -> list[tuple[str, int]]:
-    """Resources by how many of their alerts fired during the period (the bot's own check-health alerts aside)."""
+    """Resources by how many of their alerts fired during the period (the bot's own check-health alerts and the
+    standing best-practice findings aside)."""
     alerts = session.execute(
         select(Alert.resource, Alert.title, Alert.labels).where(
-            Alert.last_seen >= start, Alert.first_seen < end, Alert.check_name.not_like(f"{HEALTH_CHECK_PREFIX}%")
+            Alert.last_seen >= start, Alert.first_seen < end, Alert.check_name.not_like(f"{HEALTH_CHECK_PREFIX}%"),
+            Alert.fingerprint.not_like(f"{FINGERPRINT_PREFIX}%"),
         )
-    )
+    )  # fmt: skip
     counts = Counter(
         resource or title
         for resource, title, labels in alerts

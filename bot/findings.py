@@ -36,6 +36,8 @@ class Finding:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     started_at: datetime | None = None
     tag_arns: tuple[str, ...] = ()
+    notify: bool = True
+    """False: recorded as an alert (for lists and digests) but never posted as an incident."""
     """ARNs whose tags become labels (the first ARN with a tag wins), so routes can match team or owner tags."""
 
     def all_labels(self, check: str) -> dict[str, str]:

@@ -33,10 +33,14 @@ class ActionId(StrEnum):
     LOGS_NEWER = "logs_newer"
     LOGS_GROUP_ERRORS = "logs_group_errors"
     COMMAND_PICK = "command_pick"
+    BEST_PRACTICE_MUTE = "best_practice_mute"
+    BEST_PRACTICE_ACCEPT = "best_practice_accept"
+    BEST_PRACTICE_RECHECK = "best_practice_recheck"
 
 
 class CallbackId(StrEnum):
     SNOOZE_MODAL = "incident_snooze_modal"
+    ACCEPT_RISK_MODAL = "best_practice_accept_modal"
 
 
 class BadPayload(ValueError):
@@ -111,3 +115,25 @@ class CommandPick:
         if command not in {Command.LOGS.value, Command.ERRORS.value}:
             raise BadPayload(f"not a command pick: {value!r}")
         return cls(command, str(text))
+
+
+_BEST_PRACTICE_VALUE = re.compile(r"^bp:(best_practices:\d{12}:[a-z0-9-]{1,30}:[a-z0-9_]{1,40}:.+)$", re.DOTALL)
+MAX_FINGERPRINT = 200
+"""The alerts table's limit."""
+
+
+@dataclass(frozen=True)
+class BestPracticeButton:
+    """The value of a best-practice finding's buttons: its fingerprint (`best_practices:{account}:{region}:...`)."""
+
+    fingerprint: str
+
+    def encode(self) -> str:
+        return f"bp:{self.fingerprint}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> BestPracticeButton:
+        match = _BEST_PRACTICE_VALUE.match(value or "")
+        if match is None or len(match.group(1)) > MAX_FINGERPRINT:
+            raise BadPayload(f"not a best-practice button value: {value!r}")
+        return cls(match.group(1))

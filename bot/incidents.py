@@ -98,7 +98,7 @@ def _observe_finding(
     reason = decide_alert(
         was_firing=was_firing,
         firing=True,
-        silenced=silence is not None,
+        silenced=silence is not None or not finding.notify,
         incident=view_of(incident, _firing_count(session, incident.id)) if incident is not None else None,
         now=now,
     )

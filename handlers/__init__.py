@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.home import HomePublisher
 from bot.services import Services
 from handlers import (
+    best_practices,
     boltwatch_command,
     command_pick,
     error_handler,
@@ -31,3 +32,4 @@ def register(
     command_pick.register(app, services)
     home.register(app, home_publisher)
     wait_command.register(app, services, wake_waits)
+    best_practices.register(app, services)

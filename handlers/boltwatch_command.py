@@ -1,4 +1,4 @@
-"""`/boltwatch help|status|incidents|checks|digest|mute|unmute`."""
+"""`/boltwatch help|status|incidents|checks|digest|best-practices|mute|unmute`."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ from bot.services import Services
 from bot.silences import active_silences, create_silence, expire_silence
 from bot.status_queries import check_lines, open_incidents, silence_lines
 from bot.usage import UsageError
+from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from scheduler.digest import post_digest
 
-SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "mute", "unmute")
+SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
 AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
-    "/boltwatch digest", "/boltwatch mute",
+    "/boltwatch digest", "/boltwatch best-practices", "/boltwatch mute",
 ]  # fmt: skip
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
 UNMUTE_USAGE = "/boltwatch unmute TARGET"
@@ -60,6 +61,8 @@ def register(app: AsyncApp, services: Services) -> None:
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
+        elif sub == "best-practices":
+            await show_list(services, respond)
         elif sub == "digest":
             await _digest_now(services, client, command["channel_id"], command.get("channel_name") or "")
         elif sub == "incidents":

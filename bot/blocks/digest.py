@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.best_practices import digest_lines
 from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, fit_text, truncate
 from bot.blocks.mrkdwn import escape, inline_code
@@ -12,6 +13,7 @@ from bot.durations import format_duration
 
 OPEN_SHOWN = 10
 ERRORS_SHOWN = 5
+PRACTICES_SHOWN = 5
 
 
 def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
@@ -39,6 +41,8 @@ def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
         blocks.append(_section("*Noisiest resources*\n" + "\n".join(lines)))
     if data.checks:
         blocks.append(_section("*Checks that need a look*\n" + "\n".join(_check_line(c) for c in data.checks)))
+    if data.practices_appeared or data.practices_fixed:
+        blocks.append(_section(digest_lines(data.practices_appeared, data.practices_fixed, PRACTICES_SHOWN)))
     text = (
         f"Boltwatch digest{scope}: {data.opened} opened, {data.resolved} resolved, "
         f"{len(data.still_open)} still open {period}"

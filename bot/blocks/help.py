@@ -13,6 +13,10 @@ USAGE: dict[str, tuple[str, str]] = {
     "/boltwatch incidents": ("/boltwatch incidents", "open incidents with their buttons"),
     "/boltwatch checks": ("/boltwatch checks", "the configured checks and their last result"),
     "/boltwatch digest": ("/boltwatch digest", "a digest of this channel's incidents, errors and checks, now"),
+    "/boltwatch best-practices": (
+        "/boltwatch best-practices",
+        "best-practice findings firing now, with Mute, Accept risk and Re-check buttons",
+    ),
     "/boltwatch mute": ("/boltwatch mute TARGET DURATION [reason]", "silence alerts about a resource"),
 }
 

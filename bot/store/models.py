@@ -290,3 +290,17 @@ class DigestRun(Base):
     period_end: Mapped[datetime]
     message_ts: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BestPracticeState(Base):
+    """A person's decision about one best-practice finding: muted until a time, or its risk accepted for good."""
+
+    __tablename__ = "best_practice_states"
+
+    fingerprint: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    until: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))

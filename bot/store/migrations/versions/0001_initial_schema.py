@@ -249,9 +249,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "project", "period"),
     )
+    op.create_table(
+        "best_practice_states",
+        sa.Column("fingerprint", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("author", sa.String(length=40), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("silence_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["silence_id"],
+            ["silences.id"],
+        ),
+        sa.PrimaryKeyConstraint("fingerprint"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("best_practice_states")
     op.drop_table("digest_runs")
     op.drop_table("slack_channels")
     op.drop_table("error_groups")

@@ -1,0 +1,200 @@
+"""Best-practice findings in Slack: `/boltwatch best-practices` lists them; Mute 7 days, Accept risk (a modal asks
+why) and Re-check now (runs the check again for the finding's account and region) act on one, then the list is
+shown again, up to date. Every button re-reads the finding from the database; mute and accept need the `mute`
+access right and are audited."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.access import Action, may
+from bot.aws.tags import scan_tags
+from bot.best_practices import alert_place, decide, find_line, firing_findings
+from bot.blocks.best_practices import accept_risk_modal, best_practices_message, recheck_note
+from bot.blocks.incident import slack_date
+from bot.blocks.mrkdwn import escape
+from bot.findings import CheckResult
+from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
+from bot.incidents import observe
+from bot.services import Services
+from handlers.error_handler import answers_errors
+from scheduler.registry import CheckContext, configure_checks
+from scheduler.runner import with_account_name, with_tags
+
+log = logging.getLogger(__name__)
+MIN_REASON = 3
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.action(ActionId.BEST_PRACTICE_MUTE.value)(answers_errors(_mute_listener(services)))
+    app.action(ActionId.BEST_PRACTICE_ACCEPT.value)(answers_errors(_accept_listener(services)))
+    app.view(CallbackId.ACCEPT_RISK_MODAL.value)(_accept_submission(services))
+    app.action(ActionId.BEST_PRACTICE_RECHECK.value)(answers_errors(_recheck_listener(services)))
+
+
+async def list_message(services: Services, note: str = "") -> dict[str, Any]:
+    """The current list as a message body (with `note` on top), for a command answer or a response_url."""
+    now = services.clock()
+    text, blocks = best_practices_message(await services.db.run(lambda s: firing_findings(s, now=now)))
+    if note:
+        blocks = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *blocks][:50]
+    return {"text": text, "blocks": blocks}
+
+
+async def show_list(services: Services, respond: Any) -> None:
+    await respond(response_type="ephemeral", **(await list_message(services)))
+
+
+def _parse(body: dict[str, Any], value: str | None) -> BestPracticeButton | None:
+    try:
+        return BestPracticeButton.parse(value)
+    except BadPayload:
+        log.warning("ignored a click with a value that is not ours: %r from %s", value, body.get("user", {}).get("id"))
+        return None
+
+
+def _refusal(services: Services, user: str, channel: str) -> str | None:
+    verdict = may(
+        services.settings.file.access, action=Action.MUTE, user=user, channel=channel, home_channels={channel}
+    )
+    return None if verdict.allowed else f"You can't mute or accept best-practice findings here: {verdict.why}"
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str]:
+    return body["user"]["id"], (body.get("channel") or {}).get("id", "")
+
+
+def _mute_listener(services: Services) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        if button is None:
+            return
+        user, channel = _where(body)
+        if refusal := _refusal(services, user, channel):
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        now = services.clock()
+
+        def mute(session: Any) -> Any:
+            if find_line(session, fingerprint=button.fingerprint, now=now) is None:
+                return None
+            return decide(session, fingerprint=button.fingerprint, status="muted", user=user, now=now)
+
+        decision = await services.db.run(mute)
+        if decision is None:
+            note = "That finding is not known any more; here is the current list."
+        else:
+            note = f"<@{user}> muted `{escape(button.fingerprint)}` until {slack_date(decision.until)}."
+        await respond(response_type="ephemeral", replace_original=True, **(await list_message(services, note)))
+
+    return on_click
+
+
+def _accept_listener(services: Services) -> Any:
+    async def on_click(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        if button is None:
+            return
+        user, channel = _where(body)
+        if refusal := _refusal(services, user, channel):
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        line = await services.db.run(lambda s: find_line(s, fingerprint=button.fingerprint, now=services.clock()))
+        if line is None:
+            await respond(response_type="ephemeral", replace_original=False, text="That finding is not known any more.")
+            return
+        metadata = {"fingerprint": line.fingerprint, "channel": channel, "response_url": body.get("response_url")}
+        await client.views_open(trigger_id=body["trigger_id"], view=accept_risk_modal(line, json.dumps(metadata)))
+
+    return on_click
+
+
+def _accept_submission(services: Services) -> Any:
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        reason = (view["state"]["values"]["reason"]["value"].get("value") or "").strip()
+        if len(reason) < MIN_REASON:
+            await ack(response_action="errors", errors={"reason": "Say why this risk is acceptable."})
+            return
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        user, channel = body["user"]["id"], str(metadata.get("channel", ""))
+        if refusal := _refusal(services, user, channel):
+            await ack(response_action="errors", errors={"reason": refusal})
+            return
+        await ack()
+        button = BestPracticeButton.parse(f"bp:{metadata.get('fingerprint', '')}")
+        now = services.clock()
+
+        def accept(session: Any) -> bool:
+            if find_line(session, fingerprint=button.fingerprint, now=now) is None:
+                return False
+            decide(session, fingerprint=button.fingerprint, status="accepted", user=user, now=now, reason=reason)
+            return True
+
+        accepted = await services.db.run(accept)
+        note = f"<@{user}> accepted the risk of `{escape(button.fingerprint)}`: {escape(reason)}"
+        message = await list_message(services, note if accepted else "That finding is not known any more.")
+        if metadata.get("response_url"):
+            await AsyncWebhookClient(metadata["response_url"]).send(replace_original=True, **message)
+        elif channel:
+            await client.chat_postEphemeral(channel=channel, user=user, **message)
+
+    return on_submit
+
+
+def _recheck_listener(services: Services) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        button = _parse(body, action.get("value"))
+        if button is None:
+            return
+        place = await services.db.run(lambda s: alert_place(s, fingerprint=button.fingerprint))
+        configured = {c.name: c for c in configure_checks(services.settings.checks)}
+        if place is None or place[0] not in configured:
+            await respond(response_type="ephemeral", replace_original=False, text="That finding's check is gone.")
+            return
+        check_name, account, region = place
+        account = account or services.aws.default_account
+        await recheck(services, configured[check_name], account=account, region=region)
+        note = recheck_note(services.clock(), account, region)
+        await respond(response_type="ephemeral", replace_original=True, **(await list_message(services, note)))
+
+    return on_click
+
+
+async def recheck(services: Services, configured: Any, *, account: str, region: str) -> None:
+    """Run one check now for one account and region, and record what it found as a scheduled run would."""
+    account_id = await services.executor.run(services.aws.account_id, account)
+    ctx = CheckContext(
+        account=account, account_id=account_id, region=region, now=services.clock(),
+        client_for=lambda service: services.aws.client(service, account=account, region=region),
+    )  # fmt: skip
+    timeout = max(configured.every.total_seconds() * 2, 30)
+    result: CheckResult = await asyncio.wait_for(
+        services.executor.run(configured.type.run, ctx, configured.params), timeout
+    )
+    result = with_account_name(result, account)
+    tagging = services.aws.client("resourcegroupstaggingapi", account=account, region=region)
+    try:
+        tags = await services.executor.run(scan_tags, tagging)
+        result = CheckResult(
+            [with_tags(f, tags) for f in result.findings], result.covered, result.scopes, result.cursors
+        )
+    except Exception as exc:
+        log.warning("re-check without tags in %s/%s: %s", account, region, exc)
+    now = services.clock()
+    observation = await services.db.run(
+        lambda s: observe(s, check=configured.name, result=result, routes=services.routes, now=now)
+    )
+    if observation.incidents_touched:
+        services.wake_notifier()
