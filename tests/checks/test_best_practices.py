@@ -5,15 +5,10 @@ function is tested on the response dicts AWS documents.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from datetime import UTC, date, datetime, timedelta
 
-import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.config import Config
 
 from bot.findings import Finding, Severity
 from bot.sandbox.aws.server import MotoHandle, use_lambda_without_docker
@@ -21,23 +16,11 @@ from scheduler.checks import best_practice_rules as rules
 from scheduler.checks.best_practice_rules import Rule
 from scheduler.checks.best_practices import BestPracticesParams, best_practices
 from scheduler.registry import CheckContext
+from tests.checks.moto_clients import Clients
+from tests.checks.moto_clients import create_function as make_function
 
 ACCOUNT_ID = "123456789012"
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
-
-
-class Clients:
-    def __init__(self, moto: MotoHandle) -> None:
-        self.endpoint = moto.endpoint
-        self.made: dict[str, BaseClient] = {}
-
-    def __call__(self, service: str) -> BaseClient:
-        if service not in self.made:
-            config = Config(retries={"total_max_attempts": 1})
-            self.made[service] = boto3.client(
-                service, endpoint_url=self.endpoint, region_name="us-east-1", config=config
-            )
-        return self.made[service]
 
 
 @pytest.fixture
@@ -57,19 +40,7 @@ def firing(findings: dict[str, Finding]) -> set[str]:
 
 
 def create_function(clients: Clients, name: str, *, runtime: str = "python3.12", timeout: int = 30, memory: int = 128):
-    iam = clients("iam")
-    try:
-        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]}
-        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("app.py", "def handler(event, context):\n    return None\n")
-    clients("lambda").create_function(
-        FunctionName=name, Runtime=runtime, Role=role, Handler="app.handler", Code={"ZipFile": package.getvalue()},
-        Timeout=timeout, MemorySize=memory,
-    )  # fmt: skip
+    return make_function(clients, name, Runtime=runtime, Timeout=timeout, MemorySize=memory)
 
 
 def put_metrics(clients: Clients, function: str, **values: float) -> None:

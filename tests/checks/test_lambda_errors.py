@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import json
 import math
-import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.config import Config
 
 from bot.aws.metrics import MetricQuery, metric_data
 from bot.findings import CheckResult, Finding, Severity
@@ -20,34 +14,12 @@ from bot.sandbox.aws import break_function, seed_estate
 from bot.sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks.lambda_errors import LambdaErrorsParams, lambda_errors
 from scheduler.registry import CheckContext
+from tests.checks.moto_clients import Clients
+from tests.checks.moto_clients import create_function as make_function
 from tests.harness import FakeClock, running_bot
 
 ACCOUNT_ID = "123456789012"
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
-
-
-class Clients:
-    """One client per service on moto, failing fast, counting GetMetricData calls and the queries each carried."""
-
-    def __init__(self, moto: MotoHandle) -> None:
-        self.endpoint = moto.endpoint
-        self.made: dict[str, BaseClient] = {}
-        self.metric_calls: list[int] = []
-
-    def __call__(self, service: str) -> BaseClient:
-        if service not in self.made:
-            client = boto3.client(
-                service,
-                endpoint_url=self.endpoint,
-                region_name="us-east-1",
-                config=Config(retries={"total_max_attempts": 1}),
-            )
-            client.meta.events.register("provide-client-params.cloudwatch.GetMetricData", self._count)
-            self.made[service] = client
-        return self.made[service]
-
-    def _count(self, params: dict[str, Any], **_: Any) -> None:
-        self.metric_calls.append(len(params["MetricDataQueries"]))
 
 
 @pytest.fixture
@@ -57,23 +29,7 @@ def clients(moto: MotoHandle) -> Clients:
 
 
 def create_function(clients: Clients, name: str, *, timeout: int = 3, runtime: str = "python3.12") -> None:
-    iam = clients("iam")
-    try:
-        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]}
-        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("app.py", "def handler(event, context):\n    return None\n")
-    clients("lambda").create_function(
-        FunctionName=name,
-        Runtime=runtime,
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": package.getvalue()},
-        Timeout=timeout,
-    )
+    make_function(clients, name, Timeout=timeout, Runtime=runtime)
 
 
 def put_metrics(clients: Clients, function: str, at: datetime, **values: float) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.config import Config
 
 from bot.findings import CheckResult, Finding, Severity
 from bot.sandbox.aws.server import MotoHandle
@@ -21,6 +18,7 @@ from scheduler.checks.metric_threshold import (
     period_starts,
 )
 from scheduler.registry import CheckContext
+from tests.checks.moto_clients import Clients
 
 ACCOUNT_ID = "123456789012"
 NOW = datetime(2026, 11, 27, 12, 0, 30, tzinfo=UTC)
@@ -138,30 +136,6 @@ def test_two_rules_may_not_share_a_name() -> None:
 
 
 # The check against moto.
-
-
-class Clients:
-    """One client per service on moto, failing fast, counting the queries of each GetMetricData call."""
-
-    def __init__(self, moto: MotoHandle) -> None:
-        self.endpoint = moto.endpoint
-        self.made: dict[str, BaseClient] = {}
-        self.metric_calls: list[int] = []
-
-    def __call__(self, service: str) -> BaseClient:
-        if service not in self.made:
-            client = boto3.client(
-                service,
-                endpoint_url=self.endpoint,
-                region_name="us-east-1",
-                config=Config(retries={"total_max_attempts": 1}),
-            )
-            client.meta.events.register("provide-client-params.cloudwatch.GetMetricData", self._count)
-            self.made[service] = client
-        return self.made[service]
-
-    def _count(self, params: dict[str, Any], **_: Any) -> None:
-        self.metric_calls.append(len(params["MetricDataQueries"]))
 
 
 @pytest.fixture

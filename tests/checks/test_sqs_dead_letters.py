@@ -8,55 +8,22 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import boto3
 import pytest
-from botocore.client import BaseClient
-from botocore.config import Config
 
 from bot.findings import CheckResult, Finding
 from bot.sandbox.aws.queues import seed_queues
 from bot.sandbox.aws.server import MotoHandle
 from scheduler.checks.sqs_dead_letters import SqsDeadLettersParams, sqs_dead_letters
 from scheduler.registry import CheckContext
+from tests.checks.moto_clients import Clients
 
 ACCOUNT_ID = "123456789012"
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
-
-
-class Clients:
-    """One client per service on moto, failing fast, counting the calls of each operation."""
-
-    def __init__(self, moto: MotoHandle, *, list_page_size: int | None = None) -> None:
-        self.endpoint = moto.endpoint
-        self.made: dict[str, BaseClient] = {}
-        self.calls: Counter[str] = Counter()
-        self.list_page_size = list_page_size
-
-    def __call__(self, service: str) -> BaseClient:
-        if service not in self.made:
-            client = boto3.client(
-                service,
-                endpoint_url=self.endpoint,
-                region_name="us-east-1",
-                config=Config(retries={"total_max_attempts": 1}),
-            )
-            client.meta.events.register(f"before-call.{service}", self._count)
-            if self.list_page_size:
-                client.meta.events.register("provide-client-params.sqs.ListQueues", self._small_pages)
-            self.made[service] = client
-        return self.made[service]
-
-    def _count(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    def _small_pages(self, params: dict[str, Any], **_: Any) -> None:
-        # moto follows MaxResults, so a small page shows that every page is read.
-        params["MaxResults"] = self.list_page_size
 
 
 @pytest.fixture
@@ -213,7 +180,7 @@ def test_a_dead_letter_queue_is_recognised_even_when_its_source_queue_is_outside
 
 
 def test_every_page_of_queues_is_read_and_all_ages_come_from_one_get_metric_data_call(moto: MotoHandle) -> None:
-    clients = Clients(moto, list_page_size=2)
+    clients = Clients(moto, page_sizes={"sqs.ListQueues": 2})
     for index in range(5):
         create_queue(clients, f"queue-{index}")
 
