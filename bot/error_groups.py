@@ -50,7 +50,6 @@ class GroupView:
     id: int
     summary: GroupSummary
     status: str
-    first_seen_ever: datetime
 
 
 def summarise(events: list[LogEvent], *, start: datetime, end: datetime) -> list[GroupSummary]:
@@ -106,7 +105,7 @@ def remember(session: Session, *, source: str, summaries: list[GroupSummary], no
             row.status, row.title, row.samples = status, summary.title, summary.samples
             row.first_seen = min(row.first_seen, summary.first_seen)
         session.flush()
-        views.append(GroupView(row.id, summary, row.status, row.first_seen))
+        views.append(GroupView(row.id, summary, row.status))
     return views
 
 

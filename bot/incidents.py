@@ -55,33 +55,47 @@ def observe(session: Session, *, check: str, result: CheckResult, routes: list[R
     """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations."""
     observation = Observation()
     silences = active_silences(session, now)
-    seen: set[str] = set()
+    seen = [f.fingerprint for f in result.findings]
+    known = _alerts_by_fingerprint(session, seen)
     for finding in result.findings:
-        seen.add(finding.fingerprint)
-        _observe_finding(session, check, finding, routes, silences, now, observation)
-    firing_now = {f.fingerprint for f in result.findings if f.firing}
+        alert = _observe_finding(
+            session, check, finding, known.get(finding.fingerprint), routes, silences, now, observation
+        )
+        if alert is not None:
+            known[finding.fingerprint] = alert
     candidates = session.scalars(select(Alert).where(Alert.status == "firing", Alert.check_name == check)).all()
+    reported = set(seen)
     for alert in candidates:
-        if alert.fingerprint not in firing_now and alert.fingerprint not in seen and result.covers(alert.fingerprint):
+        if alert.fingerprint not in reported and result.covers(alert.fingerprint):
             _resolve_alert(session, alert, routes, now, observation)
     return observation
+
+
+def _alerts_by_fingerprint(session: Session, fingerprints: list[str], chunk: int = 500) -> dict[str, Alert]:
+    """The stored alerts of a run's findings, in a few queries rather than one a finding (a run reports thousands)."""
+    found: dict[str, Alert] = {}
+    for start in range(0, len(fingerprints), chunk):
+        part = fingerprints[start : start + chunk]
+        found.update((a.fingerprint, a) for a in session.scalars(select(Alert).where(Alert.fingerprint.in_(part))))
+    return found
 
 
 def _observe_finding(
     session: Session,
     check: str,
     finding: Finding,
+    alert: Alert | None,
     routes: list[Route],
     silences: list,
     now: datetime,
     observation: Observation,
-) -> None:
+) -> Alert | None:
+    """Record one finding; returns its alert (None for a finding that is not firing and was never seen)."""
     labels = finding.all_labels(check)
-    alert = session.scalars(select(Alert).where(Alert.fingerprint == finding.fingerprint)).first()
     if not finding.firing:
         if alert is not None and alert.status == "firing":
             _resolve_alert(session, alert, routes, now, observation)
-        return
+        return alert
     silence = silence_for(silences, labels)
     was_firing = alert is not None and alert.status == "firing" and alert.silenced_by is None
     if alert is None:
@@ -104,7 +118,7 @@ def _observe_finding(
     )
     observation.reasons[reason] += 1
     if reason is Reason.SILENCED:
-        return
+        return alert
     if incident is None:
         incident = _new_incident(session, alert, route, labels, finding, now)
     alert.incident = incident
@@ -117,6 +131,7 @@ def _observe_finding(
     elif reason is Reason.NEW_ALERT_IN_GROUP:
         _raise_severity(incident, finding.severity)
         _queue_update(session, incident, route, now)
+    return alert
 
 
 def _copy_finding(alert: Alert, finding: Finding, labels: dict[str, str], now: datetime) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,3 @@ def try_acquire(session: Session, *, name: str, holder: str, now: datetime, ttl:
     except IntegrityError:
         return False
     return True
-
-
-def release(session: Session, *, name: str, holder: str) -> None:
-    session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))

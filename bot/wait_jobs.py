@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from bot.store.models import AuditEvent, WaitJob
 
 ACTIVE = "waiting"
-FINAL = {"success", "failure", "timeout", "cancelled"}
 PER_USER_LIMIT = 5
 OVERALL_LIMIT = 50
 CLAIM_SECONDS = 120
