@@ -10,8 +10,14 @@ Layout (one process each, so neither app shares a GIL or an event loop with the 
 - bare:      `slack_bolt.async_app.AsyncApp`, one `/boltwatch` listener that acks a short text, behind aiohttp;
 - boltwatch: the real bot from `create_app` (SQLite in a temporary directory, the real clock, scheduler and
              outbox drainer running) with a `lambda_errors` check every 5 s against moto;
-- this process sends the commands: signed ahead of time, then 200 at once with `asyncio.gather` over a fresh
-  aiohttp session (no connector limit), timing each one from `post()` to the end of the response body.
+- this process sends the commands: signed and encoded ahead of time, then 200 at once, each over a new connection
+  (`--keep-alive`: over connections opened by the warm-up burst), timing each from the connect to the last byte of
+  the answer (bench/raw_http.py; `--sender aiohttp` uses aiohttp's client, which costs ~0.6 ms of CPU a request on
+  the same two cores as the apps). The sender runs on uvloop when it is installed.
+
+The bot runs on the event loop `boltwatch run` picks (uvloop when installed); the bare app on the standard
+library's, as a bare Bolt app does (`--bare-loop uvloop` for like against like). Both listen with the bot's
+accept queue (1,024), so that neither loses SYNs in a burst.
 
 The bot runs its checks once at start-up on its own scheduler; then the scheduler is paused so that check runs
 happen only when the benchmark starts them: before each bot burst a cycle is started in the bot
@@ -39,11 +45,13 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
+from bench import raw_http
 from bench.ack_report import Burst, cpu_pressure, overlap, percentile, print_table
+from bot import event_loop
 
 SECRET = "bench-ack-latency-signing-secret"
 COMMAND = "/boltwatch"
@@ -55,6 +63,10 @@ CHECKS: dict[str, dict[str, Any]] = {
     "lambda_errors": {"type": "lambda_errors", "every": "5s"},
     "cloudwatch_alarms": {"type": "cloudwatch_alarms", "every": "5s"},
     "log_errors": {"type": "log_errors", "every": "5s", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"},
+}
+SENDERS = {
+    "raw": "pre-encoded requests over bare asyncio protocols (bench/raw_http.py)",
+    "aiohttp": "aiohttp's client",
 }
 READY_TIMEOUT = 180.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +97,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reuse one client session per app, so measured bursts ride connections opened by the warm-up burst"
         " (default: a fresh session and 200 new connections per burst)",
+    )
+    parser.add_argument(
+        "--sender",
+        choices=sorted(SENDERS),
+        default="raw",
+        help="how the commands are sent (default raw: pre-encoded bytes over bare asyncio protocols, so the sender"
+        " takes as little of the shared CPUs as it can; aiohttp: aiohttp's client, ~0.6 ms of CPU per request)",
+    )
+    parser.add_argument(
+        "--bare-loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="event loop of the bare app (default asyncio, as a bare Bolt app runs; the bot runs on uvloop when"
+        " installed, as `boltwatch run` does)",
     )
     parser.add_argument(
         "--gc-freeze",
@@ -159,16 +185,48 @@ def new_session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=10))
 
 
-async def send_burst(app: str, url: str, n: int, first: int, session: aiohttp.ClientSession | None = None) -> Burst:
-    """`n` commands at once; over `session` when given, else over a fresh session (so n new connections)."""
-    requests = signed_requests(n, first=first)
-    async with AsyncExitStack() as stack:
-        if session is None:
-            session = await stack.enter_async_context(new_session())
-        started = time.monotonic()
-        results = await asyncio.gather(*(_one(session, url, body, headers) for body, headers in requests))
-        ended = time.monotonic()
-    return Burst(app, [r[0] for r in results], [r[1] for r in results], started, ended)
+class Sender:
+    """Sends a burst to one app: with the light raw sender (default) or aiohttp's client; over new connections
+    per burst, or over connections kept alive from the warm-up burst."""
+
+    def __init__(self, url: str, *, kind: str, keep_alive: bool) -> None:
+        parsed = urlsplit(url)
+        self.url, self.kind, self.keep_alive = url, kind, keep_alive
+        self.host, self.port, self.path = parsed.hostname or "127.0.0.1", parsed.port or 80, parsed.path
+        self.session: aiohttp.ClientSession | None = None
+        self.pool = raw_http.Pool(self.host, self.port)
+
+    async def burst(self, app: str, n: int, first: int) -> Burst:
+        """`n` commands at once."""
+        requests = signed_requests(n, first=first)
+        if self.kind == "raw":
+            payloads = [
+                raw_http.encode(self.host, self.port, self.path, body, headers, keep_alive=self.keep_alive)
+                for body, headers in requests
+            ]
+            started = time.monotonic()
+            if self.keep_alive:
+                answers = await self.pool.burst(payloads)
+            else:
+                answers = await asyncio.gather(*(raw_http.one_shot(self.host, self.port, p) for p in payloads))
+            ended = time.monotonic()
+            return Burst(app, [a.elapsed_ms for a in answers], [a.status for a in answers], started, ended)
+        async with AsyncExitStack() as stack:
+            if self.keep_alive:
+                if self.session is None:
+                    self.session = new_session()
+                session = self.session
+            else:
+                session = await stack.enter_async_context(new_session())
+            started = time.monotonic()
+            results = await asyncio.gather(*(_one(session, self.url, body, headers) for body, headers in requests))
+            ended = time.monotonic()
+        return Burst(app, [r[0] for r in results], [r[1] for r in results], started, ended)
+
+    async def close(self) -> None:
+        self.pool.close()
+        if self.session is not None:
+            await self.session.close()
 
 
 async def warm_up(url: str, n: int) -> None:
@@ -237,7 +295,7 @@ async def measure(args: argparse.Namespace) -> int:
     )
     print(f"bot checks: {', '.join(json.dumps(CHECKS[c]) for c in checks)}")
     connections = "kept alive from the warm-up burst" if args.keep_alive else f"{args.requests} new ones per burst"
-    print(f"connections: {connections}")
+    print(f"sender: {SENDERS[args.sender]} on {event_loop.running_loop_name()}; connections: {connections}")
     children: list[Child] = []
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as workdir:
         stack = AsyncExitStack()
@@ -252,23 +310,27 @@ async def measure(args: argparse.Namespace) -> int:
                 "loop_debug": args.loop_debug,
                 "gc_freeze": args.gc_freeze,
             }
-            bare, bot = await asyncio.gather(spawn("bare", slack), spawn("boltwatch", bot_spec))
+            bare_spec = slack | {"event_loop": args.bare_loop}
+            bot_spec["event_loop"] = "auto"
+            bare, bot = await asyncio.gather(spawn("bare", bare_spec), spawn("boltwatch", bot_spec))
             children += [bare, bot]
             print(
                 f"processes: infra pid {infra.process.pid} (moto, local Slack; seeded {infra.info['functions']}"
-                f" functions), bare pid {bare.process.pid}, boltwatch pid {bot.process.pid}, sender pid {os.getpid()}"
+                f" functions), bare pid {bare.process.pid} on {bare.info['event_loop']},"
+                f" boltwatch pid {bot.process.pid} on {bot.info['event_loop']}, sender pid {os.getpid()}"
             )
 
             apps = {"bare": bare, "boltwatch": bot}
-            sessions: dict[str, aiohttp.ClientSession | None] = {name: None for name in apps}
-            if args.keep_alive:
-                sessions = {name: await stack.enter_async_context(new_session()) for name in apps}
+            senders = {
+                name: Sender(child.info["url"], kind=args.sender, keep_alive=args.keep_alive)
+                for name, child in apps.items()
+            }
+            for sender in senders.values():
+                stack.push_async_callback(sender.close)
             for name, child in apps.items():
                 await warm_up(child.info["url"], args.warmup)
                 for extra in range(args.warmup_bursts):
-                    await send_burst(
-                        "warm-up", child.info["url"], args.requests, 50_000_000 + extra * 100_000, sessions[name]
-                    )
+                    await senders[name].burst("warm-up", args.requests, 50_000_000 + extra * 100_000)
             bursts: list[Burst] = []
             profiles: dict[str, str] = {}
             async with aiohttp.ClientSession() as http:
@@ -293,9 +355,7 @@ async def measure(args: argparse.Namespace) -> int:
                             await control(http, child, "/profile", on=True)
                         cpu_before = await control(http, child, "/cpu")
                         sender_before = resource.getrusage(resource.RUSAGE_SELF)
-                        burst = await send_burst(
-                            name, child.info["url"], args.requests, repeat * 100_000, sessions[name]
-                        )
+                        burst = await senders[name].burst(name, args.requests, repeat * 100_000)
                         sender_after = resource.getrusage(resource.RUSAGE_SELF)
                         cpu_after = await control(http, child, "/cpu")
                         if profiling:
@@ -375,7 +435,8 @@ def run(args: argparse.Namespace | None = None) -> int:
         parser = argparse.ArgumentParser()
         add_arguments(parser)
         args = parser.parse_args([])
-    return asyncio.run(measure(args))
+    # The sender on uvloop too (when installed): the less CPU it takes, the less it competes with the app it measures.
+    return event_loop.run(measure(args))
 
 
 def main(argv: list[str] | None = None) -> int:

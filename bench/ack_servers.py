@@ -24,6 +24,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import event_loop
+from bot.event_loop import LISTEN_BACKLOG
+
 SECRET = "bench-ack-latency-signing-secret"
 COMMAND = "/boltwatch"
 LAG_PROBE_SECONDS = 0.005
@@ -95,6 +98,10 @@ async def until_stdin_closes() -> None:
 def objects() -> int:
     """Objects the cyclic garbage collector tracks: what a full collection has to walk."""
     return len(gc.get_objects())
+
+
+def loop_name() -> str:
+    return event_loop.running_loop_name()
 
 
 def ready(info: dict[str, Any]) -> None:
@@ -173,14 +180,23 @@ async def serve_bare(spec: dict[str, Any]) -> None:
     webapp.router.add_post("/slack/events", events)
     runner = web.AppRunner(webapp, handle_signals=False, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # The bot's accept queue, so that neither app loses SYNs to a full queue in a 200-connection burst (Bolt's
+    # own `app.start()` keeps aiohttp's 128); what is compared is the request path.
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=LISTEN_BACKLOG)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     probe = LagProbe()
     probe.start()
     collector = GcProbe()
     control_port = await serve_control(common_routes(probe, collector))
-    ready({"url": f"http://127.0.0.1:{port}/slack/events", "control_port": control_port, "objects": objects()})
+    ready(
+        {
+            "url": f"http://127.0.0.1:{port}/slack/events",
+            "control_port": control_port,
+            "objects": objects(),
+            "event_loop": event_loop.running_loop_name(),
+        }
+    )
     try:
         await until_stdin_closes()
     finally:
@@ -267,7 +283,14 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
 
     routes = common_routes(probe, collector) | {"/cycle": cycle, "/runs": list_runs, "/quiet": quiet}
     control_port = await serve_control(routes)
-    ready({"url": f"http://127.0.0.1:{port}/slack/events", "control_port": control_port, "objects": objects()})
+    ready(
+        {
+            "url": f"http://127.0.0.1:{port}/slack/events",
+            "control_port": control_port,
+            "objects": objects(),
+            "event_loop": event_loop.running_loop_name(),
+        }
+    )
     try:
         await until_stdin_closes()
     finally:
@@ -280,7 +303,11 @@ SERVERS = {"infra": serve_infra, "bare": serve_bare, "boltwatch": serve_boltwatc
 def main(argv: list[str] | None = None) -> int:
     role, spec = (argv or sys.argv[1:])[:2]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(SERVERS[role](json.loads(spec)))
+    spec_values = json.loads(spec)
+    # The bot runs on the loop `boltwatch run` picks (uvloop when installed); the bare app on the standard
+    # library's, as a bare Bolt app does, unless the run asks for uvloop there too (--bare-loop uvloop).
+    choice = spec_values.get("event_loop", "asyncio") if role != "infra" else "asyncio"
+    event_loop.run(SERVERS[role](spec_values), choice)
     return 0
 
 

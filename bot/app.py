@@ -10,20 +10,23 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import Counter, Histogram
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
+from bot.ack_runner import AnsweringBolt
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
+from bot.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.heap import freeze_heap
 from bot.home import HomePublisher
 from bot.metrics import Metrics
@@ -48,6 +51,16 @@ def package_version() -> str:
         return "0+unknown"
 
 
+@dataclass(frozen=True)
+class HttpSeries:
+    requests: Counter
+    latency: Histogram
+
+    def observe(self, seconds: float) -> None:
+        self.requests.inc()
+        self.latency.observe(seconds)
+
+
 class BoltwatchApp:
     """One running bot: create with `create_app(settings)`, then `await start()` and `await stop()`."""
 
@@ -55,7 +68,7 @@ class BoltwatchApp:
         self,
         settings: Settings,
         services: Services,
-        bolt: AsyncApp,
+        bolt: AnsweringBolt,
         notifier: Notifier,
         runner: CheckRunner,
         waits: WaitRunner,
@@ -77,6 +90,7 @@ class BoltwatchApp:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
+        self._series: dict[tuple[str, int], HttpSeries] = {}
         self.web = self._web_app()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -101,9 +115,16 @@ class BoltwatchApp:
             status = exc.status
             raise
         finally:
+            self._http_series(path, status).observe(time.perf_counter() - started)
+
+    def _http_series(self, path: str, status: int) -> HttpSeries:
+        """The request counter and latency histogram of (path, status), looked up once (this is on every ack)."""
+        series = self._series.get((path, status))
+        if series is None:
             metrics = self.services.metrics
-            metrics.http_requests.labels(path, str(status)).inc()
-            metrics.http_latency.labels(path).observe(time.perf_counter() - started)
+            series = HttpSeries(metrics.http_requests.labels(path, str(status)), metrics.http_latency.labels(path))
+            self._series[(path, status)] = series
+        return series
 
     async def _slack_events(self, request: web.Request) -> web.Response:
         bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
@@ -116,6 +137,7 @@ class BoltwatchApp:
             "database": "ok" if database_ok else "unreachable",
             "scheduler": "running" if self.scheduler.running else "stopped",
             "mode": "socket" if self.settings.secrets.socket_mode else "http",
+            "event_loop": running_loop_name(),
         }
         healthy = database_ok and self.scheduler.running
         return web.json_response(body, status=200 if healthy else 503, dumps=json.dumps)
@@ -146,7 +168,7 @@ class BoltwatchApp:
         await self._runner.setup()
         bind_host = host or self.settings.server.host
         bind_port = self.settings.server.port if port is None else port
-        site = web.TCPSite(self._runner, bind_host, bind_port)
+        site = web.TCPSite(self._runner, bind_host, bind_port, backlog=LISTEN_BACKLOG)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         if self.settings.secrets.app_token is not None:
@@ -166,6 +188,7 @@ class BoltwatchApp:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.runner.finish_running(SHUTDOWN_SECONDS / 2)
+        await self.bolt.ack_runner.finish(SHUTDOWN_SECONDS / 4)
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -208,7 +231,7 @@ def create_app(
         clock=clock,
     )
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
-    bolt = AsyncApp(signing_secret=settings.secrets.signing_secret.get_secret_value(), client=client)
+    bolt = AnsweringBolt(signing_secret=settings.secrets.signing_secret.get_secret_value(), client=client)
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake

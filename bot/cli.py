@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot import event_loop
 from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
 from bot.config import ConfigError, default_database_url, load_file_settings, load_settings
 from bot.log_redaction import configure_logging
@@ -71,8 +72,12 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
+    try:
+        event_loop.resolve(settings.server.event_loop)
+    except event_loop.EventLoopUnavailable as exc:
+        raise ConfigError([str(exc)]) from None
     app = create_app(settings)
-    asyncio.run(serve_until_signalled(app, args.host, args.port))
+    event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
     return 0
 
 
@@ -125,7 +130,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     configure_logging(args.log_level)
     try:
-        return asyncio.run(run_sandbox(commands=args.command, config_path=args.config))
+        return event_loop.run(run_sandbox(commands=args.command, config_path=args.config))
     except KeyboardInterrupt:
         print("\nsandbox stopped")
         return 0

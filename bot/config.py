@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -47,6 +47,7 @@ class SlackSettings(_Strict):
 class ServerSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
 
 
 class DatabaseSettings(_Strict):

@@ -20,6 +20,8 @@ WAIT_USAGE = "/wait SERVICE WAITER ID... [timeout DURATION] [account NAME] [regi
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 MAX_LIMIT = 1000
 # Slack clients turn typed quotes into typographic ones.
+_SHELL_SYNTAX = re.compile("[\"'\\\\\u201c\u201d\u2018\u2019]")
+_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 
@@ -56,6 +58,8 @@ class WaitRequest:
 
 def split_words(text: str, usage: str) -> list[str]:
     """Split like a shell, so `filter "connection reset"` keeps its phrase together."""
+    if not _SHELL_SYNTAX.search(text):
+        return _PLAIN_WORD.findall(text)  # what shlex would give, for a fraction of its time (on every ack)
     try:
         return shlex.split(text.translate(_SMART_QUOTES))
     except ValueError:

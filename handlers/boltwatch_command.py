@@ -29,6 +29,7 @@ AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
     "/boltwatch digest", "/boltwatch best-practices", "/boltwatch mute",
 ]  # fmt: skip
+HELP_TEXT, HELP_BLOCKS = help_text(AVAILABLE), help_blocks(AVAILABLE)
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
 UNMUTE_USAGE = "/boltwatch unmute TARGET"
 
@@ -40,7 +41,7 @@ def register(app: AsyncApp, services: Services) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
-            await ack(response_type="ephemeral", text=help_text(AVAILABLE), blocks=help_blocks(AVAILABLE))
+            await ack(response_type="ephemeral", text=HELP_TEXT, blocks=HELP_BLOCKS)
             return
         if sub not in SUBCOMMANDS:
             hint = did_you_mean(sub, list(SUBCOMMANDS))

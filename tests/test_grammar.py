@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait
+from bot.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait, split_words
 from bot.usage import UsageError
 
 
@@ -76,3 +77,18 @@ def test_no_text_makes_any_parser_raise_anything_but_a_usage_error(text: str) ->
             parse(text)
         except UsageError:
             pass
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab1 \t\r\n\"'\\\u201c\u201d\u2018\u2019#;|\xa0\u2003")), max_size=40))
+@settings(max_examples=2000)
+def test_words_split_as_a_shell_would_with_or_without_quotes(text: str) -> None:
+    smart = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+    try:
+        expected: list[str] | str = shlex.split(text.translate(smart))
+    except ValueError:
+        expected = "unclosed quote"
+    try:
+        got: list[str] | str = split_words(text, "/logs TARGET")
+    except UsageError:
+        got = "unclosed quote"
+    assert got == expected

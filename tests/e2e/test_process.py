@@ -69,6 +69,7 @@ async def test_sigterm_stops_the_bot_cleanly_within_ten_seconds(moto: MotoHandle
                     try:
                         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                             if response.status == 200:
+                                health = await response.json()
                                 break
                     except aiohttp.ClientConnectionError:
                         pass
@@ -77,6 +78,8 @@ async def test_sigterm_stops_the_bot_cleanly_within_ten_seconds(moto: MotoHandle
                 f"http://127.0.0.1:{port}/slack/events", command="/boltwatch", text="help"
             )
             assert delivery.status == 200
+            # uvloop is a dependency on this platform, and `server.event_loop` defaults to using it
+            assert health["event_loop"] == "uvloop"
 
             process.send_signal(signal.SIGTERM)
             stopping = time.monotonic()
