@@ -95,8 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-alive",
         action="store_true",
-        help="reuse one client session per app, so measured bursts ride connections opened by the warm-up burst"
-        " (default: a fresh session and 200 new connections per burst)",
+        help="keep connections open between bursts, so measured bursts ride connections opened by the warm-up burst"
+        " (default: 200 new connections per burst)",
     )
     parser.add_argument(
         "--sender",
@@ -309,9 +309,9 @@ async def measure(args: argparse.Namespace) -> int:
                 "checks": [CHECKS[c] for c in checks],
                 "loop_debug": args.loop_debug,
                 "gc_freeze": args.gc_freeze,
+                "event_loop": "auto",
             }
             bare_spec = slack | {"event_loop": args.bare_loop}
-            bot_spec["event_loop"] = "auto"
             bare, bot = await asyncio.gather(spawn("bare", bare_spec), spawn("boltwatch", bot_spec))
             children += [bare, bot]
             print(

@@ -100,8 +100,14 @@ def objects() -> int:
     return len(gc.get_objects())
 
 
-def loop_name() -> str:
-    return event_loop.running_loop_name()
+def listening(port: int, control_port: int) -> dict[str, Any]:
+    """What an app child tells the load generator once it serves."""
+    return {
+        "url": f"http://127.0.0.1:{port}/slack/events",
+        "control_port": control_port,
+        "objects": objects(),
+        "event_loop": event_loop.running_loop_name(),
+    }
 
 
 def ready(info: dict[str, Any]) -> None:
@@ -189,14 +195,7 @@ async def serve_bare(spec: dict[str, Any]) -> None:
     probe.start()
     collector = GcProbe()
     control_port = await serve_control(common_routes(probe, collector))
-    ready(
-        {
-            "url": f"http://127.0.0.1:{port}/slack/events",
-            "control_port": control_port,
-            "objects": objects(),
-            "event_loop": event_loop.running_loop_name(),
-        }
-    )
+    ready(listening(port, control_port))
     try:
         await until_stdin_closes()
     finally:
@@ -283,14 +282,7 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
 
     routes = common_routes(probe, collector) | {"/cycle": cycle, "/runs": list_runs, "/quiet": quiet}
     control_port = await serve_control(routes)
-    ready(
-        {
-            "url": f"http://127.0.0.1:{port}/slack/events",
-            "control_port": control_port,
-            "objects": objects(),
-            "event_loop": event_loop.running_loop_name(),
-        }
-    )
+    ready(listening(port, control_port))
     try:
         await until_stdin_closes()
     finally:

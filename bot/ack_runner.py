@@ -14,7 +14,6 @@ requests go through Bolt's own code.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
@@ -25,8 +24,6 @@ from slack_bolt.listener.asyncio_runner import AsyncioListenerRunner
 from slack_bolt.logger.messages import warning_did_not_call_ack
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-
-log = logging.getLogger(__name__)
 
 
 class SignalledAck(AsyncAck):

@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -23,6 +23,7 @@ from pydantic import (
 from bot.access import AccessRule
 from bot.aws.settings import AwsSettings
 from bot.durations import Duration
+from bot.event_loop import EventLoopChoice
 from bot.routing import RouteSettings
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -47,7 +48,7 @@ class SlackSettings(_Strict):
 class ServerSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
-    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    event_loop: EventLoopChoice = "auto"
 
 
 class DatabaseSettings(_Strict):

@@ -129,7 +129,7 @@ async def test_a_listener_that_never_acks_is_given_up_on_after_its_ack_timeout(
     response = await bolt.async_dispatch(command())
     assert 1 <= time.monotonic() - started < 2.5
     assert response.status == 404  # Bolt's answer when no listener acknowledged
-    assert "did not call ack()" in caplog.text or "ack()" in caplog.text
+    assert "didn't call ack()" in caplog.text  # Bolt's own warning, as its runner logs it
     release.set()
     await bolt.ack_runner.finish(2)
 
