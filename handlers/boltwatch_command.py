@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.orm import Session
 
 from bot.access import Action, may
+from bot.ack_runner import EncodedAnswer
 from bot.blocks.help import help_blocks, help_text
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
@@ -29,7 +30,7 @@ AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
     "/boltwatch digest", "/boltwatch best-practices", "/boltwatch mute",
 ]  # fmt: skip
-HELP_TEXT, HELP_BLOCKS = help_text(AVAILABLE), help_blocks(AVAILABLE)
+HELP = EncodedAnswer(text=help_text(AVAILABLE), response_type="ephemeral", blocks=help_blocks(AVAILABLE))
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
 UNMUTE_USAGE = "/boltwatch unmute TARGET"
 
@@ -41,7 +42,7 @@ def register(app: AsyncApp, services: Services) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
-            await ack(response_type="ephemeral", text=HELP_TEXT, blocks=HELP_BLOCKS)
+            await HELP(ack)
             return
         if sub not in SUBCOMMANDS:
             hint = did_you_mean(sub, list(SUBCOMMANDS))
