@@ -22,7 +22,9 @@ accept queue (1,024), so that neither loses SYNs in a burst.
 The bot runs its checks once at start-up on its own scheduler; then the scheduler is paused so that check runs
 happen only when the benchmark starts them: before each bot burst a cycle is started in the bot
 (`runner.run_all_now()` as a task) and the burst is sent as soon as it has begun, and no cycle runs while the bare
-app is measured. The bot reports when its runs happened, so the table shows how much of each burst they covered.
+app is measured. The bot reports when its runs happened, so the table shows how much of each burst they covered,
+and how long they waited for a pause in the commands: a run steps aside while Slack requests keep arriving
+(bot/acks_first.py), up to 1 s a run, so a burst pays for at most the step under way when it came.
 Each app child also samples its own event-loop lag (a 5 ms sleep that wakes late) and its CPU time for the burst
 windows. After a warm-up (20 sequential commands, then one unmeasured burst) bursts alternate which app goes
 first. Exit status 1 when a target is missed.
@@ -393,7 +395,8 @@ async def measure(args: argparse.Namespace) -> int:
     if durations:
         print(
             f"check runs in the bot: {len(durations)}, each {min(durations) * 1000:.0f}-{max(durations) * 1000:.0f} ms"
-            f" (median {statistics.median(durations) * 1000:.0f} ms); warnings logged by the bot: {runs['errors']}"
+            f" (median {statistics.median(durations) * 1000:.0f} ms), of which {runs['yielded'] * 1000:.0f} ms in all"
+            f" waiting for a pause in the commands (acks first); warnings logged by the bot: {runs['errors']}"
         )
     pairs = [
         with_bot.pct(99) / with_bare.pct(99)

@@ -267,7 +267,13 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         return {"started": True}
 
     async def list_runs(_params: dict[str, Any]) -> dict[str, Any]:
-        return {"runs": runs, "errors": errors.count}
+        yielded = sum(
+            sample.value
+            for metric in app.services.metrics.check_yield_seconds.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        )
+        return {"runs": runs, "errors": errors.count, "yielded": yielded}
 
     async def quiet(params: dict[str, Any]) -> dict[str, int]:
         """Stop scheduled runs and wait for those in flight: from here on, runs happen only on `/cycle`."""

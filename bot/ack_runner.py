@@ -214,10 +214,17 @@ class AckFirstRunner(AsyncioListenerRunner):
 class AnsweringBolt(AsyncApp):
     """Bolt's AsyncApp answering through an `AckFirstRunner` (HTTP and Socket Mode alike)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, on_request: Callable[[], None] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ack_runner = AckFirstRunner(self.listener_runner)
         self._async_listener_runner = self.ack_runner  # no public setter in Bolt 1.x
+        self._on_request = on_request
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """Every request, over HTTP or Socket Mode; `on_request` hears of it first."""
+        if self._on_request is not None:
+            self._on_request()
+        return await super().async_dispatch(req)
 
     def _register_listener(
         self,

@@ -231,7 +231,11 @@ def create_app(
         clock=clock,
     )
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
-    bolt = AnsweringBolt(signing_secret=settings.secrets.signing_secret.get_secret_value(), client=client)
+    bolt = AnsweringBolt(
+        signing_secret=settings.secrets.signing_secret.get_secret_value(),
+        client=client,
+        on_request=services.acks_first.request_arrived,
+    )
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake

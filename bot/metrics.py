@@ -29,6 +29,12 @@ class Metrics:
         self.check_seconds = Histogram(
             "boltwatch_check_run_seconds", "Duration of check runs.", ["check"], registry=self.registry
         )
+        self.check_yield_seconds = Counter(
+            "boltwatch_check_yield_seconds",
+            "Time check runs waited for a quiet moment between Slack requests (acks first).",
+            ["check"],
+            registry=self.registry,
+        )
         self.slack_calls = Counter(
             "boltwatch_slack_api_calls", "Slack Web API calls.", ["method"], registry=self.registry
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.acks_first import AcksFirst
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
@@ -34,3 +35,5 @@ class Services:
     """(name, type, interval) of every configured check, for status answers."""
     clock: Callable[[], datetime] = field(default=utcnow)
     wake_notifier: Callable[[], None] = field(default=_nothing)
+    acks_first: AcksFirst = field(default_factory=AcksFirst)
+    """When Slack requests last arrived: check runs step aside for them."""

@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
 from bot import leases
+from bot.acks_first import RunAllowance
 from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
@@ -95,6 +96,16 @@ class CheckRunner:
 
     async def _run_check(self, configured: ConfiguredCheck) -> Observation | None:
         services = self._services
+        allowance = services.acks_first.run()  # acks first: the run waits out bursts of Slack requests
+        try:
+            return await self._run_steps(configured, allowance)
+        finally:
+            if allowance.waited:
+                services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
+
+    async def _run_steps(self, configured: ConfiguredCheck, allowance: RunAllowance) -> Observation | None:
+        services = self._services
+        await allowance.turn()
         now = services.clock()
         lease_ttl = max(configured.every, timedelta(seconds=30))
         name = f"check:{configured.name}"
@@ -105,7 +116,8 @@ class CheckRunner:
             return None
         started = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(self._run_target(configured, target) for target in services.aws.targets()), return_exceptions=False
+            *(self._run_target(configured, target, allowance) for target in services.aws.targets()),
+            return_exceptions=False,
         )
         result = CheckResult.of([])
         failures: list[TargetFailure] = []
@@ -141,6 +153,7 @@ class CheckRunner:
             )
             return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
 
+        await allowance.turn()
         observation = await services.db.run(observe_and_record)
         if self._not_yet_run:
             self._not_yet_run.discard(configured.name)
@@ -153,10 +166,13 @@ class CheckRunner:
             services.wake_notifier()
         return observation
 
-    async def _run_target(self, configured: ConfiguredCheck, target: AwsTarget) -> CheckResult | TargetFailure:
+    async def _run_target(
+        self, configured: ConfiguredCheck, target: AwsTarget, allowance: RunAllowance
+    ) -> CheckResult | TargetFailure:
         services = self._services
         try:
-            account_id = await services.executor.run(services.aws.account_id, target.account)
+            account_id = await services.executor.run(allowance.in_thread(services.aws.account_id), target.account)
+            await allowance.turn()
             cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
             ctx = CheckContext(
                 cursors=cursors,
@@ -167,21 +183,24 @@ class CheckRunner:
                 client_for=lambda service: services.aws.client(service, account=target.account, region=target.region),
             )
             timeout = max(configured.every.total_seconds() * 2, 30)
-            result = await asyncio.wait_for(services.executor.run(configured.type.run, ctx, configured.params), timeout)
+            check = allowance.in_thread(configured.type.run)
+            result = await asyncio.wait_for(services.executor.run(check, ctx, configured.params), timeout)
             result = with_account_name(result, target.account)
             if any(f.tag_arns for f in result.findings):
-                result = await self._with_tags(result, target)
+                result = await self._with_tags(result, target, allowance)
             return result
         except Exception as exc:
             return TargetFailure(target, exc)
 
-    async def _with_tags(self, result: CheckResult, target: AwsTarget) -> CheckResult:
+    async def _with_tags(self, result: CheckResult, target: AwsTarget, allowance: RunAllowance) -> CheckResult:
         """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
         only costs the tags."""
         services = self._services
         client = services.aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
         try:
-            tags = await services.executor.run(self._tags.tags, target.account, target.region, client)
+            tags = await services.executor.run(
+                allowance.in_thread(self._tags.tags), target.account, target.region, client
+            )
         except Exception as exc:
             log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
             return result

@@ -16,6 +16,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from bot.acks_first import yields_to_acks
 from bot.aws.credentials import assumed_role_credentials, session_with_credentials
 from bot.aws.loop_guard import refuse_calls_on_event_loop
 from bot.aws.quotas import LogsQuota
@@ -117,6 +118,7 @@ class AwsSessions:
         client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
         if self._guard_event_loop:
             refuse_calls_on_event_loop(client)
+        yields_to_acks(client)
         return client
 
     def _settings_of(self, account: str) -> AccountSettings:
