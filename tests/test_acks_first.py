@@ -34,9 +34,9 @@ async def test_a_run_waits_for_the_quiet_after_the_last_request() -> None:
     await asyncio.sleep(0.01)
     await allowance.turn()
     ended = time.monotonic()
-    await traffic
-    assert traffic.done() and allowance.waited >= 0.3
-    assert ended - gate._last_request >= 0.1 - 0.02  # resumed once a quiet period had passed
+    assert traffic.done()  # the run went on only after the requests stopped ...
+    assert allowance.waited >= 0.25
+    assert ended - gate._last_request >= 0.1 - 0.02  # ... and a quiet period had passed
 
 
 async def test_steady_traffic_delays_a_run_by_its_budget_at_most() -> None:
