@@ -21,7 +21,6 @@ import argparse
 import io
 import json
 import math
-import os
 import time
 import zipfile
 from collections import Counter
@@ -34,6 +33,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.model import OperationModel
 
+from bench.common import environment, positive_int
 from bot.aws.metrics import MAX_QUERIES_PER_CALL
 from bot.aws.sessions import AwsSessions
 from bot.aws.settings import AccountSettings, AwsSettings
@@ -56,18 +56,11 @@ QUERIES_PER_FUNCTION = len(METRICS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--functions", type=_positive, default=1000, help="Lambda functions (default 1000)")
+    parser.add_argument("--functions", type=positive_int, default=1000, help="Lambda functions (default 1000)")
     parser.add_argument(
         "--broken", type=int, default=3, help="functions given Errors/Invocations metrics, so some fire (default 3)"
     )
-    parser.add_argument("--threads", type=_positive, default=8, help="threads creating the functions (default 8)")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+    parser.add_argument("--threads", type=positive_int, default=8, help="threads creating the functions (default 8)")
 
 
 @dataclass
@@ -272,33 +265,27 @@ def print_cycle(cycle: Cycle) -> None:
 
 def run(args: argparse.Namespace) -> int:
     moto = start_moto()
-    saved = {key: os.environ.get(key) for key in moto.environment(REGION)}
-    os.environ.update(moto.environment(REGION))
     try:
-        created = create_functions(moto, args.functions, args.broken, args.threads)
-        print(
-            f"api_calls: {args.functions} Lambda functions created in moto in {created:.1f} s "
-            f"({args.threads} threads), {min(args.broken, args.functions)} with error metrics; lambda_errors "
-            "with default params (every function, 4 queries each)"
-        )
-        settings = AwsSettings(regions=[REGION], accounts=[AccountSettings(name="default", id=SANDBOX_ACCOUNT_ID)])
-        cycles = []
-        for label, page_size in (
-            ("moto as it is", None),
-            (
-                f"AWS paging emulated ({AWS_LIST_FUNCTIONS_PAGE} functions a ListFunctions page)",
-                AWS_LIST_FUNCTIONS_PAGE,
-            ),
-        ):
-            # A fresh AwsSessions per cycle: fresh clients, so one cycle's hooks never count the other's calls.
-            sessions = AwsSessions(settings, endpoint_url=moto.endpoint)
-            cycles.append(run_cycle(sessions, label, args.functions, page_size))
+        with environment(moto.environment(REGION)):
+            created = create_functions(moto, args.functions, args.broken, args.threads)
+            print(
+                f"api_calls: {args.functions} Lambda functions created in moto in {created:.1f} s "
+                f"({args.threads} threads), {min(args.broken, args.functions)} with error metrics; lambda_errors "
+                "with default params (every function, 4 queries each)"
+            )
+            settings = AwsSettings(regions=[REGION], accounts=[AccountSettings(name="default", id=SANDBOX_ACCOUNT_ID)])
+            cycles = []
+            for label, page_size in (
+                ("moto as it is", None),
+                (
+                    f"AWS paging emulated ({AWS_LIST_FUNCTIONS_PAGE} functions a ListFunctions page)",
+                    AWS_LIST_FUNCTIONS_PAGE,
+                ),
+            ):
+                # A fresh AwsSessions per cycle: fresh clients, so one cycle's hooks never count the other's calls.
+                sessions = AwsSessions(settings, endpoint_url=moto.endpoint)
+                cycles.append(run_cycle(sessions, label, args.functions, page_size))
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         moto.stop()
     for cycle in cycles:
         print_cycle(cycle)

@@ -35,6 +35,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.model import OperationModel
 
+from bench.common import environment, positive_int
 from bot.app import create_app
 from bot.config import settings_from_mapping
 from bot.sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
@@ -50,17 +51,10 @@ SLACK_MARGIN_SECONDS = 2.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--trials", type=_positive, default=20, help="measured trials (default 20)")
-    parser.add_argument("--every", type=_positive, default=5, help="the check's interval in seconds (default 5)")
+    parser.add_argument("--trials", type=positive_int, default=20, help="measured trials (default 20)")
+    parser.add_argument("--every", type=positive_int, default=5, help="the check's interval in seconds (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="trials run first and not counted (default 1)")
     parser.add_argument("--seed", type=int, default=1)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def config(every: int) -> dict[str, Any]:
@@ -174,49 +168,43 @@ async def measure(args: argparse.Namespace) -> tuple[list[Trial], float, list[fl
     """The trials (warm-up ones dropped), the seconds until the first check run, and the gaps between scans."""
     rng = random.Random(args.seed)
     moto = start_moto()
-    saved = {key: os.environ.get(key) for key in moto.environment(REGION)}
-    os.environ.update(moto.environment(REGION))
     trials: list[Trial] = []
     try:
-        logs = sandbox_client(moto.endpoint, "logs", REGION)
-        logs.create_log_group(logGroupName=LOG_GROUP)
-        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=LOG_STREAM)
-        async with LocalSlack() as slack:
-            slack.add_channel(CHANNEL)
-            with tempfile.TemporaryDirectory(prefix="bench-detection-") as folder:
-                env = {
-                    "SLACK_BOT_TOKEN": slack.bot_token,
-                    "SLACK_SIGNING_SECRET": "bench",
-                    "SLACK_API_URL": slack.api_url,
-                    "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'detection.db'}",
-                }
-                settings = settings_from_mapping(config(args.every), env)
-                app = create_app(settings, aws_endpoint_url=moto.endpoint, background=True)
-                scans = Scans()
-                scans.hook(app.services.aws.client("logs", account="default", region=REGION))
-                started = time.time()
-                await app.start(host="127.0.0.1", port=0)
-                try:
-                    while not scans.count():
-                        if time.time() - started > 60:
-                            raise TimeoutError("the log_errors check never ran")
-                        await asyncio.sleep(0.01)
-                    first_scan = time.time() - started
-                    timeout = 6 * args.every + 30
-                    for number in range(args.warmup + args.trials):
-                        await asyncio.sleep(rng.uniform(0.5, 0.5 + args.every))
-                        trial = await one_trial(slack, moto, scans, number, timeout)
-                        if number >= args.warmup:
-                            trials.append(trial)
-                            print_trial(trial, len(trials))
-                finally:
-                    await app.stop()
+        with environment(moto.environment(REGION)):
+            logs = sandbox_client(moto.endpoint, "logs", REGION)
+            logs.create_log_group(logGroupName=LOG_GROUP)
+            logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=LOG_STREAM)
+            async with LocalSlack() as slack:
+                slack.add_channel(CHANNEL)
+                with tempfile.TemporaryDirectory(prefix="bench-detection-") as folder:
+                    env = {
+                        "SLACK_BOT_TOKEN": slack.bot_token,
+                        "SLACK_SIGNING_SECRET": "bench",
+                        "SLACK_API_URL": slack.api_url,
+                        "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'detection.db'}",
+                    }
+                    settings = settings_from_mapping(config(args.every), env)
+                    app = create_app(settings, aws_endpoint_url=moto.endpoint, background=True)
+                    scans = Scans()
+                    scans.hook(app.services.aws.client("logs", account="default", region=REGION))
+                    started = time.time()
+                    await app.start(host="127.0.0.1", port=0)
+                    try:
+                        while not scans.count():
+                            if time.time() - started > 60:
+                                raise TimeoutError("the log_errors check never ran")
+                            await asyncio.sleep(0.01)
+                        first_scan = time.time() - started
+                        timeout = 6 * args.every + 30
+                        for number in range(args.warmup + args.trials):
+                            await asyncio.sleep(rng.uniform(0.5, 0.5 + args.every))
+                            trial = await one_trial(slack, moto, scans, number, timeout)
+                            if number >= args.warmup:
+                                trials.append(trial)
+                                print_trial(trial, len(trials))
+                    finally:
+                        await app.stop()
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         moto.stop()
     return trials, first_scan, scans.gaps()
 

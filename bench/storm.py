@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.common import positive_int
 from bench.storm_report import RouteTally, print_report, tally
 from bot.app import BoltwatchApp, create_app
 from bot.config import Settings, settings_from_mapping
@@ -46,21 +47,14 @@ Arrival = tuple[int, str, str]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--alerts", type=_positive, default=500, help="alerts in the storm (default 500)")
-    parser.add_argument("--seconds", type=_positive, default=60, help="seconds they arrive over (default 60)")
-    parser.add_argument("--services", type=_positive, default=10, help="services, so groups, per route (default 10)")
-    parser.add_argument("--group-interval", type=_positive, default=10, help="in seconds, every route (default 10)")
+    parser.add_argument("--alerts", type=positive_int, default=500, help="alerts in the storm (default 500)")
+    parser.add_argument("--seconds", type=positive_int, default=60, help="seconds they arrive over (default 60)")
+    parser.add_argument("--services", type=positive_int, default=10, help="services, so groups, per route (default 10)")
+    parser.add_argument("--group-interval", type=positive_int, default=10, help="in seconds, every route (default 10)")
     parser.add_argument("--tick", type=_seconds, default=1.0, help="seconds between outbox drains (default 1)")
-    parser.add_argument("--replicas", type=_positive, default=1, help="bots sharing the database (default 1)")
+    parser.add_argument("--replicas", type=positive_int, default=1, help="bots sharing the database (default 1)")
     parser.add_argument("--restart-at", type=float, help="restart every bot this many seconds into the storm")
     parser.add_argument("--seed", type=int, default=1)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _seconds(text: str) -> float:
