@@ -67,20 +67,28 @@ def _refusal(services: Services, user: str, channel: str) -> str | None:
     return None if verdict.allowed else f"You can't mute or accept best-practice findings here: {verdict.why}"
 
 
-def _where(body: dict[str, Any]) -> tuple[str, str]:
-    return body["user"]["id"], (body.get("channel") or {}).get("id", "")
+async def _allowed_click(
+    services: Services, body: dict[str, Any], action: dict[str, Any], respond: Any
+) -> tuple[BestPracticeButton, str, str] | None:
+    """The clicked button, the user and the channel; None for a value that is not ours, or for a user the access
+    rules refuse (told why, privately)."""
+    button = _parse(body, action.get("value"))
+    if button is None:
+        return None
+    user, channel = body["user"]["id"], (body.get("channel") or {}).get("id", "")
+    if refusal := _refusal(services, user, channel):
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return None
+    return button, user, channel
 
 
 def _mute_listener(services: Services) -> Any:
     async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
-        button = _parse(body, action.get("value"))
-        if button is None:
+        clicked = await _allowed_click(services, body, action, respond)
+        if clicked is None:
             return
-        user, channel = _where(body)
-        if refusal := _refusal(services, user, channel):
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
-            return
+        button, user, _channel = clicked
         now = services.clock()
 
         def mute(session: Any) -> Any:
@@ -103,13 +111,10 @@ def _accept_listener(services: Services) -> Any:
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         await ack()
-        button = _parse(body, action.get("value"))
-        if button is None:
+        clicked = await _allowed_click(services, body, action, respond)
+        if clicked is None:
             return
-        user, channel = _where(body)
-        if refusal := _refusal(services, user, channel):
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
-            return
+        button, _user, channel = clicked
         line = await services.db.run(lambda s: find_line(s, fingerprint=button.fingerprint, now=services.clock()))
         if line is None:
             await respond(response_type="ephemeral", replace_original=False, text="That finding is not known any more.")
