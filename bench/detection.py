@@ -177,12 +177,7 @@ async def measure(args: argparse.Namespace) -> tuple[list[Trial], float, list[fl
             async with LocalSlack() as slack:
                 slack.add_channel(CHANNEL)
                 with tempfile.TemporaryDirectory(prefix="bench-detection-") as folder:
-                    env = {
-                        "SLACK_BOT_TOKEN": slack.bot_token,
-                        "SLACK_SIGNING_SECRET": "bench",
-                        "SLACK_API_URL": slack.api_url,
-                        "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'detection.db'}",
-                    }
+                    env = slack.environment() | {"BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'detection.db'}"}
                     settings = settings_from_mapping(config(args.every), env)
                     app = create_app(settings, aws_endpoint_url=moto.endpoint, background=True)
                     scans = Scans()

@@ -76,15 +76,7 @@ async def main(trials: int = 5) -> int:
         config = workdir / "boltwatch.yml"
         config.write_text(CONFIG)
         async with LocalSlack(signing_secret=SECRET) as slack:
-            env = (
-                os.environ
-                | moto.environment()
-                | {
-                    "SLACK_BOT_TOKEN": slack.bot_token,
-                    "SLACK_SIGNING_SECRET": SECRET,
-                    "SLACK_API_URL": slack.api_url,
-                }
-            )
+            env = os.environ | moto.environment() | slack.environment()
             times = [await _one(env, config, workdir, i) for i in range(trials)]
     moto.stop()
     print(f"startup to healthy /healthz over {trials} runs (fresh SQLite each):")

@@ -188,12 +188,7 @@ async def run_storm(args: argparse.Namespace) -> tuple[dict[str, RouteTally], fl
         channel_route = {slack.add_channel(f"#{route}"): route for route in SERVICES}
         slack.add_channel("#alerts")
         with tempfile.TemporaryDirectory(prefix="bench-storm-") as folder:
-            env = {
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_SIGNING_SECRET": "bench",
-                "SLACK_API_URL": slack.api_url,
-                "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'storm.db'}",
-            }
+            env = slack.environment() | {"BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(folder) / 'storm.db'}"}
             bots = Replicas(settings_from_mapping(config(args.group_interval), env), clock, args.replicas)
             try:
                 await bots.start()

@@ -108,12 +108,7 @@ async def running_bot(
     # Slack's deadline is 3 s; a loaded 2-core test machine can miss it for reasons that are not the bot's.
     # How fast the bot acks is measured by bench/ack_latency.py, not asserted here.
     slack.ack_timeout = ACK_TIMEOUT_SECONDS
-    env = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "BOLTWATCH_DATABASE_URL": database_url,
-    }
+    env = slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
     if socket_mode:
         env["SLACK_APP_TOKEN"] = slack.app_token
     settings = settings_from_mapping(config or base_config(), env)

@@ -88,12 +88,7 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
     try:
         estate = await asyncio.to_thread(seed_estate, moto.endpoint)
         slack.scenarios = sandbox_scenarios(estate)
-        env = {
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(workdir.name) / 'boltwatch.db'}",
-        }
+        env = slack.environment() | {"BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(workdir.name) / 'boltwatch.db'}"}
         settings = load_settings(config_path, env) if config_path else settings_from_mapping(SANDBOX_CONFIG, env)
         app = create_app(settings, aws_endpoint_url=moto.endpoint)
         port = await app.start(host="127.0.0.1", port=0)

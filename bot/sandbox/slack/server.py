@@ -102,6 +102,15 @@ class LocalSlack(Interactions):
     def app_token(self) -> str:
         return self._state.app_token
 
+    def environment(self) -> dict[str, str]:
+        """What the bot needs to use this workspace, as environment variables (as `MotoHandle.environment` is
+        for AWS): its token, this workspace's signing secret and the Web API's URL."""
+        return {
+            "SLACK_BOT_TOKEN": self._state.bot_token,
+            "SLACK_SIGNING_SECRET": self._state.signing_secret,
+            "SLACK_API_URL": self.api_url,
+        }
+
     # --- workspace -------------------------------------------------------------------------------------
 
     def add_channel(self, name: str, *, private: bool = False, bot_is_member: bool = True) -> str:
