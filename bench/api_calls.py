@@ -37,8 +37,8 @@ from bench.common import environment, positive_int
 from bot.aws.metrics import MAX_QUERIES_PER_CALL
 from bot.aws.sessions import AwsSessions
 from bot.aws.settings import AccountSettings, AwsSettings
-from bot.findings import CheckResult
-from bot.sandbox.aws.server import (
+from bot.core.findings import CheckResult
+from sandbox.aws.server import (
     SANDBOX_ACCOUNT_ID,
     MotoHandle,
     sandbox_client,

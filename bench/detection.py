@@ -38,8 +38,8 @@ from botocore.model import OperationModel
 from bench.common import environment, positive_int
 from bot.app import create_app
 from bot.config import settings_from_mapping
-from bot.sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
-from bot.sandbox.slack import ApiCall, LocalSlack
+from sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
+from sandbox.slack import ApiCall, LocalSlack
 
 REGION = "us-east-1"
 FUNCTION = "bench-detect"

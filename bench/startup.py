@@ -14,8 +14,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandbox.aws.server import start_moto
-from bot.sandbox.slack import LocalSlack
+from sandbox.aws.server import start_moto
+from sandbox.slack import LocalSlack
 
 CONFIG = """\
 slack:

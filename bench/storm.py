@@ -4,7 +4,7 @@ Target: one post per group, at most one update per group per group_interval, and
 that allows one message a second per channel.
 
 The real bot is built with `create_app` on SQLite in a temporary directory, on a simulated clock shared with the
-local Slack. Findings go straight into `bot.incidents.observe` (no AWS); every tick the outbox is drained the way
+local Slack. Findings go straight into `bot.core.incidents.observe` (no AWS); every tick the outbox is drained the way
 `Notifier.run` drains it. Deterministic for a given seed.
 """
 
@@ -27,11 +27,11 @@ from bench.common import positive_int
 from bench.storm_report import RouteTally, print_report, tally
 from bot.app import BoltwatchApp, create_app
 from bot.config import Settings, settings_from_mapping
-from bot.findings import CheckResult, Finding, Severity
-from bot.incidents import observe
-from bot.outbox import pending_count
-from bot.sandbox.slack import LocalSlack
+from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.incidents import observe
+from bot.delivery.outbox import pending_count
 from bot.store.models import Incident, OutboxItem
+from sandbox.slack import LocalSlack
 
 CHECK = "storm"
 SERVICES = {

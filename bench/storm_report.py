@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.slack import LocalSlack
+from sandbox.slack import LocalSlack
 
 WRITES = ("chat.postMessage", "chat.update")
 SUMMED = ("alerts", "groups", "calls", "posts", "updates", "replies", "rate_limited")

@@ -26,14 +26,14 @@ from bot.ack_runner import AnsweringBolt
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
-from bot.event_loop import LISTEN_BACKLOG, running_loop_name
-from bot.heap import freeze_heap
-from bot.home import HomePublisher
-from bot.metrics import Metrics
-from bot.notify import Notifier
-from bot.routing import build_routes
+from bot.core.routing import build_routes
+from bot.delivery.drainer import Notifier
+from bot.delivery.home import HomePublisher
+from bot.delivery.slack_client import counting_session
+from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
+from bot.runtime.heap import freeze_heap
+from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
-from bot.slack_client import counting_session
 from bot.store import Database, ensure_current, upgrade
 from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks

@@ -10,10 +10,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from bot import event_loop
 from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
 from bot.config import ConfigError, default_database_url, load_file_settings, load_settings
-from bot.log_redaction import configure_logging
+from bot.runtime import event_loop
+from bot.runtime.log_redaction import configure_logging
 from bot.store import SchemaError, make_engine, upgrade
 
 EXIT_CONFIG = 2
@@ -95,7 +95,7 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
 
 def _iam_policy(args: argparse.Namespace) -> int:
-    from bot.iam_policy import policy
+    from bot.aws.iam_policy import policy
     from scheduler.registry import configure_checks
 
     file_settings = load_file_settings(args.config)
@@ -126,7 +126,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox.runner import run_sandbox
+    try:
+        from sandbox.runner import run_sandbox
+    except ModuleNotFoundError as exc:
+        if exc.name != "sandbox":
+            raise
+        print("boltwatch sandbox needs the sandbox extra: pip install 'boltwatch[sandbox]'", file=sys.stderr)
+        return EXIT_CONFIG
 
     configure_logging(args.log_level)
     try:

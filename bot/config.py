@@ -20,11 +20,11 @@ from pydantic import (
     field_validator,
 )
 
-from bot.access import AccessRule
 from bot.aws.settings import AwsSettings
+from bot.core.access import AccessRule
+from bot.core.routing import RouteSettings
 from bot.durations import Duration
-from bot.event_loop import EventLoopChoice
-from bot.routing import RouteSettings
+from bot.runtime.event_loop import EventLoopChoice
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 

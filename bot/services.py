@@ -10,8 +10,8 @@ from bot.acks_first import AcksFirst
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
-from bot.metrics import Metrics
-from bot.routing import Route
+from bot.core.routing import Route
+from bot.runtime.metrics import Metrics
 from bot.store import Database
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.home import HomePublisher
+from bot.delivery.home import HomePublisher
 from bot.services import Services
 from handlers import (
     best_practices,

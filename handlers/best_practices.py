@@ -14,15 +14,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.access import Action, may
 from bot.aws.tags import scan_tags
-from bot.best_practices import alert_place, decide, find_line, firing_findings
 from bot.blocks.best_practices import accept_risk_modal, best_practices_message, recheck_note
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
-from bot.findings import CheckResult
+from bot.core.access import Action, may
+from bot.core.best_practices import alert_place, decide, find_line, firing_findings
+from bot.core.findings import CheckResult
+from bot.core.incidents import observe
 from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
-from bot.incidents import observe
 from bot.services import Services
 from handlers.error_handler import answers_errors
 from scheduler.registry import CheckContext, configure_checks

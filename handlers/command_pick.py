@@ -8,11 +8,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.grammar import parse_errors, parse_logs
 from bot.ids import ActionId, BadPayload, Command, CommandPick
 from bot.services import Services
 from handlers.error_handler import answers_errors
 from handlers.errors_command import run_errors
+from handlers.grammar import parse_errors, parse_logs
 from handlers.logs_command import run_logs
 
 PICK_ACTION = re.compile(rf"^{ActionId.COMMAND_PICK.value}(_\d+)?$")

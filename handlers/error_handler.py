@@ -19,9 +19,9 @@ from bot.aws.errors import classify
 from bot.blocks.limits import ACTIONS_ELEMENTS
 from bot.blocks.mrkdwn import escape
 from bot.ids import ActionId, CommandPick
-from bot.log_targets import AmbiguousTarget
 from bot.services import Services
-from bot.usage import UsageError
+from handlers.log_targets import AmbiguousTarget
+from handlers.usage import UsageError
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.logs import ERROR_TERMS, window_events
 from bot.blocks.errors import errors_blocks, samples_text
+from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
-from bot.error_groups import remember, samples_of, summarise
-from bot.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
 from bot.ids import ActionId, Command
-from bot.log_targets import Place, place_of, resolve_log_group
 from bot.services import Services
-from bot.usage import UsageError
 from handlers.error_handler import answers_errors
+from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
+from handlers.log_targets import Place, place_of, resolve_log_group
+from handlers.usage import UsageError
 
 _GROUP_VALUE = re.compile(r"^error_group:(\d{1,18})$")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.home import HomePublisher
+from bot.delivery.home import HomePublisher
 
 
 def register(app: AsyncApp, home: HomePublisher) -> None:

@@ -10,18 +10,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access import Action
 from bot.aws.logs import LAMBDA_PREFIX
 from bot.blocks.incident import all_alerts_view
 from bot.blocks.modals import snooze_modal
+from bot.core.access import Action
+from bot.core.incident_actions import Outcome, act
 from bot.durations import DurationError, parse_duration
 from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage
-from bot.incident_actions import Outcome, act
-from bot.incident_snapshot import IncidentSnapshot, load_snapshot
-from bot.log_targets import Place
 from bot.services import Services
+from bot.views.incident import IncidentSnapshot, load_snapshot
 from handlers.error_handler import user_message
 from handlers.errors_command import post_error_groups
+from handlers.log_targets import Place
 from handlers.logs_command import post_logs
 
 log = logging.getLogger(__name__)

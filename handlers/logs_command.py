@@ -12,13 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.aws.logs import newest_events
 from bot.blocks.logs import logs_answer
 from bot.durations import format_duration
-from bot.grammar import LOGS_USAGE, LogsRequest, parse_logs
 from bot.ids import ActionId, BadPayload, Command, LogsPage
-from bot.log_targets import Place, place_of, resolve_log_group
 from bot.services import Services
-from bot.usage import UsageError
 from handlers.error_handler import answers_errors, user_message
 from handlers.errors_command import post_error_groups
+from handlers.grammar import LOGS_USAGE, LogsRequest, parse_logs
+from handlers.log_targets import Place, place_of, resolve_log_group
+from handlers.usage import UsageError
 
 
 def queue_note(services: Services, place: Place) -> str:

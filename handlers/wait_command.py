@@ -9,17 +9,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import wait_jobs
-from bot.access import Action, may
 from bot.aws.waiters import available_services, waiter_spec
 from bot.blocks.wait import wait_message
-from bot.grammar import WAIT_USAGE, did_you_mean, parse_wait
+from bot.core import wait_jobs
+from bot.core.access import Action, may
+from bot.core.wait_jobs import TooManyWaits, WaitView
 from bot.ids import ActionId, Command
-from bot.log_targets import place_of
 from bot.services import Services
-from bot.usage import UsageError
-from bot.wait_jobs import TooManyWaits, WaitView
 from handlers.error_handler import answers_errors
+from handlers.grammar import WAIT_USAGE, did_you_mean, parse_wait
+from handlers.log_targets import place_of
+from handlers.usage import UsageError
 
 MAX_TIMEOUT = timedelta(hours=12)
 _WAIT_VALUE = re.compile(r"^wait:(\d{1,18})$")

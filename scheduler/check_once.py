@@ -10,8 +10,8 @@ from bot.aws.sessions import AwsSessions
 from bot.aws.settings import AwsSettings
 from bot.blocks.incident import incident_message
 from bot.config import CheckSettings, ConfigError, FileSettings
-from bot.findings import Finding
-from bot.incident_snapshot import AlertLine, IncidentSnapshot
+from bot.core.findings import Finding
+from bot.views.incident import AlertLine, IncidentSnapshot
 from scheduler.registry import CheckContext, configure_checks
 
 

@@ -15,10 +15,10 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot import leases
 from bot.blocks.digest import digest_message
 from bot.config import DigestSettings
-from bot.digests import DigestData, claim_period, collect_digest, record_posted
+from bot.core import leases
+from bot.core.digests import DigestData, claim_period, collect_digest, record_posted
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.config import CheckSettings, ConfigError, describe_validation_error
+from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
-from bot.findings import CheckResult, LogCursorState
 
 
 class NoParams(BaseModel):

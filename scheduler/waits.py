@@ -11,11 +11,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import wait_jobs
 from bot.aws.waiters import poll_once
 from bot.blocks.wait import wait_message, wait_outcome_reply
+from bot.core import wait_jobs
+from bot.core.wait_jobs import WaitView
 from bot.services import Services
-from bot.wait_jobs import WaitView
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5

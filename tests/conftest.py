@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.sandbox.aws.server import MotoHandle, start_moto
+from sandbox.aws.server import MotoHandle, start_moto
 
 # Nothing in the tests may reach real AWS: fake credentials, no profile.
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):

@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.app import BoltwatchApp, create_app
 from bot.config import settings_from_mapping
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import LocalSlack
 from bot.store import make_engine, upgrade
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 
 SIGNING_SECRET = "e2e-signing-secret"
 ACK_TIMEOUT_SECONDS = 10.0

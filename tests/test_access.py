@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.access import AccessRule, Action, may
+from bot.core.access import AccessRule, Action, may
 
 
 def test_by_default_anyone_in_the_alert_channel_may_act_and_nobody_elsewhere() -> None:

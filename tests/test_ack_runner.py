@@ -17,7 +17,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ack_runner import AnsweringBolt, EncodedAnswer
-from bot.sandbox.slack.sender import signature
+from sandbox.slack.sender import signature
 
 SECRET = "ack-runner-signing-secret"
 

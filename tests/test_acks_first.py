@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.acks_first import AcksFirst, yields_to_acks
-from bot.sandbox.aws.server import MotoHandle, sandbox_client
+from sandbox.aws.server import MotoHandle, sandbox_client
 
 
 async def keep_arriving(gate: AcksFirst, seconds: float, every: float = 0.005) -> None:

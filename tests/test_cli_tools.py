@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from bot.cli import main
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 
 CONFIG = """\
 slack:

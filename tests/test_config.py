@@ -7,7 +7,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_settings
-from bot.routing import build_routes
+from bot.core.routing import build_routes
 from scheduler.registry import configure_checks
 
 MINIMAL = """\

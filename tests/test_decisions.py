@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.decisions import IncidentView, Reason, decide_alert, decide_reminder, next_update_at
+from bot.core.decisions import IncidentView, Reason, decide_alert, decide_reminder, next_update_at
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

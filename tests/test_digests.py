@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import FileSettings, crontab_trigger, describe_validation_error
-from bot.digests import IncidentTimes, collect_digest, percentiles, response_times
+from bot.core.digests import IncidentTimes, collect_digest, percentiles, response_times
 from bot.store import Database, make_engine, upgrade
 from bot.store.models import Alert, CheckHealth, ErrorGroup, Incident
 from scheduler.digest import latest_fire_time

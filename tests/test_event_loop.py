@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot import event_loop
 from bot.config import settings_from_mapping
+from bot.runtime import event_loop
 
 
 def test_auto_and_uvloop_pick_uvloop_when_it_is_installed_and_asyncio_opts_out() -> None:

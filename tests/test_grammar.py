@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait, split_words
-from bot.usage import UsageError
+from handlers.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait, split_words
+from handlers.usage import UsageError
 
 
 def test_logs_takes_target_since_filter_limit_and_scope_in_any_order() -> None:

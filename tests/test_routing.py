@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.routing import RouteSettings, build_routes, route_for
+from bot.core.routing import RouteSettings, build_routes, route_for
 
 
 def test_the_first_matching_route_wins_and_a_catch_all_comes_last() -> None:

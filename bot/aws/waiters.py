@@ -15,8 +15,8 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from botocore.waiter import WaiterModel
 
-from bot.grammar import WAIT_USAGE, did_you_mean
-from bot.usage import UsageError
+from handlers.grammar import WAIT_USAGE, did_you_mean
+from handlers.usage import UsageError
 
 
 @dataclass(frozen=True)

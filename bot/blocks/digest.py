@@ -8,7 +8,7 @@ from bot.blocks.best_practices import digest_lines
 from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, fit_text, truncate
 from bot.blocks.mrkdwn import escape, inline_code
-from bot.digests import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
+from bot.core.digests import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
 from bot.durations import format_duration
 
 OPEN_SHOWN = 10

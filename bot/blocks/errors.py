@@ -8,8 +8,8 @@ from typing import Any
 from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, truncate
 from bot.blocks.mrkdwn import code_block, escape
+from bot.core.error_groups import GroupView
 from bot.durations import format_duration
-from bot.error_groups import GroupView
 from bot.ids import ActionId
 
 SHOWN_GROUPS = 10

@@ -7,10 +7,10 @@ from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
 from bot.blocks.mrkdwn import escape, mention
+from bot.core.findings import Severity
 from bot.durations import format_duration
-from bot.findings import Severity
 from bot.ids import ActionId, IncidentButton
-from bot.incident_snapshot import AlertLine, IncidentSnapshot
+from bot.views.incident import AlertLine, IncidentSnapshot
 
 SHOWN_ALERTS = 10
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aws.logs import LAMBDA_PREFIX
 from bot.aws.metrics import MetricQuery, metric_data
-from bot.findings import CheckResult, Finding
+from bot.core.findings import CheckResult, Finding
 from scheduler.checks import best_practice_rules as rules
 from scheduler.checks.best_practice_rules import Rule, Verdict
 from scheduler.checks.sqs_dead_letters import console_url as queue_console_url

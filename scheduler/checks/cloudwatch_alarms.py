@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding, Severity
 from scheduler.registry import CheckContext, check
 
 

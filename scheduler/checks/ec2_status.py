@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding, Severity
 from scheduler.registry import CheckContext, check
 
 PAGE_SIZE = 1000

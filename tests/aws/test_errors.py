@@ -15,8 +15,8 @@ from botocore.parsers import create_parser
 from bot.aws.errors import AwsErrorKind, classify
 from bot.aws.sessions import AwsSessions
 from bot.aws.settings import AccountSettings
-from bot.sandbox.aws import MotoHandle, sandbox_client
-from bot.sandbox.aws.server import post_moto_api
+from sandbox.aws import MotoHandle, sandbox_client
+from sandbox.aws.server import post_moto_api
 from tests.aws.settings_for_moto import fast_settings
 
 

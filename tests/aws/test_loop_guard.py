@@ -7,7 +7,7 @@ import pytest
 from bot.aws.executor import AwsExecutor
 from bot.aws.loop_guard import BlockingCallOnEventLoop
 from bot.aws.sessions import AwsSessions
-from bot.sandbox.aws import MotoHandle
+from sandbox.aws import MotoHandle
 from tests.aws.settings_for_moto import fast_settings
 
 

@@ -8,7 +8,7 @@ import boto3
 from bot.aws.quotas import LogsQuota, TokenBucket
 from bot.aws.sessions import AwsSessions
 from bot.aws.settings import AwsSettings
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 
 
 def test_a_bucket_lets_a_burst_through_then_holds_to_its_rate() -> None:

@@ -11,7 +11,7 @@ from botocore.awsrequest import AWSPreparedRequest
 from bot.aws.credentials import assumed_role_credentials
 from bot.aws.sessions import AwsSessions, AwsTarget, UnknownAccount
 from bot.aws.settings import AccountSettings
-from bot.sandbox.aws import MotoHandle, sandbox_client
+from sandbox.aws import MotoHandle, sandbox_client
 from tests.aws.settings_for_moto import fast_settings
 
 SECOND_ACCOUNT = "111111111111"

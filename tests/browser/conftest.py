@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.sandbox.aws.alarms import set_alarm_state
-from bot.sandbox.aws.estate import Estate, seed_estate
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.runner import sandbox_scenarios
-from bot.sandbox.slack import LocalSlack
+from sandbox.aws.alarms import set_alarm_state
+from sandbox.aws.estate import Estate, seed_estate
+from sandbox.aws.server import MotoHandle
+from sandbox.runner import sandbox_scenarios
+from sandbox.slack import LocalSlack
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 
 if TYPE_CHECKING:

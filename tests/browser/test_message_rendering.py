@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import LocalSlack
+from sandbox.slack import LocalSlack
 
 if TYPE_CHECKING:
     from playwright.async_api import Page

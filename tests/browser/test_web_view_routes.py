@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.sandbox.slack import LocalSlack
-from bot.sandbox.slack.web_view import Scenario
+from sandbox.slack import LocalSlack
+from sandbox.slack.web_view import Scenario
 
 
 @pytest.fixture

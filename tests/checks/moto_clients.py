@@ -12,7 +12,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 
 
 class Clients:

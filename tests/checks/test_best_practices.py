@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.findings import Finding, Severity
-from bot.sandbox.aws.server import MotoHandle, use_lambda_without_docker
+from bot.core.findings import Finding, Severity
+from sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks import best_practice_rules as rules
 from scheduler.checks.best_practice_rules import Rule
 from scheduler.checks.best_practices import BestPracticesParams, best_practices

@@ -17,8 +17,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.findings import CheckResult, Finding, Severity
-from bot.sandbox.aws.server import MotoHandle
+from bot.core.findings import CheckResult, Finding, Severity
+from sandbox.aws.server import MotoHandle
 from scheduler.checks.ecs_services import EcsServicesParams, ecs_services, service_finding
 from scheduler.registry import CheckContext
 

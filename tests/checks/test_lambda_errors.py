@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.aws.metrics import MetricQuery, metric_data
-from bot.findings import CheckResult, Finding, Severity
-from bot.sandbox.aws import break_function, seed_estate
-from bot.sandbox.aws.server import MotoHandle, use_lambda_without_docker
+from bot.core.findings import CheckResult, Finding, Severity
+from sandbox.aws import break_function, seed_estate
+from sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks.lambda_errors import LambdaErrorsParams, lambda_errors
 from scheduler.registry import CheckContext
 from tests.checks.moto_clients import Clients

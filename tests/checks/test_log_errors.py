@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from bot.findings import LogCursorState
-from bot.log_cursors import load_cursors, save_cursors
-from bot.sandbox.aws.server import MotoHandle
+from bot.core.findings import LogCursorState
+from bot.core.log_cursors import load_cursors, save_cursors
 from bot.store import Database, make_engine, upgrade
+from sandbox.aws.server import MotoHandle
 from scheduler.checks.log_errors import LogErrorsParams, log_errors, read_since
 from scheduler.registry import CheckContext
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.findings import CheckResult, Finding, Severity
-from bot.sandbox.aws.server import MotoHandle
+from bot.core.findings import CheckResult, Finding, Severity
+from sandbox.aws.server import MotoHandle
 from scheduler.checks.metric_threshold import (
     MetricRule,
     MetricThresholdParams,

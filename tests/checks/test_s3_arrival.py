@@ -10,8 +10,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.findings import CheckResult, Finding, Severity
-from bot.sandbox.aws.server import MotoHandle
+from bot.core.findings import CheckResult, Finding, Severity
+from sandbox.aws.server import MotoHandle
 from scheduler.checks.s3_arrival import S3ArrivalParams, periods, s3_arrival
 from scheduler.registry import CheckContext
 

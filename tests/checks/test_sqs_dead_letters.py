@@ -15,9 +15,9 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from bot.findings import CheckResult, Finding
-from bot.sandbox.aws.queues import seed_queues
-from bot.sandbox.aws.server import MotoHandle
+from bot.core.findings import CheckResult, Finding
+from sandbox.aws.queues import seed_queues
+from sandbox.aws.server import MotoHandle
 from scheduler.checks.sqs_dead_letters import SqsDeadLettersParams, sqs_dead_letters
 from scheduler.registry import CheckContext
 from tests.checks.moto_clients import Clients

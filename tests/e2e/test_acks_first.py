@@ -9,7 +9,7 @@ import time
 
 import aiohttp
 
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
 

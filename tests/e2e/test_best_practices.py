@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.aws.server import MotoHandle, sandbox_client, use_lambda_without_docker
 from bot.store.models import Alert, AuditEvent, BestPracticeState
+from sandbox.aws.server import MotoHandle, sandbox_client, use_lambda_without_docker
 from tests.checks.test_best_practices import create_function
 from tests.harness import RunningBot, base_config, running_bot
 

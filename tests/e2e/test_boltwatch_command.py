@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
 

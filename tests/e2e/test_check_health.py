@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.sandbox.aws.server import MotoHandle, post_moto_api, sandbox_client
 from bot.store.models import CheckHealth
+from sandbox.aws.server import MotoHandle, post_moto_api, sandbox_client
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import base_config, running_bot
 

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import LocalSlack
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 

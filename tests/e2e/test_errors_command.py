@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.aws.estate import Estate, seed_estate
-from bot.sandbox.aws.scenarios import break_function
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.estate import Estate, seed_estate
+from sandbox.aws.scenarios import break_function
+from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import LocalSlack
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import AsyncExitStack
 
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 from tests.harness import FakeClock, base_config, running_bot
 
 EVERY_SECONDS = 60

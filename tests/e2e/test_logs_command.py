@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from bot.aws.quotas import TokenBucket
-from bot.sandbox.aws.estate import seed_estate
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.estate import seed_estate
+from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.ids import ActionId, Command
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
 
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import LocalSlack
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 from tests.harness import SIGNING_SECRET
 
 CONFIG = """\

@@ -6,8 +6,8 @@ import itertools
 
 import boto3
 
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import Fault
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import Fault
 from tests.harness import base_config, running_bot
 
 INCIDENTS = 20
@@ -77,6 +77,6 @@ async def test_every_message_and_update_arrives_once_and_in_order_after_an_outag
 
 
 def _pending(session) -> int:  # type: ignore[no-untyped-def]
-    from bot.outbox import pending_count
+    from bot.delivery.outbox import pending_count
 
     return pending_count(session)

@@ -6,8 +6,8 @@ import aiohttp
 import pytest
 import yaml
 
-from bot.sandbox.aws.server import MotoHandle
 from bot.store.models import CheckHealth
+from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
 
 
@@ -66,7 +66,7 @@ async def test_metrics_count_requests_and_slack_calls(bot: RunningBot) -> None:
 
 
 async def test_the_minimal_example_from_the_design_runs_its_three_checks(moto: MotoHandle, database_url: str) -> None:
-    from bot.sandbox.aws.estate import seed_estate
+    from sandbox.aws.estate import seed_estate
     from tests.test_config import MINIMAL
 
     config = yaml.safe_load(MINIMAL)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 
 from bot.aws.tags import TagCache
-from bot.sandbox.aws.estate import seed_estate
-from bot.sandbox.aws.server import MotoHandle
+from sandbox.aws.estate import seed_estate
+from sandbox.aws.server import MotoHandle
 from tests.harness import base_config, running_bot
 
 

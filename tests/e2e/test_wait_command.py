@@ -8,9 +8,9 @@ import boto3
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.aws.server import MotoHandle
-from bot.sandbox.slack import LocalSlack
 from bot.store.models import WaitJob
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, running_bot
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import LocalSlack
+from sandbox.slack import LocalSlack
 
 SECRET = "s3cret"
 

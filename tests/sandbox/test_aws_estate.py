@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.aws import (
+from sandbox.aws import (
     Estate,
     MotoHandle,
     break_function,

@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import LocalSlack, render_text
+from sandbox.slack import LocalSlack, render_text
 from tests.sandbox.conftest import SECRET, FakeClock
 
 INCIDENT_BLOCKS = [

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import Fault, LocalSlack
+from sandbox.slack import Fault, LocalSlack
 from tests.sandbox.conftest import FakeClock
 
 

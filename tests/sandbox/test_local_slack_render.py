@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.slack import Message, render_text
+from sandbox.slack import Message, render_text
 
 
 def test_incident_message_renders_header_fields_context_divider_and_buttons() -> None:

@@ -11,7 +11,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import LocalSlack, NoSocketConnection
+from sandbox.slack import LocalSlack, NoSocketConnection
 
 SECRET = "s3cret"
 BUTTONS = [

@@ -8,7 +8,7 @@ import pytest
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import LocalSlack
+from sandbox.slack import LocalSlack
 from tests.sandbox.test_local_slack_bolt import SECRET, build_app
 
 

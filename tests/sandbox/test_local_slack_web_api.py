@@ -7,7 +7,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack import BOT_USER_ID, LocalSlack
+from sandbox.slack import BOT_USER_ID, LocalSlack
 from tests.sandbox.conftest import FakeClock
 
 

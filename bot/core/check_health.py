@@ -1,0 +1,68 @@
+"""Check health: when each check last ran, last succeeded, and how many runs in a row failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.aws.errors import AwsProblem
+from bot.core.findings import CheckResult, Finding, Severity
+from bot.store.models import CheckHealth
+
+
+def record_run(
+    session: Session, *, name: str, check_type: str, now: datetime, error: str | None, firing: int
+) -> CheckHealth:
+    health = session.get(CheckHealth, name)
+    if health is None:
+        health = CheckHealth(name=name, check_type=check_type, consecutive_failures=0, findings_firing=0)
+        session.add(health)
+    health.check_type, health.last_run_at, health.findings_firing = check_type, now, firing
+    if error is None:
+        health.last_ok_at, health.last_error, health.consecutive_failures = now, None, 0
+    else:
+        health.last_error = error
+        health.consecutive_failures = (health.consecutive_failures or 0) + 1
+    return health
+
+
+def all_health(session: Session) -> dict[str, CheckHealth]:
+    return {h.name: h for h in session.scalars(select(CheckHealth))}
+
+
+FAILURES_BEFORE_INCIDENT = 3
+
+
+def health_result(
+    *,
+    check: str,
+    targets: list[tuple[str, str]],
+    problems: dict[tuple[str, str], AwsProblem],
+    consecutive_failures: int,
+) -> CheckResult:
+    """Findings about the check itself: one per (account name, region); firing once it failed several runs in a row."""
+    findings = []
+    for account, region in targets:
+        problem = problems.get((account, region))
+        firing = problem is not None and consecutive_failures >= FAILURES_BEFORE_INCIDENT
+        evidence: dict[str, str] = {}
+        if problem is not None:
+            evidence = {"AWS error": problem.message, "Failed runs in a row": str(consecutive_failures)}
+            if problem.iam_action:
+                evidence["Missing IAM action"] = problem.iam_action
+        findings.append(
+            Finding(
+                fingerprint=f"check_health:{check}:{account}:{region}",
+                firing=firing,
+                title=f"Check {check} is failing in {account} / {region}",
+                severity=Severity.WARNING,
+                summary=problem.message if problem else "",
+                resource=f"check {check}",
+                region=region,
+                labels={"failing_check": check, "account_name": account},
+                evidence=evidence,
+            )
+        )
+    return CheckResult.of(findings)

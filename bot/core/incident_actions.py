@@ -1,0 +1,96 @@
+"""What people do to incidents: acknowledge, snooze, resolve, reopen. Each change is one transaction that
+updates the incident, its timeline and the audit log, and queues the message update and a thread reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.incident import slack_date
+from bot.blocks.mrkdwn import escape, mention
+from bot.core.access import AccessRule, Action, may
+from bot.delivery import outbox
+from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`changed` means the message will be updated; otherwise `explanation` goes to the user, privately."""
+
+    changed: bool
+    explanation: str = ""
+
+
+ALLOWED_FROM = {
+    Action.ACKNOWLEDGE: {"open"},
+    Action.SNOOZE: {"open", "acknowledged"},
+    Action.RESOLVE: {"open", "acknowledged"},
+    Action.REOPEN: {"acknowledged", "resolved"},
+}
+
+
+def act(
+    session: Session,
+    *,
+    action: Action,
+    incident_id: int,
+    user: str,
+    channel: str,
+    rules: list[AccessRule],
+    now: datetime,
+    snooze_until: datetime | None = None,
+    reason: str = "",
+) -> Outcome:
+    """Check access and state, then apply `action`; re-reads everything from the database (never the button)."""
+    incident = session.get(Incident, incident_id, with_for_update=session.bind.dialect.name == "postgresql")
+    if incident is None:
+        return Outcome(False, f"Incident #{incident_id} no longer exists.")
+    verdict = may(rules, action=action, user=user, channel=channel, home_channels={incident.channel})
+    if not verdict.allowed:
+        return Outcome(False, f"You can't {action.value} incident #{incident_id}: {verdict.why}")
+    if incident.status not in ALLOWED_FROM[action]:
+        return Outcome(False, f"Incident #{incident_id} is already {incident.status}; nothing changed.")
+    summary = _apply(session, incident, action, user, now, snooze_until)
+    if reason:
+        summary += f" Reason: {escape(reason)}"
+    incident.updated_at = now
+    incident.timeline.append(IncidentEvent(actor=user, kind=action.value, at=now, detail=reason))
+    detail = {"status": incident.status, "reason": reason}
+    if snooze_until is not None:
+        detail["until"] = snooze_until.isoformat()
+    session.add(
+        AuditEvent(
+            at=now, actor=user, action=action.value, subject=f"incident:{incident.id}", channel=channel, detail=detail
+        )
+    )
+    outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
+    outbox.enqueue_reply(session, incident_id=incident.id, channel=incident.channel, text=summary, now=now)
+    return Outcome(True)
+
+
+def _apply(
+    session: Session, incident: Incident, action: Action, user: str, now: datetime, snooze_until: datetime | None
+) -> str:
+    who = mention(user)
+    if action is Action.ACKNOWLEDGE:
+        incident.status, incident.acknowledged_by, incident.acknowledged_at = "acknowledged", user, now
+        return f"{who} acknowledged this incident."
+    if action is Action.SNOOZE:
+        if snooze_until is None or snooze_until <= now:
+            raise ValueError("a snooze needs an end in the future")
+        incident.snoozed_until = snooze_until
+        return f"{who} snoozed this incident until {slack_date(snooze_until)}."
+    if action is Action.RESOLVE:
+        incident.status, incident.resolved_by, incident.resolved_at = "resolved", user, now
+        incident.snoozed_until = None
+        # Alerts still firing will open a fresh incident on the next check run: the truth wins over the click.
+        for alert in session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")):
+            alert.status, alert.resolved_at = "resolved", now
+        return f"{who} resolved this incident."
+    incident.status = "open"
+    incident.acknowledged_by = incident.acknowledged_at = None
+    incident.resolved_by = incident.resolved_at = None
+    return f"{who} reopened this incident."

@@ -1,0 +1,95 @@
+"""Routes: label matchers → channel, grouping and timing (Alertmanager's vocabulary)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.findings import Severity
+from bot.durations import Duration, DurationOrZero
+
+DEFAULT_GROUP_BY = ("check", "account", "region")
+
+
+class RouteSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    match: dict[str, str] = Field(default_factory=dict)
+    match_re: dict[str, str] = Field(default_factory=dict)
+    channel: str | None = None
+    group_by: list[str] = Field(default_factory=lambda: list(DEFAULT_GROUP_BY))
+    group_wait: DurationOrZero = timedelta(0)
+    group_interval: DurationOrZero = timedelta(seconds=10)
+    repeat_interval: Duration = timedelta(hours=4)
+    send_resolved: bool = True
+    mentions: dict[Severity, list[str]] = Field(default_factory=dict)
+
+    @field_validator("match_re")
+    @classmethod
+    def _valid_patterns(cls, patterns: dict[str, str]) -> dict[str, str]:
+        for label, pattern in patterns.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{label}: {pattern!r} is not a regular expression ({exc})") from None
+        return patterns
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    channel: str
+    match: tuple[tuple[str, str], ...]
+    match_re: tuple[tuple[str, re.Pattern[str]], ...]
+    group_by: tuple[str, ...]
+    group_wait: timedelta
+    group_interval: timedelta
+    repeat_interval: timedelta
+    send_resolved: bool
+    mentions: dict[Severity, tuple[str, ...]]
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        return all(labels.get(k) == v for k, v in self.match) and all(
+            p.fullmatch(labels.get(k, "")) for k, p in self.match_re
+        )
+
+    def group_key(self, labels: dict[str, str]) -> str:
+        return self.name + "|" + "|".join(f"{label}={labels.get(label, '')}" for label in self.group_by)
+
+    def group_labels(self, labels: dict[str, str]) -> dict[str, str]:
+        return {label: labels.get(label, "") for label in self.group_by}
+
+
+def build_routes(settings: list[RouteSettings], default_channel: str) -> list[Route]:
+    """Configured routes in order, then a catch-all to the default channel."""
+    routes = [_route(s, f"route-{i + 1}", default_channel) for i, s in enumerate(settings)]
+    if not any(not r.match and not r.match_re for r in routes):
+        routes.append(_route(RouteSettings(), "default", default_channel))
+    return routes
+
+
+def _route(settings: RouteSettings, fallback_name: str, default_channel: str) -> Route:
+    return Route(
+        name=settings.name or fallback_name,
+        channel=settings.channel or default_channel,
+        match=tuple(sorted(settings.match.items())),
+        match_re=tuple((k, re.compile(v)) for k, v in sorted(settings.match_re.items())),
+        group_by=tuple(settings.group_by),
+        group_wait=settings.group_wait,
+        group_interval=settings.group_interval,
+        repeat_interval=settings.repeat_interval,
+        send_resolved=settings.send_resolved,
+        mentions={severity: tuple(users) for severity, users in settings.mentions.items()},
+    )
+
+
+def route_for(routes: list[Route], labels: dict[str, str]) -> Route:
+    """The first route whose matchers all hold; the last route is a catch-all."""
+    for route in routes:
+        if route.matches(labels):
+            return route
+    return routes[-1]

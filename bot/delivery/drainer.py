@@ -1,0 +1,171 @@
+"""Drains the outbox into Slack: in order per incident, paced per channel, retried until Slack takes it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
+
+from bot.blocks.incident import incident_message
+from bot.blocks.limits import fit_text
+from bot.delivery import outbox
+from bot.delivery.outbox import Claimed, Operation
+from bot.store import Database
+from bot.store.models import Incident
+from bot.views.incident import load_snapshot
+
+log = logging.getLogger(__name__)
+TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
+MAX_BACKOFF_SECONDS = 300
+
+
+class Permanent(Exception):
+    """Slack refused the operation for good (channel gone, invalid message)."""
+
+
+class Notifier:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        client: AsyncWebClient,
+        clock: Callable[[], datetime],
+        holder: str,
+        channel_interval: timedelta = timedelta(seconds=1),
+    ) -> None:
+        self._db = db
+        self._client = client
+        self._clock = clock
+        self._holder = holder
+        self._channel_interval = channel_interval
+        self._wake = asyncio.Event()
+        self.sent = 0
+        self.after_incident_sent: Callable[[], None] = lambda: None
+        """Called after an incident message was posted or updated (App Home refreshes on it)."""
+
+    def wake(self) -> None:
+        """New work was queued: drain now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, *, poll_seconds: float = 0.5) -> None:
+        while True:
+            try:
+                done = await self.drain_once()
+            except Exception:
+                log.exception("draining the outbox failed; trying again")
+                done = 0
+            if done == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), poll_seconds)
+                except TimeoutError:
+                    pass
+
+    async def drain_once(self) -> int:
+        """Send every item that is due now and whose channel may take a message; returns how many were tried."""
+        now = self._clock()
+        claimed = await self._db.run(
+            lambda s: outbox.claim_due(s, holder=self._holder, now=now, interval=self._channel_interval)
+        )
+        await asyncio.gather(*(self._send(item) for item in claimed))
+        return len(claimed)
+
+    async def _send(self, item: Claimed) -> None:
+        try:
+            result = await self._apply(item)
+        except SlackApiError as exc:
+            await self._after_slack_error(item, exc)
+        except Permanent as exc:
+            reason = str(exc)
+            log.error("outbox item %s dropped: %s", item.id, reason)
+            await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=reason))
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._retry(item, f"{type(exc).__name__}: {exc}")
+        else:
+            now = self._clock()
+            await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
+            self.sent += 1
+            if item.operation is not Operation.THREAD_REPLY:
+                self.after_incident_sent()
+
+    async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
+        status = exc.response.status_code
+        error = str(exc.response.get("error", ""))
+        if status == 429 or error == "ratelimited":
+            retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
+            until = self._clock() + timedelta(seconds=max(retry_after, 1))
+
+            def pause(session: Session) -> None:
+                outbox.channel_paused(session, ref=item.channel, until=until)
+                outbox.retry_later(session, item.id, at=until, error="ratelimited", count_attempt=False)
+
+            await self._db.run(pause)
+        elif status >= 500 or error in TRANSIENT_ERRORS:
+            await self._retry(item, f"HTTP {status} {error}")
+        else:
+            log.error("Slack refused outbox item %s (%s): %s", item.id, item.operation, error)
+            await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=error))
+
+    async def _retry(self, item: Claimed, error: str) -> None:
+        delay = min(MAX_BACKOFF_SECONDS, 2 ** min(item.attempts, 12)) * random.uniform(0.8, 1.2)
+        at = self._clock() + timedelta(seconds=delay)
+        log.warning("outbox item %s failed (%s); retrying in %.0fs", item.id, error, delay)
+        await self._db.run(lambda s: outbox.retry_later(s, item.id, at=at, error=error))
+
+    async def _apply(self, item: Claimed) -> dict[str, Any]:
+        if item.incident_id is None:
+            raise Permanent(f"{item.operation} without an incident")
+        now = self._clock()
+        rendered = await self._db.run(lambda s: _render(s, item.incident_id, now))  # type: ignore[arg-type]
+        if rendered is None:
+            raise Permanent(f"incident {item.incident_id} no longer exists")
+        channel, message_ts, text, blocks = rendered
+        if item.operation is Operation.THREAD_REPLY:
+            if message_ts is None:
+                raise Permanent("thread reply before the incident message was posted")
+            reply = fit_text(item.payload.get("text", ""))
+            response = await self._client.chat_postMessage(channel=channel, thread_ts=message_ts, text=reply)
+            return {"ts": response["ts"]}
+        if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
+            try:
+                response = await self._client.chat_update(channel=channel, ts=message_ts, text=text, blocks=blocks)
+                return {"ts": response["ts"], "channel": response["channel"]}
+            except SlackApiError as exc:
+                if exc.response.get("error") != "message_not_found":
+                    raise
+                log.warning("incident %s message was deleted; posting it again", item.incident_id)
+        response = await self._client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+        return {"ts": response["ts"], "channel": response["channel"], "posted": True}
+
+    @staticmethod
+    def _record_success(
+        session: Session, item: Claimed, result: dict[str, Any], now: datetime, interval: timedelta
+    ) -> None:
+        outbox.complete(session, item.id, now=now, result=result)
+        outbox.channel_written(session, ref=item.channel, channel_id=result.get("channel"), next_send_at=now + interval)
+        incident = session.get(Incident, item.incident_id) if item.incident_id is not None else None
+        if incident is None:
+            return
+        if result.get("posted"):
+            incident.message_ts, incident.channel = result["ts"], result["channel"]
+        if item.operation is not Operation.THREAD_REPLY:
+            incident.last_notified_at = now
+
+
+def _render(session: Session, incident_id: int, now: datetime) -> tuple[str, str | None, str, list] | None:
+    snapshot = load_snapshot(session, incident_id)
+    if snapshot is None:
+        return None
+    incident = session.get_one(Incident, incident_id)
+    text, blocks = incident_message(snapshot, now=now)
+    return incident.channel, incident.message_ts, text, blocks

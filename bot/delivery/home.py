@@ -1,0 +1,73 @@
+"""App Home: what it shows, and keeping it fresh for the people who opened it when incidents change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.home import LastDigest, home_view
+from bot.services import Services
+from bot.store.models import DigestRun
+from bot.views.status_queries import check_lines, open_incidents, silence_lines
+
+log = logging.getLogger(__name__)
+REFRESH_SECONDS = 5.0
+MAX_VIEWERS = 200
+
+
+def last_digest(session: Session) -> LastDigest | None:
+    run = session.scalars(
+        select(DigestRun).where(DigestRun.message_ts.is_not(None)).order_by(DigestRun.created_at.desc())
+    ).first()
+    return LastDigest(run.channel, run.period_end) if run is not None else None
+
+
+@dataclass
+class HomePublisher:
+    """Publishes Home on open, and again (at most every few seconds) to everyone who opened it when incidents change."""
+
+    services: Services
+    client: AsyncWebClient
+    refresh_seconds: float = REFRESH_SECONDS
+
+    def __post_init__(self) -> None:
+        self._viewers: dict[str, None] = {}
+        self._pending: asyncio.Task[None] | None = None
+
+    async def view_for(self, now: datetime) -> dict:
+        schedule = self.services.check_schedule
+        incidents, checks, silences, digest = await self.services.db.run(
+            lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now), last_digest(s))
+        )
+        return home_view(incidents, checks, now=now, silences=silences, last_digest=digest)
+
+    async def opened(self, user: str) -> None:
+        self._viewers.pop(user, None)
+        self._viewers[user] = None
+        while len(self._viewers) > MAX_VIEWERS:
+            self._viewers.pop(next(iter(self._viewers)))
+        await self.client.views_publish(user_id=user, view=await self.view_for(self.services.clock()))
+
+    def incidents_changed(self) -> None:
+        """Refresh every open Home soon; changes in a burst share one refresh."""
+        if self._viewers and (self._pending is None or self._pending.done()):
+            self._pending = asyncio.get_running_loop().create_task(self._refresh_later())
+
+    async def _refresh_later(self) -> None:
+        await asyncio.sleep(self.refresh_seconds)
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        view = await self.view_for(self.services.clock())
+        for user in list(self._viewers):
+            try:
+                await self.client.views_publish(user_id=user, view=view)
+            except SlackApiError as exc:
+                log.warning("could not refresh App Home of %s: %s", user, exc.response.get("error"))

@@ -1,0 +1,141 @@
+"""Slash-command grammar: `/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]` and kin.
+
+Parsing is pure and raises only UsageError, whatever the text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.durations import DurationError, parse_duration
+from handlers.usage import UsageError
+
+LOGS_USAGE = "/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
+ERRORS_USAGE = "/errors TARGET [SINCE] [account NAME] [region REGION]"
+WAIT_USAGE = "/wait SERVICE WAITER ID... [timeout DURATION] [account NAME] [region REGION]"
+REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+MAX_LIMIT = 1000
+# Slack clients turn typed quotes into typographic ones.
+_SHELL_SYNTAX = re.compile("[\"'\\\\\u201c\u201d\u2018\u2019]")
+_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
+_SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    account: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class LogsRequest:
+    target: str
+    since: timedelta = timedelta(minutes=15)
+    filter_text: str | None = None
+    limit: int = 100
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
+class ErrorsRequest:
+    target: str
+    since: timedelta = timedelta(hours=1)
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
+class WaitRequest:
+    service: str
+    waiter: str
+    ids: tuple[str, ...]
+    timeout: timedelta | None = None
+    scope: Scope = field(default_factory=Scope)
+
+
+def split_words(text: str, usage: str) -> list[str]:
+    """Split like a shell, so `filter "connection reset"` keeps its phrase together."""
+    if not _SHELL_SYNTAX.search(text):
+        return _PLAIN_WORD.findall(text)  # what shlex would give, for a fraction of its time (on every ack)
+    try:
+        return shlex.split(text.translate(_SMART_QUOTES))
+    except ValueError:
+        raise UsageError("A quote is not closed (put a phrase with an apostrophe in double quotes).", usage) from None
+
+
+def _take_keywords(words: list[str], keywords: set[str], usage: str) -> tuple[list[str], dict[str, str]]:
+    """Pull `keyword VALUE` pairs out of `words`; return what is left and the pairs."""
+    rest: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word in keywords:
+            if i + 1 >= len(words):
+                raise UsageError(f"`{word}` needs a value after it.", usage)
+            if word in found:
+                raise UsageError(f"`{word}` is given twice.", usage)
+            found[word] = words[i + 1]
+            i += 2
+        else:
+            rest.append(words[i])
+            i += 1
+    return rest, found
+
+
+def _scope(found: dict[str, str], usage: str) -> Scope:
+    region = found.get("region")
+    if region is not None and not REGION.match(region):
+        raise UsageError(f"`{region}` is not an AWS region like us-east-1.", usage)
+    return Scope(account=found.get("account"), region=region)
+
+
+def _duration(text: str, what: str, usage: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except DurationError:
+        raise UsageError(f"`{text}` is not a {what} like 15m, 2h, 1d.", usage) from None
+
+
+def parse_logs(text: str) -> LogsRequest:
+    words, found = _take_keywords(split_words(text, LOGS_USAGE), {"filter", "limit", "account", "region"}, LOGS_USAGE)
+    target, since = _target_and_since(words, LOGS_USAGE, timedelta(minutes=15))
+    limit = 100
+    if "limit" in found:
+        if not found["limit"].isdigit() or not 1 <= int(found["limit"]) <= MAX_LIMIT:
+            raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not `{found['limit']}`.", LOGS_USAGE)
+        limit = int(found["limit"])
+    return LogsRequest(target, since, found.get("filter"), limit, _scope(found, LOGS_USAGE))
+
+
+def parse_errors(text: str) -> ErrorsRequest:
+    words, found = _take_keywords(split_words(text, ERRORS_USAGE), {"account", "region"}, ERRORS_USAGE)
+    target, since = _target_and_since(words, ERRORS_USAGE, timedelta(hours=1))
+    return ErrorsRequest(target, since, _scope(found, ERRORS_USAGE))
+
+
+def parse_wait(text: str) -> WaitRequest:
+    words, found = _take_keywords(split_words(text, WAIT_USAGE), {"timeout", "account", "region"}, WAIT_USAGE)
+    if len(words) < 3:
+        missing = ["SERVICE", "WAITER", "ID"][len(words)]
+        raise UsageError(f"{missing} is missing.", WAIT_USAGE)
+    timeout = _duration(found["timeout"], "timeout", WAIT_USAGE) if "timeout" in found else None
+    return WaitRequest(words[0].lower(), words[1], tuple(words[2:]), timeout, _scope(found, WAIT_USAGE))
+
+
+def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple[str, timedelta]:
+    if not words:
+        raise UsageError("TARGET is missing: a Lambda function name or a log group.", usage)
+    if len(words) > 2:
+        raise UsageError(f"`{words[2]}` is not understood here.", usage)
+    since = _duration(words[1], "time span", usage) if len(words) == 2 else default
+    return words[0], since
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """` Did you mean `x`?` from the closest real names, or nothing."""
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    return f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""

@@ -1,0 +1,49 @@
+"""Turn a command's TARGET and scope into one log group, or a usage error with real names to choose from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.aws.logs import LAMBDA_PREFIX, all_group_names, resolve_target
+from bot.services import Services
+from handlers.grammar import Scope, did_you_mean
+from handlers.usage import UsageError
+
+
+class AmbiguousTarget(UsageError):
+    """A TARGET that names several log groups; the reply offers each as a button."""
+
+    def __init__(self, target: str, candidates: list[str], usage: str) -> None:
+        choices = ", ".join(f"`{c}`" for c in candidates)
+        super().__init__(f"`{target}` matches several log groups: {choices}. Pick one.", usage)
+        self.target = target
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class Place:
+    account: str
+    region: str
+
+
+def place_of(services: Services, scope: Scope, usage: str) -> Place:
+    aws = services.settings.aws
+    accounts = [a.name for a in aws.accounts]
+    account = scope.account or accounts[0]
+    if account not in accounts:
+        raise UsageError(f"No account is called `{account}`.{did_you_mean(account, accounts)}", usage)
+    region = scope.region or aws.regions[0]
+    return Place(account, region)
+
+
+async def resolve_log_group(services: Services, place: Place, target: str, usage: str) -> str:
+    client = services.aws.client("logs", account=place.account, region=place.region)
+    resolution = await services.executor.run(resolve_target, client, target)
+    if resolution.log_group is not None:
+        return resolution.log_group
+    if resolution.candidates:
+        raise AmbiguousTarget(target, list(resolution.candidates), usage)
+    names = await services.executor.run(all_group_names, client)
+    short = [n.removeprefix(LAMBDA_PREFIX) for n in names if n.startswith(LAMBDA_PREFIX)]
+    hint = did_you_mean(target, short + names)
+    raise UsageError(f"No Lambda function or log group `{target}` in {place.account} / {place.region}.{hint}", usage)

@@ -1,0 +1,58 @@
+"""CloudWatch alarms of the sandbox estate, and moving them between states (moto never evaluates them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from botocore.client import BaseClient
+
+from sandbox.aws.server import sandbox_client
+
+FIRING_ALARM = "orders-api-errors"
+QUIET_ALARM = "payments-worker-throttles"
+
+
+def put_sandbox_alarms(cloudwatch: BaseClient, *, now: datetime) -> None:
+    """One alarm on orders-api errors, put in ALARM, and one on payments-worker throttles, left OK."""
+    cloudwatch.put_metric_alarm(
+        AlarmName=FIRING_ALARM,
+        AlarmDescription="orders-api is failing requests; customers cannot place orders",
+        Namespace="AWS/Lambda",
+        MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "orders-api"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        Tags=[{"Key": "team", "Value": "checkout"}, {"Key": "project", "Value": "storefront"}],
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName=QUIET_ALARM,
+        AlarmDescription="payments-worker is being throttled; payments queue up",
+        Namespace="AWS/Lambda",
+        MetricName="Throttles",
+        Dimensions=[{"Name": "FunctionName", "Value": "payments-worker"}],
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=2,
+        Threshold=10.0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+        Tags=[{"Key": "team", "Value": "payments"}, {"Key": "project", "Value": "storefront"}],
+    )
+    minute = (now - timedelta(minutes=1)).strftime("%d/%m/%y %H:%M:00")
+    cloudwatch.set_alarm_state(
+        AlarmName=FIRING_ALARM,
+        StateValue="ALARM",
+        StateReason=(
+            f"Threshold Crossed: 1 out of the last 1 datapoints [3.0 ({minute})] was greater than or equal to "
+            "the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition)."
+        ),
+    )
+
+
+def set_alarm_state(endpoint: str, name: str, state: str, reason: str, region: str = "us-east-1") -> None:
+    """Move alarm `name` to `state` (OK, ALARM or INSUFFICIENT_DATA) with `reason`, as a scenario step."""
+    sandbox_client(endpoint, "cloudwatch", region).set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
