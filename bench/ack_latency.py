@@ -53,7 +53,7 @@ import aiohttp
 
 from bench import raw_http
 from bench.ack_report import Burst, cpu_pressure, overlap, percentile, print_table
-from bot import event_loop
+from bot.runtime import event_loop
 
 SECRET = "bench-ack-latency-signing-secret"
 COMMAND = "/boltwatch"
@@ -122,6 +122,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " collections no longer walk the start-up heap",
     )
     parser.add_argument(
+        "--baseline",
+        choices=["bare", "stock-bot"],
+        default="bare",
+        help="what the bot is compared with (default bare: a bare Bolt app; stock-bot: the same bot on Bolt's own"
+        " listener runner, with a check cycle before its bursts too)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="profile each app's event-loop thread during its last burst and print the top functions",
@@ -138,9 +145,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def signed_requests(n: int, *, first: int = 0) -> list[tuple[bytes, dict[str, str]]]:
     """`n` distinct slash-command requests, as Slack signs them (form body, v0 HMAC over timestamp and body)."""
-    from bot.sandbox.slack import signature
-    from bot.sandbox.slack.payloads import VERIFICATION_TOKEN
-    from bot.sandbox.slack.workspace import APP_ID, TEAM_DOMAIN, TEAM_ID
+    from sandbox.slack import signature
+    from sandbox.slack.payloads import VERIFICATION_TOKEN
+    from sandbox.slack.workspace import APP_ID, TEAM_DOMAIN, TEAM_ID
 
     timestamp = str(int(time.time()))
     requests = []
@@ -314,7 +321,12 @@ async def measure(args: argparse.Namespace) -> int:
                 "event_loop": "auto",
             }
             bare_spec = slack | {"event_loop": args.bare_loop}
-            bare, bot = await asyncio.gather(spawn("bare", bare_spec), spawn("boltwatch", bot_spec))
+            if args.baseline == "stock-bot":
+                stock_db = f"sqlite:///{Path(workdir) / 'stock.db'}"
+                bare_spec = bot_spec | {"database_url": stock_db, "stock_runner": True}
+                bare, bot = await asyncio.gather(spawn("boltwatch", bare_spec), spawn("boltwatch", bot_spec))
+            else:
+                bare, bot = await asyncio.gather(spawn("bare", bare_spec), spawn("boltwatch", bot_spec))
             children += [bare, bot]
             print(
                 f"processes: infra pid {infra.process.pid} (moto, local Slack; seeded {infra.info['functions']}"
@@ -322,6 +334,8 @@ async def measure(args: argparse.Namespace) -> int:
                 f" boltwatch pid {bot.process.pid} on {bot.info['event_loop']}, sender pid {os.getpid()}"
             )
 
+            if args.baseline == "stock-bot":
+                print("baseline: the rows named bare are the same bot on Bolt's stock listener runner (--baseline)")
             apps = {"bare": bare, "boltwatch": bot}
             senders = {
                 name: Sender(child.info["url"], kind=args.sender, keep_alive=args.keep_alive)
@@ -339,6 +353,9 @@ async def measure(args: argparse.Namespace) -> int:
                 # The scheduler has run the check once at start-up; now only the bursts decide when it runs,
                 # so that no bot cycle competes for the CPUs while the bare app is measured.
                 tracked = (await control(http, bot, "/quiet", first=True))["objects"]
+                bots = [bot, bare] if args.baseline == "stock-bot" else [bot]
+                for other in bots[1:]:
+                    await control(http, other, "/quiet", first=True)
                 print(
                     f"objects tracked by the garbage collector after start-up: bare {bare.info['objects']},"
                     f" boltwatch {bot.info['objects']} when listening, {tracked} after its start-up check run"
@@ -348,9 +365,10 @@ async def measure(args: argparse.Namespace) -> int:
                     order = ["bare", "boltwatch"] if repeat % 2 == 0 else ["boltwatch", "bare"]
                     for name in order:
                         child = apps[name]
-                        await control(http, bot, "/quiet")
+                        for each in bots:
+                            await control(http, each, "/quiet")
                         await asyncio.sleep(0.5)
-                        if name == "boltwatch" and not args.no_cycle:
+                        if child in bots and not args.no_cycle:
                             await control(http, child, "/cycle")
                         profiling = args.profile and repeat == args.repeats - 1
                         if profiling:

@@ -24,8 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import event_loop
-from bot.event_loop import LISTEN_BACKLOG
+from bot.runtime import event_loop
+from bot.runtime.event_loop import LISTEN_BACKLOG
 
 SECRET = "bench-ack-latency-signing-secret"
 COMMAND = "/boltwatch"
@@ -144,8 +144,8 @@ def common_routes(probe: LagProbe, collector: GcProbe) -> dict[str, Callable[[di
 
 
 async def serve_infra(_spec: dict[str, Any]) -> None:
-    from bot.sandbox.aws import seed_estate, start_moto
-    from bot.sandbox.slack import LocalSlack
+    from sandbox.aws import seed_estate, start_moto
+    from sandbox.slack import LocalSlack
 
     moto = start_moto()
     slack = await LocalSlack(signing_secret=SECRET).start()
@@ -211,6 +211,33 @@ class ErrorCount(logging.Handler):
         self.count += 1
 
 
+def use_stock_runner() -> None:
+    """What-if for `--baseline stock-bot`: the same bot on Bolt's own listener runner (no AnsweringBolt, so no
+    acks-first signal either) and the help answer sent through a plain `ack(...)`."""
+    from slack_bolt.async_app import AsyncApp
+
+    import bot.app
+    import handlers.boltwatch_command as command
+    from bot.blocks.help import help_blocks, help_text
+
+    class StockRunner:
+        async def finish(self, seconds: float) -> None:
+            return None
+
+    class StockBolt(AsyncApp):
+        def __init__(self, *, on_request: Any = None, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.ack_runner = StockRunner()
+
+    async def plain_help(ack: Any) -> None:
+        await ack(
+            text=help_text(command.AVAILABLE), response_type="ephemeral", blocks=help_blocks(command.AVAILABLE)
+        )
+
+    bot.app.AnsweringBolt = StockBolt  # type: ignore[misc, assignment]
+    command.HELP = plain_help  # type: ignore[assignment]
+
+
 async def serve_boltwatch(spec: dict[str, Any]) -> None:
     from bot.app import create_app
     from bot.config import settings_from_mapping
@@ -236,6 +263,8 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         "SLACK_API_URL": spec["slack_api"],
         "BOLTWATCH_DATABASE_URL": spec["database_url"],
     }
+    if spec.get("stock_runner"):
+        use_stock_runner()
     app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"])
     runs: list[list[float]] = []
     run_check = app.runner.run_check
