@@ -211,7 +211,7 @@ class ErrorCount(logging.Handler):
         self.count += 1
 
 
-def use_stock_runner() -> None:
+def use_stock_runner(keep_acks_first: bool) -> None:
     """What-if for `--baseline stock-bot`: the same bot on Bolt's own listener runner (no AnsweringBolt, so no
     acks-first signal either) and the help answer sent through a plain `ack(...)`."""
     from slack_bolt.async_app import AsyncApp
@@ -228,11 +228,16 @@ def use_stock_runner() -> None:
         def __init__(self, *, on_request: Any = None, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.ack_runner = StockRunner()
+            if keep_acks_first and on_request is not None:
+
+                async def arrived(next_: Any) -> Any:
+                    on_request()
+                    return await next_()
+
+                self.middleware(arrived)
 
     async def plain_help(ack: Any) -> None:
-        await ack(
-            text=help_text(command.AVAILABLE), response_type="ephemeral", blocks=help_blocks(command.AVAILABLE)
-        )
+        await ack(text=help_text(command.AVAILABLE), response_type="ephemeral", blocks=help_blocks(command.AVAILABLE))
 
     bot.app.AnsweringBolt = StockBolt  # type: ignore[misc, assignment]
     command.HELP = plain_help  # type: ignore[assignment]
@@ -264,7 +269,7 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         "BOLTWATCH_DATABASE_URL": spec["database_url"],
     }
     if spec.get("stock_runner"):
-        use_stock_runner()
+        use_stock_runner(spec["stock_runner"] == "acks-first")
     app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"])
     runs: list[list[float]] = []
     run_check = app.runner.run_check
