@@ -27,9 +27,10 @@ from bench.common import positive_int
 from bench.storm_report import RouteTally, print_report, tally
 from bot.app import BoltwatchApp, create_app
 from bot.config import Settings, settings_from_mapping
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import observe
 from bot.delivery.outbox import pending_count
+from bot.enums import Severity
 from bot.store.models import Incident, OutboxItem
 from sandbox.slack import LocalSlack
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
 from bot.blocks.mrkdwn import escape, mention
-from bot.core.findings import Severity
 from bot.durations import format_duration
+from bot.enums import Severity
 from bot.ids import ActionId, IncidentButton
 from bot.views.incident import AlertLine, IncidentSnapshot
 

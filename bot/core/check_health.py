@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.aws.errors import AwsProblem
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from bot.store.models import CheckHealth
 
 

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.decisions import IncidentView, Reason, decide_alert, decide_reminder, next_update_at
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.core.routing import Route, route_for
 from bot.core.silences import active_silences, silence_for
 from bot.delivery import outbox
+from bot.enums import Severity
 from bot.store.models import Alert, Incident, IncidentEvent
 
 BOT_ACTOR = "boltwatch"

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.findings import Severity
 from bot.durations import Duration, DurationOrZero
+from bot.enums import Severity
 
 DEFAULT_GROUP_BY = ("check", "account", "region")
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.findings import Severity
+from bot.enums import Severity
 from bot.store.models import Alert, Incident
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.core.findings import Severity
+from bot.enums import Severity
 
 
 class Rule(StrEnum):

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 PAGE_SIZE = 1000

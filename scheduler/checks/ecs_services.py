@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.durations import DurationOrZero, format_duration
+from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 DESCRIBE_BATCH = 10

@@ -13,8 +13,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aws.metrics import Datapoint, MetricQuery, metric_data
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.durations import Duration, format_duration
+from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 NAMESPACE = "AWS/Lambda"

@@ -15,8 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aws.logs import ERROR_TERMS, LAMBDA_PREFIX, LogEvent
-from bot.core.findings import CheckResult, Finding, LogCursorState, Severity
+from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.durations import Duration
+from bot.enums import Severity
 from bot.grouping import ErrorSignature, TemplateMiner, is_error
 from scheduler.registry import CheckContext, check
 

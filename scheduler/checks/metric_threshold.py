@@ -21,8 +21,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.aws.metrics import MetricQuery, metric_data
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.durations import Duration, format_duration
+from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
 from bot.durations import DurationOrZero, format_duration
+from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 PERIODS_WATCHED = 2

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core.findings import Finding, Severity
+from bot.core.findings import Finding
+from bot.enums import Severity
 from sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks import best_practice_rules as rules
 from scheduler.checks.best_practice_rules import Rule

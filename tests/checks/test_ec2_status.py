@@ -19,7 +19,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.ec2_status import Ec2StatusParams, ec2_status, instance_findings, unexpected_stop
 from scheduler.registry import CheckContext

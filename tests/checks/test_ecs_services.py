@@ -17,7 +17,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.ecs_services import EcsServicesParams, ecs_services, service_finding
 from scheduler.registry import CheckContext

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bot.aws.metrics import MetricQuery, metric_data
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from sandbox.aws import break_function, seed_estate
 from sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks.lambda_errors import LambdaErrorsParams, lambda_errors

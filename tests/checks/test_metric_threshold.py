@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.metric_threshold import (
     MetricRule,

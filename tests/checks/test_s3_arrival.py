@@ -10,7 +10,8 @@ import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.core.findings import CheckResult, Finding, Severity
+from bot.core.findings import CheckResult, Finding
+from bot.enums import Severity
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.s3_arrival import S3ArrivalParams, periods, s3_arrival
 from scheduler.registry import CheckContext
