@@ -1,0 +1,59 @@
+"""What ships: the product's wheel carries no sandbox, and the CLI says how to get the sandbox when it is missing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = out.glob("boltwatch-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+def test_the_wheel_carries_no_sandbox_files(wheel_files: list[str]) -> None:
+    assert not [name for name in wheel_files if name.startswith("sandbox/") or "/sandbox/" in name]
+
+
+def test_the_wheel_carries_the_bot_handlers_scheduler_and_the_migrations(wheel_files: list[str]) -> None:
+    tops = {name.split("/")[0] for name in wheel_files if not name.startswith("boltwatch-")}
+    assert tops == {"bot", "handlers", "scheduler"}
+    assert "bot/store/migrations/versions/0001_initial_schema.py" in wheel_files
+    assert "bot/store/migrations/env.py" in wheel_files
+
+
+def test_sandbox_without_the_extra_says_how_to_install_it_in_one_line() -> None:
+    # A finder that knows no `sandbox`, first on the path: the import fails as where boltwatch-sandbox is not installed.
+    program = """
+import sys
+
+class NoSandbox:
+    def find_spec(self, name, path=None, target=None):
+        if name == "sandbox":
+            raise ModuleNotFoundError("No module named 'sandbox'", name="sandbox")
+        return None
+
+sys.meta_path.insert(0, NoSandbox())
+from bot.cli import main
+sys.exit(main(["sandbox"]))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd="/")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "boltwatch sandbox needs the sandbox extra: pip install 'boltwatch[sandbox]'"
+    ]
