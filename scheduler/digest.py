@@ -88,7 +88,7 @@ class DigestScheduler:
             return None
         fired = fired.astimezone(UTC)
         try:
-            return await self.post(
+            return await self._post(
                 channel=digest.channel, project=digest.project, period=fired.isoformat(), end=fired, scheduled=True,
                 lease_holder=self._holder,
             )  # fmt: skip
@@ -101,12 +101,12 @@ class DigestScheduler:
         posted here."""
         now = self._services.clock()
         for channel, project in digests_here(self.digests, channel_id, channel_name):
-            await self.post(
+            await self._post(
                 channel=channel, project=project, period=f"manual:{now.isoformat()}", end=now, scheduled=False,
                 post_to=channel_id,
             )  # fmt: skip
 
-    async def post(
+    async def _post(
         self,
         *,
         channel: str,
