@@ -27,9 +27,11 @@ from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core.routing import build_routes
+from bot.delivery.digests import DigestMessages
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
 from bot.delivery.slack_client import counting_session
+from bot.delivery.waits import WaitMessages
 from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
 from bot.runtime.metrics import Metrics
@@ -239,12 +241,15 @@ def create_app(
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake
-    waits = WaitRunner(services, client, holder=replica)
+    waits = WaitRunner(services, WaitMessages(client), holder=replica)
     home = HomePublisher(services, client)
     notifier.after_incident_sent = home.incidents_changed
-    handlers.register(bolt, services, wake_waits=waits.wake, home_publisher=home)
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
-    digests = DigestScheduler(services, client, holder=replica)
+    digests = DigestScheduler(services, DigestMessages(client), holder=replica)
+    handlers.register(
+        bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
+        post_digest_now=digests.post_now,
+    )  # fmt: skip
     app = BoltwatchApp(settings, services, bolt, notifier, runner, waits, digests, background=background, freeze=freeze)
     app.home = home
     return app

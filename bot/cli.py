@@ -1,4 +1,4 @@
-"""`boltwatch`: run, sandbox, db upgrade."""
+"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade."""
 
 from __future__ import annotations
 
@@ -9,12 +9,30 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
-from bot.config import ConfigError, default_database_url, load_file_settings, load_settings
+from bot.aws.errors import classify
+from bot.aws.executor import AwsExecutor
+from bot.aws.sessions import AwsSessions, AwsTarget
+from bot.aws.settings import AwsSettings
+from bot.aws.tags import TagCache
+from bot.blocks.incident import incident_message
+from bot.config import (
+    CheckSettings,
+    ConfigError,
+    FileSettings,
+    default_database_url,
+    load_file_settings,
+    load_settings,
+)
+from bot.core.findings import CheckResult, Finding
 from bot.runtime import event_loop
 from bot.runtime.log_redaction import configure_logging
 from bot.store import SchemaError, make_engine, upgrade
+from bot.views.incident import AlertLine, IncidentSnapshot
+from scheduler.registry import ConfiguredCheck, configure_checks
+from scheduler.runner import run_check_target
 
 EXIT_CONFIG = 2
 
@@ -96,7 +114,6 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
 def _iam_policy(args: argparse.Namespace) -> int:
     from bot.aws.iam_policy import policy
-    from scheduler.registry import configure_checks
 
     file_settings = load_file_settings(args.config)
     checks = configure_checks(file_settings.checks)
@@ -110,10 +127,79 @@ def _iam_policy(args: argparse.Namespace) -> int:
 
 
 def _check_once(args: argparse.Namespace) -> int:
-    from scheduler.check_once import run_check_once
-
+    """`boltwatch check TYPE --once`: run one check now over every target, print its findings and the message it
+    would post; no database, so no log cursors and nothing recorded."""
     file_settings = load_file_settings(args.config) if args.config else None
-    return run_check_once(args.type, file_settings)
+    check = _configured_check(args.type, file_settings)
+    aws_settings = file_settings.aws if file_settings else AwsSettings()
+    now = datetime.now(UTC)
+    outcomes = asyncio.run(_run_once(check, aws_settings, now))
+    findings: list[Finding] = []
+    failed = 0
+    for outcome in outcomes:
+        if isinstance(outcome, CheckResult):
+            findings.extend(outcome.findings)
+        else:
+            failed += 1
+            print(outcome)
+    firing = [f for f in findings if f.firing]
+    print(f"{check.name}: {len(firing)} firing, {len(findings) - len(firing)} not firing, {failed} targets failed")
+    for finding in firing:
+        where = f"{finding.resource} ({finding.account}/{finding.region})"
+        print(f"  FIRING {finding.severity.value}: {finding.title} — {where}")
+    if firing:
+        text, blocks = incident_message(_preview(firing, now), now=now)
+        print(
+            "\nThe Slack message it would post:\n" + json.dumps({"text": text, "blocks": blocks}, indent=2, default=str)
+        )
+    return 1 if failed else 0
+
+
+def _configured_check(check_type: str, file_settings: FileSettings | None) -> ConfiguredCheck:
+    """The config's first check of `check_type`, else that type with its default params."""
+    configured_checks = [c for c in (file_settings.checks if file_settings else []) if c.type == check_type]
+    try:
+        [check] = configure_checks(configured_checks[:1] or [CheckSettings(type=check_type)])
+    except ConfigError as exc:
+        if not configured_checks:
+            exc.problems.append(f"(add a `type: {check_type}` entry with its params to a config and pass --config)")
+        raise
+    return check
+
+
+async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime) -> list[CheckResult | str]:
+    """Each target's result, or the line that says why it failed, in target order."""
+    aws, executor, tags = AwsSessions(settings), AwsExecutor.from_settings(settings), TagCache()
+
+    async def one(target: AwsTarget) -> CheckResult | str:
+        try:
+            return await run_check_target(check, target, aws=aws, executor=executor, tags=tags, clock=lambda: now)
+        except Exception as exc:
+            return f"{target.account} / {target.region}: {classify(exc).message}"
+
+    try:
+        return await asyncio.gather(*(one(target) for target in aws.targets()))
+    finally:
+        executor.shutdown(wait=False)
+
+
+def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
+    """The incident the firing findings would open."""
+    lead = min(firing, key=lambda f: f.severity.rank)
+    return IncidentSnapshot(
+        id=0, title=lead.title, severity=lead.severity, status="open", channel="", route="preview", opened_at=now,
+        acknowledged_by=None, acknowledged_at=None, resolved_by=None, resolved_at=None, snoozed_until=None,
+        alerts=[_preview_line(f, now) for f in firing],
+    )  # fmt: skip
+
+
+def _preview_line(finding: Finding, now: datetime) -> AlertLine:
+    return AlertLine(
+        title=finding.title, severity=finding.severity, firing=True, summary=finding.summary,
+        resource=finding.resource, account=finding.account, region=finding.region,
+        first_seen=finding.started_at or now, labels=dict(finding.labels), links=dict(finding.links),
+        evidence=dict(finding.evidence),
+    )  # fmt: skip
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

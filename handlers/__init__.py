@@ -22,14 +22,21 @@ from handlers import (
 
 
 def register(
-    app: AsyncApp, services: Services, *, wake_waits: Callable[[], None], home_publisher: HomePublisher
+    app: AsyncApp,
+    services: Services,
+    *,
+    wake_waits: Callable[[], None],
+    home_publisher: HomePublisher,
+    recheck: best_practices.Recheck,
+    post_digest_now: boltwatch_command.PostDigestNow,
 ) -> None:
+    """What listeners need of the scheduler comes in as callables: handlers never import it."""
     error_handler.register(app, services)
-    boltwatch_command.register(app, services)
+    boltwatch_command.register(app, services, post_digest_now)
     incident_actions.register(app, services)
     logs_command.register(app, services)
     errors_command.register(app, services)
     command_pick.register(app, services)
     home.register(app, home_publisher)
     wait_command.register(app, services, wake_waits)
-    best_practices.register(app, services)
+    best_practices.register(app, services, recheck)

@@ -5,38 +5,37 @@ access right and are audited."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.aws.tags import scan_tags
 from bot.blocks.best_practices import accept_risk_modal, best_practices_message, recheck_note
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
 from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
-from bot.core.findings import CheckResult
-from bot.core.incidents import observe
 from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
 from bot.services import Services
 from handlers.error_handler import answers_errors
-from scheduler.registry import CheckContext, configure_checks
-from scheduler.runner import with_account_name, with_tags
 
 log = logging.getLogger(__name__)
 MIN_REASON = 3
 
+Recheck = Callable[[str, str, str], Awaitable[bool]]
+"""`recheck(check_name, account, region)`: run that check now for one account and region, recorded as a scheduled
+run would be; False when that check or target is not configured any more."""
 
-def register(app: AsyncApp, services: Services) -> None:
+
+def register(app: AsyncApp, services: Services, recheck: Recheck) -> None:
     app.action(ActionId.BEST_PRACTICE_MUTE.value)(answers_errors(_mute_listener(services)))
     app.action(ActionId.BEST_PRACTICE_ACCEPT.value)(answers_errors(_accept_listener(services)))
     app.view(CallbackId.ACCEPT_RISK_MODAL.value)(_accept_submission(services))
-    app.action(ActionId.BEST_PRACTICE_RECHECK.value)(answers_errors(_recheck_listener(services)))
+    app.action(ActionId.BEST_PRACTICE_RECHECK.value)(answers_errors(_recheck_listener(services, recheck)))
 
 
 async def list_message(services: Services, note: str = "") -> dict[str, Any]:
@@ -157,49 +156,19 @@ def _accept_submission(services: Services) -> Any:
     return on_submit
 
 
-def _recheck_listener(services: Services) -> Any:
+def _recheck_listener(services: Services, recheck: Recheck) -> Any:
     async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
         button = _parse(body, action.get("value"))
         if button is None:
             return
         place = await services.db.run(lambda s: alert_place(s, fingerprint=button.fingerprint))
-        configured = {c.name: c for c in configure_checks(services.settings.checks)}
-        if place is None or place[0] not in configured:
+        check_name, account, region = place or ("", "", "")
+        account = account or services.aws.default_account
+        if place is None or not await recheck(check_name, account, region):
             await respond(response_type="ephemeral", replace_original=False, text="That finding's check is gone.")
             return
-        check_name, account, region = place
-        account = account or services.aws.default_account
-        await recheck(services, configured[check_name], account=account, region=region)
         note = recheck_note(services.clock(), account, region)
         await respond(response_type="ephemeral", replace_original=True, **(await list_message(services, note)))
 
     return on_click
-
-
-async def recheck(services: Services, configured: Any, *, account: str, region: str) -> None:
-    """Run one check now for one account and region, and record what it found as a scheduled run would."""
-    account_id = await services.executor.run(services.aws.account_id, account)
-    ctx = CheckContext(
-        account=account, account_id=account_id, region=region, now=services.clock(),
-        client_for=lambda service: services.aws.client(service, account=account, region=region),
-    )  # fmt: skip
-    timeout = max(configured.every.total_seconds() * 2, 30)
-    result: CheckResult = await asyncio.wait_for(
-        services.executor.run(configured.type.run, ctx, configured.params), timeout
-    )
-    result = with_account_name(result, account)
-    tagging = services.aws.client("resourcegroupstaggingapi", account=account, region=region)
-    try:
-        tags = await services.executor.run(scan_tags, tagging)
-        result = CheckResult(
-            [with_tags(f, tags) for f in result.findings], result.covered, result.scopes, result.cursors
-        )
-    except Exception as exc:
-        log.warning("re-check without tags in %s/%s: %s", account, region, exc)
-    now = services.clock()
-    observation = await services.db.run(
-        lambda s: observe(s, check=configured.name, result=result, routes=services.routes, now=now)
-    )
-    if observation.incidents_touched:
-        services.wake_notifier()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,7 +13,6 @@ from bot.blocks.help import help_blocks, help_text
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
-from bot.config import DigestSettings
 from bot.core.access import Action, may
 from bot.core.silences import active_silences, create_silence, expire_silence
 from bot.durations import DurationError, parse_duration
@@ -23,7 +23,6 @@ from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
 from handlers.usage import UsageError
-from scheduler.digest import post_digest
 
 SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
 AVAILABLE = [
@@ -34,11 +33,14 @@ HELP = EncodedAnswer(text=help_text(AVAILABLE), response_type="ephemeral", block
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
 UNMUTE_USAGE = "/boltwatch unmute TARGET"
 
+PostDigestNow = Callable[[str, str], Awaitable[None]]
+"""`post_digest_now(channel_id, channel_name)`: the digests of this channel, up to now, posted in it."""
 
-def register(app: AsyncApp, services: Services) -> None:
+
+def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) -> None:
     @app.command(Command.BOLTWATCH.value)
     @answers_errors
-    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
+    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
@@ -66,7 +68,7 @@ def register(app: AsyncApp, services: Services) -> None:
         elif sub == "best-practices":
             await show_list(services, respond)
         elif sub == "digest":
-            await _digest_now(services, client, command["channel_id"], command.get("channel_name") or "")
+            await post_digest_now(command["channel_id"], command.get("channel_name") or "")
         elif sub == "incidents":
             incidents = await services.db.run(open_incidents)
             await respond(
@@ -83,22 +85,6 @@ def register(app: AsyncApp, services: Services) -> None:
                 _mute(services, words[1:], user, channel) if sub == "mute" else _unmute(services, words[1:], user)
             )
             await respond(response_type="in_channel", text=text)
-
-
-def digests_here(digests: list[DigestSettings], channel_id: str, channel_name: str) -> list[tuple[str, str | None]]:
-    """(channel as configured, project) of the digests configured for this channel; else one for all resources."""
-    here = {channel_id, channel_name, f"#{channel_name}"}
-    configured = [(d.channel, d.project) for d in digests if d.channel in here]
-    return configured or [(channel_id, None)]
-
-
-async def _digest_now(services: Services, client: Any, channel_id: str, channel_name: str) -> None:
-    now = services.clock()
-    for channel, project in digests_here(services.settings.file.digests, channel_id, channel_name):
-        await post_digest(
-            services, client, channel=channel, project=project, period=f"manual:{now.isoformat()}", end=now,
-            scheduled=False, post_to=channel_id,
-        )  # fmt: skip
 
 
 async def _mute(services: Services, words: list[str], user: str, channel: str) -> str:

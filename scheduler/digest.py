@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.digest import digest_message
@@ -42,55 +42,27 @@ def digest_key(channel: str, project: str | None) -> str:
     return f"digest:{channel}:{project or ''}"
 
 
-async def post_digest(
-    services: Services,
-    client: AsyncWebClient,
-    *,
-    channel: str,
-    project: str | None,
-    period: str,
-    end: datetime,
-    scheduled: bool,
-    post_to: str | None = None,
-    lease_holder: str | None = None,
-) -> str | None:
-    """Record, then post, the digest of `period` for `channel` (posted to `post_to`, by default the same channel);
-    returns the message ts, or None when the lease or the period was another's."""
-    now = services.clock()
-    checks = list(services.check_schedule)
+def digests_here(digests: list[DigestSettings], channel_id: str, channel_name: str) -> list[tuple[str, str | None]]:
+    """(channel as configured, project) of the digests configured for this channel; else one for all resources."""
+    here = {channel_id, channel_name, f"#{channel_name}"}
+    configured = [(d.channel, d.project) for d in digests if d.channel in here]
+    return configured or [(channel_id, None)]
 
-    def claim(session: Session) -> tuple[int, DigestData] | None:
-        if lease_holder is not None and not leases.try_acquire(
-            session, name=digest_key(channel, project), holder=lease_holder, now=now, ttl=LEASE_TTL
-        ):
-            return None
-        claimed = claim_period(
-            session, channel=channel, project=project, period=period, scheduled=scheduled, end=end, now=now
-        )
-        if claimed is None:
-            return None
-        run_id, start = claimed
-        return run_id, collect_digest(session, start=start, end=end, project=project, checks=checks)
 
-    claimed = await services.db.run(claim)
-    if claimed is None:
-        return None
-    run_id, data = claimed
-    text, blocks = digest_message(data)
-    response = await client.chat_postMessage(
-        channel=post_to or channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-    )
-    ts = str(response["ts"])
-    await services.db.run(lambda s: record_posted(s, run_id=run_id, message_ts=ts))
-    return ts
+class DigestWriter(Protocol):
+    """How a digest reaches Slack (`bot.delivery.digests.DigestMessages`, handed in by the composition root)."""
+
+    async def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post one digest message; returns its ts."""
+        ...
 
 
 class DigestScheduler:
-    """One cron job per configured digest."""
+    """One cron job per configured digest, and the digest on demand."""
 
-    def __init__(self, services: Services, client: AsyncWebClient, *, holder: str) -> None:
+    def __init__(self, services: Services, slack: DigestWriter, *, holder: str) -> None:
         self._services = services
-        self._client = client
+        self._slack = slack
         self._holder = holder
 
     @property
@@ -116,10 +88,59 @@ class DigestScheduler:
             return None
         fired = fired.astimezone(UTC)
         try:
-            return await post_digest(
-                self._services, self._client, channel=digest.channel, project=digest.project,
-                period=fired.isoformat(), end=fired, scheduled=True, lease_holder=self._holder,
+            return await self._post(
+                channel=digest.channel, project=digest.project, period=fired.isoformat(), end=fired, scheduled=True,
+                lease_holder=self._holder,
             )  # fmt: skip
         except Exception:
             log.exception("the digest for %s could not be posted", digest.channel)
             return None
+
+    async def post_now(self, channel_id: str, channel_name: str) -> None:
+        """`/boltwatch digest`: each digest configured for this channel (else one for all resources), up to now,
+        posted here."""
+        now = self._services.clock()
+        for channel, project in digests_here(self.digests, channel_id, channel_name):
+            await self._post(
+                channel=channel, project=project, period=f"manual:{now.isoformat()}", end=now, scheduled=False,
+                post_to=channel_id,
+            )  # fmt: skip
+
+    async def _post(
+        self,
+        *,
+        channel: str,
+        project: str | None,
+        period: str,
+        end: datetime,
+        scheduled: bool,
+        post_to: str | None = None,
+        lease_holder: str | None = None,
+    ) -> str | None:
+        """Record, then post, the digest of `period` for `channel` (posted to `post_to`, by default the same
+        channel); returns the message ts, or None when the lease or the period was another's."""
+        services = self._services
+        now = services.clock()
+        checks = list(services.check_schedule)
+
+        def claim(session: Session) -> tuple[int, DigestData] | None:
+            if lease_holder is not None and not leases.try_acquire(
+                session, name=digest_key(channel, project), holder=lease_holder, now=now, ttl=LEASE_TTL
+            ):
+                return None
+            claimed = claim_period(
+                session, channel=channel, project=project, period=period, scheduled=scheduled, end=end, now=now
+            )
+            if claimed is None:
+                return None
+            run_id, start = claimed
+            return run_id, collect_digest(session, start=start, end=end, project=project, checks=checks)
+
+        claimed = await services.db.run(claim)
+        if claimed is None:
+            return None
+        run_id, data = claimed
+        text, blocks = digest_message(data)
+        ts = await self._slack.post(channel=post_to or channel, text=text, blocks=blocks)
+        await services.db.run(lambda s: record_posted(s, run_id=run_id, message_ts=ts))
+        return ts

@@ -1,24 +1,28 @@
-"""Runs checks on their schedule: lease → every account × region on the worker pool → incidents → outbox."""
+"""Runs checks: `run_check_target` is the one way a check runs over one target (the scheduled run, the Re-check
+button and `boltwatch check --once` all call it); `CheckRunner` runs a check on its schedule, or now for one
+target: lease → targets on the worker pool → check health, log cursors and incidents in one transaction → outbox."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
-from bot.acks_first import RunAllowance
+from bot.acks_first import AcksFirst, RunAllowance
 from bot.aws.errors import classify
-from bot.aws.sessions import AwsTarget
+from bot.aws.executor import AwsExecutor
+from bot.aws.sessions import AwsSessions, AwsTarget
 from bot.aws.tags import TagCache
 from bot.core import leases
 from bot.core.check_health import health_result, record_run
-from bot.core.findings import CheckResult, Finding
+from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
 from bot.runtime.heap import freeze_heap
@@ -27,6 +31,77 @@ from scheduler.registry import CheckContext, ConfiguredCheck
 
 log = logging.getLogger(__name__)
 MAX_JITTER_SECONDS = 5.0
+
+
+def check_timeout(configured: ConfiguredCheck) -> float:
+    """Seconds one target's run may take: two intervals, at least 30 s."""
+    return max(configured.every.total_seconds() * 2, 30)
+
+
+async def run_check_target(
+    configured: ConfiguredCheck,
+    target: AwsTarget,
+    *,
+    aws: AwsSessions,
+    executor: AwsExecutor,
+    tags: TagCache,
+    clock: Callable[[], datetime],
+    cursors: Mapping[str, LogCursorState] | None = None,
+    allowance: RunAllowance | None = None,
+) -> CheckResult:
+    """Run one check over one account and region: in a worker thread within its timeout, from the given log
+    cursors, each finding labelled with the account's configured name and its resource's tags. Raises what the
+    check raised; recording the result is the caller's."""
+    # Outside the bot (`check --once`) no Slack request waits for its ack: an allowance that never waits.
+    allowance = allowance or AcksFirst().run()
+    account_id = await executor.run(allowance.in_thread(aws.account_id), target.account)
+    ctx = CheckContext(
+        account=target.account,
+        account_id=account_id,
+        region=target.region,
+        now=clock(),
+        client_for=lambda service: aws.client(service, account=target.account, region=target.region),
+        cursors=cursors or {},
+    )
+    check = allowance.in_thread(configured.type.run)
+    result = await asyncio.wait_for(executor.run(check, ctx, configured.params), check_timeout(configured))
+    result = with_account_name(result, target.account)
+    if any(f.tag_arns for f in result.findings):
+        result = await _with_tags(result, target, aws=aws, executor=executor, tags=tags, allowance=allowance)
+    return result
+
+
+async def _with_tags(
+    result: CheckResult,
+    target: AwsTarget,
+    *,
+    aws: AwsSessions,
+    executor: AwsExecutor,
+    tags: TagCache,
+    allowance: RunAllowance,
+) -> CheckResult:
+    """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
+    only costs the tags."""
+    client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
+    try:
+        found = await executor.run(allowance.in_thread(tags.tags), target.account, target.region, client)
+    except Exception as exc:
+        log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
+        return result
+    return replace(result, findings=[with_tags(f, found) for f in result.findings])
+
+
+def with_account_name(result: CheckResult, account: str) -> CheckResult:
+    """Label every finding with the configured name of its account, which commands and buttons take."""
+    findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
+    return replace(result, findings=findings)
+
+
+def with_tags(finding: Finding, tags: dict[str, dict[str, str]]) -> Finding:
+    found = next((tags[arn] for arn in finding.tag_arns if tags.get(arn)), {})
+    if not found:
+        return finding
+    return replace(finding, labels={**found, **finding.labels})
 
 
 @dataclass(frozen=True)
@@ -50,7 +125,7 @@ class CheckRunner:
         return list(self._checks)
 
     async def run_all_now(self) -> None:
-        """Run every configured check once, now (the sandbox and `check --once` use this)."""
+        """Run every configured check once, now (the sandbox and the tests use this)."""
         await asyncio.gather(*(self.run_check(c) for c in self._checks))
 
     def schedule(self, scheduler: AsyncIOScheduler) -> None:
@@ -71,12 +146,30 @@ class CheckRunner:
 
     async def run_check(self, configured: ConfiguredCheck) -> Observation | None:
         """Run one check over every target, unless another replica holds its lease; returns what changed."""
+        return await self._one_at_a_time(configured, self._services.aws.targets(), take_lease=True)
+
+    async def recheck(self, check_name: str, account: str, region: str) -> bool:
+        """Run the check `check_name` now over one account and region, recorded as a scheduled run records it
+        (log cursors, check health, incidents); False when that check or target is not configured.
+
+        It waits for a run of the same check in this process to end, but takes no lease: the lease says which
+        replica runs the schedule, and a click is answered by whichever replica Slack reached."""
+        configured = next((c for c in self._checks if c.name == check_name), None)
+        target = AwsTarget(account, region)
+        if configured is None or target not in self._services.aws.targets():
+            return False
+        await self._one_at_a_time(configured, [target], take_lease=False)
+        return True
+
+    async def _one_at_a_time(
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
+    ) -> Observation | None:
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
         try:
             async with self._running.setdefault(configured.name, asyncio.Lock()):
-                return await self._run_check(configured)
+                return await self._run_check(configured, targets, take_lease=take_lease)
         except asyncio.CancelledError:
             # Only shutdown cancels a run; its findings are dropped whole (observe is one transaction).
             log.info("check %s interrupted by shutdown", configured.name)
@@ -94,31 +187,34 @@ class CheckRunner:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _run_check(self, configured: ConfiguredCheck) -> Observation | None:
+    async def _run_check(
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
+    ) -> Observation | None:
         services = self._services
         allowance = services.acks_first.run()  # acks first: the run waits out bursts of Slack requests
         try:
-            return await self._run_steps(configured, allowance)
+            return await self._run_steps(configured, targets, allowance, take_lease=take_lease)
         finally:
             if allowance.waited:
                 services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
 
-    async def _run_steps(self, configured: ConfiguredCheck, allowance: RunAllowance) -> Observation | None:
+    async def _take_lease(self, configured: ConfiguredCheck) -> bool:
+        now = self._services.clock()
+        ttl = max(configured.every, timedelta(seconds=30))
+        name = f"check:{configured.name}"
+        return await self._services.db.run(
+            lambda s: leases.try_acquire(s, name=name, holder=self._holder, now=now, ttl=ttl)
+        )
+
+    async def _run_steps(
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance, *, take_lease: bool
+    ) -> Observation | None:
         services = self._services
         await allowance.turn()
-        now = services.clock()
-        lease_ttl = max(configured.every, timedelta(seconds=30))
-        name = f"check:{configured.name}"
-        acquired = await services.db.run(
-            lambda s: leases.try_acquire(s, name=name, holder=self._holder, now=now, ttl=lease_ttl)
-        )
-        if not acquired:
+        if take_lease and not await self._take_lease(configured):
             return None
         started = time.perf_counter()
-        outcomes = await asyncio.gather(
-            *(self._run_target(configured, target, allowance) for target in services.aws.targets()),
-            return_exceptions=False,
-        )
+        outcomes = await asyncio.gather(*(self._run_target(configured, target, allowance) for target in targets))
         result = CheckResult.of([])
         failures: list[TargetFailure] = []
         for outcome in outcomes:
@@ -130,18 +226,18 @@ class CheckRunner:
             log.warning("check %s failed for %s: %s", configured.name, failure.target, failure.error)
         problems = {(f.target.account, f.target.region): classify(f.error) for f in failures}
         error = "; ".join(f"{account}/{region}: {p.message}" for (account, region), p in problems.items()) or None
-        targets = [(t.account, t.region) for t in services.aws.targets()]
+        every_target = set(targets) >= set(services.aws.targets())
         observed_at = services.clock()
         firing = sum(1 for f in result.findings if f.firing)
 
         def observe_and_record(session: Session) -> Observation:
             health = record_run(
                 session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
-                firing=firing,
+                firing=firing, every_target=every_target,
             )  # fmt: skip
             save_cursors(session, result.cursors, now=observed_at)
             about_the_check = health_result(
-                check=configured.name, targets=targets, problems=problems,
+                check=configured.name, targets=[(t.account, t.region) for t in targets], problems=problems,
                 consecutive_failures=health.consecutive_failures,
             )  # fmt: skip
             observe(
@@ -171,40 +267,14 @@ class CheckRunner:
     ) -> CheckResult | TargetFailure:
         services = self._services
         try:
-            account_id = await services.executor.run(allowance.in_thread(services.aws.account_id), target.account)
             await allowance.turn()
             cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
-            ctx = CheckContext(
-                cursors=cursors,
-                account=target.account,
-                account_id=account_id,
-                region=target.region,
-                now=services.clock(),
-                client_for=lambda service: services.aws.client(service, account=target.account, region=target.region),
-            )
-            timeout = max(configured.every.total_seconds() * 2, 30)
-            check = allowance.in_thread(configured.type.run)
-            result = await asyncio.wait_for(services.executor.run(check, ctx, configured.params), timeout)
-            result = with_account_name(result, target.account)
-            if any(f.tag_arns for f in result.findings):
-                result = await self._with_tags(result, target, allowance)
-            return result
+            return await run_check_target(
+                configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
+                clock=services.clock, cursors=cursors, allowance=allowance,
+            )  # fmt: skip
         except Exception as exc:
             return TargetFailure(target, exc)
-
-    async def _with_tags(self, result: CheckResult, target: AwsTarget, allowance: RunAllowance) -> CheckResult:
-        """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
-        only costs the tags."""
-        services = self._services
-        client = services.aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
-        try:
-            tags = await services.executor.run(
-                allowance.in_thread(self._tags.tags), target.account, target.region, client
-            )
-        except Exception as exc:
-            log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
-            return result
-        return replace(result, findings=[with_tags(f, tags) for f in result.findings])
 
     async def send_reminders(self) -> int:
         services = self._services
@@ -213,16 +283,3 @@ class CheckRunner:
         if sent:
             services.wake_notifier()
         return sent
-
-
-def with_account_name(result: CheckResult, account: str) -> CheckResult:
-    """Label every finding with the configured name of its account, which commands and buttons take."""
-    findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
-    return replace(result, findings=findings)
-
-
-def with_tags(finding: Finding, tags: dict[str, dict[str, str]]) -> Finding:
-    found = next((tags[arn] for arn in finding.tag_arns if tags.get(arn)), {})
-    if not found:
-        return finding
-    return replace(finding, labels={**found, **finding.labels})

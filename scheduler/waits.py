@@ -6,10 +6,7 @@ import asyncio
 import dataclasses
 import logging
 from datetime import timedelta
-
-import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
+from typing import Any, Protocol
 
 from bot.aws.waiters import poll_once
 from bot.blocks.wait import wait_message, wait_outcome_reply
@@ -21,10 +18,20 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 5
 
 
+class WaitWriter(Protocol):
+    """How a wait's progress reaches Slack (`bot.delivery.waits.WaitMessages`, handed in by the composition root)."""
+
+    async def show(
+        self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], outcome: str | None = None
+    ) -> bool:
+        """Update the wait's message, and with `outcome` reply in its thread; False when Slack did not take it."""
+        ...
+
+
 class WaitRunner:
-    def __init__(self, services: Services, client: AsyncWebClient, *, holder: str) -> None:
+    def __init__(self, services: Services, slack: WaitWriter, *, holder: str) -> None:
         self._services = services
-        self._client = client
+        self._slack = slack
         self._holder = holder
         self._wake = asyncio.Event()
 
@@ -66,10 +73,7 @@ class WaitRunner:
         if outcome is None and (polled.attempts >= polled.max_attempts or now >= polled.deadline):
             outcome = "timeout"
         shown = dataclasses.replace(polled, status=outcome) if outcome else polled
-        try:
-            await self._show(shown)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("could not show wait %s in Slack: %s", job.id, exc)
+        if not await self._show(shown):
             if outcome is None:
                 return
             retry_at = now + timedelta(seconds=RETRY_SECONDS)
@@ -78,11 +82,10 @@ class WaitRunner:
         if outcome is not None:
             await services.db.run(lambda s: wait_jobs.finish(s, job_id=job.id, outcome=outcome, now=now))
 
-    async def _show(self, job: WaitView) -> None:
+    async def _show(self, job: WaitView) -> bool:
+        """Show the job's progress in its message; False when Slack did not take it."""
+        if not job.message_ts:
+            return True
         text, blocks = wait_message(job, now=self._services.clock())
-        if job.message_ts:
-            await self._client.chat_update(channel=job.channel, ts=job.message_ts, text=text, blocks=blocks)
-        if job.status != "waiting" and job.message_ts:
-            await self._client.chat_postMessage(
-                channel=job.channel, thread_ts=job.message_ts, text=wait_outcome_reply(job)
-            )
+        outcome = wait_outcome_reply(job) if job.status != "waiting" else None
+        return await self._slack.show(channel=job.channel, ts=job.message_ts, text=text, blocks=blocks, outcome=outcome)

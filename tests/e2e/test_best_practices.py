@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.store.models import Alert, AuditEvent, BestPracticeState
+from bot.store.models import Alert, AuditEvent, BestPracticeState, CheckHealth, LogCursor
 from sandbox.aws.server import MotoHandle, sandbox_client, use_lambda_without_docker
 from tests.checks.test_best_practices import create_function
-from tests.harness import RunningBot, base_config, running_bot
+from tests.harness import FakeClock, RunningBot, base_config, running_bot
 
 LEGACY = "best_practices:123456789012:us-east-1:deprecated_runtime:legacy"
 EMAILS = "best_practices:123456789012:us-east-1:sqs_no_dlq:emails"
@@ -108,6 +109,62 @@ async def test_recheck_after_a_fix_drops_the_finding_from_the_list(bot: RunningB
         lambda s: s.scalars(select(Alert.status).where(Alert.fingerprint == EMAILS)).one()
     )
     assert status == "resolved"
+
+
+async def test_recheck_is_a_run_of_the_check_that_keeps_the_failures_of_targets_it_did_not_run(
+    moto: MotoHandle, database_url: str
+) -> None:
+    sandbox_client(moto.endpoint, "sqs").create_queue(QueueName="emails")
+    accounts = [{"name": "default"}, {"name": "broken", "profile": "no-such-profile"}]
+    config = base_config(
+        checks=[{"type": "best_practices", "every": "1h", "rules": ["sqs_no_dlq"]}],
+        aws={"regions": ["us-east-1"], "max_attempts": 1, "accounts": accounts},
+    )
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        await bot.run_checks()
+        bot.clock.advance(minutes=30)
+        await click(bot, "best_practice_recheck", EMAILS)
+        health = await bot.app.services.db.run(lambda s: s.get(CheckHealth, "best_practices"))
+        assert health.last_run_at == bot.clock.now
+        assert health.consecutive_failures == 1 and "broken/us-east-1" in health.last_error
+
+
+async def test_recheck_reads_and_saves_log_cursors_as_a_scheduled_run_does(moto: MotoHandle, database_url: str) -> None:
+    """The button re-checks best-practice findings, whose check reads no logs: this drives the runner's `recheck`,
+    which the composition root hands the button, with a check that does."""
+    group = "/aws/lambda/orders-api"
+    logs = sandbox_client(moto.endpoint, "logs")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="a")
+    # An hour back, so that the clock can move on and stay in the past: CloudWatch Logs refuses future events.
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+
+    def error_at(at: datetime) -> int:
+        stamp = int(at.timestamp() * 1000)
+        logs.put_log_events(
+            logGroupName=group, logStreamName="a", logEvents=[{"timestamp": stamp, "message": "ERROR charge failed"}]
+        )
+        return stamp
+
+    def state(session: Any) -> tuple[Any, ...]:
+        alert = session.scalars(select(Alert).where(Alert.check_name == "log_errors")).one()
+        cursor = session.scalars(select(LogCursor).where(LogCursor.log_group == group)).one()
+        return dict(alert.evidence), session.get(CheckHealth, "log_errors").last_run_at, cursor.timestamp_ms
+
+    error_at(clock.now - timedelta(seconds=30))
+    config = base_config(
+        checks=[{"type": "log_errors", "every": "1h", "log_groups": ["/aws/lambda/*"]}],
+        aws={"regions": ["us-east-1", "eu-west-1"], "max_attempts": 1},
+    )
+    async with running_bot(moto=moto, database_url=database_url, config=config, clock=clock) as bot:
+        await bot.run_checks()
+        clock.advance(minutes=5)
+        second = error_at(clock.now - timedelta(seconds=30))
+        assert await bot.app.runner.recheck("log_errors", "default", "us-east-1")
+        evidence, last_run_at, cursor_at = await bot.app.services.db.run(state)
+        assert last_run_at == clock.now
+        assert cursor_at == second  # read on from the cursor the scheduled run saved, and saved again
+        assert (evidence["Group"], evidence["Count in this scan"]) == ("ongoing", 1)  # the first error not re-read
 
 
 async def test_the_digest_shows_what_appeared_and_what_was_fixed(bot: RunningBot, moto: MotoHandle) -> None:
