@@ -22,6 +22,7 @@ from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
 from bot.core.findings import CheckResult
 from bot.core.incidents import observe
+from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
 from bot.services import Services
 from handlers.error_handler import answers_errors
@@ -94,7 +95,7 @@ def _mute_listener(services: Services) -> Any:
         def mute(session: Any) -> Any:
             if find_line(session, fingerprint=button.fingerprint, now=now) is None:
                 return None
-            return decide(session, fingerprint=button.fingerprint, status="muted", user=user, now=now)
+            return decide(session, fingerprint=button.fingerprint, status=BestPracticeStatus.MUTED, user=user, now=now)
 
         decision = await services.db.run(mute)
         if decision is None:
@@ -143,7 +144,14 @@ def _accept_submission(services: Services) -> Any:
         def accept(session: Any) -> bool:
             if find_line(session, fingerprint=button.fingerprint, now=now) is None:
                 return False
-            decide(session, fingerprint=button.fingerprint, status="accepted", user=user, now=now, reason=reason)
+            decide(
+                session,
+                fingerprint=button.fingerprint,
+                status=BestPracticeStatus.ACCEPTED,
+                user=user,
+                now=now,
+                reason=reason,
+            )
             return True
 
         accepted = await services.db.run(accept)

@@ -14,6 +14,7 @@ from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
 from bot.core.wait_jobs import TooManyWaits, WaitView
+from bot.enums import WaitStatus
 from bot.ids import ActionId, Command
 from bot.services import Services
 from handlers.error_handler import answers_errors
@@ -53,8 +54,8 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
         preview = WaitView(
-            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, "waiting", "starting",
-            now, now + timeout, place.account, place.region,
+            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, WaitStatus.WAITING,
+            "starting", now, now + timeout, place.account, place.region,
         )  # fmt: skip
         text, blocks = wait_message(preview, now=now)
         posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks[:2])

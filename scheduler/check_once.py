@@ -11,6 +11,7 @@ from bot.aws.settings import AwsSettings
 from bot.blocks.incident import incident_message
 from bot.config import CheckSettings, ConfigError, FileSettings
 from bot.core.findings import Finding
+from bot.enums import IncidentStatus
 from bot.views.incident import AlertLine, IncidentSnapshot
 from scheduler.registry import CheckContext, configure_checks
 
@@ -72,5 +73,5 @@ def _snapshot(firing: list[Finding], now: datetime) -> IncidentSnapshot:
     ]
     lead = min(firing, key=lambda f: f.severity.rank)
     return IncidentSnapshot(
-        0, lead.title, lead.severity, "open", "", "preview", now, None, None, None, None, None, alerts
+        0, lead.title, lead.severity, IncidentStatus.OPEN, "", "preview", now, None, None, None, None, None, alerts
     )

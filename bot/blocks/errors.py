@@ -10,10 +10,15 @@ from bot.blocks.limits import fit_blocks, truncate
 from bot.blocks.mrkdwn import code_block, escape
 from bot.core.error_groups import GroupView
 from bot.durations import format_duration
+from bot.enums import ErrorGroupStatus
 from bot.ids import ActionId
 
 SHOWN_GROUPS = 10
-BADGE = {"new": ":new: new", "regressed": ":rotating_light: regressed", "ongoing": "seen before"}
+BADGE = {
+    ErrorGroupStatus.NEW: ":new: new",
+    ErrorGroupStatus.REGRESSED: ":rotating_light: regressed",
+    ErrorGroupStatus.ONGOING: "seen before",
+}
 
 
 def errors_blocks(
