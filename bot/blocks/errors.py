@@ -11,7 +11,7 @@ from bot.blocks.mrkdwn import code_block, escape
 from bot.core.error_groups import GroupView
 from bot.durations import format_duration
 from bot.enums import ErrorGroupStatus
-from bot.ids import ActionId
+from bot.ids import ActionId, ErrorGroupButton
 
 SHOWN_GROUPS = 10
 BADGE = {
@@ -55,7 +55,7 @@ def _group_block(group: GroupView) -> dict[str, Any]:
             "type": "button",
             "text": {"type": "plain_text", "text": "Show samples"},
             "action_id": ActionId.ERRORS_SAMPLES.value,
-            "value": f"error_group:{group.id}",
+            "value": ErrorGroupButton(group.id).encode(),
         },
     }
 

@@ -9,7 +9,7 @@ from bot.blocks.mrkdwn import escape, mention
 from bot.core.wait_jobs import WaitView
 from bot.durations import format_duration
 from bot.enums import WaitStatus
-from bot.ids import ActionId
+from bot.ids import ActionId, WaitButton
 
 HEADLINE = {
     WaitStatus.WAITING: ":hourglass_flowing_sand: Waiting",
@@ -45,7 +45,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Cancel"},
                         "action_id": ActionId.WAIT_CANCEL.value,
-                        "value": f"wait:{job.id}",
+                        "value": WaitButton(job.id).encode(),
                         "style": "danger",
                     }
                 ],
