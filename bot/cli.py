@@ -27,6 +27,7 @@ from bot.config import (
     load_settings,
 )
 from bot.core.findings import CheckResult, Finding
+from bot.enums import IncidentStatus
 from bot.runtime import event_loop
 from bot.runtime.log_redaction import configure_logging
 from bot.store import SchemaError, make_engine, upgrade
@@ -187,8 +188,8 @@ def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
     """The incident the firing findings would open."""
     lead = min(firing, key=lambda f: f.severity.rank)
     return IncidentSnapshot(
-        id=0, title=lead.title, severity=lead.severity, status="open", channel="", route="preview", opened_at=now,
-        acknowledged_by=None, acknowledged_at=None, resolved_by=None, resolved_at=None, snoozed_until=None,
+        id=0, title=lead.title, severity=lead.severity, status=IncidentStatus.OPEN, channel="", route="preview",
+        opened_at=now, acknowledged_by=None, acknowledged_at=None, resolved_by=None, resolved_at=None, snoozed_until=None,
         alerts=[_preview_line(f, now) for f in firing],
     )  # fmt: skip
 

@@ -14,3 +14,46 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return {"critical": 0, "warning": 1, "info": 2}[self.value]
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    """Slack refused it for good (the channel is gone, the message is invalid); kept for the record."""
+
+
+class WaitStatus(StrEnum):
+    """A `/wait` job: waiting, then one of the four ways it ends."""
+
+    WAITING = "waiting"
+    SUCCESS = "success"
+    FAILURE = "failure"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+
+
+class ErrorGroupStatus(StrEnum):
+    """Whether an error group is seen for the first time, again, or again after a quiet spell."""
+
+    NEW = "new"
+    ONGOING = "ongoing"
+    REGRESSED = "regressed"
+
+
+class BestPracticeStatus(StrEnum):
+    """A person's decision about a best-practice finding."""
+
+    MUTED = "muted"
+    ACCEPTED = "accepted"

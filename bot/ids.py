@@ -1,4 +1,4 @@
-"""Every slash command, action id and callback id the bot handles, and the typed button payload.
+"""Every slash command, action id and callback id the bot handles, and the typed payload of every button.
 
 These are a public contract: messages posted months ago still carry them; never rename a released one.
 """
@@ -47,7 +47,7 @@ class BadPayload(ValueError):
     """A button value that is not one of ours (forged, or from a newer release)."""
 
 
-_INCIDENT_VALUE = re.compile(r"^incident:(\d{1,18})(?::snooze:([a-z0-9]{1,12}))?$")
+_INCIDENT_VALUE = re.compile(r"incident:([0-9]{1,18})(?::snooze:([a-z0-9]{1,12}))?")
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,50 @@ class IncidentButton:
 
     @classmethod
     def parse(cls, value: str | None) -> IncidentButton:
-        match = _INCIDENT_VALUE.match(value or "")
+        match = _INCIDENT_VALUE.fullmatch(value or "")
         if match is None:
             raise BadPayload(f"not an incident button value: {value!r}")
         return cls(int(match.group(1)), match.group(2))
+
+
+_WAIT_VALUE = re.compile(r"wait:([0-9]{1,18})")
+
+
+@dataclass(frozen=True)
+class WaitButton:
+    """The value of a `/wait` message's Cancel button: which wait job."""
+
+    job_id: int
+
+    def encode(self) -> str:
+        return f"wait:{self.job_id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> WaitButton:
+        match = _WAIT_VALUE.fullmatch(value or "")
+        if match is None:
+            raise BadPayload(f"not a wait button value: {value!r}")
+        return cls(int(match.group(1)))
+
+
+_ERROR_GROUP_VALUE = re.compile(r"error_group:([0-9]{1,18})")
+
+
+@dataclass(frozen=True)
+class ErrorGroupButton:
+    """The value of an `/errors` group's Show samples button: which error group."""
+
+    group_id: int
+
+    def encode(self) -> str:
+        return f"error_group:{self.group_id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> ErrorGroupButton:
+        match = _ERROR_GROUP_VALUE.fullmatch(value or "")
+        if match is None:
+            raise BadPayload(f"not an error group button value: {value!r}")
+        return cls(int(match.group(1)))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
 from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
+from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
 from bot.services import Services
 from handlers.error_handler import answers_errors
@@ -93,7 +94,7 @@ def _mute_listener(services: Services) -> Any:
         def mute(session: Any) -> Any:
             if find_line(session, fingerprint=button.fingerprint, now=now) is None:
                 return None
-            return decide(session, fingerprint=button.fingerprint, status="muted", user=user, now=now)
+            return decide(session, fingerprint=button.fingerprint, status=BestPracticeStatus.MUTED, user=user, now=now)
 
         decision = await services.db.run(mute)
         if decision is None:
@@ -142,7 +143,14 @@ def _accept_submission(services: Services) -> Any:
         def accept(session: Any) -> bool:
             if find_line(session, fingerprint=button.fingerprint, now=now) is None:
                 return False
-            decide(session, fingerprint=button.fingerprint, status="accepted", user=user, now=now, reason=reason)
+            decide(
+                session,
+                fingerprint=button.fingerprint,
+                status=BestPracticeStatus.ACCEPTED,
+                user=user,
+                now=now,
+                reason=reason,
+            )
             return True
 
         accepted = await services.db.run(accept)

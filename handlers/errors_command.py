@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -13,14 +13,14 @@ from bot.aws.logs import ERROR_TERMS, window_events
 from bot.blocks.errors import errors_blocks, samples_text
 from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
-from bot.ids import ActionId, Command
+from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
 from handlers.error_handler import answers_errors
 from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
 from handlers.log_targets import Place, place_of, resolve_log_group
 from handlers.usage import UsageError
 
-_GROUP_VALUE = re.compile(r"^error_group:(\d{1,18})$")
+log = logging.getLogger(__name__)
 
 
 async def post_error_groups(
@@ -64,10 +64,13 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ActionId.ERRORS_SAMPLES.value)
     async def show_samples(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        match = _GROUP_VALUE.match(action.get("value") or "")
-        if match is None:
+        try:
+            button = ErrorGroupButton.parse(action.get("value"))
+        except BadPayload:
+            user = (body.get("user") or {}).get("id")
+            log.warning("ignored a click with a value that is not ours: %r from %s", action.get("value"), user)
             return
-        found = await services.db.run(lambda s: samples_of(s, int(match.group(1))))
+        found = await services.db.run(lambda s: samples_of(s, button.group_id))
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         if found is None or not channel:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -14,15 +14,16 @@ from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
 from bot.core.wait_jobs import TooManyWaits, WaitView
-from bot.ids import ActionId, Command
+from bot.enums import WaitStatus
+from bot.ids import ActionId, BadPayload, Command, WaitButton
 from bot.services import Services
 from handlers.error_handler import answers_errors
 from handlers.grammar import WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of
 from handlers.usage import UsageError
 
+log = logging.getLogger(__name__)
 MAX_TIMEOUT = timedelta(hours=12)
-_WAIT_VALUE = re.compile(r"^wait:(\d{1,18})$")
 
 
 def register(app: AsyncApp, services: Services, wake: Any) -> None:
@@ -53,8 +54,8 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
         preview = WaitView(
-            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, "waiting", "starting",
-            now, now + timeout, place.account, place.region,
+            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, WaitStatus.WAITING,
+            "starting", now, now + timeout, place.account, place.region,
         )  # fmt: skip
         text, blocks = wait_message(preview, now=now)
         posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks[:2])
@@ -84,12 +85,14 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
     @app.action(ActionId.WAIT_CANCEL.value)
     async def cancel(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        match = _WAIT_VALUE.match(action.get("value") or "")
-        if match is None:
-            return
         user = body["user"]["id"]
+        try:
+            button = WaitButton.parse(action.get("value"))
+        except BadPayload:
+            log.warning("ignored a click with a value that is not ours: %r from %s", action.get("value"), user)
+            return
         channel = (body.get("channel") or {}).get("id", "")
-        job = await services.db.run(lambda s: wait_jobs.get(s, int(match.group(1))))
+        job = await services.db.run(lambda s: wait_jobs.get(s, button.job_id))
         if job is None:
             return
         rules = services.settings.file.access

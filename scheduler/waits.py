@@ -12,6 +12,7 @@ from bot.aws.waiters import poll_once
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.core import wait_jobs
 from bot.core.wait_jobs import WaitView
+from bot.enums import WaitStatus
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,10 @@ class WaitRunner:
         polled = await services.db.run(lambda s: wait_jobs.record_poll(s, job_id=job.id, state=state, now=now))
         if polled is None:
             return
-        outcome = verdict if verdict in {"success", "failure"} else None
+        # A waiter's final acceptor states (botocore's `success`, `failure`) are the job's outcomes of the same name.
+        outcome = WaitStatus(verdict) if verdict in {WaitStatus.SUCCESS, WaitStatus.FAILURE} else None
         if outcome is None and (polled.attempts >= polled.max_attempts or now >= polled.deadline):
-            outcome = "timeout"
+            outcome = WaitStatus.TIMEOUT
         shown = dataclasses.replace(polled, status=outcome) if outcome else polled
         if not await self._show(shown):
             if outcome is None:
@@ -87,5 +89,5 @@ class WaitRunner:
         if not job.message_ts:
             return True
         text, blocks = wait_message(job, now=self._services.clock())
-        outcome = wait_outcome_reply(job) if job.status != "waiting" else None
+        outcome = wait_outcome_reply(job) if job.status != WaitStatus.WAITING else None
         return await self._slack.show(channel=job.channel, ts=job.message_ts, text=text, blocks=blocks, outcome=outcome)

@@ -11,6 +11,7 @@ from bot.blocks.incident import slack_date
 from bot.blocks.limits import MESSAGE_BLOCKS, fit_blocks, truncate
 from bot.blocks.mrkdwn import escape, inline_code
 from bot.core.best_practices import BestPracticeLine, Decision
+from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BestPracticeButton, CallbackId
 
 SEVERITY_ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
@@ -57,7 +58,7 @@ def finding_text(line: BestPracticeLine) -> str:
 
 
 def decision_text(decision: Decision) -> str:
-    if decision.status == "muted" and decision.until is not None:
+    if decision.status == BestPracticeStatus.MUTED and decision.until is not None:
         return f":zzz: Muted by <@{decision.author}> until {slack_date(decision.until)}"
     reason = f": {escape(truncate(decision.reason, 500))}" if decision.reason else ""
     return f":handshake: Risk accepted by <@{decision.author}> {slack_date(decision.at)}{reason}"

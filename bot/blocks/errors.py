@@ -10,10 +10,15 @@ from bot.blocks.limits import fit_blocks, truncate
 from bot.blocks.mrkdwn import code_block, escape
 from bot.core.error_groups import GroupView
 from bot.durations import format_duration
-from bot.ids import ActionId
+from bot.enums import ErrorGroupStatus
+from bot.ids import ActionId, ErrorGroupButton
 
 SHOWN_GROUPS = 10
-BADGE = {"new": ":new: new", "regressed": ":rotating_light: regressed", "ongoing": "seen before"}
+BADGE = {
+    ErrorGroupStatus.NEW: ":new: new",
+    ErrorGroupStatus.REGRESSED: ":rotating_light: regressed",
+    ErrorGroupStatus.ONGOING: "seen before",
+}
 
 
 def errors_blocks(
@@ -50,7 +55,7 @@ def _group_block(group: GroupView) -> dict[str, Any]:
             "type": "button",
             "text": {"type": "plain_text", "text": "Show samples"},
             "action_id": ActionId.ERRORS_SAMPLES.value,
-            "value": f"error_group:{group.id}",
+            "value": ErrorGroupButton(group.id).encode(),
         },
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 from bot.blocks.limits import fit_blocks, fit_text, truncate
 from bot.blocks.mrkdwn import escape, mention
 from bot.durations import format_duration
-from bot.enums import Severity
+from bot.enums import IncidentStatus, Severity
 from bot.ids import ActionId, IncidentButton
 from bot.views.incident import AlertLine, IncidentSnapshot
 
@@ -19,7 +19,11 @@ SEVERITY_MARK = {
     Severity.WARNING: ":large_orange_circle:",
     Severity.INFO: ":large_blue_circle:",
 }
-STATUS_MARK = {"open": "", "acknowledged": ":eyes: ", "resolved": ":white_check_mark: "}
+STATUS_MARK = {
+    IncidentStatus.OPEN: "",
+    IncidentStatus.ACKNOWLEDGED: ":eyes: ",
+    IncidentStatus.RESOLVED: ":white_check_mark: ",
+}
 
 
 def slack_date(moment: datetime) -> str:
@@ -48,7 +52,11 @@ def headline(incident: IncidentSnapshot) -> str:
 
 def _header(incident: IncidentSnapshot) -> dict[str, Any]:
     mark = STATUS_MARK[incident.status] or SEVERITY_MARK[incident.severity] + " "
-    label = {"open": incident.severity.value.upper(), "acknowledged": "ACKNOWLEDGED", "resolved": "RESOLVED"}
+    label = {
+        IncidentStatus.OPEN: incident.severity.value.upper(),
+        IncidentStatus.ACKNOWLEDGED: "ACKNOWLEDGED",
+        IncidentStatus.RESOLVED: "RESOLVED",
+    }
     text = truncate(f"{mark}{label[incident.status]} · {headline(incident)}", 150)
     return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
 
@@ -62,7 +70,7 @@ def _summary(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
         where = " · ".join(escape(part) for part in (lead.account and f"account {lead.account}", lead.region) if part)
         lines.append(f"*Resource:* `{escape(lead.resource)}`" + (f" ({where})" if where else ""))
         lines.extend(_evidence_lines(lead))
-    ended = incident.resolved_at if incident.status == "resolved" and incident.resolved_at else now
+    ended = incident.resolved_at if incident.status == IncidentStatus.RESOLVED and incident.resolved_at else now
     lines.append(f"*Started:* {slack_date(incident.opened_at)} · lasted {format_duration(ended - incident.opened_at)}")
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)}}
 
@@ -106,7 +114,7 @@ def _status_context(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]
     parts = [f"Incident #{incident.id}", f"route {escape(incident.route)}"]
     if incident.acknowledged_by and incident.acknowledged_at:
         parts.append(f"acknowledged by {mention(incident.acknowledged_by)} {slack_date(incident.acknowledged_at)}")
-    if incident.status == "resolved" and incident.resolved_at:
+    if incident.status == IncidentStatus.RESOLVED and incident.resolved_at:
         who = mention(incident.resolved_by) if incident.resolved_by else "Boltwatch (all alerts cleared)"
         parts.append(f"resolved by {who} {slack_date(incident.resolved_at)}")
     if incident.snoozed_until and incident.snoozed_until > now:
@@ -141,12 +149,12 @@ def _snooze_select(incident_id: int) -> dict[str, Any]:
 
 def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
     elements: list[dict[str, Any]] = []
-    if incident.status == "open":
+    if incident.status == IncidentStatus.OPEN:
         elements.append(_button("Acknowledge", ActionId.INCIDENT_ACK, incident.id, "primary"))
-    if incident.status != "resolved":
+    if incident.status != IncidentStatus.RESOLVED:
         elements.append(_snooze_select(incident.id))
         elements.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, incident.id, "danger"))
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         elements.append(_button("Reopen", ActionId.INCIDENT_REOPEN, incident.id))
     elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
     elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, truncate
 from bot.blocks.mrkdwn import escape
 from bot.durations import format_duration
+from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
 
 
@@ -83,11 +85,11 @@ def status_blocks(
     now: datetime,
     silences: list[SilenceLine] = (),  # type: ignore[assignment]
 ) -> list[dict[str, Any]]:
-    by_status = {s: sum(1 for i in incidents if i.status == s) for s in ("open", "acknowledged")}
+    by_status = Counter(i.status for i in incidents)
     failing = [c for c in checks if c.consecutive_failures]
     headline = (
-        f"*{by_status['open']} open* and *{by_status['acknowledged']} acknowledged* incidents · "
-        f"{len(checks)} checks, {len(failing)} failing"
+        f"*{by_status[IncidentStatus.OPEN]} open* and *{by_status[IncidentStatus.ACKNOWLEDGED]} acknowledged* "
+        f"incidents · {len(checks)} checks, {len(failing)} failing"
     )
     return fit_blocks([_section(headline), *checks_blocks(checks, now=now), *silences_blocks(list(silences))])
 
@@ -103,7 +105,7 @@ def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:
         )
         value = IncidentButton(incident.id).encode()
         buttons = []
-        if incident.status == "open":
+        if incident.status == IncidentStatus.OPEN:
             buttons.append(_button("Acknowledge", ActionId.INCIDENT_ACK, value))
         buttons.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, value))
         blocks += [_section(text), {"type": "actions", "elements": buttons}]

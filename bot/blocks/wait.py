@@ -8,14 +8,15 @@ from typing import Any
 from bot.blocks.mrkdwn import escape, mention
 from bot.core.wait_jobs import WaitView
 from bot.durations import format_duration
-from bot.ids import ActionId
+from bot.enums import WaitStatus
+from bot.ids import ActionId, WaitButton
 
 HEADLINE = {
-    "waiting": ":hourglass_flowing_sand: Waiting",
-    "success": ":white_check_mark: Done",
-    "failure": ":x: Failed",
-    "timeout": ":alarm_clock: Timed out",
-    "cancelled": ":no_entry_sign: Cancelled",
+    WaitStatus.WAITING: ":hourglass_flowing_sand: Waiting",
+    WaitStatus.SUCCESS: ":white_check_mark: Done",
+    WaitStatus.FAILURE: ":x: Failed",
+    WaitStatus.TIMEOUT: ":alarm_clock: Timed out",
+    WaitStatus.CANCELLED: ":no_entry_sign: Cancelled",
 }
 
 
@@ -35,7 +36,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{progress}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
     ]
-    if job.status == "waiting":
+    if job.status == WaitStatus.WAITING:
         blocks.append(
             {
                 "type": "actions",
@@ -44,7 +45,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Cancel"},
                         "action_id": ActionId.WAIT_CANCEL.value,
-                        "value": f"wait:{job.id}",
+                        "value": WaitButton(job.id).encode(),
                         "style": "danger",
                     }
                 ],
@@ -54,5 +55,10 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
 
 
 def wait_outcome_reply(job: WaitView) -> str:
-    words = {"success": "is done", "failure": "failed", "timeout": "timed out", "cancelled": "was cancelled"}
+    words = {
+        WaitStatus.SUCCESS: "is done",
+        WaitStatus.FAILURE: "failed",
+        WaitStatus.TIMEOUT: "timed out",
+        WaitStatus.CANCELLED: "was cancelled",
+    }
     return f"{mention(job.requester)} `{escape(wait_target(job))}` {words[job.status]} ({escape(job.last_state)})."

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.silences import create_silence, expire_silence
+from bot.enums import AlertStatus, BestPracticeStatus
 from bot.store.models import Alert, AuditEvent, BestPracticeState
 
 FINGERPRINT_PREFIX = "best_practices:"
@@ -54,7 +55,7 @@ def decisions(session: Session, now: datetime) -> dict[str, Decision]:
     """Standing decisions by fingerprint: every acceptance, and mutes that have not ended."""
     found = {}
     for state in session.scalars(select(BestPracticeState)):
-        if state.status == "accepted" or (state.until is not None and state.until > now):
+        if state.status == BestPracticeStatus.ACCEPTED or (state.until is not None and state.until > now):
             found[state.fingerprint] = Decision(state.status, state.until, state.reason, state.author, state.at)
     return found
 
@@ -82,7 +83,7 @@ def firing_findings(session: Session, *, now: datetime) -> list[BestPracticeLine
     """Every firing best-practice finding, each with its standing decision; by rule, then severity, then resource."""
     made = decisions(session, now)
     alerts = session.scalars(
-        select(Alert).where(Alert.fingerprint.startswith(FINGERPRINT_PREFIX), Alert.status == "firing")
+        select(Alert).where(Alert.fingerprint.startswith(FINGERPRINT_PREFIX), Alert.status == AlertStatus.FIRING)
     ).all()
     lines = [_line(a, made.get(a.fingerprint)) for a in alerts]
     rank = {"critical": 0, "warning": 1, "info": 2}
@@ -97,10 +98,10 @@ def digest_changes(
     made = decisions(session, end)
     base = select(Alert).where(Alert.fingerprint.startswith(FINGERPRINT_PREFIX))
     appeared = session.scalars(
-        base.where(Alert.status == "firing", Alert.first_seen >= start, Alert.first_seen < end)
+        base.where(Alert.status == AlertStatus.FIRING, Alert.first_seen >= start, Alert.first_seen < end)
     ).all()
     fixed = session.scalars(
-        base.where(Alert.status == "resolved", Alert.resolved_at >= start, Alert.resolved_at < end)
+        base.where(Alert.status == AlertStatus.RESOLVED, Alert.resolved_at >= start, Alert.resolved_at < end)
     ).all()
     return (
         [_line(a, None) for a in appeared if _ours(a, project) and a.fingerprint not in made],
@@ -123,14 +124,16 @@ def alert_place(session: Session, *, fingerprint: str) -> tuple[str, str, str] |
     return alert.check_name, (alert.labels or {}).get("account_name", ""), alert.region
 
 
-def decide(session: Session, *, fingerprint: str, status: str, user: str, now: datetime, reason: str = "") -> Decision:
+def decide(
+    session: Session, *, fingerprint: str, status: BestPracticeStatus, user: str, now: datetime, reason: str = ""
+) -> Decision:
     """Mute (status `muted`, for MUTE_FOR) or accept (status `accepted`) one finding; replaces an earlier decision."""
-    if status not in {"muted", "accepted"}:
+    if status not in set(BestPracticeStatus):
         raise ValueError(f"unknown best-practice decision {status!r}")
     state = session.get(BestPracticeState, fingerprint)
     if state is not None and state.silence_id is not None:
         expire_silence(session, silence_id=state.silence_id, author=user, now=now)
-    until = now + MUTE_FOR if status == "muted" else None
+    until = now + MUTE_FOR if status == BestPracticeStatus.MUTED else None
     silence = create_silence(
         session,
         matchers=[{"label": "fingerprint", "value": fingerprint}],

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.enums import IncidentStatus
+
 
 class Reason(StrEnum):
     FIRST_NOTIFICATION = "first notification"
@@ -64,7 +66,7 @@ def decide_alert(
 
 def decide_reminder(incident: IncidentView, *, repeat_interval: timedelta, now: datetime) -> Reason:
     """Whether a firing, unacknowledged incident is due a reminder in its thread."""
-    if incident.status != "open" or incident.firing_alerts == 0 or not incident.posted:
+    if incident.status != IncidentStatus.OPEN or incident.firing_alerts == 0 or not incident.posted:
         return Reason.UNCHANGED
     if incident.snoozed_until is not None:
         if now < incident.snoozed_until:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.best_practices import FINGERPRINT_PREFIX, BestPracticeLine, digest_changes
 from bot.core.check_health import all_health
+from bot.enums import ErrorGroupStatus, IncidentStatus
 from bot.store.models import Alert, DigestRun, ErrorGroup, Incident
 
 FIRST_DIGEST_LOOKBACK = timedelta(hours=24)
@@ -132,7 +133,7 @@ def collect_digest(
     still_open = [
         OpenIncident(i.id, i.title, i.severity, i.status, i.opened_at)
         for i in incidents
-        if i.status != "resolved" and i.opened_at < end
+        if i.status != IncidentStatus.RESOLVED and i.opened_at < end
     ]
     # Error groups belong to a log source, not a tagged resource: a project's digest cannot claim them.
     errors = ([], []) if project else _error_groups(session, start, end)
@@ -166,7 +167,7 @@ def _incidents(session: Session, start: datetime, end: datetime, project: str | 
                 _in(Incident.opened_at, start, end),
                 _in(Incident.acknowledged_at, start, end),
                 _in(Incident.resolved_at, start, end),
-                and_(Incident.status != "resolved", Incident.opened_at < end),
+                and_(Incident.status != IncidentStatus.RESOLVED, Incident.opened_at < end),
             )
         )
     ).all()
@@ -186,8 +187,8 @@ def _error_groups(
         select(ErrorGroup)
         .where(
             or_(
-                and_(ErrorGroup.status == "new", _in(ErrorGroup.first_seen, start, end)),
-                and_(ErrorGroup.status == "regressed", _in(ErrorGroup.last_seen, start, end)),
+                and_(ErrorGroup.status == ErrorGroupStatus.NEW, _in(ErrorGroup.first_seen, start, end)),
+                and_(ErrorGroup.status == ErrorGroupStatus.REGRESSED, _in(ErrorGroup.last_seen, start, end)),
             )
         )
         .order_by(ErrorGroup.count.desc(), ErrorGroup.id)
@@ -195,7 +196,7 @@ def _error_groups(
     lines: dict[str, list[ErrorGroupLine]] = defaultdict(list)
     for row in rows:
         lines[row.status].append(ErrorGroupLine(row.source, row.title, row.count))
-    return lines["new"], lines["regressed"]
+    return lines[ErrorGroupStatus.NEW], lines[ErrorGroupStatus.REGRESSED]
 
 
 def _noisiest(session: Session, start: datetime, end: datetime, project: str | None) -> list[tuple[str, int]]:

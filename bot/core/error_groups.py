@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.aws.logs import LogEvent
+from bot.enums import ErrorGroupStatus
 from bot.grouping import TemplateMiner, is_error
 from bot.store.models import ErrorGroup
 
@@ -94,11 +95,12 @@ def remember(session: Session, *, source: str, summaries: list[GroupSummary], no
             row = ErrorGroup(
                 source=source, key=summary.key, kind=summary.kind, title=summary.title, template=summary.template,
                 culprit=summary.culprit, first_seen=summary.first_seen, last_seen=summary.last_seen,
-                count=summary.count, status="new", samples=summary.samples,
+                count=summary.count, status=ErrorGroupStatus.NEW, samples=summary.samples,
             )  # fmt: skip
             session.add(row)
         else:
-            status = "regressed" if summary.first_seen - row.last_seen > REGRESSION_GAP else "ongoing"
+            regressed = summary.first_seen - row.last_seen > REGRESSION_GAP
+            status = ErrorGroupStatus.REGRESSED if regressed else ErrorGroupStatus.ONGOING
             if summary.last_seen > row.last_seen:
                 row.count += summary.count
                 row.last_seen = summary.last_seen

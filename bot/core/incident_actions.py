@@ -13,6 +13,7 @@ from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape, mention
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
+from bot.enums import AlertStatus, IncidentStatus
 from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent
 
 
@@ -25,10 +26,10 @@ class Outcome:
 
 
 ALLOWED_FROM = {
-    Action.ACKNOWLEDGE: {"open"},
-    Action.SNOOZE: {"open", "acknowledged"},
-    Action.RESOLVE: {"open", "acknowledged"},
-    Action.REOPEN: {"acknowledged", "resolved"},
+    Action.ACKNOWLEDGE: {IncidentStatus.OPEN},
+    Action.SNOOZE: {IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED},
+    Action.RESOLVE: {IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED},
+    Action.REOPEN: {IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED},
 }
 
 
@@ -76,7 +77,7 @@ def _apply(
 ) -> str:
     who = mention(user)
     if action is Action.ACKNOWLEDGE:
-        incident.status, incident.acknowledged_by, incident.acknowledged_at = "acknowledged", user, now
+        incident.status, incident.acknowledged_by, incident.acknowledged_at = IncidentStatus.ACKNOWLEDGED, user, now
         return f"{who} acknowledged this incident."
     if action is Action.SNOOZE:
         if snooze_until is None or snooze_until <= now:
@@ -84,13 +85,14 @@ def _apply(
         incident.snoozed_until = snooze_until
         return f"{who} snoozed this incident until {slack_date(snooze_until)}."
     if action is Action.RESOLVE:
-        incident.status, incident.resolved_by, incident.resolved_at = "resolved", user, now
+        incident.status, incident.resolved_by, incident.resolved_at = IncidentStatus.RESOLVED, user, now
         incident.snoozed_until = None
         # Alerts still firing will open a fresh incident on the next check run: the truth wins over the click.
-        for alert in session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")):
-            alert.status, alert.resolved_at = "resolved", now
+        still_firing = select(Alert).where(Alert.incident_id == incident.id, Alert.status == AlertStatus.FIRING)
+        for alert in session.scalars(still_firing):
+            alert.status, alert.resolved_at = AlertStatus.RESOLVED, now
         return f"{who} resolved this incident."
-    incident.status = "open"
+    incident.status = IncidentStatus.OPEN
     incident.acknowledged_by = incident.acknowledged_at = None
     incident.resolved_by = incident.resolved_at = None
     return f"{who} reopened this incident."

@@ -14,7 +14,7 @@ from bot.core.findings import CheckResult, Finding
 from bot.core.routing import Route, route_for
 from bot.core.silences import active_silences, silence_for
 from bot.delivery import outbox
-from bot.enums import Severity
+from bot.enums import AlertStatus, IncidentStatus, Severity
 from bot.store.models import Alert, Incident, IncidentEvent
 
 BOT_ACTOR = "boltwatch"
@@ -41,14 +41,18 @@ def view_of(incident: Incident, firing_alerts: int) -> IncidentView:
 
 def _firing_count(session: Session, incident_id: int) -> int:
     alerts = session.scalars(
-        select(Alert.id).where(Alert.incident_id == incident_id, Alert.status == "firing", Alert.silenced_by.is_(None))
+        select(Alert.id).where(
+            Alert.incident_id == incident_id, Alert.status == AlertStatus.FIRING, Alert.silenced_by.is_(None)
+        )
     )
     return len(alerts.all())
 
 
 def open_incident(session: Session, group_key: str) -> Incident | None:
     return session.scalars(
-        select(Incident).where(Incident.group_key == group_key, Incident.status != "resolved").order_by(Incident.id)
+        select(Incident)
+        .where(Incident.group_key == group_key, Incident.status != IncidentStatus.RESOLVED)
+        .order_by(Incident.id)
     ).first()
 
 
@@ -64,7 +68,9 @@ def observe(session: Session, *, check: str, result: CheckResult, routes: list[R
         )
         if alert is not None:
             known[finding.fingerprint] = alert
-    candidates = session.scalars(select(Alert).where(Alert.status == "firing", Alert.check_name == check)).all()
+    candidates = session.scalars(
+        select(Alert).where(Alert.status == AlertStatus.FIRING, Alert.check_name == check)
+    ).all()
     reported = set(seen)
     for alert in candidates:
         if alert.fingerprint not in reported and result.covers(alert.fingerprint):
@@ -94,15 +100,15 @@ def _observe_finding(
     """Record one finding; returns its alert (None for a finding that is not firing and was never seen)."""
     labels = finding.all_labels(check)
     if not finding.firing:
-        if alert is not None and alert.status == "firing":
+        if alert is not None and alert.status == AlertStatus.FIRING:
             _resolve_alert(session, alert, routes, now, observation)
         return alert
     silence = silence_for(silences, labels)
-    was_firing = alert is not None and alert.status == "firing" and alert.silenced_by is None
+    was_firing = alert is not None and alert.status == AlertStatus.FIRING and alert.silenced_by is None
     if alert is None:
         alert = Alert(fingerprint=finding.fingerprint, check_name=check, first_seen=now, count=0)
         session.add(alert)
-    elif alert.status != "firing":
+    elif alert.status != AlertStatus.FIRING:
         alert.first_seen, alert.resolved_at = now, None
     if not was_firing:
         alert.count += 1
@@ -136,7 +142,7 @@ def _observe_finding(
 
 
 def _copy_finding(alert: Alert, finding: Finding, labels: dict[str, str], now: datetime) -> None:
-    alert.status, alert.last_seen = "firing", now
+    alert.status, alert.last_seen = AlertStatus.FIRING, now
     alert.severity, alert.title, alert.summary = finding.severity.value, finding.title, finding.summary
     alert.resource, alert.account, alert.region = finding.resource, finding.account, finding.region
     alert.labels, alert.links, alert.evidence = labels, dict(finding.links), dict(finding.evidence)
@@ -145,7 +151,7 @@ def _copy_finding(alert: Alert, finding: Finding, labels: dict[str, str], now: d
 
 
 def _current_incident(session: Session, alert: Alert, route: Route, labels: dict[str, str]) -> Incident | None:
-    if alert.incident is not None and alert.incident.status != "resolved":
+    if alert.incident is not None and alert.incident.status != IncidentStatus.RESOLVED:
         return alert.incident
     return open_incident(session, route.group_key(labels))
 
@@ -157,7 +163,7 @@ def _new_incident(
         group_key=route.group_key(labels),
         route=route.name,
         channel=route.channel,
-        status="open",
+        status=IncidentStatus.OPEN,
         severity=finding.severity.value,
         title=finding.title,
         group_labels=route.group_labels(labels),
@@ -186,8 +192,8 @@ def _resolve_alert(
     incident = alert.incident
     firing_before = _firing_count(session, incident.id) if incident is not None else 0
     was_notified = alert.silenced_by is None
-    alert.status, alert.resolved_at, alert.last_seen = "resolved", now, now
-    if incident is None or not was_notified or incident.status == "resolved":
+    alert.status, alert.resolved_at, alert.last_seen = AlertStatus.RESOLVED, now, now
+    if incident is None or not was_notified or incident.status == IncidentStatus.RESOLVED:
         observation.reasons[Reason.UNCHANGED] += 1
         return
     route = route_for(routes, dict(alert.labels))
@@ -197,7 +203,7 @@ def _resolve_alert(
     observation.reasons[reason] += 1
     observation.incidents_touched.add(incident.id)
     if reason is Reason.ALL_RESOLVED:
-        incident.status, incident.resolved_at, incident.resolved_by = "resolved", now, None
+        incident.status, incident.resolved_at, incident.resolved_by = IncidentStatus.RESOLVED, now, None
         incident.timeline.append(IncidentEvent(actor=BOT_ACTOR, kind="resolved", at=now, detail="all alerts cleared"))
         if route.send_resolved:
             _queue_update(session, incident, route, now)
@@ -215,7 +221,7 @@ def _resolve_alert(
 def remind(session: Session, *, routes: list[Route], now: datetime) -> int:
     """Thread reminders for firing, unacknowledged incidents whose repeat interval elapsed or snooze ended."""
     sent = 0
-    for incident in session.scalars(select(Incident).where(Incident.status == "open")).all():
+    for incident in session.scalars(select(Incident).where(Incident.status == IncidentStatus.OPEN)).all():
         route = next((r for r in routes if r.name == incident.route), routes[-1])
         reason = decide_reminder(
             view_of(incident, _firing_count(session, incident.id)), repeat_interval=route.repeat_interval, now=now

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.enums import WaitStatus
 from bot.store.models import AuditEvent, WaitJob
 
-ACTIVE = "waiting"
 PER_USER_LIMIT = 5
 OVERALL_LIMIT = 50
 CLAIM_SECONDS = 120
@@ -50,8 +50,9 @@ class TooManyWaits(Exception):
 
 
 def active_counts(session: Session, requester: str) -> tuple[int, int]:
-    mine = session.scalar(select(func.count()).where(WaitJob.status == ACTIVE, WaitJob.requester == requester))
-    total = session.scalar(select(func.count()).where(WaitJob.status == ACTIVE))
+    waiting = select(func.count()).where(WaitJob.status == WaitStatus.WAITING)
+    mine = session.scalar(waiting.where(WaitJob.requester == requester))
+    total = session.scalar(waiting)
     return mine or 0, total or 0
 
 
@@ -79,7 +80,8 @@ def create(
     job = WaitJob(
         service=service, waiter=waiter, params=params, account=account, region=region, requester=requester,
         channel=channel, message_ts=message_ts, max_attempts=max_attempts, delay_seconds=delay_seconds,
-        deadline=deadline, status=ACTIVE, last_state="starting", next_poll_at=now, created_at=now, updated_at=now,
+        deadline=deadline, status=WaitStatus.WAITING, last_state="starting", next_poll_at=now, created_at=now,
+        updated_at=now,
     )  # fmt: skip
     session.add(job)
     session.flush()
@@ -90,7 +92,7 @@ def create(
 def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) -> list[WaitView]:
     query = (
         select(WaitJob)
-        .where(WaitJob.status == ACTIVE, WaitJob.next_poll_at <= now)
+        .where(WaitJob.status == WaitStatus.WAITING, WaitJob.next_poll_at <= now)
         .where((WaitJob.claimed_until.is_(None)) | (WaitJob.claimed_until < now))
         .order_by(WaitJob.next_poll_at)
         .limit(limit)
@@ -106,7 +108,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) 
 def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> WaitView | None:
     """Store one poll; a job cancelled meanwhile stays cancelled (returns None)."""
     job = session.get_one(WaitJob, job_id)
-    if job.status != ACTIVE:
+    if job.status != WaitStatus.WAITING:
         return None
     job.attempts += 1
     job.last_state, job.updated_at = state, now
@@ -115,10 +117,10 @@ def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> 
     return WaitView.of(job)
 
 
-def finish(session: Session, *, job_id: int, outcome: str, now: datetime) -> None:
+def finish(session: Session, *, job_id: int, outcome: WaitStatus, now: datetime) -> None:
     """End the job once Slack has been told; a cancel that came first wins."""
     job = session.get_one(WaitJob, job_id)
-    if job.status == ACTIVE:
+    if job.status == WaitStatus.WAITING:
         job.status, job.updated_at = outcome, now
 
 
@@ -131,9 +133,9 @@ def release(session: Session, *, job_id: int, retry_at: datetime) -> None:
 
 def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitView | None:
     job = session.get(WaitJob, job_id)
-    if job is None or job.status != ACTIVE:
+    if job is None or job.status != WaitStatus.WAITING:
         return None
-    job.status, job.updated_at, job.last_state = "cancelled", now, f"cancelled by {user}"
+    job.status, job.updated_at, job.last_state = WaitStatus.CANCELLED, now, f"cancelled by {user}"
     session.add(AuditEvent(at=now, actor=user, action="wait_cancelled", subject=f"wait:{job_id}", channel=job.channel))
     return WaitView.of(job)
 

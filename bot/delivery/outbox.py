@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.enums import OutboxStatus
 from bot.store.models import OutboxItem, SlackChannel
 
 CLAIM_SECONDS = 60
@@ -56,7 +57,7 @@ def enqueue_update(session: Session, *, incident_id: int, channel: str, not_befo
     waiting = session.scalars(
         select(OutboxItem).where(
             OutboxItem.ordering_key == ordering_key(incident_id),
-            OutboxItem.status == "pending",
+            OutboxItem.status == OutboxStatus.PENDING,
             OutboxItem.operation.in_([Operation.UPDATE_INCIDENT, Operation.POST_INCIDENT]),
             OutboxItem.claimed_by.is_(None),
         )
@@ -98,7 +99,8 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     """
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    query = select(OutboxItem).where(OutboxItem.status == "pending").order_by(OutboxItem.id).limit(SCAN_LIMIT)
+    pending = select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
+    query = pending.order_by(OutboxItem.id).limit(SCAN_LIMIT)
     heads: dict[str, OutboxItem] = {}
     for item in session.scalars(query):
         heads.setdefault(item.ordering_key, item)
@@ -168,7 +170,7 @@ def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
 
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
     item = session.get_one(OutboxItem, item_id)
-    item.status, item.done_at, item.result = "done", now, result
+    item.status, item.done_at, item.result = OutboxStatus.DONE, now, result
     item.claimed_by = item.claimed_until = None
 
 
@@ -182,10 +184,11 @@ def retry_later(session: Session, item_id: int, *, at: datetime, error: str, cou
 def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> None:
     """A permanent failure (the channel is gone, the message is invalid): keep it for the record, stop trying."""
     item = session.get_one(OutboxItem, item_id)
-    item.status, item.done_at, item.last_error = "failed", now, error
+    item.status, item.done_at, item.last_error = OutboxStatus.FAILED, now, error
     item.attempts += 1
     item.claimed_by = item.claimed_until = None
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")) or 0
+    pending = select(func.count()).select_from(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
+    return session.scalar(pending) or 0

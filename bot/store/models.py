@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.enums import AlertStatus, ErrorGroupStatus, IncidentStatus, OutboxStatus, WaitStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
@@ -58,7 +60,7 @@ class Incident(Base):
     group_key: Mapped[str] = mapped_column(String(512))
     route: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.OPEN)
     severity: Mapped[str] = mapped_column(String(20), default="warning")
     title: Mapped[str] = mapped_column(Text, default="")
     group_labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -87,7 +89,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(200), unique=True)
     check_name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="firing")
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.FIRING)
     severity: Mapped[str] = mapped_column(String(20), default="warning")
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -147,7 +149,7 @@ class OutboxItem(Base):
     channel: Mapped[str] = mapped_column(String(100))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
@@ -193,7 +195,7 @@ class WaitJob(Base):
     max_attempts: Mapped[int] = mapped_column(Integer)
     delay_seconds: Mapped[int] = mapped_column(Integer)
     deadline: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    status: Mapped[str] = mapped_column(String(20), default=WaitStatus.WAITING)
     last_state: Mapped[str] = mapped_column(Text, default="")
     next_poll_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
@@ -257,7 +259,7 @@ class ErrorGroup(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[str] = mapped_column(String(20), default=ErrorGroupStatus.NEW)
     samples: Mapped[list[Any]] = mapped_column(default=list)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.enums import Severity
+from bot.enums import AlertStatus, Severity
 from bot.store.models import Alert, Incident
 
 
@@ -84,7 +84,7 @@ def _line(alert: Alert) -> AlertLine:
     return AlertLine(
         title=alert.title,
         severity=Severity(alert.severity),
-        firing=alert.status == "firing",
+        firing=alert.status == AlertStatus.FIRING,
         summary=alert.summary,
         resource=alert.resource,
         account=alert.account,

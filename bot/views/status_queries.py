@@ -10,20 +10,21 @@ from sqlalchemy.orm import Session
 from bot.blocks.status import CheckLine, IncidentLine, SilenceLine
 from bot.core.check_health import all_health
 from bot.core.silences import active_silences
+from bot.enums import AlertStatus, IncidentStatus
 from bot.store.models import Alert, Incident
 
 
 def open_incidents(session: Session) -> list[IncidentLine]:
     firing = (
         select(Alert.incident_id, func.count().label("n"))
-        .where(Alert.status == "firing")
+        .where(Alert.status == AlertStatus.FIRING)
         .group_by(Alert.incident_id)
         .subquery()
     )
     rows = session.execute(
         select(Incident, func.coalesce(firing.c.n, 0))
         .outerjoin(firing, firing.c.incident_id == Incident.id)
-        .where(Incident.status != "resolved")
+        .where(Incident.status != IncidentStatus.RESOLVED)
         .order_by(Incident.opened_at.desc())
     )
     return [IncidentLine(i.id, i.title, i.severity, i.status, i.opened_at, n) for i, n in rows]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.aws.logs import ERROR_TERMS, LAMBDA_PREFIX, LogEvent
 from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.durations import Duration
-from bot.enums import Severity
+from bot.enums import ErrorGroupStatus, Severity
 from bot.grouping import ErrorSignature, TemplateMiner, is_error
 from scheduler.registry import CheckContext, check
 
@@ -154,7 +154,11 @@ def scan_log_group(
         alerting = params.notify == "all" or known is None or regressed or known.alerting
         memory[key] = GroupMemory(seen.signature.title[:300], known.first_seen if known else first_ms, now_ms, alerting)
         if alerting:
-            label = "regressed" if regressed else ("new" if known is None else "ongoing")
+            label = (
+                ErrorGroupStatus.REGRESSED
+                if regressed
+                else (ErrorGroupStatus.NEW if known is None else ErrorGroupStatus.ONGOING)
+            )
             evidence = {"Count in this scan": seen.count, "Group": label, "Sample": seen.samples[0]}
             if seen.signature.culprit:
                 evidence["Culprit"] = seen.signature.culprit

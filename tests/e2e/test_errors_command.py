@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 
 from sandbox.aws.estate import Estate, seed_estate
@@ -52,6 +55,23 @@ async def test_show_samples_posts_them_in_the_thread(bot: RunningBot) -> None:
     await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts)
     [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
     assert reply.text.startswith("*Samples of*") and reply.text.count("```") >= 2
+
+
+async def test_a_forged_show_samples_value_is_ignored_with_a_log_line(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = await errors_answer(bot, "orders-api 2h")
+    with caplog.at_level(logging.WARNING, logger="handlers.errors_command"):
+        await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts, value="error_group:1:2")
+        for _ in range(200):
+            if "not ours: 'error_group:1:2' from U0ALICE" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the forged click was not logged")
+    await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts)
+    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    assert reply.text.startswith("*Samples of*")
 
 
 async def test_incident_buttons_answer_in_the_incident_thread(bot: RunningBot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import boto3
 import pytest
@@ -85,6 +86,23 @@ async def test_cancel_stops_the_wait(bot: RunningBot) -> None:
     await bot.slack.wait_for(lambda: "Cancelled" in str(bot.slack.message("#alerts", message.ts).blocks))
     bot.clock.advance(minutes=5)
     assert await bot.app.waits.poll_due() == 0
+
+
+async def test_a_forged_cancel_is_ignored_with_a_log_line(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    instance = launch(bot.moto)
+    message = await start_wait(bot, f"ec2 instance_stopped {instance}")
+    await bot.app.waits.poll_due()
+    with caplog.at_level(logging.WARNING, logger="handlers.wait_command"):
+        await bot.click(action_id="wait_cancel", channel="#alerts", message_ts=message.ts, value="wait:1 OR 1=1")
+        for _ in range(200):
+            if "not ours: 'wait:1 OR 1=1' from U0ALICE" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the forged click was not logged")
+    bot.clock.advance(minutes=5)
+    assert await bot.app.waits.poll_due() == 1
+    assert "Waiting" in str(bot.slack.message("#alerts", message.ts).blocks)
 
 
 async def test_a_wait_resumes_after_a_restart(moto: MotoHandle, database_url: str) -> None:
