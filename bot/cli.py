@@ -189,8 +189,8 @@ def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
     lead = min(firing, key=lambda f: f.severity.rank)
     return IncidentSnapshot(
         id=0, title=lead.title, severity=lead.severity, status=IncidentStatus.OPEN, channel="", route="preview",
-        opened_at=now, acknowledged_by=None, acknowledged_at=None, resolved_by=None, resolved_at=None, snoozed_until=None,
-        alerts=[_preview_line(f, now) for f in firing],
+        opened_at=now, acknowledged_by=None, acknowledged_at=None, resolved_by=None, resolved_at=None,
+        snoozed_until=None, alerts=[_preview_line(f, now) for f in firing],
     )  # fmt: skip
 
 
