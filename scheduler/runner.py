@@ -12,7 +12,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
-from bot.acks_first import RunAllowance
 from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
@@ -21,6 +20,7 @@ from bot.core.check_health import health_result, record_run
 from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
+from bot.runtime.acks_first import RunAllowance
 from bot.runtime.heap import freeze_heap
 from bot.services import Services
 from scheduler.registry import CheckContext, ConfiguredCheck
