@@ -24,7 +24,7 @@ happen only when the benchmark starts them: before each bot burst a cycle is sta
 (`runner.run_all_now()` as a task) and the burst is sent as soon as it has begun, and no cycle runs while the bare
 app is measured. The bot reports when its runs happened, so the table shows how much of each burst they covered,
 and how long they waited for a pause in the commands: a run steps aside while Slack requests keep arriving
-(bot/acks_first.py), up to 1 s a run, so a burst pays for at most the step under way when it came.
+(bot/runtime/acks_first.py), up to 1 s a run, so a burst pays for at most the step under way when it came.
 Each app child also samples its own event-loop lag (a 5 ms sleep that wakes late) and its CPU time for the burst
 windows. After a warm-up (20 sequential commands, then one unmeasured burst) bursts alternate which app goes
 first. Exit status 1 when a target is missed.

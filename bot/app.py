@@ -22,7 +22,6 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot.ack_runner import AnsweringBolt
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
@@ -32,11 +31,13 @@ from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
 from bot.delivery.slack_client import counting_session
 from bot.delivery.waits import WaitMessages
+from bot.runtime.acks_first import yields_to_acks
 from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
 from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
 from bot.store import Database, ensure_current, upgrade
+from handlers.ack_runner import AnsweringBolt
 from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
@@ -226,7 +227,8 @@ def create_app(
         settings=settings,
         db=db or Database.from_url(settings.database_url),
         metrics=metrics,
-        aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url),
+        # Every boto3 client waits its turn inside check runs' threads (acks first); elsewhere the hook is a no-op.
+        aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks),
         executor=executor,
         routes=build_routes(settings.file.routes, settings.slack.channel),
         check_schedule=[(c.name, c.type.name, c.every) for c in checks],

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.acks_first import AcksFirst
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core.routing import Route
+from bot.runtime.acks_first import AcksFirst
 from bot.runtime.metrics import Metrics
 from bot.store import Database
 

@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.orm import Session
 
-from bot.ack_runner import EncodedAnswer
 from bot.blocks.help import help_blocks, help_text
 from bot.blocks.incident import slack_date
 from bot.blocks.mrkdwn import escape
@@ -19,6 +18,7 @@ from bot.durations import DurationError, parse_duration
 from bot.ids import Command
 from bot.services import Services
 from bot.views.status_queries import check_lines, open_incidents, silence_lines
+from handlers.ack_runner import EncodedAnswer
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words

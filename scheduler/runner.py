@@ -15,7 +15,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
-from bot.acks_first import AcksFirst, RunAllowance
 from bot.aws.errors import classify
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions, AwsTarget
@@ -25,6 +24,7 @@ from bot.core.check_health import health_result, record_run
 from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
+from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap
 from bot.services import Services
 from scheduler.registry import CheckContext, ConfiguredCheck

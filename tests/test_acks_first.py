@@ -7,7 +7,7 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.acks_first import AcksFirst, yields_to_acks
+from bot.runtime.acks_first import AcksFirst, yields_to_acks
 from sandbox.aws.server import MotoHandle, sandbox_client
 
 

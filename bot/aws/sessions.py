@@ -3,12 +3,15 @@
 Accounts come from `AwsSettings`: the default credential chain, a named profile, or a role assumed (from the
 profile or the default chain) with credentials that refresh themselves. boto3 honours `AWS_ENDPOINT_URL`
 natively; `endpoint_url` overrides it (tests, the sandbox). The assume-role STS call goes to the same endpoint.
+`on_new_client` sees every client made here (the assume-role STS client too) before it is used: the composition
+root registers its botocore event handlers through it, so that this layer needs to know nothing of them.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
@@ -16,7 +19,6 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from bot.acks_first import yields_to_acks
 from bot.aws.credentials import assumed_role_credentials, session_with_credentials
 from bot.aws.loop_guard import refuse_calls_on_event_loop
 from bot.aws.quotas import LogsQuota
@@ -44,10 +46,12 @@ class AwsSessions:
         *,
         endpoint_url: str | None = None,
         guard_event_loop: bool = True,
+        on_new_client: Callable[[BaseClient], None] | None = None,
     ) -> None:
         self.settings = settings
         self.endpoint_url = endpoint_url
         self._guard_event_loop = guard_event_loop
+        self._on_new_client = on_new_client
         self._accounts = {account.name: account for account in settings.accounts}
         self._config = client_config(settings, local_endpoint=bool(endpoint_url or os.environ.get("AWS_ENDPOINT_URL")))
         self._lock = threading.Lock()
@@ -118,7 +122,8 @@ class AwsSessions:
         client = session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self._config)
         if self._guard_event_loop:
             refuse_calls_on_event_loop(client)
-        yields_to_acks(client)
+        if self._on_new_client is not None:
+            self._on_new_client(client)
         return client
 
     def _settings_of(self, account: str) -> AccountSettings:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
+from botocore.client import BaseClient
 
 from bot.aws.credentials import assumed_role_credentials
 from bot.aws.sessions import AwsSessions, AwsTarget, UnknownAccount
@@ -81,6 +82,27 @@ def test_clients_use_adaptive_retries_timeouts_and_our_user_agent(moto_session: 
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
     assert (config.connect_timeout, config.read_timeout) == (3, 20)
     assert "boltwatch/" in config.user_agent_extra
+
+
+def test_every_client_made_is_handed_once_to_on_new_client(moto_session: MotoHandle) -> None:
+    handed: list[str] = []
+    calls: list[str] = []
+
+    def on_new_client(client: BaseClient) -> None:
+        handed.append(client.meta.service_model.service_name)
+        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+
+    sessions = AwsSessions(
+        fast_settings(AccountSettings(name="prod", role_arn=READER_ROLE)),
+        endpoint_url=moto_session.endpoint,
+        on_new_client=on_new_client,
+    )
+    sqs = sessions.client("sqs")
+    assert sessions.client("sqs") is sqs
+    sqs.list_queues()
+
+    assert handed == ["sts", "sqs"]  # the client that assumes the role too
+    assert sorted(calls) == ["AssumeRole", "ListQueues"]  # so its handlers see every call the account makes
 
 
 def test_explicit_endpoint_url_sends_calls_to_it(moto_session: MotoHandle) -> None:

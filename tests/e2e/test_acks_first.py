@@ -12,6 +12,7 @@ import aiohttp
 from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
+from tests.test_acks_first import keep_arriving
 
 
 async def commands_until(bot: RunningBot, end: float, senders: int = 4) -> list[int]:
@@ -60,3 +61,28 @@ async def test_a_check_run_waits_out_a_stream_of_commands_then_alerts(moto: Moto
         await bot.drain()
         [message] = bot.slack.channel_messages("#alerts")
         assert "RESOLVED" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+
+
+async def test_the_bots_aws_calls_wait_their_turn_in_a_check_thread_and_nowhere_else(
+    moto: MotoHandle, database_url: str
+) -> None:
+    async with running_bot(moto=moto, database_url=database_url) as bot:
+        services = bot.app.services
+        sts = services.aws.client("sts")  # made by the app's AwsSessions, with the hooks the composition root gave it
+        allowance = services.acks_first.run()
+        loop = asyncio.get_running_loop()
+
+        def call() -> float:
+            started = time.monotonic()
+            sts.get_caller_identity()
+            return time.monotonic() - started
+
+        await loop.run_in_executor(None, call)  # the client's first call (endpoint, credentials) out of the way
+        traffic = asyncio.create_task(keep_arriving(services.acks_first, 0.4))
+        await asyncio.sleep(0.01)
+        as_a_command, in_a_check = await asyncio.gather(
+            loop.run_in_executor(None, call), loop.run_in_executor(None, allowance.in_thread(call))
+        )
+        await traffic
+    assert as_a_command < 0.3
+    assert in_a_check >= 0.35 and allowance.waited >= 0.35

@@ -16,7 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ack_runner import AnsweringBolt, EncodedAnswer
+from handlers.ack_runner import AnsweringBolt, EncodedAnswer
 from sandbox.slack.sender import signature
 
 SECRET = "ack-runner-signing-secret"

@@ -14,11 +14,28 @@ listener names, with Bolt's own accessors; a listener naming anything else gets 
 before, the listener's `ack_timeout` still bounds the wait, errors still go to the app's error handler), but awaits
 a future that `ack()` resolves, and never overwrites an ack once made. `process_before_response` apps and lazy-only
 requests go through Bolt's own code.
+
+Bolt 1.x has no public hook for any of this, so the module relies on names Bolt does not promise to keep. Each is
+guarded by a test in tests/handlers/test_ack_runner_bolt_contract.py that fails when a Bolt release changes it, and
+pyproject.toml pins slack-bolt to the minor those tests pass on:
+- `AsyncApp._register_listener` (overridden; its signature, and every listener decorator going through it),
+- `AsyncApp._async_listener_runner` (replaced; `async_dispatch` runs every listener with it),
+- `AsyncApp._base_logger` (read, to build `BodyMatcher`s as Bolt builds its matchers),
+- `AsyncBuiltinListenerMatcher.func` and `.arg_names` (the body-only function inside each built-in matcher),
+- `AsyncioListenerRunner.__init__`'s arguments and `run`'s signature (`AckFirstRunner` copies and overrides them),
+- `AsyncioListenerRunner._start_lazy_function` (called, to start lazy listeners as Bolt does),
+- `AsyncAck.response` (read and written: where an ack keeps its answer, and what Bolt's runner answers with),
+- the context's `"ack"` key (swapped for a `SignalledAck`: the ack Bolt hands listeners is the one kept there),
+- `build_async_required_kwargs`'s argument names and values (`ARGUMENTS` copies part of it by hand),
+- `AsyncCustomListener.ack_function` and `.arg_names` (what the lean builder calls, and with which names),
+- Bolt's deep copy of the request for lazy listeners (`SignalledAck.__deepcopy__`),
+- the internal modules imported below by path (one moved fails every test that imports this module).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -77,6 +94,13 @@ class SignalledAck(AsyncAck):
         response = await super().__call__(*args, **kwargs)
         self.settle()
         return response
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AsyncAck:
+        # Bolt deep-copies the request for each lazy listener; a future cannot be copied, and nothing waits on the
+        # copy, so the lazy listener gets the plain ack Bolt's own runner would give it.
+        copied = AsyncAck()
+        copied.response = copy.deepcopy(self.response, memo)
+        return copied
 
     def give_up(self) -> None:
         """The listener's ack timeout has passed: stop waiting (Slack has given up by now too)."""
