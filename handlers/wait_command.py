@@ -13,9 +13,10 @@ from bot.aws.waiters import available_services, waiter_spec
 from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
-from bot.core.wait_jobs import TooManyWaits, WaitView
+from bot.core.wait_jobs import TooManyWaits
 from bot.ids import ActionId, Command
 from bot.services import Services
+from bot.views.wait import WaitView
 from handlers.error_handler import answers_errors
 from handlers.grammar import WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of

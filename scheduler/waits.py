@@ -14,8 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.aws.waiters import poll_once
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.core import wait_jobs
-from bot.core.wait_jobs import WaitView
 from bot.services import Services
+from bot.views.wait import WaitView
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5

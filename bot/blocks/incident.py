@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import escape, mention
+from bot.blocks.mrkdwn import escape, mention, slack_date
 from bot.durations import format_duration
 from bot.enums import Severity
 from bot.ids import ActionId, IncidentButton
@@ -20,11 +20,6 @@ SEVERITY_MARK = {
     Severity.INFO: ":large_blue_circle:",
 }
 STATUS_MARK = {"open": "", "acknowledged": ":eyes: ", "resolved": ":white_check_mark: "}
-
-
-def slack_date(moment: datetime) -> str:
-    """Slack renders this in each reader's own time zone; the fallback is UTC."""
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
 def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:

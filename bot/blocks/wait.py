@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.mrkdwn import escape, mention
-from bot.core.wait_jobs import WaitView
 from bot.durations import format_duration
 from bot.ids import ActionId
+from bot.views.wait import WaitView
 
 HEADLINE = {
     "waiting": ":hourglass_flowing_sand: Waiting",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.aws.errors import AwsProblem
@@ -27,10 +26,6 @@ def record_run(
         health.last_error = error
         health.consecutive_failures = (health.consecutive_failures or 0) + 1
     return health
-
-
-def all_health(session: Session) -> dict[str, CheckHealth]:
-    return {h.name: h for h in session.scalars(select(CheckHealth))}
 
 
 FAILURES_BEFORE_INCIDENT = 3

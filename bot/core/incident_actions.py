@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import slack_date
-from bot.blocks.mrkdwn import escape, mention
+from bot.blocks.mrkdwn import escape, mention, slack_date
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
 from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent

@@ -20,7 +20,7 @@ from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
 from bot.store import Database
 from bot.store.models import Incident
-from bot.views.incident import load_snapshot
+from bot.views.incident_queries import load_snapshot
 
 log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}

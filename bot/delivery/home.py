@@ -9,24 +9,14 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bot.blocks.home import LastDigest, home_view
+from bot.blocks.home import home_view
 from bot.services import Services
-from bot.store.models import DigestRun
-from bot.views.status_queries import check_lines, open_incidents, silence_lines
+from bot.views.status_queries import check_lines, last_digest, open_incidents, silence_lines
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0
 MAX_VIEWERS = 200
-
-
-def last_digest(session: Session) -> LastDigest | None:
-    run = session.scalars(
-        select(DigestRun).where(DigestRun.message_ts.is_not(None)).order_by(DigestRun.created_at.desc())
-    ).first()
-    return LastDigest(run.channel, run.period_end) if run is not None else None
 
 
 @dataclass
