@@ -240,7 +240,7 @@ def create_app(
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, client, holder=replica)
-    home = HomePublisher(services, client)
+    home = HomePublisher(services.db, client, clock, services.check_schedule)
     notifier.after_incident_sent = home.incidents_changed
     handlers.register(bolt, services, wake_waits=waits.wake, home_publisher=home)
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
