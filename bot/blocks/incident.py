@@ -10,7 +10,7 @@ from bot.blocks.mrkdwn import escape, mention, slack_date
 from bot.durations import format_duration
 from bot.enums import Severity
 from bot.ids import ActionId, IncidentButton
-from bot.views.incident import AlertLine, IncidentSnapshot
+from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 
 SHOWN_ALERTS = 10
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
@@ -20,6 +20,7 @@ SEVERITY_MARK = {
     Severity.INFO: ":large_blue_circle:",
 }
 STATUS_MARK = {"open": "", "acknowledged": ":eyes: ", "resolved": ":white_check_mark: "}
+CHANGE_VERB = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved", "reopen": "reopened"}
 
 
 def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -176,3 +177,10 @@ def all_alerts_view(incident: IncidentSnapshot) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": fit_blocks(blocks, limit=100),
     }
+
+
+def change_reply(change: IncidentChange) -> str:
+    """The thread reply that records who did what: `<@U1> snoozed this incident until … Reason: …`."""
+    until = f" until {slack_date(change.snoozed_until)}" if change.snoozed_until is not None else ""
+    reason = f" Reason: {escape(change.reason)}" if change.reason else ""
+    return f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}"

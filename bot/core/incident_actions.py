@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.mrkdwn import escape, mention, slack_date
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
 from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent
+from bot.views.incident import IncidentChange
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ def act(
         return Outcome(False, f"You can't {action.value} incident #{incident_id}: {verdict.why}")
     if incident.status not in ALLOWED_FROM[action]:
         return Outcome(False, f"Incident #{incident_id} is already {incident.status}; nothing changed.")
-    summary = _apply(session, incident, action, user, now, snooze_until)
-    if reason:
-        summary += f" Reason: {escape(reason)}"
+    _apply(session, incident, action, user, now, snooze_until)
     incident.updated_at = now
     incident.timeline.append(IncidentEvent(actor=user, kind=action.value, at=now, detail=reason))
     detail = {"status": incident.status, "reason": reason}
@@ -66,30 +64,27 @@ def act(
         )
     )
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
-    outbox.enqueue_reply(session, incident_id=incident.id, channel=incident.channel, text=summary, now=now)
+    change = IncidentChange(action.value, user, snooze_until if action is Action.SNOOZE else None, reason)
+    outbox.enqueue_change_reply(session, incident_id=incident.id, channel=incident.channel, change=change, now=now)
     return Outcome(True)
 
 
 def _apply(
     session: Session, incident: Incident, action: Action, user: str, now: datetime, snooze_until: datetime | None
-) -> str:
-    who = mention(user)
+) -> None:
     if action is Action.ACKNOWLEDGE:
         incident.status, incident.acknowledged_by, incident.acknowledged_at = "acknowledged", user, now
-        return f"{who} acknowledged this incident."
-    if action is Action.SNOOZE:
+    elif action is Action.SNOOZE:
         if snooze_until is None or snooze_until <= now:
             raise ValueError("a snooze needs an end in the future")
         incident.snoozed_until = snooze_until
-        return f"{who} snoozed this incident until {slack_date(snooze_until)}."
-    if action is Action.RESOLVE:
+    elif action is Action.RESOLVE:
         incident.status, incident.resolved_by, incident.resolved_at = "resolved", user, now
         incident.snoozed_until = None
         # Alerts still firing will open a fresh incident on the next check run: the truth wins over the click.
         for alert in session.scalars(select(Alert).where(Alert.incident_id == incident.id, Alert.status == "firing")):
             alert.status, alert.resolved_at = "resolved", now
-        return f"{who} resolved this incident."
-    incident.status = "open"
-    incident.acknowledged_by = incident.acknowledged_at = None
-    incident.resolved_by = incident.resolved_at = None
-    return f"{who} reopened this incident."
+    else:
+        incident.status = "open"
+        incident.acknowledged_by = incident.acknowledged_at = None
+        incident.resolved_by = incident.resolved_at = None

@@ -1,4 +1,4 @@
-"""A read-only picture of an incident and its alerts, for the pure Block Kit builders."""
+"""A read-only picture of an incident and its alerts, and of what people did to it, for the pure Block Kit builders."""
 
 from __future__ import annotations
 
@@ -48,3 +48,28 @@ class IncidentSnapshot:
     def lead(self) -> AlertLine | None:
         """The alert that best represents the incident: the most severe firing one, else the first."""
         return (self.firing or self.alerts or [None])[0]
+
+
+@dataclass(frozen=True)
+class IncidentChange:
+    """What a person did to an incident, as its thread reply tells it; `action` is the access action's value
+    (acknowledge, snooze, resolve or reopen). It travels in the outbox as JSON and is worded when sent."""
+
+    action: str
+    user: str
+    snoozed_until: datetime | None = None
+    reason: str = ""
+
+    def to_payload(self) -> dict[str, str | None]:
+        until = self.snoozed_until.isoformat() if self.snoozed_until is not None else None
+        return {"action": self.action, "user": self.user, "snoozed_until": until, "reason": self.reason}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> IncidentChange:
+        until = payload.get("snoozed_until")
+        return cls(
+            action=payload["action"],
+            user=payload["user"],
+            snoozed_until=datetime.fromisoformat(until) if until else None,
+            reason=payload.get("reason") or "",
+        )
