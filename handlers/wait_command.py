@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.aws.waiters import available_services, waiter_spec
+from bot.aws.waiters import WaiterInputError, available_services, waiter_spec
 from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
@@ -49,7 +49,12 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
             )
         place = place_of(services, request.scope, WAIT_USAGE)
         aws_client = services.aws.client(request.service, account=place.account, region=place.region)
-        spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
+        try:
+            spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
+        except WaiterInputError as exc:
+            names = list(exc.waiter_names)
+            listed = f" {request.service} has: {', '.join(names[:12])}." if names else ""
+            raise UsageError(f"{exc.problem}{did_you_mean(request.waiter, names) or listed}", WAIT_USAGE) from None
         timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_TIMEOUT)
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
