@@ -244,7 +244,7 @@ def create_app(
     notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, WaitMessages(client), holder=replica)
-    home = HomePublisher(services, client)
+    home = HomePublisher(services.db, client, clock, services.check_schedule)
     notifier.after_incident_sent = home.incidents_changed
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, DigestMessages(client), holder=replica)

@@ -15,8 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks.best_practices import accept_risk_modal, best_practices_message, recheck_note
-from bot.blocks.incident import slack_date
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, slack_date
 from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
 from bot.enums import BestPracticeStatus

@@ -9,15 +9,14 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.orm import Session
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.incident import slack_date
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, slack_date
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
 from bot.core.access import Action, may
-from bot.core.silences import active_silences, create_silence, expire_silence
+from bot.core.silences import create_silence, expire_silence
 from bot.durations import DurationError, parse_duration
 from bot.ids import Command
 from bot.services import Services
-from bot.views.status_queries import check_lines, open_incidents, silence_lines
+from bot.views.status_queries import active_silences, check_lines, open_incidents, silence_lines
 from handlers.ack_runner import EncodedAnswer
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors

@@ -18,7 +18,8 @@ from bot.core.incident_actions import Outcome, act
 from bot.durations import DurationError, parse_duration
 from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage
 from bot.services import Services
-from bot.views.incident import IncidentSnapshot, load_snapshot
+from bot.views.incident import IncidentSnapshot
+from bot.views.incident_queries import load_snapshot
 from handlers.error_handler import user_message
 from handlers.errors_command import post_error_groups
 from handlers.log_targets import Place

@@ -9,14 +9,15 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.aws.waiters import available_services, waiter_spec
+from bot.aws.waiters import WaiterInputError, available_services, waiter_spec
 from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
-from bot.core.wait_jobs import TooManyWaits, WaitView
+from bot.core.wait_jobs import TooManyWaits
 from bot.enums import WaitStatus
 from bot.ids import ActionId, BadPayload, Command, WaitButton
 from bot.services import Services
+from bot.views.wait import WaitView
 from handlers.error_handler import answers_errors
 from handlers.grammar import WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of
@@ -49,7 +50,12 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
             )
         place = place_of(services, request.scope, WAIT_USAGE)
         aws_client = services.aws.client(request.service, account=place.account, region=place.region)
-        spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
+        try:
+            spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
+        except WaiterInputError as exc:
+            names = list(exc.waiter_names)
+            listed = f" {request.service} has: {', '.join(names[:12])}." if names else ""
+            raise UsageError(f"{exc.problem}{did_you_mean(request.waiter, names) or listed}", WAIT_USAGE) from None
         timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_TIMEOUT)
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from bot.blocks.digest import digest_message
 from bot.config import DigestSettings
 from bot.core import leases
-from bot.core.digests import DigestData, claim_period, collect_digest, record_posted
+from bot.core.digests import claim_period, collect_digest, record_posted
 from bot.services import Services
+from bot.views.digest import DigestData
 
 log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(minutes=5)

@@ -11,9 +11,9 @@ from typing import Any, Protocol
 from bot.aws.waiters import poll_once
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.core import wait_jobs
-from bot.core.wait_jobs import WaitView
 from bot.enums import WaitStatus
 from bot.services import Services
+from bot.views.wait import WaitView
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 5

@@ -15,8 +15,15 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from botocore.waiter import WaiterModel
 
-from handlers.grammar import WAIT_USAGE, did_you_mean
-from handlers.usage import UsageError
+
+class WaiterInputError(ValueError):
+    """The waiter named, or the ids given, do not fit the service's waiter model; the message says what is wrong."""
+
+    def __init__(self, problem: str, *, waiter_names: tuple[str, ...] = ()) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.waiter_names = waiter_names
+        """For an unknown waiter: the service's waiter names, to suggest from."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,10 @@ def available_services() -> list[str]:
 
 
 def waiter_spec(client: BaseClient, service: str, waiter: str, ids: tuple[str, ...]) -> WaiterSpec:
-    """Check the waiter exists and map the given ids onto its operation's input; raise UsageError otherwise."""
-    names = list(client.waiter_names)
+    """Check the waiter exists and map the given ids onto its operation's input; raise WaiterInputError otherwise."""
+    names = tuple(client.waiter_names)
     if waiter not in names:
-        hint = did_you_mean(waiter, names) or (f" {service} has: {', '.join(names[:12])}." if names else "")
-        raise UsageError(f"`{service}` has no waiter `{waiter}`.{hint}", WAIT_USAGE)
+        raise WaiterInputError(f"`{service}` has no waiter `{waiter}`.", waiter_names=names)
     config = client.get_waiter(waiter).config
     operation = client.meta.service_model.operation_model(config.operation)
     return WaiterSpec(
@@ -74,7 +80,7 @@ def _params_for(shape: Any, ids: tuple[str, ...], what: str) -> dict[str, Any]:
         return {required[0]: list(ids)}
     if len(ids) != len(required):
         needed = " ".join(name.upper() for name in required)
-        raise UsageError(f"`{what}` needs {len(required)} value(s): {needed}.", WAIT_USAGE)
+        raise WaiterInputError(f"`{what}` needs {len(required)} value(s): {needed}.")
     return dict(zip(required, ids, strict=True))
 
 

@@ -7,12 +7,11 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from bot.blocks.incident import slack_date
 from bot.blocks.limits import MESSAGE_BLOCKS, fit_blocks, truncate
-from bot.blocks.mrkdwn import escape, inline_code
-from bot.core.best_practices import BestPracticeLine, Decision
+from bot.blocks.mrkdwn import escape, inline_code, slack_date
 from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BestPracticeButton, CallbackId
+from bot.views.best_practices import BestPracticeLine, Decision
 
 SEVERITY_ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
 EVIDENCE_SHOWN = 4

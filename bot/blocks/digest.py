@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.best_practices import digest_lines
-from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import escape, inline_code
-from bot.core.digests import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
+from bot.blocks.mrkdwn import escape, inline_code, slack_date
 from bot.durations import format_duration
+from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
 
 OPEN_SHOWN = 10
 ERRORS_SHOWN = 5

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, truncate
-from bot.blocks.mrkdwn import code_block, escape
-from bot.core.error_groups import GroupView
+from bot.blocks.mrkdwn import code_block, escape, slack_date
 from bot.durations import format_duration
 from bot.enums import ErrorGroupStatus
 from bot.ids import ActionId, ErrorGroupButton
+from bot.views.error_groups import GroupView
 
 SHOWN_GROUPS = 10
 BADGE = {

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.incident import slack_date
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks
-from bot.blocks.status import CheckLine, IncidentLine, SilenceLine, checks_blocks, incidents_blocks, silences_blocks
-
-
-@dataclass(frozen=True)
-class LastDigest:
-    channel: str
-    until: datetime
+from bot.blocks.mrkdwn import slack_date
+from bot.blocks.status import checks_blocks, incidents_blocks, silences_blocks
+from bot.views.status import CheckLine, IncidentLine, LastDigest, SilenceLine
 
 
 def home_view(

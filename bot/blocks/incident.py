@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import escape, mention
+from bot.blocks.mrkdwn import escape, mention, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus, Severity
 from bot.ids import ActionId, IncidentButton
-from bot.views.incident import AlertLine, IncidentSnapshot
+from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 
 SHOWN_ALERTS = 10
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
@@ -24,11 +24,7 @@ STATUS_MARK = {
     IncidentStatus.ACKNOWLEDGED: ":eyes: ",
     IncidentStatus.RESOLVED: ":white_check_mark: ",
 }
-
-
-def slack_date(moment: datetime) -> str:
-    """Slack renders this in each reader's own time zone; the fallback is UTC."""
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+CHANGE_VERB = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved", "reopen": "reopened"}
 
 
 def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -189,3 +185,10 @@ def all_alerts_view(incident: IncidentSnapshot) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": fit_blocks(blocks, limit=100),
     }
+
+
+def change_reply(change: IncidentChange) -> str:
+    """The thread reply that records who did what: `<@U1> snoozed this incident until … Reason: …`."""
+    until = f" until {slack_date(change.snoozed_until)}" if change.snoozed_until is not None else ""
+    reason = f" Reason: {escape(change.reason)}" if change.reason else ""
+    return f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.aws.logs import LogEvent
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.mrkdwn import code_block, escape
 from bot.durations import format_duration
 from bot.ids import ActionId, LogsPage
+from bot.views.logs import LogEvent
 
 SCREENFUL_LINES = 40
 PREVIEW_EVENTS = 15
@@ -24,12 +25,12 @@ class LogsAnswer:
     file_name: str | None
 
 
-def event_lines(events: list[LogEvent]) -> str:
+def event_lines(events: Sequence[LogEvent]) -> str:
     """One entry per event, timestamps in UTC, multi-line events kept whole."""
     return "\n".join(f"{e.timestamp:%Y-%m-%d %H:%M:%S.%f}"[:-3] + f"Z  {e.message}" for e in events)
 
 
-def paging_buttons(page: LogsPage, events: list[LogEvent]) -> dict[str, Any]:
+def paging_buttons(page: LogsPage, events: Sequence[LogEvent]) -> dict[str, Any]:
     """Older (the same span before the oldest event shown), Newer (after the newest), Group errors (this window)."""
     span = page.end_ms - page.start_ms
     oldest = int(events[0].timestamp.timestamp() * 1000) if events else page.start_ms
@@ -53,7 +54,7 @@ def _button(text: str, action: ActionId, value: str) -> dict[str, Any]:
 def logs_answer(
     *,
     log_group: str,
-    events: list[LogEvent],
+    events: Sequence[LogEvent],
     since: timedelta,
     end: datetime,
     filter_text: str | None,
@@ -86,7 +87,7 @@ def logs_answer(
     return LogsAnswer(text, blocks, body + "\n", name)
 
 
-def _fitting_preview(events: list[LogEvent]) -> str:
+def _fitting_preview(events: Sequence[LogEvent]) -> str:
     shown = events[-PREVIEW_EVENTS:]
     while shown and len(code_block(event_lines(shown))) > SECTION_TEXT - 100:
         shown = shown[1:]

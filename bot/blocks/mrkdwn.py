@@ -1,6 +1,9 @@
-"""Safe text for Slack: whatever comes from AWS, logs or users can neither ping nor forge a link."""
+"""Safe text for Slack: whatever comes from AWS, logs or users can neither ping nor forge a link; and dates that
+Slack shows in each reader's time zone."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
@@ -27,3 +30,8 @@ def link(url: str, label: str) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)
+
+
+def slack_date(moment: datetime) -> str:
+    """Slack renders this in each reader's own time zone; the fallback is UTC."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"

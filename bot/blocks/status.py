@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from bot.blocks.incident import slack_date
 from bot.blocks.limits import fit_blocks, truncate
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
-
-
-@dataclass(frozen=True)
-class CheckLine:
-    name: str
-    check_type: str
-    every: timedelta
-    last_run_at: datetime | None
-    last_ok_at: datetime | None
-    last_error: str | None
-    consecutive_failures: int
-    firing: int
-
-
-@dataclass(frozen=True)
-class IncidentLine:
-    id: int
-    title: str
-    severity: str
-    status: str
-    opened_at: datetime
-    alerts_firing: int
+from bot.views.status import CheckLine, IncidentLine, SilenceLine
 
 
 def _check_text(check: CheckLine, now: datetime) -> str:
@@ -54,15 +31,6 @@ def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, A
     if not checks:
         return [_section("No checks are configured.")]
     return fit_blocks([_section("*Checks*"), *(_section(_check_text(c, now)) for c in checks)])
-
-
-@dataclass(frozen=True)
-class SilenceLine:
-    id: int
-    matchers: list[dict[str, str]]
-    until: datetime
-    reason: str
-    author: str
 
 
 def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:

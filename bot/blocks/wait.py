@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.mrkdwn import escape, mention
-from bot.core.wait_jobs import WaitView
 from bot.durations import format_duration
 from bot.enums import WaitStatus
 from bot.ids import ActionId, WaitButton
+from bot.views.wait import WaitView
 
 HEADLINE = {
     WaitStatus.WAITING: ":hourglass_flowing_sand: Waiting",

@@ -10,9 +10,7 @@ A finding's alert (fingerprint `best_practices:...`) is the source of truth for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,35 +18,11 @@ from sqlalchemy.orm import Session
 from bot.core.silences import create_silence, expire_silence
 from bot.enums import AlertStatus, BestPracticeStatus
 from bot.store.models import Alert, AuditEvent, BestPracticeState
+from bot.views.best_practices import BestPracticeLine, Decision
 
 FINGERPRINT_PREFIX = "best_practices:"
 MUTE_FOR = timedelta(days=7)
 ACCEPT_SILENCE = timedelta(days=3650)
-
-
-@dataclass(frozen=True)
-class Decision:
-    status: str
-    """`muted` or `accepted`."""
-    until: datetime | None
-    reason: str
-    author: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class BestPracticeLine:
-    """One best-practice finding as the list and the digest show it."""
-
-    fingerprint: str
-    rule: str
-    resource: str
-    severity: str
-    title: str
-    why: str
-    evidence: dict[str, Any]
-    console: str
-    decision: Decision | None = None
 
 
 def decisions(session: Session, now: datetime) -> dict[str, Decision]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.aws.errors import AwsProblem
 from bot.core.findings import CheckResult, Finding
 from bot.enums import Severity
 from bot.store.models import CheckHealth
@@ -40,18 +39,25 @@ def record_run(
     return health
 
 
-def all_health(session: Session) -> dict[str, CheckHealth]:
-    return {h.name: h for h in session.scalars(select(CheckHealth))}
-
-
 FAILURES_BEFORE_INCIDENT = 3
+
+
+class CheckProblem(Protocol):
+    """Why a check failed in one place, as its health finding tells it. The runner passes the AWS layer's classified
+    errors (`bot.aws.errors.AwsProblem`), which have these two attributes: the core reads them without knowing AWS."""
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def iam_action(self) -> str | None: ...
 
 
 def health_result(
     *,
     check: str,
     targets: list[tuple[str, str]],
-    problems: dict[tuple[str, str], AwsProblem],
+    problems: dict[tuple[str, str], CheckProblem],
     consecutive_failures: int,
 ) -> CheckResult:
     """Findings about the check itself: one per (account name, region); firing once it failed several runs in a row."""

@@ -9,29 +9,23 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.best_practices import FINGERPRINT_PREFIX, BestPracticeLine, digest_changes
-from bot.core.check_health import all_health
+from bot.core.best_practices import FINGERPRINT_PREFIX, digest_changes
 from bot.enums import ErrorGroupStatus, IncidentStatus
 from bot.store.models import Alert, DigestRun, ErrorGroup, Incident
+from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
+from bot.views.status_queries import all_health
 
 FIRST_DIGEST_LOOKBACK = timedelta(hours=24)
 STALE_AFTER_INTERVALS = 3
 NOISIEST_SHOWN = 5
 HEALTH_CHECK_PREFIX = "health:"
-
-
-@dataclass(frozen=True)
-class Percentiles:
-    count: int
-    median: timedelta
-    p90: timedelta
 
 
 def percentiles(durations: list[timedelta]) -> Percentiles | None:
@@ -63,56 +57,6 @@ def response_times(
         if incident.resolved_at is not None and start <= incident.resolved_at < end:
             to_resolve.append(incident.resolved_at - incident.opened_at)
     return to_ack, to_resolve
-
-
-@dataclass(frozen=True)
-class OpenIncident:
-    id: int
-    title: str
-    severity: str
-    status: str
-    opened_at: datetime
-
-
-@dataclass(frozen=True)
-class ErrorGroupLine:
-    source: str
-    title: str
-    count: int
-
-
-@dataclass(frozen=True)
-class CheckTrouble:
-    name: str
-    consecutive_failures: int
-    last_error: str | None
-    last_ok_at: datetime | None
-    stale: bool
-
-
-@dataclass(frozen=True)
-class DigestData:
-    start: datetime
-    end: datetime
-    project: str | None
-    opened: int
-    resolved: int
-    still_open: list[OpenIncident]
-    mtta: Percentiles | None
-    mttr: Percentiles | None
-    new_errors: list[ErrorGroupLine]
-    regressed_errors: list[ErrorGroupLine]
-    noisiest: list[tuple[str, int]]
-    checks: list[CheckTrouble]
-    practices_appeared: list[BestPracticeLine] = field(default_factory=list)
-    practices_fixed: list[BestPracticeLine] = field(default_factory=list)
-
-    @property
-    def quiet(self) -> bool:
-        return not (
-            self.opened or self.resolved or self.still_open or self.new_errors or self.regressed_errors or self.checks
-            or self.practices_appeared or self.practices_fixed
-        )  # fmt: skip
 
 
 def collect_digest(

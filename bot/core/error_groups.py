@@ -6,54 +6,23 @@ returns after a quiet day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.aws.logs import LogEvent
 from bot.enums import ErrorGroupStatus
 from bot.grouping import TemplateMiner, is_error
 from bot.store.models import ErrorGroup
+from bot.views.error_groups import TREND_BUCKETS, GroupSummary, GroupView
+from bot.views.logs import LogEvent
 
 REGRESSION_GAP = timedelta(hours=24)
 SAMPLES_KEPT = 3
-TREND_BUCKETS = 12
-SPARKS = "▁▂▃▄▅▆▇█"
 
 
-@dataclass
-class GroupSummary:
-    key: str
-    kind: str
-    title: str
-    template: str
-    culprit: str | None
-    count: int = 0
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    samples: list[str] = field(default_factory=list)
-    buckets: list[int] = field(default_factory=lambda: [0] * TREND_BUCKETS)
-
-    @property
-    def trend(self) -> str:
-        peak = max(self.buckets) or 1
-        return "".join(
-            SPARKS[min(len(SPARKS) - 1, (n * (len(SPARKS) - 1)) // peak)] if n else " " for n in self.buckets
-        )
-
-
-@dataclass(frozen=True)
-class GroupView:
-    """A summary with what the database knows: its id, and whether it is new, ongoing or regressed."""
-
-    id: int
-    summary: GroupSummary
-    status: str
-
-
-def summarise(events: list[LogEvent], *, start: datetime, end: datetime) -> list[GroupSummary]:
+def summarise(events: Sequence[LogEvent], *, start: datetime, end: datetime) -> list[GroupSummary]:
     """Group the error events of a window, most frequent first."""
     errors = [e for e in events if is_error(e.message)]
     miner = TemplateMiner()

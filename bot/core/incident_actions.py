@@ -9,12 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import slack_date
-from bot.blocks.mrkdwn import escape, mention
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus
 from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent
+from bot.views.incident import IncidentChange
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,7 @@ def act(
         return Outcome(False, f"You can't {action.value} incident #{incident_id}: {verdict.why}")
     if incident.status not in ALLOWED_FROM[action]:
         return Outcome(False, f"Incident #{incident_id} is already {incident.status}; nothing changed.")
-    summary = _apply(session, incident, action, user, now, snooze_until)
-    if reason:
-        summary += f" Reason: {escape(reason)}"
+    _apply(session, incident, action, user, now, snooze_until)
     incident.updated_at = now
     incident.timeline.append(IncidentEvent(actor=user, kind=action.value, at=now, detail=reason))
     detail = {"status": incident.status, "reason": reason}
@@ -68,31 +65,28 @@ def act(
         )
     )
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
-    outbox.enqueue_reply(session, incident_id=incident.id, channel=incident.channel, text=summary, now=now)
+    change = IncidentChange(action.value, user, snooze_until if action is Action.SNOOZE else None, reason)
+    outbox.enqueue_change_reply(session, incident_id=incident.id, channel=incident.channel, change=change, now=now)
     return Outcome(True)
 
 
 def _apply(
     session: Session, incident: Incident, action: Action, user: str, now: datetime, snooze_until: datetime | None
-) -> str:
-    who = mention(user)
+) -> None:
     if action is Action.ACKNOWLEDGE:
         incident.status, incident.acknowledged_by, incident.acknowledged_at = IncidentStatus.ACKNOWLEDGED, user, now
-        return f"{who} acknowledged this incident."
-    if action is Action.SNOOZE:
+    elif action is Action.SNOOZE:
         if snooze_until is None or snooze_until <= now:
             raise ValueError("a snooze needs an end in the future")
         incident.snoozed_until = snooze_until
-        return f"{who} snoozed this incident until {slack_date(snooze_until)}."
-    if action is Action.RESOLVE:
+    elif action is Action.RESOLVE:
         incident.status, incident.resolved_by, incident.resolved_at = IncidentStatus.RESOLVED, user, now
         incident.snoozed_until = None
         # Alerts still firing will open a fresh incident on the next check run: the truth wins over the click.
         still_firing = select(Alert).where(Alert.incident_id == incident.id, Alert.status == AlertStatus.FIRING)
         for alert in session.scalars(still_firing):
             alert.status, alert.resolved_at = AlertStatus.RESOLVED, now
-        return f"{who} resolved this incident."
-    incident.status = IncidentStatus.OPEN
-    incident.acknowledged_by = incident.acknowledged_at = None
-    incident.resolved_by = incident.resolved_at = None
-    return f"{who} reopened this incident."
+    else:
+        incident.status = IncidentStatus.OPEN
+        incident.acknowledged_by = incident.acknowledged_at = None
+        incident.resolved_by = incident.resolved_at = None

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from bot.core.decisions import IncidentView, Reason, decide_alert, decide_reminder, next_update_at
 from bot.core.findings import CheckResult, Finding
 from bot.core.routing import Route, route_for
-from bot.core.silences import active_silences, silence_for
+from bot.core.silences import silence_for
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus, Severity
 from bot.store.models import Alert, Incident, IncidentEvent
+from bot.views.status_queries import active_silences
 
 BOT_ACTOR = "boltwatch"
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEvent, Silence
@@ -22,11 +21,6 @@ def matches(matchers: list[dict[str, str]], labels: Mapping[str, str]) -> bool:
         elif value != matcher.get("value"):
             return False
     return bool(matchers)
-
-
-def active_silences(session: Session, now: datetime) -> list[Silence]:
-    query = select(Silence).where(Silence.expired_at.is_(None), Silence.starts_at <= now, Silence.ends_at > now)
-    return list(session.scalars(query.order_by(Silence.id)))
 
 
 def silence_for(silences: list[Silence], labels: Mapping[str, str]) -> Silence | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -10,39 +9,18 @@ from sqlalchemy.orm import Session
 
 from bot.enums import WaitStatus
 from bot.store.models import AuditEvent, WaitJob
+from bot.views.wait import WaitView
 
 PER_USER_LIMIT = 5
 OVERALL_LIMIT = 50
 CLAIM_SECONDS = 120
 
 
-@dataclass(frozen=True)
-class WaitView:
-    """What the progress message shows."""
-
-    id: int
-    service: str
-    waiter: str
-    params: dict
-    requester: str
-    channel: str
-    message_ts: str | None
-    attempts: int
-    max_attempts: int
-    status: str
-    last_state: str
-    created_at: datetime
-    deadline: datetime
-    account: str
-    region: str
-
-    @classmethod
-    def of(cls, job: WaitJob) -> WaitView:
-        return cls(
-            job.id, job.service, job.waiter, dict(job.params), job.requester, job.channel, job.message_ts,
-            job.attempts, job.max_attempts, job.status, job.last_state, job.created_at, job.deadline,
-            job.account, job.region,
-        )  # fmt: skip
+def _view(job: WaitJob) -> WaitView:
+    return WaitView(
+        job.id, job.service, job.waiter, dict(job.params), job.requester, job.channel, job.message_ts, job.attempts,
+        job.max_attempts, job.status, job.last_state, job.created_at, job.deadline, job.account, job.region,
+    )  # fmt: skip
 
 
 class TooManyWaits(Exception):
@@ -86,7 +64,7 @@ def create(
     session.add(job)
     session.flush()
     session.add(AuditEvent(at=now, actor=requester, action="wait_started", subject=f"wait:{job.id}", channel=channel))
-    return WaitView.of(job)
+    return _view(job)
 
 
 def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) -> list[WaitView]:
@@ -102,7 +80,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) 
     jobs = list(session.scalars(query))
     for job in jobs:
         job.claimed_by, job.claimed_until = holder, now + timedelta(seconds=CLAIM_SECONDS)
-    return [WaitView.of(job) for job in jobs]
+    return [_view(job) for job in jobs]
 
 
 def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> WaitView | None:
@@ -114,7 +92,7 @@ def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> 
     job.last_state, job.updated_at = state, now
     job.next_poll_at = now + timedelta(seconds=job.delay_seconds)
     job.claimed_by = job.claimed_until = None
-    return WaitView.of(job)
+    return _view(job)
 
 
 def finish(session: Session, *, job_id: int, outcome: WaitStatus, now: datetime) -> None:
@@ -137,9 +115,9 @@ def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitVi
         return None
     job.status, job.updated_at, job.last_state = WaitStatus.CANCELLED, now, f"cancelled by {user}"
     session.add(AuditEvent(at=now, actor=user, action="wait_cancelled", subject=f"wait:{job_id}", channel=job.channel))
-    return WaitView.of(job)
+    return _view(job)
 
 
 def get(session: Session, job_id: int) -> WaitView | None:
     job = session.get(WaitJob, job_id)
-    return WaitView.of(job) if job is not None else None
+    return _view(job) if job is not None else None

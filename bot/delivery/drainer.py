@@ -14,13 +14,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import incident_message
+from bot.blocks.incident import change_reply, incident_message
 from bot.blocks.limits import fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
 from bot.store import Database
 from bot.store.models import Incident
-from bot.views.incident import load_snapshot
+from bot.views.incident import IncidentChange
+from bot.views.incident_queries import load_snapshot
 
 log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
@@ -131,7 +132,7 @@ class Notifier:
         if item.operation is Operation.THREAD_REPLY:
             if message_ts is None:
                 raise Permanent("thread reply before the incident message was posted")
-            reply = fit_text(item.payload.get("text", ""))
+            reply = fit_text(_reply_text(item.payload))
             response = await self._client.chat_postMessage(channel=channel, thread_ts=message_ts, text=reply)
             return {"ts": response["ts"]}
         if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
@@ -160,6 +161,13 @@ class Notifier:
             incident.message_ts, incident.channel = result["ts"], result["channel"]
         if item.operation is not Operation.THREAD_REPLY:
             incident.last_notified_at = now
+
+
+def _reply_text(payload: dict[str, Any]) -> str:
+    """A thread reply is queued as its text, or as a person's change to the incident, worded here."""
+    if "change" in payload:
+        return change_reply(IncidentChange.from_payload(payload["change"]))
+    return payload.get("text", "")
 
 
 def _render(session: Session, incident_id: int, now: datetime) -> tuple[str, str | None, str, list] | None:

@@ -4,37 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bot.blocks.home import LastDigest, home_view
-from bot.services import Services
-from bot.store.models import DigestRun
-from bot.views.status_queries import check_lines, open_incidents, silence_lines
+from bot.blocks.home import home_view
+from bot.store import Database
+from bot.views.status_queries import check_lines, last_digest, open_incidents, silence_lines
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0
 MAX_VIEWERS = 200
 
 
-def last_digest(session: Session) -> LastDigest | None:
-    run = session.scalars(
-        select(DigestRun).where(DigestRun.message_ts.is_not(None)).order_by(DigestRun.created_at.desc())
-    ).first()
-    return LastDigest(run.channel, run.period_end) if run is not None else None
-
-
 @dataclass
 class HomePublisher:
     """Publishes Home on open, and again (at most every few seconds) to everyone who opened it when incidents change."""
 
-    services: Services
+    db: Database
     client: AsyncWebClient
+    clock: Callable[[], datetime]
+    check_schedule: list[tuple[str, str, timedelta]]
+    """(name, type, interval) of every configured check."""
     refresh_seconds: float = REFRESH_SECONDS
 
     def __post_init__(self) -> None:
@@ -42,9 +36,8 @@ class HomePublisher:
         self._pending: asyncio.Task[None] | None = None
 
     async def view_for(self, now: datetime) -> dict:
-        schedule = self.services.check_schedule
-        incidents, checks, silences, digest = await self.services.db.run(
-            lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now), last_digest(s))
+        incidents, checks, silences, digest = await self.db.run(
+            lambda s: (open_incidents(s), check_lines(s, self.check_schedule), silence_lines(s, now), last_digest(s))
         )
         return home_view(incidents, checks, now=now, silences=silences, last_digest=digest)
 
@@ -53,7 +46,7 @@ class HomePublisher:
         self._viewers[user] = None
         while len(self._viewers) > MAX_VIEWERS:
             self._viewers.pop(next(iter(self._viewers)))
-        await self.client.views_publish(user_id=user, view=await self.view_for(self.services.clock()))
+        await self.client.views_publish(user_id=user, view=await self.view_for(self.clock()))
 
     def incidents_changed(self) -> None:
         """Refresh every open Home soon; changes in a burst share one refresh."""
@@ -65,7 +58,7 @@ class HomePublisher:
         await self.refresh()
 
     async def refresh(self) -> None:
-        view = await self.view_for(self.services.clock())
+        view = await self.view_for(self.clock())
         for user in list(self._viewers):
             try:
                 await self.client.views_publish(user_id=user, view=view)

@@ -1,7 +1,8 @@
 """The outbox: Slack operations written in the same transaction as the state change they report.
 
 Operations on one incident share an ordering key and are applied strictly in order. Message updates carry no
-payload: the drainer renders the incident as it is when the update is sent, so queued updates coalesce.
+payload: the drainer renders the incident as it is when the update is sent, so queued updates coalesce. A thread
+reply carries its text, or the change a person made (an IncidentChange), which the drainer words when it sends it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.enums import OutboxStatus
 from bot.store.models import OutboxItem, SlackChannel
+from bot.views.incident import IncidentChange
 
 CLAIM_SECONDS = 60
 CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox claims across replicas
@@ -77,6 +79,20 @@ def enqueue_reply(session: Session, *, incident_id: int, channel: str, text: str
         operation=Operation.THREAD_REPLY,
         at=now,
         payload={"text": text},
+    )
+
+
+def enqueue_change_reply(
+    session: Session, *, incident_id: int, channel: str, change: IncidentChange, now: datetime
+) -> OutboxItem:
+    """A thread reply telling who did what: stored as the change, worded by the drainer when it is sent."""
+    return _add(
+        session,
+        incident_id=incident_id,
+        channel=channel,
+        operation=Operation.THREAD_REPLY,
+        at=now,
+        payload={"change": change.to_payload()},
     )
 
 

@@ -1,4 +1,4 @@
-"""A read-only picture of an incident and its alerts, for the pure Block Kit builders."""
+"""A read-only picture of an incident and its alerts, and of what people did to it, for the pure Block Kit builders."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from bot.enums import AlertStatus, Severity
-from bot.store.models import Alert, Incident
+from bot.enums import Severity
 
 
 @dataclass(frozen=True)
@@ -54,43 +50,26 @@ class IncidentSnapshot:
         return (self.firing or self.alerts or [None])[0]
 
 
-def load_snapshot(session: Session, incident_id: int) -> IncidentSnapshot | None:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        return None
-    alerts = session.scalars(select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id)).all()
-    lines = sorted(
-        (_line(alert) for alert in alerts),
-        key=lambda line: (not line.firing, line.severity.rank, line.first_seen),
-    )
-    return IncidentSnapshot(
-        id=incident.id,
-        title=incident.title,
-        severity=Severity(incident.severity),
-        status=incident.status,
-        channel=incident.channel,
-        route=incident.route,
-        opened_at=incident.opened_at,
-        acknowledged_by=incident.acknowledged_by,
-        acknowledged_at=incident.acknowledged_at,
-        resolved_by=incident.resolved_by,
-        resolved_at=incident.resolved_at,
-        snoozed_until=incident.snoozed_until,
-        alerts=lines,
-    )
+@dataclass(frozen=True)
+class IncidentChange:
+    """What a person did to an incident, as its thread reply tells it; `action` is the access action's value
+    (acknowledge, snooze, resolve or reopen). It travels in the outbox as JSON and is worded when sent."""
 
+    action: str
+    user: str
+    snoozed_until: datetime | None = None
+    reason: str = ""
 
-def _line(alert: Alert) -> AlertLine:
-    return AlertLine(
-        title=alert.title,
-        severity=Severity(alert.severity),
-        firing=alert.status == AlertStatus.FIRING,
-        summary=alert.summary,
-        resource=alert.resource,
-        account=alert.account,
-        region=alert.region,
-        first_seen=alert.first_seen,
-        labels=dict(alert.labels),
-        links=dict(alert.links),
-        evidence=dict(alert.evidence),
-    )
+    def to_payload(self) -> dict[str, str | None]:
+        until = self.snoozed_until.isoformat() if self.snoozed_until is not None else None
+        return {"action": self.action, "user": self.user, "snoozed_until": until, "reason": self.reason}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> IncidentChange:
+        until = payload.get("snoozed_until")
+        return cls(
+            action=payload["action"],
+            user=payload["user"],
+            snoozed_until=datetime.fromisoformat(until) if until else None,
+            reason=payload.get("reason") or "",
+        )

@@ -1,17 +1,16 @@
-"""What `/boltwatch status|checks|incidents` read from the database."""
+"""What `/boltwatch status|checks|incidents` and App Home read from the database; and the two plain reads the
+domain core shares with them (check health by name, silences in force)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.blocks.status import CheckLine, IncidentLine, SilenceLine
-from bot.core.check_health import all_health
-from bot.core.silences import active_silences
 from bot.enums import AlertStatus, IncidentStatus
-from bot.store.models import Alert, Incident
+from bot.store.models import Alert, CheckHealth, DigestRun, Incident, Silence
+from bot.views.status import CheckLine, IncidentLine, LastDigest, SilenceLine
 
 
 def open_incidents(session: Session) -> list[IncidentLine]:
@@ -30,7 +29,11 @@ def open_incidents(session: Session) -> list[IncidentLine]:
     return [IncidentLine(i.id, i.title, i.severity, i.status, i.opened_at, n) for i, n in rows]
 
 
-def check_lines(session: Session, configured: list[tuple[str, str, object]]) -> list[CheckLine]:
+def all_health(session: Session) -> dict[str, CheckHealth]:
+    return {h.name: h for h in session.scalars(select(CheckHealth))}
+
+
+def check_lines(session: Session, configured: list[tuple[str, str, timedelta]]) -> list[CheckLine]:
     """`configured` is (name, type, every) per configured check, in config order."""
     health = all_health(session)
     lines = []
@@ -40,7 +43,7 @@ def check_lines(session: Session, configured: list[tuple[str, str, object]]) -> 
             CheckLine(
                 name,
                 check_type,
-                every,  # type: ignore[arg-type]
+                every,
                 h.last_run_at if h else None,
                 h.last_ok_at if h else None,
                 h.last_error if h else None,
@@ -51,9 +54,21 @@ def check_lines(session: Session, configured: list[tuple[str, str, object]]) -> 
     return lines
 
 
+def active_silences(session: Session, now: datetime) -> list[Silence]:
+    query = select(Silence).where(Silence.expired_at.is_(None), Silence.starts_at <= now, Silence.ends_at > now)
+    return list(session.scalars(query.order_by(Silence.id)))
+
+
 def silence_lines(session: Session, now: datetime) -> list[SilenceLine]:
     return [
         SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author)
         for s in active_silences(session, now)
         if s.incident_id is None
     ]
+
+
+def last_digest(session: Session) -> LastDigest | None:
+    run = session.scalars(
+        select(DigestRun).where(DigestRun.message_ts.is_not(None)).order_by(DigestRun.created_at.desc())
+    ).first()
+    return LastDigest(run.channel, run.period_end) if run is not None else None

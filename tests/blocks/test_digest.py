@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.blocks.digest import digest_message
 from bot.blocks.limits import MESSAGE_BLOCKS
-from bot.core.digests import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
+from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 END = START + timedelta(days=1)

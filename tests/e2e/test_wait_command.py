@@ -124,6 +124,7 @@ async def test_a_wait_resumes_after_a_restart(moto: MotoHandle, database_url: st
     [
         ("ec3 instance_running i-1", "`ec3` is not an AWS service. Did you mean `ecs`, `ecr`, `ec2`?"),
         ("ec2 instance_runing i-1", "Did you mean `instance_running`"),
+        ("ec2 zzz i-1", "`ec2` has no waiter `zzz`. ec2 has: "),
         ("s3 object_exists my-bucket", "needs 2 value(s): BUCKET KEY"),
     ],
 )

@@ -1,0 +1,53 @@
+"""The incident snapshot, read from the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.enums import AlertStatus, Severity
+from bot.store.models import Alert, Incident
+from bot.views.incident import AlertLine, IncidentSnapshot
+
+
+def load_snapshot(session: Session, incident_id: int) -> IncidentSnapshot | None:
+    """The incident and its alerts, firing first, then the most severe, then the oldest."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return None
+    alerts = session.scalars(select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id)).all()
+    lines = sorted(
+        (_line(alert) for alert in alerts),
+        key=lambda line: (not line.firing, line.severity.rank, line.first_seen),
+    )
+    return IncidentSnapshot(
+        id=incident.id,
+        title=incident.title,
+        severity=Severity(incident.severity),
+        status=incident.status,
+        channel=incident.channel,
+        route=incident.route,
+        opened_at=incident.opened_at,
+        acknowledged_by=incident.acknowledged_by,
+        acknowledged_at=incident.acknowledged_at,
+        resolved_by=incident.resolved_by,
+        resolved_at=incident.resolved_at,
+        snoozed_until=incident.snoozed_until,
+        alerts=lines,
+    )
+
+
+def _line(alert: Alert) -> AlertLine:
+    return AlertLine(
+        title=alert.title,
+        severity=Severity(alert.severity),
+        firing=alert.status == AlertStatus.FIRING,
+        summary=alert.summary,
+        resource=alert.resource,
+        account=alert.account,
+        region=alert.region,
+        first_seen=alert.first_seen,
+        labels=dict(alert.labels),
+        links=dict(alert.links),
+        evidence=dict(alert.evidence),
+    )

@@ -1,0 +1,43 @@
+"""What `/boltwatch status|checks|incidents` and App Home show: open incidents, checks, silences, the last digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    id: int
+    title: str
+    severity: str
+    status: str
+    opened_at: datetime
+    alerts_firing: int
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    name: str
+    check_type: str
+    every: timedelta
+    last_run_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    firing: int
+
+
+@dataclass(frozen=True)
+class SilenceLine:
+    id: int
+    matchers: list[dict[str, str]]
+    until: datetime
+    reason: str
+    author: str
+
+
+@dataclass(frozen=True)
+class LastDigest:
+    channel: str
+    until: datetime
