@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: views in, `(text, blocks)` out. No database, no AWS, no clock, no Slack client."""
