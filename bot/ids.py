@@ -68,7 +68,15 @@ class IncidentButton:
         return cls(int(match.group(1)), match.group(2))
 
 
-_WAIT_VALUE = re.compile(r"wait:([0-9]{1,18})")
+_NUMBERED_VALUE = re.compile(r"([a-z_]+):([0-9]{1,18})")
+
+
+def _number_after(prefix: str, value: str | None, what: str) -> int:
+    """The N of a `prefix:N` button value (ASCII digits, whole value); BadPayload for anything else."""
+    match = _NUMBERED_VALUE.fullmatch(value or "")
+    if match is None or match.group(1) != prefix:
+        raise BadPayload(f"not {what} button value: {value!r}")
+    return int(match.group(2))
 
 
 @dataclass(frozen=True)
@@ -82,13 +90,7 @@ class WaitButton:
 
     @classmethod
     def parse(cls, value: str | None) -> WaitButton:
-        match = _WAIT_VALUE.fullmatch(value or "")
-        if match is None:
-            raise BadPayload(f"not a wait button value: {value!r}")
-        return cls(int(match.group(1)))
-
-
-_ERROR_GROUP_VALUE = re.compile(r"error_group:([0-9]{1,18})")
+        return cls(_number_after("wait", value, "a wait"))
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,7 @@ class ErrorGroupButton:
 
     @classmethod
     def parse(cls, value: str | None) -> ErrorGroupButton:
-        match = _ERROR_GROUP_VALUE.fullmatch(value or "")
-        if match is None:
-            raise BadPayload(f"not an error group button value: {value!r}")
-        return cls(int(match.group(1)))
+        return cls(_number_after("error_group", value, "an error group"))
 
 
 @dataclass(frozen=True)
