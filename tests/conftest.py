@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.store import Database, make_engine, upgrade
 from sandbox.aws.server import MotoHandle, start_moto
 
 # Nothing in the tests may reach real AWS: fake credentials, no profile.
@@ -29,6 +30,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     assert PG_URL is not None
     yield from postgres_schema(PG_URL)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database of each configured backend, used as the app uses it (`run`, `transaction`)."""
+    database = Database(make_engine(database_url))
+    upgrade(database.engine)
+    yield database
+    database.close()
 
 
 def postgres_schema(base_url: str) -> Iterator[str]:
