@@ -10,6 +10,7 @@ Run as `python -m tests.readonly_estate`: prints the endpoint, serves until its 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -65,6 +66,8 @@ def moto_process() -> Iterator[str]:
 def main() -> None:
     with start_moto() as moto:
         print(moto.endpoint, flush=True)
+        # Nobody reads our stdout after the endpoint: anything more printed there could fill the pipe and stall moto.
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
         # Serve until the parent closes our stdin, on purpose or by ending: a crashed run leaves no orphan.
         sys.stdin.read()
 
