@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.store import Database, make_engine, upgrade
 from sandbox.aws.server import MotoHandle, start_moto
+from tests.readonly_estate import SeededEstate, seeded_estate
 
 # Nothing in the tests may reach real AWS: fake credentials, no profile.
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -29,6 +31,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     assert PG_URL is not None
     yield from postgres_schema(PG_URL)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database of each configured backend, used as the app uses it (`run`, `transaction`)."""
+    database = Database(make_engine(database_url))
+    upgrade(database.engine)
+    yield database
+    database.close()
 
 
 def postgres_schema(base_url: str) -> Iterator[str]:
@@ -56,6 +67,13 @@ def moto(moto_session: MotoHandle) -> MotoHandle:
     """moto's HTTP server, emptied before each test."""
     moto_session.reset()
     return moto_session
+
+
+@pytest.fixture(scope="session")
+def seeded_estate_readonly() -> Iterator[SeededEstate]:
+    """The sandbox estate, seeded once per session in a moto of its own, for tests that never change AWS."""
+    with seeded_estate() as estate:
+        yield estate
 
 
 @pytest.fixture

@@ -7,16 +7,22 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.app import BoltwatchApp, create_app
 from bot.config import settings_from_mapping
 from bot.store import make_engine, upgrade
-from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
 
 SIGNING_SECRET = "e2e-signing-secret"
 ACK_TIMEOUT_SECONDS = 10.0
+
+
+class AwsEndpoint(Protocol):
+    """Where the bot's AWS is: a `MotoHandle`, or the session's read-only `SeededEstate`."""
+
+    @property
+    def endpoint(self) -> str: ...
 
 
 class FakeClock:
@@ -40,7 +46,7 @@ class FakeClock:
 class RunningBot:
     app: BoltwatchApp
     slack: LocalSlack
-    moto: MotoHandle
+    moto: AwsEndpoint
     clock: FakeClock
 
     @property
@@ -91,7 +97,7 @@ def base_config(**overrides: Any) -> dict[str, Any]:
 @asynccontextmanager
 async def running_bot(
     *,
-    moto: MotoHandle,
+    moto: AwsEndpoint,
     database_url: str,
     config: dict[str, Any] | None = None,
     clock: FakeClock | None = None,

@@ -7,16 +7,26 @@ import logging
 
 import pytest
 
-from sandbox.aws.estate import Estate, seed_estate
+from sandbox.aws.estate import seed_estate
 from sandbox.aws.scenarios import break_function
 from sandbox.aws.server import MotoHandle
-from tests.harness import RunningBot, running_bot
+from tests.harness import FakeClock, RunningBot, running_bot
+from tests.readonly_estate import SeededEstate
 
 
 @pytest.fixture
-async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+async def bot(seeded_estate_readonly: SeededEstate, database_url: str):  # type: ignore[no-untyped-def]
+    """The bot on the session's seeded estate: tests that use it only read AWS."""
+    clock = FakeClock(seeded_estate_readonly.seeded_at)
+    async with running_bot(moto=seeded_estate_readonly, database_url=database_url, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def bot_on_own_estate(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    """The bot on an estate seeded for this test alone, for tests that change it."""
     async with running_bot(moto=moto, database_url=database_url) as running:
-        running.estate = seed_estate(moto.endpoint, now=running.clock.now)  # type: ignore[attr-defined]
+        seed_estate(moto.endpoint, now=running.clock.now)
         yield running
 
 
@@ -28,11 +38,12 @@ async def errors_answer(bot: RunningBot, text: str):  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("function", ["orders-api", "payments-worker", "invoice-renderer", "image-resizer"])
-async def test_errors_of_each_runtime_are_grouped_and_counted(bot: RunningBot, function: str) -> None:
-    estate: Estate = bot.estate  # type: ignore[attr-defined]
+async def test_errors_of_each_runtime_are_grouped_and_counted(
+    bot: RunningBot, seeded_estate_readonly: SeededEstate, function: str
+) -> None:
     message = await errors_answer(bot, f"{function} 2h")
     head = message.blocks[0]["text"]["text"]
-    seeded = estate.function(function).errors
+    seeded = seeded_estate_readonly.estate.function(function).errors
     groups = [b for b in message.blocks if b.get("accessory", {}).get("action_id") == "errors_samples"]
     counts = [int(b["text"]["text"].split("×", 1)[0].strip("*")) for b in groups]
     assert f"{sum(counts)} errors in {len(groups)} groups" in head
@@ -42,7 +53,8 @@ async def test_errors_of_each_runtime_are_grouped_and_counted(bot: RunningBot, f
     assert all(":new: new" in b["text"]["text"] for b in groups)
 
 
-async def test_a_second_look_marks_groups_as_seen_before(bot: RunningBot) -> None:
+async def test_a_second_look_marks_groups_as_seen_before(bot_on_own_estate: RunningBot) -> None:
+    bot = bot_on_own_estate
     await errors_answer(bot, "orders-api 2h")
     bot.clock.advance(minutes=1)
     break_function(bot.moto.endpoint, "orders-api", now=bot.clock.now, seed=3)

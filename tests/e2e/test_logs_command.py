@@ -8,15 +8,23 @@ import boto3
 import pytest
 
 from bot.aws.quotas import TokenBucket
-from sandbox.aws.estate import seed_estate
 from sandbox.aws.server import MotoHandle
-from tests.harness import RunningBot, running_bot
+from tests.harness import FakeClock, RunningBot, running_bot
+from tests.readonly_estate import SeededEstate
 
 
 @pytest.fixture
-async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+async def bot(seeded_estate_readonly: SeededEstate, database_url: str):  # type: ignore[no-untyped-def]
+    """The bot on the session's seeded estate: tests that use it only read AWS."""
+    clock = FakeClock(seeded_estate_readonly.seeded_at)
+    async with running_bot(moto=seeded_estate_readonly, database_url=database_url, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def bot_on_own_aws(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    """The bot on an empty moto of its own, for tests that create the log groups they read."""
     async with running_bot(moto=moto, database_url=database_url) as running:
-        seed_estate(moto.endpoint, now=running.clock.now)
         yield running
 
 
@@ -45,7 +53,8 @@ async def test_more_than_a_screenful_becomes_a_file_with_a_preview(bot: RunningB
     assert content.count("RequestId") > 40
 
 
-async def test_log_lines_cannot_ping_or_forge_links(bot: RunningBot) -> None:
+async def test_log_lines_cannot_ping_or_forge_links(bot_on_own_aws: RunningBot) -> None:
+    bot = bot_on_own_aws
     logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
     logs.create_log_group(logGroupName="/app/evil")
     logs.create_log_stream(logGroupName="/app/evil", logStreamName="s")
@@ -106,7 +115,8 @@ async def test_group_errors_under_logs_answers_in_the_thread(bot: RunningBot) ->
     assert "Errors in `/aws/lambda/orders-api`" in str(reply.blocks)
 
 
-async def test_a_target_matching_several_groups_offers_each_as_a_button(bot: RunningBot) -> None:
+async def test_a_target_matching_several_groups_offers_each_as_a_button(bot_on_own_aws: RunningBot) -> None:
+    bot = bot_on_own_aws
     logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
     for name in ("/app/web-blue", "/app/web-green"):
         logs.create_log_group(logGroupName=name)

@@ -8,7 +8,8 @@ import yaml
 
 from bot.store.models import CheckHealth
 from sandbox.aws.server import MotoHandle
-from tests.harness import RunningBot, running_bot
+from tests.harness import FakeClock, RunningBot, running_bot
+from tests.readonly_estate import SeededEstate
 
 
 @pytest.fixture
@@ -65,13 +66,14 @@ async def test_metrics_count_requests_and_slack_calls(bot: RunningBot) -> None:
     assert 'boltwatch_slack_api_calls_total{method="auth.test"}' in text
 
 
-async def test_the_minimal_example_from_the_design_runs_its_three_checks(moto: MotoHandle, database_url: str) -> None:
-    from sandbox.aws.estate import seed_estate
+async def test_the_minimal_example_from_the_design_runs_its_three_checks(
+    seeded_estate_readonly: SeededEstate, database_url: str
+) -> None:
     from tests.test_config import MINIMAL
 
     config = yaml.safe_load(MINIMAL)
-    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
-        seed_estate(moto.endpoint, now=bot.clock.now)
+    clock = FakeClock(seeded_estate_readonly.seeded_at)
+    async with running_bot(moto=seeded_estate_readonly, database_url=database_url, config=config, clock=clock) as bot:
         await bot.run_checks()
         await bot.drain()
         checks = await bot.app.services.db.run(lambda s: {h.name: h.last_error for h in s.query(CheckHealth)})

@@ -5,20 +5,19 @@ from __future__ import annotations
 import boto3
 
 from bot.aws.tags import TagCache
-from sandbox.aws.estate import seed_estate
-from sandbox.aws.server import MotoHandle
-from tests.harness import base_config, running_bot
+from tests.harness import FakeClock, base_config, running_bot
+from tests.readonly_estate import SeededEstate
 
 
 async def test_a_route_on_the_team_tag_sends_that_teams_alerts_to_its_channel(
-    moto: MotoHandle, database_url: str
+    seeded_estate_readonly: SeededEstate, database_url: str
 ) -> None:
     config = base_config(
         checks=[{"type": "log_errors", "every": "1h", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"}],
         routes=[{"name": "payments", "match": {"team": "payments"}, "channel": "#ops"}],
     )
-    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
-        seed_estate(moto.endpoint, now=bot.clock.now)
+    clock = FakeClock(seeded_estate_readonly.seeded_at)
+    async with running_bot(moto=seeded_estate_readonly, database_url=database_url, config=config, clock=clock) as bot:
         await bot.run_checks()
         await bot.drain()
         ops = bot.slack.channel_messages("#ops")
@@ -27,9 +26,9 @@ async def test_a_route_on_the_team_tag_sends_that_teams_alerts_to_its_channel(
         assert "payments-worker" not in alerts and "orders-api" in alerts
 
 
-def test_tags_are_scanned_once_per_ttl_not_once_per_resource(moto: MotoHandle) -> None:
-    seed_estate(moto.endpoint)
-    client = boto3.client("resourcegroupstaggingapi", endpoint_url=moto.endpoint, region_name="us-east-1")
+def test_tags_are_scanned_once_per_ttl_not_once_per_resource(seeded_estate_readonly: SeededEstate) -> None:
+    endpoint = seeded_estate_readonly.endpoint
+    client = boto3.client("resourcegroupstaggingapi", endpoint_url=endpoint, region_name="us-east-1")
     calls: list[str] = []
     client.meta.events.register("before-call.resource-groups-tagging-api.GetResources", lambda **_: calls.append("x"))
     now = [0.0]
