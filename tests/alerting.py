@@ -14,6 +14,7 @@ from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import Observation, observe
 from bot.core.routing import Route, RouteSettings, build_routes
 from bot.delivery import outbox
+from bot.delivery.drainer import reply_text
 from bot.enums import Severity
 from bot.store import Database
 from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem
@@ -74,10 +75,15 @@ class Queued:
     text: str | None
 
 
+def _words(item: OutboxItem) -> str | None:
+    """A thread reply's text as the drainer will send it (it may be queued as the change a person made)."""
+    return reply_text(item.payload) if item.operation == outbox.Operation.THREAD_REPLY else None
+
+
 def outbox_items(db: Database) -> list[Queued]:
     with db.transaction() as session:
         return [
-            Queued(item.operation, item.incident_id, item.status, item.next_attempt_at, item.payload.get("text"))
+            Queued(item.operation, item.incident_id, item.status, item.next_attempt_at, _words(item))
             for item in session.scalars(select(OutboxItem).order_by(OutboxItem.id))
         ]
 

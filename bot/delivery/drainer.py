@@ -132,7 +132,7 @@ class Notifier:
         if item.operation is Operation.THREAD_REPLY:
             if message_ts is None:
                 raise Permanent("thread reply before the incident message was posted")
-            reply = fit_text(_reply_text(item.payload))
+            reply = fit_text(reply_text(item.payload))
             response = await self._client.chat_postMessage(channel=channel, thread_ts=message_ts, text=reply)
             return {"ts": response["ts"]}
         if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
@@ -163,7 +163,7 @@ class Notifier:
             incident.last_notified_at = now
 
 
-def _reply_text(payload: dict[str, Any]) -> str:
+def reply_text(payload: dict[str, Any]) -> str:
     """A thread reply is queued as its text, or as a person's change to the incident, worded here."""
     if "change" in payload:
         return change_reply(IncidentChange.from_payload(payload["change"]))

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.silences import active_silences, create_silence, expire_silence, matches, silence_for
+from bot.core.silences import create_silence, expire_silence, matches, silence_for
 from bot.store import Database
 from bot.store.models import AuditEvent, Silence
+from bot.views.status_queries import active_silences
 from tests.alerting import NOW
 
 LABELS = {"check": "alarms", "resource": "orders-api", "region": "us-east-1"}

@@ -12,7 +12,7 @@ import aiohttp
 from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
-from tests.test_acks_first import keep_arriving
+from tests.runtime.test_acks_first import keep_arriving
 
 
 async def commands_until(bot: RunningBot, end: float, senders: int = 4) -> list[int]:
