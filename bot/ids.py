@@ -176,3 +176,53 @@ class BestPracticeButton:
         if match is None or len(match.group(1)) > MAX_FINGERPRINT:
             raise BadPayload(f"not a best-practice button value: {value!r}")
         return cls(match.group(1))
+
+
+def _metadata(value: str | None, what: str) -> dict[str, object]:
+    try:
+        data = json.loads(value or "")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise BadPayload(f"not {what}: {value!r}")
+    return data
+
+
+@dataclass(frozen=True)
+class SnoozeModal:
+    """The private metadata of the custom-snooze modal: which incident, and the channel it was opened from."""
+
+    incident_id: int
+    channel: str
+
+    def encode(self) -> str:
+        return json.dumps({"incident_id": self.incident_id, "channel": self.channel})
+
+    @classmethod
+    def parse(cls, value: str | None) -> SnoozeModal:
+        data = _metadata(value, "a snooze modal's metadata")
+        incident_id, channel = data.get("incident_id"), data.get("channel", "")
+        if type(incident_id) is not int or incident_id < 0 or not isinstance(channel, str):
+            raise BadPayload(f"not a snooze modal's metadata: {value!r}")
+        return cls(incident_id, channel)
+
+
+@dataclass(frozen=True)
+class AcceptRiskModal:
+    """The private metadata of the accept-risk modal: which finding, the channel, and where to show the list again."""
+
+    fingerprint: str
+    channel: str
+    response_url: str | None
+
+    def encode(self) -> str:
+        return json.dumps({"fingerprint": self.fingerprint, "channel": self.channel, "response_url": self.response_url})
+
+    @classmethod
+    def parse(cls, value: str | None) -> AcceptRiskModal:
+        data = _metadata(value, "an accept-risk modal's metadata")
+        fingerprint, channel, url = data.get("fingerprint"), data.get("channel", ""), data.get("response_url")
+        if not isinstance(channel, str) or not (url is None or isinstance(url, str)):
+            raise BadPayload(f"not an accept-risk modal's metadata: {value!r}")
+        # The fingerprint obeys the best-practice button's rules.
+        return cls(BestPracticeButton.parse(f"bp:{fingerprint}").fingerprint, channel, url)

@@ -5,7 +5,6 @@ access right and are audited."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,7 +18,7 @@ from bot.blocks.mrkdwn import escape, slack_date
 from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
 from bot.enums import BestPracticeStatus
-from bot.ids import ActionId, BadPayload, BestPracticeButton, CallbackId
+from bot.ids import AcceptRiskModal, ActionId, BadPayload, BestPracticeButton, CallbackId
 from bot.services import Services
 from handlers.error_handler import answers_errors
 
@@ -118,8 +117,8 @@ def _accept_listener(services: Services) -> Any:
         if line is None:
             await respond(response_type="ephemeral", replace_original=False, text="That finding is not known any more.")
             return
-        metadata = {"fingerprint": line.fingerprint, "channel": channel, "response_url": body.get("response_url")}
-        await client.views_open(trigger_id=body["trigger_id"], view=accept_risk_modal(line, json.dumps(metadata)))
+        metadata = AcceptRiskModal(line.fingerprint, channel, body.get("response_url")).encode()
+        await client.views_open(trigger_id=body["trigger_id"], view=accept_risk_modal(line, metadata))
 
     return on_click
 
@@ -130,21 +129,26 @@ def _accept_submission(services: Services) -> Any:
         if len(reason) < MIN_REASON:
             await ack(response_action="errors", errors={"reason": "Say why this risk is acceptable."})
             return
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        user, channel = body["user"]["id"], str(metadata.get("channel", ""))
+        user = body["user"]["id"]
+        try:
+            modal = AcceptRiskModal.parse(view.get("private_metadata"))
+        except BadPayload as exc:
+            log.warning("ignored an accept-risk submission that is not ours: %s from %s", exc, user)
+            await ack()
+            return
+        channel = modal.channel
         if refusal := _refusal(services, user, channel):
             await ack(response_action="errors", errors={"reason": refusal})
             return
         await ack()
-        button = BestPracticeButton.parse(f"bp:{metadata.get('fingerprint', '')}")
         now = services.clock()
 
         def accept(session: Any) -> bool:
-            if find_line(session, fingerprint=button.fingerprint, now=now) is None:
+            if find_line(session, fingerprint=modal.fingerprint, now=now) is None:
                 return False
             decide(
                 session,
-                fingerprint=button.fingerprint,
+                fingerprint=modal.fingerprint,
                 status=BestPracticeStatus.ACCEPTED,
                 user=user,
                 now=now,
@@ -153,10 +157,10 @@ def _accept_submission(services: Services) -> Any:
             return True
 
         accepted = await services.db.run(accept)
-        note = f"<@{user}> accepted the risk of `{escape(button.fingerprint)}`: {escape(reason)}"
+        note = f"<@{user}> accepted the risk of `{escape(modal.fingerprint)}`: {escape(reason)}"
         message = await list_message(services, note if accepted else "That finding is not known any more.")
-        if metadata.get("response_url"):
-            await AsyncWebhookClient(metadata["response_url"]).send(replace_original=True, **message)
+        if modal.response_url:
+            await AsyncWebhookClient(modal.response_url).send(replace_original=True, **message)
         elif channel:
             await client.chat_postEphemeral(channel=channel, user=user, **message)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from bot.blocks.modals import snooze_modal
 from bot.core.access import Action
 from bot.core.incident_actions import Outcome, act
 from bot.durations import DurationError, parse_duration
-from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage
+from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage, SnoozeModal
 from bot.services import Services
 from bot.views.incident import IncidentSnapshot
 from bot.views.incident_queries import load_snapshot
@@ -113,7 +112,7 @@ def _snooze_listener(services: Services) -> Any:
             return
         channel = (body.get("channel") or {}).get("id", "")
         if button.snooze == "custom":
-            metadata = json.dumps({"incident_id": button.incident_id, "channel": channel})
+            metadata = SnoozeModal(button.incident_id, channel).encode()
             await client.views_open(trigger_id=body["trigger_id"], view=snooze_modal(button.incident_id, metadata))
             return
         until = services.clock() + parse_duration(button.snooze)
@@ -144,14 +143,18 @@ def _snooze_submission(services: Services) -> Any:
             await ack(response_action="errors", errors={"duration": "Snooze for at most 30 days; resolve instead."})
             return
         await ack()
-        metadata = json.loads(view.get("private_metadata") or "{}")
+        try:
+            modal = SnoozeModal.parse(view.get("private_metadata"))
+        except BadPayload as exc:
+            log.warning("ignored a snooze submission that is not ours: %s from %s", exc, body.get("user", {}).get("id"))
+            return
         await _perform(
             services,
             client,
             body,
             action=Action.SNOOZE,
-            incident_id=int(metadata["incident_id"]),
-            channel=metadata.get("channel", ""),
+            incident_id=modal.incident_id,
+            channel=modal.channel,
             snooze_until=services.clock() + delta,
             reason=reason,
         )

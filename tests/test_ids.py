@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 
 from bot.ids import (
+    AcceptRiskModal,
     BadPayload,
     BestPracticeButton,
     CommandPick,
     ErrorGroupButton,
     IncidentButton,
     LogsPage,
+    SnoozeModal,
     WaitButton,
 )
 
@@ -28,6 +30,9 @@ PAYLOADS = [
     LogsPage("prod", "eu-west-1", "/aws/lambda/orders", 1_000, 2_000, 50, "connection reset"),
     CommandPick("/logs", "/aws/lambda/orders 15m"),
     BestPracticeButton("best_practices:123456789012:us-east-1:s3_public_access:arn:aws:s3:::bucket"),
+    SnoozeModal(42, "C0ALERTS"),
+    AcceptRiskModal("best_practices:123456789012:us-east-1:s3_public_access:arn:aws:s3:::b", "C0ALERTS", None),
+    AcceptRiskModal("best_practices:123456789012:us-east-1:lambda_dlq:orders", "C0A", "https://hooks.slack.com/x"),
 ]
 
 
@@ -70,6 +75,16 @@ def test_what_a_button_carries_parses_back_to_the_same_payload(payload: Any) -> 
         (CommandPick, '["/wait","ec2 instance_running i-1"]'),
         (BestPracticeButton, "bp:best_practices:123:us-east-1:rule:x"),
         (BestPracticeButton, "bp:best_practices:123456789012:us-east-1:rule:" + "x" * 200),
+        (SnoozeModal, None),
+        (SnoozeModal, "{"),
+        (SnoozeModal, "[42]"),
+        (SnoozeModal, '{"incident_id": "42", "channel": "C1"}'),
+        (SnoozeModal, '{"incident_id": true, "channel": "C1"}'),
+        (SnoozeModal, '{"incident_id": -1, "channel": "C1"}'),
+        (SnoozeModal, '{"incident_id": 1, "channel": ["C1"]}'),
+        (AcceptRiskModal, '{"fingerprint": "someone-elses", "channel": "C1"}'),
+        (AcceptRiskModal, '{"fingerprint": null, "channel": "C1"}'),
+        (AcceptRiskModal, '{"fingerprint": "best_practices:123456789012:us-east-1:r:x", "response_url": 5}'),
     ],
 )
 def test_a_value_that_is_not_ours_is_refused(payload_type: Any, value: str | None) -> None:
