@@ -134,10 +134,17 @@ class BoltwatchApp:
         return await to_aiohttp_response(bolt_response)
 
     async def _healthz(self, _request: web.Request) -> web.Response:
-        database_ok = await self.services.db.healthy()
+        db = self.services.db
+        database_ok = await db.healthy() and not db.failing_for()
+        if database_ok:
+            database = "ok"
+        elif db.failing_for():
+            database = f"transactions failing for {db.failing_for():.0f}s: {db.failure}"
+        else:
+            database = "unreachable"
         body = {
             "version": package_version(),
-            "database": "ok" if database_ok else "unreachable",
+            "database": database,
             "scheduler": "running" if self.scheduler.running else "stopped",
             "mode": "socket" if self.settings.secrets.socket_mode else "http",
             "event_loop": running_loop_name(),

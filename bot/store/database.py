@@ -1,17 +1,41 @@
-"""Engine and transactions; all database work runs on a small thread pool, off the event loop."""
+"""Engine and transactions; all database work runs on a small thread pool, off the event loop.
+
+A transaction that fails because its connection was lost (PostgreSQL restarted or terminated the backend, a network
+blip) or because SQLite stayed locked is run again on a fresh connection, a few times with backoff: nothing was
+committed, so running it again changes nothing twice. A failure during COMMIT is different: the commit may have
+happened, so it is not retried (`CommitUnknown`), and whatever reports the result must not assume either way.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)
+"""Seconds before each new try of a transaction whose connection was lost (about 4 s in all)."""
+
+
+class CommitUnknown(Exception):
+    """The connection failed during COMMIT: the transaction may or may not have been committed."""
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """The connection went away or SQLite stayed locked, before anything was committed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -34,10 +58,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """Owns the engine; `run(fn)` executes `fn(session)` in one transaction on a worker thread."""
 
-    def __init__(self, engine: Engine, *, max_workers: int = 4) -> None:
+    def __init__(
+        self, engine: Engine, *, max_workers: int = 4, retry_delays: tuple[float, ...] = RETRY_DELAYS
+    ) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="boltwatch-db")
+        self._retry_delays = retry_delays
+        self._lock = threading.Lock()
+        self._failing_since: float | None = None
+        self.failure: str | None = None
+        """Why the latest transaction failed on a database error other than a conflict (None once one succeeds)."""
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -53,11 +84,54 @@ class Database:
             yield session
 
     async def run(self, fn: Callable[[Session], T]) -> T:
-        def in_transaction() -> T:
-            with self.transaction() as session:
-                return fn(session)
+        """`fn(session)` in one transaction on a worker thread, run again on a fresh connection when the first one
+        was lost before the commit."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._with_retries, fn)
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, in_transaction)
+    def _with_retries(self, fn: Callable[[Session], T]) -> T:
+        for delay in (*self._retry_delays, None):
+            try:
+                result = self._once(fn)
+            except CommitUnknown as exc:
+                self._failed(exc)
+                raise
+            except DBAPIError as exc:
+                if not isinstance(exc, IntegrityError):
+                    self._failed(exc)  # a conflict is an answer; anything else means writes are failing
+                if delay is None or not _lost_connection(exc):
+                    raise
+                log.warning("database connection lost (%s); trying the transaction again in %.1fs", exc.orig, delay)
+                time.sleep(delay)
+                continue
+            with self._lock:
+                self._failing_since, self.failure = None, None
+            return result
+        raise AssertionError("unreachable: the last try raises or returns")
+
+    def _once(self, fn: Callable[[Session], T]) -> T:
+        with self._sessions() as session:
+            try:
+                result = fn(session)
+                session.flush()
+            except BaseException:
+                session.rollback()
+                raise
+            try:
+                session.commit()
+            except DBAPIError as exc:
+                raise CommitUnknown(f"the commit's outcome is unknown: {exc.orig}") from exc
+            return result
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._failing_since is None:
+                self._failing_since = time.monotonic()
+            self.failure = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+
+    def failing_for(self) -> float:
+        """Seconds since transactions began failing on database errors without one succeeding since; 0 if none."""
+        with self._lock:
+            return 0.0 if self._failing_since is None else time.monotonic() - self._failing_since
 
     def ping(self) -> bool:
         try:

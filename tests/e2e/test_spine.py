@@ -5,6 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 import yaml
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.store.models import CheckHealth
 from sandbox.aws.server import MotoHandle
@@ -80,3 +82,27 @@ async def test_the_minimal_example_from_the_design_runs_its_three_checks(
         assert checks == {"cloudwatch_alarms": None, "lambda_errors": None, "log_errors": None}
         titles = " ".join(m.text for m in bot.slack.channel_messages("#alerts"))
         assert "Alarm orders-api-errors" in titles
+
+
+async def test_healthz_answers_503_while_transactions_fail_and_200_once_one_succeeds(bot: RunningBot) -> None:
+    db = bot.app.services.db
+
+    def rename_outbox(old: str, new: str) -> None:
+        with db.transaction() as session:
+            session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    async def health() -> tuple[int, dict]:  # type: ignore[type-arg]
+        async with aiohttp.ClientSession() as http, http.get(f"{bot.base_url}/healthz") as response:
+            return response.status, await response.json()
+
+    rename_outbox("outbox", "outbox_away")
+    with pytest.raises(DBAPIError):
+        await bot.app.notifier.drain_once()
+    status, body = await health()
+    assert status == 503
+    assert body["database"].startswith("transactions failing for") and "outbox" in body["database"]
+
+    rename_outbox("outbox_away", "outbox")
+    await bot.app.notifier.drain_once()
+    status, body = await health()
+    assert (status, body["database"]) == (200, "ok")
