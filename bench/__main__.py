@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ack_latency, api_calls, detection, startup, storm
+from bench import ack_latency, api_calls, chaos, detection, startup, storm
 
 BENCHMARKS = {
     "storm": storm,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "ack_latency": ack_latency,
     "api_calls": api_calls,
     "detection": detection,
+    "chaos": chaos,
 }
 
 
