@@ -38,6 +38,7 @@ from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
 from bot.store import Database, ensure_current, upgrade
 from handlers.ack_runner import AnsweringBolt
+from handlers.signature import signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
@@ -130,8 +131,17 @@ class BoltwatchApp:
         return series
 
     async def _slack_events(self, request: web.Request) -> web.Response:
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        body = await request.read()
+        secret = self.settings.secrets.signing_secret.get_secret_value()
+        if problem := signature_problem(request.headers, body, secret=secret, now=time.time()):
+            log.info("refused a request to /slack/events: %s", problem)
+            return web.Response(status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception as exc:  # Bolt's parsing of a body it does not expect fails in many ways; all mean 400
+            log.info("refused a signed request to /slack/events that is not Slack's format: %s", type(exc).__name__)
+            return web.Response(status=400)
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         db = self.services.db

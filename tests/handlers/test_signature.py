@@ -1,0 +1,38 @@
+"""Slack's request signature, checked on the raw bytes (the algorithm Slack documents: HMAC-SHA256 of
+`v0:{timestamp}:{body}`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from handlers.signature import signature_problem
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+NOW = 1_531_420_618.0
+BODY = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&command=%2Fweather&text=94070"
+
+
+def headers(body: bytes = BODY, *, timestamp: str = "1531420618", secret: str = SECRET) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def test_a_request_signed_with_the_secret_within_five_minutes_is_slacks() -> None:
+    assert signature_problem(headers(), BODY, secret=SECRET, now=NOW) is None
+    assert signature_problem(headers(), BODY, secret=SECRET, now=NOW + 299) is None
+
+
+def test_each_way_of_not_being_slack_is_named() -> None:
+    assert signature_problem({}, BODY, secret=SECRET, now=NOW) == "no signature"
+    assert signature_problem(headers(timestamp="1e9"), BODY, secret=SECRET, now=NOW) == (
+        "a timestamp that is not a number"
+    )
+    assert signature_problem(headers(timestamp="١٥٣١٤٢٠٦١٨"), BODY, secret=SECRET, now=NOW) == (
+        "a timestamp that is not a number"
+    )
+    assert signature_problem(headers(), BODY, secret=SECRET, now=NOW + 301) == "a stale timestamp"
+    assert signature_problem(headers(secret="other"), BODY, secret=SECRET, now=NOW) == "a wrong signature"
+    assert signature_problem(headers(), BODY + b"&x=1", secret=SECRET, now=NOW) == "a wrong signature"
+    forged = headers() | {"X-Slack-Signature": "v0=é"}
+    assert signature_problem(forged, BODY, secret=SECRET, now=NOW) == "a wrong signature"
