@@ -9,25 +9,32 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-_PART = re.compile(r"(\d+)\s*(ms|s|m|h|d|w)")
+_PART = re.compile(r"([0-9]+)\s*(ms|s|m|h|d|w)")  # ASCII digits: `\d` takes ² and ١, which int() may refuse
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 EXAMPLES = "30s, 5m, 1h"
+LONGEST = timedelta(days=3650)
+"""No duration anywhere is longer (timedelta itself overflows at ~2.7 million years)."""
 
 
 class DurationError(ValueError):
     """A text that is not a duration."""
 
 
-def parse_duration(text: object, *, allow_zero: bool = False) -> timedelta:
-    """Parse `1h30m` style text (or a number of seconds) into a positive (or, if allowed, zero) timedelta."""
+class DurationTooLong(DurationError):
+    """A duration beyond what the place it is given in takes."""
+
+
+def parse_duration(text: object, *, allow_zero: bool = False, at_most: timedelta = LONGEST) -> timedelta:
+    """Parse `1h30m` style text (or a number of seconds) into a positive (or, if allowed, zero) timedelta of at
+    most `at_most`."""
     if isinstance(text, timedelta):
         return text
     if isinstance(text, bool):
         raise DurationError(f"{text!r} is not a duration like {EXAMPLES}")
     if isinstance(text, int | float):
-        if text < 0 or (text == 0 and not allow_zero):
+        if not text >= 0 or (text == 0 and not allow_zero):  # `not >=` also refuses NaN
             raise DurationError(f"{text!r} is not a positive duration like {EXAMPLES}")
-        return timedelta(seconds=text)
+        return _bounded(text, text, at_most)
     if not isinstance(text, str):
         raise DurationError(f"{text!r} is not a duration like {EXAMPLES}")
     cleaned = text.strip().lower()
@@ -36,6 +43,12 @@ def parse_duration(text: object, *, allow_zero: bool = False) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(cleaned))
     if seconds <= 0 and not (allow_zero and seconds == 0):
         raise DurationError(f'"{text}" is not a positive duration like {EXAMPLES}')
+    return _bounded(text, seconds, at_most)
+
+
+def _bounded(text: object, seconds: float, at_most: timedelta) -> timedelta:
+    if seconds > at_most.total_seconds():
+        raise DurationTooLong(f'"{text}" is longer than {format_duration(at_most)}, the most it can be here')
     return timedelta(seconds=seconds)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -13,7 +14,7 @@ from bot.blocks.mrkdwn import escape, slack_date
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
 from bot.core.access import Action, may
 from bot.core.silences import create_silence, expire_silence
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import Command
 from bot.services import Services
 from bot.views.status_queries import active_silences, check_lines, open_incidents, silence_lines
@@ -23,6 +24,7 @@ from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
 from handlers.usage import UsageError
 
+MAX_MUTE = timedelta(days=30)
 SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
 AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
@@ -91,7 +93,9 @@ async def _mute(services: Services, words: list[str], user: str, channel: str) -
         raise UsageError("TARGET and DURATION are needed.", MUTE_USAGE)
     target, reason = words[0], " ".join(words[2:])
     try:
-        until = services.clock() + parse_duration(words[1])
+        until = services.clock() + parse_duration(words[1], at_most=MAX_MUTE)
+    except DurationTooLong:
+        raise UsageError(f"`{escape(words[1])}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
     except DurationError:
         raise UsageError(f"`{escape(words[1])}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
     now = services.clock()

@@ -42,14 +42,25 @@ def answers_errors(listener: Callable[..., Awaitable[None]]) -> Callable[..., Aw
     async def wrapper(**kwargs: Any) -> None:
         try:
             await listener(**kwargs)
-        except AmbiguousTarget as exc:
-            command = kwargs.get("command") or {}
-            blocks = choice_blocks(exc, command.get("command", ""), command.get("text", ""))
-            await kwargs["respond"](text=exc.text(), blocks=blocks, response_type="ephemeral", replace_original=False)
         except Exception as exc:
-            await kwargs["respond"](text=user_message(exc), response_type="ephemeral", replace_original=False)
+            # A listener that failed before its ack (a command it could not even split) still acks, so the user
+            # gets the reply rather than Slack's timeout. `AsyncAck.response` is set once ack() was called.
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                await ack()
+            await _reply(kwargs, exc)
 
     return wrapper
+
+
+async def _reply(kwargs: dict[str, Any], exc: Exception) -> None:
+    respond = kwargs["respond"]
+    if isinstance(exc, AmbiguousTarget):
+        command = kwargs.get("command") or {}
+        blocks = choice_blocks(exc, command.get("command", ""), command.get("text", ""))
+        await respond(text=exc.text(), blocks=blocks, response_type="ephemeral", replace_original=False)
+    else:
+        await respond(text=user_message(exc), response_type="ephemeral", replace_original=False)
 
 
 def choice_blocks(error: AmbiguousTarget, command: str, text: str) -> list[dict[str, Any]]:

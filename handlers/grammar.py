@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, format_duration, parse_duration
 from handlers.usage import UsageError
 
 LOGS_USAGE = "/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
@@ -19,6 +19,10 @@ ERRORS_USAGE = "/errors TARGET [SINCE] [account NAME] [region REGION]"
 WAIT_USAGE = "/wait SERVICE WAITER ID... [timeout DURATION] [account NAME] [region REGION]"
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 MAX_LIMIT = 1000
+MAX_LOOKBACK = timedelta(days=30)
+"""The furthest back /logs and /errors read (CloudWatch Logs' FilterLogEvents over more is slow and costly)."""
+MAX_WAIT = timedelta(hours=12)
+"""The longest /wait timeout: a waiter that has not settled in half a day is a question for a person."""
 # Slack clients turn typed quotes into typographic ones.
 _SHELL_SYNTAX = re.compile("[\"'\\\\\u201c\u201d\u2018\u2019]")
 _PLAIN_WORD = re.compile(r"[^ \t\r\n]+")
@@ -93,9 +97,12 @@ def _scope(found: dict[str, str], usage: str) -> Scope:
     return Scope(account=found.get("account"), region=region)
 
 
-def _duration(text: str, what: str, usage: str) -> timedelta:
+def _duration(text: str, what: str, usage: str, at_most: timedelta) -> timedelta:
     try:
-        return parse_duration(text)
+        return parse_duration(text, at_most=at_most)
+    except DurationTooLong:
+        longest = format_duration(at_most)
+        raise UsageError(f"`{text}` is longer than {longest}, the longest {what} there is.", usage) from None
     except DurationError:
         raise UsageError(f"`{text}` is not a {what} like 15m, 2h, 1d.", usage) from None
 
@@ -105,7 +112,7 @@ def parse_logs(text: str) -> LogsRequest:
     target, since = _target_and_since(words, LOGS_USAGE, timedelta(minutes=15))
     limit = 100
     if "limit" in found:
-        if not found["limit"].isdigit() or not 1 <= int(found["limit"]) <= MAX_LIMIT:
+        if not (found["limit"].isascii() and found["limit"].isdigit()) or not 1 <= int(found["limit"]) <= MAX_LIMIT:
             raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not `{found['limit']}`.", LOGS_USAGE)
         limit = int(found["limit"])
     return LogsRequest(target, since, found.get("filter"), limit, _scope(found, LOGS_USAGE))
@@ -122,7 +129,7 @@ def parse_wait(text: str) -> WaitRequest:
     if len(words) < 3:
         missing = ["SERVICE", "WAITER", "ID"][len(words)]
         raise UsageError(f"{missing} is missing.", WAIT_USAGE)
-    timeout = _duration(found["timeout"], "timeout", WAIT_USAGE) if "timeout" in found else None
+    timeout = _duration(found["timeout"], "timeout", WAIT_USAGE, MAX_WAIT) if "timeout" in found else None
     return WaitRequest(words[0].lower(), words[1], tuple(words[2:]), timeout, _scope(found, WAIT_USAGE))
 
 
@@ -131,7 +138,7 @@ def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple
         raise UsageError("TARGET is missing: a Lambda function name or a log group.", usage)
     if len(words) > 2:
         raise UsageError(f"`{words[2]}` is not understood here.", usage)
-    since = _duration(words[1], "time span", usage) if len(words) == 2 else default
+    since = _duration(words[1], "time span", usage, MAX_LOOKBACK) if len(words) == 2 else default
     return words[0], since
 
 

@@ -14,7 +14,7 @@ from bot.blocks.incident import all_alerts_view
 from bot.blocks.modals import snooze_modal
 from bot.core.access import Action
 from bot.core.incident_actions import Outcome, act
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage, SnoozeModal
 from bot.services import Services
 from bot.views.incident import IncidentSnapshot
@@ -30,7 +30,7 @@ BUTTON_ACTIONS = {
     ActionId.INCIDENT_RESOLVE: Action.RESOLVE,
     ActionId.INCIDENT_REOPEN: Action.REOPEN,
 }
-MAX_SNOOZE_SECONDS = 30 * 86400
+MAX_SNOOZE = timedelta(days=30)
 THREAD_WINDOW = timedelta(hours=1)
 THREAD_LOGS = 30
 
@@ -135,12 +135,12 @@ def _snooze_submission(services: Services) -> Any:
         text = (values["duration"]["value"].get("value") or "").strip()
         reason = (values["reason"]["value"].get("value") or "").strip()
         try:
-            delta = parse_duration(text)
+            delta = parse_duration(text, at_most=MAX_SNOOZE)
+        except DurationTooLong:
+            await ack(response_action="errors", errors={"duration": "Snooze for at most 30 days; resolve instead."})
+            return
         except DurationError as exc:
             await ack(response_action="errors", errors={"duration": str(exc)})
-            return
-        if delta.total_seconds() > MAX_SNOOZE_SECONDS:
-            await ack(response_action="errors", errors={"duration": "Snooze for at most 30 days; resolve instead."})
             return
         await ack()
         try:

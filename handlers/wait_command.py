@@ -19,12 +19,11 @@ from bot.ids import ActionId, BadPayload, Command, WaitButton
 from bot.services import Services
 from bot.views.wait import WaitView
 from handlers.error_handler import answers_errors
-from handlers.grammar import WAIT_USAGE, did_you_mean, parse_wait
+from handlers.grammar import MAX_WAIT, WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of
 from handlers.usage import UsageError
 
 log = logging.getLogger(__name__)
-MAX_TIMEOUT = timedelta(hours=12)
 
 
 def register(app: AsyncApp, services: Services, wake: Any) -> None:
@@ -56,7 +55,7 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
             names = list(exc.waiter_names)
             listed = f" {request.service} has: {', '.join(names[:12])}." if names else ""
             raise UsageError(f"{exc.problem}{did_you_mean(request.waiter, names) or listed}", WAIT_USAGE) from None
-        timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_TIMEOUT)
+        timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_WAIT)
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
         preview = WaitView(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.durations import DurationError, format_duration, parse_duration
+from bot.durations import DurationError, DurationTooLong, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,21 @@ def test_durations_render_compactly() -> None:
     assert format_duration(timedelta(seconds=42)) == "42s"
     assert format_duration(timedelta(minutes=65)) == "1h 5m"
     assert format_duration(timedelta(days=3, hours=4, minutes=5)) == "3d 4h"
+
+
+@pytest.mark.parametrize("text", ["999999999999d", "99999999999999999999w", "3651d", 10.0**20])
+def test_a_duration_past_the_longest_is_refused_not_overflowed(text: object) -> None:
+    with pytest.raises(DurationTooLong, match="longer than 3650d"):
+        parse_duration(text)
+
+
+def test_a_place_can_take_less_than_the_longest() -> None:
+    assert parse_duration("30d", at_most=timedelta(days=30)) == timedelta(days=30)
+    with pytest.raises(DurationTooLong, match='"31d" is longer than 30d'):
+        parse_duration("31d", at_most=timedelta(days=30))
+
+
+@pytest.mark.parametrize("text", ["²s", "١٥m", float("nan"), float("-inf")])
+def test_only_ascii_digits_and_real_numbers_make_a_duration(text: object) -> None:
+    with pytest.raises(DurationError):
+        parse_duration(text)

@@ -65,9 +65,19 @@ async def test_mute_silences_new_alerts_about_the_target_and_unmute_lifts_it(bot
         ("mute orders-api", "TARGET and DURATION are needed."),
         ("mute orders-api forever", "`forever` is not a duration"),
         ("unmute nothing-muted", "Nothing about `nothing-muted` is muted."),
+        ('mute "orders-api 1h', "A quote is not closed"),
+        ("mute orders-api 99999999d", "`99999999d` is longer than 30 days, the longest mute."),
+        ("mute orders-api 31d", "is longer than 30 days"),
     ],
 )
 async def test_mistakes_get_a_specific_private_reply(bot: RunningBot, text: str, problem: str) -> None:
     answer = await reply(bot, text)
     assert problem in answer.text
     assert bot.slack.channel_messages("#alerts") == []
+
+
+async def test_a_command_that_cannot_even_be_split_is_acknowledged_at_once(bot: RunningBot) -> None:
+    delivery = await bot.command("/boltwatch", 'mute "orders-api 1h')
+    assert delivery.status == 200
+    answer = await reply(bot, 'mute "orders-api 1h')
+    assert "A quote is not closed" in answer.text

@@ -161,6 +161,11 @@ async def test_custom_snooze_opens_a_modal_and_refuses_a_bad_duration(bot: Runni
     )
     assert bad.json()["response_action"] == "errors"
     assert "not a duration" in bad.json()["errors"]["duration"]
+    huge = await bot.slack.send_view_submission(
+        bot.events_url, view=view["id"], values={"duration": {"value": "99999999999d"}, "reason": {"value": "x"}}
+    )
+    assert huge.status == 200
+    assert huge.json()["errors"]["duration"] == "Snooze for at most 30 days; resolve instead."
 
     await bot.slack.send_view_submission(
         bot.events_url, view=view["id"], values={"duration": {"value": "90m"}, "reason": {"value": "deploy <!channel>"}}

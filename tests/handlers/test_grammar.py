@@ -92,3 +92,20 @@ def test_words_split_as_a_shell_would_with_or_without_quotes(text: str) -> None:
     except UsageError:
         got = "unclosed quote"
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "problem"),
+    [
+        (parse_logs, "orders-api 999999999999d", "`999999999999d` is longer than 30d, the longest time span there is."),
+        (parse_logs, "orders-api 31d", "longer than 30d"),
+        (parse_errors, "orders-api 999999d", "longer than 30d"),
+        (parse_wait, "ec2 instance_running i-1 timeout 13h", "longer than 12h, the longest timeout there is."),
+        (parse_logs, "orders-api limit ²", "`limit` takes a number from 1 to 1000, not `²`."),
+        (parse_logs, "orders-api limit ١٠", "`limit` takes a number from 1 to 1000"),
+    ],
+)
+def test_numbers_and_spans_past_their_bounds_are_usage_errors(parse: object, text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(text)  # type: ignore[operator]
+    assert problem in raised.value.problem
