@@ -95,9 +95,9 @@ async def _mute(services: Services, words: list[str], user: str, channel: str) -
     try:
         until = services.clock() + parse_duration(words[1], at_most=MAX_MUTE)
     except DurationTooLong:
-        raise UsageError(f"`{escape(words[1])}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
+        raise UsageError(f"`{words[1]}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
     except DurationError:
-        raise UsageError(f"`{escape(words[1])}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
+        raise UsageError(f"`{words[1]}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
     now = services.clock()
     matchers = [{"label": "resource", "value": target}]
     await services.db.run(
@@ -120,5 +120,5 @@ async def _unmute(services: Services, words: list[str], user: str) -> str:
 
     count = await services.db.run(expire)
     if not count:
-        raise UsageError(f"Nothing about `{escape(target)}` is muted.", UNMUTE_USAGE)
+        raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
     return f"<@{user}> unmuted `{escape(target)}`."

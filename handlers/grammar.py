@@ -21,6 +21,11 @@ REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 MAX_LIMIT = 1000
 MAX_LOOKBACK = timedelta(days=30)
 """The furthest back /logs and /errors read (CloudWatch Logs' FilterLogEvents over more is slow and costly)."""
+MAX_FILTER = 500
+"""The longest /logs filter phrase (CloudWatch takes 1,024 characters of pattern; a phrase is rarely a tenth)."""
+MAX_WAIT_IDS = 100
+MAX_ID = 256
+"""The longest id a /wait takes: ARNs, the longest AWS ids, stay under it."""
 MAX_WAIT = timedelta(hours=12)
 """The longest /wait timeout: a waiter that has not settled in half a day is a question for a person."""
 # Slack clients turn typed quotes into typographic ones.
@@ -115,7 +120,10 @@ def parse_logs(text: str) -> LogsRequest:
         if not (found["limit"].isascii() and found["limit"].isdigit()) or not 1 <= int(found["limit"]) <= MAX_LIMIT:
             raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not `{found['limit']}`.", LOGS_USAGE)
         limit = int(found["limit"])
-    return LogsRequest(target, since, found.get("filter"), limit, _scope(found, LOGS_USAGE))
+    phrase = found.get("filter")
+    if phrase is not None and len(phrase) > MAX_FILTER:
+        raise UsageError(f"The filter is {len(phrase):,} characters long; {MAX_FILTER} at most.", LOGS_USAGE)
+    return LogsRequest(target, since, phrase, limit, _scope(found, LOGS_USAGE))
 
 
 def parse_errors(text: str) -> ErrorsRequest:
@@ -129,8 +137,14 @@ def parse_wait(text: str) -> WaitRequest:
     if len(words) < 3:
         missing = ["SERVICE", "WAITER", "ID"][len(words)]
         raise UsageError(f"{missing} is missing.", WAIT_USAGE)
+    ids = words[2:]
+    if len(ids) > MAX_WAIT_IDS:
+        raise UsageError(f"{len(ids)} ids is too many for one /wait; {MAX_WAIT_IDS} at most.", WAIT_USAGE)
+    if too_long := next((i for i in ids if len(i) > MAX_ID), None):
+        problem = f"`{too_long[:40]}…` is {len(too_long):,} characters long; an id is {MAX_ID} at most."
+        raise UsageError(problem, WAIT_USAGE)
     timeout = _duration(found["timeout"], "timeout", WAIT_USAGE, MAX_WAIT) if "timeout" in found else None
-    return WaitRequest(words[0].lower(), words[1], tuple(words[2:]), timeout, _scope(found, WAIT_USAGE))
+    return WaitRequest(words[0].lower(), words[1], tuple(ids), timeout, _scope(found, WAIT_USAGE))
 
 
 def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple[str, timedelta]:

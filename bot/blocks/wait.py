@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.mrkdwn import escape, mention
+from bot.blocks.limits import truncate
+from bot.blocks.mrkdwn import escape, inline_code, mention
 from bot.durations import format_duration
 from bot.enums import WaitStatus
 from bot.ids import ActionId, WaitButton
@@ -20,13 +21,19 @@ HEADLINE = {
 }
 
 
+TARGET_IDS = 10
+TARGET_TEXT = 500
+
+
 def wait_target(job: WaitView) -> str:
-    values = " ".join(str(v) if not isinstance(v, list) else " ".join(map(str, v)) for v in job.params.values())
-    return f"{job.service} {job.waiter} {values}".strip()
+    """`service waiter id…`: the first ids, then how many more, in at most TARGET_TEXT characters."""
+    ids = [str(i) for v in job.params.values() for i in (v if isinstance(v, list) else [v])]
+    shown = " ".join(ids[:TARGET_IDS]) + (f" …and {len(ids) - TARGET_IDS} more" if len(ids) > TARGET_IDS else "")
+    return truncate(f"{job.service} {job.waiter} {shown}".strip(), TARGET_TEXT)
 
 
 def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
-    headline = f"{HEADLINE[job.status]}: `{escape(wait_target(job))}`"
+    headline = f"{HEADLINE[job.status]}: {inline_code(wait_target(job))}"
     progress = (
         f"attempt {job.attempts} of {job.max_attempts} · {format_duration(now - job.created_at)} elapsed"
         f" · last seen: {escape(job.last_state)}"
@@ -51,7 +58,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
                 ],
             }
         )
-    return f"{HEADLINE[job.status]}: {wait_target(job)}", blocks
+    return f"{HEADLINE[job.status]}: {escape(wait_target(job))}", blocks
 
 
 def wait_outcome_reply(job: WaitView) -> str:
@@ -61,4 +68,4 @@ def wait_outcome_reply(job: WaitView) -> str:
         WaitStatus.TIMEOUT: "timed out",
         WaitStatus.CANCELLED: "was cancelled",
     }
-    return f"{mention(job.requester)} `{escape(wait_target(job))}` {words[job.status]} ({escape(job.last_state)})."
+    return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({escape(job.last_state)})."

@@ -109,3 +109,18 @@ def test_numbers_and_spans_past_their_bounds_are_usage_errors(parse: object, tex
     with pytest.raises(UsageError) as raised:
         parse(text)  # type: ignore[operator]
     assert problem in raised.value.problem
+
+
+def test_free_text_is_length_limited_when_parsed() -> None:
+    with pytest.raises(UsageError, match=r"The filter is 2,920 characters long; 500 at most\."):
+        parse_logs("orders-api filter " + "x" * 2920)
+    with pytest.raises(UsageError, match=r"101 ids is too many for one /wait; 100 at most\."):
+        parse_wait("ec2 instance_running " + " ".join(f"i-{n}" for n in range(101)))
+    with pytest.raises(UsageError, match=r"is 10,000 characters long; an id is 256 at most\."):
+        parse_wait("ec2 instance_running " + "i" * 10_000)
+
+
+def test_a_usage_error_that_echoes_the_input_cannot_ping_or_link() -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_logs("orders-api <!channel>")
+    assert "<!channel>" not in raised.value.text() and "&lt;!channel&gt;" in raised.value.text()
