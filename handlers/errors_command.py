@@ -9,12 +9,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.aws.logs import ERROR_TERMS, window_events
+from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
 from bot.blocks.errors import errors_blocks, samples_text
 from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
+from bot.views.error_groups import GroupSummary
 from handlers.error_handler import answers_errors
 from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
 from handlers.log_targets import Place, place_of, resolve_log_group
@@ -31,10 +32,13 @@ async def post_error_groups(
     end = end or services.clock()
     start = end - since
     aws_logs = services.aws.client("logs", account=place.account, region=place.region)
-    window = await services.executor.run(
-        lambda: window_events(aws_logs, log_group, start=start, end=end, pattern=ERROR_TERMS)
-    )
-    summaries = summarise(window.events, start=start, end=end)
+
+    def read_and_group() -> tuple[EventWindow, list[GroupSummary]]:
+        # Grouping tens of thousands of events takes seconds of CPU: in the worker thread, never on the loop.
+        window = window_events(aws_logs, log_group, start=start, end=end, pattern=ERROR_TERMS)
+        return window, summarise(window.events, start=start, end=end)
+
+    window, summaries = await services.executor.run(read_and_group)
     source = f"{place.account}/{place.region}/{log_group}"
     groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
     text, blocks = errors_blocks(

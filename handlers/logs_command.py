@@ -3,6 +3,7 @@ Newer and Group errors buttons."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,8 @@ async def post_logs(
             aws_logs, page.log_group, start=start, end=end, limit=page.limit, filter_text=page.filter_text
         )
     )
-    answer = logs_answer(
+    answer = await asyncio.to_thread(  # a file of thousands of lines is rendered off the event loop
+        logs_answer,
         log_group=page.log_group,
         events=window.events,
         since=end - start,
