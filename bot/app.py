@@ -38,7 +38,7 @@ from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
 from bot.store import Database, ensure_current, upgrade
 from handlers.ack_runner import AnsweringBolt
-from handlers.signature import signature_problem
+from handlers.signature import ReplayGuard, replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
@@ -95,6 +95,7 @@ class BoltwatchApp:
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
         self._series: dict[tuple[str, int], HttpSeries] = {}
+        self._replays = ReplayGuard()
         self.web = self._web_app()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -136,6 +137,9 @@ class BoltwatchApp:
         if problem := signature_problem(request.headers, body, secret=secret, now=time.time()):
             log.info("refused a request to /slack/events: %s", problem)
             return web.Response(status=401)
+        if not self._replays.first_time(replay_key(request.headers, body), time.time()):
+            log.info("answered a request to /slack/events seen before (a retry or a replay) without running it")
+            return web.Response(status=200)
         try:
             bolt_request = await to_bolt_request(request)
         except Exception as exc:  # Bolt's parsing of a body it does not expect fails in many ways; all mean 400

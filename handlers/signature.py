@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 
 MAX_AGE_SECONDS = 300
@@ -29,3 +30,38 @@ def signature_problem(headers: Mapping[str, str], body: bytes, *, secret: str, n
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         return "a wrong signature"
     return None
+
+
+class ReplayGuard:
+    """Remembers the signed requests (and Events API `event_id`s) of the last five minutes, so that a captured
+    request sent again, or an event Slack retries (`X-Slack-Retry-Num`), is answered without running twice.
+
+    In process memory: replicas behind one load balancer each keep their own, so a replay that reaches another
+    replica within the window is not caught."""
+
+    def __init__(self, *, seconds: float = MAX_AGE_SECONDS, most: int = 100_000) -> None:
+        self._seconds = seconds
+        self._most = most
+        self._seen: dict[str, float] = {}
+
+    def first_time(self, key: str, now: float) -> bool:
+        """True the first time `key` is seen in the window; False for a repeat."""
+        while self._seen and (len(self._seen) >= self._most or next(iter(self._seen.values())) < now - self._seconds):
+            self._seen.pop(next(iter(self._seen)))
+        if key in self._seen:
+            return False
+        self._seen[key] = now
+        return True
+
+
+def replay_key(headers: Mapping[str, str], body: bytes) -> str:
+    """What identifies a request across resends: an Events API callback's `event_id`, else its signature (which
+    covers the timestamp and the body)."""
+    if body.startswith(b"{") and b'"event_id"' in body:
+        try:
+            event_id = json.loads(body).get("event_id")
+        except (ValueError, AttributeError, RecursionError):
+            event_id = None
+        if isinstance(event_id, str) and event_id:
+            return f"event:{event_id}"
+    return "signature:" + headers.get("X-Slack-Signature", "")

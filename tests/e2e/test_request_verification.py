@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -102,3 +104,34 @@ async def test_signed_junk_gets_400_not_a_traceback(
 async def test_a_signed_command_is_still_answered(bot: RunningBot) -> None:
     body = urlencode({"command": "/boltwatch", "text": "help", "user_id": "U0ALICE", "channel_id": "C0ALERTS"})
     assert await post(bot, body, signed(secret_of(bot), body)) == 200
+
+
+async def test_a_replayed_signed_command_is_answered_without_running_twice(bot: RunningBot) -> None:
+    body = urlencode(
+        {"command": "/boltwatch", "text": "status", "user_id": "U0ALICE", "channel_id": "C0ALERTS",
+         "response_url": bot.slack.url + "/response_url/replayed", "trigger_id": "replayed.1"}
+    )  # fmt: skip
+    headers = signed(secret_of(bot), body)
+
+    assert await post(bot, body, headers) == 200
+    assert await post(bot, body, headers) == 200
+    await bot.slack.wait_for(lambda: bot.slack.responses)
+    await asyncio.sleep(0.5)  # time for a second run, had there been one
+    assert len(bot.slack.responses) == 1
+
+
+async def test_an_event_slack_retries_is_handled_once(bot: RunningBot) -> None:
+    event = {
+        "type": "event_callback", "event_id": "Ev0RETRIED", "team_id": "T0TEAM", "api_app_id": "A0BOLTWATCH",
+        "event": {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home"},
+    }  # fmt: skip
+    body = json.dumps(event)
+    headers = signed(secret_of(bot), body) | {"Content-Type": "application/json"}
+    assert await post(bot, body, headers) == 200
+    retry = signed(secret_of(bot), body, str(int(time.time()) + 1)) | {
+        "Content-Type": "application/json", "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout",
+    }  # fmt: skip
+    assert await post(bot, body, retry) == 200
+    await bot.slack.wait_for(lambda: bot.slack.calls_to("views.publish"))
+    await asyncio.sleep(0.5)
+    assert len(bot.slack.calls_to("views.publish")) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from handlers.signature import signature_problem
+from handlers.signature import ReplayGuard, replay_key, signature_problem
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = 1_531_420_618.0
@@ -36,3 +36,26 @@ def test_each_way_of_not_being_slack_is_named() -> None:
     assert signature_problem(headers(), BODY + b"&x=1", secret=SECRET, now=NOW) == "a wrong signature"
     forged = headers() | {"X-Slack-Signature": "v0=é"}
     assert signature_problem(forged, BODY, secret=SECRET, now=NOW) == "a wrong signature"
+
+
+def test_a_request_seen_again_within_five_minutes_is_a_replay_and_forgotten_after() -> None:
+    guard = ReplayGuard()
+    assert guard.first_time("signature:v0=ab", NOW)
+    assert not guard.first_time("signature:v0=ab", NOW + 299)
+    assert guard.first_time("signature:v0=cd", NOW + 299)
+    assert guard.first_time("signature:v0=ab", NOW + 301)
+
+
+def test_the_guard_keeps_at_most_its_bound() -> None:
+    guard = ReplayGuard(most=3)
+    for n in range(5):
+        assert guard.first_time(f"k{n}", NOW)
+    assert guard.first_time("k0", NOW)  # pushed out by the bound, so new again
+    assert not guard.first_time("k4", NOW)
+
+
+def test_an_event_is_known_by_its_event_id_and_anything_else_by_its_signature() -> None:
+    event = b'{"type": "event_callback", "event_id": "Ev1", "event": {}}'
+    assert replay_key({"X-Slack-Signature": "v0=1"}, event) == replay_key({"X-Slack-Signature": "v0=2"}, event)
+    assert replay_key({"X-Slack-Signature": "v0=1"}, b"command=%2Flogs") == "signature:v0=1"
+    assert replay_key({"X-Slack-Signature": "v0=1"}, b'{"event_id": [') == "signature:v0=1"
