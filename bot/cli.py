@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -35,6 +36,7 @@ from bot.views.incident import AlertLine, IncidentSnapshot
 from scheduler.registry import ConfiguredCheck, configure_checks
 from scheduler.runner import run_check_target
 
+log = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 
 
@@ -101,16 +103,38 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int | None) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
+    """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS.
+
+    A signal that arrives while the bot is starting stops the start as well: starting may wait on a database that
+    does not answer, and the signal must not wait with it.
+    """
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stop(signum: signal.Signals) -> None:
+        log.info("%s received: stopping", signum.name)
+        stopping.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    await app.start(host, port)
+        loop.add_signal_handler(signum, stop, signum)
+    starting = asyncio.ensure_future(app.start(host, port))
+    signalled = asyncio.ensure_future(stopping.wait())
     try:
-        await stopping.wait()
+        await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not signalled.done():
+            starting.result()  # a start that failed raises here
+            await signalled
     finally:
-        await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+        for task in (starting, signalled):
+            task.cancel()
+        await asyncio.gather(starting, signalled, return_exceptions=True)
+        began = loop.time()
+        try:
+            await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.error("shutdown took longer than %.0f s; exiting with its work unfinished", SHUTDOWN_SECONDS)
+        else:
+            log.info("stopped in %.1f s", loop.time() - began)
 
 
 def _iam_policy(args: argparse.Namespace) -> int:
@@ -181,7 +205,7 @@ async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime
     try:
         return await asyncio.gather(*(one(target) for target in aws.targets()))
     finally:
-        executor.shutdown(wait=False)
+        executor.shutdown()
 
 
 def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
