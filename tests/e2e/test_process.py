@@ -24,6 +24,7 @@ from bot.store import Database
 from bot.store.models import Lease
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
+from tests.hanging_server import HangingServer
 from tests.harness import SIGNING_SECRET
 
 CONFIG = """\
@@ -48,30 +49,6 @@ def free_port() -> int:
 def unreachable_url() -> str:
     """A URL on a port nothing listens on: every connection is refused."""
     return f"http://127.0.0.1:{free_port()}/api/"
-
-
-class HangingServer:
-    """Accepts TCP connections and never answers: an AWS endpoint whose calls hang (botocore waits 60 s to read)."""
-
-    def __init__(self) -> None:
-        self.connected = asyncio.Event()
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-
-    async def _hold(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.append(writer)
-        self.connected.set()
-
-    @asynccontextmanager
-    async def serving(self) -> AsyncIterator[str]:
-        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            for writer in self._writers:
-                writer.close()
-            self._server.close()
 
 
 class BotProcess:
