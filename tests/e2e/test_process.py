@@ -21,8 +21,9 @@ from sqlalchemy import select
 from bot.core import leases
 from bot.services import utcnow
 from bot.store import Database
-from bot.store.models import Lease
-from sandbox.aws.server import MotoHandle
+from bot.store.models import Lease, OutboxItem
+from sandbox.aws.alarms import put_sandbox_alarms
+from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
 from tests.hanging_server import HangingServer
 from tests.harness import SIGNING_SECRET
@@ -173,16 +174,44 @@ async def test_sigterm_with_slack_unreachable_exits_cleanly_and_frees_the_lease(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("slack_down", ["refusing", "hanging"])
 async def test_socket_mode_stops_on_a_signal_while_slack_is_unreachable(
-    moto: MotoHandle, tmp_path: Path, signum: signal.Signals
+    moto: MotoHandle, tmp_path: Path, signum: signal.Signals, slack_down: str
 ) -> None:
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": unreachable_url()}
-    bot = BotProcess(tmp_path, moto.environment() | env)
-    async with bot.running():
-        await bot.healthy()
-        await bot.lease_taken()
-        await asyncio.sleep(1)  # the Socket Mode client has failed to connect at least once and is retrying
-        assert_clean_exit(*await bot.stop(signum), signum)
+    slack = HangingServer()
+    async with slack.serving() as hanging_url:
+        api_url = unreachable_url() if slack_down == "refusing" else f"{hanging_url}/api/"
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": api_url}
+        bot = BotProcess(tmp_path, moto.environment() | env)
+        async with bot.running():
+            await bot.healthy()
+            await bot.lease_taken()
+            await asyncio.sleep(1)  # the Socket Mode client has failed to connect at least once, or is waiting
+            assert_clean_exit(*await bot.stop(signum), signum)
+    assert await bot.another_replica_takes_the_lease()
+
+
+async def test_sigterm_while_slack_holds_a_post_leaves_its_claim_for_reconciliation(
+    moto: MotoHandle, tmp_path: Path
+) -> None:
+    put_sandbox_alarms(sandbox_client(moto.endpoint, "cloudwatch"), now=utcnow())
+    slack = HangingServer()
+    async with slack.serving() as url:
+        bot = BotProcess(
+            tmp_path, moto.environment() | {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": f"{url}/api/"}
+        )
+        async with bot.running():
+            await bot.healthy()
+            await asyncio.wait_for(slack.connected.wait(), 20)  # the incident's chat.postMessage, never answered
+            assert_clean_exit(*await bot.stop())
+    db = Database.from_url(bot.database_url)
+    try:
+        posts = await db.run(
+            lambda s: [(i.status, i.claimed_by is not None, i.attempts) for i in s.scalars(select(OutboxItem))]
+        )
+    finally:
+        db.close()
+    assert posts == [("pending", True, 0)], "the post may have reached Slack: it is neither released nor failed"
     assert await bot.another_replica_takes_the_lease()
 
 
