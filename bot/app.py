@@ -222,6 +222,8 @@ class BoltwatchApp:
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()
         self.services.executor.shutdown()
+        if abandoned := self.services.executor.in_flight:
+            log.warning("abandoning %d AWS calls still running (their threads end with the process)", abandoned)
         await loop.run_in_executor(None, self.services.db.close)
 
     async def _close_socket_mode(self) -> None:

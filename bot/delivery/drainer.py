@@ -178,6 +178,7 @@ class Notifier:
             return
         _done, pending = await asyncio.wait({self._running}, timeout=seconds)
         for task in pending:
+            log.warning("outbox: Slack has not answered within %.0f s; the items in flight keep their claims", seconds)
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 

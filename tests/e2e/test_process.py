@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from bot.core import leases
@@ -50,6 +51,39 @@ def free_port() -> int:
 def unreachable_url() -> str:
     """A URL on a port nothing listens on: every connection is refused."""
     return f"http://127.0.0.1:{free_port()}/api/"
+
+
+class SilentSocketModeSlack:
+    """A Slack whose Socket Mode WebSocket opens and then falls silent: it never answers the close handshake."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+
+    async def _open(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "url": f"ws://{request.host}/link"})
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        self.connected.set()
+        await asyncio.Event().wait()  # never reads, so never answers a ping or a close
+        return ws
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        """Yields the Web API base URL."""
+        app = web.Application()
+        app.router.add_post("/api/apps.connections.open", self._open)
+        app.router.add_get("/link", self._link)
+        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield f"http://127.0.0.1:{port}/api/"
+        finally:
+            await runner.cleanup()
 
 
 class BotProcess:
@@ -189,6 +223,19 @@ async def test_socket_mode_stops_on_a_signal_while_slack_is_unreachable(
             await asyncio.sleep(1)  # the Socket Mode client has failed to connect at least once, or is waiting
             assert_clean_exit(*await bot.stop(signum), signum)
     assert await bot.another_replica_takes_the_lease()
+
+
+async def test_socket_mode_stops_on_sigterm_when_slack_falls_silent_on_an_open_connection(
+    moto: MotoHandle, tmp_path: Path
+) -> None:
+    slack = SilentSocketModeSlack()
+    async with slack.serving() as api_url:
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": api_url}
+        bot = BotProcess(tmp_path, moto.environment() | env)
+        async with bot.running():
+            await bot.healthy()
+            await asyncio.wait_for(slack.connected.wait(), 10)
+            assert_clean_exit(*await bot.stop())
 
 
 async def test_sigterm_while_slack_holds_a_post_leaves_its_claim_for_reconciliation(
