@@ -103,11 +103,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int | None) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS.
-
-    A signal that arrives while the bot is starting stops the start as well: starting may wait on a database that
-    does not answer, and the signal must not wait with it.
-    """
+    """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -117,17 +113,12 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop, signum)
-    starting = asyncio.ensure_future(app.start(host, port))
-    signalled = asyncio.ensure_future(stopping.wait())
+    # start() returns once the bot listens and waits on nothing from Slack (Socket Mode connects in the
+    # background): a Slack outage cannot keep the signal from being heard.
+    await app.start(host, port)
     try:
-        await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
-        if not signalled.done():
-            starting.result()  # a start that failed raises here
-            await signalled
+        await stopping.wait()
     finally:
-        for task in (starting, signalled):
-            task.cancel()
-        await asyncio.gather(starting, signalled, return_exceptions=True)
         began = loop.time()
         try:
             await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
