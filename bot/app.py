@@ -25,6 +25,7 @@ import handlers
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
+from bot.core import leases
 from bot.core.routing import build_routes
 from bot.delivery.digests import DigestMessages
 from bot.delivery.drainer import Notifier
@@ -46,6 +47,12 @@ from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 10.0
+# How `stop()` spends them. Slack's listeners ack within 3 s, so a request in flight when the inputs close has
+# answered by then; running work (check runs, the outbox pass, listeners after their ack) gets until FINISH_SECONDS,
+# and releasing leases and closing connections must fit in what is left.
+INPUTS_CLOSE_SECONDS = 3.0
+FINISH_SECONDS = 6.0
+RELEASE_SECONDS = 1.5
 
 
 def package_version() -> str:
@@ -78,9 +85,12 @@ class BoltwatchApp:
         waits: WaitRunner,
         digests: DigestScheduler,
         *,
+        replica: str,
         background: bool = True,
         freeze: bool = True,
     ) -> None:
+        self.replica = replica
+        """Who this process is when it holds leases and outbox claims."""
         self.background = background
         self.freeze = freeze
         self.settings = settings
@@ -94,6 +104,7 @@ class BoltwatchApp:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
+        self._socket_connecting: asyncio.Task[None] | None = None
         self._series: dict[tuple[str, int], HttpSeries] = {}
         self._replays = ReplayGuard()
         self.web = self._web_app()
@@ -187,7 +198,7 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
         self._runner = web.AppRunner(
-            self.web, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS / 2
+            self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
         await self._runner.setup()
         bind_host = host or self.settings.server.host
@@ -199,30 +210,69 @@ class BoltwatchApp:
             self.socket_mode = AsyncSocketModeHandler(
                 self.bolt, app_token=self.settings.secrets.app_token.get_secret_value()
             )
-            await self.socket_mode.connect_async()
+            # The client retries until Slack answers, for as long as Slack is unreachable: it connects in the
+            # background so that an outage neither holds up the rest of the bot nor keeps a signal from stopping it.
+            self._socket_connecting = asyncio.create_task(self.socket_mode.connect_async(), name="socket-mode")
         if self.freeze:
             freeze_heap("listening")
         log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
         return self.port
 
     async def stop(self) -> None:
-        """Stop taking work, let running work finish (bounded), then release everything."""
-        if self.socket_mode is not None:
-            await self.socket_mode.close_async()
+        """Stop taking work, let running work finish, release what this replica holds: within SHUTDOWN_SECONDS.
+
+        Inputs close first (the scheduler, Socket Mode, the HTTP listener) while check runs and the outbox pass in
+        flight go on; at FINISH_SECONDS what still runs is cancelled, a boto3 call that hangs abandoned to its
+        daemon thread. Then this replica's leases go, so that another replica runs the checks and digests at once.
+        """
+        loop = asyncio.get_running_loop()
+        finish_by = loop.time() + FINISH_SECONDS
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.runner.finish_running(SHUTDOWN_SECONDS / 2)
-        await self.bolt.ack_runner.finish(SHUTDOWN_SECONDS / 4)
+            # Pausing fires no more jobs and leaves running ones be; shutting down would cancel them at once.
+            self.scheduler.pause()
+        running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
+        await asyncio.gather(self._close_socket_mode(), self._close_http())
+        await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
+        await running
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)  # cancels what is still running: a digest stuck on Slack
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._release_leases()
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, lambda: self.services.executor.shutdown(wait=True))
+        self.services.executor.shutdown()
+        if abandoned := self.services.executor.in_flight:
+            log.warning("abandoning %d AWS calls still running (their threads end with the process)", abandoned)
         await loop.run_in_executor(None, self.services.db.close)
+
+    async def _close_socket_mode(self) -> None:
+        if self.socket_mode is None:
+            return
+        if self._socket_connecting is not None:
+            self._socket_connecting.cancel()
+            await asyncio.gather(self._socket_connecting, return_exceptions=True)
+        try:
+            # Closing waits for Slack to answer the WebSocket close (aiohttp allows 10 s): not when Slack is gone.
+            await asyncio.wait_for(self.socket_mode.close_async(), INPUTS_CLOSE_SECONDS)
+        except TimeoutError:
+            log.warning("Slack did not answer the Socket Mode close within %.0f s; closed anyway", INPUTS_CLOSE_SECONDS)
+
+    async def _close_http(self) -> None:
+        """Stop listening, and give requests in flight up to INPUTS_CLOSE_SECONDS to be answered."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _release_leases(self) -> None:
+        try:
+            released = await asyncio.wait_for(
+                self.services.db.run(lambda s: leases.release_all(s, holder=self.replica)), RELEASE_SECONDS
+            )
+        except Exception as exc:  # the leases expire by themselves; stopping must not wait on a stuck database
+            log.warning("could not release this replica's leases (%s); they expire by themselves", exc)
+            return
+        log.info("released %d leases", released)
 
 
 def create_app(
@@ -273,6 +323,9 @@ def create_app(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
-    app = BoltwatchApp(settings, services, bolt, notifier, runner, waits, digests, background=background, freeze=freeze)
+    app = BoltwatchApp(
+        settings, services, bolt, notifier, runner, waits, digests, replica=replica, background=background,
+        freeze=freeze,
+    )  # fmt: skip
     app.home = home
     return app

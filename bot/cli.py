@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -35,6 +36,7 @@ from bot.views.incident import AlertLine, IncidentSnapshot
 from scheduler.registry import ConfiguredCheck, configure_checks
 from scheduler.runner import run_check_target
 
+log = logging.getLogger(__name__)
 EXIT_CONFIG = 2
 
 
@@ -104,13 +106,26 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
     """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stop(signum: signal.Signals) -> None:
+        log.info("%s received: stopping", signum.name)
+        stopping.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
+        loop.add_signal_handler(signum, stop, signum)
+    # start() returns once the bot listens and waits on nothing from Slack (Socket Mode connects in the
+    # background): a Slack outage cannot keep the signal from being heard.
     await app.start(host, port)
     try:
         await stopping.wait()
     finally:
-        await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+        began = loop.time()
+        try:
+            await asyncio.wait_for(app.stop(), SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.error("shutdown took longer than %.0f s; exiting with its work unfinished", SHUTDOWN_SECONDS)
+        else:
+            log.info("stopped in %.1f s", loop.time() - began)
 
 
 def _iam_policy(args: argparse.Namespace) -> int:
@@ -181,7 +196,7 @@ async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime
     try:
         return await asyncio.gather(*(one(target) for target in aws.targets()))
     finally:
-        executor.shutdown(wait=False)
+        executor.shutdown()
 
 
 def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:

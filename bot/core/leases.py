@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,3 +31,10 @@ def try_acquire(session: Session, *, name: str, holder: str, now: datetime, ttl:
     except IntegrityError:
         return False
     return True
+
+
+def release_all(session: Session, *, holder: str) -> int:
+    """Give up every lease `holder` has (it is stopping), so that another replica may take each at once; returns
+    how many. Deleting, not expiring, the rows: no replica's clock has to agree with the stopping one's."""
+    released = session.execute(delete(Lease).where(Lease.holder == holder).execution_options(synchronize_session=False))
+    return released.rowcount

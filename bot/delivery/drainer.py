@@ -48,6 +48,8 @@ class Notifier:
         self._holder = holder
         self._channel_interval = channel_interval
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._running: asyncio.Task[Any] | None = None
         self.sent = 0
         self.after_incident_sent: Callable[[], None] = lambda: None
         """Called after an incident message was posted or updated (App Home refreshes on it)."""
@@ -57,7 +59,8 @@ class Notifier:
         self._wake.set()
 
     async def run(self, *, poll_seconds: float = 0.5) -> None:
-        while True:
+        self._running = asyncio.current_task()
+        while not self._stopping:
             try:
                 done = await self.drain_once()
             except Exception:
@@ -161,6 +164,23 @@ class Notifier:
             incident.message_ts, incident.channel = result["ts"], result["channel"]
         if item.operation is not Operation.THREAD_REPLY:
             incident.last_notified_at = now
+
+    async def stop(self, seconds: float) -> None:
+        """Claim nothing more, and give the pass in flight `seconds` to finish, then cancel it (at shutdown).
+
+        A finished pass has recorded or released every claim it took. An item still in flight when time runs out
+        keeps its claim: its Slack call may yet land, so sending it again must wait for the claim to expire and
+        the outcome to be known, never follow at once from another replica.
+        """
+        self._stopping = True
+        self._wake.set()
+        if self._running is None or self._running.done():
+            return
+        _done, pending = await asyncio.wait({self._running}, timeout=seconds)
+        for task in pending:
+            log.warning("outbox: Slack has not answered within %.0f s; the items in flight keep their claims", seconds)
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def reply_text(payload: dict[str, Any]) -> str:

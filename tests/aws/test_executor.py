@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -114,3 +118,42 @@ async def test_shutdown_refuses_new_calls() -> None:
     with pytest.raises(RuntimeError):
         await executor.run(print)
     assert executor.in_flight == 0
+
+
+async def test_shutdown_cancels_queued_calls() -> None:
+    executor = AwsExecutor(1)
+    release = threading.Event()
+    running = asyncio.ensure_future(executor.run(release.wait, 5))
+    queued = asyncio.ensure_future(executor.run(print))
+    await asyncio.sleep(0.05)
+
+    executor.shutdown()
+    release.set()
+
+    assert await running is True
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+
+
+def test_a_call_still_running_at_shutdown_is_abandoned_not_joined() -> None:
+    """The interpreter exits at once although a call (a boto3 call that hangs) never ends: its thread is a daemon."""
+    program = textwrap.dedent(
+        """
+        import asyncio, threading
+        from bot.aws.executor import AwsExecutor
+
+        async def main():
+            executor = AwsExecutor(1)
+            call = asyncio.ensure_future(executor.run(threading.Event().wait))
+            await asyncio.sleep(0.1)
+            executor.shutdown()
+            call.cancel()
+
+        asyncio.run(main())
+        """
+    )
+    started = time.monotonic()
+    finished = subprocess.run([sys.executable, "-c", program], timeout=30, capture_output=True, text=True)
+
+    assert finished.returncode == 0, finished.stderr
+    assert time.monotonic() - started < 5

@@ -40,3 +40,19 @@ async def test_one_replica_runs_each_check_per_interval_and_another_takes_over(
         assert await interval(survivors) == [False, False], "the lease is still the stopped holder's"
         clock.advance(seconds=1)
         assert sum(await interval(survivors)) == 1, "a survivor takes over within one lease period"
+
+
+async def test_a_replica_that_stops_gracefully_hands_its_checks_over_at_once(
+    moto: MotoHandle, database_url: str
+) -> None:
+    clock = FakeClock()
+    config = base_config(checks=[{"type": "cloudwatch_alarms", "every": f"{EVERY_SECONDS}s"}])
+    async with running_bot(moto=moto, database_url=database_url, config=config, clock=clock, holder="survivor") as bot:
+        async with running_bot(
+            moto=moto, database_url=database_url, config=config, clock=clock, holder="stopping"
+        ) as stopping:
+            check = stopping.app.runner.checks[0]
+            assert await stopping.app.runner.run_check(check) is not None
+            assert await bot.app.runner.run_check(check) is None, "the lease is the other replica's"
+
+        assert await bot.app.runner.run_check(check) is not None, "taken over without waiting for the lease to expire"

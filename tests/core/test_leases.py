@@ -1,0 +1,36 @@
+"""Leases: one holder at a time, and a stopping replica gives all of its leases up at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core import leases
+from bot.store import Database
+from tests.alerting import NOW
+
+TTL = timedelta(minutes=5)
+
+
+def acquire(db: Database, name: str, holder: str, at_offset: timedelta = timedelta(0)) -> bool:
+    with db.transaction() as session:
+        return leases.try_acquire(session, name=name, holder=holder, now=NOW + at_offset, ttl=TTL)
+
+
+def test_a_live_lease_is_its_holders_alone(db: Database) -> None:
+    assert acquire(db, "check:alarms", "replica-a")
+    assert not acquire(db, "check:alarms", "replica-b")
+    assert acquire(db, "check:alarms", "replica-b", TTL), "expired, it is anyone's"
+
+
+def test_release_all_frees_every_lease_of_the_holder_and_only_those(db: Database) -> None:
+    for name in ("check:alarms", "digest:#ops:"):
+        assert acquire(db, name, "replica-a")
+    assert acquire(db, "check:lambda", "replica-b")
+
+    with db.transaction() as session:
+        assert leases.release_all(session, holder="replica-a") == 2
+
+    # At once, and even for a replica whose clock is behind the stopping one's.
+    assert acquire(db, "check:alarms", "replica-c", -timedelta(minutes=1))
+    assert acquire(db, "digest:#ops:", "replica-c", -timedelta(minutes=1))
+    assert not acquire(db, "check:lambda", "replica-c")
