@@ -18,6 +18,7 @@ from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import Command
 from bot.services import Services
 from bot.views.status_queries import active_silences, check_lines, open_incidents, silence_lines
+from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
@@ -25,6 +26,11 @@ from handlers.grammar import did_you_mean, split_words
 from handlers.usage import UsageError
 
 MAX_MUTE = timedelta(days=30)
+SUBCOMMAND_ACCESS = {
+    "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
+    "best-practices": Action.BEST_PRACTICES,
+}  # fmt: skip
+"""What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
 SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
 AVAILABLE = [
     "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
@@ -54,6 +60,10 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
                 text=f"`{escape(sub)}` is not a /boltwatch command.{hint} Try `/boltwatch help`.",
             )
             return
+        action = SUBCOMMAND_ACCESS.get(sub)
+        if action is not None and (refusal := command_refusal(services, action, command)):
+            await ack(response_type="ephemeral", text=refusal)
+            return
         await ack()
         now = services.clock()
         if sub in {"status", "checks"}:
@@ -78,8 +88,9 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
         else:
             user, channel = command["user_id"], command["channel_id"]
             verdict = may(
-                services.settings.file.access, action=Action.MUTE, user=user, channel=channel, home_channels={channel}
-            )
+                services.settings.file.access, action=Action.MUTE, user=user, channel=channel,
+                home_channels={channel}, channel_name=command.get("channel_name"),
+            )  # fmt: skip
             if not verdict.allowed:
                 raise UsageError(f"You can't mute or unmute here: {verdict.why}")
             text = await (

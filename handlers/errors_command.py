@@ -11,11 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
 from bot.blocks.errors import errors_blocks, samples_text
+from bot.core.access import Action
 from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
 from bot.views.error_groups import GroupSummary
+from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors
 from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
 from handlers.log_targets import Place, place_of, resolve_log_group
@@ -57,6 +59,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.ERRORS.value)
     @answers_errors
     async def errors(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        if refusal := command_refusal(services, Action.ERRORS, command):
+            await ack(response_type="ephemeral", text=refusal)
+            return
         try:
             request = parse_errors(command.get("text") or "")
         except UsageError as exc:
@@ -68,6 +73,8 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ActionId.ERRORS_SAMPLES.value)
     async def show_samples(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        if await refused_click(services, Action.ERRORS, body, client):
+            return
         try:
             button = ErrorGroupButton.parse(action.get("value"))
         except BadPayload:

@@ -19,6 +19,7 @@ from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage, 
 from bot.services import Services
 from bot.views.incident import IncidentSnapshot
 from bot.views.incident_queries import load_snapshot
+from handlers.access import refused_click
 from handlers.error_handler import user_message
 from handlers.errors_command import post_error_groups
 from handlers.log_targets import Place
@@ -72,6 +73,7 @@ async def _perform(
             incident_id=incident_id,
             user=user,
             channel=channel,
+            channel_name=(body.get("channel") or {}).get("name"),
             rules=rules,
             now=now,
             snooze_until=snooze_until,
@@ -192,6 +194,8 @@ def _thread_answer(services: Services, what: str) -> Any:
         button = _parse(body, action.get("value"))
         channel = (body.get("channel") or {}).get("id", "")
         if button is None or not channel:
+            return
+        if await refused_click(services, Action.LOGS if what == "logs" else Action.ERRORS, body, client):
             return
         snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
         thread = (body.get("message") or {}).get("ts")

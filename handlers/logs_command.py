@@ -12,9 +12,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.logs import newest_events
 from bot.blocks.logs import logs_answer
+from bot.core.access import Action
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, LogsPage
 from bot.services import Services
+from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors, user_message
 from handlers.errors_command import post_error_groups
 from handlers.grammar import LOGS_USAGE, LogsRequest, parse_logs
@@ -92,6 +94,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.command(Command.LOGS.value)
     @answers_errors
     async def logs(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
+        if refusal := command_refusal(services, Action.LOGS, command):
+            await ack(response_type="ephemeral", text=refusal)
+            return
         try:
             request = parse_logs(command.get("text") or "")
             note = queue_note(services, place_of(services, request.scope, LOGS_USAGE))
@@ -103,6 +108,8 @@ def register(app: AsyncApp, services: Services) -> None:
 
     async def on_page(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        if await refused_click(services, Action.LOGS, body, client):
+            return
         channel = (body.get("channel") or {}).get("id", "")
         message = body.get("message") or {}
         try:

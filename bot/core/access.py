@@ -1,4 +1,8 @@
-"""Who may press which incident button: config rules, default anyone in the alert's channel."""
+"""Who may do what: config rules for every button and command that reads or changes anything; by default anyone
+in the channel the thing lives in (an incident's channel; for a command, the channel it is run in).
+
+Channels are compared by id. A rule or an incident may name a channel (`#alerts`); the click or command carries the
+channel's id and name as Slack signed them, and either matches."""
 
 from __future__ import annotations
 
@@ -15,6 +19,15 @@ class Action(StrEnum):
     REOPEN = "reopen"
     WAIT = "wait"
     MUTE = "mute"
+    LOGS = "logs"
+    ERRORS = "errors"
+    STATUS = "status"
+    DIGEST = "digest"
+    BEST_PRACTICES = "best_practices"
+
+
+COMMANDS = frozenset({Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES})
+"""Actions that are commands rather than buttons (wait and mute are both)."""
 
 
 class AccessRule(BaseModel):
@@ -36,23 +49,37 @@ class Verdict:
     why: str = ""
 
 
-def may(rules: list[AccessRule], *, action: Action, user: str, channel: str, home_channels: set[str]) -> Verdict:
-    """Decide whether `user`, clicking in `channel`, may do `action` on something that lives in `home_channels`.
+def may(
+    rules: list[AccessRule],
+    *,
+    action: Action,
+    user: str,
+    channel: str,
+    home_channels: set[str],
+    channel_name: str | None = None,
+) -> Verdict:
+    """Decide whether `user`, in the channel with id `channel` (and name `channel_name`), may do `action` on something
+    that lives in `home_channels` (ids or `#names`).
 
     The first rule that covers the action decides; with none, anyone in the home channel may.
     """
+    here = {channel} | ({channel_name, f"#{channel_name}"} if channel_name else set())
     for rule in rules:
         if not rule.covers(action):
             continue
         if rule.users and user not in rule.users:
             return Verdict(False, f"only {', '.join(f'<@{u}>' for u in rule.users)} may {action.value} here.")
         allowed_channels = set(rule.channels) or home_channels
-        if channel not in allowed_channels:
-            return Verdict(False, f"this button only works in {_channels(allowed_channels)}.")
+        if not here & allowed_channels:
+            return Verdict(False, f"{_what(action)} only works in {_channels(allowed_channels)}.")
         return Verdict(True)
-    if channel not in home_channels:
-        return Verdict(False, f"this button only works in {_channels(home_channels)}.")
+    if not here & home_channels:
+        return Verdict(False, f"{_what(action)} only works in {_channels(home_channels)}.")
     return Verdict(True)
+
+
+def _what(action: Action) -> str:
+    return "this command" if action in COMMANDS else "this button"
 
 
 def _channels(channels: set[str]) -> str:

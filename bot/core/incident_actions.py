@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus
-from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent
+from bot.store.models import Alert, AuditEvent, Incident, IncidentEvent, SlackChannel
 from bot.views.incident import IncidentChange
 
 
@@ -39,6 +39,7 @@ def act(
     incident_id: int,
     user: str,
     channel: str,
+    channel_name: str | None = None,
     rules: list[AccessRule],
     now: datetime,
     snooze_until: datetime | None = None,
@@ -48,7 +49,10 @@ def act(
     incident = session.get(Incident, incident_id, with_for_update=session.bind.dialect.name == "postgresql")
     if incident is None:
         return Outcome(False, f"Incident #{incident_id} no longer exists.")
-    verdict = may(rules, action=action, user=user, channel=channel, home_channels={incident.channel})
+    verdict = may(
+        rules, action=action, user=user, channel=channel, home_channels=_home(session, incident.channel),
+        channel_name=channel_name,
+    )  # fmt: skip
     if not verdict.allowed:
         return Outcome(False, f"You can't {action.value} incident #{incident_id}: {verdict.why}")
     if incident.status not in ALLOWED_FROM[action]:
@@ -90,3 +94,10 @@ def _apply(
         incident.status = IncidentStatus.OPEN
         incident.acknowledged_by = incident.acknowledged_at = None
         incident.resolved_by = incident.resolved_at = None
+
+
+def _home(session: Session, channel: str) -> set[str]:
+    """The incident's channel as it was addressed (often `#name`) and, once Slack told us, its id: a click carries
+    the id, and is compared with it."""
+    known = session.get(SlackChannel, channel)
+    return {channel, known.channel_id} if known is not None and known.channel_id else {channel}

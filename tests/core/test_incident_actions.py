@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.core.access import AccessRule, Action
 from bot.core.incident_actions import Outcome, act
 from bot.store import Database
-from bot.store.models import AuditEvent
+from bot.store.models import AuditEvent, SlackChannel
 from tests.alerting import (
     CHANNEL,
     NOW,
@@ -217,3 +217,17 @@ def test_a_reason_is_kept_in_the_timeline_and_escaped_in_the_reply(db: Database,
     with db.transaction() as session:
         detail = session.scalars(select(AuditEvent.detail)).one()
     assert detail == {"status": "resolved", "reason": "<!channel> fixed by <http://evil.example|rollback> & retry"}
+
+
+def test_a_click_is_matched_by_channel_id_once_the_name_is_known(db: Database, incident_id: int) -> None:
+    with db.transaction() as session:
+        session.add(SlackChannel(ref=CHANNEL, channel_id="C0ALERTS"))
+
+    assert click(db, incident_id, Action.ACKNOWLEDGE, channel="C0ALERTS").changed
+
+
+def test_a_click_is_matched_by_the_channel_name_slack_signed_before_its_id_is_known(
+    db: Database, incident_id: int
+) -> None:
+    assert not click(db, incident_id, Action.ACKNOWLEDGE, channel="C0ALERTS").changed
+    assert click(db, incident_id, Action.ACKNOWLEDGE, channel="C0ALERTS", channel_name="alerts").changed
