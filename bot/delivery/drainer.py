@@ -18,6 +18,7 @@ from bot.blocks.incident import change_reply, incident_message
 from bot.blocks.limits import fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
+from bot.delivery.reconcile import channel_id_by_name, find_posted, item_metadata
 from bot.store import Database
 from bot.store.models import Incident
 from bot.views.incident import IncidentChange
@@ -133,20 +134,59 @@ class Notifier:
             if message_ts is None:
                 raise Permanent("thread reply before the incident message was posted")
             reply = fit_text(reply_text(item.payload))
-            response = await self._client.chat_postMessage(channel=channel, thread_ts=message_ts, text=reply)
-            return {"ts": response["ts"]}
+            posted = await self._post(item, channel=channel, thread_ts=message_ts, text=reply)
+            return {"ts": posted["ts"]}
         if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
             try:
-                response = await self._client.chat_update(channel=channel, ts=message_ts, text=text, blocks=blocks)
+                response = await self._client.chat_update(
+                    channel=channel,
+                    ts=message_ts,
+                    text=text,
+                    blocks=blocks,
+                    metadata=item_metadata(item.ordering_key, item.id),
+                )
                 return {"ts": response["ts"], "channel": response["channel"]}
             except SlackApiError as exc:
                 if exc.response.get("error") != "message_not_found":
                     raise
                 log.warning("incident %s message was deleted; posting it again", item.incident_id)
-        response = await self._client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        posted = await self._post(
+            item, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
-        return {"ts": response["ts"], "channel": response["channel"], "posted": True}
+        return {"ts": posted["ts"], "channel": posted["channel"], "posted": True}
+
+    async def _post(
+        self, item: Claimed, *, channel: str, thread_ts: str | None = None, **message: Any
+    ) -> dict[str, Any]:
+        """Post once: adopt what an earlier attempt of unknown outcome left in Slack, else record this attempt
+        before the call (so that a crash or a timeout from here on is looked up next time, not posted again)."""
+        if item.attempted_at is not None:
+            earlier = await self._find_earlier_post(item, channel, thread_ts)
+            if earlier is not None:
+                return earlier
+        await self._db.run(lambda s: outbox.record_attempt(s, item.id, now=self._clock()))
+        response = await self._client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, metadata=item_metadata(item.ordering_key, item.id), **message
+        )
+        return {"ts": response["ts"], "channel": response["channel"]}
+
+    async def _find_earlier_post(self, item: Claimed, channel: str, thread_ts: str | None) -> dict[str, Any] | None:
+        assert item.attempted_at is not None
+        channel_id = await self._db.run(lambda s: outbox.known_channel_id(s, channel))
+        if channel_id is None:
+            channel_id = await channel_id_by_name(self._client, channel)
+            if channel_id is None:
+                return None
+            await self._db.run(lambda s: outbox.channel_named(s, ref=channel, channel_id=channel_id))
+        found = await find_posted(
+            self._client, channel_id=channel_id, item_id=item.id, attempted_at=item.attempted_at, thread_ts=thread_ts
+        )
+        if found is None:
+            return None
+        log.info(
+            "outbox item %s was already in Slack (ts %s): adopting it rather than posting again", item.id, found["ts"]
+        )
+        return {"ts": found["ts"], "channel": channel_id}
 
     @staticmethod
     def _record_success(

@@ -104,6 +104,9 @@ class Claimed:
     incident_id: int | None
     payload: dict[str, Any]
     attempts: int
+    ordering_key: str
+    attempted_at: datetime | None
+    """Set when an earlier post of this item may have reached Slack: look for it there before posting again."""
 
 
 def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
@@ -134,7 +137,18 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
         used.add(key)
         _pace(session, channels, key, now + interval)
         operation = Operation(item.operation)
-        claimed.append(Claimed(item.id, operation, item.channel, item.incident_id, dict(item.payload), item.attempts))
+        claimed.append(
+            Claimed(
+                item.id,
+                operation,
+                item.channel,
+                item.incident_id,
+                dict(item.payload),
+                item.attempts,
+                item.ordering_key,
+                item.attempted_at,
+            )
+        )
         if len(claimed) >= limit:
             break
     return claimed
@@ -167,14 +181,34 @@ def channel_written(session: Session, *, ref: str, channel_id: str | None, next_
     """Slack took a message for `ref` (and named its id): the channel may take the next one at `next_send_at`."""
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    if channel_id and ref != channel_id:
-        alias = channels.get(ref)
-        if alias is None:
-            session.add(SlackChannel(ref=ref, channel_id=channel_id))
-        else:
-            alias.channel_id = channel_id
-        channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
+    if channel_id:
+        _alias(session, channels, ref, channel_id)
     _pace(session, channels, canonical_channel(channels, ref), next_send_at)
+
+
+def channel_named(session: Session, *, ref: str, channel_id: str) -> None:
+    """Slack told us the id of the channel addressed as `ref` (a `#name`)."""
+    _take_turns(session)
+    _alias(session, {row.ref: row for row in session.scalars(select(SlackChannel))}, ref, channel_id)
+
+
+def known_channel_id(session: Session, ref: str) -> str | None:
+    """The id of the channel addressed as `ref`, if it is an id or Slack has told us."""
+    if ref[:1] in "CGD" and ref.isalnum() and ref.isupper():
+        return ref
+    row = session.get(SlackChannel, ref)
+    return row.channel_id if row is not None else None
+
+
+def _alias(session: Session, channels: dict[str, SlackChannel], ref: str, channel_id: str) -> None:
+    if ref == channel_id:
+        return
+    alias = channels.get(ref)
+    if alias is None:
+        session.add(SlackChannel(ref=ref, channel_id=channel_id))
+    else:
+        alias.channel_id = channel_id
+    channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
 
 
 def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
@@ -182,6 +216,11 @@ def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     _pace(session, channels, canonical_channel(channels, ref), until)
+
+
+def record_attempt(session: Session, item_id: int, *, now: datetime) -> None:
+    """About to send a post: from now until it is recorded done, its outcome is unknown."""
+    session.get_one(OutboxItem, item_id).attempted_at = now
 
 
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:

@@ -12,7 +12,8 @@ from aiohttp import web
 from sandbox.slack import files
 from sandbox.slack.chat_methods import CHAT_METHODS
 from sandbox.slack.directory_methods import DIRECTORY_METHODS
-from sandbox.slack.faults import FaultHook
+from sandbox.slack.faults import FaultHook, Hold
+from sandbox.slack.history_methods import HISTORY_METHODS
 from sandbox.slack.interactions import Interactions
 from sandbox.slack.messages import Ephemeral, Message
 from sandbox.slack.recording import ApiCall, Listener, ResponseUrlPost
@@ -44,7 +45,7 @@ class LocalSlack(Interactions):
         self._socket_mode = SocketMode(self._state)
         self._response_urls = ResponseUrls(self._state)
         self._sender = Sender(self._state, self._socket_mode, signing_clock)
-        methods = CHAT_METHODS | DIRECTORY_METHODS | VIEW_METHODS | files.FILE_METHODS
+        methods = CHAT_METHODS | DIRECTORY_METHODS | HISTORY_METHODS | VIEW_METHODS | files.FILE_METHODS
         methods["apps.connections.open"] = self._socket_mode.open_connection
         self._web_api = WebApi(self._state, methods)
         self._web_view = WebView(self._state, self)
@@ -64,7 +65,8 @@ class LocalSlack(Interactions):
         app.router.add_get("/files/{file_id}/{name}", partial(files.download, self._state))
         app.router.add_get("/socket-mode/{key}", self._socket_mode.handle)
         self._web_view.mount(app)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A client that died mid-request (a test's killed drainer) leaves its connection open: don't wait on it.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -73,6 +75,7 @@ class LocalSlack(Interactions):
         return self
 
     async def stop(self) -> None:
+        self._state.faults.clear()
         await self._socket_mode.close()
         await self._sender.close()
         if self._runner is not None:
@@ -173,6 +176,11 @@ class LocalSlack(Interactions):
     def outage(self, *, until: float, status: int = 503, retry_after: int | None = None) -> None:
         """Every Web API call fails with `status` until `clock()` reaches `until`."""
         self._state.faults.outage(until=until, status=status, retry_after=retry_after)
+
+    def hold_answers(self, *, method: str, count: int = 1, seconds: float | None = None) -> Hold:
+        """Do what the next `count` calls to `method` ask (a message is posted), then hold each answer back for
+        `seconds` of real time, or until `release()`: a crash or a client timeout after Slack acted."""
+        return self._state.faults.hold(method=method, count=count, seconds=seconds)
 
     def clear_faults(self) -> None:
         self._state.faults.clear()

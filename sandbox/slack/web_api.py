@@ -73,6 +73,9 @@ class WebApi:
             form_token = params.pop("token", None)
             token = token or form_token
             status, body, headers = self._answer(method, params, token)
+        hold = self._state.faults.held_answer(method)
+        if hold is not None:
+            await hold.wait()
         self._state.recorder.record_call(
             ApiCall(method=method, params=params, status=status, response=body, time=self._state.now(), token=token)
         )
