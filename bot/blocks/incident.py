@@ -37,6 +37,14 @@ def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str,
     return fit_text(escape(text)), fit_blocks(blocks)
 
 
+def misrouted_note(intended: str, reason: str) -> dict[str, Any]:
+    """The line on an incident shown in the default channel because Slack refused the channel it was routed to."""
+    is_id = intended[:1] in "CG" and intended.isalnum() and intended.isupper()
+    where = f"<#{intended}>" if is_id else escape(intended)
+    text = f":warning: Meant for {where}, but Slack answered `{escape(reason)}`: shown here until it can go there."
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 def headline(incident: IncidentSnapshot) -> str:
     """The lead alert's title, and how many others share the message."""
     lead = incident.lead

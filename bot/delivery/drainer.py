@@ -14,19 +14,28 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import change_reply, incident_message
-from bot.blocks.limits import fit_text
+from bot.blocks.incident import change_reply, incident_message, misrouted_note
+from bot.blocks.limits import fit_blocks, fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
 from bot.delivery.reconcile import channel_id_by_name, find_posted, item_metadata
+from bot.delivery.refusals import (
+    MAX_BACKOFF_SECONDS,
+    DeliveryPause,
+    Refusal,
+    auth_passes,
+    backoff,
+    join_channel,
+    refusal,
+)
 from bot.store import Database
 from bot.store.models import Incident
 from bot.views.incident import IncidentChange
 from bot.views.incident_queries import load_snapshot
 
 log = logging.getLogger(__name__)
+BLOCKED_TOO_LONG = timedelta(minutes=1)
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
-MAX_BACKOFF_SECONDS = 300
 
 
 class Permanent(Exception):
@@ -42,12 +51,16 @@ class Notifier:
         clock: Callable[[], datetime],
         holder: str,
         channel_interval: timedelta = timedelta(seconds=1),
+        default_channel: str | None = None,
     ) -> None:
         self._db = db
         self._client = client
         self._clock = clock
         self._holder = holder
         self._channel_interval = channel_interval
+        self._default_channel = default_channel
+        self.pause = DeliveryPause()
+        """Set while Slack refuses the token: nothing is sent until `auth.test` passes again."""
         self._wake = asyncio.Event()
         self.sent = 0
         self.after_incident_sent: Callable[[], None] = lambda: None
@@ -56,6 +69,17 @@ class Notifier:
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
         self._wake.set()
+
+    async def problem(self) -> str | None:
+        """Why delivery is unhealthy (paused, or items blocked for over a minute), or None when it is not."""
+        if self.pause.paused:
+            return f"delivery paused: Slack refuses the bot token ({self.pause.reason})"
+        since_before = self._clock() - BLOCKED_TOO_LONG
+        stuck = await self._db.run(lambda s: outbox.blocked_items(s, since_before=since_before))
+        if not stuck:
+            return None
+        first = stuck[0]
+        return f"{len(stuck)} outbox item(s) blocked for over a minute; {first.channel}: {first.error}"
 
     async def run(self, *, poll_seconds: float = 0.5) -> None:
         while True:
@@ -74,6 +98,8 @@ class Notifier:
     async def drain_once(self) -> int:
         """Send every item that is due now and whose channel may take a message; returns how many were tried."""
         now = self._clock()
+        if self.pause.paused and not await self._resumed(now):
+            return 0
         claimed = await self._db.run(
             lambda s: outbox.claim_due(s, holder=self._holder, now=now, interval=self._channel_interval)
         )
@@ -113,8 +139,64 @@ class Notifier:
         elif status >= 500 or error in TRANSIENT_ERRORS:
             await self._retry(item, f"HTTP {status} {error}")
         else:
-            log.error("Slack refused outbox item %s (%s): %s", item.id, item.operation, error)
-            await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=error))
+            await self._refused(item, error or f"HTTP {status}")
+
+    async def _refused(self, item: Claimed, error: str) -> None:
+        """Keep what Slack refused, blocked with the reason; fix what the bot can, and try again."""
+        now = self._clock()
+        kind = refusal(error)
+        log.error("Slack refused outbox item %s (%s): %s", item.id, item.operation, error)
+        if kind is Refusal.AUTH:
+            self.pause.begin(error, now)
+            await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=now, error=error, count_attempt=False))
+            return
+        if kind is Refusal.NOT_IN_CHANNEL and await join_channel(self._client, self._db, item.channel):
+            log.info("joined %s; outbox item %s goes again now", item.channel, item.id)
+            await self._db.run(lambda s: outbox.retry_later(s, item.id, at=now, error=error, count_attempt=False))
+            return
+        if kind is Refusal.CHANNEL_GONE and item.operation is not Operation.THREAD_REPLY:
+            await self._show_in_default_channel(item, error)
+        at = now + backoff(item.attempts + 1)
+        await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=at, error=error))
+
+    async def _show_in_default_channel(self, item: Claimed, error: str) -> None:
+        """Post the incident, once, to the default channel with a line saying where it should be and why not."""
+        if self._default_channel is None or item.incident_id is None or item.channel == self._default_channel:
+            return
+        if await self._db.run(lambda s: outbox.fallback_of(s, item.id)) is not None:
+            return
+        now = self._clock()
+        rendered = await self._db.run(lambda s: _render(s, item.incident_id, now))  # type: ignore[arg-type]
+        if rendered is None:
+            return
+        _channel, _ts, text, blocks = rendered
+        try:
+            response = await self._client.chat_postMessage(
+                channel=self._default_channel,
+                text=text,
+                blocks=fit_blocks([misrouted_note(item.channel, error), *blocks]),
+                metadata=item_metadata(item.ordering_key, item.id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("outbox item %s: could not show it in %s either: %s", item.id, self._default_channel, exc)
+            return
+        fallback = {"channel": response["channel"], "ts": response["ts"]}
+        await self._db.run(lambda s: outbox.record_fallback(s, item.id, **fallback))
+
+    async def _resumed(self, now: datetime) -> bool:
+        """While paused: when due, ask `auth.test`; resume (blocked items go first, in order) once it passes."""
+        if not self.pause.check_due(now):
+            return False
+        failure = await auth_passes(self._client)
+        if failure is not None:
+            self.pause.check_failed(failure, now)
+            log.warning("Slack still refuses the token (%s); delivery stays paused", failure)
+            return False
+        log.info("Slack takes the token again after %s; delivery resumes", self.pause.reason)
+        self.pause.end()
+        return True
 
     async def _retry(self, item: Claimed, error: str) -> None:
         delay = min(MAX_BACKOFF_SECONDS, 2 ** min(item.attempts, 12)) * random.uniform(0.8, 1.2)

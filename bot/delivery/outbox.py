@@ -22,6 +22,8 @@ from bot.views.incident import IncidentChange
 CLAIM_SECONDS = 60
 CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox claims across replicas
 SCAN_LIMIT = 1000
+WAITING = (OutboxStatus.PENDING, OutboxStatus.BLOCKED)
+"""Statuses of items still to be sent: a blocked item is retried (and holds back its incident's later items)."""
 
 
 class Operation(StrEnum):
@@ -59,7 +61,7 @@ def enqueue_update(session: Session, *, incident_id: int, channel: str, not_befo
     waiting = session.scalars(
         select(OutboxItem).where(
             OutboxItem.ordering_key == ordering_key(incident_id),
-            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.status.in_(WAITING),
             OutboxItem.operation.in_([Operation.UPDATE_INCIDENT, Operation.POST_INCIDENT]),
             OutboxItem.claimed_by.is_(None),
         )
@@ -118,7 +120,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     """
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    pending = select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
+    pending = select(OutboxItem).where(OutboxItem.status.in_(WAITING))
     query = pending.order_by(OutboxItem.id).limit(SCAN_LIMIT)
     heads: dict[str, OutboxItem] = {}
     for item in session.scalars(query):
@@ -234,6 +236,49 @@ def retry_later(session: Session, item_id: int, *, at: datetime, error: str, cou
     item.next_attempt_at, item.last_error = at, error
     item.attempts += 1 if count_attempt else 0
     item.claimed_by = item.claimed_until = None
+
+
+def block(
+    session: Session, item_id: int, *, now: datetime, at: datetime, error: str, count_attempt: bool = True
+) -> None:
+    """Slack refused it for a reason that needs fixing: keep it, say why, try again at `at`."""
+    item = session.get_one(OutboxItem, item_id)
+    item.status, item.last_error, item.next_attempt_at = OutboxStatus.BLOCKED, error, at
+    item.blocked_since = item.blocked_since or now
+    item.attempts += 1 if count_attempt else 0
+    item.claimed_by = item.claimed_until = None
+
+
+def record_fallback(session: Session, item_id: int, *, channel: str, ts: str) -> None:
+    """The blocked item was shown in the default channel instead (once; its own channel is still retried)."""
+    item = session.get_one(OutboxItem, item_id)
+    item.result = {**item.result, "fallback": {"channel": channel, "ts": ts}}
+
+
+def fallback_of(session: Session, item_id: int) -> dict[str, str] | None:
+    return session.get_one(OutboxItem, item_id).result.get("fallback")
+
+
+@dataclass(frozen=True)
+class BlockedItem:
+    id: int
+    ordering_key: str
+    channel: str
+    error: str
+    since: datetime
+
+
+def blocked_items(session: Session, *, since_before: datetime | None = None) -> list[BlockedItem]:
+    """Items Slack refuses for a reason that needs fixing, longest blocked first."""
+    query = select(OutboxItem).where(OutboxItem.status == OutboxStatus.BLOCKED)
+    if since_before is not None:
+        query = query.where(OutboxItem.blocked_since <= since_before)
+    return [
+        BlockedItem(
+            item.id, item.ordering_key, item.channel, item.last_error or "", item.blocked_since or item.created_at
+        )
+        for item in session.scalars(query.order_by(OutboxItem.blocked_since, OutboxItem.id))
+    ]
 
 
 def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> None:

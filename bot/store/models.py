@@ -161,6 +161,8 @@ class OutboxItem(Base):
     attempted_at: Mapped[datetime | None]
     """When a post or thread reply was last sent to Slack: set before the call, so that a crash, a timeout or an
     expired claim leaves an attempt of unknown outcome to look up in Slack rather than to send again."""
+    blocked_since: Mapped[datetime | None]
+    """When Slack first refused it for a reason that needs fixing (its status is then `blocked`)."""
 
 
 class LogCursor(Base):

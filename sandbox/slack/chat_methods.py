@@ -54,6 +54,8 @@ def _posting_limit(state: SlackState, method: str, channel_id: str) -> None:
 
 def post_message(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     channel = state.workspace.channel(params.get("channel"))
+    if channel.is_archived:
+        raise SlackError("is_archived")
     if BOT_USER_ID not in channel.members:
         raise SlackError("not_in_channel")
     _posting_limit(state, "chat.postMessage", channel.id)
@@ -79,6 +81,8 @@ def update(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     message = state.history.find(channel.id, str(params.get("ts", "")))
     if message.bot_id != BOT_ID:
         raise SlackError("cant_update_message")
+    if channel.is_archived:
+        raise SlackError("is_archived")
     _posting_limit(state, "chat.update", channel.id)
     text, blocks = message_content(params)
     metadata = message_metadata(params)

@@ -101,6 +101,7 @@ def conversations_list(state: SlackState, params: dict[str, Any]) -> dict[str, A
         if not channel.is_im
         and (("private_channel" in types) if channel.is_private else ("public_channel" in types))
         and (not channel.is_private or BOT_USER_ID in channel.members)
+        and not (channel.is_archived and flag(params.get("exclude_archived")))
     ]
     page, cursor = _page(channels, params, LIST_LIMITS)
     return {

@@ -24,6 +24,7 @@ from sandbox.slack.state import SlackState
 from sandbox.slack.view_methods import VIEW_METHODS
 from sandbox.slack.web_api import WebApi
 from sandbox.slack.web_view import Scenario, WebView
+from sandbox.slack.workspace import BOT_USER_ID
 
 T = TypeVar("T")
 
@@ -119,6 +120,21 @@ class LocalSlack(Interactions):
     def add_channel(self, name: str, *, private: bool = False, bot_is_member: bool = True) -> str:
         """Create a channel (every person joins it) and return its id, e.g. `#db-alerts` -> `C0DBALERTS`."""
         return self._state.workspace.add_channel(name, private=private, bot_is_member=bot_is_member).id
+
+    def invite_bot(self, channel: str) -> None:
+        """Someone invites the bot into `channel`."""
+        self._state.workspace.channel(channel).members.add(BOT_USER_ID)
+
+    def archive_channel(self, channel: str, *, archived: bool = True) -> None:
+        self._state.workspace.channel(channel).is_archived = archived
+
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """Every Web API call with the bot token is refused with `error` (`token_revoked`, `invalid_auth`,
+        `account_inactive`) until `restore_token()`."""
+        self._state.token_refusal = error
+
+    def restore_token(self) -> None:
+        self._state.token_refusal = None
 
     def add_user(self, name: str, real_name: str) -> str:
         return self._state.workspace.add_user(name, real_name).id

@@ -106,3 +106,5 @@ class WebApi:
             raise SlackError("not_allowed_token_type")
         if token != expected:
             raise SlackError("invalid_auth")
+        if self._state.token_refusal and method not in APP_TOKEN_METHODS:
+            raise SlackError(self._state.token_refusal)

@@ -37,6 +37,7 @@ def test_the_manifest_enables_what_the_bot_needs() -> None:
         "groups:history",
         "channels:read",
         "groups:read",
+        "channels:join",
         "commands",
         "files:write",
     }

@@ -1,4 +1,5 @@
-"""outbox attempts: when a post was last sent to Slack, so that an unknown outcome is looked up before sending again
+"""outbox attempts and blocks: when a post was last sent to Slack (an unknown outcome is looked up before sending
+again), and since when Slack has refused an item for a reason that needs fixing
 
 Revision ID: 0002
 Revises: 0001
@@ -19,8 +20,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("blocked_since", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("blocked_since")
         batch_op.drop_column("attempted_at")
