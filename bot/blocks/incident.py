@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import escape, mention, slack_date
+from bot.blocks.mrkdwn import channel_ref, escape, mention, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus, Severity
 from bot.ids import ActionId, IncidentButton
@@ -39,9 +39,10 @@ def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str,
 
 def misrouted_note(intended: str, reason: str) -> dict[str, Any]:
     """The line on an incident shown in the default channel because Slack refused the channel it was routed to."""
-    is_id = intended[:1] in "CG" and intended.isalnum() and intended.isupper()
-    where = f"<#{intended}>" if is_id else escape(intended)
-    text = f":warning: Meant for {where}, but Slack answered `{escape(reason)}`: shown here until it can go there."
+    text = (
+        f":warning: Meant for {channel_ref(intended)}, but Slack answered `{escape(reason)}`: "
+        "shown here until it can go there."
+    )
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 

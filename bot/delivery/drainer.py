@@ -32,6 +32,7 @@ from bot.store import Database
 from bot.store.models import Incident
 from bot.views.incident import IncidentChange
 from bot.views.incident_queries import load_snapshot
+from bot.views.status_queries import blocked_lines
 
 log = logging.getLogger(__name__)
 BLOCKED_TOO_LONG = timedelta(minutes=1)
@@ -75,7 +76,7 @@ class Notifier:
         if self.pause.paused:
             return f"delivery paused: Slack refuses the bot token ({self.pause.reason})"
         since_before = self._clock() - BLOCKED_TOO_LONG
-        stuck = await self._db.run(lambda s: outbox.blocked_items(s, since_before=since_before))
+        stuck = await self._db.run(lambda s: blocked_lines(s, since_before=since_before))
         if not stuck:
             return None
         first = stuck[0]

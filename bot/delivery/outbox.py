@@ -259,28 +259,6 @@ def fallback_of(session: Session, item_id: int) -> dict[str, str] | None:
     return session.get_one(OutboxItem, item_id).result.get("fallback")
 
 
-@dataclass(frozen=True)
-class BlockedItem:
-    id: int
-    ordering_key: str
-    channel: str
-    error: str
-    since: datetime
-
-
-def blocked_items(session: Session, *, since_before: datetime | None = None) -> list[BlockedItem]:
-    """Items Slack refuses for a reason that needs fixing, longest blocked first."""
-    query = select(OutboxItem).where(OutboxItem.status == OutboxStatus.BLOCKED)
-    if since_before is not None:
-        query = query.where(OutboxItem.blocked_since <= since_before)
-    return [
-        BlockedItem(
-            item.id, item.ordering_key, item.channel, item.last_error or "", item.blocked_since or item.created_at
-        )
-        for item in session.scalars(query.order_by(OutboxItem.blocked_since, OutboxItem.id))
-    ]
-
-
 def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> None:
     """A permanent failure (the channel is gone, the message is invalid): keep it for the record, stop trying."""
     item = session.get_one(OutboxItem, item_id)

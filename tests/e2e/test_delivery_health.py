@@ -52,7 +52,7 @@ async def test_healthz_is_503_while_a_revoked_token_pauses_delivery_and_200_once
         assert len(bot.slack.channel_messages("#alerts")) == 1
 
 
-async def test_healthz_is_503_when_an_item_has_been_blocked_for_over_a_minute(
+async def test_an_item_blocked_for_over_a_minute_makes_healthz_503_and_shows_in_status_and_home(
     moto: MotoHandle, database_url: str
 ) -> None:
     config = base_config(slack={"channel": "#db-alerts"})
@@ -64,6 +64,13 @@ async def test_healthz_is_503_when_an_item_has_been_blocked_for_over_a_minute(
         status, body = await health(bot)
         assert status == 503
         assert body["delivery"] == "1 outbox item(s) blocked for over a minute; #db-alerts: channel_not_found"
+
+        await bot.command("/boltwatch", "status")
+        status = await bot.slack.wait_for(lambda: bot.slack.ephemerals())
+        assert "incident #1 message for #db-alerts: Slack answers `channel_not_found`" in str(status[-1].blocks)
+        await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
+        home = await bot.slack.wait_for(lambda: bot.slack.home_view("U0ALICE"))
+        assert "*Not delivered* (1)" in str(home["blocks"])
 
         bot.slack.add_channel("#db-alerts")
         bot.clock.advance(minutes=6)
