@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -28,6 +29,7 @@ from bot.delivery.refusals import (
     join_channel,
     refusal,
 )
+from bot.delivery.slack_client import api_method
 from bot.store import Database
 from bot.store.models import Incident
 from bot.views.incident import IncidentChange
@@ -128,6 +130,9 @@ class Notifier:
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error", ""))
+        if status < 500 and api_method(urlsplit(exc.response.api_url).path) == "chat.postMessage":
+            # A 429 or an `ok: false` is Slack saying it posted nothing: no need to look for it before the next try.
+            await self._db.run(lambda s: outbox.forget_attempt(s, item.id))
         if status == 429 or error == "ratelimited":
             retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
             until = self._clock() + timedelta(seconds=max(retry_after, 1))

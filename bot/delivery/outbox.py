@@ -225,6 +225,11 @@ def record_attempt(session: Session, item_id: int, *, now: datetime) -> None:
     session.get_one(OutboxItem, item_id).attempted_at = now
 
 
+def forget_attempt(session: Session, item_id: int) -> None:
+    """Slack answered that it posted nothing: the attempt's outcome is known after all."""
+    session.get_one(OutboxItem, item_id).attempted_at = None
+
+
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
     item = session.get_one(OutboxItem, item_id)
     item.status, item.done_at, item.result = OutboxStatus.DONE, now, result

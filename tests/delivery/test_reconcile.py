@@ -170,3 +170,20 @@ async def test_a_thread_reply_slack_made_before_the_process_died_is_not_replied_
     assert [reply.text for reply in slack.thread(CHANNEL, message.ts)] == ["<@U0BOB> acknowledged this incident."]
     assert len(slack.calls_to("conversations.replies")) == 1
     assert header(slack, message.ts).startswith(":eyes: ACKNOWLEDGED")
+
+
+async def test_a_post_slack_refused_outright_is_sent_again_without_looking_for_it(
+    db: Database, slack: LocalSlack, clock: FakeClock, replica: Replica
+) -> None:
+    run_check(db, [finding("orders-api")], now=NOW)
+    slack.inject_faults(method="chat.postMessage", status=429, retry_after=2)
+    notifier = replica("replica-a")
+
+    await notifier.drain_once()
+    clock.advance(seconds=2)
+    await drain_all(notifier, clock)
+
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
+    assert slack.calls_to("conversations.history") == []  # a 429 means nothing was posted
+    [message] = slack.channel_messages(CHANNEL)
+    assert await acknowledged_afterwards(db, slack, clock, notifier) == message.ts
