@@ -46,6 +46,12 @@ def misrouted_note(intended: str, reason: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
+def moved_note(channel_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """What the incident's copy in the default channel becomes once the incident reached its own channel."""
+    text = f":arrow_right: This incident is now in {channel_ref(channel_id)}."
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
 def headline(incident: IncidentSnapshot) -> str:
     """The lead alert's title, and how many others share the message."""
     lead = incident.lead

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import change_reply, incident_message, misrouted_note
+from bot.blocks.incident import change_reply, incident_message, misrouted_note, moved_note
 from bot.blocks.limits import fit_blocks, fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
@@ -233,6 +233,7 @@ class Notifier:
                     blocks=blocks,
                     metadata=item_metadata(item.ordering_key, item.id),
                 )
+                await self._retire_fallback(item, response["channel"])
                 return {"ts": response["ts"], "channel": response["channel"]}
             except SlackApiError as exc:
                 if exc.response.get("error") != "message_not_found":
@@ -241,7 +242,23 @@ class Notifier:
         posted = await self._post(
             item, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
+        await self._retire_fallback(item, posted["channel"])
         return {"ts": posted["ts"], "channel": posted["channel"], "posted": True}
+
+    async def _retire_fallback(self, item: Claimed, channel_id: str) -> None:
+        """The incident reached its own channel at last: its copy in the default channel now points there."""
+        if item.attempts == 0:  # never refused, so never shown elsewhere: spare the read
+            return
+        fallback = await self._db.run(lambda s: outbox.fallback_of(s, item.id))
+        if fallback is None:
+            return
+        text, blocks = moved_note(channel_id)
+        try:
+            await self._client.chat_update(channel=fallback["channel"], ts=fallback["ts"], text=text, blocks=blocks)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning(
+                "outbox item %s: its copy in %s still shows the incident: %s", item.id, fallback["channel"], exc
+            )
 
     async def _post(
         self, item: Claimed, *, channel: str, thread_ts: str | None = None, **message: Any

@@ -96,7 +96,8 @@ async def test_a_channel_that_does_not_exist_shows_the_incident_in_the_default_c
 
     [message] = slack.channel_messages("#db-alerts")
     assert incidents(db)[0].message_ts == message.ts and incidents(db)[0].channel == "C0DBALERTS"
-    assert len(slack.channel_messages(CHANNEL)) == 1
+    [copy] = slack.channel_messages(CHANNEL)
+    assert copy.text == ":arrow_right: This incident is now in <#C0DBALERTS>."
     assert blocked(db) == [("done", "channel_not_found")]
 
 
@@ -116,6 +117,7 @@ async def test_an_archived_channel_shows_the_update_in_the_default_channel_until
 
     [message] = slack.channel_messages("#ops")
     assert message.text.startswith("ACKNOWLEDGED")
+    assert [m.text for m in slack.channel_messages(CHANNEL)] == [":arrow_right: This incident is now in <#C0OPS>."]
     assert [reply.text for reply in slack.thread("#ops", message.ts)] == ["<@U0BOB> acknowledged this incident."]
 
 
