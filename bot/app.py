@@ -167,14 +167,16 @@ class BoltwatchApp:
             database = f"transactions failing for {db.failing_for():.0f}s: {db.failure}"
         else:
             database = "unreachable"
+        delivery = await self.notifier.problem() if database_ok else None
         body = {
             "version": package_version(),
             "database": database,
             "scheduler": "running" if self.scheduler.running else "stopped",
             "mode": "socket" if self.settings.secrets.socket_mode else "http",
             "event_loop": running_loop_name(),
+            "delivery": delivery or "ok",
         }
-        healthy = database_ok and self.scheduler.running
+        healthy = database_ok and self.scheduler.running and delivery is None
         return web.json_response(body, status=200 if healthy else 503, dumps=json.dumps)
 
     async def _metrics(self, _request: web.Request) -> web.Response:
@@ -312,7 +314,9 @@ def create_app(
         on_request=services.acks_first.request_arrived,
     )
     replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    notifier = Notifier(db=services.db, client=client, clock=clock, holder=replica)
+    notifier = Notifier(
+        db=services.db, client=client, clock=clock, holder=replica, default_channel=settings.slack.channel
+    )
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, WaitMessages(client), holder=replica)
     home = HomePublisher(services.db, client, clock, services.check_schedule)

@@ -31,7 +31,10 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
-    """Slack refused it for good (the channel is gone, the message is invalid); kept for the record."""
+    """It cannot be sent at all (its incident is gone); kept for the record."""
+    BLOCKED = "blocked"
+    """Slack refused it for a reason that needs fixing (not in channel, channel gone, token revoked): kept, shown,
+    and retried until it goes through, holding back the items queued after it for the same incident."""
 
 
 class WaitStatus(StrEnum):

@@ -17,7 +17,7 @@ from bot.core.silences import create_silence, expire_silence
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import Command
 from bot.services import Services
-from bot.views.status_queries import active_silences, check_lines, open_incidents, silence_lines
+from bot.views.status_queries import active_silences, blocked_lines, check_lines, open_incidents, silence_lines
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.best_practices import show_list
@@ -68,11 +68,11 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
         now = services.clock()
         if sub in {"status", "checks"}:
             schedule = services.check_schedule
-            incidents, checks, silences = await services.db.run(
-                lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now))
+            incidents, checks, silences, blocked = await services.db.run(
+                lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now), blocked_lines(s))
             )
             if sub == "status":
-                blocks = status_blocks(incidents, checks, now=now, silences=silences)
+                blocks = status_blocks(incidents, checks, now=now, silences=silences, blocked=blocked)
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)

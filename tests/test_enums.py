@@ -29,7 +29,7 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     Severity: ["critical", "warning", "info"],
     IncidentStatus: ["open", "acknowledged", "resolved"],
     AlertStatus: ["firing", "resolved"],
-    OutboxStatus: ["pending", "done", "failed"],
+    OutboxStatus: ["pending", "done", "failed", "blocked"],
     WaitStatus: ["waiting", "success", "failure", "timeout", "cancelled"],
     ErrorGroupStatus: ["new", "ongoing", "regressed"],
     BestPracticeStatus: ["muted", "accepted"],

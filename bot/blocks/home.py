@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks
 from bot.blocks.mrkdwn import slack_date
-from bot.blocks.status import checks_blocks, incidents_blocks, silences_blocks
-from bot.views.status import CheckLine, IncidentLine, LastDigest, SilenceLine
+from bot.blocks.status import blocked_blocks, checks_blocks, incidents_blocks, silences_blocks
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 
 
 def home_view(
@@ -18,6 +18,7 @@ def home_view(
     now: datetime,
     silences: list[SilenceLine] | None = None,
     last_digest: LastDigest | None = None,
+    blocked: list[BlockedLine] | None = None,
 ) -> dict[str, Any]:
     digest = (
         f"Last digest: {slack_date(last_digest.until)} in <#{last_digest.channel}>"
@@ -30,6 +31,7 @@ def home_view(
     )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch"}},
+        *blocked_blocks(blocked or [], now=now),
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Open incidents* ({len(incidents)})"}},
         *incidents_blocks(incidents),
         {"type": "divider"},

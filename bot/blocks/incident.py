@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import escape, mention, slack_date
+from bot.blocks.mrkdwn import channel_ref, escape, mention, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus, Severity
 from bot.ids import ActionId, IncidentButton
@@ -35,6 +35,21 @@ def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str,
     blocks.append({"type": "actions", "block_id": f"incident:{incident.id}", "elements": _buttons(incident)})
     text = f"{incident.status.upper()} {incident.severity.value}: {headline(incident)}"
     return fit_text(escape(text)), fit_blocks(blocks)
+
+
+def misrouted_note(intended: str, reason: str) -> dict[str, Any]:
+    """The line on an incident shown in the default channel because Slack refused the channel it was routed to."""
+    text = (
+        f":warning: Meant for {channel_ref(intended)}, but Slack answered `{escape(reason)}`: "
+        "shown here until it can go there."
+    )
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def moved_note(channel_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """What the incident's copy in the default channel becomes once the incident reached its own channel."""
+    text = f":arrow_right: This incident is now in {channel_ref(channel_id)}."
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
 def headline(incident: IncidentSnapshot) -> str:

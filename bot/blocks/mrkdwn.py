@@ -28,6 +28,12 @@ def link(url: str, label: str) -> str:
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
 
 
+def channel_ref(ref: str) -> str:
+    """A channel as Slack shows it: a link when `ref` is a channel id, else the name as written (escaped)."""
+    is_id = ref[:1] in "CG" and ref.isalnum() and ref.isupper()
+    return f"<#{ref}>" if is_id else escape(ref)
+
+
 def mention(user_id: str) -> str:
     return f"<@{user_id}>" if user_id.isalnum() else escape(user_id)
 

@@ -7,11 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import fit_blocks, truncate
-from bot.blocks.mrkdwn import escape, slack_date
+from bot.blocks.mrkdwn import channel_ref, escape, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
-from bot.views.status import CheckLine, IncidentLine, SilenceLine
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, SilenceLine
+
+BLOCKED_SHOWN = 10
+FIXES = {
+    "not_in_channel": "invite the bot to the channel (`/invite @boltwatch`)",
+    "channel_not_found": "create the channel, or route these alerts to another one",
+    "is_archived": "unarchive the channel, or route these alerts to another one",
+    "invalid_auth": "reinstall the app and set the new `SLACK_BOT_TOKEN`",
+    "token_revoked": "reinstall the app and set the new `SLACK_BOT_TOKEN`",
+    "account_inactive": "reinstall the app and set the new `SLACK_BOT_TOKEN`",
+    "missing_scope": "add the scopes in manifest.yml to the app and reinstall it",
+}
+WHAT = {"post_incident": "message", "update_incident": "update", "thread_reply": "thread reply"}
 
 
 def _check_text(check: CheckLine, now: datetime) -> str:
@@ -46,12 +58,31 @@ def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
     return [_section("*Muted*\n" + "\n".join(lines))]
 
 
+def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[str, Any]]:
+    """What Slack refuses to take until someone fixes the cause: what, where, Slack's answer, since when, the fix."""
+    if not blocked:
+        return []
+    lines = []
+    for line in blocked[:BLOCKED_SHOWN]:
+        what = WHAT.get(line.operation, line.operation)
+        subject = f"incident #{line.incident_id} {what}" if line.incident_id is not None else what
+        fix = FIXES.get(line.error, "it is retried until Slack takes it")
+        lines.append(
+            f"• {subject} for {channel_ref(line.channel)}: Slack answers `{escape(line.error)}` "
+            f"(for {format_duration(now - line.since)}) — {fix}"
+        )
+    if len(blocked) > BLOCKED_SHOWN:
+        lines.append(f"… and {len(blocked) - BLOCKED_SHOWN} more")
+    return [_section(f":warning: *Not delivered* ({len(blocked)}), kept and retried\n" + "\n".join(lines))]
+
+
 def status_blocks(
     incidents: list[IncidentLine],
     checks: list[CheckLine],
     *,
     now: datetime,
     silences: list[SilenceLine] = (),  # type: ignore[assignment]
+    blocked: list[BlockedLine] = (),  # type: ignore[assignment]
 ) -> list[dict[str, Any]]:
     by_status = Counter(i.status for i in incidents)
     failing = [c for c in checks if c.consecutive_failures]
@@ -59,7 +90,14 @@ def status_blocks(
         f"*{by_status[IncidentStatus.OPEN]} open* and *{by_status[IncidentStatus.ACKNOWLEDGED]} acknowledged* "
         f"incidents · {len(checks)} checks, {len(failing)} failing"
     )
-    return fit_blocks([_section(headline), *checks_blocks(checks, now=now), *silences_blocks(list(silences))])
+    return fit_blocks(
+        [
+            _section(headline),
+            *blocked_blocks(list(blocked), now=now),
+            *checks_blocks(checks, now=now),
+            *silences_blocks(list(silences)),
+        ]
+    )
 
 
 def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:

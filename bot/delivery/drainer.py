@@ -8,24 +8,37 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import change_reply, incident_message
-from bot.blocks.limits import fit_text
+from bot.blocks.incident import change_reply, incident_message, misrouted_note, moved_note
+from bot.blocks.limits import fit_blocks, fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
+from bot.delivery.reconcile import channel_id_by_name, find_posted, item_metadata
+from bot.delivery.refusals import (
+    MAX_BACKOFF_SECONDS,
+    DeliveryPause,
+    Refusal,
+    auth_passes,
+    backoff,
+    join_channel,
+    refusal,
+)
+from bot.delivery.slack_client import api_method
 from bot.store import Database
 from bot.store.models import Incident
 from bot.views.incident import IncidentChange
 from bot.views.incident_queries import load_snapshot
+from bot.views.status_queries import blocked_lines
 
 log = logging.getLogger(__name__)
+BLOCKED_TOO_LONG = timedelta(minutes=1)
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
-MAX_BACKOFF_SECONDS = 300
 
 
 class Permanent(Exception):
@@ -41,12 +54,16 @@ class Notifier:
         clock: Callable[[], datetime],
         holder: str,
         channel_interval: timedelta = timedelta(seconds=1),
+        default_channel: str | None = None,
     ) -> None:
         self._db = db
         self._client = client
         self._clock = clock
         self._holder = holder
         self._channel_interval = channel_interval
+        self._default_channel = default_channel
+        self.pause = DeliveryPause()
+        """Set while Slack refuses the token: nothing is sent until `auth.test` passes again."""
         self._wake = asyncio.Event()
         self._stopping = False
         self._running: asyncio.Task[Any] | None = None
@@ -57,6 +74,17 @@ class Notifier:
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
         self._wake.set()
+
+    async def problem(self) -> str | None:
+        """Why delivery is unhealthy (paused, or items blocked for over a minute), or None when it is not."""
+        if self.pause.paused:
+            return f"delivery paused: Slack refuses the bot token ({self.pause.reason})"
+        since_before = self._clock() - BLOCKED_TOO_LONG
+        stuck = await self._db.run(lambda s: blocked_lines(s, since_before=since_before))
+        if not stuck:
+            return None
+        first = stuck[0]
+        return f"{len(stuck)} outbox item(s) blocked for over a minute; {first.channel}: {first.error}"
 
     async def run(self, *, poll_seconds: float = 0.5) -> None:
         self._running = asyncio.current_task()
@@ -76,6 +104,8 @@ class Notifier:
     async def drain_once(self) -> int:
         """Send every item that is due now and whose channel may take a message; returns how many were tried."""
         now = self._clock()
+        if self.pause.paused and not await self._resumed(now):
+            return 0
         claimed = await self._db.run(
             lambda s: outbox.claim_due(s, holder=self._holder, now=now, interval=self._channel_interval)
         )
@@ -103,6 +133,9 @@ class Notifier:
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error", ""))
+        if status < 500 and api_method(urlsplit(exc.response.api_url).path) == "chat.postMessage":
+            # A 429 or an `ok: false` is Slack saying it posted nothing: no need to look for it before the next try.
+            await self._db.run(lambda s: outbox.forget_attempt(s, item.id))
         if status == 429 or error == "ratelimited":
             retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
             until = self._clock() + timedelta(seconds=max(retry_after, 1))
@@ -115,8 +148,64 @@ class Notifier:
         elif status >= 500 or error in TRANSIENT_ERRORS:
             await self._retry(item, f"HTTP {status} {error}")
         else:
-            log.error("Slack refused outbox item %s (%s): %s", item.id, item.operation, error)
-            await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=error))
+            await self._refused(item, error or f"HTTP {status}")
+
+    async def _refused(self, item: Claimed, error: str) -> None:
+        """Keep what Slack refused, blocked with the reason; fix what the bot can, and try again."""
+        now = self._clock()
+        kind = refusal(error)
+        log.error("Slack refused outbox item %s (%s): %s", item.id, item.operation, error)
+        if kind is Refusal.AUTH:
+            self.pause.begin(error, now)
+            await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=now, error=error, count_attempt=False))
+            return
+        if kind is Refusal.NOT_IN_CHANNEL and await join_channel(self._client, self._db, item.channel):
+            log.info("joined %s; outbox item %s goes again now", item.channel, item.id)
+            await self._db.run(lambda s: outbox.retry_later(s, item.id, at=now, error=error, count_attempt=False))
+            return
+        if kind is Refusal.CHANNEL_GONE and item.operation is not Operation.THREAD_REPLY:
+            await self._show_in_default_channel(item, error)
+        at = now + backoff(item.attempts + 1)
+        await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=at, error=error))
+
+    async def _show_in_default_channel(self, item: Claimed, error: str) -> None:
+        """Post the incident, once, to the default channel with a line saying where it should be and why not."""
+        if self._default_channel is None or item.incident_id is None or item.channel == self._default_channel:
+            return
+        if await self._db.run(lambda s: outbox.fallback_of(s, item.id)) is not None:
+            return
+        now = self._clock()
+        rendered = await self._db.run(lambda s: _render(s, item.incident_id, now))  # type: ignore[arg-type]
+        if rendered is None:
+            return
+        _channel, _ts, text, blocks = rendered
+        try:
+            response = await self._client.chat_postMessage(
+                channel=self._default_channel,
+                text=text,
+                blocks=fit_blocks([misrouted_note(item.channel, error), *blocks]),
+                metadata=item_metadata(item.ordering_key, item.id),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("outbox item %s: could not show it in %s either: %s", item.id, self._default_channel, exc)
+            return
+        fallback = {"channel": response["channel"], "ts": response["ts"]}
+        await self._db.run(lambda s: outbox.record_fallback(s, item.id, **fallback))
+
+    async def _resumed(self, now: datetime) -> bool:
+        """While paused: when due, ask `auth.test`; resume (blocked items go first, in order) once it passes."""
+        if not self.pause.check_due(now):
+            return False
+        failure = await auth_passes(self._client)
+        if failure is not None:
+            self.pause.check_failed(failure, now)
+            log.warning("Slack still refuses the token (%s); delivery stays paused", failure)
+            return False
+        log.info("Slack takes the token again after %s; delivery resumes", self.pause.reason)
+        self.pause.end()
+        return True
 
     async def _retry(self, item: Claimed, error: str) -> None:
         delay = min(MAX_BACKOFF_SECONDS, 2 ** min(item.attempts, 12)) * random.uniform(0.8, 1.2)
@@ -136,20 +225,76 @@ class Notifier:
             if message_ts is None:
                 raise Permanent("thread reply before the incident message was posted")
             reply = fit_text(reply_text(item.payload))
-            response = await self._client.chat_postMessage(channel=channel, thread_ts=message_ts, text=reply)
-            return {"ts": response["ts"]}
+            posted = await self._post(item, channel=channel, thread_ts=message_ts, text=reply)
+            return {"ts": posted["ts"]}
         if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
             try:
-                response = await self._client.chat_update(channel=channel, ts=message_ts, text=text, blocks=blocks)
+                response = await self._client.chat_update(
+                    channel=channel,
+                    ts=message_ts,
+                    text=text,
+                    blocks=blocks,
+                    metadata=item_metadata(item.ordering_key, item.id),
+                )
+                await self._retire_fallback(item, response["channel"])
                 return {"ts": response["ts"], "channel": response["channel"]}
             except SlackApiError as exc:
                 if exc.response.get("error") != "message_not_found":
                     raise
                 log.warning("incident %s message was deleted; posting it again", item.incident_id)
-        response = await self._client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        posted = await self._post(
+            item, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
-        return {"ts": response["ts"], "channel": response["channel"], "posted": True}
+        await self._retire_fallback(item, posted["channel"])
+        return {"ts": posted["ts"], "channel": posted["channel"], "posted": True}
+
+    async def _retire_fallback(self, item: Claimed, channel_id: str) -> None:
+        """The incident reached its own channel at last: its copy in the default channel now points there."""
+        if item.attempts == 0:  # never refused, so never shown elsewhere: spare the read
+            return
+        fallback = await self._db.run(lambda s: outbox.fallback_of(s, item.id))
+        if fallback is None:
+            return
+        text, blocks = moved_note(channel_id)
+        try:
+            await self._client.chat_update(channel=fallback["channel"], ts=fallback["ts"], text=text, blocks=blocks)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning(
+                "outbox item %s: its copy in %s still shows the incident: %s", item.id, fallback["channel"], exc
+            )
+
+    async def _post(
+        self, item: Claimed, *, channel: str, thread_ts: str | None = None, **message: Any
+    ) -> dict[str, Any]:
+        """Post once: adopt what an earlier attempt of unknown outcome left in Slack, else record this attempt
+        before the call (so that a crash or a timeout from here on is looked up next time, not posted again)."""
+        if item.attempted_at is not None:
+            earlier = await self._find_earlier_post(item, channel, thread_ts)
+            if earlier is not None:
+                return earlier
+        await self._db.run(lambda s: outbox.record_attempt(s, item.id, now=self._clock()))
+        response = await self._client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, metadata=item_metadata(item.ordering_key, item.id), **message
+        )
+        return {"ts": response["ts"], "channel": response["channel"]}
+
+    async def _find_earlier_post(self, item: Claimed, channel: str, thread_ts: str | None) -> dict[str, Any] | None:
+        assert item.attempted_at is not None
+        channel_id = await self._db.run(lambda s: outbox.known_channel_id(s, channel))
+        if channel_id is None:
+            channel_id = await channel_id_by_name(self._client, channel)
+            if channel_id is None:
+                return None
+            await self._db.run(lambda s: outbox.channel_named(s, ref=channel, channel_id=channel_id))
+        found = await find_posted(
+            self._client, channel_id=channel_id, item_id=item.id, attempted_at=item.attempted_at, thread_ts=thread_ts
+        )
+        if found is None:
+            return None
+        log.info(
+            "outbox item %s was already in Slack (ts %s): adopting it rather than posting again", item.id, found["ts"]
+        )
+        return {"ts": found["ts"], "channel": channel_id}
 
     @staticmethod
     def _record_success(

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.home import home_view
 from bot.store import Database
-from bot.views.status_queries import check_lines, last_digest, open_incidents, silence_lines
+from bot.views.status_queries import blocked_lines, check_lines, last_digest, open_incidents, silence_lines
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0
@@ -36,10 +36,16 @@ class HomePublisher:
         self._pending: asyncio.Task[None] | None = None
 
     async def view_for(self, now: datetime) -> dict:
-        incidents, checks, silences, digest = await self.db.run(
-            lambda s: (open_incidents(s), check_lines(s, self.check_schedule), silence_lines(s, now), last_digest(s))
+        incidents, checks, silences, digest, blocked = await self.db.run(
+            lambda s: (
+                open_incidents(s),
+                check_lines(s, self.check_schedule),
+                silence_lines(s, now),
+                last_digest(s),
+                blocked_lines(s),
+            )
         )
-        return home_view(incidents, checks, now=now, silences=silences, last_digest=digest)
+        return home_view(incidents, checks, now=now, silences=silences, last_digest=digest, blocked=blocked)
 
     async def opened(self, user: str) -> None:
         self._viewers.pop(user, None)

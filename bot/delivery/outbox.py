@@ -22,6 +22,8 @@ from bot.views.incident import IncidentChange
 CLAIM_SECONDS = 60
 CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox claims across replicas
 SCAN_LIMIT = 1000
+WAITING = (OutboxStatus.PENDING, OutboxStatus.BLOCKED)
+"""Statuses of items still to be sent: a blocked item is retried (and holds back its incident's later items)."""
 
 
 class Operation(StrEnum):
@@ -59,7 +61,7 @@ def enqueue_update(session: Session, *, incident_id: int, channel: str, not_befo
     waiting = session.scalars(
         select(OutboxItem).where(
             OutboxItem.ordering_key == ordering_key(incident_id),
-            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.status.in_(WAITING),
             OutboxItem.operation.in_([Operation.UPDATE_INCIDENT, Operation.POST_INCIDENT]),
             OutboxItem.claimed_by.is_(None),
         )
@@ -104,6 +106,9 @@ class Claimed:
     incident_id: int | None
     payload: dict[str, Any]
     attempts: int
+    ordering_key: str
+    attempted_at: datetime | None
+    """Set when an earlier post of this item may have reached Slack: look for it there before posting again."""
 
 
 def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
@@ -115,7 +120,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     """
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    pending = select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
+    pending = select(OutboxItem).where(OutboxItem.status.in_(WAITING))
     query = pending.order_by(OutboxItem.id).limit(SCAN_LIMIT)
     heads: dict[str, OutboxItem] = {}
     for item in session.scalars(query):
@@ -134,7 +139,18 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
         used.add(key)
         _pace(session, channels, key, now + interval)
         operation = Operation(item.operation)
-        claimed.append(Claimed(item.id, operation, item.channel, item.incident_id, dict(item.payload), item.attempts))
+        claimed.append(
+            Claimed(
+                item.id,
+                operation,
+                item.channel,
+                item.incident_id,
+                dict(item.payload),
+                item.attempts,
+                item.ordering_key,
+                item.attempted_at,
+            )
+        )
         if len(claimed) >= limit:
             break
     return claimed
@@ -167,14 +183,34 @@ def channel_written(session: Session, *, ref: str, channel_id: str | None, next_
     """Slack took a message for `ref` (and named its id): the channel may take the next one at `next_send_at`."""
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    if channel_id and ref != channel_id:
-        alias = channels.get(ref)
-        if alias is None:
-            session.add(SlackChannel(ref=ref, channel_id=channel_id))
-        else:
-            alias.channel_id = channel_id
-        channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
+    if channel_id:
+        _alias(session, channels, ref, channel_id)
     _pace(session, channels, canonical_channel(channels, ref), next_send_at)
+
+
+def channel_named(session: Session, *, ref: str, channel_id: str) -> None:
+    """Slack told us the id of the channel addressed as `ref` (a `#name`)."""
+    _take_turns(session)
+    _alias(session, {row.ref: row for row in session.scalars(select(SlackChannel))}, ref, channel_id)
+
+
+def known_channel_id(session: Session, ref: str) -> str | None:
+    """The id of the channel addressed as `ref`, if it is an id or Slack has told us."""
+    if ref[:1] in "CGD" and ref.isalnum() and ref.isupper():
+        return ref
+    row = session.get(SlackChannel, ref)
+    return row.channel_id if row is not None else None
+
+
+def _alias(session: Session, channels: dict[str, SlackChannel], ref: str, channel_id: str) -> None:
+    if ref == channel_id:
+        return
+    alias = channels.get(ref)
+    if alias is None:
+        session.add(SlackChannel(ref=ref, channel_id=channel_id))
+    else:
+        alias.channel_id = channel_id
+    channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
 
 
 def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
@@ -182,6 +218,16 @@ def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     _pace(session, channels, canonical_channel(channels, ref), until)
+
+
+def record_attempt(session: Session, item_id: int, *, now: datetime) -> None:
+    """About to send a post: from now until it is recorded done, its outcome is unknown."""
+    session.get_one(OutboxItem, item_id).attempted_at = now
+
+
+def forget_attempt(session: Session, item_id: int) -> None:
+    """Slack answered that it posted nothing: the attempt's outcome is known after all."""
+    session.get_one(OutboxItem, item_id).attempted_at = None
 
 
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
@@ -195,6 +241,27 @@ def retry_later(session: Session, item_id: int, *, at: datetime, error: str, cou
     item.next_attempt_at, item.last_error = at, error
     item.attempts += 1 if count_attempt else 0
     item.claimed_by = item.claimed_until = None
+
+
+def block(
+    session: Session, item_id: int, *, now: datetime, at: datetime, error: str, count_attempt: bool = True
+) -> None:
+    """Slack refused it for a reason that needs fixing: keep it, say why, try again at `at`."""
+    item = session.get_one(OutboxItem, item_id)
+    item.status, item.last_error, item.next_attempt_at = OutboxStatus.BLOCKED, error, at
+    item.blocked_since = item.blocked_since or now
+    item.attempts += 1 if count_attempt else 0
+    item.claimed_by = item.claimed_until = None
+
+
+def record_fallback(session: Session, item_id: int, *, channel: str, ts: str) -> None:
+    """The blocked item was shown in the default channel instead (once; its own channel is still retried)."""
+    item = session.get_one(OutboxItem, item_id)
+    item.result = {**item.result, "fallback": {"channel": channel, "ts": ts}}
+
+
+def fallback_of(session: Session, item_id: int) -> dict[str, str] | None:
+    return session.get_one(OutboxItem, item_id).result.get("fallback")
 
 
 def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> None:

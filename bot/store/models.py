@@ -158,6 +158,11 @@ class OutboxItem(Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]
+    """When a post or thread reply was last sent to Slack: set before the call, so that a crash, a timeout or an
+    expired claim leaves an attempt of unknown outcome to look up in Slack rather than to send again."""
+    blocked_since: Mapped[datetime | None]
+    """When Slack first refused it for a reason that needs fixing (its status is then `blocked`)."""
 
 
 class LogCursor(Base):

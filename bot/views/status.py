@@ -38,6 +38,18 @@ class SilenceLine:
 
 
 @dataclass(frozen=True)
+class BlockedLine:
+    """An outbox item Slack refuses for a reason that needs fixing: what it is, where it goes, Slack's answer."""
+
+    item_id: int
+    incident_id: int | None
+    operation: str
+    channel: str
+    error: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class LastDigest:
     channel: str
     until: datetime

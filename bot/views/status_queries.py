@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.enums import AlertStatus, IncidentStatus
-from bot.store.models import Alert, CheckHealth, DigestRun, Incident, Silence
-from bot.views.status import CheckLine, IncidentLine, LastDigest, SilenceLine
+from bot.enums import AlertStatus, IncidentStatus, OutboxStatus
+from bot.store.models import Alert, CheckHealth, DigestRun, Incident, OutboxItem, Silence
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 
 
 def open_incidents(session: Session) -> list[IncidentLine]:
@@ -27,6 +27,25 @@ def open_incidents(session: Session) -> list[IncidentLine]:
         .order_by(Incident.opened_at.desc())
     )
     return [IncidentLine(i.id, i.title, i.severity, i.status, i.opened_at, n) for i, n in rows]
+
+
+def blocked_lines(session: Session, *, since_before: datetime | None = None) -> list[BlockedLine]:
+    """Outbox items Slack refuses until something is fixed, longest blocked first (only those blocked at or before
+    `since_before`, if given)."""
+    query = select(OutboxItem).where(OutboxItem.status == OutboxStatus.BLOCKED)
+    if since_before is not None:
+        query = query.where(OutboxItem.blocked_since <= since_before)
+    return [
+        BlockedLine(
+            item.id,
+            item.incident_id,
+            item.operation,
+            item.channel,
+            item.last_error or "",
+            item.blocked_since or item.created_at,
+        )
+        for item in session.scalars(query.order_by(OutboxItem.blocked_since, OutboxItem.id))
+    ]
 
 
 def all_health(session: Session) -> dict[str, CheckHealth]:

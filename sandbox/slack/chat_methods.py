@@ -32,6 +32,20 @@ def message_content(params: dict[str, Any], *, required: bool = True) -> tuple[s
     return (None if text is None else str(text)), blocks
 
 
+def message_metadata(params: dict[str, Any]) -> dict[str, Any] | None:
+    """`metadata` as Slack takes it: an object with a string `event_type` and an object `event_payload`."""
+    metadata = params.get("metadata")
+    if metadata is None:
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
 def _posting_limit(state: SlackState, method: str, channel_id: str) -> None:
     fault = state.faults.posting_limit(method, channel_id)
     if fault is not None:
@@ -40,10 +54,13 @@ def _posting_limit(state: SlackState, method: str, channel_id: str) -> None:
 
 def post_message(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     channel = state.workspace.channel(params.get("channel"))
+    if channel.is_archived:
+        raise SlackError("is_archived")
     if BOT_USER_ID not in channel.members:
         raise SlackError("not_in_channel")
     _posting_limit(state, "chat.postMessage", channel.id)
     text, blocks = message_content(params)
+    metadata = message_metadata(params)
     thread_ts = params.get("thread_ts") or None
     message = bot_message(
         channel.id,
@@ -52,10 +69,11 @@ def post_message(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
         blocks or [],
         thread_ts=thread_ts,
         reply_broadcast=bool(thread_ts) and flag(params.get("reply_broadcast")),
+        metadata=metadata,
     )
     state.history.post(message)
     state.emit("reply" if thread_ts else "message", channel=channel.id, message=message)
-    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_slack()}
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_slack(with_metadata=True)}
 
 
 def update(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
@@ -63,11 +81,17 @@ def update(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     message = state.history.find(channel.id, str(params.get("ts", "")))
     if message.bot_id != BOT_ID:
         raise SlackError("cant_update_message")
+    if channel.is_archived:
+        raise SlackError("is_archived")
     _posting_limit(state, "chat.update", channel.id)
     text, blocks = message_content(params)
+    metadata = message_metadata(params)
     state.history.update(message, text=text, blocks=blocks, ts=state.history.next_ts(state.now()))
+    if metadata is not None:
+        message.metadata = metadata
     state.emit("update", channel=channel.id, message=message)
-    return {"ok": True, "channel": channel.id, "ts": message.ts, "text": message.text, "message": message.to_slack()}
+    answer = message.to_slack(with_metadata=True)
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "text": message.text, "message": answer}
 
 
 def post_ephemeral(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:

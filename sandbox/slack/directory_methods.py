@@ -41,6 +41,8 @@ def conversations_join(state: SlackState, params: dict[str, Any]) -> dict[str, A
     channel = state.workspace.channel(params.get("channel"))
     if channel.is_im or (channel.is_private and BOT_USER_ID not in channel.members):
         raise SlackError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise SlackError("is_archived")
     body: dict[str, Any] = {"ok": True}
     if BOT_USER_ID in channel.members:
         body |= {"warning": "already_in_channel", "response_metadata": {"warnings": ["already_in_channel"]}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,11 +41,34 @@ class _Injected:
 FaultHook = Callable[[str, dict[str, Any]], Fault | None]
 
 
+class Hold:
+    """Answers held back after the work was done, for a number of seconds of real time or until released."""
+
+    def __init__(self, method: str, count: int, seconds: float | None) -> None:
+        self.method = method
+        self.remaining = count
+        self.seconds = seconds
+        self.held = 0
+        """How many answers have been held so far (the work behind each is done)."""
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    async def wait(self) -> None:
+        self.held += 1
+        try:
+            await asyncio.wait_for(self._released.wait(), self.seconds)
+        except TimeoutError:
+            return
+
+
 class Faults:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._injected: list[_Injected] = []
         self._hooks: list[FaultHook] = []
+        self._holds: list[Hold] = []
         self._outage: tuple[float, Fault] | None = None
         self._last_post: dict[str, float] = {}
         self.rate_limit_per_channel = False
@@ -73,9 +97,28 @@ class Faults:
             retry_after = max(1, math.ceil(until - self._clock()))
         self._outage = (until, Fault(status, "", retry_after))
 
+    def hold(self, *, method: str, count: int = 1, seconds: float | None = None) -> Hold:
+        """Hold back the answers of the next `count` calls to `method`, after doing what they ask."""
+        hold = Hold(method, count, seconds)
+        self._holds.append(hold)
+        return hold
+
+    def held_answer(self, method: str) -> Hold | None:
+        """The hold, if any, that this call's answer waits for."""
+        for hold in self._holds:
+            if hold.method == method:
+                hold.remaining -= 1
+                if hold.remaining <= 0:
+                    self._holds.remove(hold)
+                return hold
+        return None
+
     def clear(self) -> None:
         self._injected.clear()
         self._hooks.clear()
+        for hold in self._holds:
+            hold.release()
+        self._holds.clear()
         self._outage = None
 
     def before(self, method: str, params: dict[str, Any]) -> Fault | None:

@@ -32,9 +32,12 @@ class Message:
     files: list[dict[str, Any]] = field(default_factory=list)
     replies: list[Message] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    """Message metadata (`event_type`, `event_payload`) the app attached when it posted or updated the message."""
 
-    def to_slack(self) -> dict[str, Any]:
-        """The message as Slack returns it in API responses and interaction payloads."""
+    def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:
+        """The message as Slack returns it in API responses and interaction payloads; metadata only when asked
+        (`include_all_metadata` in history, and the poster's own answer)."""
         message: dict[str, Any] = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
         if self.bot_id:
             message |= {
@@ -62,6 +65,8 @@ class Message:
             }
         if self.edits:
             message["edited"] = {"user": self.user, "ts": self.edits[-1].edited_ts}
+        if with_metadata and self.metadata is not None:
+            message["metadata"] = copy.deepcopy(self.metadata)
         return message
 
 

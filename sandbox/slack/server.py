@@ -12,7 +12,8 @@ from aiohttp import web
 from sandbox.slack import files
 from sandbox.slack.chat_methods import CHAT_METHODS
 from sandbox.slack.directory_methods import DIRECTORY_METHODS
-from sandbox.slack.faults import FaultHook
+from sandbox.slack.faults import FaultHook, Hold
+from sandbox.slack.history_methods import HISTORY_METHODS
 from sandbox.slack.interactions import Interactions
 from sandbox.slack.messages import Ephemeral, Message
 from sandbox.slack.recording import ApiCall, Listener, ResponseUrlPost
@@ -23,6 +24,7 @@ from sandbox.slack.state import SlackState
 from sandbox.slack.view_methods import VIEW_METHODS
 from sandbox.slack.web_api import WebApi
 from sandbox.slack.web_view import Scenario, WebView
+from sandbox.slack.workspace import BOT_USER_ID
 
 T = TypeVar("T")
 
@@ -44,7 +46,7 @@ class LocalSlack(Interactions):
         self._socket_mode = SocketMode(self._state)
         self._response_urls = ResponseUrls(self._state)
         self._sender = Sender(self._state, self._socket_mode, signing_clock)
-        methods = CHAT_METHODS | DIRECTORY_METHODS | VIEW_METHODS | files.FILE_METHODS
+        methods = CHAT_METHODS | DIRECTORY_METHODS | HISTORY_METHODS | VIEW_METHODS | files.FILE_METHODS
         methods["apps.connections.open"] = self._socket_mode.open_connection
         self._web_api = WebApi(self._state, methods)
         self._web_view = WebView(self._state, self)
@@ -64,7 +66,8 @@ class LocalSlack(Interactions):
         app.router.add_get("/files/{file_id}/{name}", partial(files.download, self._state))
         app.router.add_get("/socket-mode/{key}", self._socket_mode.handle)
         self._web_view.mount(app)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A client that died mid-request (a test's killed drainer) leaves its connection open: don't wait on it.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -73,6 +76,7 @@ class LocalSlack(Interactions):
         return self
 
     async def stop(self) -> None:
+        self._state.faults.clear()
         await self._socket_mode.close()
         await self._sender.close()
         if self._runner is not None:
@@ -116,6 +120,21 @@ class LocalSlack(Interactions):
     def add_channel(self, name: str, *, private: bool = False, bot_is_member: bool = True) -> str:
         """Create a channel (every person joins it) and return its id, e.g. `#db-alerts` -> `C0DBALERTS`."""
         return self._state.workspace.add_channel(name, private=private, bot_is_member=bot_is_member).id
+
+    def invite_bot(self, channel: str) -> None:
+        """Someone invites the bot into `channel`."""
+        self._state.workspace.channel(channel).members.add(BOT_USER_ID)
+
+    def archive_channel(self, channel: str, *, archived: bool = True) -> None:
+        self._state.workspace.channel(channel).is_archived = archived
+
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """Every Web API call with the bot token is refused with `error` (`token_revoked`, `invalid_auth`,
+        `account_inactive`) until `restore_token()`."""
+        self._state.token_refusal = error
+
+    def restore_token(self) -> None:
+        self._state.token_refusal = None
 
     def add_user(self, name: str, real_name: str) -> str:
         return self._state.workspace.add_user(name, real_name).id
@@ -173,6 +192,11 @@ class LocalSlack(Interactions):
     def outage(self, *, until: float, status: int = 503, retry_after: int | None = None) -> None:
         """Every Web API call fails with `status` until `clock()` reaches `until`."""
         self._state.faults.outage(until=until, status=status, retry_after=retry_after)
+
+    def hold_answers(self, *, method: str, count: int = 1, seconds: float | None = None) -> Hold:
+        """Do what the next `count` calls to `method` ask (a message is posted), then hold each answer back for
+        `seconds` of real time, or until `release()`: a crash or a client timeout after Slack acted."""
+        return self._state.faults.hold(method=method, count=count, seconds=seconds)
 
     def clear_faults(self) -> None:
         self._state.faults.clear()

@@ -47,6 +47,8 @@ class SlackState:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
     modal_stacks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    token_refusal: str | None = None
+    """Set (e.g. `token_revoked`) while the bot token is refused by every Web API method."""
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:

@@ -73,6 +73,9 @@ class WebApi:
             form_token = params.pop("token", None)
             token = token or form_token
             status, body, headers = self._answer(method, params, token)
+        hold = self._state.faults.held_answer(method)
+        if hold is not None:
+            await hold.wait()
         self._state.recorder.record_call(
             ApiCall(method=method, params=params, status=status, response=body, time=self._state.now(), token=token)
         )
@@ -103,3 +106,5 @@ class WebApi:
             raise SlackError("not_allowed_token_type")
         if token != expected:
             raise SlackError("invalid_auth")
+        if self._state.token_refusal and method not in APP_TOKEN_METHODS:
+            raise SlackError(self._state.token_refusal)

@@ -74,6 +74,7 @@ class Channel:
     is_im: bool = False
     members: set[str] = field(default_factory=set)
     created: int = 1700000000
+    is_archived: bool = False
 
     def to_slack(self, *, viewer: str = BOT_USER_ID) -> dict[str, Any]:
         return {
@@ -85,7 +86,7 @@ class Channel:
             "is_im": self.is_im,
             "is_mpim": False,
             "is_private": self.is_private or self.is_im,
-            "is_archived": False,
+            "is_archived": self.is_archived,
             "is_general": self.name == "general",
             "is_member": viewer in self.members,
             "created": self.created,

@@ -1,5 +1,5 @@
 """The outbox drainer against the local Slack, through a real `AsyncWebClient`: one message per incident, posted
-once and then edited in place, in order, at Slack's pace, through 429s, 500s and refusals."""
+once and then edited in place, in order, at Slack's pace, through 429s and 500s (refusals: test_refusals.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.core.access import Action
 from bot.core.incident_actions import act
 from bot.delivery.drainer import Notifier
 from bot.store import Database
-from bot.store.models import Incident, OutboxItem
+from bot.store.models import Incident
 from sandbox.slack import LocalSlack
 from tests.alerting import CHANNEL, NOW, finding, incidents, outbox_items, routes, run_check
 from tests.harness import FakeClock
@@ -211,22 +211,6 @@ async def test_an_unreachable_slack_is_retried_later(db: Database, clock: FakeCl
 
     [item] = outbox_items(db)
     assert item.status == "pending" and item.next_attempt_at > NOW
-
-
-async def test_a_channel_slack_refuses_gives_up_the_item_and_keeps_it_with_the_error(
-    db: Database, slack: LocalSlack, notifier: Notifier, clock: FakeClock
-) -> None:
-    slack.add_channel("#private", bot_is_member=False)
-    run_check(db, [finding("orders-api")], now=NOW, routing=routes(channel="#private"))
-
-    await drain_all(notifier, clock)
-    clock.advance(minutes=10)
-    await drain_all(notifier, clock)
-
-    assert [call.response["error"] for call in slack.calls_to("chat.postMessage")] == ["not_in_channel"]
-    with db.transaction() as session:
-        item = session.query(OutboxItem).one()
-        assert (item.status, item.last_error) == ("failed", "not_in_channel")
 
 
 async def test_a_deleted_incident_message_is_posted_again_and_its_new_ts_kept(

@@ -87,7 +87,16 @@ def test_a_claimed_item_carries_what_the_drainer_needs(db: Database) -> None:
 
     [item] = claim(db)
 
-    assert item == Claimed(item_id, outbox.Operation.THREAD_REPLY, "#alerts", incident, {"text": "Still firing."}, 0)
+    assert item == Claimed(
+        item_id,
+        outbox.Operation.THREAD_REPLY,
+        "#alerts",
+        incident,
+        {"text": "Still firing."},
+        0,
+        f"incident:{incident}",
+        None,
+    )
 
 
 def test_an_item_not_yet_due_holds_back_the_items_queued_after_it(db: Database) -> None:

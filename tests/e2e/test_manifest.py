@@ -33,6 +33,11 @@ def test_the_manifest_enables_what_the_bot_needs() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "chat:write",
         "chat:write.public",
+        "channels:history",
+        "groups:history",
+        "channels:read",
+        "groups:read",
+        "channels:join",
         "commands",
         "files:write",
     }

@@ -72,3 +72,33 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(database_ur
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.store.schema import SCRIPT_LOCATION
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    created = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (ordering_key, operation, channel, payload, status, attempts, next_attempt_at,"
+                " result, created_at) VALUES ('incident:1', 'post_incident', '#alerts', '{}', 'pending', 0,"
+                " :at, '{}', :at)"
+            ),
+            {"at": created},
+        )
+
+    assert upgrade(engine) == ("0001", head_revision())
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT status, attempted_at, blocked_since FROM outbox")).one()
+    assert tuple(row) == ("pending", None, None)
+    engine.dispose()

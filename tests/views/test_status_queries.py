@@ -4,9 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.store.models import Alert, CheckHealth, DigestRun, Incident, Silence
-from bot.views.status import CheckLine, LastDigest
-from bot.views.status_queries import active_silences, check_lines, last_digest, open_incidents, silence_lines
+from bot.store.models import Alert, CheckHealth, DigestRun, Incident, OutboxItem, Silence
+from bot.views.status import BlockedLine, CheckLine, LastDigest
+from bot.views.status_queries import (
+    active_silences,
+    blocked_lines,
+    check_lines,
+    last_digest,
+    open_incidents,
+    silence_lines,
+)
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -109,3 +116,30 @@ def test_the_last_digest_is_the_newest_one_posted(session: Session) -> None:
     session.flush()
 
     assert last_digest(session) == LastDigest("#alerts", hours(-24))
+
+
+def test_blocked_lines_are_the_blocked_items_longest_blocked_first(session: Session) -> None:
+    def item(status: str, channel: str, error: str | None, since: float | None) -> OutboxItem:
+        return OutboxItem(
+            ordering_key="incident:1", operation="post_incident", channel=channel, status=status, last_error=error,
+            blocked_since=None if since is None else hours(since),
+        )  # fmt: skip
+
+    session.add_all(
+        [
+            item("blocked", "#new", "not_in_channel", -1),
+            item("blocked", "#old", "channel_not_found", -3),
+            item("pending", "#alerts", "HTTP 500 internal_error", None),
+            item("done", "#alerts", "not_in_channel", -5),
+        ]
+    )
+    session.flush()
+
+    lines = blocked_lines(session)
+    recent_excluded = blocked_lines(session, since_before=hours(-2))
+
+    assert [(line.channel, line.error, line.since) for line in lines] == [
+        ("#old", "channel_not_found", hours(-3)),
+        ("#new", "not_in_channel", hours(-1)),
+    ]
+    assert recent_excluded == [lines[0]] and isinstance(lines[0], BlockedLine)

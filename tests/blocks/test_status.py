@@ -1,0 +1,55 @@
+"""The blocked items shown by `/boltwatch status` and App Home: what, where, Slack's answer, for how long, the fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.blocks.home import home_view
+from bot.blocks.status import BLOCKED_SHOWN, blocked_blocks, status_blocks
+from bot.views.status import BlockedLine
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def blocked(n: int = 1, *, channel: str = "#db-alerts", error: str = "channel_not_found") -> list[BlockedLine]:
+    return [BlockedLine(i, i, "post_incident", channel, error, NOW - timedelta(minutes=5)) for i in range(1, n + 1)]
+
+
+def text(blocks: list[dict]) -> str:
+    return "\n".join(block["text"]["text"] for block in blocks if block.get("text"))
+
+
+def test_nothing_blocked_shows_nothing() -> None:
+    assert blocked_blocks([], now=NOW) == []
+
+
+def test_a_blocked_item_says_what_where_why_since_when_and_the_fix() -> None:
+    shown = text(blocked_blocks(blocked(), now=NOW))
+
+    assert shown == (
+        ":warning: *Not delivered* (1), kept and retried\n"
+        "• incident #1 message for #db-alerts: Slack answers `channel_not_found` (for 5m) — "
+        "create the channel, or route these alerts to another one"
+    )
+
+
+def test_a_channel_id_is_a_link_and_a_name_from_config_is_escaped() -> None:
+    by_id = text(blocked_blocks(blocked(channel="C0SECRET", error="not_in_channel"), now=NOW))
+    by_name = text(blocked_blocks(blocked(channel="#<!channel>"), now=NOW))
+
+    assert "message for <#C0SECRET>" in by_id and "`/invite @boltwatch`" in by_id
+    assert "for #&lt;!channel&gt;:" in by_name
+
+
+def test_many_blocked_items_show_the_longest_blocked_and_count_the_rest() -> None:
+    shown = text(blocked_blocks(blocked(BLOCKED_SHOWN + 3), now=NOW))
+
+    assert shown.count("• incident #") == BLOCKED_SHOWN and shown.endswith("… and 3 more")
+
+
+def test_status_and_home_lead_with_blocked_items() -> None:
+    status = status_blocks([], [], now=NOW, blocked=blocked())
+    home = home_view([], [], now=NOW, blocked=blocked())["blocks"]
+
+    assert "*Not delivered* (1)" in status[1]["text"]["text"]
+    assert "*Not delivered* (1)" in home[1]["text"]["text"]
