@@ -132,7 +132,8 @@ class Bot:
     port: int = 0
 
     async def start(self) -> None:
-        self.port = _free_port()
+        # A supervisor restarts a replica in its place: on the same port, so under the same replica name.
+        self.port = self.port or _free_port()
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "run", "--config", str(self.config), "--port", str(self.port),
@@ -324,7 +325,14 @@ async def measure(args: argparse.Namespace) -> int:
                 for bot in bots:
                     await bot.stop()
                 await proxy.stop()
-            outcome = judge(slack, tally.fired, await asyncio.to_thread(incidents_of, database_url))
+            incidents = await asyncio.to_thread(incidents_of, database_url)
+            outcome = judge(slack, tally.fired, incidents)
+            for title in outcome.lost[:5]:
+                found = [m for m in slack.channel_messages(CHANNEL) if m.text.endswith(f": {title}")]
+                print(
+                    f"  lost {title}: database {[s for t_, s in incidents if t_ == title]},"
+                    f" Slack {[(_status(m.text), [_status(e.text) for e in m.edits]) for m in found]}"
+                )
         if cleanup is not None:
             cleanup()
         crashes = await asyncio.to_thread(_tracebacks, workdir)

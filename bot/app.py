@@ -20,6 +20,7 @@ from prometheus_client import Counter, Histogram
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
 
 import handlers
 from bot.aws.executor import AwsExecutor
@@ -27,6 +28,7 @@ from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core import leases
 from bot.core.routing import build_routes
+from bot.delivery import outbox
 from bot.delivery.digests import DigestMessages
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
@@ -188,9 +190,20 @@ class BoltwatchApp:
         step = upgrade if db.dialect == "sqlite" else ensure_current
         await asyncio.get_running_loop().run_in_executor(None, step, db.engine)
 
+    def _take_over_from_predecessor(self, session: Session) -> None:
+        """A replica is named by its host and port, so a process restarted in the place of one that died (kill -9,
+        OOM) has its name: what that one held — check leases, outbox claims — is this one's at once, not when it
+        expires."""
+        leases_back = leases.release_all(session, holder=self.replica)
+        claims_back = outbox.release_claims(session, holder=self.replica)
+        if leases_back or claims_back:
+            log.info("took over from an earlier %s: %d leases, %d claims", self.replica, leases_back, claims_back)
+
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve HTTP (and Socket Mode when configured); returns the bound port."""
         await self.prepare_database()
+        if self.background:
+            await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
             self.runner.schedule(self.scheduler)
@@ -277,6 +290,14 @@ class BoltwatchApp:
         log.info("released %d leases", released)
 
 
+def replica_name(port: int) -> str:
+    """Who this process is to the other replicas: its host and HTTP port, which two live processes never share and
+    a restarted one keeps (`boltwatch run` on a fixed port). With no fixed port, a name of its own."""
+    if port:
+        return f"{socket.gethostname()}:{port}"
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 def create_app(
     settings: Settings,
     *,
@@ -313,7 +334,7 @@ def create_app(
         client=client,
         on_request=services.acks_first.request_arrived,
     )
-    replica = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    replica = holder or replica_name(0)
     notifier = Notifier(
         db=services.db, client=client, clock=clock, holder=replica, default_channel=settings.slack.channel
     )

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app
+from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app, replica_name
 from bot.aws.errors import classify
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions, AwsTarget
@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
         event_loop.resolve(settings.server.event_loop)
     except event_loop.EventLoopUnavailable as exc:
         raise ConfigError([str(exc)]) from None
-    app = create_app(settings)
+    app = create_app(settings, holder=replica_name(args.port or settings.server.port))
     event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
     return 0
 

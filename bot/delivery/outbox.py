@@ -275,3 +275,16 @@ def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> Non
 def pending_count(session: Session) -> int:
     pending = select(func.count()).select_from(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
     return session.scalar(pending) or 0
+
+
+def release_claims(session: Session, *, holder: str) -> int:
+    """Give back every item `holder` claimed: a replica starting under the name of one that died holds nothing yet,
+    so its predecessor's claims are free at once rather than when they expire. An attempt already recorded stays, so
+    the next send looks the post up in Slack first. Returns how many."""
+    released = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.claimed_by == holder, OutboxItem.status != OutboxStatus.DONE)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return released.rowcount
