@@ -11,8 +11,9 @@ After the storm every alarm is clear, and the bench waits until every incident i
 and Slack shows each once, resolved. Then it counts, from the database and what the local Slack holds: incidents,
 top-level messages, duplicates (an incident with more than one top-level message), lost (an incident with no
 message, or whose message never says RESOLVED), out-of-order updates (a message updated back from RESOLVED), and
-the time to drain after the last restart. Alarms that fired and cleared while no bot was up to see them are
-counted apart. Targets: 0 duplicates, 0 lost, 0 out of order, drained within 15 s of the last restart.
+the time to drain after the last restart (and the storm's last change). Alarms that fired and cleared while no bot
+was up to see them are counted apart. Targets: 0 duplicates, 0 lost, 0 out of order, drained within 15 s of the
+last restart. `CHAOS_DEBUG=1` prints the open incidents and the outbox while it waits.
 
     .venv/bin/python -m bench chaos [--alarms 60] [--restarts 30] [--database sqlite|postgresql] [--seed 1]
 """
@@ -106,9 +107,8 @@ class SlowProxy:
         assert self._http is not None
         tail = request.match_info["tail"].removeprefix("api/")
         headers = {k: v for k, v in request.headers.items() if k.lower() in {"authorization", "content-type"}}
-        async with self._http.request(
-            request.method, f"{self.upstream}/{tail}", data=await request.read(), headers=headers
-        ) as answer:
+        url = f"{self.upstream}/{tail}" + (f"?{request.query_string}" if request.query_string else "")
+        async with self._http.request(request.method, url, data=await request.read(), headers=headers) as answer:
             body, status = await answer.read(), answer.status
             kept = {k: v for k, v in answer.headers.items() if k.lower() in {"content-type", "retry-after"}}
         await asyncio.sleep(self.latency)
@@ -159,6 +159,7 @@ class Tally:
     fired: list[str] = field(default_factory=list)
     restarts: int = 0
     last_restart: float = 0.0
+    last_cleared: float = 0.0
 
 
 def _alarm(number: int) -> str:
@@ -184,6 +185,7 @@ async def storm(cloudwatch: Any, count: int, seconds: float, rng: random.Random,
         tally.fired.append(name)
         await asyncio.sleep(rng.uniform(8, 16))
         await asyncio.to_thread(cloudwatch.set_alarm_state, AlarmName=name, StateValue="OK", StateReason="calm")
+        tally.last_cleared = max(tally.last_cleared, time.monotonic())
 
     await asyncio.gather(*(one(_alarm(n), rng.uniform(0, seconds)) for n in range(count)))
 
@@ -226,6 +228,35 @@ def incidents_of(database_url: str) -> list[tuple[str, str]]:
     finally:
         engine.dispose()
     return [(str(title), str(status)) for title, status in rows]
+
+
+def outbox_summary(database_url: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(text(
+                "SELECT operation, status, count(*), min(next_attempt_at), max(last_error) FROM outbox"
+                " WHERE status != 'done' GROUP BY operation, status"
+            )).all()]  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def outbox_of(database_url: str, title: str) -> list[tuple[Any, ...]]:
+    """The outbox items of the incidents titled `title` (to say why one was lost)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT o.operation, o.status, o.attempts, o.last_error, o.claimed_by FROM outbox o"
+                    " JOIN incidents i ON i.id = o.incident_id WHERE i.title = :title ORDER BY o.id"
+                ),
+                {"title": title},
+            ).all()
+    finally:
+        engine.dispose()
+    return [tuple(row) for row in rows]
 
 
 def judge(slack: LocalSlack, fired: list[str], incidents: list[tuple[str, str]]) -> Outcome:
@@ -331,20 +362,25 @@ async def measure(args: argparse.Namespace) -> int:
                 found = [m for m in slack.channel_messages(CHANNEL) if m.text.endswith(f": {title}")]
                 print(
                     f"  lost {title}: database {[s for t_, s in incidents if t_ == title]},"
-                    f" Slack {[(_status(m.text), [_status(e.text) for e in m.edits]) for m in found]}"
+                    f" Slack {[(_status(m.text), [_status(e.text) for e in m.edits]) for m in found]},"
+                    f" outbox {await asyncio.to_thread(outbox_of, database_url, title)}"
                 )
         if cleanup is not None:
             cleanup()
         crashes = await asyncio.to_thread(_tracebacks, workdir)
     moto.stop()
-    drain = None if settled_at is None else max(0.0, settled_at - tally.last_restart)
+    # From when the last restart and the storm's last change were both over: what is left is the drain.
+    drain = None if settled_at is None else max(0.0, settled_at - max(tally.last_restart, tally.last_cleared))
     print(f"incidents: {outcome.incidents}; top-level messages: {outcome.top_level}; restarts: {tally.restarts}")
     print(f"alarms fired while no bot saw them (not judged): {len(outcome.unseen)}")
     print(f"duplicates: {len(outcome.duplicates)} {outcome.duplicates[:10]}")
     print(f"lost: {len(outcome.lost)} {outcome.lost[:10]}")
     print(f"out-of-order updates: {len(outcome.out_of_order)} {outcome.out_of_order[:10]}")
     print(f"tracebacks in the bots' logs: {crashes}")
-    print("drained after the last restart: " + ("never (timed out)" if drain is None else f"{drain:.1f} s"))
+    print(
+        "drained after the last restart and the last alarm change: "
+        + ("never (timed out)" if drain is None else f"{drain:.1f} s")
+    )
     passed = (
         not outcome.duplicates
         and not outcome.lost
@@ -362,6 +398,9 @@ async def settle(slack: LocalSlack, tally: Tally, database_url: str) -> float | 
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         incidents = await asyncio.to_thread(incidents_of, database_url)
+        if os.environ.get("CHAOS_DEBUG"):
+            print(f"  {time.monotonic():.0f} open {sum(s != 'resolved' for _t, s in incidents)}"
+                  f" outbox {await asyncio.to_thread(outbox_summary, database_url)}")  # fmt: skip
         if all(status == "resolved" for _title, status in incidents):
             outcome = judge(slack, tally.fired, incidents)
             if not outcome.lost:
