@@ -3,8 +3,6 @@ once and then edited in place, in order, at Slack's pace, through 429s and 500s 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,17 +14,6 @@ from bot.store.models import Incident
 from sandbox.slack import LocalSlack
 from tests.alerting import CHANNEL, NOW, finding, incidents, outbox_items, routes, run_check
 from tests.harness import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[LocalSlack]:
-    async with LocalSlack(clock=clock.timestamp) as local:
-        yield local
 
 
 @pytest.fixture

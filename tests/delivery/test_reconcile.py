@@ -5,7 +5,7 @@ ends with one top-level message, updated in place afterwards."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,17 +21,6 @@ from tests.delivery.test_drainer import click, drain_all, header
 from tests.harness import FakeClock
 
 Replica = Callable[..., Notifier]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[LocalSlack]:
-    async with LocalSlack(clock=clock.timestamp) as local:
-        yield local
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,17 +13,6 @@ from sandbox.slack import LocalSlack
 from tests.alerting import CHANNEL, NOW, finding, incidents, outbox_items, routes, run_check
 from tests.delivery.test_drainer import click, drain_all
 from tests.harness import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def slack(clock: FakeClock) -> AsyncIterator[LocalSlack]:
-    async with LocalSlack(clock=clock.timestamp) as local:
-        yield local
 
 
 @pytest.fixture
