@@ -29,11 +29,9 @@ from bot.config import Settings
 from bot.core import leases
 from bot.core.routing import build_routes
 from bot.delivery import outbox
-from bot.delivery.digests import DigestMessages
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
 from bot.delivery.slack_client import counting_session
-from bot.delivery.waits import WaitMessages
 from bot.runtime.acks_first import yields_to_acks
 from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
@@ -339,11 +337,12 @@ def create_app(
         db=services.db, client=client, clock=clock, holder=replica, default_channel=settings.slack.channel
     )
     services.wake_notifier = notifier.wake
-    waits = WaitRunner(services, WaitMessages(client), holder=replica)
-    home = HomePublisher(services.db, client, clock, services.check_schedule)
+    waits = WaitRunner(services, holder=replica)
+    home = HomePublisher(services.db, notifier.wake, clock, services.check_schedule)
     notifier.after_incident_sent = home.incidents_changed
+    notifier.home_view = home.view_for
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
-    digests = DigestScheduler(services, DigestMessages(client), holder=replica)
+    digests = DigestScheduler(services, holder=replica)
     handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,

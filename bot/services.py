@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core.routing import Route
+from bot.delivery.answers import Answers
 from bot.runtime.acks_first import AcksFirst
 from bot.runtime.metrics import Metrics
 from bot.store import Database
@@ -37,3 +39,8 @@ class Services:
     wake_notifier: Callable[[], None] = field(default=_nothing)
     acks_first: AcksFirst = field(default_factory=AcksFirst)
     """When Slack requests last arrived: check runs step aside for them."""
+
+    @cached_property
+    def answers(self) -> Answers:
+        """Where listeners post a command's answers in a channel: the outbox."""
+        return Answers(self.db, self.clock, lambda: self.wake_notifier())

@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.aws.errors import classify
 from bot.blocks.limits import ACTIONS_ELEMENTS
 from bot.blocks.mrkdwn import escape
+from bot.delivery.answers import AnswerRefused
 from bot.ids import ActionId, CommandPick
 from bot.services import Services
 from handlers.log_targets import AmbiguousTarget
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def user_message(error: BaseException) -> str:
-    if isinstance(error, UsageError):
+    if isinstance(error, UsageError | AnswerRefused):
         return error.text()
     if isinstance(error, BotoCoreError | ClientError):
         return f"AWS said no: {classify(error).message}"

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 async def post_error_groups(
-    services: Services, client: AsyncWebClient, *, place: Place, log_group: str, since: Any, channel: str,
+    services: Services, *, place: Place, log_group: str, since: Any, channel: str,
     thread_ts: str | None = None, end: datetime | None = None,
 ) -> None:  # fmt: skip
     """Read the window (ending now, or at `end`), group its errors, remember the groups, and post the answer."""
@@ -46,13 +46,13 @@ async def post_error_groups(
     text, blocks = errors_blocks(
         log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
     )
-    await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    await services.answers.post(channel, text, blocks, thread_ts=thread_ts)
 
 
-async def run_errors(services: Services, client: AsyncWebClient, request: ErrorsRequest, channel: str) -> None:
+async def run_errors(services: Services, request: ErrorsRequest, channel: str) -> None:
     place = place_of(services, request.scope, ERRORS_USAGE)
     log_group = await resolve_log_group(services, place, request.target, ERRORS_USAGE)
-    await post_error_groups(services, client, place=place, log_group=log_group, since=request.since, channel=channel)
+    await post_error_groups(services, place=place, log_group=log_group, since=request.since, channel=channel)
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -68,7 +68,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_type="ephemeral", text=exc.text())
             return
         await ack(response_type="ephemeral", text=f"Grouping the errors of the last {format_duration(request.since)}…")
-        await run_errors(services, client, request, command["channel_id"])
+        await run_errors(services, request, command["channel_id"])
 
     @app.action(ActionId.ERRORS_SAMPLES.value)
     async def show_samples(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -87,4 +87,4 @@ def register(app: AsyncApp, services: Services) -> None:
         if found is None or not channel:
             return
         thread = message.get("thread_ts") or message.get("ts")
-        await client.chat_postMessage(channel=channel, thread_ts=thread, text=samples_text(*found))
+        await services.answers.post(channel, samples_text(*found), thread_ts=thread, watch=False)

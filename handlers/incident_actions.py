@@ -201,8 +201,8 @@ def _thread_answer(services: Services, what: str) -> Any:
         thread = (body.get("message") or {}).get("ts")
         found = log_group_of(snapshot) if snapshot is not None else None
         if found is None:
-            await client.chat_postMessage(
-                channel=channel, thread_ts=thread, text="This incident names no Lambda function or log group to read."
+            await services.answers.post(
+                channel, "This incident names no Lambda function or log group to read.", thread_ts=thread, watch=False
             )
             return
         place, log_group = found
@@ -212,11 +212,10 @@ def _thread_answer(services: Services, what: str) -> Any:
                 end_ms = int(services.clock().timestamp() * 1000)
                 start_ms = end_ms - int(THREAD_WINDOW.total_seconds() * 1000)
                 page = LogsPage(place.account, place.region, log_group, start_ms, end_ms, THREAD_LOGS)
-                await post_logs(services, client, place=place, page=page, channel=channel, thread_ts=thread)
+                await post_logs(services, place=place, page=page, channel=channel, thread_ts=thread)
             else:
                 await post_error_groups(
                     services,
-                    client,
                     place=place,
                     log_group=log_group,
                     since=THREAD_WINDOW,
@@ -224,6 +223,6 @@ def _thread_answer(services: Services, what: str) -> Any:
                     thread_ts=thread,
                 )
         except Exception as exc:
-            await client.chat_postMessage(channel=channel, thread_ts=thread, text=user_message(exc))
+            await services.answers.post(channel, user_message(exc), thread_ts=thread, watch=False)
 
     return on_click

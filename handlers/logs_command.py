@@ -32,7 +32,6 @@ def queue_note(services: Services, place: Place) -> str:
 
 async def post_logs(
     services: Services,
-    client: AsyncWebClient,
     *,
     place: Place,
     page: LogsPage,
@@ -61,20 +60,11 @@ async def post_logs(
         truncated=window.truncated,
         page=page,
     )
+    file = (answer.file_name, answer.file_content) if answer.file_content is not None else None
     if replace_ts is not None:
-        posted = await client.chat_update(channel=channel, ts=replace_ts, text=answer.text, blocks=answer.blocks)
+        await services.answers.replace(channel, replace_ts, answer.text, answer.blocks, file=file)
     else:
-        posted = await client.chat_postMessage(
-            channel=channel, text=answer.text, blocks=answer.blocks, thread_ts=thread_ts
-        )
-    if answer.file_content is not None:
-        await client.files_upload_v2(
-            channel=posted["channel"],
-            thread_ts=thread_ts or posted["ts"],
-            content=answer.file_content,
-            filename=answer.file_name,
-            title=answer.file_name,
-        )
+        await services.answers.post(channel, answer.text, answer.blocks, thread_ts=thread_ts, file=file)
 
 
 def first_page(request: LogsRequest, place: Place, log_group: str, now: datetime) -> LogsPage:
@@ -83,11 +73,11 @@ def first_page(request: LogsRequest, place: Place, log_group: str, now: datetime
     return LogsPage(place.account, place.region, log_group, start_ms, end_ms, request.limit, request.filter_text)
 
 
-async def run_logs(services: Services, client: AsyncWebClient, request: LogsRequest, channel: str) -> None:
+async def run_logs(services: Services, request: LogsRequest, channel: str) -> None:
     place = place_of(services, request.scope, LOGS_USAGE)
     log_group = await resolve_log_group(services, place, request.target, LOGS_USAGE)
     page = first_page(request, place, log_group, services.clock())
-    await post_logs(services, client, place=place, page=page, channel=channel)
+    await post_logs(services, place=place, page=page, channel=channel)
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -104,7 +94,7 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_type="ephemeral", text=exc.text())
             return
         await ack(response_type="ephemeral", text=f"Fetching the last {format_duration(request.since)} of logs…{note}")
-        await run_logs(services, client, request, command["channel_id"])
+        await run_logs(services, request, command["channel_id"])
 
     async def on_page(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -133,7 +123,6 @@ def register(app: AsyncApp, services: Services) -> None:
                 since = timedelta(milliseconds=page.end_ms - page.start_ms)
                 await post_error_groups(
                     services,
-                    client,
                     place=place,
                     log_group=page.log_group,
                     since=since,
@@ -142,9 +131,9 @@ def register(app: AsyncApp, services: Services) -> None:
                     end=datetime.fromtimestamp(page.end_ms / 1000, UTC),
                 )
             else:
-                await post_logs(services, client, place=place, page=page, channel=channel, replace_ts=message.get("ts"))
+                await post_logs(services, place=place, page=page, channel=channel, replace_ts=message.get("ts"))
         except Exception as exc:
-            await client.chat_postMessage(channel=channel, thread_ts=message.get("ts"), text=user_message(exc))
+            await services.answers.post(channel, user_message(exc), thread_ts=message.get("ts"), watch=False)
 
     for action_id in (ActionId.LOGS_OLDER, ActionId.LOGS_NEWER, ActionId.LOGS_GROUP_ERRORS):
         app.action(action_id.value)(on_page)

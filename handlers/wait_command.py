@@ -10,14 +10,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.waiters import WaiterInputError, available_services, waiter_spec
-from bot.blocks.wait import wait_message
 from bot.core import wait_jobs
 from bot.core.access import Action, may
 from bot.core.wait_jobs import TooManyWaits
-from bot.enums import WaitStatus
 from bot.ids import ActionId, BadPayload, Command, WaitButton
 from bot.services import Services
-from bot.views.wait import WaitView
 from handlers.error_handler import answers_errors
 from handlers.grammar import MAX_WAIT, WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of
@@ -58,12 +55,6 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
         timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_WAIT)
         now = services.clock()
         max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
-        preview = WaitView(
-            0, spec.service, spec.waiter, spec.params, user, channel, None, 0, max_attempts, WaitStatus.WAITING,
-            "starting", now, now + timeout, place.account, place.region,
-        )  # fmt: skip
-        text, blocks = wait_message(preview, now=now)
-        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks[:2])
         try:
             await services.db.run(
                 lambda s: wait_jobs.create(
@@ -74,8 +65,7 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
                     account=place.account,
                     region=place.region,
                     requester=user,
-                    channel=posted["channel"],
-                    message_ts=posted["ts"],
+                    channel=channel,
                     delay_seconds=spec.delay_seconds,
                     max_attempts=max_attempts,
                     deadline=now + timeout,
@@ -83,8 +73,8 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
                 )
             )
         except TooManyWaits as exc:
-            await client.chat_delete(channel=posted["channel"], ts=posted["ts"])
             raise UsageError(str(exc)) from None
+        services.wake_notifier()
         wake()
 
     @app.action(ActionId.WAIT_CANCEL.value)
@@ -108,7 +98,5 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
             )
             return
         now = services.clock()
-        cancelled = await services.db.run(lambda s: wait_jobs.cancel(s, job_id=job.id, user=user, now=now))
-        if cancelled is not None and cancelled.message_ts:
-            text, blocks = wait_message(cancelled, now=now)
-            await client.chat_update(channel=cancelled.channel, ts=cancelled.message_ts, text=text, blocks=blocks)
+        await services.db.run(lambda s: wait_jobs.cancel(s, job_id=job.id, user=user, now=now))
+        services.wake_notifier()

@@ -1,15 +1,15 @@
 """Digests on their cron schedule, and on demand: exactly one per period and channel, across restarts and replicas.
 
 Every replica schedules every digest. The one that takes the lease records the period in `digest_runs` (unique per
-channel, project and period) in the same transaction, before it posts; a replica or a restarted process that finds
-the period recorded posts nothing. The price is at most once: a digest whose post fails is not retried.
+channel, project and period) and queues the message in the outbox, in one transaction; a replica or a restarted
+process that finds the period recorded queues nothing. The outbox then posts it exactly once, retrying until Slack
+takes it.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from bot.blocks.digest import digest_message
 from bot.config import DigestSettings
 from bot.core import leases
-from bot.core.digests import claim_period, collect_digest, record_posted
+from bot.core.digests import claim_period, collect_digest
+from bot.delivery import outbox
 from bot.services import Services
-from bot.views.digest import DigestData
 
 log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(minutes=5)
@@ -50,20 +50,11 @@ def digests_here(digests: list[DigestSettings], channel_id: str, channel_name: s
     return configured or [(channel_id, None)]
 
 
-class DigestWriter(Protocol):
-    """How a digest reaches Slack (`bot.delivery.digests.DigestMessages`, handed in by the composition root)."""
-
-    async def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """Post one digest message; returns its ts."""
-        ...
-
-
 class DigestScheduler:
     """One cron job per configured digest, and the digest on demand."""
 
-    def __init__(self, services: Services, slack: DigestWriter, *, holder: str) -> None:
+    def __init__(self, services: Services, *, holder: str) -> None:
         self._services = services
-        self._slack = slack
         self._holder = holder
 
     @property
@@ -82,11 +73,11 @@ class DigestScheduler:
                 misfire_grace_time=int(LEASE_TTL.total_seconds()),
             )
 
-    async def run_scheduled(self, digest: DigestSettings) -> str | None:
+    async def run_scheduled(self, digest: DigestSettings) -> bool:
         """Post the digest of the period that fired last (at or before now), unless it was posted already."""
         fired = latest_fire_time(digest.trigger(), self._services.clock())
         if fired is None:
-            return None
+            return False
         fired = fired.astimezone(UTC)
         try:
             return await self._post(
@@ -94,8 +85,8 @@ class DigestScheduler:
                 lease_holder=self._holder,
             )  # fmt: skip
         except Exception:
-            log.exception("the digest for %s could not be posted", digest.channel)
-            return None
+            log.exception("the digest for %s could not be queued", digest.channel)
+            return False
 
     async def post_now(self, channel_id: str, channel_name: str) -> None:
         """`/boltwatch digest`: each digest configured for this channel (else one for all resources), up to now,
@@ -117,31 +108,32 @@ class DigestScheduler:
         scheduled: bool,
         post_to: str | None = None,
         lease_holder: str | None = None,
-    ) -> str | None:
-        """Record, then post, the digest of `period` for `channel` (posted to `post_to`, by default the same
-        channel); returns the message ts, or None when the lease or the period was another's."""
+    ) -> bool:
+        """Record the digest of `period` for `channel` and queue it for `post_to` (by default the same channel);
+        False when the lease or the period was another's."""
         services = self._services
         now = services.clock()
         checks = list(services.check_schedule)
 
-        def claim(session: Session) -> tuple[int, DigestData] | None:
+        def claim(session: Session) -> bool:
             if lease_holder is not None and not leases.try_acquire(
                 session, name=digest_key(channel, project), holder=lease_holder, now=now, ttl=LEASE_TTL
             ):
-                return None
+                return False
             claimed = claim_period(
                 session, channel=channel, project=project, period=period, scheduled=scheduled, end=end, now=now
             )
             if claimed is None:
-                return None
+                return False
             run_id, start = claimed
-            return run_id, collect_digest(session, start=start, end=end, project=project, checks=checks)
+            text, blocks = digest_message(collect_digest(session, start=start, end=end, project=project, checks=checks))
+            outbox.enqueue_message(
+                session, key=outbox.digest_key(f"{channel}:{project or ''}", period), channel=post_to or channel,
+                text=text, blocks=blocks, now=now, record={"digest_run": run_id},
+            )  # fmt: skip
+            return True
 
-        claimed = await services.db.run(claim)
-        if claimed is None:
-            return None
-        run_id, data = claimed
-        text, blocks = digest_message(data)
-        ts = await self._slack.post(channel=post_to or channel, text=text, blocks=blocks)
-        await services.db.run(lambda s: record_posted(s, run_id=run_id, message_ts=ts))
-        return ts
+        queued = await services.db.run(claim)
+        if queued:
+            services.wake_notifier()
+        return queued

@@ -77,7 +77,7 @@ class Queued:
 
 def _words(item: OutboxItem) -> str | None:
     """A thread reply's text as the drainer will send it (it may be queued as the change a person made)."""
-    return reply_text(item.payload) if item.operation == outbox.Operation.THREAD_REPLY else None
+    return reply_text(item.payload) if item.operation == outbox.Operation.REPLY else None
 
 
 def outbox_items(db: Database) -> list[Queued]:
@@ -100,7 +100,7 @@ def record_delivered(db: Database, *, now: datetime) -> None:
             incident = session.get_one(Incident, item.incident_id)
             if incident.message_ts is None:
                 incident.message_ts = f"{1_772_400_000 + incident.id}.000100"
-            if item.operation != outbox.Operation.THREAD_REPLY:
+            if item.operation != outbox.Operation.REPLY:
                 incident.last_notified_at = now
 
 

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.app import BoltwatchApp, create_app
 from bot.config import settings_from_mapping
 from bot.store import make_engine, upgrade
 from sandbox.slack import LocalSlack
+
+T = TypeVar("T")
 
 SIGNING_SECRET = "e2e-signing-secret"
 ACK_TIMEOUT_SECONDS = 10.0
@@ -73,6 +75,18 @@ class RunningBot:
             total += sent
             self.clock.advance(seconds=1)
         return total
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 15.0) -> T:  # noqa: ASYNC109 tests' API
+        """What `LocalSlack.wait_for` is, with the outbox drained meanwhile: every write to Slack goes through it,
+        and in tests nothing drains it unless asked."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not (value := predicate()):
+            if asyncio.get_running_loop().time() > deadline:
+                recent = ", ".join(f"{c.method}={c.status}" for c in self.slack.calls[-10:])
+                raise TimeoutError(f"condition not met within {timeout}s; last calls: {recent or 'none'}")
+            await self.drain()
+            await asyncio.sleep(0.02)
+        return value
 
     async def drain_until(self, predicate: Callable[[], object], seconds: float = 5.0) -> None:
         """Drain the outbox until `predicate()` holds: listeners finish their work after the ack."""

@@ -7,20 +7,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.delivery import outbox
 from bot.enums import WaitStatus
 from bot.store.models import AuditEvent, WaitJob
 from bot.views.wait import WaitView
+from bot.views.wait_queries import wait_view as _view
 
 PER_USER_LIMIT = 5
 OVERALL_LIMIT = 50
 CLAIM_SECONDS = 120
-
-
-def _view(job: WaitJob) -> WaitView:
-    return WaitView(
-        job.id, job.service, job.waiter, dict(job.params), job.requester, job.channel, job.message_ts, job.attempts,
-        job.max_attempts, job.status, job.last_state, job.created_at, job.deadline, job.account, job.region,
-    )  # fmt: skip
 
 
 class TooManyWaits(Exception):
@@ -44,7 +39,6 @@ def create(
     region: str,
     requester: str,
     channel: str,
-    message_ts: str,
     delay_seconds: int,
     max_attempts: int,
     deadline: datetime,
@@ -57,13 +51,14 @@ def create(
         raise TooManyWaits(f"{total} waits are running, the most Boltwatch runs at once; try again later.")
     job = WaitJob(
         service=service, waiter=waiter, params=params, account=account, region=region, requester=requester,
-        channel=channel, message_ts=message_ts, max_attempts=max_attempts, delay_seconds=delay_seconds,
+        channel=channel, message_ts=None, max_attempts=max_attempts, delay_seconds=delay_seconds,
         deadline=deadline, status=WaitStatus.WAITING, last_state="starting", next_poll_at=now, created_at=now,
         updated_at=now,
     )  # fmt: skip
     session.add(job)
     session.flush()
     session.add(AuditEvent(at=now, actor=requester, action="wait_started", subject=f"wait:{job.id}", channel=channel))
+    outbox.enqueue_post(session, key=outbox.wait_key(job.id), channel=channel, not_before=now)
     return _view(job)
 
 
@@ -83,8 +78,10 @@ def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) 
     return [_view(job) for job in jobs]
 
 
-def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> WaitView | None:
-    """Store one poll; a job cancelled meanwhile stays cancelled (returns None)."""
+def record_poll(session: Session, *, job_id: int, state: str, verdict: str | None, now: datetime) -> WaitView | None:
+    """Store one poll and show it in the job's message; with a final `verdict` (a waiter's `success` or `failure`),
+    or out of attempts or time, end the job and say so in the thread. A job cancelled meanwhile stays cancelled
+    (returns None)."""
     job = session.get_one(WaitJob, job_id)
     if job.status != WaitStatus.WAITING:
         return None
@@ -92,21 +89,16 @@ def record_poll(session: Session, *, job_id: int, state: str, now: datetime) -> 
     job.last_state, job.updated_at = state, now
     job.next_poll_at = now + timedelta(seconds=job.delay_seconds)
     job.claimed_by = job.claimed_until = None
+    # A waiter's final acceptor states (botocore's `success`, `failure`) are the job's outcomes of the same name.
+    outcome = WaitStatus(verdict) if verdict in {WaitStatus.SUCCESS, WaitStatus.FAILURE} else None
+    if outcome is None and (job.attempts >= job.max_attempts or now >= job.deadline):
+        outcome = WaitStatus.TIMEOUT
+    key = outbox.wait_key(job.id)
+    outbox.enqueue_update(session, key=key, channel=job.channel, not_before=now)
+    if outcome is not None:
+        job.status = outcome
+        outbox.enqueue_key_reply(session, key=key, channel=job.channel, payload={"outcome": True}, now=now)
     return _view(job)
-
-
-def finish(session: Session, *, job_id: int, outcome: WaitStatus, now: datetime) -> None:
-    """End the job once Slack has been told; a cancel that came first wins."""
-    job = session.get_one(WaitJob, job_id)
-    if job.status == WaitStatus.WAITING:
-        job.status, job.updated_at = outcome, now
-
-
-def release(session: Session, *, job_id: int, retry_at: datetime) -> None:
-    """Slack could not be told; poll again later so the result is not lost."""
-    job = session.get_one(WaitJob, job_id)
-    job.claimed_by = job.claimed_until = None
-    job.next_poll_at = retry_at
 
 
 def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitView | None:
@@ -115,6 +107,7 @@ def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitVi
         return None
     job.status, job.updated_at, job.last_state = WaitStatus.CANCELLED, now, f"cancelled by {user}"
     session.add(AuditEvent(at=now, actor=user, action="wait_cancelled", subject=f"wait:{job_id}", channel=job.channel))
+    outbox.enqueue_update(session, key=outbox.wait_key(job.id), channel=job.channel, not_before=now)
     return _view(job)
 
 

@@ -1,11 +1,12 @@
-"""Drains the outbox into Slack: in order per incident, paced per channel, retried until Slack takes it."""
+"""Drains the outbox into Slack, the one writer of what people see: in order per subject (an incident, a wait, a
+digest, a command's answer, an App Home), paced per channel, retried until Slack takes it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.incident import change_reply, incident_message, misrouted_note, moved_note
+from bot.blocks.incident import misrouted_note, moved_note
 from bot.blocks.limits import fit_blocks, fit_text
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
@@ -30,12 +31,11 @@ from bot.delivery.refusals import (
     refusal,
 )
 from bot.delivery.slack_client import api_method
+from bot.delivery.subjects import Kind, Rendered, kind_of, record_sent, render, reply_text
 from bot.store import Database
-from bot.store.models import Incident
-from bot.views.incident import IncidentChange
-from bot.views.incident_queries import load_snapshot
 from bot.views.status_queries import blocked_lines
 
+__all__ = ["Notifier", "Permanent", "reply_text"]
 log = logging.getLogger(__name__)
 BLOCKED_TOO_LONG = timedelta(minutes=1)
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
@@ -70,6 +70,9 @@ class Notifier:
         self.sent = 0
         self.after_incident_sent: Callable[[], None] = lambda: None
         """Called after an incident message was posted or updated (App Home refreshes on it)."""
+        self.home_view: Callable[[datetime], Awaitable[dict[str, Any]]] | None = None
+        """Renders App Home (the composition root hands in `HomePublisher.view_for`)."""
+        self._home_this_pass: asyncio.Future[dict[str, Any]] | None = None
 
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
@@ -109,6 +112,7 @@ class Notifier:
         claimed = await self._db.run(
             lambda s: outbox.claim_due(s, holder=self._holder, now=now, interval=self._channel_interval)
         )
+        self._home_this_pass = None  # every Home published in one pass shows the same view, rendered once
         await asyncio.gather(*(self._send(item) for item in claimed))
         return len(claimed)
 
@@ -118,17 +122,19 @@ class Notifier:
         except SlackApiError as exc:
             await self._after_slack_error(item, exc)
         except Permanent as exc:
-            reason = str(exc)
-            log.error("outbox item %s dropped: %s", item.id, reason)
-            await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=reason))
+            await self._give_up(item, str(exc))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             await self._retry(item, f"{type(exc).__name__}: {exc}")
         else:
             now = self._clock()
             await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
             self.sent += 1
-            if item.operation is not Operation.THREAD_REPLY:
+            if kind_of(item.ordering_key) is Kind.INCIDENT and item.operation is not Operation.REPLY:
                 self.after_incident_sent()
+
+    async def _give_up(self, item: Claimed, reason: str) -> None:
+        log.error("outbox item %s (%s) dropped: %s", item.id, item.ordering_key, reason)
+        await self._db.run(lambda s: outbox.give_up(s, item.id, now=self._clock(), error=reason))
 
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
         status = exc.response.status_code
@@ -163,7 +169,12 @@ class Notifier:
             log.info("joined %s; outbox item %s goes again now", item.channel, item.id)
             await self._db.run(lambda s: outbox.retry_later(s, item.id, at=now, error=error, count_attempt=False))
             return
-        if kind is Refusal.CHANNEL_GONE and item.operation is not Operation.THREAD_REPLY:
+        if kind_of(item.ordering_key) is Kind.HOME or item.ordering_key.startswith(outbox.COMMAND_PREFIX):
+            # A Home is published afresh on the next change; a command's answer is told to the person waiting
+            # for it (who can fix the cause and ask again): neither is kept to hold up delivery.
+            await self._give_up(item, error)
+            return
+        if kind is Refusal.CHANNEL_GONE and item.incident_id is not None and item.operation is not Operation.REPLY:
             await self._show_in_default_channel(item, error)
         at = now + backoff(item.attempts + 1)
         await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=at, error=error))
@@ -175,10 +186,10 @@ class Notifier:
         if await self._db.run(lambda s: outbox.fallback_of(s, item.id)) is not None:
             return
         now = self._clock()
-        rendered = await self._db.run(lambda s: _render(s, item.incident_id, now))  # type: ignore[arg-type]
+        rendered = await self._db.run(lambda s: render(s, item, now))
         if rendered is None:
             return
-        _channel, _ts, text, blocks = rendered
+        text, blocks = rendered.text, rendered.blocks
         try:
             response = await self._client.chat_postMessage(
                 channel=self._default_channel,
@@ -214,26 +225,27 @@ class Notifier:
         await self._db.run(lambda s: outbox.retry_later(s, item.id, at=at, error=error))
 
     async def _apply(self, item: Claimed) -> dict[str, Any]:
-        if item.incident_id is None:
-            raise Permanent(f"{item.operation} without an incident")
+        if item.operation is Operation.PUBLISH_HOME:
+            return await self._publish_home(item)
         now = self._clock()
-        rendered = await self._db.run(lambda s: _render(s, item.incident_id, now))  # type: ignore[arg-type]
+        rendered = await self._db.run(lambda s: render(s, item, now))
         if rendered is None:
-            raise Permanent(f"incident {item.incident_id} no longer exists")
-        channel, message_ts, text, blocks = rendered
-        if item.operation is Operation.THREAD_REPLY:
-            if message_ts is None:
-                raise Permanent("thread reply before the incident message was posted")
-            reply = fit_text(reply_text(item.payload))
-            posted = await self._post(item, channel=channel, thread_ts=message_ts, text=reply)
+            raise Permanent(f"{item.ordering_key} no longer exists")
+        if item.operation is Operation.REPLY:
+            if rendered.message_ts is None:
+                raise Permanent("thread reply before the message was posted")
+            posted = await self._post(item, channel=rendered.channel, thread_ts=rendered.message_ts,
+                                      text=fit_text(rendered.text))  # fmt: skip
             return {"ts": posted["ts"]}
-        if item.operation is Operation.UPDATE_INCIDENT and message_ts is not None:
+        if item.operation is Operation.UPLOAD_FILE:
+            return await self._upload(item, rendered)
+        if item.operation is Operation.UPDATE and rendered.message_ts is not None:
             try:
                 response = await self._client.chat_update(
-                    channel=channel,
-                    ts=message_ts,
-                    text=text,
-                    blocks=blocks,
+                    channel=rendered.channel,
+                    ts=rendered.message_ts,
+                    text=rendered.text,
+                    blocks=rendered.blocks,
                     metadata=item_metadata(item.ordering_key, item.id),
                 )
                 await self._retire_fallback(item, response["channel"])
@@ -241,12 +253,37 @@ class Notifier:
             except SlackApiError as exc:
                 if exc.response.get("error") != "message_not_found":
                     raise
-                log.warning("incident %s message was deleted; posting it again", item.incident_id)
+                log.warning("the message of %s was deleted; posting it again", item.ordering_key)
+        thread_ts = item.payload.get("thread_ts") if kind_of(item.ordering_key) is Kind.MESSAGE else None
         posted = await self._post(
-            item, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-        )
+            item, channel=rendered.channel, thread_ts=thread_ts, text=rendered.text, blocks=rendered.blocks,
+            unfurl_links=False, unfurl_media=False,
+        )  # fmt: skip
         await self._retire_fallback(item, posted["channel"])
         return {"ts": posted["ts"], "channel": posted["channel"], "posted": True}
+
+    async def _upload(self, item: Claimed, rendered: Rendered) -> dict[str, Any]:
+        """A file in the thread of the key's message. Files carry no metadata to look up: an upload whose outcome
+        was lost is sent again (at least once), the one operation here that is not exactly once."""
+        thread_ts = item.payload.get("thread_ts") or rendered.message_ts
+        response = await self._client.files_upload_v2(
+            channel=rendered.channel,
+            thread_ts=thread_ts,
+            content=item.payload.get("content", ""),
+            filename=item.payload.get("name", "file.txt"),
+            title=item.payload.get("name", "file.txt"),
+        )
+        file = response.get("file") or {}
+        return {"file": file.get("id")}
+
+    async def _publish_home(self, item: Claimed) -> dict[str, Any]:
+        if self.home_view is None:
+            raise Permanent("no App Home to publish in this process")
+        if self._home_this_pass is None:
+            self._home_this_pass = asyncio.ensure_future(self.home_view(self._clock()))
+        view = await asyncio.shield(self._home_this_pass)
+        await self._client.views_publish(user_id=item.channel, view=view)
+        return {}
 
     async def _retire_fallback(self, item: Claimed, channel_id: str) -> None:
         """The incident reached its own channel at last: its copy in the default channel now points there."""
@@ -301,14 +338,10 @@ class Notifier:
         session: Session, item: Claimed, result: dict[str, Any], now: datetime, interval: timedelta
     ) -> None:
         outbox.complete(session, item.id, now=now, result=result)
-        outbox.channel_written(session, ref=item.channel, channel_id=result.get("channel"), next_send_at=now + interval)
-        incident = session.get(Incident, item.incident_id) if item.incident_id is not None else None
-        if incident is None:
-            return
-        if result.get("posted"):
-            incident.message_ts, incident.channel = result["ts"], result["channel"]
-        if item.operation is not Operation.THREAD_REPLY:
-            incident.last_notified_at = now
+        if item.operation is not Operation.PUBLISH_HOME:
+            ref, channel_id = item.channel, result.get("channel")
+            outbox.channel_written(session, ref=ref, channel_id=channel_id, next_send_at=now + interval)
+        record_sent(session, item, result, now)
 
     async def stop(self, seconds: float) -> None:
         """Claim nothing more, and give the pass in flight `seconds` to finish, then cancel it (at shutdown).
@@ -326,19 +359,3 @@ class Notifier:
             log.warning("outbox: Slack has not answered within %.0f s; the items in flight keep their claims", seconds)
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-
-
-def reply_text(payload: dict[str, Any]) -> str:
-    """A thread reply is queued as its text, or as a person's change to the incident, worded here."""
-    if "change" in payload:
-        return change_reply(IncidentChange.from_payload(payload["change"]))
-    return payload.get("text", "")
-
-
-def _render(session: Session, incident_id: int, now: datetime) -> tuple[str, str | None, str, list] | None:
-    snapshot = load_snapshot(session, incident_id)
-    if snapshot is None:
-        return None
-    incident = session.get_one(Incident, incident_id)
-    text, blocks = incident_message(snapshot, now=now)
-    return incident.channel, incident.message_ts, text, blocks

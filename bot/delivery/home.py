@@ -1,4 +1,7 @@
-"""App Home: what it shows, and keeping it fresh for the people who opened it when incidents change."""
+"""App Home: what it shows, and keeping it fresh for the people who opened it when incidents change.
+
+Publishes go through the outbox like every other write (`home:USER`): one waiting publish per person serves every
+change until it is sent, and the drainer renders the view once per pass for everyone it publishes to."""
 
 from __future__ import annotations
 
@@ -8,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.home import home_view
+from bot.delivery import outbox
 from bot.store import Database
 from bot.views.status_queries import blocked_lines, check_lines, last_digest, open_incidents, silence_lines
 
@@ -25,7 +28,8 @@ class HomePublisher:
     """Publishes Home on open, and again (at most every few seconds) to everyone who opened it when incidents change."""
 
     db: Database
-    client: AsyncWebClient
+    wake: Callable[[], None]
+    """Wakes the outbox drainer."""
     clock: Callable[[], datetime]
     check_schedule: list[tuple[str, str, timedelta]]
     """(name, type, interval) of every configured check."""
@@ -52,7 +56,9 @@ class HomePublisher:
         self._viewers[user] = None
         while len(self._viewers) > MAX_VIEWERS:
             self._viewers.pop(next(iter(self._viewers)))
-        await self.client.views_publish(user_id=user, view=await self.view_for(self.clock()))
+        now = self.clock()
+        await self.db.run(lambda s: outbox.enqueue_home(s, user=user, not_before=now))
+        self.wake()
 
     def incidents_changed(self) -> None:
         """Refresh every open Home soon; changes in a burst share one refresh."""
@@ -61,12 +67,17 @@ class HomePublisher:
 
     async def _refresh_later(self) -> None:
         await asyncio.sleep(self.refresh_seconds)
-        await self.refresh()
+        try:
+            await self.refresh()
+        except Exception:
+            log.exception("could not queue the App Home refresh")
 
     async def refresh(self) -> None:
-        view = await self.view_for(self.clock())
-        for user in list(self._viewers):
-            try:
-                await self.client.views_publish(user_id=user, view=view)
-            except SlackApiError as exc:
-                log.warning("could not refresh App Home of %s: %s", user, exc.response.get("error"))
+        users, now = list(self._viewers), self.clock()
+
+        def queue(session: Session) -> None:
+            for user in users:
+                outbox.enqueue_home(session, user=user, not_before=now)
+
+        await self.db.run(queue)
+        self.wake()

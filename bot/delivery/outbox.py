@@ -1,12 +1,15 @@
-"""The outbox: Slack operations written in the same transaction as the state change they report.
+"""The outbox: every Slack write that people see, written in the same transaction as the state change it reports.
 
-Operations on one incident share an ordering key and are applied strictly in order. Message updates carry no
-payload: the drainer renders the incident as it is when the update is sent, so queued updates coalesce. A thread
-reply carries its text, or the change a person made (an IncidentChange), which the drainer words when it sends it.
+The ordering key names what an item is about (`bot.delivery.subjects`): an incident, a `/wait` job, a digest, a
+command's answer, someone's App Home. Items of one key are applied strictly in order. Incident and wait messages
+carry no payload: the drainer renders the subject as it is when the message is sent, so queued updates coalesce. A
+thread reply carries its text, or the change a person made (an IncidentChange), which the drainer words when it
+sends it. A digest or a command's answer carries its message, and forgets it once Slack has it.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,23 +27,50 @@ CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox c
 SCAN_LIMIT = 1000
 WAITING = (OutboxStatus.PENDING, OutboxStatus.BLOCKED)
 """Statuses of items still to be sent: a blocked item is retried (and holds back its incident's later items)."""
+COMMAND_PREFIX = "command:"
+CONTENT_FIELDS = ("text", "blocks", "content")
+"""What a command's answer carries (log lines, maybe) and forgets once Slack has it or it is given up."""
 
 
 class Operation(StrEnum):
-    POST_INCIDENT = "post_incident"
-    UPDATE_INCIDENT = "update_incident"
-    THREAD_REPLY = "thread_reply"
+    # The stored names date from when only incidents went through the outbox; they apply to every subject.
+    POST = "post_incident"
+    UPDATE = "update_incident"
+    REPLY = "thread_reply"
+    UPLOAD_FILE = "upload_file"
+    """A file into the thread of the key's message (a long `/logs` answer)."""
+    PUBLISH_HOME = "publish_home"
 
 
 def ordering_key(incident_id: int) -> str:
     return f"incident:{incident_id}"
 
 
+def wait_key(job_id: int) -> str:
+    return f"wait:{job_id}"
+
+
+def command_key() -> str:
+    """A command's answers: a key of their own, so one slow answer holds back no other."""
+    return f"{COMMAND_PREFIX}{uuid.uuid4().hex}"
+
+
+def digest_key(channel: str, period: str) -> str:
+    return f"digest:{channel}:{period}"
+
+
 def _add(
-    session: Session, *, incident_id: int, channel: str, operation: Operation, at: datetime, payload: dict | None = None
+    session: Session,
+    *,
+    incident_id: int | None = None,
+    key: str | None = None,
+    channel: str,
+    operation: Operation,
+    at: datetime,
+    payload: dict | None = None,
 ) -> OutboxItem:
     item = OutboxItem(
-        ordering_key=ordering_key(incident_id),
+        ordering_key=key or ordering_key(incident_id or 0),
         operation=operation,
         channel=channel,
         incident_id=incident_id,
@@ -52,25 +82,81 @@ def _add(
     return item
 
 
-def enqueue_post(session: Session, *, incident_id: int, channel: str, not_before: datetime) -> OutboxItem:
-    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.POST_INCIDENT, at=not_before)
+def enqueue_post(
+    session: Session, *, incident_id: int | None = None, key: str | None = None, channel: str, not_before: datetime
+) -> OutboxItem:
+    """Post the message of an incident (or of the subject `key`, rendered when it is sent)."""
+    return _add(session, incident_id=incident_id, key=key, channel=channel, operation=Operation.POST, at=not_before)
 
 
-def enqueue_update(session: Session, *, incident_id: int, channel: str, not_before: datetime) -> OutboxItem:
+def enqueue_update(
+    session: Session, *, incident_id: int | None = None, key: str | None = None, channel: str, not_before: datetime
+) -> OutboxItem:
     """Queue a message update, or bring forward the one already waiting (it renders the latest state)."""
-    waiting = session.scalars(
+    key = key or ordering_key(incident_id or 0)
+    waiting = _waiting(session, key, [Operation.UPDATE, Operation.POST])
+    if waiting is not None:
+        if waiting.operation == Operation.UPDATE and not_before < waiting.next_attempt_at:
+            waiting.next_attempt_at = not_before
+        return waiting
+    return _add(session, incident_id=incident_id, key=key, channel=channel, operation=Operation.UPDATE, at=not_before)
+
+
+def _waiting(session: Session, key: str, operations: list[Operation]) -> OutboxItem | None:
+    """The item of `key` not yet sent nor being sent, with one of `operations`: a later one can coalesce into it."""
+    return session.scalars(
         select(OutboxItem).where(
-            OutboxItem.ordering_key == ordering_key(incident_id),
+            OutboxItem.ordering_key == key,
             OutboxItem.status.in_(WAITING),
-            OutboxItem.operation.in_([Operation.UPDATE_INCIDENT, Operation.POST_INCIDENT]),
+            OutboxItem.operation.in_(operations),
             OutboxItem.claimed_by.is_(None),
         )
     ).first()
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    now: datetime,
+    record: dict[str, Any] | None = None,
+) -> OutboxItem:
+    """A message sent as it is queued (a digest, a command's answer): in `channel`, or in the thread of `thread_ts`.
+
+    `record` says where its ts goes once posted (`{"digest_run": id}`)."""
+    payload: dict[str, Any] = {"text": text, "blocks": blocks or [], "thread_ts": thread_ts, **(record or {})}
+    return _add(session, key=key, channel=channel, operation=Operation.POST, at=now, payload=payload)
+
+
+def enqueue_message_update(
+    session: Session, *, key: str, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], now: datetime
+) -> OutboxItem:
+    """Replace an earlier answer (`ts`) with this one (a `/logs` page turned)."""
+    payload = {"text": text, "blocks": blocks, "ts": ts}
+    return _add(session, key=key, channel=channel, operation=Operation.UPDATE, at=now, payload=payload)
+
+
+def enqueue_file(
+    session: Session, *, key: str, channel: str, content: str, name: str, thread_ts: str | None, now: datetime
+) -> OutboxItem:
+    """A file into the thread of `thread_ts`, or of the message `key` posted before it."""
+    payload = {"content": content, "name": name, "thread_ts": thread_ts}
+    return _add(session, key=key, channel=channel, operation=Operation.UPLOAD_FILE, at=now, payload=payload)
+
+
+def enqueue_home(session: Session, *, user: str, not_before: datetime) -> OutboxItem:
+    """Publish `user`'s App Home (rendered when sent); only the newest matters, so one waiting item serves all."""
+    key = f"home:{user}"
+    waiting = _waiting(session, key, [Operation.PUBLISH_HOME])
     if waiting is not None:
-        if waiting.operation == Operation.UPDATE_INCIDENT and not_before < waiting.next_attempt_at:
+        if not_before < waiting.next_attempt_at:
             waiting.next_attempt_at = not_before
         return waiting
-    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.UPDATE_INCIDENT, at=not_before)
+    return _add(session, key=key, channel=user, operation=Operation.PUBLISH_HOME, at=not_before)
 
 
 def enqueue_reply(session: Session, *, incident_id: int, channel: str, text: str, now: datetime) -> OutboxItem:
@@ -78,7 +164,7 @@ def enqueue_reply(session: Session, *, incident_id: int, channel: str, text: str
         session,
         incident_id=incident_id,
         channel=channel,
-        operation=Operation.THREAD_REPLY,
+        operation=Operation.REPLY,
         at=now,
         payload={"text": text},
     )
@@ -92,10 +178,17 @@ def enqueue_change_reply(
         session,
         incident_id=incident_id,
         channel=channel,
-        operation=Operation.THREAD_REPLY,
+        operation=Operation.REPLY,
         at=now,
         payload={"change": change.to_payload()},
     )
+
+
+def enqueue_key_reply(
+    session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime
+) -> OutboxItem:
+    """A reply in the thread of the message of `key` (a wait's outcome: `{"outcome": true}`, worded when sent)."""
+    return _add(session, key=key, channel=channel, operation=Operation.REPLY, at=now, payload=payload)
 
 
 @dataclass(frozen=True)
@@ -125,19 +218,21 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     heads: dict[str, OutboxItem] = {}
     for item in session.scalars(query):
         heads.setdefault(item.ordering_key, item)
-    ordered = sorted(heads.values(), key=lambda item: (item.operation != Operation.POST_INCIDENT, item.id))
+    ordered = sorted(heads.values(), key=lambda item: (item.operation != Operation.POST, item.id))
     claimed: list[Claimed] = []
     used: set[str] = set()
     for item in ordered:
-        key = canonical_channel(channels, item.channel)
-        pace = channels.get(key)
         busy = item.claimed_until is not None and item.claimed_until > now
-        paced = pace is not None and pace.next_send_at is not None and pace.next_send_at > now
-        if busy or paced or item.next_attempt_at > now or key in used:
+        if busy or item.next_attempt_at > now:
             continue
+        if item.operation != Operation.PUBLISH_HOME:  # Home is per person, not a channel's message budget
+            key = canonical_channel(channels, item.channel)
+            pace = channels.get(key)
+            if key in used or (pace is not None and pace.next_send_at is not None and pace.next_send_at > now):
+                continue
+            used.add(key)
+            _pace(session, channels, key, now + interval)
         item.claimed_by, item.claimed_until = holder, now + timedelta(seconds=CLAIM_SECONDS)
-        used.add(key)
-        _pace(session, channels, key, now + interval)
         operation = Operation(item.operation)
         claimed.append(
             Claimed(
@@ -231,9 +326,33 @@ def forget_attempt(session: Session, item_id: int) -> None:
 
 
 def complete(session: Session, item_id: int, *, now: datetime, result: dict[str, Any]) -> None:
+    """Slack has it. A command's answer (log lines, which may hold what nobody should keep) is forgotten now."""
     item = session.get_one(OutboxItem, item_id)
     item.status, item.done_at, item.result = OutboxStatus.DONE, now, result
     item.claimed_by = item.claimed_until = None
+    _forget_content(item)
+
+
+def _forget_content(item: OutboxItem) -> None:
+    if item.ordering_key.startswith(COMMAND_PREFIX):
+        item.payload = {k: v for k, v in item.payload.items() if k not in CONTENT_FIELDS}
+
+
+def posted_ts(session: Session, key: str) -> str | None:
+    """The ts of the message the first post of `key` made, once Slack has it (the parent of its later replies)."""
+    first = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.ordering_key == key, OutboxItem.operation == Operation.POST)
+        .order_by(OutboxItem.id)
+        .limit(1)
+    ).first()
+    return first.result.get("ts") if first is not None and first.status == OutboxStatus.DONE else None
+
+
+def state_of(session: Session, item_id: int) -> tuple[str, str | None]:
+    """(status, last error) of an item: how a command's answer fared."""
+    item = session.get_one(OutboxItem, item_id)
+    return item.status, item.last_error
 
 
 def retry_later(session: Session, item_id: int, *, at: datetime, error: str, count_attempt: bool = True) -> None:
@@ -270,6 +389,7 @@ def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> Non
     item.status, item.done_at, item.last_error = OutboxStatus.FAILED, now, error
     item.attempts += 1
     item.claimed_by = item.claimed_until = None
+    _forget_content(item)
 
 
 def pending_count(session: Session) -> int:

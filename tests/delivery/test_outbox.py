@@ -89,7 +89,7 @@ def test_a_claimed_item_carries_what_the_drainer_needs(db: Database) -> None:
 
     assert item == Claimed(
         item_id,
-        outbox.Operation.THREAD_REPLY,
+        outbox.Operation.REPLY,
         "#alerts",
         incident,
         {"text": "Still firing."},

@@ -41,5 +41,5 @@ async def test_log_lines_go_only_to_the_channels_the_rules_allow(bot: RunningBot
     assert "this command only works in #alerts" in elsewhere.json()["text"]
 
     await bot.command("/logs", "orders-api 1h")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "/aws/lambda/orders-api" in str(message.blocks)

@@ -36,14 +36,14 @@ async def bot(moto: MotoHandle, database_url: str) -> AsyncIterator[RunningBot]:
 async def best_practices_list(bot: RunningBot) -> Any:
     before = len(bot.slack.ephemerals(user="U0ALICE"))
     await bot.command("/boltwatch", "best-practices")
-    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
+    await bot.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
     return bot.slack.ephemerals(user="U0ALICE")[-1]
 
 
 async def click(bot: RunningBot, action: str, fingerprint: str) -> Any:
     before = len(bot.slack.ephemerals(user="U0ALICE"))
     await bot.click(action_id=action, channel="#alerts", value=f"bp:{fingerprint}")
-    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
+    await bot.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
     return bot.slack.ephemerals(user="U0ALICE")[-1]
 
 
@@ -76,7 +76,7 @@ async def test_mute_shows_the_finding_muted_for_seven_days(bot: RunningBot) -> N
 
 async def test_accept_risk_asks_why_in_a_modal_and_audits_it(bot: RunningBot) -> None:
     await bot.click(action_id="best_practice_accept", channel="#alerts", value=f"bp:{EMAILS}")
-    [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
+    [view] = await bot.wait_for(lambda: bot.slack.open_views())
     assert view["callback_id"] == "best_practice_accept_modal"
     empty = await bot.slack.send_view_submission(bot.events_url, view=view["id"], values={"reason": {"value": " "}})
     assert empty.json()["response_action"] == "errors"
@@ -84,7 +84,7 @@ async def test_accept_risk_asks_why_in_a_modal_and_audits_it(bot: RunningBot) ->
     before = len(bot.slack.ephemerals(user="U0ALICE"))
     reason = {"reason": {"value": "Fire-and-forget notifications <!channel>"}}
     await bot.slack.send_view_submission(bot.events_url, view=view["id"], values=reason)
-    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
+    await bot.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) > before)
     shown = json.dumps(bot.slack.ephemerals(user="U0ALICE")[-1].blocks)
     assert "Risk accepted by <@U0ALICE>" in shown and "Fire-and-forget notifications &lt;!channel&gt;" in shown
     audit = await bot.app.services.db.run(
@@ -170,7 +170,7 @@ async def test_recheck_reads_and_saves_log_cursors_as_a_scheduled_run_does(moto:
 async def test_the_digest_shows_what_appeared_and_what_was_fixed(bot: RunningBot, moto: MotoHandle) -> None:
     bot.clock.advance(minutes=1)
     await bot.command("/boltwatch", "digest")
-    await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     first = json.dumps(bot.slack.channel_messages("#alerts")[-1].blocks)
     assert "*Best practices*" in first and "_2 appeared_" in first and "legacy: runtime python3.8" in first
     assert "Noisiest" not in first  # standing findings are not noise
@@ -182,7 +182,7 @@ async def test_the_digest_shows_what_appeared_and_what_was_fixed(bot: RunningBot
     await bot.run_checks()
     bot.clock.advance(minutes=1)
     await bot.command("/boltwatch", "digest")
-    await bot.slack.wait_for(lambda: len(bot.slack.channel_messages("#alerts")) > 1)
+    await bot.wait_for(lambda: len(bot.slack.channel_messages("#alerts")) > 1)
     second = json.dumps(bot.slack.channel_messages("#alerts")[-1].blocks)
     assert "_1 fixed_" in second and "emails: no dead-letter queue" in second
     assert "appeared" not in second

@@ -16,9 +16,10 @@ async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-d
 
 
 async def reply(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
+    await bot.drain()  # incidents already found are posted: the answer is what comes after
     before = len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts"))
     await bot.command("/boltwatch", text)
-    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts")) > before)
+    await bot.wait_for(lambda: len(bot.slack.ephemerals()) + len(bot.slack.channel_messages("#alerts")) > before)
     return max(bot.slack.ephemerals() + bot.slack.channel_messages("#alerts"), key=lambda m: float(m.ts))
 
 

@@ -66,10 +66,10 @@ async def test_an_item_blocked_for_over_a_minute_makes_healthz_503_and_shows_in_
         assert body["delivery"] == "1 outbox item(s) blocked for over a minute; #db-alerts: channel_not_found"
 
         await bot.command("/boltwatch", "status")
-        status = await bot.slack.wait_for(lambda: bot.slack.ephemerals())
+        status = await bot.wait_for(lambda: bot.slack.ephemerals())
         assert "incident #1 message for #db-alerts: Slack answers `channel_not_found`" in str(status[-1].blocks)
         await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})
-        home = await bot.slack.wait_for(lambda: bot.slack.home_view("U0ALICE"))
+        home = await bot.wait_for(lambda: bot.slack.home_view("U0ALICE"))
         assert "*Not delivered* (1)" in str(home["blocks"])
 
         bot.slack.add_channel("#db-alerts")

@@ -33,7 +33,7 @@ async def bot_on_own_estate(moto: MotoHandle, database_url: str):  # type: ignor
 async def errors_answer(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
     before = len(bot.slack.channel_messages("#alerts"))
     await bot.command("/errors", text)
-    await bot.slack.wait_for(lambda: len(bot.slack.channel_messages("#alerts")) > before)
+    await bot.wait_for(lambda: len(bot.slack.channel_messages("#alerts")) > before)
     return bot.slack.channel_messages("#alerts")[-1]
 
 
@@ -65,7 +65,7 @@ async def test_a_second_look_marks_groups_as_seen_before(bot_on_own_estate: Runn
 async def test_show_samples_posts_them_in_the_thread(bot: RunningBot) -> None:
     message = await errors_answer(bot, "orders-api 2h")
     await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts)
-    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
     assert reply.text.startswith("*Samples of*") and reply.text.count("```") >= 2
 
 
@@ -82,7 +82,7 @@ async def test_a_forged_show_samples_value_is_ignored_with_a_log_line(
         else:
             raise AssertionError("the forged click was not logged")
     await bot.click(action_id="errors_samples", channel="#alerts", message_ts=message.ts)
-    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
     assert reply.text.startswith("*Samples of*")
 
 
@@ -96,8 +96,8 @@ async def test_incident_buttons_answer_in_the_incident_thread(bot: RunningBot) -
     def thread_text() -> str:
         return " ".join(str(r.blocks) for r in bot.slack.thread("#alerts", incident.ts))
 
-    await bot.slack.wait_for(lambda: "Logs of `/aws/lambda/orders-api`" in thread_text())
-    await bot.slack.wait_for(lambda: "Errors in `/aws/lambda/orders-api`" in thread_text())
+    await bot.wait_for(lambda: "Logs of `/aws/lambda/orders-api`" in thread_text())
+    await bot.wait_for(lambda: "Errors in `/aws/lambda/orders-api`" in thread_text())
 
 
 async def test_errors_with_a_bad_time_span_gets_the_usage(bot: RunningBot) -> None:

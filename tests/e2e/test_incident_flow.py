@@ -155,7 +155,7 @@ async def test_custom_snooze_opens_a_modal_and_refuses_a_bad_duration(bot: Runni
         action_type="static_select",
         selected_option="incident:1:snooze:custom",
     )
-    [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
+    [view] = await bot.wait_for(lambda: bot.slack.open_views())
     bad = await bot.slack.send_view_submission(
         bot.events_url, view=view["id"], values={"duration": {"value": "a while"}, "reason": {"value": "deploy"}}
     )
@@ -198,7 +198,7 @@ async def test_a_click_from_another_channel_is_refused_and_changes_nothing(bot: 
         value=payload_value,
         user="U0CAROL",
     )
-    ephemerals = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
+    ephemerals = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
     assert "You can't acknowledge incident #1" in ephemerals[0].text
     await bot.drain()
     assert "WARNING" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
@@ -243,7 +243,7 @@ async def test_a_storm_stays_one_message_with_the_top_ten_and_the_rest_a_click_a
     assert "15 of 15 alerts firing" in text and "…and 5 more." in text
     assert text.count("• ") == 10
     await bot.click(action_id="incident_alerts", channel="#alerts", message_ts=message.ts)
-    [view] = await bot.slack.wait_for(lambda: bot.slack.open_views())
+    [view] = await bot.wait_for(lambda: bot.slack.open_views())
     assert str(view["blocks"]).count("• ") == 15
 
 
@@ -252,7 +252,7 @@ async def test_a_user_outside_the_access_rule_is_refused_privately(moto: MotoHan
     async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
         message = await fire(bot)
         await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0CAROL")
-        [refusal] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
+        [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0CAROL"))
         assert "only <@U0BOB> may resolve" in refusal.text
         await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0BOB")
         await bot.drain_until(lambda: bot.slack.thread("#alerts", message.ts))

@@ -30,7 +30,7 @@ async def bot_on_own_aws(moto: MotoHandle, database_url: str):  # type: ignore[n
 
 async def test_logs_of_a_function_arrive_in_the_channel_oldest_first(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-api 2h limit 20")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     text = str(message.blocks)
     assert "/aws/lambda/orders-api" in text and "20 events" in text
     stamps = [line[:24] for line in message.blocks[1]["text"]["text"].splitlines() if line[:2] == "20"]
@@ -39,16 +39,16 @@ async def test_logs_of_a_function_arrive_in_the_channel_oldest_first(bot: Runnin
 
 async def test_a_filter_keeps_only_matching_events(bot: RunningBot) -> None:
     await bot.command("/logs", 'orders-api 2h filter "START RequestId"')
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     lines = [line for line in message.blocks[1]["text"]["text"].splitlines() if line.startswith("20")]
     assert lines and all("START RequestId" in line for line in lines)
 
 
 async def test_more_than_a_screenful_becomes_a_file_with_a_preview(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-api 2h limit 500")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "the full" in str(message.blocks) and "are in the file below" in str(message.blocks)
-    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
     content = bot.slack.file_content(reply.files[0]["id"]).decode()
     assert content.count("RequestId") > 40
 
@@ -65,7 +65,7 @@ async def test_log_lines_cannot_ping_or_forge_links(bot_on_own_aws: RunningBot) 
         logEvents=[{"timestamp": now_ms, "message": "<!channel> see <http://evil.example|your bank>"}],
     )
     await bot.command("/logs", "/app/evil 1h")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     text = message.blocks[1]["text"]["text"]
     assert "&lt;!channel&gt; see &lt;http://evil.example|your bank&gt;" in text
     assert "<!channel>" not in str(message.blocks)
@@ -73,7 +73,7 @@ async def test_log_lines_cannot_ping_or_forge_links(bot_on_own_aws: RunningBot) 
 
 async def test_an_unknown_target_gets_a_did_you_mean_and_nothing_is_posted(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-apl 1h")
-    replies = await bot.slack.wait_for(
+    replies = await bot.wait_for(
         lambda: len(bot.slack.ephemerals(user="U0ALICE")) >= 2 and bot.slack.ephemerals()
     )
 
@@ -94,14 +94,14 @@ def event_stamps(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 async def test_older_and_newer_page_through_the_window_in_place(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-api 2h limit 5")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     first = event_stamps(message)
     await bot.click(action_id="logs_older", channel="#alerts", message_ts=message.ts)
-    await bot.slack.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != first)
+    await bot.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != first)
     older = event_stamps(bot.slack.message("#alerts", message.ts))
     assert len(older) == 5 and max(older) < min(first)
     await bot.click(action_id="logs_newer", channel="#alerts", message_ts=message.ts)
-    await bot.slack.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != older)
+    await bot.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != older)
     newer = event_stamps(bot.slack.message("#alerts", message.ts))
     assert min(newer) > max(older)
     assert len(bot.slack.channel_messages("#alerts")) == 1
@@ -109,9 +109,9 @@ async def test_older_and_newer_page_through_the_window_in_place(bot: RunningBot)
 
 async def test_group_errors_under_logs_answers_in_the_thread(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-api 2h limit 5")
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     await bot.click(action_id="logs_group_errors", channel="#alerts", message_ts=message.ts)
-    [reply] = await bot.slack.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
     assert "Errors in `/aws/lambda/orders-api`" in str(reply.blocks)
 
 
@@ -121,13 +121,13 @@ async def test_a_target_matching_several_groups_offers_each_as_a_button(bot_on_o
     for name in ("/app/web-blue", "/app/web-green"):
         logs.create_log_group(logGroupName=name)
     await bot.command("/logs", "/app/web 1h")
-    choice = await bot.slack.wait_for(lambda: [e for e in bot.slack.ephemerals() if "Pick one" in e.text])
+    choice = await bot.wait_for(lambda: [e for e in bot.slack.ephemerals() if "Pick one" in e.text])
     buttons = [el for block in choice[0].blocks if block["type"] == "actions" for el in block["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["/app/web-blue", "/app/web-green"]
     await bot.slack.send_block_action(
         bot.events_url, action_id=buttons[1]["action_id"], value=buttons[1]["value"], channel="#alerts"
     )
-    [answer] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [answer] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "/app/web-green" in str(answer.blocks)
 
 
@@ -138,10 +138,10 @@ async def test_a_busy_quota_says_how_many_reads_are_queued_ahead(bot: RunningBot
     readers = [threading.Thread(target=bucket.acquire) for _ in range(3)]
     for reader in readers:
         reader.start()
-    await bot.slack.wait_for(lambda: bucket.waiting == 3)
+    await bot.wait_for(lambda: bucket.waiting == 3)
     await bot.command("/logs", "orders-api 1h")
     [ack] = bot.slack.ephemerals(user="U0ALICE")
     assert "Queued, 3 ahead" in ack.text
     for reader in readers:
         reader.join()
-    await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))

@@ -54,7 +54,7 @@ async def test_every_declared_event_is_handled(bot: RunningBot, event: str) -> N
     assert event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     delivery = await bot.slack.send_event(bot.events_url, event={"type": event, "user": "U0ALICE", "tab": "home"})
     assert delivery.status == 200
-    home = await bot.slack.wait_for(lambda: bot.slack.home_view("U0ALICE"))
+    home = await bot.wait_for(lambda: bot.slack.home_view("U0ALICE"))
     assert "Open incidents" in str(home["blocks"])
 
 
@@ -72,12 +72,12 @@ async def test_an_open_app_home_refreshes_when_an_incident_changes(bot: RunningB
     assert bot.app.home is not None
     bot.app.home.refresh_seconds = 0
     await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
-    home = await bot.slack.wait_for(lambda: bot.slack.home_view("U0BOB"))
+    home = await bot.wait_for(lambda: bot.slack.home_view("U0BOB"))
     assert "*Open incidents* (0)" in str(home["blocks"])
     put_alarm(bot.moto, "orders-api-errors")
     set_state(bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
-    refreshed = await bot.slack.wait_for(lambda: "*Open incidents* (1)" in str(bot.slack.home_view("U0BOB")["blocks"]))
+    refreshed = await bot.wait_for(lambda: "*Open incidents* (1)" in str(bot.slack.home_view("U0BOB")["blocks"]))
     assert refreshed
     assert "incident_ack" in str(bot.slack.home_view("U0BOB")["blocks"])

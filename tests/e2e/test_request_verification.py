@@ -115,7 +115,7 @@ async def test_a_replayed_signed_command_is_answered_without_running_twice(bot: 
 
     assert await post(bot, body, headers) == 200
     assert await post(bot, body, headers) == 200
-    await bot.slack.wait_for(lambda: bot.slack.responses)
+    await bot.wait_for(lambda: bot.slack.responses)
     await asyncio.sleep(0.5)  # time for a second run, had there been one
     assert len(bot.slack.responses) == 1
 
@@ -132,6 +132,6 @@ async def test_an_event_slack_retries_is_handled_once(bot: RunningBot) -> None:
         "Content-Type": "application/json", "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout",
     }  # fmt: skip
     assert await post(bot, body, retry) == 200
-    await bot.slack.wait_for(lambda: bot.slack.calls_to("views.publish"))
+    await bot.wait_for(lambda: bot.slack.calls_to("views.publish"))
     await asyncio.sleep(0.5)
     assert len(bot.slack.calls_to("views.publish")) == 1

@@ -29,14 +29,14 @@ async def test_boltwatch_help_answers_over_http(bot: RunningBot) -> None:
 
 async def test_boltwatch_help_answers_over_socket_mode(moto: MotoHandle, database_url: str) -> None:
     async with running_bot(moto=moto, database_url=database_url, socket_mode=True) as bot:
-        await bot.slack.wait_for(lambda: bot.slack.socket_connections)
+        await bot.wait_for(lambda: bot.slack.socket_connections)
         delivery = await bot.slack.send_command(command="/boltwatch", text="help", via="socket")
         assert "/boltwatch help" in str(delivery.ack_body())
 
 
 async def test_an_unknown_subcommand_gets_a_specific_private_reply(bot: RunningBot) -> None:
     await bot.command("/boltwatch", "dance")
-    [reply] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    [reply] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
     assert "`dance` is not a /boltwatch command" in reply.text
     assert bot.slack.calls_to("chat.postMessage") == []
 
@@ -59,7 +59,7 @@ async def test_healthz_reports_version_database_and_scheduler(bot: RunningBot) -
 async def test_metrics_count_requests_and_slack_calls(bot: RunningBot) -> None:
     await bot.command("/boltwatch", "help")
     await bot.command("/boltwatch", "nonsense")
-    await bot.slack.wait_for(lambda: len(bot.slack.ephemerals()) == 2)
+    await bot.wait_for(lambda: len(bot.slack.ephemerals()) == 2)
     async with aiohttp.ClientSession() as http, http.get(f"{bot.base_url}/metrics") as response:
         text = await response.text()
     assert response.status == 200

@@ -33,6 +33,7 @@ def launch(moto: MotoHandle) -> str:
 async def poll_until_done(bot: RunningBot, *, step_seconds: int = 15, polls: int = 60) -> None:
     for _ in range(polls):
         await bot.app.waits.poll_due()
+        await bot.drain()
         messages = bot.slack.channel_messages("#alerts")
         if messages and bot.slack.thread("#alerts", messages[0].ts):
             return
@@ -41,7 +42,7 @@ async def poll_until_done(bot: RunningBot, *, step_seconds: int = 15, polls: int
 
 async def start_wait(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
     await bot.command("/wait", text)
-    [message] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     for _ in range(100):
         if await bot.app.services.db.run(lambda s: s.scalar(select(func.count()).select_from(WaitJob))):
             return message
@@ -83,7 +84,7 @@ async def test_cancel_stops_the_wait(bot: RunningBot) -> None:
     message = await start_wait(bot, f"ec2 instance_stopped {instance}")
     await bot.app.waits.poll_due()
     await bot.click(action_id="wait_cancel", channel="#alerts", message_ts=message.ts, user="U0ALICE")
-    await bot.slack.wait_for(lambda: "Cancelled" in str(bot.slack.message("#alerts", message.ts).blocks))
+    await bot.wait_for(lambda: "Cancelled" in str(bot.slack.message("#alerts", message.ts).blocks))
     bot.clock.advance(minutes=5)
     assert await bot.app.waits.poll_due() == 0
 
@@ -130,6 +131,6 @@ async def test_a_wait_resumes_after_a_restart(moto: MotoHandle, database_url: st
 )
 async def test_bad_waits_get_a_specific_reply_and_nothing_runs(bot: RunningBot, text: str, problem: str) -> None:
     await bot.command("/wait", text)
-    replies = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    replies = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
     assert problem in replies[-1].text
     assert bot.slack.channel_messages("#alerts") == []

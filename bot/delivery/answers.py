@@ -1,0 +1,111 @@
+"""A command's answers posted in a channel (`/logs`, `/errors`, their buttons): through the outbox like every other
+write, each command under a key of its own. The listener waits a few seconds to hear how it went, so that a person
+whose answer Slack refused (the bot is not in that private channel, say) is told why rather than left waiting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.delivery import outbox
+from bot.enums import OutboxStatus
+from bot.store import Database
+
+HEAR_BACK_SECONDS = 8.0
+"""How long a listener waits to hear that its answer was refused; after that it is still delivered, only unwatched."""
+POLL_SECONDS = 0.2
+
+
+class AnswerRefused(Exception):
+    """Slack refused to post a command's answer where it was asked for."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+    def text(self) -> str:
+        fixes = {
+            "not_in_channel": "invite the bot to this channel (`/invite @Boltwatch`), or ask in a channel it is in",
+            "channel_not_found": "the bot cannot see this conversation; ask in a channel it is in",
+            "is_archived": "this channel is archived",
+        }
+        fix = fixes.get(self.error, "the reason is in the bot's log")
+        return f"Slack would not post the answer here (`{self.error}`): {fix}."
+
+
+@dataclass
+class Answers:
+    db: Database
+    clock: Callable[[], datetime]
+    wake: Callable[[], None]
+
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+        file: tuple[str, str] | None = None,
+        watch: bool = True,
+    ) -> None:
+        """Post an answer in `channel` (or the thread of `thread_ts`), with `file` (name, content) in its thread.
+        Raises AnswerRefused when Slack refuses it within a few seconds (unless `watch` is false)."""
+        now = self.clock()
+
+        def queue(session: Session) -> int:
+            key = outbox.command_key()
+            item = outbox.enqueue_message(
+                session, key=key, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, now=now
+            )
+            if file is not None:
+                name, content = file
+                outbox.enqueue_file(
+                    session, key=key, channel=channel, content=content, name=name, thread_ts=thread_ts, now=now
+                )
+            session.flush()
+            return item.id
+
+        item_id = await self.db.run(queue)
+        self.wake()
+        if watch:
+            await self._hear_back(item_id)
+
+    async def replace(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], *, file: tuple[str, str] | None = None
+    ) -> None:
+        """Replace the answer `ts` (a page of `/logs` turned), with `file` in its thread."""
+        now = self.clock()
+
+        def queue(session: Session) -> int:
+            key = outbox.command_key()
+            item = outbox.enqueue_message_update(
+                session, key=key, channel=channel, ts=ts, text=text, blocks=blocks, now=now
+            )
+            if file is not None:
+                name, content = file
+                outbox.enqueue_file(
+                    session, key=key, channel=channel, content=content, name=name, thread_ts=ts, now=now
+                )
+            session.flush()
+            return item.id
+
+        item_id = await self.db.run(queue)
+        self.wake()
+        await self._hear_back(item_id)
+
+    async def _hear_back(self, item_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HEAR_BACK_SECONDS
+        while loop.time() < deadline:
+            status, error = await self.db.run(lambda s: outbox.state_of(s, item_id))
+            if status == OutboxStatus.DONE:
+                return
+            if status == OutboxStatus.FAILED:
+                raise AnswerRefused(error or "unknown")
+            await asyncio.sleep(POLL_SECONDS)

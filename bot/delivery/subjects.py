@@ -1,0 +1,101 @@
+"""What an outbox item is about, told by its ordering key, and what it looks like when it is sent.
+
+- `incident:N` and `wait:N`: one message per subject, rendered from the database when sent (so queued updates
+  coalesce and a message always shows the newest state), its thread replies worded when sent.
+- `digest:…` and `command:…`: messages sent as they were queued (a digest, a command's answer); a later item of the
+  same key replies in the thread of the key's first message.
+- `home:USER`: that person's App Home, rendered when published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.blocks.incident import change_reply, incident_message
+from bot.blocks.wait import wait_message, wait_outcome_reply
+from bot.delivery import outbox
+from bot.delivery.outbox import Claimed, Operation
+from bot.store.models import DigestRun, Incident, WaitJob
+from bot.views.incident import IncidentChange
+from bot.views.incident_queries import load_snapshot
+from bot.views.wait_queries import load_wait
+
+
+class Kind(StrEnum):
+    INCIDENT = "incident"
+    WAIT = "wait"
+    MESSAGE = "message"
+    HOME = "home"
+
+
+_KINDS = {"incident": Kind.INCIDENT, "wait": Kind.WAIT, "home": Kind.HOME}
+
+
+def kind_of(key: str) -> Kind:
+    return _KINDS.get(key.split(":", 1)[0], Kind.MESSAGE)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    channel: str
+    message_ts: str | None
+    """The subject's message in Slack once posted: what an update edits and a reply threads under."""
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def render(session: Session, item: Claimed, now: datetime) -> Rendered | None:
+    """What `item` sends now, or None when its subject is gone."""
+    kind = kind_of(item.ordering_key)
+    if kind is Kind.INCIDENT:
+        if item.incident_id is None or (snapshot := load_snapshot(session, item.incident_id)) is None:
+            return None
+        incident = session.get_one(Incident, item.incident_id)
+        text, blocks = incident_message(snapshot, now=now)
+        if item.operation is Operation.REPLY:
+            text, blocks = reply_text(item.payload), []
+        return Rendered(incident.channel, incident.message_ts, text, blocks)
+    if kind is Kind.WAIT:
+        job = load_wait(session, int(item.ordering_key.split(":", 1)[1]))
+        if job is None:
+            return None
+        text, blocks = wait_message(job, now=now)
+        if item.operation is Operation.REPLY:
+            text, blocks = wait_outcome_reply(job) if item.payload.get("outcome") else item.payload.get("text", ""), []
+        return Rendered(job.channel, job.message_ts, text, blocks)
+    payload = item.payload
+    parent = payload.get("ts") or payload.get("thread_ts") or outbox.posted_ts(session, item.ordering_key)
+    return Rendered(item.channel, parent, payload.get("text", ""), list(payload.get("blocks") or []))
+
+
+def reply_text(payload: dict[str, Any]) -> str:
+    """An incident's thread reply is queued as its text, or as a person's change to the incident, worded here."""
+    if "change" in payload:
+        return change_reply(IncidentChange.from_payload(payload["change"]))
+    return payload.get("text", "")
+
+
+def record_sent(session: Session, item: Claimed, result: dict[str, Any], now: datetime) -> None:
+    """Remember where the subject's message now is (a first post, or a post again after it was deleted)."""
+    kind = kind_of(item.ordering_key)
+    if kind is Kind.INCIDENT and item.incident_id is not None:
+        incident = session.get(Incident, item.incident_id)
+        if incident is None:
+            return
+        if result.get("posted"):
+            incident.message_ts, incident.channel = result["ts"], result["channel"]
+        if item.operation is not Operation.REPLY:
+            incident.last_notified_at = now
+    elif kind is Kind.WAIT and result.get("posted"):
+        job = session.get(WaitJob, int(item.ordering_key.split(":", 1)[1]))
+        if job is not None:
+            job.message_ts, job.channel = result["ts"], result["channel"]
+    elif "digest_run" in item.payload and result.get("ts"):
+        run = session.get(DigestRun, item.payload["digest_run"])
+        if run is not None:
+            run.message_ts = result["ts"]
