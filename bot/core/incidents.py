@@ -207,14 +207,17 @@ def _resolve_alert(
         incident.status, incident.resolved_at, incident.resolved_by = IncidentStatus.RESOLVED, now, None
         incident.timeline.append(IncidentEvent(actor=BOT_ACTOR, kind="resolved", at=now, detail="all alerts cleared"))
         if route.send_resolved:
+            # Not posted yet (a backlog, an outage): the post itself will show it resolved; a reply would be noise.
+            unposted = outbox.post_waiting(session, outbox.ordering_key(incident.id))
             _queue_update(session, incident, route, now)
-            outbox.enqueue_reply(
-                session,
-                incident_id=incident.id,
-                channel=incident.channel,
-                text="Resolved: every alert cleared.",
-                now=now,
-            )
+            if not unposted:
+                outbox.enqueue_reply(
+                    session,
+                    incident_id=incident.id,
+                    channel=incident.channel,
+                    text="Resolved: every alert cleared.",
+                    now=now,
+                )
     else:
         _queue_update(session, incident, route, now)
 

@@ -147,7 +147,7 @@ class Notifier:
             until = self._clock() + timedelta(seconds=max(retry_after, 1))
 
             def pause(session: Session) -> None:
-                outbox.channel_paused(session, ref=item.channel, until=until)
+                outbox.channel_paused(session, ref=item.channel, until=until, operation=item.operation)
                 outbox.retry_later(session, item.id, at=until, error="ratelimited", count_attempt=False)
 
             await self._db.run(pause)
@@ -340,7 +340,9 @@ class Notifier:
         outbox.complete(session, item.id, now=now, result=result)
         if item.operation is not Operation.PUBLISH_HOME:
             ref, channel_id = item.channel, result.get("channel")
-            outbox.channel_written(session, ref=ref, channel_id=channel_id, next_send_at=now + interval)
+            outbox.channel_written(
+                session, ref=ref, channel_id=channel_id, next_send_at=now + interval, operation=item.operation
+            )
         record_sent(session, item, result, now)
 
     async def stop(self, seconds: float) -> None:

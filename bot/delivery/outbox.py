@@ -226,7 +226,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
         if busy or item.next_attempt_at > now:
             continue
         if item.operation != Operation.PUBLISH_HOME:  # Home is per person, not a channel's message budget
-            key = canonical_channel(channels, item.channel)
+            key = pace_key(channels, item.channel, item.operation)
             pace = channels.get(key)
             if key in used or (pace is not None and pace.next_send_at is not None and pace.next_send_at > now):
                 continue
@@ -266,21 +266,35 @@ def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:
     return row.channel_id if row is not None and row.channel_id else ref
 
 
+UPDATES_LANE = "/updates"
+
+
+def pace_key(channels: dict[str, SlackChannel], ref: str, operation: str) -> str:
+    """Posts and thread replies share a channel's budget (Slack: about one message a second per channel); message
+    updates (`chat.update`, a per-method limit of its own) are paced in a lane of their own, so that a storm's
+    updates do not wait behind its posts, nor posts behind updates."""
+    key = canonical_channel(channels, ref)
+    return key + UPDATES_LANE if operation == Operation.UPDATE else key
+
+
 def _pace(session: Session, channels: dict[str, SlackChannel], key: str, until: datetime) -> None:
     row = channels.get(key)
     if row is None:
-        row = channels[key] = SlackChannel(ref=key, channel_id=key if key[:1] in "CGD" else None)
+        is_id = key[:1] in "CGD" and key.isalnum()
+        row = channels[key] = SlackChannel(ref=key, channel_id=key if is_id else None)
         session.add(row)
     row.next_send_at = until
 
 
-def channel_written(session: Session, *, ref: str, channel_id: str | None, next_send_at: datetime) -> None:
+def channel_written(
+    session: Session, *, ref: str, channel_id: str | None, next_send_at: datetime, operation: str = Operation.POST
+) -> None:
     """Slack took a message for `ref` (and named its id): the channel may take the next one at `next_send_at`."""
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     if channel_id:
         _alias(session, channels, ref, channel_id)
-    _pace(session, channels, canonical_channel(channels, ref), next_send_at)
+    _pace(session, channels, pace_key(channels, ref, operation), next_send_at)
 
 
 def channel_named(session: Session, *, ref: str, channel_id: str) -> None:
@@ -308,11 +322,11 @@ def _alias(session: Session, channels: dict[str, SlackChannel], ref: str, channe
     channels[ref] = SlackChannel(ref=ref, channel_id=channel_id)
 
 
-def channel_paused(session: Session, *, ref: str, until: datetime) -> None:
-    """Slack said 429: the channel takes nothing before `until`."""
+def channel_paused(session: Session, *, ref: str, until: datetime, operation: str = Operation.POST) -> None:
+    """Slack said 429: the channel (or its updates' lane) takes nothing before `until`."""
     _take_turns(session)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    _pace(session, channels, canonical_channel(channels, ref), until)
+    _pace(session, channels, pace_key(channels, ref, operation), until)
 
 
 def record_attempt(session: Session, item_id: int, *, now: datetime) -> None:
@@ -390,6 +404,11 @@ def give_up(session: Session, item_id: int, *, now: datetime, error: str) -> Non
     item.attempts += 1
     item.claimed_by = item.claimed_until = None
     _forget_content(item)
+
+
+def post_waiting(session: Session, key: str) -> bool:
+    """The message of `key` is still to be posted, and nobody is posting it: the post will show the newest state."""
+    return _waiting(session, key, [Operation.POST]) is not None
 
 
 def pending_count(session: Session) -> int:

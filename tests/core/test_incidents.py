@@ -148,6 +148,15 @@ def test_a_covered_fingerprint_no_longer_reported_resolves_the_incident(db: Data
     assert reminders(db) == ["Resolved: every alert cleared."]
 
 
+def test_an_incident_resolved_before_its_post_was_sent_is_posted_resolved_without_a_reply(db: Database) -> None:
+    run_check(db, [finding("orders-api")], now=NOW)
+    run_check(db, [], now=NOW + timedelta(minutes=3), covered=["orders-api"])
+
+    [incident] = incidents(db)
+    assert incident.status == "resolved"
+    assert pending(db) == [("post_incident", incident.id)]  # the post renders the incident as it is then: resolved
+
+
 def test_a_finding_reported_as_not_firing_resolves_its_alert(db: Database) -> None:
     open_one(db)
     run_check(db, [finding("orders-api", firing=False)], now=NOW + timedelta(minutes=3))

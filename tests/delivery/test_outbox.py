@@ -108,12 +108,22 @@ def test_an_item_not_yet_due_holds_back_the_items_queued_after_it(db: Database) 
     assert claimed_ids(db, at=NOW + timedelta(seconds=30)) == [first]
 
 
-def test_a_new_incidents_post_goes_before_an_update_of_an_older_incident(db: Database) -> None:
+def test_a_new_incidents_post_goes_before_a_thread_reply_of_an_older_incident(db: Database) -> None:
     older, newer = new_incident(db), new_incident(db)
-    update(db, older)
+    reply(db, older, "Still firing.")
     newer_post = post(db, newer)
 
     assert claimed_ids(db) == [newer_post]
+
+
+def test_updates_are_paced_apart_from_posts_so_neither_waits_behind_the_other(db: Database) -> None:
+    older, newer, third = new_incident(db), new_incident(db), new_incident(db)
+    older_update, third_update = update(db, older), update(db, third)
+    newer_post = post(db, newer)
+
+    assert claimed_ids(db) == [newer_post, older_update]
+    assert claim(db, at=NOW + PACE / 2) == []
+    assert claimed_ids(db, at=NOW + PACE) == [third_update]
 
 
 def test_a_channel_takes_one_message_per_interval_and_other_channels_are_not_held_up(db: Database) -> None:
