@@ -26,7 +26,7 @@ import handlers
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
-from bot.core import leases
+from bot.core import leases, wait_jobs
 from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -194,6 +194,7 @@ class BoltwatchApp:
         expires."""
         leases_back = leases.release_all(session, holder=self.replica)
         claims_back = outbox.release_claims(session, holder=self.replica)
+        claims_back += wait_jobs.release_claims(session, holder=self.replica)
         if leases_back or claims_back:
             log.info("took over from an earlier %s: %d leases, %d claims", self.replica, leases_back, claims_back)
 
@@ -278,14 +279,18 @@ class BoltwatchApp:
             await self._runner.cleanup()
 
     async def _release_leases(self) -> None:
+        """Give up this replica's check and digest leases and its claims on `/wait` jobs."""
+
+        def release(session: Session) -> tuple[int, int]:
+            holder = self.replica
+            return leases.release_all(session, holder=holder), wait_jobs.release_claims(session, holder=holder)
+
         try:
-            released = await asyncio.wait_for(
-                self.services.db.run(lambda s: leases.release_all(s, holder=self.replica)), RELEASE_SECONDS
-            )
-        except Exception as exc:  # the leases expire by themselves; stopping must not wait on a stuck database
-            log.warning("could not release this replica's leases (%s); they expire by themselves", exc)
+            released, waits = await asyncio.wait_for(self.services.db.run(release), RELEASE_SECONDS)
+        except Exception as exc:  # they expire by themselves; stopping must not wait on a stuck database
+            log.warning("could not release this replica's leases and wait claims (%s); they expire by themselves", exc)
             return
-        log.info("released %d leases", released)
+        log.info("released %d leases and %d wait claims", released, waits)
 
 
 def replica_name(port: int) -> str:

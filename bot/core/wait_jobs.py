@@ -114,3 +114,12 @@ def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitVi
 def get(session: Session, job_id: int) -> WaitView | None:
     job = session.get(WaitJob, job_id)
     return _view(job) if job is not None else None
+
+
+def release_claims(session: Session, *, holder: str) -> int:
+    """Give back the jobs `holder` claimed (it stops, or a process of its name starts after it died): another
+    poller takes them at once, not when the claim expires. Returns how many."""
+    jobs = list(session.scalars(select(WaitJob).where(WaitJob.claimed_by == holder)))
+    for job in jobs:
+        job.claimed_by = job.claimed_until = None
+    return len(jobs)
