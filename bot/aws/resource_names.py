@@ -7,7 +7,7 @@ Best effort: a service the bot may not read (or that fails) is left out, and eac
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -49,11 +49,7 @@ def _alarms(client: Any) -> Iterator[str]:
     for page in client.get_paginator("describe_alarms").paginate():
         for alarm in page.get("MetricAlarms", []):
             yield alarm["AlarmName"]
-            yield from _dimension_values(alarm.get("Dimensions", []))
-
-
-def _dimension_values(dimensions: Iterable[dict[str, str]]) -> Iterator[str]:
-    return (d["Value"] for d in dimensions if d.get("Value"))
+            yield from (d["Value"] for d in alarm.get("Dimensions", []) if d.get("Value"))
 
 
 def _queues(client: Any) -> Iterator[str]:
