@@ -39,7 +39,8 @@ from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
 from bot.store import Database, ensure_current, upgrade
 from handlers.ack_runner import AnsweringBolt
-from handlers.signature import ReplayGuard, replay_key, signature_problem
+from handlers.replays import SharedReplayGuard
+from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.registry import configure_checks
 from scheduler.runner import CheckRunner
@@ -106,7 +107,7 @@ class BoltwatchApp:
         self.socket_mode: AsyncSocketModeHandler | None = None
         self._socket_connecting: asyncio.Task[None] | None = None
         self._series: dict[tuple[str, int], HttpSeries] = {}
-        self._replays = ReplayGuard()
+        self._replays = SharedReplayGuard(services.db)
         self.web = self._web_app()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -148,7 +149,7 @@ class BoltwatchApp:
         if problem := signature_problem(request.headers, body, secret=secret, now=time.time()):
             log.info("refused a request to /slack/events: %s", problem)
             return web.Response(status=401)
-        if not self._replays.first_time(replay_key(request.headers, body), time.time()):
+        if not await self._replays.first_time(replay_key(request.headers, body), time.time()):
             log.info("answered a request to /slack/events seen before (a retry or a replay) without running it")
             return web.Response(status=200)
         try:

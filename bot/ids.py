@@ -36,6 +36,8 @@ class ActionId(StrEnum):
     BEST_PRACTICE_MUTE = "best_practice_mute"
     BEST_PRACTICE_ACCEPT = "best_practice_accept"
     BEST_PRACTICE_RECHECK = "best_practice_recheck"
+    MUTE_CONFIRM = "mute_confirm"
+    MUTE_CANCEL = "mute_cancel"
 
 
 class CallbackId(StrEnum):
@@ -154,6 +156,41 @@ class CommandPick:
         if command not in {Command.LOGS.value, Command.ERRORS.value}:
             raise BadPayload(f"not a command pick: {value!r}")
         return cls(command, str(text))
+
+
+MAX_MUTE_TARGET = 256
+MAX_MUTE_REASON = 500
+MAX_MUTE_SECONDS = 30 * 86400
+_MARKUP_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+@dataclass(frozen=True)
+class MuteButton:
+    """The value of Confirm under `/boltwatch mute` of a target that matches nothing known: the parsed request
+    (its length counts from the click)."""
+
+    target: str
+    seconds: int
+    reason: str = ""
+
+    def encode(self) -> str:
+        text = json.dumps(["mute", self.target, self.seconds, self.reason], separators=(",", ":"), ensure_ascii=False)
+        # What people typed, kept from reading as Slack markup (`<!here>`) wherever the value is shown or logged.
+        return text.translate(_MARKUP_SAFE)
+
+    @classmethod
+    def parse(cls, value: str | None) -> MuteButton:
+        try:
+            kind, target, seconds, reason = json.loads(value or "")
+        except (ValueError, TypeError) as exc:
+            raise BadPayload(f"not a mute button value: {value!r}") from exc
+        if not (
+            kind == "mute" and isinstance(target, str) and type(seconds) is int and isinstance(reason, str)
+            and 0 < len(target) <= MAX_MUTE_TARGET and 0 < seconds <= MAX_MUTE_SECONDS
+            and len(reason) <= MAX_MUTE_REASON
+        ):  # fmt: skip
+            raise BadPayload(f"not a mute button value: {value!r}")
+        return cls(target, seconds, reason)
 
 
 _BEST_PRACTICE_VALUE = re.compile(r"^bp:(best_practices:\d{12}:[a-z0-9-]{1,30}:[a-z0-9_]{1,40}:.+)$", re.DOTALL)

@@ -17,6 +17,7 @@ from handlers import (
     home,
     incident_actions,
     logs_command,
+    mute_command,
     wait_command,
 )
 
@@ -33,6 +34,7 @@ def register(
     """What listeners need of the scheduler comes in as callables: handlers never import it."""
     error_handler.register(app, services)
     boltwatch_command.register(app, services, post_digest_now)
+    mute_command.register(app, services)
     incident_actions.register(app, services)
     logs_command.register(app, services)
     errors_command.register(app, services)

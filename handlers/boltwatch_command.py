@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy.orm import Session
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.mrkdwn import escape, slack_date
+from bot.blocks.mrkdwn import escape
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
 from bot.core.access import Action, may
-from bot.core.silences import create_silence, expire_silence
-from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import Command
 from bot.services import Services
-from bot.views.status_queries import active_silences, blocked_lines, check_lines, open_incidents, silence_lines
+from bot.views.status_queries import blocked_lines, check_lines, open_incidents, silence_lines
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
+from handlers.mute_command import Author, mute, unmute
 from handlers.usage import UsageError
 
-MAX_MUTE = timedelta(days=30)
 SUBCOMMAND_ACCESS = {
     "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
     "best-practices": Action.BEST_PRACTICES,
@@ -37,8 +34,6 @@ AVAILABLE = [
     "/boltwatch digest", "/boltwatch best-practices", "/boltwatch mute",
 ]  # fmt: skip
 HELP = EncodedAnswer(text=help_text(AVAILABLE), response_type="ephemeral", blocks=help_blocks(AVAILABLE))
-MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
-UNMUTE_USAGE = "/boltwatch unmute TARGET"
 
 PostDigestNow = Callable[[str, str], Awaitable[None]]
 """`post_digest_now(channel_id, channel_name)`: the digests of this channel, up to now, posted in it."""
@@ -47,7 +42,7 @@ PostDigestNow = Callable[[str, str], Awaitable[None]]
 def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) -> None:
     @app.command(Command.BOLTWATCH.value)
     @answers_errors
-    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def boltwatch(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
@@ -93,43 +88,5 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             )  # fmt: skip
             if not verdict.allowed:
                 raise UsageError(f"You can't mute or unmute here: {verdict.why}")
-            text = await (
-                _mute(services, words[1:], user, channel) if sub == "mute" else _unmute(services, words[1:], user)
-            )
-            await respond(response_type="in_channel", text=text)
-
-
-async def _mute(services: Services, words: list[str], user: str, channel: str) -> str:
-    if len(words) < 2:
-        raise UsageError("TARGET and DURATION are needed.", MUTE_USAGE)
-    target, reason = words[0], " ".join(words[2:])
-    try:
-        until = services.clock() + parse_duration(words[1], at_most=MAX_MUTE)
-    except DurationTooLong:
-        raise UsageError(f"`{words[1]}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
-    except DurationError:
-        raise UsageError(f"`{words[1]}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
-    now = services.clock()
-    matchers = [{"label": "resource", "value": target}]
-    await services.db.run(
-        lambda s: create_silence(s, matchers=matchers, until=until, reason=reason, author=user, now=now)
-    )
-    why = f" Reason: {escape(reason)}" if reason else ""
-    return f"<@{user}> muted alerts about `{escape(target)}` until {slack_date(until)}.{why}"
-
-
-async def _unmute(services: Services, words: list[str], user: str) -> str:
-    if len(words) != 1:
-        raise UsageError("Name one TARGET.", UNMUTE_USAGE)
-    target, now = words[0], services.clock()
-
-    def expire(session: Session) -> int:
-        matching = [s for s in active_silences(session, now) if s.matchers == [{"label": "resource", "value": target}]]
-        for silence in matching:
-            expire_silence(session, silence_id=silence.id, author=user, now=now)
-        return len(matching)
-
-    count = await services.db.run(expire)
-    if not count:
-        raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
-    return f"<@{user}> unmuted `{escape(target)}`."
+            author = Author(user, channel, command.get("channel_name") or "")
+            await (mute if sub == "mute" else unmute)(services, client, words[1:], author, respond)

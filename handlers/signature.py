@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 MAX_AGE_SECONDS = 300
 _TIMESTAMP_DIGITS = 12
+_EVENT_ID_CHARS = 64
 
 
 def signature_problem(headers: Mapping[str, str], body: bytes, *, secret: str, now: float) -> str | None:
@@ -36,8 +37,8 @@ class ReplayGuard:
     """Remembers the signed requests (and Events API `event_id`s) of the last five minutes, so that a captured
     request sent again, or an event Slack retries (`X-Slack-Retry-Num`), is answered without running twice.
 
-    In process memory: replicas behind one load balancer each keep their own, so a replay that reaches another
-    replica within the window is not caught."""
+    In process memory: the fast path of `handlers.replays.SharedReplayGuard`, which also asks the table every
+    replica shares."""
 
     def __init__(self, *, seconds: float = MAX_AGE_SECONDS, most: int = 100_000) -> None:
         self._seconds = seconds
@@ -55,13 +56,17 @@ class ReplayGuard:
 
 
 def replay_key(headers: Mapping[str, str], body: bytes) -> str:
-    """What identifies a request across resends: an Events API callback's `event_id`, else its signature (which
-    covers the timestamp and the body)."""
+    """What identifies a request across resends: an Events API callback's `event_id`, else a digest of its signature
+    (which covers the timestamp and the body). At most 80 characters, whatever the request carries."""
     if body.startswith(b"{") and b'"event_id"' in body:
         try:
             event_id = json.loads(body).get("event_id")
         except (ValueError, AttributeError, RecursionError):
             event_id = None
         if isinstance(event_id, str) and event_id:
-            return f"event:{event_id}"
-    return "signature:" + headers.get("X-Slack-Signature", "")
+            return f"event:{event_id}" if len(event_id) <= _EVENT_ID_CHARS else f"event:{_digest(event_id)}"
+    return "signature:" + _digest(headers.get("X-Slack-Signature", ""))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()

@@ -14,6 +14,7 @@ from bot.ids import (
     ErrorGroupButton,
     IncidentButton,
     LogsPage,
+    MuteButton,
     SnoozeModal,
     WaitButton,
 )
@@ -33,6 +34,8 @@ PAYLOADS = [
     SnoozeModal(42, "C0ALERTS"),
     AcceptRiskModal("best_practices:123456789012:us-east-1:s3_public_access:arn:aws:s3:::b", "C0ALERTS", None),
     AcceptRiskModal("best_practices:123456789012:us-east-1:lambda_dlq:orders", "C0A", "https://hooks.slack.com/x"),
+    MuteButton("orders-apii", 7200),
+    MuteButton("x" * 256, 30 * 86400, '"quoted", <@U0ALICE> ' + "é" * 470),
 ]
 
 
@@ -85,6 +88,15 @@ def test_what_a_button_carries_parses_back_to_the_same_payload(payload: Any) -> 
         (AcceptRiskModal, '{"fingerprint": "someone-elses", "channel": "C1"}'),
         (AcceptRiskModal, '{"fingerprint": null, "channel": "C1"}'),
         (AcceptRiskModal, '{"fingerprint": "best_practices:123456789012:us-east-1:r:x", "response_url": 5}'),
+        (MuteButton, '["mute","orders-api",2592001,""]'),
+        (MuteButton, '["mute","orders-api",0,""]'),
+        (MuteButton, '["mute","orders-api",true,""]'),
+        (MuteButton, '["mute","orders-api",7200.0,""]'),
+        (MuteButton, '["mute","",7200,""]'),
+        (MuteButton, '["mute",["orders-api"],7200,""]'),
+        (MuteButton, '["unmute","orders-api",7200,""]'),
+        (MuteButton, '["mute","orders-api",7200]'),
+        (MuteButton, "incident:1"),
     ],
 )
 def test_a_value_that_is_not_ours_is_refused(payload_type: Any, value: str | None) -> None:

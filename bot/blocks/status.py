@@ -51,7 +51,8 @@ def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
     lines = []
     for silence in silences[:20]:
         what = ", ".join(
-            f"{escape(m['label'])}={escape(m.get('value') or m.get('regex', ''))}" for m in silence.matchers
+            f"{escape(m['label'])}={escape(m.get('value') or m.get('glob') or m.get('regex', ''))}"
+            for m in silence.matchers
         )
         why = f" — {escape(truncate(silence.reason, 200))}" if silence.reason else ""
         lines.append(f"• `{what}` until {slack_date(silence.until)} by <@{silence.author}>{why}")

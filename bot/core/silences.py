@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEvent, Silence
 
+_GLOB = re.compile(r"[*?\[]")
+
 
 def matches(matchers: list[dict[str, str]], labels: Mapping[str, str]) -> bool:
-    """Every matcher holds: `{"label": l, "value": v}` for equality, `{"label": l, "regex": r}` for a full match."""
+    """Every matcher holds: `{"label": l, "value": v}` for equality, `{"label": l, "regex": r}` for a full match,
+    `{"label": l, "glob": g}` for a shell-style pattern (`orders-*`)."""
     for matcher in matchers:
         value = labels.get(matcher["label"], "")
         if "regex" in matcher:
             if not re.fullmatch(matcher["regex"], value):
                 return False
+        elif "glob" in matcher:
+            if not fnmatchcase(value, matcher["glob"]):
+                return False
         elif value != matcher.get("value"):
             return False
     return bool(matchers)
+
+
+def resource_matchers(target: str) -> list[dict[str, str]]:
+    """What `/boltwatch mute TARGET` silences: alerts about that resource, or about each one a glob matches."""
+    return [{"label": "resource", "glob" if _GLOB.search(target) else "value": target}]
+
+
+def names_anything(target: str, known: Iterable[str]) -> bool:
+    """Whether `target` (a name or a glob) matches one of the `known` resource names."""
+    if _GLOB.search(target):
+        return any(fnmatchcase(name, target) for name in known)
+    return target in known
 
 
 def silence_for(silences: list[Silence], labels: Mapping[str, str]) -> Silence | None:

@@ -220,6 +220,16 @@ class Lease(Base):
     expires_at: Mapped[datetime]
 
 
+class RequestReplay(Base):
+    """A signed Slack request (by its signature's digest) or Events API event (by its id) seen within the last few
+    minutes: a second sighting on any replica is a replay or a retry, answered without running again."""
+
+    __tablename__ = "request_replays"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEvent(Base):
     """Every state change a person or the bot made."""
 

@@ -78,6 +78,11 @@ def active_silences(session: Session, now: datetime) -> list[Silence]:
     return list(session.scalars(query.order_by(Silence.id)))
 
 
+def alert_resources(session: Session) -> set[str]:
+    """The resource of every alert ever recorded: what a mute target is known by first."""
+    return set(session.scalars(select(Alert.resource).where(Alert.resource != "").distinct()))
+
+
 def silence_lines(session: Session, now: datetime) -> list[SilenceLine]:
     return [
         SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author)

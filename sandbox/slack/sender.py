@@ -30,6 +30,9 @@ class Delivery:
     response_url: str | None = None
     trigger_id: str | None = None
     ack_error: str | None = None
+    sent_headers: dict[str, str] = field(default_factory=dict)
+    """What was sent over HTTP, byte for byte: what a replay of the request sends again."""
+    sent_body: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -123,7 +126,10 @@ class Sender:
         timeout = aiohttp.ClientTimeout(total=self.ack_timeout)
         async with self._session.post(app_url, data=body.encode(), headers=headers, timeout=timeout) as response:
             text = await response.text()
-            return Delivery(response.status, dict(response.headers), text, time.monotonic() - started)
+            elapsed = time.monotonic() - started
+        return Delivery(
+            response.status, dict(response.headers), text, elapsed, sent_headers=headers, sent_body=body
+        )
 
     async def _over_socket(self, kind: str, payload: dict[str, Any], tampering: Tampering) -> Delivery:
         started = time.monotonic()

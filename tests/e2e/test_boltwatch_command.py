@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import boto3
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import ActionId
+from bot.store.models import Silence
 from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
-from tests.harness import RunningBot, running_bot
+from tests.harness import RunningBot, base_config, running_bot
 
 
 @pytest.fixture
@@ -43,11 +49,11 @@ async def test_incidents_lists_open_ones_with_their_buttons(bot: RunningBot) -> 
 
 
 async def test_mute_silences_new_alerts_about_the_target_and_unmute_lifts_it(bot: RunningBot) -> None:
+    put_alarm(bot.moto, "orders-api-errors")  # orders-api is known: an alarm watches it
     answer = await reply(bot, "mute orders-api 2h deploying")
     assert "muted alerts about `orders-api`" in answer.text
     status = await reply(bot, "status")
     assert "`resource=orders-api` until" in str(status.blocks) and "deploying" in str(status.blocks)
-    put_alarm(bot.moto, "orders-api-errors")
     set_state(bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
@@ -82,3 +88,97 @@ async def test_a_command_that_cannot_even_be_split_is_acknowledged_at_once(bot: 
     assert delivery.status == 200
     answer = await reply(bot, 'mute "orders-api 1h')
     assert "A quote is not closed" in answer.text
+
+
+async def silences(bot: RunningBot) -> int:
+    return await bot.app.services.db.run(lambda s: s.scalar(select(func.count()).select_from(Silence)))
+
+
+def buttons(message) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    return {el["action_id"]: el for block in message.blocks if block["type"] == "actions" for el in block["elements"]}
+
+
+async def test_a_target_that_matches_nothing_asks_its_author_privately_with_a_did_you_mean(bot: RunningBot) -> None:
+    put_alarm(bot.moto, "orders-api-errors")
+    answer = await reply(bot, "mute orders-apii 2h deploying")
+
+    assert answer in bot.slack.ephemerals(user="U0ALICE")
+    assert answer.text.startswith("`orders-apii` matches nothing Boltwatch knows; did you mean `orders-api`")
+    assert "Mute it anyway for 2h?" in str(answer.blocks)
+    assert set(buttons(answer)) == {ActionId.MUTE_CONFIRM, ActionId.MUTE_CANCEL}
+    assert bot.slack.channel_messages("#alerts") == []
+    assert await silences(bot) == 0
+
+
+async def test_confirming_mutes_the_target_as_asked_and_says_so_in_the_channel(bot: RunningBot) -> None:
+    question = await reply(bot, "mute new-service 2h first deploy")
+    confirm = buttons(question)[ActionId.MUTE_CONFIRM]
+    await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#alerts")
+
+    [notice] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    assert "<@U0ALICE> muted alerts about `new-service` until" in notice.text and "first deploy" in notice.text
+    status = await reply(bot, "status")
+    assert "`resource=new-service` until" in str(status.blocks)
+
+
+async def test_cancelling_mutes_nothing(bot: RunningBot) -> None:
+    question = await reply(bot, "mute new-service 2h")
+    await bot.click(action_id=ActionId.MUTE_CANCEL.value, channel="#alerts")
+
+    await bot.slack.wait_for(lambda: [e for e in bot.slack.ephemerals() if e.text == "Nothing was muted."])
+    assert bot.slack.channel_messages("#alerts") == []
+    assert await silences(bot) == 0
+    assert question.text.startswith("`new-service` matches nothing")
+
+
+async def test_a_forged_confirmation_value_mutes_nothing(bot: RunningBot) -> None:
+    forged = '["mute","x",99999999,""]'  # longer than 30 days
+    delivery = await bot.click(action_id=ActionId.MUTE_CONFIRM.value, value=forged, channel="#alerts")
+    assert delivery.status == 200
+    await asyncio.sleep(0.5)  # time for the listener to mute, had it accepted the value
+    assert bot.slack.channel_messages("#alerts") == []
+    assert await silences(bot) == 0
+
+
+async def test_a_glob_matching_known_resources_mutes_each_of_them_at_once(bot: RunningBot) -> None:
+    logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
+    logs.create_log_group(logGroupName="/aws/lambda/orders-worker")  # orders-worker is known by its log group
+    put_alarm(bot.moto, "orders-api-errors")
+    put_alarm(bot.moto, "orders-worker-errors", function="orders-worker")
+
+    answer = await reply(bot, "mute orders-* 1h")
+    assert "muted alerts about `orders-*`" in answer.text
+    set_state(bot.moto, "orders-api-errors", "ALARM")
+    set_state(bot.moto, "orders-worker-errors", "ALARM")
+    await bot.run_checks()
+    await bot.drain()
+    assert len(bot.slack.channel_messages("#alerts")) == 1  # only the mute notice itself
+
+    await reply(bot, "unmute orders-*")
+    await bot.run_checks()
+    await bot.drain()
+    assert "Alarm orders-" in bot.slack.channel_messages("#alerts")[-1].text
+
+
+async def test_a_mute_made_in_another_channel_is_announced_in_the_alerts_channel_too(bot: RunningBot) -> None:
+    put_alarm(bot.moto, "orders-api-errors")
+    await bot.command("/boltwatch", "mute orders-api 2h", channel=bot.slack.channel_id("#ops"))
+
+    [here] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#ops"))
+    [there] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    assert "muted alerts about `orders-api`" in here.text
+    assert "muted alerts about `orders-api`" in there.text and "(in <#C0OPS>)" in there.text
+
+
+async def test_a_confirmation_is_refused_to_someone_the_rules_do_not_allow_to_mute(
+    moto: MotoHandle, database_url: str
+) -> None:
+    config = base_config(access=[{"actions": ["mute"], "users": ["U0ALICE"]}])
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        question = await reply(bot, "mute new-service 2h")
+        confirm = buttons(question)[ActionId.MUTE_CONFIRM]
+        await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#alerts", user="U0BOB")
+
+        [refusal] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
+        assert "only <@U0ALICE> may mute" in refusal.text
+        assert await silences(bot) == 0

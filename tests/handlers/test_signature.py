@@ -57,5 +57,13 @@ def test_the_guard_keeps_at_most_its_bound() -> None:
 def test_an_event_is_known_by_its_event_id_and_anything_else_by_its_signature() -> None:
     event = b'{"type": "event_callback", "event_id": "Ev1", "event": {}}'
     assert replay_key({"X-Slack-Signature": "v0=1"}, event) == replay_key({"X-Slack-Signature": "v0=2"}, event)
-    assert replay_key({"X-Slack-Signature": "v0=1"}, b"command=%2Flogs") == "signature:v0=1"
-    assert replay_key({"X-Slack-Signature": "v0=1"}, b'{"event_id": [') == "signature:v0=1"
+    by_signature = "signature:" + hashlib.sha256(b"v0=1").hexdigest()
+    assert replay_key({"X-Slack-Signature": "v0=1"}, b"command=%2Flogs") == by_signature
+    assert replay_key({"X-Slack-Signature": "v0=1"}, b'{"event_id": [') == by_signature
+
+
+def test_a_replay_key_fits_its_column_whatever_the_request_carries() -> None:
+    long_id = b'{"type": "event_callback", "event_id": "' + b"E" * 5000 + b'"}'
+    assert len(replay_key({"X-Slack-Signature": "v0=" + "f" * 5000}, b"command=%2Flogs")) <= 80
+    assert len(replay_key({}, long_id)) <= 80
+    assert replay_key({}, long_id) != replay_key({}, long_id.replace(b"EE", b"EF", 1))

@@ -1,0 +1,161 @@
+"""`/boltwatch mute TARGET DURATION [reason]` and `unmute TARGET`, and the Confirm / Cancel asked of a target that
+matches nothing Boltwatch knows.
+
+A target is known when it (or, for a glob like `orders-*`, something it matches) is the resource of an alert seen
+before, or a Lambda function, log group, CloudWatch alarm (or a value of its dimensions) or SQS queue in a configured
+account and region. A known target is muted at once; any other only once its author confirms, privately, so that a
+typo silences nothing in public. A mute is announced where it was made, and in the alerts channel too when made
+anywhere else: the people who stop seeing the alerts see why.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
+
+from bot.aws.resource_names import estate_names
+from bot.aws.sessions import AwsTarget
+from bot.blocks.limits import BUTTON_VALUE
+from bot.blocks.mrkdwn import channel_ref, inline_code, mention
+from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.core.access import Action
+from bot.core.silences import create_silence, expire_silence, names_anything, resource_matchers
+from bot.durations import DurationError, DurationTooLong, parse_duration
+from bot.ids import MAX_MUTE_REASON, MAX_MUTE_SECONDS, MAX_MUTE_TARGET, ActionId, BadPayload, MuteButton
+from bot.services import Services
+from bot.views.status_queries import active_silences, alert_resources
+from handlers.access import click_refusal
+from handlers.error_handler import answers_errors
+from handlers.usage import UsageError
+
+log = logging.getLogger(__name__)
+MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
+UNMUTE_USAGE = "/boltwatch unmute TARGET"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who muted, and where (the channel's id and name as Slack signed them)."""
+
+    user: str
+    channel: str
+    channel_name: str = ""
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.action(ActionId.MUTE_CONFIRM.value)
+    @answers_errors
+    async def confirm(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
+        await ack()
+        try:
+            request = MuteButton.parse(action.get("value"))
+        except BadPayload:
+            log.warning("ignored a mute confirmation that is not ours from %s", (body.get("user") or {}).get("id"))
+            return
+        if refusal := click_refusal(services, Action.MUTE, body):
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
+        where = body.get("channel") or {}
+        author = Author(body["user"]["id"], where.get("id", ""), where.get("name") or "")
+        await respond(delete_original=True)
+        await _mute(services, client, request, author, respond)
+
+    @app.action(ActionId.MUTE_CANCEL.value)
+    async def cancel(ack: Any, respond: Any) -> None:
+        await ack()
+        await respond(replace_original=True, text="Nothing was muted.")
+
+
+def parse_mute(words: list[str]) -> MuteButton:
+    """The words after `mute` as a request (its length in seconds), or a UsageError."""
+    if len(words) < 2:
+        raise UsageError("TARGET and DURATION are needed.", MUTE_USAGE)
+    target, reason = words[0], " ".join(words[2:])
+    try:
+        length = parse_duration(words[1], at_most=timedelta(seconds=MAX_MUTE_SECONDS))
+    except DurationTooLong:
+        raise UsageError(f"`{words[1]}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
+    except DurationError:
+        raise UsageError(f"`{words[1]}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
+    if len(target) > MAX_MUTE_TARGET:
+        raise UsageError(f"TARGET is {len(target):,} characters long; {MAX_MUTE_TARGET} at most.", MUTE_USAGE)
+    if len(reason) > MAX_MUTE_REASON:
+        raise UsageError(f"The reason is {len(reason):,} characters long; {MAX_MUTE_REASON} at most.", MUTE_USAGE)
+    return MuteButton(target, max(1, int(length.total_seconds())), reason)
+
+
+async def mute(services: Services, client: AsyncWebClient, words: list[str], author: Author, respond: Any) -> None:
+    request = parse_mute(words)
+    known, suggestions = await _known(services, request.target)
+    if known:
+        await _mute(services, client, request, author, respond)
+    elif len(request.encode()) > BUTTON_VALUE:
+        raise UsageError(f"`{request.target}` matches nothing Boltwatch knows.", MUTE_USAGE)
+    else:
+        text = unknown_target_text(request.target, suggestions)
+        await respond(response_type="ephemeral", text=text, blocks=confirm_mute_blocks(request, suggestions))
+
+
+async def unmute(services: Services, client: AsyncWebClient, words: list[str], author: Author, respond: Any) -> None:
+    if len(words) != 1:
+        raise UsageError("Name one TARGET.", UNMUTE_USAGE)
+    target, now = words[0], services.clock()
+
+    def expire(session: Session) -> int:
+        matching = [s for s in active_silences(session, now) if s.matchers == resource_matchers(target)]
+        for silence in matching:
+            expire_silence(session, silence_id=silence.id, author=author.user, now=now)
+        return len(matching)
+
+    if not await services.db.run(expire):
+        raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
+    await _announce(services, client, f"{mention(author.user)} unmuted {inline_code(target)}.", author, respond)
+
+
+async def _known(services: Services, target: str) -> tuple[bool, list[str]]:
+    """Whether `target` names something Boltwatch knows; if not, the closest names it does know."""
+    names = await services.db.run(alert_resources)
+    if names_anything(target, names):
+        return True, []
+    for place in services.aws.targets():
+        names |= await services.executor.run(estate_names, _clients(services, place))
+    if names_anything(target, names):
+        return True, []
+    return False, difflib.get_close_matches(target, sorted(names), n=3, cutoff=0.6)
+
+
+def _clients(services: Services, place: AwsTarget) -> Any:
+    return lambda service: services.aws.client(service, account=place.account, region=place.region)
+
+
+async def _mute(services: Services, client: AsyncWebClient, request: MuteButton, author: Author, respond: Any) -> None:
+    now = services.clock()
+    until = now + timedelta(seconds=request.seconds)
+    matchers = resource_matchers(request.target)
+    await services.db.run(
+        lambda s: create_silence(s, matchers=matchers, until=until, reason=request.reason, author=author.user, now=now)
+    )
+    await _announce(services, client, muted_text(author.user, request.target, until, request.reason), author, respond)
+
+
+async def _announce(services: Services, client: AsyncWebClient, text: str, author: Author, respond: Any) -> None:
+    """In the channel the mute was made in; and in the alerts channel, when that is another one."""
+    await respond(response_type="in_channel", text=text)
+    alerts = services.settings.slack.channel
+    if alerts.removeprefix("#") in {author.channel, author.channel_name}:
+        return
+    where = channel_ref(author.channel) if author.channel_name != "directmessage" else "a direct message"
+    try:
+        await client.chat_postMessage(channel=alerts, text=f"{text} (in {where})")
+    except SlackApiError as exc:
+        log.warning("could not tell %s about a mute made elsewhere: %s", alerts, exc.response.get("error"))
