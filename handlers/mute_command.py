@@ -17,7 +17,6 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
@@ -68,7 +67,7 @@ def register(app: AsyncApp, services: Services) -> None:
         where = body.get("channel") or {}
         author = Author(body["user"]["id"], where.get("id", ""), where.get("name") or "")
         await respond(delete_original=True)
-        await _mute(services, client, request, author, respond)
+        await _mute(services, request, author, respond)
 
     @app.action(ActionId.MUTE_CANCEL.value)
     async def cancel(ack: Any, respond: Any) -> None:
@@ -98,7 +97,7 @@ async def mute(services: Services, client: AsyncWebClient, words: list[str], aut
     request = parse_mute(words)
     known, suggestions = await _known(services, request.target)
     if known:
-        await _mute(services, client, request, author, respond)
+        await _mute(services, request, author, respond)
     elif len(request.encode()) > BUTTON_VALUE:
         raise UsageError(f"`{request.target}` matches nothing Boltwatch knows.", MUTE_USAGE)
     else:
@@ -119,7 +118,7 @@ async def unmute(services: Services, client: AsyncWebClient, words: list[str], a
 
     if not await services.db.run(expire):
         raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
-    await _announce(services, client, f"{mention(author.user)} unmuted {inline_code(target)}.", author, respond)
+    await _announce(services, f"{mention(author.user)} unmuted {inline_code(target)}.", author, respond)
 
 
 async def _known(services: Services, target: str) -> tuple[bool, list[str]]:
@@ -138,24 +137,21 @@ def _clients(services: Services, place: AwsTarget) -> Any:
     return lambda service: services.aws.client(service, account=place.account, region=place.region)
 
 
-async def _mute(services: Services, client: AsyncWebClient, request: MuteButton, author: Author, respond: Any) -> None:
+async def _mute(services: Services, request: MuteButton, author: Author, respond: Any) -> None:
     now = services.clock()
     until = now + timedelta(seconds=request.seconds)
     matchers = resource_matchers(request.target)
     await services.db.run(
         lambda s: create_silence(s, matchers=matchers, until=until, reason=request.reason, author=author.user, now=now)
     )
-    await _announce(services, client, muted_text(author.user, request.target, until, request.reason), author, respond)
+    await _announce(services, muted_text(author.user, request.target, until, request.reason), author, respond)
 
 
-async def _announce(services: Services, client: AsyncWebClient, text: str, author: Author, respond: Any) -> None:
+async def _announce(services: Services, text: str, author: Author, respond: Any) -> None:
     """In the channel the mute was made in; and in the alerts channel, when that is another one."""
     await respond(response_type="in_channel", text=text)
     alerts = services.settings.slack.channel
     if alerts.removeprefix("#") in {author.channel, author.channel_name}:
         return
     where = channel_ref(author.channel) if author.channel_name != "directmessage" else "a direct message"
-    try:
-        await client.chat_postMessage(channel=alerts, text=f"{text} (in {where})")
-    except SlackApiError as exc:
-        log.warning("could not tell %s about a mute made elsewhere: %s", alerts, exc.response.get("error"))
+    await services.answers.post(alerts, f"{text} (in {where})", watch=False)

@@ -115,7 +115,7 @@ async def test_confirming_mutes_the_target_as_asked_and_says_so_in_the_channel(b
     confirm = buttons(question)[ActionId.MUTE_CONFIRM]
     await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#alerts")
 
-    [notice] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [notice] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "<@U0ALICE> muted alerts about `new-service` until" in notice.text and "first deploy" in notice.text
     status = await reply(bot, "status")
     assert "`resource=new-service` until" in str(status.blocks)
@@ -125,7 +125,7 @@ async def test_cancelling_mutes_nothing(bot: RunningBot) -> None:
     question = await reply(bot, "mute new-service 2h")
     await bot.click(action_id=ActionId.MUTE_CANCEL.value, channel="#alerts")
 
-    await bot.slack.wait_for(lambda: [e for e in bot.slack.ephemerals() if e.text == "Nothing was muted."])
+    await bot.wait_for(lambda: [e for e in bot.slack.ephemerals() if e.text == "Nothing was muted."])
     assert bot.slack.channel_messages("#alerts") == []
     assert await silences(bot) == 0
     assert question.text.startswith("`new-service` matches nothing")
@@ -164,8 +164,8 @@ async def test_a_mute_made_in_another_channel_is_announced_in_the_alerts_channel
     put_alarm(bot.moto, "orders-api-errors")
     await bot.command("/boltwatch", "mute orders-api 2h", channel=bot.slack.channel_id("#ops"))
 
-    [here] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#ops"))
-    [there] = await bot.slack.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    [here] = await bot.wait_for(lambda: bot.slack.channel_messages("#ops"))
+    [there] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "muted alerts about `orders-api`" in here.text
     assert "muted alerts about `orders-api`" in there.text and "(in <#C0OPS>)" in there.text
 
@@ -179,6 +179,6 @@ async def test_a_confirmation_is_refused_to_someone_the_rules_do_not_allow_to_mu
         confirm = buttons(question)[ActionId.MUTE_CONFIRM]
         await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#alerts", user="U0BOB")
 
-        [refusal] = await bot.slack.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
+        [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
         assert "only <@U0ALICE> may mute" in refusal.text
         assert await silences(bot) == 0
