@@ -294,8 +294,16 @@ def judge(slack: LocalSlack, fired: list[str], incidents: list[tuple[str, str]])
     return Outcome(len(incidents), len(messages), duplicates, lost, out_of_order, unseen)
 
 
-def _tracebacks(workdir: Path) -> int:
-    return sum(log.read_text(errors="replace").count("Traceback") for log in workdir.glob("bot-*.log"))
+def _tracebacks(workdir: Path) -> list[str]:
+    """The line that ends each traceback in the bots' logs (the exception), to say what crashed."""
+    endings = []
+    for log in workdir.glob("bot-*.log"):
+        lines = log.read_text(errors="replace").splitlines()
+        for number, line in enumerate(lines):
+            if line.startswith("Traceback"):
+                rest = lines[number + 1 :]
+                endings.append(next((x for x in rest if x and not x.startswith((" ", "Traceback"))), "?")[:200])
+    return endings
 
 
 def _postgres_schema(base_url: str) -> tuple[str, Any]:
@@ -376,7 +384,7 @@ async def measure(args: argparse.Namespace) -> int:
     print(f"duplicates: {len(outcome.duplicates)} {outcome.duplicates[:10]}")
     print(f"lost: {len(outcome.lost)} {outcome.lost[:10]}")
     print(f"out-of-order updates: {len(outcome.out_of_order)} {outcome.out_of_order[:10]}")
-    print(f"tracebacks in the bots' logs: {crashes}")
+    print(f"tracebacks in the bots' logs: {len(crashes)} {crashes[:5]}")
     print(
         "drained after the last restart and the last alarm change: "
         + ("never (timed out)" if drain is None else f"{drain:.1f} s")

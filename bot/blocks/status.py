@@ -66,7 +66,7 @@ def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[st
     lines = []
     for line in blocked[:BLOCKED_SHOWN]:
         what = WHAT.get(line.operation, line.operation)
-        subject = f"incident #{line.incident_id} {what}" if line.incident_id is not None else what
+        subject = f"{line.subject} {what}".strip()
         fix = FIXES.get(line.error, "it is retried until Slack takes it")
         lines.append(
             f"• {subject} for {channel_ref(line.channel)}: Slack answers `{escape(line.error)}` "

@@ -47,6 +47,15 @@ class BlockedLine:
     channel: str
     error: str
     since: datetime
+    key: str = ""
+    """The outbox ordering key: what the item is about (`incident:N`, `wait:N`, `digest:…`, …)."""
+
+    @property
+    def subject(self) -> str:
+        kind, _, rest = self.key.partition(":")
+        if kind in {"incident", "wait"} and rest.isdigit():
+            return f"{kind} #{rest}"
+        return {"digest": "digest", "command": "command answer", "home": "App Home"}.get(kind, "")
 
 
 @dataclass(frozen=True)

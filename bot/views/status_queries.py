@@ -43,6 +43,7 @@ def blocked_lines(session: Session, *, since_before: datetime | None = None) -> 
             item.channel,
             item.last_error or "",
             item.blocked_since or item.created_at,
+            item.ordering_key,
         )
         for item in session.scalars(query.order_by(OutboxItem.blocked_since, OutboxItem.id))
     ]

@@ -12,7 +12,8 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def blocked(n: int = 1, *, channel: str = "#db-alerts", error: str = "channel_not_found") -> list[BlockedLine]:
-    return [BlockedLine(i, i, "post_incident", channel, error, NOW - timedelta(minutes=5)) for i in range(1, n + 1)]
+    since = NOW - timedelta(minutes=5)
+    return [BlockedLine(i, i, "post_incident", channel, error, since, f"incident:{i}") for i in range(1, n + 1)]
 
 
 def text(blocks: list[dict]) -> str:
@@ -31,6 +32,17 @@ def test_a_blocked_item_says_what_where_why_since_when_and_the_fix() -> None:
         "• incident #1 message for #db-alerts: Slack answers `channel_not_found` (for 5m) — "
         "create the channel, or route these alerts to another one"
     )
+
+
+def test_a_blocked_digest_or_wait_says_what_it_is() -> None:
+    since = NOW - timedelta(minutes=2)
+    lines = [
+        BlockedLine(1, None, "post_incident", "#ops", "not_in_channel", since, "digest:#ops::2026-11-27T08:00"),
+        BlockedLine(2, None, "update_incident", "#ops", "not_in_channel", since, "wait:7"),
+    ]
+    shown = text(blocked_blocks(lines, now=NOW))
+
+    assert "• digest message for #ops" in shown and "• wait #7 update for #ops" in shown
 
 
 def test_a_channel_id_is_a_link_and_a_name_from_config_is_escaped() -> None:
