@@ -7,7 +7,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from bot.blocks.limits import MESSAGE_BLOCKS, fit_blocks, truncate, truncate_mrkdwn
+from bot.blocks.limits import MESSAGE_BLOCKS, SECTION_TEXT, fit_blocks, fit_lines, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import bold, inline_code, italic, link, mention, plain, slack_date
 from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BestPracticeButton, CallbackId
@@ -15,6 +15,7 @@ from bot.views.best_practices import BestPracticeLine, Decision
 
 SEVERITY_ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
 EVIDENCE_SHOWN = 4
+HALF_SECTION = SECTION_TEXT // 2 - 20  # appeared and fixed share the digest's section
 
 
 def best_practices_message(lines: list[BestPracticeLine]) -> tuple[str, list[dict[str, Any]]]:
@@ -107,8 +108,8 @@ def digest_lines(appeared: list[BestPracticeLine], fixed: list[BestPracticeLine]
     for label, lines in (("appeared", appeared), ("fixed", fixed)):
         if lines:
             rows = [f"• {SEVERITY_ICONS.get(x.severity, '')} {plain(truncate(x.title, 150))}" for x in lines[:shown]]
-            extra = [f"…and {len(lines) - shown} more: `/boltwatch best-practices`"] if len(lines) > shown else []
-            parts.append(f"_{len(lines)} {label}_\n" + "\n".join(rows + extra))
+            more = "…and {n} more: `/boltwatch best-practices`"
+            parts.append(fit_lines(f"_{len(lines)} {label}_", rows, total=len(lines), more=more, limit=HALF_SECTION))
     return "*Best practices*\n" + "\n".join(parts)
 
 

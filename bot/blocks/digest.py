@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks.best_practices import digest_lines
-from bot.blocks.limits import fit_blocks, fit_text, truncate, truncate_mrkdwn
+from bot.blocks.limits import SECTION_TEXT, fit_blocks, fit_lines, fit_text, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import bold, inline_code, plain, slack_date
 from bot.durations import format_duration
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
@@ -42,10 +42,10 @@ def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
             f"• {inline_code(truncate(resource, 200))} — {_plural(n, 'alert')}"
             for resource, n in data.noisiest[:NOISIEST_SHOWN]
         ]
-        blocks.append(_section("*Noisiest resources*\n" + "\n".join(lines + _more(data.noisiest, NOISIEST_SHOWN))))
+        blocks.append(_section(fit_lines("*Noisiest resources*", lines, total=len(data.noisiest))))
     if data.checks:
         lines = [_check_line(c) for c in data.checks[:CHECKS_SHOWN]]
-        blocks.append(_section("*Checks that need a look*\n" + "\n".join(lines + _more(data.checks, CHECKS_SHOWN))))
+        blocks.append(_section(fit_lines("*Checks that need a look*", lines, total=len(data.checks))))
     if data.practices_appeared or data.practices_fixed:
         blocks.append(_section(digest_lines(data.practices_appeared, data.practices_fixed, PRACTICES_SHOWN)))
     text = (
@@ -58,10 +58,6 @@ def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
 def _plain_scope(data: DigestData) -> str:
     """For the header, which is plain text: Slack shows it as written."""
     return f" · {data.project}" if data.project else ""
-
-
-def _more(items: list, shown: int) -> list[str]:
-    return [f"…and {len(items) - shown} more"] if len(items) > shown else []
 
 
 def _field(name: str, figures: Percentiles | None, verb: str) -> dict[str, str]:
@@ -80,18 +76,16 @@ def _still_open(data: DigestData) -> str:
         f"• #{i.id} {plain(truncate(i.title, 150))} — {i.severity}, {i.status}, since {slack_date(i.opened_at)}"
         for i in data.still_open[:OPEN_SHOWN]
     ]
-    if len(data.still_open) > OPEN_SHOWN:
-        lines.append(f"…and {len(data.still_open) - OPEN_SHOWN} more: `/boltwatch incidents`")
-    return "*Still open*\n" + "\n".join(lines)
+    more = "…and {n} more: `/boltwatch incidents`"
+    return fit_lines("*Still open*", lines, total=len(data.still_open), more=more)
 
 
 def _errors(data: DigestData) -> str:
     parts = []
     for label, groups in (("New errors", data.new_errors), ("Regressed errors", data.regressed_errors)):
         if groups:
-            parts.append(f"*{label}* ({len(groups)})\n" + "\n".join(_error_line(g) for g in groups[:ERRORS_SHOWN]))
-            if len(groups) > ERRORS_SHOWN:
-                parts.append(f"…and {len(groups) - ERRORS_SHOWN} more")
+            lines = [_error_line(g) for g in groups[:ERRORS_SHOWN]]
+            parts.append(fit_lines(f"*{label}* ({len(groups)})", lines, total=len(groups), limit=SECTION_TEXT // 2))
     return "\n".join(parts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, truncate
+from bot.blocks.limits import VIEW_BLOCKS, fit_blocks
 from bot.blocks.mrkdwn import channel_ref, slack_date
 from bot.blocks.status import blocked_blocks, checks_blocks, incidents_blocks, silences_blocks
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
@@ -21,7 +21,7 @@ def home_view(
     blocked: list[BlockedLine] | None = None,
 ) -> dict[str, Any]:
     digest = (
-        f"Last digest: {slack_date(last_digest.until)} in {channel_ref(truncate(last_digest.channel, 100))}"
+        f"Last digest: {slack_date(last_digest.until)} in {channel_ref(last_digest.channel)}"
         if last_digest
         else "No digest yet."
     )

@@ -13,6 +13,7 @@ from bot.ids import ActionId, IncidentButton
 from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 
 SHOWN_ALERTS = 10
+ALERT_LINE = 280  # ten of them and the heading in one section
 SHOWN_EVIDENCE = 8
 SHOWN_EVIDENCE_VALUES = 10
 URL_LIMIT = 3000
@@ -94,8 +95,10 @@ def _evidence_lines(alert: AlertLine) -> list[str]:
     lines = []
     for key, value in list(alert.evidence.items())[:SHOWN_EVIDENCE]:
         if isinstance(value, list):
-            value = _and_more([str(v) for v in value], SHOWN_EVIDENCE_VALUES)
-        lines.append(f"{bold(truncate(str(key), 100) + ':')} {plain(truncate(str(value), 500))}")
+            shown = _and_more([truncate(str(v), 100) for v in value], SHOWN_EVIDENCE_VALUES)
+        else:
+            shown = truncate(str(value), 500)
+        lines.append(f"{bold(truncate(str(key), 100) + ':')} {plain(shown)}")
     if len(alert.evidence) > SHOWN_EVIDENCE:
         lines.append(f"…and {len(alert.evidence) - SHOWN_EVIDENCE} more")
     return lines
@@ -109,7 +112,7 @@ def _and_more(values: list[str], shown: int) -> str:
 def _alert_list(incident: IncidentSnapshot) -> list[dict[str, Any]]:
     if len(incident.alerts) <= 1:
         return []
-    lines = [_alert_line(alert) for alert in incident.alerts[:SHOWN_ALERTS]]
+    lines = [truncate_mrkdwn(_alert_line(alert), ALERT_LINE) for alert in incident.alerts[:SHOWN_ALERTS]]
     hidden = len(incident.alerts) - SHOWN_ALERTS
     firing = len(incident.firing)
     heading = f"*{firing} of {len(incident.alerts)} alerts firing*"
@@ -224,4 +227,4 @@ def change_reply(change: IncidentChange) -> str:
     """The thread reply that records who did what: `<@U1> snoozed this incident until … Reason: …`."""
     until = f" until {slack_date(change.snoozed_until)}" if change.snoozed_until is not None else ""
     reason = f" Reason: {plain(truncate(change.reason, 2000))}" if change.reason else ""
-    return f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}"
+    return fit_text(f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}")

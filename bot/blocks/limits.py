@@ -51,6 +51,26 @@ def truncate_mrkdwn(text: str, limit: int) -> str:
     return cut + TRUNCATED
 
 
+def fit_lines(
+    heading: str, lines: list[str], *, total: int, more: str = "…and {n} more", limit: int = SECTION_TEXT
+) -> str:
+    """`heading`, then as many of `lines` as fit in `limit` characters (the first one cut if it must be), then a
+    last line, `more` with `{n}`, counting the ones of `total` not shown. Lines are mrkdwn."""
+    kept: list[str] = []
+    used = len(heading)
+    for line in lines:
+        rest = total - len(kept) - 1
+        room = limit - used - 1 - (len(more.format(n=rest)) + 1 if rest else 0)
+        if len(line) > room:
+            if not kept and room > len(TRUNCATED):
+                kept.append(truncate_mrkdwn(line, room))
+            break
+        kept.append(line)
+        used += len(line) + 1
+    rest = total - len(kept)
+    return "\n".join([heading, *kept, *([more.format(n=rest)] if rest else [])])
+
+
 def fit_text(text: str) -> str:
     """A message's `text` fallback (mrkdwn) within Slack's limit."""
     return truncate_mrkdwn(text, MESSAGE_TEXT)

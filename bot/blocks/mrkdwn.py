@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import quote
 
+from bot.blocks.limits import truncate
+
+NAME_TEXT = 100  # longer than any Slack channel or user name; what is longer is not one
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Markers Slack parses, the full-width forms included, and what each becomes where it could format.
 LOOKALIKES = {"*": "∗", "＊": "﹡", "_": "ˍ", "＿": "⸏", "~": "∼", "～": "∼", "`": "ˋ", "｀": "ˋ"}
 _WORD = "A-Za-z0-9"
 # A backtick anywhere; the other markers unless an ASCII letter or digit stands on both sides.
 _MARKER = re.compile(rf"[`｀＊＿～]|(?<![{_WORD}])[*_~]|[*_~](?![{_WORD}])")
+_URL_UNSAFE = re.compile(r"[\s|<>]")
 # A backtick after two others would make a fence: it becomes a lookalike, one character for one.
 _FENCE_END = re.compile(r"(?<=``)`")
 
@@ -71,24 +76,24 @@ def inline_code(text: str) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """A link whose label is plain text and whose URL cannot carry a `|` or `>` of its own."""
-    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    """A link whose label is plain text and whose URL cannot end the token early (`|`, `<`, `>`, white space)."""
+    safe_url = _URL_UNSAFE.sub(lambda m: quote(m.group()), url)
     return f"<{safe_url}|{plain(label).replace('|', '¦')}>"
 
 
 def is_channel_id(ref: str) -> bool:
-    return ref[:1] in "CG" and ref.isascii() and ref.isalnum() and ref.isupper()
+    return ref[:1] in "CG" and len(ref) <= NAME_TEXT and ref.isascii() and ref.isalnum() and ref.isupper()
 
 
 def channel_ref(ref: str) -> str:
     """A channel as Slack shows it: a link when `ref` is a channel id, else the name as written."""
-    return f"<#{ref}>" if is_channel_id(ref) else plain(ref)
+    return f"<#{ref}>" if is_channel_id(ref) else plain(truncate(ref, NAME_TEXT))
 
 
 def mention(user_id: str) -> str:
     """A mention when `user_id` is a Slack user id, else the text as written."""
-    is_id = user_id.isascii() and user_id.isalnum() and user_id.isupper()
-    return f"<@{user_id}>" if is_id else plain(user_id)
+    is_id = len(user_id) <= NAME_TEXT and user_id.isascii() and user_id.isalnum() and user_id.isupper()
+    return f"<@{user_id}>" if is_id else plain(truncate(user_id, NAME_TEXT))
 
 
 def slack_date(moment: datetime) -> str:

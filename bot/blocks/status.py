@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.limits import fit_blocks, truncate, truncate_mrkdwn
+from bot.blocks.limits import fit_blocks, fit_lines, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
@@ -61,11 +61,9 @@ def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
         if len(silence.matchers) > MATCHERS_SHOWN:
             what += f" …and {len(silence.matchers) - MATCHERS_SHOWN} more"
         why = f" — {plain(truncate(silence.reason, 200))}" if silence.reason else ""
-        by = mention(truncate(silence.author, 100))
+        by = mention(silence.author)
         lines.append(f"• {inline_code(what)} until {slack_date(silence.until)} by {by}{why}")
-    if len(silences) > SILENCES_SHOWN:
-        lines.append(f"…and {len(silences) - SILENCES_SHOWN} more")
-    return [_section("*Muted*\n" + "\n".join(lines))]
+    return [_section(fit_lines("*Muted*", lines, total=len(silences)))]
 
 
 def _matcher(matcher: dict[str, str]) -> str:
@@ -82,14 +80,13 @@ def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[st
         what = WHAT.get(line.operation) or plain(truncate(line.operation, 100))
         subject = f"incident #{line.incident_id} {what}" if line.incident_id is not None else what
         fix = FIXES.get(line.error, "it is retried until Slack takes it")
-        where = channel_ref(truncate(line.channel, 100))
+        where = channel_ref(line.channel)
         lines.append(
             f"• {subject} for {where}: Slack answers {inline_code(truncate(line.error, 200))} "
             f"(for {format_duration(now - line.since)}) — {fix}"
         )
-    if len(blocked) > BLOCKED_SHOWN:
-        lines.append(f"…and {len(blocked) - BLOCKED_SHOWN} more")
-    return [_section(f":warning: *Not delivered* ({len(blocked)}), kept and retried\n" + "\n".join(lines))]
+    heading = f":warning: *Not delivered* ({len(blocked)}), kept and retried"
+    return [_section(fit_lines(heading, lines, total=len(blocked)))]
 
 
 def status_blocks(

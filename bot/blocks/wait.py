@@ -29,8 +29,9 @@ STATE_TEXT = 300
 def wait_target(job: WaitView) -> str:
     """`service waiter id…`: the first ids, then how many more, in at most TARGET_TEXT characters."""
     ids = [str(i) for v in job.params.values() for i in (v if isinstance(v, list) else [v])]
-    shown = " ".join(ids[:TARGET_IDS]) + (f" …and {len(ids) - TARGET_IDS} more" if len(ids) > TARGET_IDS else "")
-    return truncate(f"{job.service} {job.waiter} {shown}".strip(), TARGET_TEXT)
+    shown = " ".join(truncate(i, 100) for i in ids[:TARGET_IDS])
+    more = f" …and {len(ids) - TARGET_IDS} more" if len(ids) > TARGET_IDS else ""
+    return truncate(f"{job.service} {job.waiter} {shown}".strip(), TARGET_TEXT - len(more)) + more
 
 
 def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -40,7 +41,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
         f" · last seen: {plain(truncate(job.last_state, STATE_TEXT))}"
     )
     where = f"{plain(truncate(job.account, 100))} / {plain(truncate(job.region, 100))}"
-    context = f"requested by {mention(truncate(job.requester, 100))} · {where}"
+    context = f"requested by {mention(job.requester)} · {where}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{progress}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
@@ -71,4 +72,4 @@ def wait_outcome_reply(job: WaitView) -> str:
         WaitStatus.CANCELLED: "was cancelled",
     }
     state = plain(truncate(job.last_state, STATE_TEXT))
-    return f"{mention(truncate(job.requester, 100))} {inline_code(wait_target(job))} {words[job.status]} ({state})."
+    return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({state})."
