@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy.orm import Session
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.mrkdwn import escape, slack_date
+from bot.blocks.mrkdwn import inline_code, plain, slack_date
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
 from bot.core.access import Action, may
 from bot.core.silences import create_silence, expire_silence
@@ -57,7 +57,7 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             hint = did_you_mean(sub, list(SUBCOMMANDS))
             await ack(
                 response_type="ephemeral",
-                text=f"`{escape(sub)}` is not a /boltwatch command.{hint} Try `/boltwatch help`.",
+                text=f"{inline_code(sub)} is not a /boltwatch command.{hint} Try `/boltwatch help`.",
             )
             return
         action = SUBCOMMAND_ACCESS.get(sub)
@@ -114,8 +114,8 @@ async def _mute(services: Services, words: list[str], user: str, channel: str) -
     await services.db.run(
         lambda s: create_silence(s, matchers=matchers, until=until, reason=reason, author=user, now=now)
     )
-    why = f" Reason: {escape(reason)}" if reason else ""
-    return f"<@{user}> muted alerts about `{escape(target)}` until {slack_date(until)}.{why}"
+    why = f" Reason: {plain(reason)}" if reason else ""
+    return f"<@{user}> muted alerts about {inline_code(target)} until {slack_date(until)}.{why}"
 
 
 async def _unmute(services: Services, words: list[str], user: str) -> str:
@@ -132,4 +132,4 @@ async def _unmute(services: Services, words: list[str], user: str) -> str:
     count = await services.db.run(expire)
     if not count:
         raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
-    return f"<@{user}> unmuted `{escape(target)}`."
+    return f"<@{user}> unmuted {inline_code(target)}."
