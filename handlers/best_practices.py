@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks.best_practices import accept_risk_modal, best_practices_message, recheck_note
-from bot.blocks.mrkdwn import escape, slack_date
+from bot.blocks.mrkdwn import inline_code, plain, slack_date
 from bot.core.access import Action, may
 from bot.core.best_practices import alert_place, decide, find_line, firing_findings
 from bot.enums import BestPracticeStatus
@@ -98,7 +98,7 @@ def _mute_listener(services: Services) -> Any:
         if decision is None:
             note = "That finding is not known any more; here is the current list."
         else:
-            note = f"<@{user}> muted `{escape(button.fingerprint)}` until {slack_date(decision.until)}."
+            note = f"<@{user}> muted {inline_code(button.fingerprint)} until {slack_date(decision.until)}."
         await respond(response_type="ephemeral", replace_original=True, **(await list_message(services, note)))
 
     return on_click
@@ -157,7 +157,7 @@ def _accept_submission(services: Services) -> Any:
             return True
 
         accepted = await services.db.run(accept)
-        note = f"<@{user}> accepted the risk of `{escape(modal.fingerprint)}`: {escape(reason)}"
+        note = f"<@{user}> accepted the risk of {inline_code(modal.fingerprint)}: {plain(reason)}"
         message = await list_message(services, note if accepted else "That finding is not known any more.")
         if modal.response_url:
             await AsyncWebhookClient(modal.response_url).send(replace_original=True, **message)

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import inline_code
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
 from bot.core.access import Action, may
 from bot.ids import Command
@@ -52,7 +52,7 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             hint = did_you_mean(sub, list(SUBCOMMANDS))
             await ack(
                 response_type="ephemeral",
-                text=f"`{escape(sub)}` is not a /boltwatch command.{hint} Try `/boltwatch help`.",
+                text=f"{inline_code(sub)} is not a /boltwatch command.{hint} Try `/boltwatch help`.",
             )
             return
         action = SUBCOMMAND_ACCESS.get(sub)

@@ -7,14 +7,15 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from bot.blocks.limits import MESSAGE_BLOCKS, fit_blocks, truncate
-from bot.blocks.mrkdwn import escape, inline_code, slack_date
+from bot.blocks.limits import MESSAGE_BLOCKS, SECTION_TEXT, fit_blocks, fit_lines, truncate, truncate_mrkdwn
+from bot.blocks.mrkdwn import bold, inline_code, italic, link, mention, plain, slack_date
 from bot.enums import BestPracticeStatus
 from bot.ids import ActionId, BestPracticeButton, CallbackId
 from bot.views.best_practices import BestPracticeLine, Decision
 
 SEVERITY_ICONS = {"critical": ":red_circle:", "warning": ":large_orange_circle:", "info": ":large_blue_circle:"}
 EVIDENCE_SHOWN = 4
+HALF_SECTION = SECTION_TEXT // 2 - 20  # appeared and fixed share the digest's section
 
 
 def best_practices_message(lines: list[BestPracticeLine]) -> tuple[str, list[dict[str, Any]]]:
@@ -31,8 +32,8 @@ def best_practices_message(lines: list[BestPracticeLine]) -> tuple[str, list[dic
         members = list(group)
         if len(blocks) + 3 > MESSAGE_BLOCKS - 1:
             break
-        why = f"\n_{escape(members[0].why)}_" if members[0].why else ""
-        blocks.append(_section(f"*{inline_code(rule)}* — {len(members)} firing{why}"))
+        why = f"\n{italic(truncate(members[0].why, 500))}" if members[0].why else ""
+        blocks.append(_section(f"*{inline_code(truncate(rule, 200))}* — {len(members)} firing{why}"))
         for line in members:
             if len(blocks) + 2 > MESSAGE_BLOCKS - 1:
                 break
@@ -46,11 +47,12 @@ def best_practices_message(lines: list[BestPracticeLine]) -> tuple[str, list[dic
 
 def finding_text(line: BestPracticeLine) -> str:
     icon = SEVERITY_ICONS.get(line.severity, ":white_circle:")
-    link = f" <{line.console}|console>" if line.console.startswith("https://") else ""
+    console = f" {link(line.console, 'console')}" if line.console.startswith("https://") else ""
     evidence = " · ".join(
-        f"{escape(str(k))}: {escape(truncate(str(v), 200))}" for k, v in list(line.evidence.items())[:EVIDENCE_SHOWN]
+        f"{plain(truncate(str(k), 100))}: {plain(truncate(str(v), 200))}"
+        for k, v in list(line.evidence.items())[:EVIDENCE_SHOWN]
     )
-    parts = [f"{icon} *{escape(truncate(line.title, 300))}*{link}", evidence]
+    parts = [f"{icon} {bold(truncate(line.title, 300))}{console}", evidence]
     if line.decision is not None:
         parts.append(decision_text(line.decision))
     return "\n".join(part for part in parts if part)
@@ -58,9 +60,9 @@ def finding_text(line: BestPracticeLine) -> str:
 
 def decision_text(decision: Decision) -> str:
     if decision.status == BestPracticeStatus.MUTED and decision.until is not None:
-        return f":zzz: Muted by <@{decision.author}> until {slack_date(decision.until)}"
-    reason = f": {escape(truncate(decision.reason, 500))}" if decision.reason else ""
-    return f":handshake: Risk accepted by <@{decision.author}> {slack_date(decision.at)}{reason}"
+        return f":zzz: Muted by {mention(decision.author)} until {slack_date(decision.until)}"
+    reason = f": {plain(truncate(decision.reason, 500))}" if decision.reason else ""
+    return f":handshake: Risk accepted by {mention(decision.author)} {slack_date(decision.at)}{reason}"
 
 
 def finding_actions(line: BestPracticeLine) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def accept_risk_modal(line: BestPracticeLine, private_metadata: str) -> dict[str
         "submit": {"type": "plain_text", "text": "Accept"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _section(f"*{escape(truncate(line.title, 500))}*\n_{escape(line.why)}_"),
+            _section(f"{bold(truncate(line.title, 500))}\n{italic(truncate(line.why, 1000))}"),
             {
                 "type": "input",
                 "block_id": "reason",
@@ -105,15 +107,16 @@ def digest_lines(appeared: list[BestPracticeLine], fixed: list[BestPracticeLine]
     parts = []
     for label, lines in (("appeared", appeared), ("fixed", fixed)):
         if lines:
-            rows = [f"• {SEVERITY_ICONS.get(x.severity, '')} {escape(truncate(x.title, 150))}" for x in lines[:shown]]
-            extra = [f"…and {len(lines) - shown} more: `/boltwatch best-practices`"] if len(lines) > shown else []
-            parts.append(f"_{len(lines)} {label}_\n" + "\n".join(rows + extra))
+            rows = [f"• {SEVERITY_ICONS.get(x.severity, '')} {plain(truncate(x.title, 150))}" for x in lines[:shown]]
+            more = "…and {n} more: `/boltwatch best-practices`"
+            parts.append(fit_lines(f"_{len(lines)} {label}_", rows, total=len(lines), more=more, limit=HALF_SECTION))
     return "*Best practices*\n" + "\n".join(parts)
 
 
 def recheck_note(now: datetime, account: str, region: str) -> str:
-    return f":arrows_counterclockwise: Re-checked {escape(account)}/{escape(region)} at {slack_date(now)}."
+    where = f"{plain(truncate(account, 100))}/{plain(truncate(region, 100))}"
+    return f":arrows_counterclockwise: Re-checked {where} at {slack_date(now)}."
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, 3000)}}

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks
-from bot.blocks.mrkdwn import slack_date
+from bot.blocks.mrkdwn import channel_ref, slack_date
 from bot.blocks.status import blocked_blocks, checks_blocks, incidents_blocks, silences_blocks
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 
@@ -21,13 +21,9 @@ def home_view(
     blocked: list[BlockedLine] | None = None,
 ) -> dict[str, Any]:
     digest = (
-        f"Last digest: {slack_date(last_digest.until)} in <#{last_digest.channel}>"
-        if last_digest and last_digest.channel.startswith("C")
-        else (
-            f"Last digest: {slack_date(last_digest.until)} in {last_digest.channel}"
-            if last_digest
-            else "No digest yet."
-        )
+        f"Last digest: {slack_date(last_digest.until)} in {channel_ref(last_digest.channel)}"
+        if last_digest
+        else "No digest yet."
     )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch"}},

@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.limits import fit_blocks, fit_text, truncate
-from bot.blocks.mrkdwn import channel_ref, escape, mention, slack_date
+from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, fit_text, truncate, truncate_mrkdwn
+from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, slack_date, strike
 from bot.durations import format_duration
 from bot.enums import IncidentStatus, Severity
 from bot.ids import ActionId, IncidentButton
 from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 
 SHOWN_ALERTS = 10
+ALERT_LINE = 280  # ten of them and the heading in one section
+SHOWN_EVIDENCE = 8
+SHOWN_EVIDENCE_VALUES = 10
+URL_LIMIT = 3000
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
 SEVERITY_MARK = {
     Severity.CRITICAL: ":red_circle:",
@@ -33,14 +37,14 @@ def incident_message(incident: IncidentSnapshot, *, now: datetime) -> tuple[str,
     blocks.extend(_alert_list(incident))
     blocks.append(_status_context(incident, now))
     blocks.append({"type": "actions", "block_id": f"incident:{incident.id}", "elements": _buttons(incident)})
-    text = f"{incident.status.upper()} {incident.severity.value}: {headline(incident)}"
-    return fit_text(escape(text)), fit_blocks(blocks)
+    text = f"{incident.status.upper()} {incident.severity.value}: {plain(headline(incident))}"
+    return fit_text(text), fit_blocks(blocks)
 
 
 def misrouted_note(intended: str, reason: str) -> dict[str, Any]:
     """The line on an incident shown in the default channel because Slack refused the channel it was routed to."""
     text = (
-        f":warning: Meant for {channel_ref(intended)}, but Slack answered `{escape(reason)}`: "
+        f":warning: Meant for {channel_ref(intended)}, but Slack answered {inline_code(truncate(reason, 200))}: "
         "shown here until it can go there."
     )
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
@@ -77,34 +81,43 @@ def _summary(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
     lines: list[str] = []
     if lead is not None:
         if lead.summary:
-            lines.append(escape(lead.summary))
-        where = " · ".join(escape(part) for part in (lead.account and f"account {lead.account}", lead.region) if part)
-        lines.append(f"*Resource:* `{escape(lead.resource)}`" + (f" ({where})" if where else ""))
+            lines.append(plain(truncate(lead.summary, 1000)))
+        place = (lead.account and f"account {truncate(lead.account, 100)}", truncate(lead.region, 100))
+        where = " · ".join(plain(part) for part in place if part)
+        lines.append(f"*Resource:* {inline_code(truncate(lead.resource, 300))}" + (f" ({where})" if where else ""))
         lines.extend(_evidence_lines(lead))
     ended = incident.resolved_at if incident.status == IncidentStatus.RESOLVED and incident.resolved_at else now
     lines.append(f"*Started:* {slack_date(incident.opened_at)} · lasted {format_duration(ended - incident.opened_at)}")
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(lines), 3000)}}
 
 
 def _evidence_lines(alert: AlertLine) -> list[str]:
     lines = []
-    for key, value in alert.evidence.items():
+    for key, value in list(alert.evidence.items())[:SHOWN_EVIDENCE]:
         if isinstance(value, list):
-            value = ", ".join(str(v) for v in value[:10])
-        lines.append(f"*{escape(str(key))}:* {escape(truncate(str(value), 500))}")
-    return lines[:8]
+            shown = _and_more([truncate(str(v), 100) for v in value], SHOWN_EVIDENCE_VALUES)
+        else:
+            shown = truncate(str(value), 500)
+        lines.append(f"{bold(truncate(str(key), 100) + ':')} {plain(shown)}")
+    if len(alert.evidence) > SHOWN_EVIDENCE:
+        lines.append(f"…and {len(alert.evidence) - SHOWN_EVIDENCE} more")
+    return lines
+
+
+def _and_more(values: list[str], shown: int) -> str:
+    more = f" …and {len(values) - shown} more" if len(values) > shown else ""
+    return ", ".join(values[:shown]) + more
 
 
 def _alert_list(incident: IncidentSnapshot) -> list[dict[str, Any]]:
     if len(incident.alerts) <= 1:
         return []
-    lines = [_alert_line(alert) for alert in incident.alerts[:SHOWN_ALERTS]]
+    lines = [truncate_mrkdwn(_alert_line(alert), ALERT_LINE) for alert in incident.alerts[:SHOWN_ALERTS]]
     hidden = len(incident.alerts) - SHOWN_ALERTS
     firing = len(incident.firing)
     heading = f"*{firing} of {len(incident.alerts)} alerts firing*"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(heading + "\n" + "\n".join(lines), 3000)}}
-    ]
+    listing = truncate_mrkdwn(heading + "\n" + "\n".join(lines), 3000)
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": listing}}]
     if hidden > 0:
         blocks.append(
             {
@@ -117,12 +130,14 @@ def _alert_list(incident: IncidentSnapshot) -> list[dict[str, Any]]:
 
 
 def _alert_line(alert: AlertLine) -> str:
-    state = "" if alert.firing else "~"
-    return f"• {state}{escape(truncate(alert.title, 200))}{state} — `{escape(truncate(alert.resource, 120))}`"
+    """A resolved alert is struck out; the title's own `~` cannot end the strike early."""
+    title = truncate(alert.title, 200)
+    shown = plain(title) if alert.firing else strike(title)
+    return f"• {shown} — {inline_code(truncate(alert.resource, 120))}"
 
 
 def _status_context(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
-    parts = [f"Incident #{incident.id}", f"route {escape(incident.route)}"]
+    parts = [f"Incident #{incident.id}", f"route {plain(truncate(incident.route, 200))}"]
     if incident.acknowledged_by and incident.acknowledged_at:
         parts.append(f"acknowledged by {mention(incident.acknowledged_by)} {slack_date(incident.acknowledged_at)}")
     if incident.status == IncidentStatus.RESOLVED and incident.resolved_at:
@@ -170,7 +185,7 @@ def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
     elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
     elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))
     console = next((a.links.get("console") for a in incident.alerts if a.links.get("console")), None)
-    if console:
+    if console and console.startswith("https://") and len(console) <= URL_LIMIT:
         elements.append(
             {
                 "type": "button",
@@ -183,27 +198,33 @@ def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
 
 
 def all_alerts_view(incident: IncidentSnapshot) -> dict[str, Any]:
-    """A modal with every alert of a storm, as many as a view can hold."""
+    """A modal with every alert of a storm, as many as a view can hold, then how many more there are."""
     chunks: list[str] = []
     current = ""
+    shown = 0
     for alert in incident.alerts:
         line = _alert_line(alert) + "\n"
         if len(current) + len(line) > 2900:
+            if len(chunks) == VIEW_BLOCKS - 2:
+                break
             chunks.append(current)
             current = ""
         current += line
+        shown += 1
     chunks.append(current)
+    if shown < len(incident.alerts):
+        chunks.append(f"…and {len(incident.alerts) - shown} more alerts.")
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks if chunk]
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": truncate(f"Incident #{incident.id} alerts", 24)},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": fit_blocks(blocks, limit=100),
+        "blocks": fit_blocks(blocks, limit=VIEW_BLOCKS),
     }
 
 
 def change_reply(change: IncidentChange) -> str:
     """The thread reply that records who did what: `<@U1> snoozed this incident until … Reason: …`."""
     until = f" until {slack_date(change.snoozed_until)}" if change.snoozed_until is not None else ""
-    reason = f" Reason: {escape(change.reason)}" if change.reason else ""
-    return f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}"
+    reason = f" Reason: {plain(truncate(change.reason, 2000))}" if change.reason else ""
+    return fit_text(f"{mention(change.user)} {CHANGE_VERB[change.action]} this incident{until}.{reason}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 MESSAGE_BLOCKS = 50
@@ -20,17 +21,59 @@ MESSAGE_TEXT = 40000
 TRUNCATED = "… (truncated)"
 
 
+# What a cut must not end inside: an entity (`&amp;`) or a token the bot wrote (`<!date^…|…>`, `<@U1>`, a link).
+_PARTIAL = re.compile(r"(&[a-z]*|<[^>]*)$")
+_FENCED = re.compile(r"```.*?```", re.DOTALL)
+
+
 def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters of plain text (before escaping, or a `plain_text` field), cut visibly."""
     if len(text) <= limit:
         return text
-    cut = text[: limit - len(TRUNCATED)]
+    return text[: limit - len(TRUNCATED)] + TRUNCATED
+
+
+def truncate_mrkdwn(text: str, limit: int) -> str:
+    """At most `limit` characters of mrkdwn, cut visibly where Slack still renders what is left: never inside an
+    entity or a `<…>` token, a code block cut short is closed, and an inline code span cut short is left out (its
+    lone backtick would show, and what followed it would no longer be code). In mrkdwn built with `mrkdwn.plain`
+    every `&` and `<` starts one of these, so dropping a partial one loses nothing a reader wrote."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(TRUNCATED)
+    cut = _PARTIAL.sub("", text[:room])
     if cut.count("```") % 2 == 1:
-        cut = cut[: limit - len(TRUNCATED) - 4] + "\n```"
+        cut = _PARTIAL.sub("", cut[: room - 4])
+        if cut.count("```") % 2 == 1:
+            return cut + "\n```" + TRUNCATED
+    if _FENCED.sub("", cut).count("`") % 2 == 1:
+        cut = _PARTIAL.sub("", cut[: cut.rfind("`")])
     return cut + TRUNCATED
 
 
+def fit_lines(
+    heading: str, lines: list[str], *, total: int, more: str = "…and {n} more", limit: int = SECTION_TEXT
+) -> str:
+    """`heading`, then as many of `lines` as fit in `limit` characters (the first one cut if it must be), then a
+    last line, `more` with `{n}`, counting the ones of `total` not shown. Lines are mrkdwn."""
+    kept: list[str] = []
+    used = len(heading)
+    for line in lines:
+        rest = total - len(kept) - 1
+        room = limit - used - 1 - (len(more.format(n=rest)) + 1 if rest else 0)
+        if len(line) > room:
+            if not kept and room > len(TRUNCATED):
+                kept.append(truncate_mrkdwn(line, room))
+            break
+        kept.append(line)
+        used += len(line) + 1
+    rest = total - len(kept)
+    return "\n".join([heading, *kept, *([more.format(n=rest)] if rest else [])])
+
+
 def fit_text(text: str) -> str:
-    return truncate(text, MESSAGE_TEXT)
+    """A message's `text` fallback (mrkdwn) within Slack's limit."""
+    return truncate_mrkdwn(text, MESSAGE_TEXT)
 
 
 def fit_blocks(blocks: list[dict[str, Any]], *, limit: int = MESSAGE_BLOCKS) -> list[dict[str, Any]]:
@@ -38,14 +81,15 @@ def fit_blocks(blocks: list[dict[str, Any]], *, limit: int = MESSAGE_BLOCKS) -> 
     fitted = [_fit_block(copy.deepcopy(block)) for block in blocks]
     if len(fitted) > limit:
         omitted = len(fitted) - (limit - 1)
-        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{omitted} more blocks (truncated)"}]}
+        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {omitted} more blocks (truncated)"}]}
         fitted = [*fitted[: limit - 1], note]
     return fitted
 
 
 def _fit_text_object(obj: dict[str, Any] | None, limit: int) -> None:
     if obj and isinstance(obj.get("text"), str):
-        obj["text"] = truncate(obj["text"], limit)
+        cut = truncate_mrkdwn if obj.get("type") == "mrkdwn" else truncate
+        obj["text"] = cut(obj["text"], limit)
 
 
 def _fit_block(block: dict[str, Any]) -> dict[str, Any]:

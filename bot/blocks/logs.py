@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks.limits import SECTION_TEXT
-from bot.blocks.mrkdwn import code_block, escape
+from bot.blocks.limits import SECTION_TEXT, fit_blocks, fit_text, truncate
+from bot.blocks.mrkdwn import code_block, inline_code, plain
 from bot.durations import format_duration
 from bot.ids import ActionId, LogsPage
 from bot.views.logs import LogEvent
@@ -62,20 +62,20 @@ def logs_answer(
     truncated: bool,
     page: LogsPage | None = None,
 ) -> LogsAnswer:
-    what = f"`{escape(log_group)}`, last {format_duration(since)}"
+    what = f"{inline_code(truncate(log_group, 300))}, last {format_duration(since)}"
     if filter_text:
-        what += f", containing “{escape(filter_text)}”"
+        what += f", containing “{plain(truncate(filter_text, 300))}”"
     counts = f"{len(events)} events" + (f" (the newest of {scanned})" if scanned > len(events) else "")
     context = f"{counts} · until {end:%H:%M:%S} UTC" + (" · window cut short; try a shorter SINCE" if truncated else "")
-    text = f"Logs of {log_group}: {len(events)} events"
+    text = fit_text(f"Logs of {plain(log_group)}: {len(events)} events")
     buttons = [paging_buttons(page, events)] if page is not None else []
     if not events:
         blocks = [_section(f"*Logs of {what}*\nNo events in this window."), _context(context), *buttons]
-        return LogsAnswer(text, blocks, None, None)
+        return LogsAnswer(text, fit_blocks(blocks), None, None)
     body = event_lines(events)
     if body.count("\n") < SCREENFUL_LINES and len(code_block(body)) < SECTION_TEXT - 200:
         blocks = [_section(f"*Logs of {what}*"), _section(code_block(body)), _context(context), *buttons]
-        return LogsAnswer(text, blocks, None, None)
+        return LogsAnswer(text, fit_blocks(blocks), None, None)
     preview = _fitting_preview(events)
     blocks = [
         _section(f"*Logs of {what}* — the full {len(events)} events are in the file below; the newest:"),
@@ -84,16 +84,17 @@ def logs_answer(
         *buttons,
     ]
     name = log_group.strip("/").replace("/", "-") + f"-{end:%Y%m%dT%H%M%SZ}.log"
-    return LogsAnswer(text, blocks, body + "\n", name)
+    return LogsAnswer(text, fit_blocks(blocks), body + "\n", name)
 
 
 def _fitting_preview(events: Sequence[LogEvent]) -> str:
+    """The newest events whose code block fits a section; else the newest event alone, which fit_blocks cuts."""
     shown = events[-PREVIEW_EVENTS:]
     while shown and len(code_block(event_lines(shown))) > SECTION_TEXT - 100:
         shown = shown[1:]
     if shown:
         return event_lines(shown)
-    return event_lines(events[-1:])[: SECTION_TEXT - 200] + " …"
+    return event_lines(events[-1:])
 
 
 def _section(text: str) -> dict[str, Any]:

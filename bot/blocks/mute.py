@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.blocks.mrkdwn import escape, inline_code, mention, slack_date
+from bot.blocks.mrkdwn import inline_code, mention, plain, slack_date
 from bot.durations import format_duration
 from bot.ids import ActionId, MuteButton
 
@@ -36,5 +36,5 @@ def confirm_mute_blocks(request: MuteButton, suggestions: list[str]) -> list[dic
 
 
 def muted_text(user: str, target: str, until: datetime, reason: str) -> str:
-    why = f" Reason: {escape(reason)}" if reason else ""
+    why = f" Reason: {plain(reason)}" if reason else ""
     return f"{mention(user)} muted alerts about {inline_code(target)} until {slack_date(until)}.{why}"

@@ -6,14 +6,18 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.limits import fit_blocks, truncate
-from bot.blocks.mrkdwn import channel_ref, escape, slack_date
+from bot.blocks.limits import fit_blocks, fit_lines, truncate, truncate_mrkdwn
+from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, slack_date
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, SilenceLine
 
 BLOCKED_SHOWN = 10
+CHECKS_SHOWN = 20
+SILENCES_SHOWN = 20
+MATCHERS_SHOWN = 5
+INCIDENTS_SHOWN = 15
 FIXES = {
     "not_in_channel": "invite the bot to the channel (`/invite @boltwatch`)",
     "channel_not_found": "create the channel, or route these alerts to another one",
@@ -30,33 +34,41 @@ def _check_text(check: CheckLine, now: datetime) -> str:
     if check.last_run_at is None:
         state = "not run yet"
     elif check.consecutive_failures:
-        state = f":x: failing ({check.consecutive_failures} in a row): {escape(truncate(check.last_error or '', 300))}"
+        state = f":x: failing ({check.consecutive_failures} in a row): {plain(truncate(check.last_error or '', 300))}"
     else:
         state = f":white_check_mark: {check.firing} firing"
     fresh = f"data from {format_duration(now - check.last_ok_at)} ago" if check.last_ok_at else "no good data yet"
     stale = " :warning: stale" if check.last_ok_at and now - check.last_ok_at > 3 * check.every else ""
-    what = f"*{escape(check.name)}* (`{check.check_type}`, every {format_duration(check.every)})"
+    kind = inline_code(truncate(check.check_type, 100))
+    what = f"{bold(truncate(check.name, 200))} ({kind}, every {format_duration(check.every)})"
     return f"{what} — {state} · {fresh}{stale}"
 
 
 def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, Any]]:
     if not checks:
         return [_section("No checks are configured.")]
-    return fit_blocks([_section("*Checks*"), *(_section(_check_text(c, now)) for c in checks)])
+    shown = [_section(_check_text(c, now)) for c in checks[:CHECKS_SHOWN]]
+    more = [_section(f"…and {len(checks) - CHECKS_SHOWN} more checks.")] if len(checks) > CHECKS_SHOWN else []
+    return fit_blocks([_section("*Checks*"), *shown, *more])
 
 
 def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
     if not silences:
         return []
     lines = []
-    for silence in silences[:20]:
-        what = ", ".join(
-            f"{escape(m['label'])}={escape(m.get('value') or m.get('glob') or m.get('regex', ''))}"
-            for m in silence.matchers
-        )
-        why = f" — {escape(truncate(silence.reason, 200))}" if silence.reason else ""
-        lines.append(f"• `{what}` until {slack_date(silence.until)} by <@{silence.author}>{why}")
-    return [_section("*Muted*\n" + "\n".join(lines))]
+    for silence in silences[:SILENCES_SHOWN]:
+        what = ", ".join(_matcher(m) for m in silence.matchers[:MATCHERS_SHOWN])
+        if len(silence.matchers) > MATCHERS_SHOWN:
+            what += f" …and {len(silence.matchers) - MATCHERS_SHOWN} more"
+        why = f" — {plain(truncate(silence.reason, 200))}" if silence.reason else ""
+        by = mention(silence.author)
+        lines.append(f"• {inline_code(what)} until {slack_date(silence.until)} by {by}{why}")
+    return [_section(fit_lines("*Muted*", lines, total=len(silences)))]
+
+
+def _matcher(matcher: dict[str, str]) -> str:
+    value = matcher.get("value") or matcher.get("glob") or matcher.get("regex", "")
+    return f"{truncate(matcher['label'], 60)}={truncate(value, 100)}"
 
 
 def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[str, Any]]:
@@ -65,16 +77,16 @@ def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[st
         return []
     lines = []
     for line in blocked[:BLOCKED_SHOWN]:
-        what = WHAT.get(line.operation, line.operation)
+        what = WHAT.get(line.operation) or plain(truncate(line.operation, 100))
         subject = f"{line.subject} {what}".strip()
         fix = FIXES.get(line.error, "it is retried until Slack takes it")
+        where = channel_ref(line.channel)
         lines.append(
-            f"• {subject} for {channel_ref(line.channel)}: Slack answers `{escape(line.error)}` "
+            f"• {subject} for {where}: Slack answers {inline_code(truncate(line.error, 200))} "
             f"(for {format_duration(now - line.since)}) — {fix}"
         )
-    if len(blocked) > BLOCKED_SHOWN:
-        lines.append(f"… and {len(blocked) - BLOCKED_SHOWN} more")
-    return [_section(f":warning: *Not delivered* ({len(blocked)}), kept and retried\n" + "\n".join(lines))]
+    heading = f":warning: *Not delivered* ({len(blocked)}), kept and retried"
+    return [_section(fit_lines(heading, lines, total=len(blocked)))]
 
 
 def status_blocks(
@@ -105,9 +117,9 @@ def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:
     if not incidents:
         return [_section(":white_check_mark: No open incidents.")]
     blocks: list[dict[str, Any]] = []
-    for incident in incidents[:15]:
+    for incident in incidents[:INCIDENTS_SHOWN]:
         text = (
-            f"*#{incident.id} {escape(truncate(incident.title, 200))}* — {incident.severity}, {incident.status}, "
+            f"{bold(f'#{incident.id} {truncate(incident.title, 200)}')} — {incident.severity}, {incident.status}, "
             f"{incident.alerts_firing} firing, since {slack_date(incident.opened_at)}"
         )
         value = IncidentButton(incident.id).encode()
@@ -116,8 +128,8 @@ def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:
             buttons.append(_button("Acknowledge", ActionId.INCIDENT_ACK, value))
         buttons.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, value))
         blocks += [_section(text), {"type": "actions", "elements": buttons}]
-    if len(incidents) > 15:
-        blocks.append(_section(f"…and {len(incidents) - 15} more."))
+    if len(incidents) > INCIDENTS_SHOWN:
+        blocks.append(_section(f"…and {len(incidents) - INCIDENTS_SHOWN} more."))
     return fit_blocks(blocks)
 
 
@@ -126,4 +138,4 @@ def _button(text: str, action: ActionId, value: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, 3000)}}

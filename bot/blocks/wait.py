@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.limits import truncate
-from bot.blocks.mrkdwn import escape, inline_code, mention
+from bot.blocks.limits import fit_blocks, fit_text, truncate
+from bot.blocks.mrkdwn import inline_code, mention, plain
 from bot.durations import format_duration
 from bot.enums import WaitStatus
 from bot.ids import ActionId, WaitButton
@@ -23,22 +23,25 @@ HEADLINE = {
 
 TARGET_IDS = 10
 TARGET_TEXT = 500
+STATE_TEXT = 300
 
 
 def wait_target(job: WaitView) -> str:
     """`service waiter id…`: the first ids, then how many more, in at most TARGET_TEXT characters."""
     ids = [str(i) for v in job.params.values() for i in (v if isinstance(v, list) else [v])]
-    shown = " ".join(ids[:TARGET_IDS]) + (f" …and {len(ids) - TARGET_IDS} more" if len(ids) > TARGET_IDS else "")
-    return truncate(f"{job.service} {job.waiter} {shown}".strip(), TARGET_TEXT)
+    shown = " ".join(truncate(i, 100) for i in ids[:TARGET_IDS])
+    more = f" …and {len(ids) - TARGET_IDS} more" if len(ids) > TARGET_IDS else ""
+    return truncate(f"{job.service} {job.waiter} {shown}".strip(), TARGET_TEXT - len(more)) + more
 
 
 def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
     headline = f"{HEADLINE[job.status]}: {inline_code(wait_target(job))}"
     progress = (
         f"attempt {job.attempts} of {job.max_attempts} · {format_duration(now - job.created_at)} elapsed"
-        f" · last seen: {escape(job.last_state)}"
+        f" · last seen: {plain(truncate(job.last_state, STATE_TEXT))}"
     )
-    context = f"requested by {mention(job.requester)} · {escape(job.account)} / {escape(job.region)}"
+    where = f"{plain(truncate(job.account, 100))} / {plain(truncate(job.region, 100))}"
+    context = f"requested by {mention(job.requester)} · {where}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{progress}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
@@ -58,7 +61,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
                 ],
             }
         )
-    return f"{HEADLINE[job.status]}: {escape(wait_target(job))}", blocks
+    return fit_text(f"{HEADLINE[job.status]}: {plain(wait_target(job))}"), fit_blocks(blocks)
 
 
 def wait_outcome_reply(job: WaitView) -> str:
@@ -68,4 +71,5 @@ def wait_outcome_reply(job: WaitView) -> str:
         WaitStatus.TIMEOUT: "timed out",
         WaitStatus.CANCELLED: "was cancelled",
     }
-    return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({escape(job.last_state)})."
+    state = plain(truncate(job.last_state, STATE_TEXT))
+    return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({state})."

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.blocks.limits import TRUNCATED, fit_blocks, truncate
+from bot.blocks.limits import TRUNCATED, fit_blocks, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import code_block, escape, link
 
 
@@ -13,7 +13,7 @@ def test_long_text_is_cut_visibly_and_never_past_the_limit() -> None:
 
 
 def test_a_cut_inside_a_code_block_still_closes_the_fence() -> None:
-    cut = truncate(code_block("line\n" * 2000), 3000)
+    cut = truncate_mrkdwn(code_block("line\n" * 2000), 3000)
     assert cut.count("```") % 2 == 0 and len(cut) <= 3000
 
 

@@ -56,7 +56,7 @@ def test_a_channel_id_is_a_link_and_a_name_from_config_is_escaped() -> None:
 def test_many_blocked_items_show_the_longest_blocked_and_count_the_rest() -> None:
     shown = text(blocked_blocks(blocked(BLOCKED_SHOWN + 3), now=NOW))
 
-    assert shown.count("• incident #") == BLOCKED_SHOWN and shown.endswith("… and 3 more")
+    assert shown.count("• incident #") == BLOCKED_SHOWN and shown.endswith("…and 3 more")
 
 
 def test_status_and_home_lead_with_blocked_items() -> None:
