@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.blocks.limits import truncate
 from bot.blocks.mrkdwn import inline_code, mention, plain, slack_date
 from bot.durations import format_duration
 from bot.ids import ActionId, MuteButton
 
+SUGGESTIONS_SHOWN = 3
+
 
 def unknown_target_text(target: str, suggestions: list[str]) -> str:
-    hint = f"; did you mean {', '.join(inline_code(s) for s in suggestions)}?" if suggestions else "."
+    shown = [inline_code(truncate(s, 200)) for s in suggestions[:SUGGESTIONS_SHOWN]]
+    hint = f"; did you mean {', '.join(shown)}?" if shown else "."
     return f"{inline_code(target)} matches nothing Boltwatch knows{hint}"
 
 

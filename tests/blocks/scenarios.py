@@ -16,10 +16,11 @@ from bot.blocks.home import home_view
 from bot.blocks.incident import all_alerts_view, change_reply, incident_message, misrouted_note, moved_note
 from bot.blocks.logs import logs_answer
 from bot.blocks.modals import snooze_modal
+from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
 from bot.blocks.status import WHAT, checks_blocks, incidents_blocks, status_blocks
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.enums import BestPracticeStatus, ErrorGroupStatus, IncidentStatus, Severity, WaitStatus
-from bot.ids import LogsPage
+from bot.ids import MAX_MUTE_REASON, MAX_MUTE_TARGET, LogsPage, MuteButton
 from bot.views.best_practices import BestPracticeLine, Decision
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.error_groups import GroupSummary, GroupView
@@ -302,6 +303,17 @@ def help_and_modals(src: Source) -> list[Output]:
     return [Output(help_text(commands), help_blocks(commands)), Output(view=snooze_modal(2**31, "7"))]
 
 
+def mute(src: Source) -> list[Output]:
+    # The grammar refuses a longer target or reason before any of this is built.
+    request = MuteButton(src.text()[:MAX_MUTE_TARGET] or "x", 7200, src.text()[:MAX_MUTE_REASON])
+    suggestions = [src.text() for _ in src.few()]
+    return [
+        Output(text=unknown_target_text(request.target, suggestions)),
+        Output(blocks=confirm_mute_blocks(request, suggestions)),
+        Output(text=muted_text(src.user(), request.target, LATER, request.reason)),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "incident": incident,
     "best_practices": best_practices,
@@ -312,6 +324,7 @@ SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "logs": logs,
     "wait": wait,
     "help_and_modals": help_and_modals,
+    "mute": mute,
 }
 
 

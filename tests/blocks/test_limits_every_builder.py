@@ -55,6 +55,7 @@ CUTS = {
     "logs": [rf"the full {ITEMS} events are in the file below"],
     "wait": [rf"…and {ITEMS + 1 - wait.TARGET_IDS} more"],
     "help_and_modals": [],
+    "mute": [],  # at most three did-you-mean suggestions, each cut short: nothing to count
 }
 
 
