@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.durations import DurationError, DurationTooLong, format_duration, parse_duration
-from handlers.usage import UsageError
+from handlers.usage import UsageError, quoted
 
 LOGS_USAGE = "/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
 ERRORS_USAGE = "/errors TARGET [SINCE] [account NAME] [region REGION]"
@@ -84,9 +84,9 @@ def _take_keywords(words: list[str], keywords: set[str], usage: str) -> tuple[li
         word = words[i].lower()
         if word in keywords:
             if i + 1 >= len(words):
-                raise UsageError(f"`{word}` needs a value after it.", usage)
+                raise UsageError(f"{quoted(word)} needs a value after it.", usage)
             if word in found:
-                raise UsageError(f"`{word}` is given twice.", usage)
+                raise UsageError(f"{quoted(word)} is given twice.", usage)
             found[word] = words[i + 1]
             i += 2
         else:
@@ -98,7 +98,7 @@ def _take_keywords(words: list[str], keywords: set[str], usage: str) -> tuple[li
 def _scope(found: dict[str, str], usage: str) -> Scope:
     region = found.get("region")
     if region is not None and not REGION.match(region):
-        raise UsageError(f"`{region}` is not an AWS region like us-east-1.", usage)
+        raise UsageError(f"{quoted(region)} is not an AWS region like us-east-1.", usage)
     return Scope(account=found.get("account"), region=region)
 
 
@@ -107,9 +107,9 @@ def _duration(text: str, what: str, usage: str, at_most: timedelta) -> timedelta
         return parse_duration(text, at_most=at_most)
     except DurationTooLong:
         longest = format_duration(at_most)
-        raise UsageError(f"`{text}` is longer than {longest}, the longest {what} there is.", usage) from None
+        raise UsageError(f"{quoted(text)} is longer than {longest}, the longest {what} there is.", usage) from None
     except DurationError:
-        raise UsageError(f"`{text}` is not a {what} like 15m, 2h, 1d.", usage) from None
+        raise UsageError(f"{quoted(text)} is not a {what} like 15m, 2h, 1d.", usage) from None
 
 
 def parse_logs(text: str) -> LogsRequest:
@@ -118,7 +118,7 @@ def parse_logs(text: str) -> LogsRequest:
     limit = 100
     if "limit" in found:
         if not (found["limit"].isascii() and found["limit"].isdigit()) or not 1 <= int(found["limit"]) <= MAX_LIMIT:
-            raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not `{found['limit']}`.", LOGS_USAGE)
+            raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not {quoted(found['limit'])}.", LOGS_USAGE)
         limit = int(found["limit"])
     phrase = found.get("filter")
     if phrase is not None and len(phrase) > MAX_FILTER:
@@ -151,7 +151,7 @@ def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple
     if not words:
         raise UsageError("TARGET is missing: a Lambda function name or a log group.", usage)
     if len(words) > 2:
-        raise UsageError(f"`{words[2]}` is not understood here.", usage)
+        raise UsageError(f"{quoted(words[2])} is not understood here.", usage)
     since = _duration(words[1], "time span", usage, MAX_LOOKBACK) if len(words) == 2 else default
     return words[0], since
 
@@ -159,4 +159,4 @@ def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple
 def did_you_mean(word: str, choices: list[str]) -> str:
     """` Did you mean `x`?` from the closest real names, or nothing."""
     close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
-    return f" Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    return f" Did you mean {', '.join(f'{quoted(c)}' for c in close)}?" if close else ""

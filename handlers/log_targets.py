@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from bot.aws.logs import LAMBDA_PREFIX, all_group_names, resolve_target
 from bot.services import Services
 from handlers.grammar import Scope, did_you_mean
-from handlers.usage import UsageError
+from handlers.usage import UsageError, quoted
 
 
 class AmbiguousTarget(UsageError):
     """A TARGET that names several log groups; the reply offers each as a button."""
 
     def __init__(self, target: str, candidates: list[str], usage: str) -> None:
-        choices = ", ".join(f"`{c}`" for c in candidates)
-        super().__init__(f"`{target}` matches several log groups: {choices}. Pick one.", usage)
+        choices = ", ".join(f"{quoted(c)}" for c in candidates)
+        super().__init__(f"{quoted(target)} matches several log groups: {choices}. Pick one.", usage)
         self.target = target
         self.candidates = candidates
 
@@ -31,7 +31,7 @@ def place_of(services: Services, scope: Scope, usage: str) -> Place:
     accounts = [a.name for a in aws.accounts]
     account = scope.account or accounts[0]
     if account not in accounts:
-        raise UsageError(f"No account is called `{account}`.{did_you_mean(account, accounts)}", usage)
+        raise UsageError(f"No account is called {quoted(account)}.{did_you_mean(account, accounts)}", usage)
     region = scope.region or aws.regions[0]
     return Place(account, region)
 
@@ -46,4 +46,6 @@ async def resolve_log_group(services: Services, place: Place, target: str, usage
     names = await services.executor.run(all_group_names, client)
     short = [n.removeprefix(LAMBDA_PREFIX) for n in names if n.startswith(LAMBDA_PREFIX)]
     hint = did_you_mean(target, short + names)
-    raise UsageError(f"No Lambda function or log group `{target}` in {place.account} / {place.region}.{hint}", usage)
+    raise UsageError(
+        f"No Lambda function or log group {quoted(target)} in {place.account} / {place.region}.{hint}", usage
+    )

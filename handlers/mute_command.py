@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.views.status_queries import active_silences, alert_resources
 from handlers.access import click_refusal
 from handlers.error_handler import answers_errors
-from handlers.usage import UsageError
+from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
 MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
@@ -83,9 +83,9 @@ def parse_mute(words: list[str]) -> MuteButton:
     try:
         length = parse_duration(words[1], at_most=timedelta(seconds=MAX_MUTE_SECONDS))
     except DurationTooLong:
-        raise UsageError(f"`{words[1]}` is longer than 30 days, the longest mute.", MUTE_USAGE) from None
+        raise UsageError(f"{quoted(words[1])} is longer than 30 days, the longest mute.", MUTE_USAGE) from None
     except DurationError:
-        raise UsageError(f"`{words[1]}` is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
+        raise UsageError(f"{quoted(words[1])} is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
     if len(target) > MAX_MUTE_TARGET:
         raise UsageError(f"TARGET is {len(target):,} characters long; {MAX_MUTE_TARGET} at most.", MUTE_USAGE)
     if len(reason) > MAX_MUTE_REASON:
@@ -99,7 +99,7 @@ async def mute(services: Services, client: AsyncWebClient, words: list[str], aut
     if known:
         await _mute(services, request, author, respond)
     elif len(request.encode()) > BUTTON_VALUE:
-        raise UsageError(f"`{request.target}` matches nothing Boltwatch knows.", MUTE_USAGE)
+        raise UsageError(f"{quoted(request.target)} matches nothing Boltwatch knows.", MUTE_USAGE)
     else:
         text = unknown_target_text(request.target, suggestions)
         await respond(response_type="ephemeral", text=text, blocks=confirm_mute_blocks(request, suggestions))
@@ -117,7 +117,7 @@ async def unmute(services: Services, client: AsyncWebClient, words: list[str], a
         return len(matching)
 
     if not await services.db.run(expire):
-        raise UsageError(f"Nothing about `{target}` is muted.", UNMUTE_USAGE)
+        raise UsageError(f"Nothing about {quoted(target)} is muted.", UNMUTE_USAGE)
     await _announce(services, f"{mention(author.user)} unmuted {inline_code(target)}.", author, respond)
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 from bot.blocks.mrkdwn import escape
 
 
+def quoted(word: str) -> str:
+    """What a person typed, quoted as code in a usage error: its own backticks cannot end the quote, and a long word
+    is cut (`UsageError.text` escapes `&`, `<` and `>` for the whole message)."""
+    flat = " ".join(word.split())
+    return "`" + (flat if len(flat) <= 200 else flat[:199] + "…").replace("`", "ˋ") + "`"
+
+
 class UsageError(Exception):
     """`problem` may quote what the user typed: it is escaped where it is shown, so an echo cannot ping or link."""
 

@@ -18,7 +18,7 @@ from bot.services import Services
 from handlers.error_handler import answers_errors
 from handlers.grammar import MAX_WAIT, WAIT_USAGE, did_you_mean, parse_wait
 from handlers.log_targets import place_of
-from handlers.usage import UsageError
+from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
         services_known = await services.executor.run(available_services)
         if request.service not in services_known:
             raise UsageError(
-                f"`{request.service}` is not an AWS service.{did_you_mean(request.service, services_known)}", WAIT_USAGE
+                f"{quoted(request.service)} is not an AWS service.{did_you_mean(request.service, services_known)}",
+                WAIT_USAGE,
             )
         place = place_of(services, request.scope, WAIT_USAGE)
         aws_client = services.aws.client(request.service, account=place.account, region=place.region)
