@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,6 +142,13 @@ class DigestSettings(_Strict):
         return crontab_trigger(self.cron, self.timezone)
 
 
+class ErrorGroupSettings(_Strict):
+    """How error groups (`/errors`, the `log_errors` check, the digest's new errors) are remembered."""
+
+    regressed_after: Duration = timedelta(hours=24)
+    """A group seen again after this long without an event is `regressed` (and alerts again), not `ongoing`."""
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -152,6 +160,7 @@ class FileSettings(_Strict):
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     digests: list[DigestSettings] = Field(default_factory=list)
+    errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
 
     @field_validator("checks")
     @classmethod

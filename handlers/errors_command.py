@@ -16,7 +16,7 @@ from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
-from bot.views.error_groups import GroupSummary
+from bot.views.error_groups import GroupSummary, error_source
 from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors
 from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
@@ -41,8 +41,11 @@ async def post_error_groups(
         return window, summarise(window.events, start=start, end=end)
 
     window, summaries = await services.executor.run(read_and_group)
-    source = f"{place.account}/{place.region}/{log_group}"
-    groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
+    source = error_source(place.account, place.region, log_group)
+    regressed_after = services.settings.file.errors.regressed_after
+    groups = await services.db.run(
+        lambda s: remember(s, source=source, summaries=summaries, now=end, regressed_after=regressed_after)
+    )
     text, blocks = errors_blocks(
         log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
     )

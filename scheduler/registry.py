@@ -32,6 +32,8 @@ class CheckContext:
     client_for: Callable[[str], BaseClient]
     cursors: Mapping[str, LogCursorState] = field(default_factory=dict)
     """Log cursors of this account and region, by log group (for checks that read logs)."""
+    regressed_after: timedelta = timedelta(hours=24)
+    """When an error group seen again counts as regressed (`errors: regressed_after` in the config)."""
 
     def client(self, service: str) -> BaseClient:
         return self.client_for(service)

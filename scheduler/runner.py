@@ -21,6 +21,7 @@ from bot.aws.sessions import AwsSessions, AwsTarget
 from bot.aws.tags import TagCache
 from bot.core import leases
 from bot.core.check_health import health_result, record_run
+from bot.core.error_groups import REGRESSED_AFTER, remember
 from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
@@ -48,6 +49,7 @@ async def run_check_target(
     clock: Callable[[], datetime],
     cursors: Mapping[str, LogCursorState] | None = None,
     allowance: RunAllowance | None = None,
+    regressed_after: timedelta = REGRESSED_AFTER,
 ) -> CheckResult:
     """Run one check over one account and region: in a worker thread within its timeout, from the given log
     cursors, each finding labelled with the account's configured name and its resource's tags. Raises what the
@@ -62,6 +64,7 @@ async def run_check_target(
         now=clock(),
         client_for=lambda service: aws.client(service, account=target.account, region=target.region),
         cursors=cursors or {},
+        regressed_after=regressed_after,
     )
     check = allowance.in_thread(configured.type.run)
     result = await asyncio.wait_for(executor.run(check, ctx, configured.params), check_timeout(configured))
@@ -229,6 +232,7 @@ class CheckRunner:
         every_target = set(targets) >= set(services.aws.targets())
         observed_at = services.clock()
         firing = sum(1 for f in result.findings if f.firing)
+        regressed_after = services.settings.file.errors.regressed_after
 
         def observe_and_record(session: Session) -> Observation:
             health = record_run(
@@ -236,6 +240,8 @@ class CheckRunner:
                 firing=firing, every_target=every_target,
             )  # fmt: skip
             save_cursors(session, result.cursors, now=observed_at)
+            for source, summaries in result.error_groups.items():
+                remember(session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after)
             about_the_check = health_result(
                 check=configured.name, targets=[(t.account, t.region) for t in targets], problems=problems,
                 consecutive_failures=health.consecutive_failures,
@@ -272,6 +278,7 @@ class CheckRunner:
             return await run_check_target(
                 configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
                 clock=services.clock, cursors=cursors, allowance=allowance,
+                regressed_after=services.settings.file.errors.regressed_after,
             )  # fmt: skip
         except Exception as exc:
             return TargetFailure(target, exc)

@@ -1,7 +1,8 @@
 """Error groups of one log source: summarise a window of events, then remember each group across windows.
 
-A group is `new` the first time Boltwatch sees it, `ongoing` when it was seen before, and `regressed` when it
-returns after a quiet day.
+A group is `new` the first time Boltwatch sees it — through `/errors` or the `log_errors` check, which both remember
+here — `ongoing` when it was seen before, and `regressed` when it returns after a quiet spell (`errors:
+regressed_after` in the config, a day by default).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.store.models import ErrorGroup
 from bot.views.error_groups import TREND_BUCKETS, GroupSummary, GroupView
 from bot.views.logs import LogEvent
 
-REGRESSION_GAP = timedelta(hours=24)
+REGRESSED_AFTER = timedelta(hours=24)
 SAMPLES_KEPT = 3
 
 
@@ -46,7 +47,14 @@ def summarise(events: Sequence[LogEvent], *, start: datetime, end: datetime) -> 
     return sorted(groups.values(), key=lambda g: (-g.count, g.title))
 
 
-def remember(session: Session, *, source: str, summaries: list[GroupSummary], now: datetime) -> list[GroupView]:
+def remember(
+    session: Session,
+    *,
+    source: str,
+    summaries: Sequence[GroupSummary],
+    now: datetime,
+    regressed_after: timedelta = REGRESSED_AFTER,
+) -> list[GroupView]:
     """Upsert each group of this window and say whether it is new, ongoing or regressed."""
     if not summaries:
         return []
@@ -68,7 +76,7 @@ def remember(session: Session, *, source: str, summaries: list[GroupSummary], no
             )  # fmt: skip
             session.add(row)
         else:
-            regressed = summary.first_seen - row.last_seen > REGRESSION_GAP
+            regressed = summary.first_seen - row.last_seen > regressed_after
             status = ErrorGroupStatus.REGRESSED if regressed else ErrorGroupStatus.ONGOING
             if summary.last_seen > row.last_seen:
                 row.count += summary.count

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.enums import Severity
+from bot.views.error_groups import GroupSummary
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class CheckResult:
     covered: frozenset[str]
     scopes: tuple[str, ...] = ()
     cursors: Mapping[CursorKey, LogCursorState] = field(default_factory=dict)
+    error_groups: Mapping[str, tuple[GroupSummary, ...]] = field(default_factory=dict)
+    """The error groups a log-reading run saw, by source (`account/region/log group`): remembered like those of
+    `/errors`, so that both, and the digest, agree on which groups are new."""
 
     @classmethod
     def of(
@@ -82,6 +86,7 @@ class CheckResult:
             self.covered | other.covered,
             self.scopes + other.scopes,
             {**self.cursors, **other.cursors},
+            {**self.error_groups, **other.error_groups},
         )
 
     def covers(self, fingerprint: str) -> bool:

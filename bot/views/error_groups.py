@@ -9,6 +9,11 @@ TREND_BUCKETS = 12
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
+def error_source(account: str, region: str, log_group: str) -> str:
+    """Where error groups are remembered: one log group of one account (by its configured name) and region."""
+    return f"{account}/{region}/{log_group}"
+
+
 @dataclass
 class GroupSummary:
     key: str

@@ -19,12 +19,12 @@ from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.durations import Duration
 from bot.enums import ErrorGroupStatus, Severity
 from bot.grouping import ErrorSignature, TemplateMiner, is_error
+from bot.views.error_groups import GroupSummary, error_source
 from scheduler.registry import CheckContext, check
 
 OVERLAP_MS = 120_000
 MAX_SEEN_IDS = 5_000
 MAX_REMEMBERED_GROUPS = 500
-REGRESSION_MS = 24 * 3600 * 1000
 
 
 class LogErrorsParams(BaseModel):
@@ -55,7 +55,17 @@ class Occurrences:
     signature: ErrorSignature
     count: int = 0
     first: LogEvent | None = None
+    last: LogEvent | None = None
     samples: list[str] = field(default_factory=list)
+
+    def summary(self) -> GroupSummary:
+        """As `/errors` summarises a group, for remembering it in the same place."""
+        assert self.first is not None and self.last is not None
+        signature = self.signature
+        return GroupSummary(
+            signature.key, signature.kind, signature.title, signature.template, signature.culprit, count=self.count,
+            first_seen=self.first.timestamp, last_seen=self.last.timestamp, samples=list(self.samples),
+        )  # fmt: skip
 
 
 def matching_log_groups(client: Any, patterns: list[str], limit: int) -> list[str]:
@@ -112,6 +122,7 @@ def group_errors(events: list[LogEvent]) -> dict[str, Occurrences]:
         occurrences = groups.setdefault(signature.key, Occurrences(signature))
         occurrences.count += 1
         occurrences.first = occurrences.first or event
+        occurrences.last = event
         if len(occurrences.samples) < 2:
             occurrences.samples.append(event.message[:1500])
     return groups
@@ -141,16 +152,19 @@ def _finding(ctx: CheckContext, log_group: str, key: str, title: str, firing: bo
 
 def scan_log_group(
     ctx: CheckContext, params: LogErrorsParams, log_group: str, events: list[LogEvent], cursor: LogCursorState
-) -> tuple[list[Finding], LogCursorState]:
-    """Decide, per error group, whether it alerts now, keeps alerting, or has gone quiet."""
+) -> tuple[list[Finding], LogCursorState, list[GroupSummary]]:
+    """Decide, per error group, whether it alerts now, keeps alerting, or has gone quiet; and summarise the groups
+    seen, to be remembered where `/errors` remembers them."""
     now_ms = int(ctx.now.timestamp() * 1000)
+    regression_ms = int(ctx.regressed_after.total_seconds() * 1000)
     memory = {k: GroupMemory.load(v) for k, v in cursor.memory.get("groups", {}).items()}
     findings: list[Finding] = []
-    for key, seen in group_errors(events).items():
+    groups = group_errors(events)
+    for key, seen in groups.items():
         assert seen.first is not None
         known = memory.get(key)
         first_ms = int(seen.first.timestamp.timestamp() * 1000)
-        regressed = known is not None and first_ms - known.last_seen > REGRESSION_MS
+        regressed = known is not None and first_ms - known.last_seen > regression_ms
         alerting = params.notify == "all" or known is None or regressed or known.alerting
         memory[key] = GroupMemory(seen.signature.title[:300], known.first_seen if known else first_ms, now_ms, alerting)
         if alerting:
@@ -174,7 +188,8 @@ def scan_log_group(
             known.alerting = still
     kept = sorted(memory.items(), key=lambda item: item[1].last_seen)[-MAX_REMEMBERED_GROUPS:]
     state = {"groups": {k: vars(m) for k, m in kept}}
-    return findings, LogCursorState(cursor.timestamp_ms, cursor.seen_event_ids, state)
+    summaries = [seen.summary() for seen in groups.values()]
+    return findings, LogCursorState(cursor.timestamp_ms, cursor.seen_event_ids, state), summaries
 
 
 @check(
@@ -190,6 +205,7 @@ def log_errors(ctx: CheckContext, params: LogErrorsParams) -> CheckResult:
     now_ms = int(ctx.now.timestamp() * 1000)
     findings: list[Finding] = []
     cursors = {}
+    error_groups: dict[str, tuple[GroupSummary, ...]] = {}
     covered: set[str] = set()
     for log_group in matching_log_groups(client, params.log_groups, params.max_log_groups):
         events, cursor = read_since(
@@ -200,8 +216,10 @@ def log_errors(ctx: CheckContext, params: LogErrorsParams) -> CheckResult:
             first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
             max_pages=params.max_pages,
         )
-        group_findings, cursor = scan_log_group(ctx, params, log_group, events, cursor)
+        group_findings, cursor, summaries = scan_log_group(ctx, params, log_group, events, cursor)
         findings.extend(group_findings)
         covered.update(f.fingerprint for f in group_findings)
         cursors[(ctx.account, ctx.region, log_group)] = cursor
-    return CheckResult(findings=findings, covered=frozenset(covered), cursors=cursors)
+        if summaries:
+            error_groups[error_source(ctx.account, ctx.region, log_group)] = tuple(summaries)
+    return CheckResult(findings=findings, covered=frozenset(covered), cursors=cursors, error_groups=error_groups)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
+import boto3
 import pytest
 
 from sandbox.aws.estate import seed_estate
 from sandbox.aws.scenarios import break_function
 from sandbox.aws.server import MotoHandle
-from tests.harness import FakeClock, RunningBot, running_bot
+from tests.harness import FakeClock, RunningBot, base_config, running_bot
 from tests.readonly_estate import SeededEstate
+
+SAMPLES = "errors_samples"
 
 
 @pytest.fixture
@@ -104,3 +108,40 @@ async def test_errors_with_a_bad_time_span_gets_the_usage(bot: RunningBot) -> No
     await bot.command("/errors", "orders-api whenever")
     [reply] = bot.slack.ephemerals(user="U0ALICE")
     assert "`whenever` is not a time span" in reply.text and "/errors TARGET" in reply.text
+
+
+async def test_groups_the_log_errors_check_alerted_on_are_not_new_to_errors(
+    moto: MotoHandle, database_url: str
+) -> None:
+    config = base_config(checks=[{"type": "log_errors", "log_groups": ["/aws/lambda/orders-api"], "every": "1h"}])
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        seed_estate(moto.endpoint, now=bot.clock.now - timedelta(hours=3))  # older than the check's first look
+        break_function(moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+        await bot.run_checks()
+        await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))  # the check alerted
+
+        answer = await errors_answer(bot, "orders-api 30m")
+        groups = [b["text"]["text"] for b in answer.blocks if b.get("accessory", {}).get("action_id") == SAMPLES]
+        assert groups and all("seen before" in group for group in groups), "the check saw them first"
+
+
+async def test_a_group_back_after_the_configured_quiet_spell_is_regressed(moto: MotoHandle, database_url: str) -> None:
+    config = base_config(errors={"regressed_after": "1h"})
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        seed_estate(moto.endpoint, now=bot.clock.now)
+        break_function(moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+        first = await errors_answer(bot, "orders-api 10m")
+        assert "regressed" not in str(first.blocks)
+
+        logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
+        group = "/aws/lambda/orders-api"
+        start_ms = int((bot.clock.now - timedelta(minutes=10)).timestamp() * 1000)
+        earlier = logs.filter_log_events(logGroupName=group, startTime=start_ms)["events"]
+        bot.clock.advance(hours=2)  # quiet for longer than `regressed_after`; then the same failures again
+        logs.create_log_stream(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again")
+        at_ms = int(bot.clock.now.timestamp() * 1000) - 5_000
+        again = [{"timestamp": at_ms + i, "message": e["message"]} for i, e in enumerate(earlier)]
+        logs.put_log_events(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again", logEvents=again)
+
+        second = await errors_answer(bot, "orders-api 10m")
+        assert ":rotating_light: regressed" in str(second.blocks)
