@@ -1,108 +1,21 @@
-"""The bounded worker pool that runs every boto3 call off the event loop.
-
-Its threads are daemon threads, so that a call stuck in boto3 (an endpoint that accepts and never answers holds a
-thread for botocore's 60 s read timeout, times its retries) is abandoned at shutdown instead of joined: the standard
-`ThreadPoolExecutor` joins its workers at interpreter exit, which kept a stopping bot alive long past its 10 s.
-Abandoning is safe here because AWS calls are reads or idempotent actions whose outcome the bot verifies by
-polling; nothing depends on a call that was cut off at exit having finished.
-"""
+"""The bounded worker pool that runs every boto3 call off the event loop: daemon threads (`DaemonPool`), so that a
+call stuck in boto3 is abandoned at shutdown, not joined."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
-import queue
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, ParamSpec, TypeVar
-
 from bot.aws.settings import AwsSettings
-
-P = ParamSpec("P")
-T = TypeVar("T")
-Call = tuple[Future[Any], Callable[[], Any]]
+from bot.runtime.daemon_pool import DaemonPool
 
 
-class AwsExecutor:
+class AwsExecutor(DaemonPool):
     """Runs blocking AWS work in at most `max_workers` daemon threads and counts the calls in flight.
 
     For Prometheus: `metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)`.
     """
 
     def __init__(self, max_workers: int) -> None:
-        self.max_workers = max_workers
-        self._calls: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._idle = threading.Semaphore(0)
-        self._lock = threading.Lock()
-        self._count_lock = threading.Lock()  # apart from `_lock`: cancelling a queued call under it counts the call
-        self._closed = False
-        self._in_flight = 0
+        super().__init__(max_workers, name="boltwatch-aws")
 
     @classmethod
     def from_settings(cls, settings: AwsSettings) -> AwsExecutor:
         return cls(settings.max_workers)
-
-    @property
-    def in_flight(self) -> int:
-        """Calls submitted and not yet finished, whether queued or running."""
-        return self._in_flight
-
-    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn(*args, **kwargs)` on the pool and wait for it without blocking the loop.
-
-        Context variables travel with the call, as with `asyncio.to_thread`. The count of calls in flight drops
-        when the call really ends, even if the awaiting coroutine was cancelled while the thread still works.
-        """
-        future: Future[T] = Future()
-        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the AWS executor is shut down")
-            self._count(+1)
-            future.add_done_callback(self._call_ended)
-            self._calls.put((future, call))
-            self._start_worker_unless_one_is_idle()
-        return await asyncio.wrap_future(future)
-
-    def shutdown(self) -> None:
-        """Take no more calls and cancel queued ones; running calls are abandoned to their daemon threads."""
-        with self._lock:
-            self._closed = True
-            while True:
-                try:
-                    queued = self._calls.get_nowait()
-                except queue.Empty:
-                    break
-                if queued is not None:
-                    queued[0].cancel()
-            for _ in self._threads:
-                self._calls.put(None)  # one "stop" for each worker, taken when it is next free
-
-    def _start_worker_unless_one_is_idle(self) -> None:
-        if self._idle.acquire(blocking=False) or len(self._threads) >= self.max_workers:
-            return
-        worker = threading.Thread(target=self._work, name=f"boltwatch-aws_{len(self._threads)}", daemon=True)
-        self._threads.append(worker)
-        worker.start()
-
-    def _work(self) -> None:
-        while (taken := self._calls.get()) is not None:
-            future, call = taken
-            if future.set_running_or_notify_cancel():
-                try:
-                    result = call()
-                except BaseException as exc:
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
-            self._idle.release()
-
-    def _call_ended(self, _: Future[Any]) -> None:
-        self._count(-1)
-
-    def _count(self, delta: int) -> None:
-        with self._count_lock:
-            self._in_flight += delta

@@ -8,12 +8,10 @@ happened, so it is not retried (`CommitUnknown`), and whatever reports the resul
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -21,8 +19,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.runtime.daemon_pool import DaemonPool
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+CONNECT_TIMEOUT_SECONDS = 10
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)
 """Seconds before each new try of a transaction whose connection was lost (about 4 s in all)."""
 
@@ -44,7 +45,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    # A server that stopped answering must not hold a connection attempt for ever (libpq waits indefinitely).
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if url.startswith("postgresql") else {}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args, **kwargs
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,7 +68,7 @@ class Database:
     ) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="boltwatch-db")
+        self._pool = DaemonPool(max_workers, name="boltwatch-db")
         self._retry_delays = retry_delays
         self._lock = threading.Lock()
         self._failing_since: float | None = None
@@ -86,7 +91,7 @@ class Database:
     async def run(self, fn: Callable[[Session], T]) -> T:
         """`fn(session)` in one transaction on a worker thread, run again on a fresh connection when the first one
         was lost before the commit."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._with_retries, fn)
+        return await self._pool.run(self._with_retries, fn)
 
     def _with_retries(self, fn: Callable[[Session], T]) -> T:
         for delay in (*self._retry_delays, None):
@@ -142,8 +147,10 @@ class Database:
         return True
 
     async def healthy(self) -> bool:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self.ping)
+        return await self._pool.run(self.ping)
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
+        """Take no more transactions; one still running (a database that stopped answering) is abandoned to its
+        daemon thread rather than waited for, so that stopping stays within its seconds."""
+        self._pool.shutdown()
         self.engine.dispose()
