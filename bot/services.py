@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from botocore.client import BaseClient
+
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
@@ -37,3 +39,11 @@ class Services:
     wake_notifier: Callable[[], None] = field(default=_nothing)
     acks_first: AcksFirst = field(default_factory=AcksFirst)
     """When Slack requests last arrived: check runs step aside for them."""
+
+    async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
+        """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor
+        (it reads the service model from disk: hundreds of ms for EC2's), later ones come from the cache at once."""
+        cached = self.aws.cached_client(service, account=account, region=region)
+        if cached is not None:
+            return cached
+        return await self.executor.run(self.aws.client, service, account=account, region=region)

@@ -33,7 +33,7 @@ async def post_error_groups(
     """Read the window (ending now, or at `end`), group its errors, remember the groups, and post the answer."""
     end = end or services.clock()
     start = end - since
-    aws_logs = services.aws.client("logs", account=place.account, region=place.region)
+    aws_logs = await services.aws_client("logs", account=place.account, region=place.region)
 
     def read_and_group() -> tuple[EventWindow, list[GroupSummary]]:
         # Grouping tens of thousands of events takes seconds of CPU: in the worker thread, never on the loop.

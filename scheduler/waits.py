@@ -60,7 +60,7 @@ class WaitRunner:
 
     async def _poll(self, job: WaitView) -> None:
         services = self._services
-        client = services.aws.client(job.service, account=job.account, region=job.region)
+        client = await services.aws_client(job.service, account=job.account, region=job.region)
         try:
             result = await services.executor.run(poll_once, client, job.waiter, job.params)
             state, verdict = result.detail, result.state
