@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import IntegrityError
 
 from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
 from bot.blocks.errors import errors_blocks, samples_text
@@ -42,7 +43,10 @@ async def post_error_groups(
 
     window, summaries = await services.executor.run(read_and_group)
     source = f"{place.account}/{place.region}/{log_group}"
-    groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
+    try:
+        groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
+    except IntegrityError:  # another /errors over this source added one of these new groups first: it is known now
+        groups = await services.db.run(lambda s: remember(s, source=source, summaries=summaries, now=end))
     text, blocks = errors_blocks(
         log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
     )
