@@ -56,4 +56,3 @@ def test_loops_made_by_asyncio_run_in_a_plain_test_are_watched_too() -> None:
     asyncio.run(blocks())
 
     assert [stall.seconds > STALL_SECONDS for stall in WATCHDOG.peek()] == [True]
-

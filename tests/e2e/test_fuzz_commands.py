@@ -104,7 +104,9 @@ class Watch:
         responses = self.bot.slack.responses[self.responses :]
         assert delivery.ack_error not in REFUSED, (what, delivery.ack_error)
         assert [c.method for c in calls if c.response.get("error") in REFUSED] == [], what
-        assert [r.status for r in responses if r.status == 400] == [], what
+        # A 400 on a response_url post with content is Slack refusing it; `delete_original` on a click that came
+        # with no message (only the fuzzer sends those) has nothing to delete.
+        assert [r.status for r in responses if r.status == 400 and not r.body.get("delete_original")] == [], what
         tracebacks = [r.getMessage() for r in self.caplog.records[self.records :] if r.exc_info]
         assert tracebacks == [], what
         shown = [delivery.ack_body() or {}] + [c.params for c in calls] + [r.body for r in responses]
