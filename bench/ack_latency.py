@@ -146,38 +146,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def signed_requests(n: int, *, first: int = 0) -> list[tuple[bytes, dict[str, str]]]:
     """`n` distinct slash-command requests, as Slack signs them (form body, v0 HMAC over timestamp and body)."""
+    timestamp = str(int(time.time()))
+    return [signed_command(COMMAND, TEXT, i, timestamp) for i in range(first, first + n)]
+
+
+def signed_command(
+    command: str, text: str, i: int, timestamp: str, response_url: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """Request number `i`: `command text` from alice in #alerts, signed as Slack signs it at `timestamp`."""
     from sandbox.slack import signature
     from sandbox.slack.payloads import VERIFICATION_TOKEN
     from sandbox.slack.workspace import APP_ID, TEAM_DOMAIN, TEAM_ID
 
-    timestamp = str(int(time.time()))
-    requests = []
-    for i in range(first, first + n):
-        body = urlencode(
-            {
-                "token": VERIFICATION_TOKEN,
-                "team_id": TEAM_ID,
-                "team_domain": TEAM_DOMAIN,
-                "channel_id": "C0ALERTS",
-                "channel_name": "alerts",
-                "user_id": "U0ALICE",
-                "user_name": "alice",
-                "command": COMMAND,
-                "text": TEXT,
-                "api_app_id": APP_ID,
-                "is_enterprise_install": "false",
-                "response_url": f"http://127.0.0.1:9/response_url/bench-{i}",
-                "trigger_id": f"bench.{i}.{timestamp}",
-            }
-        )
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature(SECRET, timestamp, body),
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    body = urlencode(
+        {
+            "token": VERIFICATION_TOKEN,
+            "team_id": TEAM_ID,
+            "team_domain": TEAM_DOMAIN,
+            "channel_id": "C0ALERTS",
+            "channel_name": "alerts",
+            "user_id": "U0ALICE",
+            "user_name": "alice",
+            "command": command,
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url or f"http://127.0.0.1:9/response_url/bench-{i}",
+            "trigger_id": f"bench.{i}.{timestamp}",
         }
-        requests.append((body.encode(), headers))
-    return requests
+    )
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature(SECRET, timestamp, body),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+    return body.encode(), headers
 
 
 async def _one(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[float, int]:

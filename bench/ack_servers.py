@@ -143,20 +143,44 @@ def common_routes(probe: LagProbe, collector: GcProbe) -> dict[str, Callable[[di
     return {"/lag": lag, "/cpu": cpu, "/profile": profile}
 
 
-async def serve_infra(_spec: dict[str, Any]) -> None:
+async def serve_infra(spec: dict[str, Any]) -> None:
+    from bench.bulk_logs import seed_bulk_log_group
     from sandbox.aws import seed_estate, start_moto
+    from sandbox.aws.server import sandbox_client
     from sandbox.slack import LocalSlack
+    from sandbox.slack.recording import LocalEvent
 
     moto = start_moto()
     slack = await LocalSlack(signing_secret=SECRET).start()
     estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+    bulk = spec.get("bulk_events", 0)
+    if bulk:
+        await asyncio.to_thread(seed_bulk_log_group, sandbox_client(moto.endpoint, "logs"), bulk)
+    posted: list[tuple[float, str]] = []
+
+    def record(event: LocalEvent) -> None:
+        if event.kind in {"message", "reply"}:
+            posted.append((time.monotonic(), getattr(event.message, "text", "") or ""))
+
+    slack.on_event(record)
+
+    async def answered(params: dict[str, Any]) -> dict[str, float | None]:
+        """When (monotonic) the first message containing `containing` was posted after `since`."""
+        at = next((at for at, text in posted if at >= params["since"] and params["containing"] in text), None)
+        return {"at": at}
+
+    async def response_urls(params: dict[str, Any]) -> dict[str, list[str]]:
+        return {"urls": [slack.issue_response_url() for _ in range(params["n"])]}
+
+    control_port = await serve_control({"/answered": answered, "/response_urls": response_urls})
     ready(
         {
             "moto": moto.endpoint,
             "slack_api": slack.api_url,
             "bot_token": slack.bot_token,
             "functions": len(estate.functions),
-            "control_port": 0,
+            "bulk_events": bulk,
+            "control_port": control_port,
         }
     )
     try:
@@ -175,9 +199,11 @@ async def serve_bare(spec: dict[str, Any]) -> None:
     client = AsyncWebClient(token=spec["bot_token"], base_url=spec["slack_api"])
     bolt = AsyncApp(signing_secret=SECRET, client=client)
 
-    @bolt.command(COMMAND)
     async def answer(ack: Any) -> None:
         await ack(response_type="ephemeral", text="Boltwatch: /boltwatch help|status|incidents|checks|mute")
+
+    for command in spec.get("commands", [COMMAND]):
+        bolt.command(command)(answer)
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))

@@ -337,6 +337,7 @@ def create_app(
         signing_secret=settings.secrets.signing_secret.get_secret_value(),
         client=client,
         on_request=services.acks_first.request_arrived,
+        after_ack=services.acks_first.after_ack,
     )
     replica = holder or replica_name(0)
     notifier = Notifier(

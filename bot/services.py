@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from botocore.client import BaseClient
+
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
@@ -44,3 +46,11 @@ class Services:
     def answers(self) -> Answers:
         """Where listeners post a command's answers in a channel: the outbox."""
         return Answers(self.db, self.clock, lambda: self.wake_notifier())
+
+    async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
+        """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor
+        (it reads the service model from disk: hundreds of ms for EC2's), later ones come from the cache at once."""
+        cached = self.aws.cached_client(service, account=account, region=region)
+        if cached is not None:
+            return cached
+        return await self.executor.run(self.aws.client, service, account=account, region=region)

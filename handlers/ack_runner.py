@@ -38,7 +38,7 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -83,16 +83,23 @@ ARGUMENTS: dict[str, Argument] = {
 }
 
 
-class SignalledAck(AsyncAck):
-    """`ack()` that also resolves `made` once a response for Slack exists."""
+AfterAck = Callable[[], Awaitable[None]]
 
-    def __init__(self) -> None:
+
+class SignalledAck(AsyncAck):
+    """`ack()` that also resolves `made` once a response for Slack exists, then lets `after_ack` hold the listener
+    back before its slow part (acks first: while other requests keep arriving, their acks go before it)."""
+
+    def __init__(self, after_ack: AfterAck | None = None) -> None:
         super().__init__()
         self.made: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._after_ack = after_ack
 
     async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = await super().__call__(*args, **kwargs)
         self.settle()
+        if self._after_ack is not None:
+            await self._after_ack()
         return response
 
     def __deepcopy__(self, memo: dict[int, Any]) -> AsyncAck:
@@ -148,7 +155,7 @@ def lean_arguments(names: Sequence[str]) -> tuple[tuple[str, Argument], ...] | N
 
 
 class AckFirstRunner(AsyncioListenerRunner):
-    def __init__(self, runner: AsyncioListenerRunner) -> None:
+    def __init__(self, runner: AsyncioListenerRunner, after_ack: AfterAck | None = None) -> None:
         super().__init__(
             logger=runner.logger,
             process_before_response=runner.process_before_response,
@@ -158,6 +165,7 @@ class AckFirstRunner(AsyncioListenerRunner):
             lazy_listener_runner=runner.lazy_listener_runner,
         )
         self._running: set[asyncio.Future[None]] = set()
+        self._after_ack = after_ack
         self._arguments: dict[AsyncListener, tuple[tuple[str, Argument], ...] | None] = {}
 
     async def run(
@@ -172,7 +180,7 @@ class AckFirstRunner(AsyncioListenerRunner):
         if ack is None or (type(ack) is AsyncAck and ack.response is None):
             # Bolt makes the context's ack while matching listeners (for their keyword arguments) and nothing keeps
             # it; an ack not yet called can be swapped for one that says when it is.
-            ack = request.context["ack"] = SignalledAck()
+            ack = request.context["ack"] = SignalledAck(self._after_ack)
         if self.process_before_response or request.lazy_only or not isinstance(ack, SignalledAck):
             return await super().run(request, response, listener_name, listener, starting_time)
         starting_time = starting_time if starting_time is not None else time.time()
@@ -237,9 +245,11 @@ class AckFirstRunner(AsyncioListenerRunner):
 class AnsweringBolt(AsyncApp):
     """Bolt's AsyncApp answering through an `AckFirstRunner` (HTTP and Socket Mode alike)."""
 
-    def __init__(self, *, on_request: Callable[[], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, on_request: Callable[[], None] | None = None, after_ack: AfterAck | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        self.ack_runner = AckFirstRunner(self.listener_runner)
+        self.ack_runner = AckFirstRunner(self.listener_runner, after_ack)
         self._async_listener_runner = self.ack_runner  # no public setter in Bolt 1.x
         self._on_request = on_request
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session
 
 from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
 from bot.blocks.errors import errors_blocks, samples_text
@@ -16,7 +17,7 @@ from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
-from bot.views.error_groups import GroupSummary, error_source
+from bot.views.error_groups import GroupSummary, GroupView, error_source
 from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors
 from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
@@ -33,7 +34,7 @@ async def post_error_groups(
     """Read the window (ending now, or at `end`), group its errors, remember the groups, and post the answer."""
     end = end or services.clock()
     start = end - since
-    aws_logs = services.aws.client("logs", account=place.account, region=place.region)
+    aws_logs = await services.aws_client("logs", account=place.account, region=place.region)
 
     def read_and_group() -> tuple[EventWindow, list[GroupSummary]]:
         # Grouping tens of thousands of events takes seconds of CPU: in the worker thread, never on the loop.
@@ -43,9 +44,11 @@ async def post_error_groups(
     window, summaries = await services.executor.run(read_and_group)
     source = error_source(place.account, place.region, log_group)
     regressed_after = services.settings.file.errors.regressed_after
-    groups = await services.db.run(
-        lambda s: remember(s, source=source, summaries=summaries, now=end, regressed_after=regressed_after)
-    )
+
+    def remember_groups(session: Session) -> list[GroupView]:
+        return remember(session, source=source, summaries=summaries, now=end, regressed_after=regressed_after)
+
+    groups = await services.db.run(remember_groups)  # rememberers of one source take turns: no duplicate group
     text, blocks = errors_blocks(
         log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
     )

@@ -37,7 +37,7 @@ def place_of(services: Services, scope: Scope, usage: str) -> Place:
 
 
 async def resolve_log_group(services: Services, place: Place, target: str, usage: str) -> str:
-    client = services.aws.client("logs", account=place.account, region=place.region)
+    client = await services.aws_client("logs", account=place.account, region=place.region)
     resolution = await services.executor.run(resolve_target, client, target)
     if resolution.log_group is not None:
         return resolution.log_group

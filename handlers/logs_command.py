@@ -43,7 +43,7 @@ async def post_logs(
     message `replace_ts` with them (paging)."""
     start = datetime.fromtimestamp(page.start_ms / 1000, UTC)
     end = datetime.fromtimestamp(page.end_ms / 1000, UTC)
-    aws_logs = services.aws.client("logs", account=place.account, region=place.region)
+    aws_logs = await services.aws_client("logs", account=place.account, region=place.region)
     window = await services.executor.run(
         lambda: newest_events(
             aws_logs, page.log_group, start=start, end=end, limit=page.limit, filter_text=page.filter_text

@@ -46,7 +46,7 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
                 WAIT_USAGE,
             )
         place = place_of(services, request.scope, WAIT_USAGE)
-        aws_client = services.aws.client(request.service, account=place.account, region=place.region)
+        aws_client = await services.aws_client(request.service, account=place.account, region=place.region)
         try:
             spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
         except WaiterInputError as exc:

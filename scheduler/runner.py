@@ -85,9 +85,12 @@ async def _with_tags(
 ) -> CheckResult:
     """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
     only costs the tags."""
-    client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
+    def read_tags() -> dict[str, dict[str, str]]:
+        client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
+        return tags.tags(target.account, target.region, client)
+
     try:
-        found = await executor.run(allowance.in_thread(tags.tags), target.account, target.region, client)
+        found = await executor.run(allowance.in_thread(read_tags))
     except Exception as exc:
         log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
         return result

@@ -45,7 +45,7 @@ class WaitRunner:
 
     async def _poll(self, job: WaitView) -> None:
         services = self._services
-        client = services.aws.client(job.service, account=job.account, region=job.region)
+        client = await services.aws_client(job.service, account=job.account, region=job.region)
         verdict: str | None
         try:
             result = await services.executor.run(poll_once, client, job.waiter, job.params)

@@ -98,6 +98,12 @@ class RunningBot:
             await asyncio.sleep(0.02)
 
 
+def migrate(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+
+
 def base_config(**overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "slack": {"channel": "#alerts"},
@@ -133,10 +139,9 @@ async def running_bot(
         env["SLACK_APP_TOKEN"] = slack.app_token
     settings = settings_from_mapping(config or base_config(), env)
     if not database_url.startswith("sqlite"):
-        # What an operator does before starting replicas on PostgreSQL: `boltwatch db upgrade`.
-        engine = make_engine(database_url)
-        upgrade(engine)
-        engine.dispose()
+        # What an operator does before starting replicas on PostgreSQL: `boltwatch db upgrade` (another process,
+        # so not on this loop).
+        await asyncio.to_thread(migrate, database_url)
     app = create_app(
         settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder, freeze=False
     )

@@ -76,12 +76,12 @@ class AwsSessions:
 
     def client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
         """The shared client for `service` in `account` (name) and `region`; defaults are the first configured."""
+        cached = self.cached_client(service, account=account, region=region)
+        if cached is not None:
+            return cached
         account = account or self.default_account
         region = region or self.default_region
         key = (account, region, service)
-        cached = self._clients.get(key)
-        if cached is not None:
-            return cached
         with self._lock:
             # boto3 sessions are not thread-safe; clients are, once made.
             if key not in self._clients:
@@ -90,6 +90,14 @@ class AwsSessions:
                     self.logs_quota.guard(client, account, region)
                 self._clients[key] = client
             return self._clients[key]
+
+    def cached_client(
+        self, service: str, *, account: str | None = None, region: str | None = None
+    ) -> BaseClient | None:
+        """The client if it was made already (a dict lookup, fine on the event loop), else None: making one reads
+        its service model from disk, hundreds of ms for EC2's, so the event loop leaves that to a worker thread
+        (`Services.aws_client`)."""
+        return self._clients.get((account or self.default_account, region or self.default_region, service))
 
     def account_id(self, account: str | None = None) -> str:
         """The 12-digit id of `account`: configured, or asked of STS once (a blocking call) and remembered."""

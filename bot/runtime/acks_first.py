@@ -1,4 +1,4 @@
-"""Acks first: check runs step aside while Slack requests are arriving.
+"""Acks first: check runs, and listeners' work after their ack, step aside while Slack requests are arriving.
 
 Slack waits for every ack; nobody waits for a check run to begin its next step a few milliseconds later. The bot
 serves both from one interpreter, so a check run's CPU (serialising and parsing AWS calls, recording findings)
@@ -53,6 +53,13 @@ class AcksFirst:
 
     def run(self) -> RunAllowance:
         return RunAllowance(self, self.run_budget)
+
+    async def after_ack(self) -> None:
+        """A listener that has acked waits here before its slow part (a database read, an answer through
+        response_url, AWS calls): while a burst of commands keeps arriving, their acks go first. Bounded like a
+        check run's wait, so steady traffic delays an answer by at most `run_budget`, never the ack."""
+        if self.hold() > 0:
+            await self.run().turn()
 
 
 class RunAllowance:

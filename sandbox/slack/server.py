@@ -163,6 +163,10 @@ class LocalSlack(Interactions):
         """A trigger id as if `user` had just interacted (valid once, for 3 s of `clock`)."""
         return self._state.issue_trigger(user)
 
+    def issue_response_url(self, *, user: str = "U0ALICE", channel: str = "C0ALERTS") -> str:
+        """A response_url as if `user` had just run a command in `channel` (for requests sent without `send_*`)."""
+        return self._response_urls.issue(user=user, channel=self._state.workspace.channel(channel).id)
+
     # --- faults ----------------------------------------------------------------------------------------
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -214,8 +215,8 @@ async def test_a_broken_function_posts_one_incident_message_through_the_whole_bo
 ) -> None:
     clock = FakeClock()
     # The seeded hour ends long before the window, so only the breakage counts.
-    seed_estate(moto.endpoint, now=clock.now - timedelta(hours=2))
-    break_function(moto.endpoint, "orders-api", failures=3, now=clock.now, seed=1)
+    await asyncio.to_thread(seed_estate, moto.endpoint, now=clock.now - timedelta(hours=2))
+    await asyncio.to_thread(break_function, moto.endpoint, "orders-api", failures=3, now=clock.now, seed=1)
     config = {
         "slack": {"channel": "#alerts"},
         "aws": {"regions": ["us-east-1"], "max_attempts": 1},

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -23,9 +24,12 @@ RULES = ["deprecated_runtime", "sqs_no_dlq"]
 
 @pytest.fixture
 async def bot(moto: MotoHandle, database_url: str) -> AsyncIterator[RunningBot]:
-    use_lambda_without_docker(moto.endpoint)
-    create_function(lambda service: sandbox_client(moto.endpoint, service), "legacy", runtime="python3.8")  # type: ignore[arg-type]
-    sandbox_client(moto.endpoint, "sqs").create_queue(QueueName="emails")
+    def seed() -> None:
+        use_lambda_without_docker(moto.endpoint)
+        create_function(lambda service: sandbox_client(moto.endpoint, service), "legacy", runtime="python3.8")  # type: ignore[arg-type]
+        sandbox_client(moto.endpoint, "sqs").create_queue(QueueName="emails")
+
+    await asyncio.to_thread(seed)  # boto3 off the loop, as the bot does
     config = base_config(checks=[{"type": "best_practices", "every": "1h", "rules": RULES}])
     async with running_bot(moto=moto, database_url=database_url, config=config) as running:
         await running.run_checks()

@@ -30,7 +30,7 @@ async def bot(seeded_estate_readonly: SeededEstate, database_url: str):  # type:
 async def bot_on_own_estate(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
     """The bot on an estate seeded for this test alone, for tests that change it."""
     async with running_bot(moto=moto, database_url=database_url) as running:
-        seed_estate(moto.endpoint, now=running.clock.now)
+        await asyncio.to_thread(seed_estate, moto.endpoint, now=running.clock.now)
         yield running
 
 
@@ -61,7 +61,7 @@ async def test_a_second_look_marks_groups_as_seen_before(bot_on_own_estate: Runn
     bot = bot_on_own_estate
     await errors_answer(bot, "orders-api 2h")
     bot.clock.advance(minutes=1)
-    break_function(bot.moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+    await asyncio.to_thread(break_function, bot.moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
     second = await errors_answer(bot, "orders-api 2h")
     assert "seen before" in str(second.blocks)
 

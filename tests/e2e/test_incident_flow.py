@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import boto3
 import pytest
 
@@ -232,9 +234,12 @@ async def test_restarting_on_the_same_database_posts_nothing_new(moto: MotoHandl
 
 
 async def test_a_storm_stays_one_message_with_the_top_ten_and_the_rest_a_click_away(bot: RunningBot) -> None:
-    for i in range(15):
-        put_alarm(bot.moto, f"queue-depth-{i:02d}", function=f"worker-{i:02d}")
-        set_state(bot.moto, f"queue-depth-{i:02d}", "ALARM")
+    def storm() -> None:
+        for i in range(15):
+            put_alarm(bot.moto, f"queue-depth-{i:02d}", function=f"worker-{i:02d}")
+            set_state(bot.moto, f"queue-depth-{i:02d}", "ALARM")
+
+    await asyncio.to_thread(storm)
     await bot.run_checks()
     await bot.drain()
 

@@ -70,7 +70,7 @@ async def test_a_replica_restarted_under_its_name_takes_back_what_its_dead_prede
     config = base_config(checks=[{"type": "cloudwatch_alarms", "every": f"{EVERY_SECONDS}s"}])
     # What a `host:3000` killed with -9 leaves behind: its check lease, and an outbox item it had claimed.
     dead = Database(make_engine(database_url))
-    upgrade(dead.engine)
+    await asyncio.to_thread(upgrade, dead.engine)
     with dead.transaction() as session:
         session.add(Lease(name="check:cloudwatch_alarms", holder="host:3000", expires_at=clock() + timedelta(hours=1)))
         session.add(OutboxItem(ordering_key="incident:9", operation="post_incident", channel="#alerts",

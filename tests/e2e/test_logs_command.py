@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import boto3
@@ -143,5 +144,5 @@ async def test_a_busy_quota_says_how_many_reads_are_queued_ahead(bot: RunningBot
     [ack] = bot.slack.ephemerals(user="U0ALICE")
     assert "Queued, 3 ahead" in ack.text
     for reader in readers:
-        reader.join()
+        await asyncio.to_thread(reader.join)
     await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))

@@ -51,7 +51,7 @@ async def start_wait(bot: RunningBot, text: str):  # type: ignore[no-untyped-def
 
 
 async def test_a_wait_that_succeeds_updates_one_message_and_mentions_the_requester(bot: RunningBot) -> None:
-    instance = launch(bot.moto)
+    instance = await asyncio.to_thread(launch, bot.moto)
     message = await start_wait(bot, f"ec2 instance_running {instance}")
     await poll_until_done(bot)
     final = bot.slack.message("#alerts", message.ts)
@@ -62,7 +62,7 @@ async def test_a_wait_that_succeeds_updates_one_message_and_mentions_the_request
 
 
 async def test_a_wait_that_fails_says_so(bot: RunningBot) -> None:
-    instance = launch(bot.moto)
+    instance = await asyncio.to_thread(launch, bot.moto)
     ec2(bot.moto).terminate_instances(InstanceIds=[instance])
     message = await start_wait(bot, f"ec2 instance_running {instance}")
     await poll_until_done(bot)
@@ -71,7 +71,7 @@ async def test_a_wait_that_fails_says_so(bot: RunningBot) -> None:
 
 
 async def test_a_wait_that_times_out_says_so(bot: RunningBot) -> None:
-    instance = launch(bot.moto)
+    instance = await asyncio.to_thread(launch, bot.moto)
     message = await start_wait(bot, f"ec2 instance_stopped {instance} timeout 1m")
     await poll_until_done(bot)
     final = bot.slack.message("#alerts", message.ts)
@@ -80,7 +80,7 @@ async def test_a_wait_that_times_out_says_so(bot: RunningBot) -> None:
 
 
 async def test_cancel_stops_the_wait(bot: RunningBot) -> None:
-    instance = launch(bot.moto)
+    instance = await asyncio.to_thread(launch, bot.moto)
     message = await start_wait(bot, f"ec2 instance_stopped {instance}")
     await bot.app.waits.poll_due()
     await bot.click(action_id="wait_cancel", channel="#alerts", message_ts=message.ts, user="U0ALICE")
@@ -90,7 +90,7 @@ async def test_cancel_stops_the_wait(bot: RunningBot) -> None:
 
 
 async def test_a_forged_cancel_is_ignored_with_a_log_line(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
-    instance = launch(bot.moto)
+    instance = await asyncio.to_thread(launch, bot.moto)
     message = await start_wait(bot, f"ec2 instance_stopped {instance}")
     await bot.app.waits.poll_due()
     with caplog.at_level(logging.WARNING, logger="handlers.wait_command"):
@@ -107,7 +107,7 @@ async def test_a_forged_cancel_is_ignored_with_a_log_line(bot: RunningBot, caplo
 
 
 async def test_a_wait_resumes_after_a_restart(moto: MotoHandle, database_url: str) -> None:
-    instance = launch(moto)
+    instance = await asyncio.to_thread(launch, moto)
     clock = FakeClock()
     async with LocalSlack(signing_secret=SIGNING_SECRET, clock=clock.timestamp) as slack:
         async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock) as first:
