@@ -40,6 +40,9 @@ def generate(seed: int = 1, events: int = 50_000, functions: int = 30, hours: fl
     pilot = _write(seed, functions, start_ms, span_ms, PILOT_INVOCATIONS)
     invocations = int(events / (len(pilot) / PILOT_INVOCATIONS) * 1.03) + 1
     corpus = _write(seed, functions, start_ms, span_ms, invocations)
+    while len(corpus) < events:  # a pilot that undershot: draw again with more, the last few minutes are cut
+        invocations = int(invocations * 1.05) + 1
+        corpus = _write(seed, functions, start_ms, span_ms, invocations)
     return corpus[:events]
 
 
