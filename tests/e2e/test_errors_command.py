@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -115,8 +115,9 @@ async def test_groups_the_log_errors_check_alerted_on_are_not_new_to_errors(
 ) -> None:
     config = base_config(checks=[{"type": "log_errors", "log_groups": ["/aws/lambda/orders-api"], "every": "1h"}])
     async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
-        seed_estate(moto.endpoint, now=bot.clock.now - timedelta(hours=3))  # older than the check's first look
-        break_function(moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+        # Older than the check's first look; off the loop, which the bot shares.
+        await asyncio.to_thread(seed_estate, moto.endpoint, now=bot.clock.now - timedelta(hours=3))
+        await asyncio.to_thread(break_function, moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
         await bot.run_checks()
         await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))  # the check alerted
 
@@ -128,20 +129,23 @@ async def test_groups_the_log_errors_check_alerted_on_are_not_new_to_errors(
 async def test_a_group_back_after_the_configured_quiet_spell_is_regressed(moto: MotoHandle, database_url: str) -> None:
     config = base_config(errors={"regressed_after": "1h"})
     async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
-        seed_estate(moto.endpoint, now=bot.clock.now)
-        break_function(moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
+        await asyncio.to_thread(seed_estate, moto.endpoint, now=bot.clock.now)
+        await asyncio.to_thread(break_function, moto.endpoint, "orders-api", now=bot.clock.now, seed=3)
         first = await errors_answer(bot, "orders-api 10m")
         assert "regressed" not in str(first.blocks)
-
-        logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
-        group = "/aws/lambda/orders-api"
-        start_ms = int((bot.clock.now - timedelta(minutes=10)).timestamp() * 1000)
-        earlier = logs.filter_log_events(logGroupName=group, startTime=start_ms)["events"]
         bot.clock.advance(hours=2)  # quiet for longer than `regressed_after`; then the same failures again
-        logs.create_log_stream(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again")
-        at_ms = int(bot.clock.now.timestamp() * 1000) - 5_000
-        again = [{"timestamp": at_ms + i, "message": e["message"]} for i, e in enumerate(earlier)]
-        logs.put_log_events(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again", logEvents=again)
+        await asyncio.to_thread(repeat_recent_events, moto, "/aws/lambda/orders-api", bot.clock.now)
 
         second = await errors_answer(bot, "orders-api 10m")
         assert ":rotating_light: regressed" in str(second.blocks)
+
+
+def repeat_recent_events(moto: MotoHandle, group: str, now: datetime) -> None:
+    """Write the events of the 10 minutes before the last two hours again, now, in a stream of their own."""
+    logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
+    start_ms = int((now - timedelta(hours=2, minutes=10)).timestamp() * 1000)
+    earlier = logs.filter_log_events(logGroupName=group, startTime=start_ms)["events"]
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again")
+    at_ms = int(now.timestamp() * 1000) - 5_000
+    again = [{"timestamp": at_ms + i, "message": e["message"]} for i, e in enumerate(earlier)]
+    logs.put_log_events(logGroupName=group, logStreamName="2026/12/04/[$LATEST]again", logEvents=again)
