@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ack_latency, api_calls, chaos, detection, startup, storm
+from bench import ack_latency, api_calls, chaos, detection, lambda_grouping, startup, storm
 
 BENCHMARKS = {
     "storm": storm,
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "api_calls": api_calls,
     "detection": detection,
     "chaos": chaos,
+    "lambda_grouping": lambda_grouping,
 }
 
 

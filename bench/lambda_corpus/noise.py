@@ -39,4 +39,6 @@ MISLEADING: tuple[Noise, ...] = (
     ("WARN", lambda p: f"Error budget at {p.num(60, 99)}% for service orders"),
     ("INFO", lambda p: "Fatal-error handler registered"),
     ("RAW", lambda p: f"no errors found in {p.num(2, 80)} files"),
+    # A log shipper's own line about the records it forwards: the level inside the document is not this line's.
+    ("DEBUG", lambda p: f'forwarding {{"level":"ERROR","message":"upstream {p.num(500, 504)}","id":"{p.uuid()}"}}'),
 )

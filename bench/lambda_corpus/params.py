@@ -68,7 +68,10 @@ class Params:
 
     def json_doc(self, depth: int = 0) -> str:
         """A JSON document of random size and shape: one parameter, however many tokens it has."""
-        return json.dumps(self._value(depth), separators=self.rng.choice(((",", ":"), (", ", ": "))))
+        document = self._value(depth)
+        if not isinstance(document, dict | list):
+            document = {self.rng.choice(_KEYS): document}
+        return json.dumps(document, separators=self.rng.choice(((",", ":"), (", ", ": "))))
 
     def _value(self, depth: int) -> object:
         kind = self.rng.random()

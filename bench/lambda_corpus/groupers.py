@@ -1,0 +1,122 @@
+"""The groupers the benchmark compares, each giving every event a group id scoped to its log group (None: no error).
+
+The Boltwatch adapters are the one place the benchmark touches the bot: they call its public entry points
+(`bot.grouping.is_error`, `bot.grouping.TemplateMiner`, `bot.core.error_groups.summarise`,
+`scheduler.checks.log_errors.group_errors`) the way the bot does, and check the per-event ids they compute against
+what the bot itself returns, so a change in the bot's paths shows up here instead of scoring something else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bench.lambda_corpus.invocation import LabelledEvent
+from bot.aws.logs import LogEvent
+from bot.core.error_groups import summarise
+from bot.grouping import TemplateMiner, is_error
+from scheduler.checks.log_errors import group_errors
+
+Grouper = Callable[[Sequence[LabelledEvent]], list[str | None]]
+CHECK_EVERY_MS = 30_000  # log_errors runs every 30 s (its @check default) and groups what each run read
+
+
+def by_log_group(events: Sequence[LabelledEvent]) -> dict[str, list[int]]:
+    indices: dict[str, list[int]] = defaultdict(list)
+    for index, event in enumerate(events):
+        indices[event.log_group].append(index)
+    return indices
+
+
+def as_log_events(events: Sequence[LabelledEvent]) -> list[LogEvent]:
+    return [LogEvent(datetime.fromtimestamp(e.timestamp / 1000, UTC), "", e.message, "") for e in events]
+
+
+def _two_passes(messages: Sequence[str]) -> list[str | None]:
+    """What `summarise` and `group_errors` do with a batch: detect, learn every template, then key each error."""
+    errors = [is_error(m) for m in messages]
+    miner = TemplateMiner()
+    for message, error in zip(messages, errors, strict=True):
+        if error:
+            miner.add(message)
+    return [miner.add(m).key if error else None for m, error in zip(messages, errors, strict=True)]
+
+
+def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
+    """`/errors`: `summarise` over each log group's whole window."""
+    predicted: list[str | None] = [None] * len(events)
+    for log_group, indices in by_log_group(events).items():
+        keys = _two_passes([events[i].message for i in indices])
+        for index, key in zip(indices, keys, strict=True):
+            predicted[index] = f"{log_group}|{key}" if key else None
+    return predicted
+
+
+def boltwatch_log_errors_check(events: Sequence[LabelledEvent]) -> list[str | None]:
+    """The `log_errors` check: each run groups the events it read since the last one (`group_errors`)."""
+    predicted: list[str | None] = [None] * len(events)
+    for log_group, indices in by_log_group(events).items():
+        runs: dict[int, list[int]] = defaultdict(list)
+        for index in indices:
+            runs[events[index].timestamp // CHECK_EVERY_MS].append(index)
+        for run in runs.values():
+            keys = _two_passes([events[i].message for i in run])
+            for index, key in zip(run, keys, strict=True):
+                predicted[index] = f"{log_group}|{key}" if key else None
+    return predicted
+
+
+def check_against_bot(events: Sequence[LabelledEvent], predicted: Sequence[str | None], path: str) -> str | None:
+    """None when the adapter's group sizes equal what the bot's own function returns, else what differs."""
+    for log_group, indices in by_log_group(events).items():
+        if path == "summarise":
+            batches = [indices]
+        else:
+            runs: dict[int, list[int]] = defaultdict(list)
+            for index in indices:
+                runs[events[index].timestamp // CHECK_EVERY_MS].append(index)
+            batches = list(runs.values())
+        mine: Counter[str] = Counter()
+        theirs: Counter[str] = Counter()
+        for batch in batches:
+            window = as_log_events([events[i] for i in batch])
+            keys = Counter(predicted[i] for i in batch if predicted[i] is not None)
+            mine += Counter({key.split("|", 1)[1]: n for key, n in keys.items()})
+            if path == "summarise":
+                start, end = window[0].timestamp, window[-1].timestamp
+                theirs += Counter({g.key: g.count for g in summarise(window, start=start, end=end)})
+            else:
+                theirs += Counter({key: o.count for key, o in group_errors(window).items()})
+        if mine != theirs:
+            return f"{log_group}: the adapter's groups differ from {path}'s ({len(mine)} vs {len(theirs)} groups)"
+    return None
+
+
+_NAIVE_ERROR = re.compile(r"ERROR|Exception")
+_DIGITS = re.compile(r"\d+")
+
+
+def naive_regex(events: Sequence[LabelledEvent]) -> list[str | None]:
+    """`ERROR` or `Exception` anywhere is an error; the group is the message with its digits masked."""
+    return [f"{e.log_group}|{_DIGITS.sub('0', e.message)}" if _NAIVE_ERROR.search(e.message) else None for e in events]
+
+
+def drain3_first_line(events: Sequence[LabelledEvent]) -> list[str | None]:
+    """drain3 0.9.11 with its default configuration, one miner per function, fed the first line of each error."""
+    from drain3 import TemplateMiner as DrainMiner
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    miners: dict[str, DrainMiner] = {}
+    predicted: list[str | None] = []
+    for event in events:
+        if not _NAIVE_ERROR.search(event.message):
+            predicted.append(None)
+            continue
+        miner = miners.get(event.log_group)
+        if miner is None:
+            miner = miners[event.log_group] = DrainMiner(config=TemplateMinerConfig())
+        result = miner.add_log_message(event.message.split("\n", 1)[0])
+        predicted.append(f"{event.log_group}|{result['cluster_id']}")
+    return predicted
