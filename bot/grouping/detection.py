@@ -15,12 +15,13 @@ from bot.grouping.platform_errors import is_quiet_record, platform_failure
 from bot.grouping.records import Level, LogLine, read_line
 from bot.grouping.stacktraces import parse_stack_trace
 
-# Every error has one of these (lower-cased): a level name, a failure word, a platform status, pino's 50/60,
-# syslog's 0-3. Most lines have none, and are rejected before any parsing.
-_MAYBE_ERROR = re.compile(
-    r"err|fail|fatal|panic|crit|emerg|alert|severe|exception|traceback|timed out|timeout|killed|outofmemory"
-    r"|sigsegv|segmentation|core dumped|level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3]\b)"
-)
+# Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
+# level (pino's 50/60, syslog's 0-3). Most lines have none, and are rejected before any parsing.
+_ERROR_WORDS = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
+_PLATFORM_WORDS = ("timed out", "timeout", "segmentation")
+_NUMERIC_LEVEL = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
+# The platform's records of every healthy invocation are most of a Lambda log group.
+_HEALTHY_RECORDS = ("START RequestId: ", "END RequestId: ")
 # Without a stated level, failures that read as failures in any log: "error: ...", "fatal: ...", an unhandled
 # exception, a segmentation fault, or a line that starts with an exception type ("ValueError: ...").
 _FAILURE_WORDS = re.compile(
@@ -34,7 +35,16 @@ _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?
 
 def may_be_error(message: str) -> bool:
     """A cheap first test: False means the event cannot be an error, True that it needs reading."""
-    return _MAYBE_ERROR.search(message.lower()) is not None
+    if message.startswith(_HEALTHY_RECORDS):
+        return False
+    lowered = message.lower()
+    for word in _ERROR_WORDS:
+        if word in lowered:
+            return True
+    for word in _PLATFORM_WORDS:
+        if word in lowered:
+            return True
+    return "level" in lowered and _NUMERIC_LEVEL.search(lowered) is not None
 
 
 def line_level(line: LogLine) -> Level:

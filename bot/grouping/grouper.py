@@ -25,6 +25,7 @@ from bot.grouping.detection import line_level, may_be_error
 from bot.grouping.dumps import Dump, is_dump_header
 from bot.grouping.miner import TemplateMiner
 from bot.grouping.records import Level, LogLine, read_line
+from bot.grouping.runtime_reports import invocation_start, is_runtime_report
 from bot.grouping.signature import ErrorSignature
 
 NOTICES = (
@@ -32,9 +33,9 @@ NOTICES = (
     "LAMBDA_WARNING: Unhandled exception.",
     "Unexpected Top Level Error:",
 )
-_START = "START RequestId: "
 _ENDS = ("END RequestId: ", "REPORT RequestId: ")
 MAX_INVOCATIONS = 10_000
+_NONE: list = []  # shared, never appended to: most events complete no error
 
 
 class LogEventLike(Protocol):
@@ -66,18 +67,24 @@ class ErrorGrouper(Generic[Event]):
 
     def add(self, event: Event) -> list[Grouped[Event]]:
         """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""
-        message, stream = event.message, getattr(event, "stream", "")
+        message = event.message
+        if not self._dumps and not self._notices and not may_be_error(message):
+            started = invocation_start(message)
+            if started:
+                self._request_of_stream[getattr(event, "stream", "")] = started
+            return _NONE
+        stream = getattr(event, "stream", "")
         out: list[Grouped[Event]] = []
         dump = self._dumps.get(stream)
         if dump is not None:
             if dump.takes(message):
                 return out
             out.append(self._close(stream))
-        if message.startswith(_START) or message.startswith(_ENDS):
-            request_id = message.split(None, 3)[2]
-            if message.startswith(_START):
+        started = invocation_start(message)
+        if started:
+            if self._notices:
                 out += self._end_invocation(self._request_of_stream.get(stream, ""))
-                self._request_of_stream[stream] = request_id
+            self._request_of_stream[stream] = started
         if not may_be_error(message):
             if message.startswith(_ENDS):
                 out += self._end_invocation(message.split(None, 3)[2])
@@ -89,6 +96,8 @@ class ErrorGrouper(Generic[Event]):
         if line.body.startswith(NOTICES):
             if invocation not in self._failed:
                 self._notices.setdefault(invocation, []).append((event, line))
+        elif invocation in self._failed and is_runtime_report(line):
+            pass  # the runtime reports a failure the function already logged in an event of its own
         else:
             self._mark_failed(invocation)
             if is_dump_header(line.body):

@@ -45,6 +45,9 @@ def exception_in(payload: dict[str, Any]) -> ParsedException | None:
         value = payload.get(key)
         if isinstance(value, dict) and _is_error_object(value):
             return _parse_error_object(value)
+    message = payload.get("message")
+    if isinstance(message, str) and ("\n\tat " in message or "\n    at " in message or "Traceback (" in message):
+        return parse_stack_trace(message)  # a stack trace logged as the message (the Java runtime's report)
     traceback = payload.get("exception") or payload.get("stack") or payload.get("stack_trace")
     if isinstance(traceback, str) and traceback:
         parsed = parse_stack_trace(traceback)

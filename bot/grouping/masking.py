@@ -20,6 +20,7 @@ _PARAMETER = re.compile(
       (?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]*)
     | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
     | (?P<arn>\barn:aws[\w-]*:[^\s"',)]*)
+    | (?P<literal>\b(?:true|false|null|undefined|None|nil)\b|\[\]|\{\})
     | (?P<quoted>(?<![\w\\])'[^'\n]{0,300}'(?!\w)|"[^"\n]{0,300}")
     | (?P<code>(?i:\b(?:status|status_?code|http_?status(?:_?code)?|code|errno|signal|exit\ status|exit\ code|http
         |exited\ with\ code)\b["']?[\s:=]{0,3})\d+\b)
@@ -34,7 +35,7 @@ _CODE_LOCATION = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
 _EDGE = ".:/-+@"
 _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
 _DECODER = json.JSONDecoder()
-_OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d-])")
+_OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -64,6 +65,8 @@ def mask_documents(text: str) -> str:
         if start < position:
             continue
         end = _document_end(text, start)
+        if end is None:
+            continue
         out.append(text[position:start])
         out.append(WILDCARD)
         position = end
@@ -71,12 +74,13 @@ def mask_documents(text: str) -> str:
     return "".join(out)
 
 
-def _document_end(text: str, start: int) -> int:
+def _document_end(text: str, start: int) -> int | None:
     """Where the document opened at `start` ends: JSON's own end, else the matching bracket, else the text's."""
     try:
         return _DECODER.raw_decode(text, start)[1]
     except ValueError:
-        pass
+        if text[start] == "[" and text[start + 1 : start + 2].isalpha():
+            return None  # "[null, 3]" is JSON; "[thread-1]" is a word in brackets
     depth = 0
     for bracket in _BRACKETS.finditer(text, start):
         depth += 1 if bracket.group() in "[{" else -1

@@ -72,10 +72,15 @@ _RUNTIME_PREFIX = re.compile(
 )
 # A level word where loggers put it: first, or after a few tokens holding digits (time, pid) or brackets.
 _LEADING_LEVEL = re.compile(
-    r"(?:\S*\d\S*\s+|\[[^\]\s]*\]\s+){0,4}[\[(]?(?P<name>[A-Za-z]{3,11})[\])]?(?:[\s:|,]|-\s|$)"
+    r"(?:\S*\d\S*\s+|\[[^\]\s]*\]\s+){0,4}[\[(]?(?P<name>"
+    + "|".join(sorted(LEVEL_NAMES, key=len, reverse=True))
+    + r"|Error|Fatal|Warning|Critical|Panic)[\])]?(?:[\s:|,]|-\s|$)"
 )
 _KEY_VALUE_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
-_REQUEST_ID = re.compile(rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id)\":\s*\")({_UUID})")
+_REQUEST_ID = re.compile(
+    rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
+)
+NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
 _DECODER = json.JSONDecoder()
 
@@ -106,8 +111,8 @@ def read_line(message: str) -> LogLine:
     if payload is not None:
         level = payload_level(payload)
         request_id = request_id or _text(payload.get("requestId") or payload.get("AWSRequestId"))
-    else:
-        level = leading_level(body)
+    elif runtime_level is Level.UNKNOWN:
+        level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
     if not request_id:
         found = _REQUEST_ID.search(message, 0, 400)
         request_id = found.group(1) if found else ""
@@ -117,8 +122,13 @@ def read_line(message: str) -> LogLine:
 
 def json_payload(body: str) -> dict[str, Any] | None:
     """The JSON object a line is (after any prefix, or after Node's ``Invoke Error \\t``), if it is one."""
-    start = body.find("{")
-    if start == -1 or start > 64 or not body.rstrip().endswith("}"):
+    if body.startswith("{"):
+        start = 0
+    elif body.startswith(NODE_REPORTS):
+        start = body.find("{")
+    else:
+        return None  # "forwarding {...}" quotes a document; it is not the line's own record
+    if not body.rstrip().endswith("}"):
         return None
     try:
         value, _ = _DECODER.raw_decode(body, start)

@@ -70,7 +70,9 @@ def exception_signature(parsed: ParsedException) -> ErrorSignature:
     frames = in_app_labels(parsed.frames)
     message = parsed.message.replace("\r", "\n").split("\n", 1)[0].strip()
     template = mask(message)
-    key = signature_key("exception", parsed.type, *parsed.causes, *frames, template)
+    # Runtimes name a type by its class alone (type(e).__name__) or qualified (a traceback's last line).
+    short_type = parsed.type.rsplit(".", 1)[-1] if not parsed.type.startswith(("Runtime.", "Sandbox.")) else parsed.type
+    key = signature_key("exception", short_type, *parsed.causes, *frames, template)
     kind: Kind = "platform" if parsed.type.startswith(("Runtime.", "Sandbox.")) else "exception"
     shown = f"{parsed.type}: {template}" if template else parsed.type
     # The title shows the first event's own message, as Sentry does; the template is what the group shares.

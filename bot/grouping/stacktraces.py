@@ -24,9 +24,10 @@ _PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<mes
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
 _PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
 _NODE_FRAME = re.compile(
-    r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?\s*$", re.M
+    r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?\s*$", re.M
 )
 _NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
+_NODE_INLINE = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
 _JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():]*)(?::(?P<line>\d+))?\)\s*$", re.M)
 _JAVA_HEAD = re.compile(
     r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
@@ -79,7 +80,8 @@ def node_frames(text: str) -> list[Frame]:
 
 
 def _parse_node(text: str) -> ParsedException | None:
-    head = _head_before_frames(text, _NODE_FRAME, _NODE_HEAD)
+    # util.format(message, err) writes the stack after the message on the same line: "saving failed TypeError: x".
+    head = _head_before_frames(text, _NODE_FRAME, _NODE_HEAD) or _head_before_frames(text, _NODE_FRAME, _NODE_INLINE)
     if head is None:
         return None
     return ParsedException(head["type"], head["message"].strip(), node_frames(text))
