@@ -35,6 +35,7 @@ NOTICES = (
 )
 _ENDS = ("END RequestId: ", "REPORT RequestId: ")
 MAX_INVOCATIONS = 10_000
+_INVOCATION_EDGES = ("START RequestId: ", "END RequestId: ", '{"time"')
 _NONE: list = []  # shared, never appended to: most events complete no error
 
 
@@ -69,9 +70,8 @@ class ErrorGrouper(Generic[Event]):
         """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""
         message = event.message
         if not self._dumps and not self._notices and not may_be_error(message):
-            started = invocation_start(message)
-            if started:
-                self._request_of_stream[getattr(event, "stream", "")] = started
+            if message.startswith(_INVOCATION_EDGES):
+                self._follow_invocations(getattr(event, "stream", ""), message)
             return _NONE
         stream = getattr(event, "stream", "")
         out: list[Grouped[Event]] = []
@@ -80,11 +80,10 @@ class ErrorGrouper(Generic[Event]):
             if dump.takes(message):
                 return out
             out.append(self._close(stream))
-        started = invocation_start(message)
-        if started:
-            if self._notices:
+        if message.startswith(_INVOCATION_EDGES):
+            if self._notices and invocation_start(message):
                 out += self._end_invocation(self._request_of_stream.get(stream, ""))
-            self._request_of_stream[stream] = started
+            self._follow_invocations(stream, message)
         if not may_be_error(message):
             if message.startswith(_ENDS):
                 out += self._end_invocation(message.split(None, 3)[2])
@@ -118,6 +117,14 @@ class ErrorGrouper(Generic[Event]):
     def _close(self, stream: str) -> Grouped[Event]:
         dump = self._dumps.pop(stream)
         return dump.header, self._miner.add_line(dump.line, dump.text())
+
+    def _follow_invocations(self, stream: str, message: str) -> None:
+        """Which invocation the stream serves: a START opens one; after END, lines belong to the next init."""
+        started = invocation_start(message)
+        if started:
+            self._request_of_stream[stream] = started
+        elif message.startswith("END RequestId: "):
+            self._request_of_stream[stream] = "after " + message.split(None, 3)[2]
 
     def _mark_failed(self, invocation: str) -> None:
         """The invocation reported a failure in an event of its own: its notices are not errors."""
