@@ -1,7 +1,7 @@
 """The groupers the benchmark compares, each giving every event a group id scoped to its log group (None: no error).
 
 The Boltwatch adapters are the one place the benchmark touches the bot: they call its public entry points
-(`bot.grouping.is_error`, `bot.grouping.TemplateMiner`, `bot.core.error_groups.summarise`,
+(`bot.grouping.ErrorGrouper`, `bot.core.error_groups.summarise`,
 `scheduler.checks.log_errors.group_errors`) the way the bot does, and check the per-event ids they compute against
 what the bot itself returns, so a change in the bot's paths shows up here instead of scoring something else.
 """
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bench.lambda_corpus.invocation import LabelledEvent
 from bot.aws.logs import LogEvent
 from bot.core.error_groups import summarise
-from bot.grouping import TemplateMiner, is_error
+from bot.grouping import ErrorGrouper
 from scheduler.checks.log_errors import group_errors
 
 Grouper = Callable[[Sequence[LabelledEvent]], list[str | None]]
@@ -35,13 +35,15 @@ def as_log_events(events: Sequence[LabelledEvent]) -> list[LogEvent]:
 
 
 def _two_passes(messages: Sequence[str]) -> list[str | None]:
-    """What `summarise` and `group_errors` do with a batch: detect, learn every template, then key each error."""
-    errors = [is_error(m) for m in messages]
-    miner = TemplateMiner()
-    for message, error in zip(messages, errors, strict=True):
-        if error:
-            miner.add(message)
-    return [miner.add(m).key if error else None for m, error in zip(messages, errors, strict=True)]
+    """What `summarise` and `group_errors` do with a batch: one `ErrorGrouper` fed the log group's events in order."""
+    window = as_log_events_from(messages)
+    keys: dict[int, str] = {id(event): signature.key for event, signature in ErrorGrouper().group(window)}
+    return [keys.get(id(event)) for event in window]
+
+
+def as_log_events_from(messages: Sequence[str]) -> list[LogEvent]:
+    moment = datetime.fromtimestamp(0, UTC)
+    return [LogEvent(moment, "", message, "") for message in messages]
 
 
 def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:

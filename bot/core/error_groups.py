@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from bot.enums import ErrorGroupStatus
-from bot.grouping import TemplateMiner, is_error
+from bot.grouping import ErrorGrouper
 from bot.store.models import ErrorGroup
 from bot.views.error_groups import TREND_BUCKETS, GroupSummary, GroupView
 from bot.views.logs import LogEvent
@@ -25,14 +25,9 @@ SAMPLES_KEPT = 3
 
 def summarise(events: Sequence[LogEvent], *, start: datetime, end: datetime) -> list[GroupSummary]:
     """Group the error events of a window, most frequent first."""
-    errors = [e for e in events if is_error(e.message)]
-    miner = TemplateMiner()
-    for event in errors:  # a first pass learns the templates, so early variants land in their final group
-        miner.add(event.message)
     span = max((end - start).total_seconds(), 1.0)
     groups: dict[str, GroupSummary] = {}
-    for event in errors:
-        signature = miner.add(event.message)
+    for event, signature in ErrorGrouper().group(events):
         group = groups.get(signature.key)
         if group is None:
             group = GroupSummary(signature.key, signature.kind, signature.title, signature.template, signature.culprit)

@@ -1,51 +1,27 @@
-"""Which log events are errors: a stated level wins; without one, only unmistakable failures count."""
+"""Which log events are errors: an event is an error iff it reports a failure.
+
+The level stated by whoever wrote the line wins, wherever the logger put it (records.py reads it); a WARN line
+stays a warning whatever words it holds. Without a stated level, platform records whose status says failure,
+Lambda error objects, stack traces and crash dumps, and lines that read as failures in any log are errors.
+"""
 
 from __future__ import annotations
 
 import re
-from enum import IntEnum
 
-from bot.grouping.lambda_payloads import error_payload
-from bot.grouping.platform_errors import match_platform_error
+from bot.grouping.dumps import is_dump_header
+from bot.grouping.lambda_payloads import exception_in
+from bot.grouping.platform_errors import is_quiet_record, platform_failure
+from bot.grouping.records import Level, LogLine, read_line
 from bot.grouping.stacktraces import parse_stack_trace
 
-
-class Level(IntEnum):
-    UNKNOWN = 0
-    DEBUG = 10
-    INFO = 20
-    WARNING = 30
-    ERROR = 40
-    CRITICAL = 50
-
-
-_LEVEL_NAMES = {
-    "TRACE": Level.DEBUG,
-    "DEBUG": Level.DEBUG,
-    "VERBOSE": Level.DEBUG,
-    "INFO": Level.INFO,
-    "NOTICE": Level.INFO,
-    "WARN": Level.WARNING,
-    "WARNING": Level.WARNING,
-    "ERROR": Level.ERROR,
-    "ERR": Level.ERROR,
-    "SEVERE": Level.ERROR,
-    "FATAL": Level.CRITICAL,
-    "CRITICAL": Level.CRITICAL,
-    "CRIT": Level.CRITICAL,
-    "EMERG": Level.CRITICAL,
-    "ALERT": Level.CRITICAL,
-    "PANIC": Level.CRITICAL,
-}
-# A level stated as a field: level=error, "level": "ERROR", "severity":"warn", levelname=INFO.
-_LEVEL_FIELD = re.compile(
-    r"""["']?\b(?:level|severity|levelname|log_level|loglevel|lvl)["']?\s*[=:]\s*["']?(?P<name>[A-Za-z]+)""",
-    re.IGNORECASE,
-)
-# A level written as its own upper-case word near the start: [ERROR], \tERROR\t, "ERROR -", "E/".
-_LEVEL_WORD = re.compile(r"(?:^|[\s\[(|\"'])(?P<name>" + "|".join(_LEVEL_NAMES) + r")(?=$|[\s\]):|,\"'-])")
-_LEVEL_WINDOW = 120
-_LEVEL_WORDS = 6
+# Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
+# level (pino's 50/60, syslog's 0-3). Most lines have none, and are rejected before any parsing.
+_ERROR_WORDS = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
+_PLATFORM_WORDS = ("timed out", "timeout", "segmentation")
+_NUMERIC_LEVEL = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
+# The platform's records of every healthy invocation are most of a Lambda log group.
+_HEALTHY_RECORDS = ("START RequestId: ", "END RequestId: ")
 # Without a stated level, failures that read as failures in any log: "error: ...", "fatal: ...", an unhandled
 # exception, a segmentation fault, or a line that starts with an exception type ("ValueError: ...").
 _FAILURE_WORDS = re.compile(
@@ -57,34 +33,45 @@ _FAILURE_WORDS = re.compile(
 _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::|$)")
 
 
-def stated_level(message: str) -> Level:
-    """The level a log line states about itself, UNKNOWN when it states none."""
-    head = message[:_LEVEL_WINDOW]
-    field = _LEVEL_FIELD.search(head)
-    if field and field["name"].upper() in _LEVEL_NAMES:
-        return _LEVEL_NAMES[field["name"].upper()]
-    # A level word counts only where log formats put it: among the first few words (after time, request id).
-    word = _LEVEL_WORD.search(" ".join(head.split(maxsplit=_LEVEL_WORDS)[:_LEVEL_WORDS]))
-    return _LEVEL_NAMES[word["name"]] if word else Level.UNKNOWN
+def may_be_error(message: str) -> bool:
+    """A cheap first test: False means the event cannot be an error, True that it needs reading."""
+    if message.startswith(_HEALTHY_RECORDS):
+        return False
+    lowered = message.lower()
+    for word in _ERROR_WORDS:
+        if word in lowered:
+            return True
+    for word in _PLATFORM_WORDS:
+        if word in lowered:
+            return True
+    return "level" in lowered and _NUMERIC_LEVEL.search(lowered) is not None
 
 
-def error_level(message: str) -> Level:
-    """The level of a log event, counting stack traces, Lambda error objects and platform errors."""
-    if match_platform_error(message):
+def line_level(line: LogLine) -> Level:
+    """The level of a read line, counting platform failures, error objects, stack traces and crash dumps."""
+    if line.level is not Level.UNKNOWN:
+        return line.level
+    if platform_failure(line.message if line.payload is None else "", line.payload) is not None:
         return Level.ERROR
-    level = stated_level(message)
-    if level is not Level.UNKNOWN:
-        return level
-    if error_payload(message) or parse_stack_trace(message) or _looks_failed(message):
+    if is_quiet_record(line.message):
+        return Level.UNKNOWN
+    if line.payload is not None:
+        return Level.ERROR if exception_in(line.payload) is not None else Level.UNKNOWN
+    if is_dump_header(line.body) or _looks_failed(line.body) or parse_stack_trace(line.body):
         return Level.ERROR
     return Level.UNKNOWN
 
 
+def error_level(message: str) -> Level:
+    """The level of a log event, counting stack traces, Lambda error objects and platform errors."""
+    return line_level(read_line(message))
+
+
 def is_error(message: str) -> bool:
-    """True when a log event reports an error (ERROR or worse, an exception, a panic, a platform error)."""
-    return error_level(message) >= Level.ERROR
+    """True when a log event reports an error (ERROR or worse, an exception, a panic, a platform failure)."""
+    return may_be_error(message) and error_level(message) >= Level.ERROR
 
 
-def _looks_failed(message: str) -> bool:
-    first_line = message.lstrip().split("\n", 1)[0]
+def _looks_failed(body: str) -> bool:
+    first_line = body.lstrip().split("\n", 1)[0]
     return bool(_FAILURE_WORDS.search(first_line) or _EXCEPTION_HEAD.search(first_line))

@@ -25,28 +25,34 @@ _SOURCE_SUFFIX = re.compile(r"\.(?:py|js|mjs|cjs|ts|go|java|kt)$")
 
 @dataclass(frozen=True)
 class Frame:
-    """One stack frame: where the code is (module or file) and the function; line numbers are left out."""
+    """One stack frame: where the code is (module or file), the function and the line.
+
+    The line is part of a frame's identity, as in Sentry's grouping of in-app frames: a different line is a
+    different call site, so a different bug.
+    """
 
     module: str
     function: str
     in_app: bool
+    line: str = ""
 
     def label(self) -> str:
-        return f"{self.module} in {self.function}" if self.module else self.function
+        where = f"{self.module}:{self.line}" if self.line else self.module
+        return f"{where} in {self.function}" if where else self.function
 
 
-def file_frame(path: str, function: str) -> Frame:
+def file_frame(path: str, function: str, line: str = "") -> Frame:
     """A frame named by a source file path (Python, Node.js, Go)."""
     path = path.strip()
     in_app = not _LIBRARY_PATH.search(path.removeprefix("file://"))
     module = _SOURCE_SUFFIX.sub("", _TASK_ROOT.sub("", path))
-    return Frame(module=module, function=function.strip() or "<anonymous>", in_app=in_app)
+    return Frame(module=module, function=function.strip() or "<anonymous>", in_app=in_app, line=line)
 
 
-def qualified_frame(qualified_name: str) -> Frame:
+def qualified_frame(qualified_name: str, line: str = "") -> Frame:
     """A frame named by a qualified function, such as com.example.Handler.handleRequest or main.handler."""
     module, _, function = qualified_name.rpartition(".")
-    return Frame(module=module, function=function, in_app=not _LIBRARY_MODULE.match(qualified_name))
+    return Frame(module=module, function=function, in_app=not _LIBRARY_MODULE.match(qualified_name), line=line)
 
 
 def in_app_labels(frames: list[Frame]) -> tuple[str, ...]:

@@ -1,4 +1,16 @@
-"""The JSON error object Lambda runtimes print for an unhandled error (errorType, errorMessage, stack)."""
+"""Exceptions inside JSON log records: Lambda's error objects and the structured loggers' error fields.
+
+Shapes, from the sources:
+- Lambda runtimes' error object: ``{"errorType", "errorMessage", "stackTrace" | "stack" | "trace"}``; Python's
+  stackTrace is `traceback.format_tb` text (awslambdaric/bootstrap.py), Node.js's the V8 stack split in lines
+  (src/Errors.js `toFormatted`, src/LogPatch.js `jsonErrorReplacer`), Java's frames as
+  ``"com.x.Handler.handle(Handler.java:20)"``, Go's ``[{"path", "line", "label"}]``
+  (aws-lambda-go lambda/messages/messages.go), with an optional nested ``cause``.
+- Node.js's JSON log format puts that object under ``message`` (LogPatch.js `formatJsonMessage`).
+- Powertools for Python: ``exception`` (the formatted traceback) and ``exception_name``; Powertools for
+  TypeScript: ``error: {name, location, message, stack}``; pino's and bunyan's ``err: {type | name, message,
+  stack}``; winston's top-level ``stack``.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +18,44 @@ import json
 from typing import Any
 
 from bot.grouping.frames import Frame
+from bot.grouping.records import json_payload
 from bot.grouping.stacktraces import (
     ParsedException,
     go_frame,
     java_frames,
     node_frames,
+    parse_stack_trace,
     python_frames,
 )
 
-_DECODER = json.JSONDecoder()
+_NESTED = ("err", "error", "exception", "message", "errorInfo")
 
 
 def error_payload(message: str) -> dict[str, Any] | None:
-    """The first JSON object in the message that has an errorType or errorMessage, if any."""
-    start = message.find("{")
-    while start != -1:
-        try:
-            value, _ = _DECODER.raw_decode(message, start)
-        except ValueError:
-            value = None
-        if isinstance(value, dict) and ("errorType" in value or "errorMessage" in value):
-            return value
-        start = message.find("{", start + 1)
+    """The JSON object of a message, when it carries an exception."""
+    payload = json_payload(message)
+    return payload if payload is not None and exception_in(payload) is not None else None
+
+
+def exception_in(payload: dict[str, Any]) -> ParsedException | None:
+    """The exception a JSON log record carries, wherever its writer put it, or None."""
+    if "errorType" in payload or "errorMessage" in payload:
+        return parse_payload(payload)
+    for key in _NESTED:
+        value = payload.get(key)
+        if isinstance(value, dict) and _is_error_object(value):
+            return _parse_error_object(value)
+    message = payload.get("message")
+    if isinstance(message, str) and ("\n\tat " in message or "\n    at " in message or "Traceback (" in message):
+        return parse_stack_trace(message)  # a stack trace logged as the message (the Java runtime's report)
+    traceback = payload.get("exception") or payload.get("stack") or payload.get("stack_trace")
+    if isinstance(traceback, str) and traceback:
+        parsed = parse_stack_trace(traceback)
+        if parsed is not None:
+            return parsed
+        name = payload.get("exception_name")
+        if isinstance(name, str) and name:
+            return ParsedException(name, _text(payload.get("message")), [])
     return None
 
 
@@ -45,6 +73,20 @@ def parse_payload(payload: dict[str, Any]) -> ParsedException:
     return ParsedException(exc_type, message.strip(), frames, tuple(causes))
 
 
+def _is_error_object(value: dict[str, Any]) -> bool:
+    if "errorType" in value or "errorMessage" in value:
+        return True
+    named = isinstance(value.get("type") or value.get("name"), str)
+    return named and ("message" in value or "stack" in value)
+
+
+def _parse_error_object(value: dict[str, Any]) -> ParsedException:
+    if "errorType" in value or "errorMessage" in value:
+        return parse_payload(value)
+    exc_type = _text(value.get("type")) or _text(value.get("name")) or "Error"
+    return ParsedException(exc_type, _text(value.get("message")).strip(), _frames(value))
+
+
 def _frames(payload: dict[str, Any]) -> list[Frame]:
     stack = payload.get("stack", payload.get("stackTrace", payload.get("trace")))
     if isinstance(stack, str):
@@ -53,7 +95,7 @@ def _frames(payload: dict[str, Any]) -> list[Frame]:
         return []
     if all(isinstance(entry, dict) for entry in stack):
         # Go: [{"path": "/var/task/main.go", "line": 25, "label": "handler"}, ...]
-        return [go_frame(_text(entry.get("label")), _text(entry.get("path"))) for entry in stack]
+        return [go_frame(_text(e.get("label")), _text(e.get("path")), str(e.get("line") or "")) for e in stack]
     text = "\n".join(_text(entry) for entry in stack)
     if 'File "' in text:
         return python_frames(text)

@@ -1,82 +1,109 @@
-"""Errors the Lambda platform itself reports: timeouts, out of memory, failed inits, runtime exits."""
+"""Failures the Lambda platform records itself: timeouts, runtime exits, out of memory, failed inits.
+
+The platform writes, in the text log format, ``START``/``END``/``REPORT RequestId: …`` for every invocation,
+``INIT_START``/``INIT_REPORT`` for an init, and for a failure ``<ts> <request id> Task timed out after 3.00
+seconds`` or ``RequestId: <id> Error: Runtime exited with error: signal: killed`` followed by its error type
+(``Runtime.ExitError``, ``Runtime.OutOfMemory``). A failed invocation's ``REPORT`` line (and a failed init's
+``INIT_REPORT``) ends in ``Status: timeout`` or ``Status: error`` with ``Error Type: Runtime.…``. In the JSON log
+format the same records are ``{"time", "type": "platform.report", "record": {"status", "errorType", …}}``
+(docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html, telemetry-schema-reference.html).
+
+Each record is a signature of its own, as in Sentry: a timeout's message and its REPORT line are two groups;
+tying them into one incident is the incident layer's job. Exit statuses, signals and error types are part of
+the signature (a segfault is not an OOM kill); durations, memory sizes and request ids are not.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
-
-class PlatformError(StrEnum):
-    TIMEOUT = "timeout"
-    OUT_OF_MEMORY = "out_of_memory"
-    INIT_FAILURE = "init_failure"
-    RUNTIME_EXIT = "runtime_exit"
+_FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
+_TEXT_REPORTS = ("REPORT ", "INIT_REPORT ", "RESTORE_REPORT ")
+_QUIET_RECORDS = ("START ", "END ", "INIT_START ", "EXTENSION ", "TELEMETRY ", "RESTORE_START ", "LOGS ")
+_STATUS = re.compile(r"\bStatus: (?P<status>\w+)")
+_ERROR_TYPE = re.compile(r"\bError Type: (?P<type>[\w.]+)")
+_PHASE = re.compile(r"\bPhase: (?P<phase>\w+)")
+_TIMEOUT = re.compile(r"Task timed out after [\d.]+ seconds")
+_RUNTIME_EXIT = re.compile(
+    r"Runtime exited (?:with error: (?P<reason>(?:signal: \w+|exit status \d+))|without providing a reason)"
+)
+_RUNTIME_TYPE = re.compile(r"\b(?:Runtime|Sandbox)\.\w+")
 
 
 @dataclass(frozen=True)
-class PlatformMatch:
-    """A platform error: its kind, the error type Lambda named (if any) and a title for people."""
+class PlatformRecord:
+    """A failure the platform recorded: which record, its canonical template, the error type it named."""
 
-    error: PlatformError
-    error_type: str
-    title: str
-
-
-# Summary lines the platform prints for every invocation; a timeout or a crash has its own line besides.
-_SUMMARY_LINES = ("START ", "END ", "REPORT ", "INIT_START ", "EXTENSION ", "TELEMETRY ", "RESTORE_")
-_TIMEOUT = re.compile(r"Task timed out after [\d.]+ seconds")
-_OUT_OF_MEMORY = re.compile(
-    r"\bRuntime\.OutOfMemory\b|Runtime exited with error: signal: killed|\bMemoryError\b.*Runtime\.ExitError"
-)
-_INIT_TYPES = (
-    "Runtime.ImportModuleError",
-    "Runtime.HandlerNotFound",
-    "Runtime.UserCodeSyntaxError",
-    "Runtime.MalformedHandlerName",
-    "Runtime.BadFunctionCode",
-    "Runtime.InvalidEntrypoint",
-    "Runtime.InitError",
-)
-_INIT_REPORT_FAILED = re.compile(r"\bStatus: (?:error|timeout)\b(?:.*\bError Type: (?P<type>[\w.]+))?")
-_INIT_FAILED = re.compile(r"\bInit failed\b|\bINIT_FAILURE\b")
-_RUNTIME_EXIT = re.compile(r"\bRuntime\.ExitError\b|Runtime exited (?:with error|without providing a reason)")
-_ERROR_TYPE = re.compile(r"\b(Runtime\.\w+|Sandbox\.\w+)\b")
-
-_TITLES = {
-    PlatformError.TIMEOUT: "Task timed out after <*> seconds",
-    PlatformError.OUT_OF_MEMORY: "Runtime out of memory (signal: killed)",
-    PlatformError.INIT_FAILURE: "Init failed",
-    PlatformError.RUNTIME_EXIT: "Runtime exited with error",
-}
+    record: str
+    template: str
+    error_type: str = ""
 
 
-def match_platform_error(message: str, error_type: str = "") -> PlatformMatch | None:
-    """The platform error in a log message (or in the errorType a runtime printed), or None."""
-    named = error_type or _named_type(message)
-    if message.startswith("INIT_REPORT"):
-        init = _INIT_REPORT_FAILED.search(message)
-        return _match(PlatformError.INIT_FAILURE, init["type"] or named) if init else None
-    if message.startswith(_SUMMARY_LINES):
+def platform_failure(message: str, payload: dict[str, Any] | None = None) -> PlatformRecord | None:
+    """The failure a platform record reports, None for a healthy record or a line the platform did not write."""
+    if payload is not None:
+        return _json_record(payload)
+    if message.startswith(_QUIET_RECORDS):
         return None
-    if _TIMEOUT.search(message) or named == "Sandbox.Timedout":
-        return _match(PlatformError.TIMEOUT, named)
-    if _OUT_OF_MEMORY.search(message) or named == "Runtime.OutOfMemory":
-        return _match(PlatformError.OUT_OF_MEMORY, named)
-    if named in _INIT_TYPES or _INIT_FAILED.search(message):
-        return _match(PlatformError.INIT_FAILURE, named)
-    if _RUNTIME_EXIT.search(message) or named == "Runtime.ExitError":
-        return _match(PlatformError.RUNTIME_EXIT, named)
+    if message.startswith(_TEXT_REPORTS):
+        return _text_report(message)
+    if "Task timed out after" in message and _TIMEOUT.search(message, 0, 200):
+        return PlatformRecord("timeout", "Task timed out after <*> seconds", "Sandbox.Timedout")
+    if "Runtime exited" in message:
+        found = _RUNTIME_EXIT.search(message)
+        if found is not None:
+            error_type = _runtime_type(message[found.end() :])
+            reason = f": {found['reason']}" if found["reason"] else " without providing a reason"
+            return PlatformRecord(
+                "runtime exit", _with_type(f"Runtime exited with error{reason}", error_type), error_type
+            )
     return None
 
 
-def _named_type(message: str) -> str:
-    found = _ERROR_TYPE.search(message)
-    return found.group(1) if found else ""
+def is_quiet_record(message: str) -> bool:
+    """True for the platform's records of every healthy invocation (START, END, INIT_START …)."""
+    return message.startswith(_QUIET_RECORDS)
 
 
-def _match(error: PlatformError, error_type: str) -> PlatformMatch:
-    title = _TITLES[error]
-    if error is PlatformError.INIT_FAILURE and error_type:
-        title = f"{title}: {error_type}"
-    return PlatformMatch(error, error_type, title)
+def _text_report(message: str) -> PlatformRecord | None:
+    status = _STATUS.search(message)
+    if status is None or status["status"] not in _FAILED_STATUSES:
+        return None
+    record = message.split(" ", 1)[0]
+    error_type = _ERROR_TYPE.search(message)
+    phase = _PHASE.search(message)
+    return _report(record, status["status"], error_type["type"] if error_type else "", phase["phase"] if phase else "")
+
+
+def _json_record(payload: dict[str, Any]) -> PlatformRecord | None:
+    kind = payload.get("type")
+    record = payload.get("record")
+    if not isinstance(kind, str) or not kind.startswith("platform.") or not isinstance(record, dict):
+        return None
+    status = record.get("status")
+    if status not in _FAILED_STATUSES:
+        return None
+    name = {
+        "platform.report": "REPORT",
+        "platform.initReport": "INIT_REPORT",
+        "platform.restoreReport": "RESTORE_REPORT",
+    }
+    error_type = record.get("errorType") if isinstance(record.get("errorType"), str) else ""
+    phase = record.get("phase") if isinstance(record.get("phase"), str) else ""
+    return _report(name.get(kind, kind), str(status), error_type or "", phase or "")
+
+
+def _report(record: str, status: str, error_type: str, phase: str) -> PlatformRecord:
+    phase_text = f" Phase: {phase}" if phase and record != "REPORT" else ""
+    return PlatformRecord(record, _with_type(f"{record}{phase_text} Status: {status}", error_type), error_type)
+
+
+def _runtime_type(rest: str) -> str:
+    found = _RUNTIME_TYPE.search(rest, 0, 200)
+    return found.group() if found else ""
+
+
+def _with_type(text: str, error_type: str) -> str:
+    return f"{text} ({error_type})" if error_type else text

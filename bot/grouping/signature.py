@@ -1,26 +1,32 @@
-"""The error signature of one log event: Sentry-style for exceptions, by kind for platform errors."""
+"""The error signature of one log event, by Sentry's rules.
+
+With an exception: its type (and chained causes), its in-app frames (file, function and line) and its message
+template, so that one call site failing with two AWS error codes is two groups. A platform failure: its
+record's canonical template. Otherwise the message template. The scope (one log group) is the caller's.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.grouping.frames import in_app_labels
-from bot.grouping.lambda_payloads import error_payload, parse_payload
-from bot.grouping.platform_errors import PlatformError, PlatformMatch, match_platform_error
+from bot.grouping.lambda_payloads import exception_in
+from bot.grouping.masking import WILDCARD, mask
+from bot.grouping.platform_errors import platform_failure
+from bot.grouping.records import LEVEL_NAMES, LogLine, read_line
 from bot.grouping.stacktraces import ParsedException, parse_stack_trace
-from bot.grouping.tokens import WILDCARD, parameterize, tokenize
 
 Kind = Literal["exception", "platform", "template"]
 TITLE_LIMIT = 200
 
-# What Lambda runtimes put before a logged message: timestamp, request id, level.
-_LINE_PREFIX = re.compile(
-    r"^(?:\[[A-Z]+\]\s+)?(?:\d{4}-\d\d-\d\dT[\d:.]+Z?\s+)?(?:[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\s+)"
-    r"(?:(?:TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+)?"
-)
+_MESSAGE_KEYS = ("msg", "message", "Message", "error_message", "event")
+_ERROR_KEYS = ("err", "error", "error_message", "reason")
+_LOGFMT_FIELD = re.compile(r'(?:^|\s)(?P<key>msg|message|err|error)=(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+# A level word (and the time before it) opening a free-text line; the template reads better without it.
+_LEADING_LEVEL = re.compile(r"^(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
 
 
 @dataclass(frozen=True)
@@ -40,65 +46,74 @@ def signature_key(*parts: str) -> str:
     return digest[:16]
 
 
-def structured_signature(message: str) -> ErrorSignature | None:
-    """The signature of an exception or a platform error, None for a free-text line."""
-    payload = error_payload(message)
-    parsed = parse_payload(payload) if payload is not None else parse_stack_trace(message)
-    platform = match_platform_error(message, parsed.type if parsed else "")
-    if platform is not None:
-        return _platform_signature(platform, parsed)
-    if parsed is not None:
-        return _exception_signature(parsed)
-    return None
-
-
-def template_signature(template: tuple[str, ...], title: str) -> ErrorSignature:
-    """The signature of a free-text line; the key is derived from the template text alone."""
-    text = " ".join(template)
-    return ErrorSignature(signature_key("template", text), "template", _short(title), text)
-
-
 def fingerprint(message: str) -> ErrorSignature:
     """The error signature of one log event, with no memory of other events."""
-    signature = structured_signature(message)
-    if signature is not None:
-        return signature
-    text = strip_line_prefix(message)
-    return template_signature(tokenize(text), readable_title(text))
+    return line_signature(read_line(message))
 
 
-def readable_title(text: str) -> str:
-    """The first line of a message with its parameters masked."""
-    return parameterize(text.strip().split("\n", 1)[0])
+def line_signature(line: LogLine, text: str | None = None) -> ErrorSignature:
+    """The signature of a read line; `text` is the whole crash dump when the line is a dump's header."""
+    body = (text if text is not None else line.body).replace("\r", "\n")
+    platform = platform_failure(line.message if line.payload is None else "", line.payload)
+    if platform is not None:
+        return ErrorSignature(
+            signature_key("platform", platform.template), "platform", platform.template, platform.template
+        )
+    parsed = exception_in(line.payload) if line.payload is not None else parse_stack_trace(body)
+    if parsed is not None:
+        return exception_signature(parsed)
+    return message_signature(_LEADING_LEVEL.sub("", mask(human_message(line.payload, body)), count=1))
 
 
-def strip_line_prefix(message: str) -> str:
-    """The message without the timestamp, request id and level a Lambda runtime writes before it."""
-    return _LINE_PREFIX.sub("", message, count=1)
-
-
-def _exception_signature(parsed: ParsedException) -> ErrorSignature:
+def exception_signature(parsed: ParsedException) -> ErrorSignature:
+    """Type, causes, in-app frames (with lines) and the message template; a runtime's own type is platform."""
     frames = in_app_labels(parsed.frames)
-    message = parsed.message.split("\n", 1)[0]
-    template = f"{parsed.type}: {parameterize(message)}" if message else parsed.type
-    # Sentry's order: the in-app stack identifies the bug; without one, the type and the message do.
-    identity = frames if frames else (parameterize(message),)
-    key = signature_key("exception", parsed.type, *parsed.causes, *identity)
+    message = parsed.message.replace("\r", "\n").split("\n", 1)[0].strip()
+    template = mask(message)
+    # Runtimes name a type by its class alone (type(e).__name__) or qualified (a traceback's last line).
+    short_type = parsed.type.rsplit(".", 1)[-1] if not parsed.type.startswith(("Runtime.", "Sandbox.")) else parsed.type
+    key = signature_key("exception", short_type, *parsed.causes, *frames, template)
+    kind: Kind = "platform" if parsed.type.startswith(("Runtime.", "Sandbox.")) else "exception"
+    shown = f"{parsed.type}: {template}" if template else parsed.type
+    # The title shows the first event's own message, as Sentry does; the template is what the group shares.
     title = f"{parsed.type}: {message}" if message else parsed.type
-    return ErrorSignature(key, "exception", _short(title), template, frames[0] if frames else None)
+    return ErrorSignature(key, kind, _short(title), shown, frames[0] if frames else None)
 
 
-def _platform_signature(platform: PlatformMatch, parsed: ParsedException | None) -> ErrorSignature:
-    detail = ""
-    if platform.error is PlatformError.INIT_FAILURE and parsed is not None and parsed.message:
-        # Which module failed to import is the bug; the numbers in the message are not.
-        detail = parameterize(parsed.message.split("\n", 1)[0])
-    template = f"{platform.title}: {detail}" if detail else platform.title
-    # Timeouts and crashes are one group each, however reported; an init failure's type tells causes apart.
-    error_type = platform.error_type if platform.error is PlatformError.INIT_FAILURE else ""
-    key = signature_key("platform", platform.error.value, error_type, detail)
-    culprit = next(iter(in_app_labels(parsed.frames)), None) if parsed else None
-    return ErrorSignature(key, "platform", _short(template), template, culprit)
+def message_signature(template: str) -> ErrorSignature:
+    """The signature of a message without an exception; the key is its template alone."""
+    template = template.strip() or WILDCARD
+    return ErrorSignature(signature_key("template", template), "template", _short(template), template)
+
+
+def human_message(payload: dict[str, Any] | None, body: str) -> str:
+    """What the writer said, as people write it: ``resize failed: <err>`` rather than the whole record."""
+    if payload is not None:
+        said = _first_text(payload, _MESSAGE_KEYS)
+        error = _first_text(payload, _ERROR_KEYS)
+        if said or error:
+            return f"{said}: {error}" if said and error and error != said else said or error
+        return body
+    first = body.strip().split("\n", 1)[0]
+    if "=" in first:
+        fields = {m["key"]: _unquote(m["value"]) for m in _LOGFMT_FIELD.finditer(first)}
+        said = fields.get("msg") or fields.get("message") or ""
+        error = fields.get("err") or fields.get("error") or ""
+        if said:
+            return f"{said}: {error}" if error else said
+    return first
+
+
+def _first_text(payload: dict[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _unquote(value: str) -> str:
+    return value[1:-1].replace('\\"', '"') if len(value) >= 2 and value[0] == value[-1] == '"' else value
 
 
 def _short(text: str) -> str:

@@ -18,21 +18,24 @@ class ParsedException:
     causes: tuple[str, ...] = ()
 
 
-_PYTHON_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line \d+, in (?P<function>\S+)', re.M)
+_PYTHON_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
 _PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
 # Without a traceback, "[ERROR] Name: text" is an exception only when Name reads as one.
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
 _PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
-_NODE_FRAME = re.compile(r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):\d+:\d+\)?\s*$", re.M)
+_NODE_FRAME = re.compile(
+    r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?\s*$", re.M
+)
 _NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
-_JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^()]*)\)\s*$", re.M)
+_NODE_INLINE = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
+_JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():]*)(?::(?P<line>\d+))?\)\s*$", re.M)
 _JAVA_HEAD = re.compile(
     r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
 )
 _JAVA_AT = re.compile(r"^\s+at [\w$.<>/]+\([^()]*\)\s*$", re.M)
 _JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
 _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
-_GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):\d+(?: \+0x[0-9a-f]+)?$", re.M)
+_GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
 
 def parse_stack_trace(text: str) -> ParsedException | None:
@@ -50,16 +53,19 @@ def parse_stack_trace(text: str) -> ParsedException | None:
 
 def python_frames(text: str) -> list[Frame]:
     """Frames of a Python traceback, innermost first."""
-    frames = [file_frame(m["path"], m["function"]) for m in _PYTHON_FRAME.finditer(text)]
+    frames = [file_frame(m["path"], m["function"], m["line"]) for m in _PYTHON_FRAME.finditer(text)]
     return frames[::-1]
 
 
 def _parse_python(text: str) -> ParsedException | None:
     lines = [line for line in text.splitlines() if line.strip()]
     head = _PYTHON_ERROR_LINE.search(text)
-    exc_type, message = (head["type"], head["message"]) if head else ("", "")
+    if head is None and len(lines) > 1 and lines[1].startswith("Traceback"):
+        # The Python runtime's unhandled error, its "[ERROR] " already read off as the line's level.
+        head = _PYTHON_LAST_LINE.match(lines[0])
+    exc_type, message = (head["type"], head["message"] or "") if head else ("", "")
     # The standard layout ends with "Type: message" at column 0; Lambda's puts "[ERROR] Type: message" first.
-    if lines and not lines[-1].startswith((" ", "\t")):
+    if lines and not lines[-1].startswith((" ", "\t", "\u00a0")):
         last = _PYTHON_LAST_LINE.match(lines[-1].strip())
         if last and not head:
             exc_type, message = last["type"], last["message"] or ""
@@ -70,11 +76,12 @@ def _parse_python(text: str) -> ParsedException | None:
 
 def node_frames(text: str) -> list[Frame]:
     """Frames of a V8 stack, innermost first."""
-    return [file_frame(m["path"], m["function"] or "<anonymous>") for m in _NODE_FRAME.finditer(text)]
+    return [file_frame(m["path"], m["function"] or "<anonymous>", m["line"]) for m in _NODE_FRAME.finditer(text)]
 
 
 def _parse_node(text: str) -> ParsedException | None:
-    head = _head_before_frames(text, _NODE_FRAME, _NODE_HEAD)
+    # util.format(message, err) writes the stack after the message on the same line: "saving failed TypeError: x".
+    head = _head_before_frames(text, _NODE_FRAME, _NODE_HEAD) or _head_before_frames(text, _NODE_FRAME, _NODE_INLINE)
     if head is None:
         return None
     return ParsedException(head["type"], head["message"].strip(), node_frames(text))
@@ -82,7 +89,7 @@ def _parse_node(text: str) -> ParsedException | None:
 
 def java_frames(text: str) -> list[Frame]:
     """Frames of a JVM stack (of every exception in a Caused by chain), innermost first."""
-    return [qualified_frame(m["function"]) for m in _JAVA_FRAME.finditer(text)]
+    return [qualified_frame(m["function"], m["line"] or "") for m in _JAVA_FRAME.finditer(text)]
 
 
 def _parse_java(text: str) -> ParsedException | None:
@@ -96,15 +103,15 @@ def _parse_java(text: str) -> ParsedException | None:
 def _parse_go(text: str) -> ParsedException:
     panic = _GO_PANIC.search(text)
     message = panic["message"].strip() if panic else ""
-    frames = [go_frame(m["function"], m["path"]) for m in _GO_FRAME.finditer(text)]
+    frames = [go_frame(m["function"], m["path"], m["line"]) for m in _GO_FRAME.finditer(text)]
     return ParsedException("panic", message, frames)
 
 
-def go_frame(function: str, path: str) -> Frame:
+def go_frame(function: str, path: str, line: str = "") -> Frame:
     """A Go frame: its package-qualified function, in-app unless the function or the file is a library's."""
     by_name = qualified_frame(function)
     by_path = file_frame(path, function)
-    return Frame(by_name.module, by_name.function, by_name.in_app and by_path.in_app)
+    return Frame(by_path.module or by_name.module, by_name.function, by_name.in_app and by_path.in_app, line)
 
 
 def _head_before_frames(text: str, frame: re.Pattern[str], head: re.Pattern[str]) -> re.Match[str] | None:

@@ -18,7 +18,7 @@ from bot.aws.logs import ERROR_TERMS, LAMBDA_PREFIX, LogEvent
 from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.durations import Duration
 from bot.enums import ErrorGroupStatus, Severity
-from bot.grouping import ErrorSignature, TemplateMiner, is_error
+from bot.grouping import ErrorGrouper, ErrorSignature
 from bot.views.error_groups import GroupSummary, error_source
 from scheduler.registry import CheckContext, check
 
@@ -112,13 +112,8 @@ def read_since(
 
 
 def group_errors(events: list[LogEvent]) -> dict[str, Occurrences]:
-    errors = [e for e in events if is_error(e.message)]
-    miner = TemplateMiner()
-    for event in errors:
-        miner.add(event.message)
     groups: dict[str, Occurrences] = {}
-    for event in errors:
-        signature = miner.add(event.message)
+    for event, signature in ErrorGrouper().group(events):
         occurrences = groups.setdefault(signature.key, Occurrences(signature))
         occurrences.count += 1
         occurrences.first = occurrences.first or event

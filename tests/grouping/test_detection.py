@@ -54,7 +54,6 @@ def test_errors_are_detected(message: str) -> None:
         "Retrying request after ThrottlingException",
         f"START RequestId: {REQUEST} Version: $LATEST",
         f"END RequestId: {REQUEST}",
-        samples.report(),
         "",
     ],
 )

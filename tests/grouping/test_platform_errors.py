@@ -1,4 +1,4 @@
-"""Lambda platform errors are their own groups, whatever request or function printed them."""
+"""Failures the Lambda platform records: each record is a group of its own, named by status, type and reason."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import pytest
 
 from bot.grouping import fingerprint, is_error
-from bot.grouping.platform_errors import PlatformError, match_platform_error
 from tests.grouping import lambda_samples as samples
+
+REQUEST = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11"
 
 
 def test_timeouts_of_any_duration_and_request_are_one_group() -> None:
@@ -19,43 +20,54 @@ def test_timeouts_of_any_duration_and_request_are_one_group() -> None:
     assert a.title == "Task timed out after <*> seconds"
 
 
-def test_out_of_memory_is_one_group_whichever_way_it_is_reported() -> None:
-    killed = fingerprint(samples.out_of_memory())
-    plain = fingerprint("Error: Runtime exited with error: signal: killed")
-    runtime_json = fingerprint(
-        json.dumps(
-            {
-                "errorType": "Runtime.OutOfMemory",
-                "errorMessage": "RequestId: abc Error: Runtime exited with error",
-            }
+def test_a_timeouts_report_line_is_an_error_and_a_group_of_its_own() -> None:
+    report = samples.report()
+    assert is_error(report)
+    assert fingerprint(report).title == "REPORT Status: timeout"
+    assert fingerprint(report).key != fingerprint(samples.timeout()).key
+
+
+def test_report_lines_group_by_status_and_error_type_not_by_duration_or_memory() -> None:
+    def report(duration: str, error_type: str) -> str:
+        return (
+            f"REPORT RequestId: {REQUEST}\tDuration: {duration} ms\tBilled Duration: 900 ms\tMemory Size: 512 MB\t"
+            f"Max Memory Used: 512 MB\tInit Duration: 301.22 ms\tStatus: error\tError Type: {error_type}"
         )
-    )
-    assert killed.key == plain.key == runtime_json.key
-    assert runtime_json.kind == "platform"
-    assert match_platform_error(samples.out_of_memory()).error is PlatformError.OUT_OF_MEMORY
+
+    oom = fingerprint(report("812.40", "Runtime.OutOfMemory"))
+    assert oom.key == fingerprint(report("90.01", "Runtime.OutOfMemory")).key
+    assert oom.key != fingerprint(report("812.40", "Runtime.ExitError")).key
+    assert oom.title == "REPORT Status: error (Runtime.OutOfMemory)"
 
 
-def test_timeout_and_out_of_memory_are_different_groups() -> None:
-    assert fingerprint(samples.timeout()).key != fingerprint(samples.out_of_memory()).key
+def test_runtime_exits_are_told_apart_by_exit_status_and_signal() -> None:
+    killed = fingerprint(samples.out_of_memory())
+    status_1 = fingerprint(f"RequestId: {REQUEST} Error: Runtime exited with error: exit status 1\nRuntime.ExitError")
+    status_2 = fingerprint(f"RequestId: {REQUEST} Error: Runtime exited with error: exit status 2\nRuntime.ExitError")
+    assert len({killed.key, status_1.key, status_2.key}) == 3
+    assert killed.title == "Runtime exited with error: signal: killed (Runtime.ExitError)"
+    assert all(is_error(m) for m in (samples.out_of_memory(),))
 
 
-def test_runtime_exit_with_status_is_a_runtime_exit() -> None:
-    message = "RequestId: 5e1f Error: Runtime exited with error: exit status 1\nRuntime.ExitError"
-    match = match_platform_error(message)
-    assert match is not None and match.error is PlatformError.RUNTIME_EXIT
-    assert fingerprint(message).key != fingerprint(samples.out_of_memory()).key
+def test_init_report_with_error_status_is_an_error_named_by_phase_and_type() -> None:
+    init = "INIT_REPORT Init Duration: 1204.33 ms\tPhase: init\tStatus: error\tError Type: Runtime.Unknown"
+    invoke = "INIT_REPORT Init Duration: 99.10 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError"
+    assert is_error(init) and is_error(invoke)
+    assert fingerprint(init).title == "INIT_REPORT Phase: init Status: error (Runtime.Unknown)"
+    assert fingerprint(init).key != fingerprint(invoke).key
 
 
-def test_init_report_with_error_status_is_an_init_failure_named_by_its_error_type() -> None:
-    message = "INIT_REPORT Init Duration: 1204.33 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError"
-    match = match_platform_error(message)
-    assert match is not None
-    assert match.error is PlatformError.INIT_FAILURE
-    assert match.error_type == "Runtime.ImportModuleError"
-    assert is_error(message)
+def test_json_format_platform_records_report_failures_by_status() -> None:
+    def record(status: str) -> str:
+        body = {"requestId": REQUEST, "metrics": {"durationMs": 3000.0}, "status": status}
+        return json.dumps({"time": "2026-11-02T06:00:03.000Z", "type": "platform.report", "record": body})
+
+    assert is_error(record("timeout"))
+    assert fingerprint(record("timeout")).title == "REPORT Status: timeout"
+    assert not is_error(record("success"))
 
 
-def test_import_errors_group_by_missing_module() -> None:
+def test_the_runtimes_import_error_is_an_init_failure_whose_module_is_a_parameter() -> None:
     def import_error(module: str) -> str:
         return (
             f"[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named '{module}'\n"
@@ -64,33 +76,20 @@ def test_import_errors_group_by_missing_module() -> None:
 
     requests = fingerprint(import_error("requests"))
     assert requests.kind == "platform"
-    assert requests.title.startswith("Init failed: Runtime.ImportModuleError")
-    assert requests.key == fingerprint(import_error("requests")).key
-    assert requests.key != fingerprint(import_error("pydantic")).key
-
-
-def test_node_uncaught_import_error_is_an_init_failure() -> None:
-    payload = {
-        "errorType": "Runtime.ImportModuleError",
-        "errorMessage": "Error: Cannot find module 'axios'\nRequire stack:\n- /var/task/index.js",
-        "stack": ["Runtime.ImportModuleError: Error: Cannot find module 'axios'"],
-    }
-    message = f"2024-05-01T10:00:00.000Z\tundefined\tERROR\tUncaught Exception \t{json.dumps(payload)}"
-    signature = fingerprint(message)
-    assert signature.kind == "platform"
-    assert "Cannot find module 'axios'" in signature.title
+    assert requests.title.startswith("Runtime.ImportModuleError: Unable to import module")
+    assert requests.key == fingerprint(import_error("pydantic")).key
 
 
 @pytest.mark.parametrize(
     "line",
     [
-        "START RequestId: 6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11 Version: $LATEST",
-        "END RequestId: 6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11",
-        samples.report(),
+        f"START RequestId: {REQUEST} Version: $LATEST",
+        f"END RequestId: {REQUEST}",
+        f"REPORT RequestId: {REQUEST}\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+        "Max Memory Used: 70 MB",
         "INIT_START Runtime Version: python:3.12.v18\tRuntime Version ARN: arn:aws:lambda:::runtime:x",
         "INIT_REPORT Init Duration: 180.20 ms",
     ],
 )
-def test_invocation_summary_lines_are_not_platform_errors(line: str) -> None:
-    assert match_platform_error(line) is None
+def test_healthy_invocation_records_are_not_errors(line: str) -> None:
     assert not is_error(line)

@@ -11,13 +11,13 @@ from bot.grouping import fingerprint
 from tests.grouping import lambda_samples as samples
 
 
-def test_python_same_bug_on_another_line_and_request_is_one_group() -> None:
+def test_python_same_line_in_another_request_is_one_group_and_another_line_is_another() -> None:
     first = fingerprint(samples.python_traceback(line=12))
-    second = fingerprint(samples.python_traceback(line=19))
-    assert first.key == second.key
+    assert first.key == fingerprint(samples.python_traceback(line=12)).key
+    assert first.key != fingerprint(samples.python_traceback(line=19)).key
     assert first.kind == "exception"
     assert first.title == "KeyError: 'user_id'"
-    assert first.culprit == "lib/users in load"
+    assert first.culprit == "lib/users:40 in load"
 
 
 def test_python_stack_identifies_the_bug_whatever_the_message() -> None:
@@ -42,7 +42,7 @@ def test_python_standard_traceback_reads_the_type_from_the_last_line() -> None:
     )
     signature = fingerprint(text)
     assert signature.title == "ValueError: invalid literal for int() with base 10: 'x'"
-    assert signature.culprit == "app in handler"
+    assert signature.culprit == "app:3 in handler"
 
 
 def test_python_library_frames_do_not_change_the_group() -> None:
@@ -57,18 +57,18 @@ def test_python_library_frames_do_not_change_the_group() -> None:
 
 def test_python_json_error_object_groups_across_request_ids_and_log_formats() -> None:
     a = fingerprint(samples.python_json(request_id="11111111-1111-4111-8111-111111111111", line=12))
-    b = fingerprint(samples.python_json_log_format(request_id="22222222-2222-4222-8222-222222222222", line=30))
+    b = fingerprint(samples.python_json_log_format(request_id="22222222-2222-4222-8222-222222222222", line=12))
     assert a.key == b.key
-    assert a.culprit == "app in handler"
+    assert a.culprit == "app:12 in handler"
     assert a.title == "KeyError: 'user_id'"
 
 
-def test_node_invoke_error_groups_across_request_ids_and_lines() -> None:
+def test_node_invoke_error_groups_across_request_ids_but_not_lines() -> None:
     a = fingerprint(samples.node_invoke_error(line=5, request_id="0c3e8f5a-7d4b-4f7e-8a1c-3b2d1e0f9a8b"))
-    b = fingerprint(samples.node_invoke_error(line=9, request_id="9d9d9d9d-7d4b-4f7e-8a1c-3b2d1e0f9a8b"))
-    assert a.key == b.key
+    b = fingerprint(samples.node_invoke_error(line=5, request_id="9d9d9d9d-7d4b-4f7e-8a1c-3b2d1e0f9a8b"))
+    assert a.key == b.key != fingerprint(samples.node_invoke_error(line=9)).key
     assert a.title == "TypeError: Cannot read properties of undefined (reading 'id')"
-    assert a.culprit == "index in Runtime.handler"
+    assert a.culprit == "index:5 in Runtime.handler"
 
 
 def test_node_error_in_another_function_is_another_group() -> None:
@@ -79,17 +79,17 @@ def test_node_error_in_another_function_is_another_group() -> None:
 
 def test_node_plain_stack_skips_node_internal_and_node_modules_frames() -> None:
     a = fingerprint(samples.node_plain_stack(line=17))
-    b = fingerprint(samples.node_plain_stack(line=21))
+    b = fingerprint(samples.node_plain_stack(line=17).replace("middy/index.js:40", "middy/index.js:57"))
     assert a.key == b.key
-    assert a.culprit == "src/orders in findOrder"
+    assert a.culprit == "src/orders:17 in findOrder"
     assert a.template == "Error: Order <*> not found"
 
 
-def test_java_stack_groups_across_line_numbers_and_skips_jdk_frames() -> None:
+def test_java_stack_skips_jdk_frames_and_tells_lines_apart() -> None:
     a = fingerprint(samples.java_stack(line=42))
-    b = fingerprint(samples.java_stack(line=57))
-    assert a.key == b.key
-    assert a.culprit == "com.example.orders.Handler in handleRequest"
+    b = fingerprint(samples.java_stack(line=42).replace("EventHandlerLoader.java:199", "EventHandlerLoader.java:207"))
+    assert a.key == b.key != fingerprint(samples.java_stack(line=57)).key
+    assert a.culprit == "com.example.orders.Handler:42 in handleRequest"
     assert a.title.startswith("java.lang.NullPointerException: ")
 
 
@@ -101,9 +101,9 @@ def test_java_different_root_cause_is_another_group() -> None:
 
 def test_java_lambda_error_object_groups_across_ids_in_the_message() -> None:
     a = fingerprint(samples.java_json(line=42, message="Order 123 has no customer"))
-    b = fingerprint(samples.java_json(line=44, message="Order 98 has no customer"))
+    b = fingerprint(samples.java_json(line=42, message="Order 98 has no customer"))
     assert a.key == b.key
-    assert a.culprit == "com.example.orders.Validator in check"
+    assert a.culprit == "com.example.orders.Validator:42 in check"
 
 
 def test_go_error_without_stack_groups_by_type_and_masked_message() -> None:
@@ -115,10 +115,10 @@ def test_go_error_without_stack_groups_by_type_and_masked_message() -> None:
 
 def test_go_panic_groups_by_in_app_function() -> None:
     a = fingerprint(samples.go_panic(line=25))
-    b = fingerprint(samples.go_panic(line=31))
+    b = fingerprint(samples.go_panic(line=25).replace("0xc000010000", "0xc000077000"))
     c = fingerprint(samples.go_panic(function="main.saveOrder"))
-    assert a.key == b.key != c.key
-    assert a.culprit == "main in handler"
+    assert a.key == b.key != c.key != fingerprint(samples.go_panic(line=31)).key
+    assert a.culprit == "main:25 in handler"
     assert a.title == "panic: runtime error: invalid memory address or nil pointer dereference"
 
 
@@ -139,8 +139,9 @@ def test_go_lambda_error_object_with_stack_uses_the_stack() -> None:
             }
         )
 
-    assert fingerprint(payload(10)).key == fingerprint(payload(12)).key
-    assert fingerprint(payload(10)).culprit == "handler"
+    assert fingerprint(payload(10)).key == fingerprint(payload(10).replace("order 10", "order 11")).key
+    assert fingerprint(payload(10)).key != fingerprint(payload(12)).key
+    assert fingerprint(payload(10)).culprit == "/build/orders/main:10 in handler"
 
 
 def test_runtimes_do_not_share_groups() -> None:

@@ -1,0 +1,138 @@
+"""The error events of one log group and their signatures, read in order with what surrounds each event.
+
+Two things need more than one event. A crash dump written one line per event (dumps.py) is one error, its
+header, whose signature needs the lines after it in the same stream. And a runtime's notice that announces a
+failure is not a second error when the same invocation reports that failure in an event of its own:
+
+- aws-lambda-go logs ``calling the handler function resulted in a panic, the process should exit``
+  (lambda/invoke_loop.go `handleInvoke`, written by `log.Fatalf` in lambda/entry.go) after `reportFailure`
+  has logged the panic's error object;
+- the Python runtime logs ``LAMBDA_WARNING: Unhandled exception. …`` (awslambdaric/lambda_literals.py) just
+  before the error itself;
+- the Node.js runtime logs ``Unexpected Top Level Error: …`` (src/Runtime.js) before reporting it.
+
+A notice waits until its invocation ends (``END``/``REPORT``, the stream's next ``START``, or the end of the
+input); it counts as the error only when nothing else reported one.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Generic, Protocol, TypeVar
+
+from bot.grouping.detection import line_level, may_be_error
+from bot.grouping.dumps import Dump, is_dump_header
+from bot.grouping.miner import TemplateMiner
+from bot.grouping.records import Level, LogLine, read_line
+from bot.grouping.runtime_reports import invocation_start, is_runtime_report
+from bot.grouping.signature import ErrorSignature
+
+NOTICES = (
+    "calling the handler function resulted in a panic, the process should exit",
+    "LAMBDA_WARNING: Unhandled exception.",
+    "Unexpected Top Level Error:",
+)
+_ENDS = ("END RequestId: ", "REPORT RequestId: ")
+MAX_INVOCATIONS = 10_000
+_INVOCATION_EDGES = ("START RequestId: ", "END RequestId: ", '{"time"')
+_NONE: list = []  # shared, never appended to: most events complete no error
+
+
+class LogEventLike(Protocol):
+    """A log event; one with a `stream` attribute (CloudWatch's log stream name) keeps its dumps apart."""
+
+    @property
+    def message(self) -> str: ...
+
+
+Event = TypeVar("Event", bound=LogEventLike)
+Grouped = tuple[Event, ErrorSignature]
+
+
+class ErrorGrouper(Generic[Event]):
+    """Fed one log group's events in order; gives back each error event with its signature."""
+
+    def __init__(self, miner: TemplateMiner | None = None) -> None:
+        self._miner = miner or TemplateMiner()
+        self._dumps: dict[str, Dump[Event]] = {}
+        self._request_of_stream: dict[str, str] = {}
+        self._failed: OrderedDict[str, None] = OrderedDict()
+        self._notices: dict[str, list[tuple[Event, LogLine]]] = {}
+
+    def group(self, events: Iterable[Event]) -> Iterator[Grouped[Event]]:
+        """Every error event of the input with its signature (a dump's header once its dump is complete)."""
+        for event in events:
+            yield from self.add(event)
+        yield from self.finish()
+
+    def add(self, event: Event) -> list[Grouped[Event]]:
+        """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""
+        message = event.message
+        if not self._dumps and not self._notices and not may_be_error(message):
+            if message.startswith(_INVOCATION_EDGES):
+                self._follow_invocations(getattr(event, "stream", ""), message)
+            return _NONE
+        stream = getattr(event, "stream", "")
+        out: list[Grouped[Event]] = []
+        dump = self._dumps.get(stream)
+        if dump is not None:
+            if dump.takes(message):
+                return out
+            out.append(self._close(stream))
+        if message.startswith(_INVOCATION_EDGES):
+            if self._notices and invocation_start(message):
+                out += self._end_invocation(self._request_of_stream.get(stream, ""))
+            self._follow_invocations(stream, message)
+        if not may_be_error(message):
+            if message.startswith(_ENDS):
+                out += self._end_invocation(message.split(None, 3)[2])
+            return out
+        line = read_line(message)
+        if line_level(line) < Level.ERROR:
+            return out
+        invocation = line.request_id or self._request_of_stream.get(stream, "") or f"stream {stream}"
+        if line.body.startswith(NOTICES):
+            if invocation not in self._failed:
+                self._notices.setdefault(invocation, []).append((event, line))
+        elif invocation in self._failed and is_runtime_report(line):
+            pass  # the runtime reports a failure the function already logged in an event of its own
+        else:
+            self._mark_failed(invocation)
+            if is_dump_header(line.body):
+                self._dumps[stream] = Dump(event, line, python=line.body.startswith("Traceback"))
+            else:
+                out.append((event, self._miner.add_line(line)))
+        if message.startswith(_ENDS):
+            out += self._end_invocation(line.request_id)
+        return out
+
+    def finish(self) -> list[Grouped[Event]]:
+        """The errors still waiting: open crash dumps and notices nothing else reported."""
+        out = [self._close(stream) for stream in list(self._dumps)]
+        for invocation in list(self._notices):
+            out += self._end_invocation(invocation)
+        return out
+
+    def _close(self, stream: str) -> Grouped[Event]:
+        dump = self._dumps.pop(stream)
+        return dump.header, self._miner.add_line(dump.line, dump.text())
+
+    def _follow_invocations(self, stream: str, message: str) -> None:
+        """Which invocation the stream serves: a START opens one; after END, lines belong to the next init."""
+        started = invocation_start(message)
+        if started:
+            self._request_of_stream[stream] = started
+        elif message.startswith("END RequestId: "):
+            self._request_of_stream[stream] = "after " + message.split(None, 3)[2]
+
+    def _mark_failed(self, invocation: str) -> None:
+        """The invocation reported a failure in an event of its own: its notices are not errors."""
+        self._notices.pop(invocation, None)
+        self._failed[invocation] = None
+        if len(self._failed) > MAX_INVOCATIONS:
+            self._failed.popitem(last=False)
+
+    def _end_invocation(self, invocation: str) -> list[Grouped[Event]]:
+        notices = self._notices.pop(invocation, [])
+        return [(event, self._miner.add_line(line)) for event, line in notices]

@@ -1,0 +1,189 @@
+"""One log line read once: the prefix a Lambda runtime wrote, the level its writer stated, its JSON payload.
+
+The shapes, from the runtimes' own sources:
+
+- Python RIC, text (awslambdaric/bootstrap.py `_setup_logging`): ``[LEVEL]\\t<ts>Z\\t<request id>\\t<message>``;
+  the unhandled error (`log_error`) is ``[ERROR] Type: message`` with its traceback lines joined by ``\\r``
+  (stdout) or ``\\n`` (telemetry frames) and indented with U+00A0. JSON (lambda_runtime_log_utils.py
+  `JsonFormatter`): ``{"timestamp", "level", "message", "logger", "requestId", "errorType", "errorMessage",
+  "stackTrace", "location"}``; the unhandled error says ``"log_level": "ERROR"`` instead of ``level``.
+- Node.js RIC, text (src/LogPatch.js `logTextToStdout`): ``<ts>\\t<request id>\\t<LEVEL>\\t<message>`` with
+  ``\\n`` replaced by ``\\r``; errors (`structuredConsole.logError`) are ``Invoke Error \\t{json}``,
+  ``Uncaught Exception \\t{json}``, ``Unhandled Promise Rejection \\t{json}``. JSON: ``{"timestamp", "level",
+  "requestId", "message"}``, an Error as ``{"errorType", "errorMessage", "stackTrace"}``.
+- Java RIC (logging/TextLogFormatter.java): ``[LEVEL] message``, or the bare message when no level is set.
+- aws-lambda-go (lambda/invoke_loop.go `reportFailure`): the standard `log` prefix ``2024/05/01 10:00:00``
+  before ``{"errorMessage", "errorType", "stackTrace": [{"path", "line", "label"}]}``.
+- Loggers: pino and bunyan write numeric levels (10 trace … 50 error, 60 fatal); Go's slog writes
+  ``"level":"ERROR"`` (JSON) or ``level=ERROR`` (text), with offsets such as ``ERROR+2``; syslog names
+  (emerg, alert, crit, err, warning, notice) and GELF's syslog numbers 0–7.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+
+class Level(IntEnum):
+    UNKNOWN = 0
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+
+LEVEL_NAMES = {
+    "TRACE": Level.DEBUG,
+    "DEBUG": Level.DEBUG,
+    "VERBOSE": Level.DEBUG,
+    "INFO": Level.INFO,
+    "INFORMATION": Level.INFO,
+    "NOTICE": Level.INFO,
+    "WARN": Level.WARNING,
+    "WARNING": Level.WARNING,
+    "ERROR": Level.ERROR,
+    "ERR": Level.ERROR,
+    "SEVERE": Level.ERROR,
+    "FATAL": Level.CRITICAL,
+    "CRITICAL": Level.CRITICAL,
+    "CRIT": Level.CRITICAL,
+    "EMERG": Level.CRITICAL,
+    "EMERGENCY": Level.CRITICAL,
+    "ALERT": Level.CRITICAL,
+    "PANIC": Level.CRITICAL,
+}
+# syslog severities 0-7 (RFC 5424), as GELF writes them; pino/bunyan 10-60.
+_SYSLOG_NUMBERS = (Level.CRITICAL,) * 3 + (Level.ERROR, Level.WARNING, Level.INFO, Level.INFO, Level.DEBUG)
+_LEVEL_KEYS = ("level", "log_level", "levelname", "severity", "lvl", "loglevel", "@level", "severity_text")
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?"
+_RUNTIME_PREFIX = re.compile(
+    rf"\[(?P<py>[A-Z]+)\]\t{_ISO}\t(?P<py_id>{_UUID}|)\t"  # Python RIC text
+    rf"|{_ISO}\t(?P<node_id>{_UUID}|undefined|)\t(?P<node>[A-Z]+)\t"  # Node.js RIC text
+    rf"|\[(?P<java>TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\] "  # Java RIC text, Python's unhandled error
+    rf"|{_ISO}\s+(?P<plain_id>{_UUID})\s+"  # the platform's and older runtimes' "<ts> <request id> "
+    r"|\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? "  # Go's log package
+)
+# A level word where loggers put it: first, or after a few tokens holding digits (time, pid) or brackets.
+_LEADING_LEVEL = re.compile(
+    r"(?:\S*\d\S*\s+|\[[^\]\s]*\]\s+){0,4}[\[(]?(?P<name>"
+    + "|".join(sorted(LEVEL_NAMES, key=len, reverse=True))
+    + r"|Error|Fatal|Warning|Critical|Panic)[\])]?(?:[\s:|,]|-\s|$)"
+)
+_KEY_VALUE_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+_REQUEST_ID = re.compile(
+    rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
+)
+NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
+_CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
+_DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A log line's parts: the level its writer stated, its request id, the text after the runtime's prefix."""
+
+    message: str
+    body: str
+    level: Level
+    request_id: str
+    payload: dict[str, Any] | None
+
+
+def read_line(message: str) -> LogLine:
+    """Read a line's runtime prefix, its JSON payload and the level its writer stated, once."""
+    prefix = _RUNTIME_PREFIX.match(message)
+    runtime_level, request_id, body = Level.UNKNOWN, "", message
+    if prefix is not None:
+        name = prefix["py"] or prefix["node"] or prefix["java"]
+        runtime_level = LEVEL_NAMES.get(name or "", Level.UNKNOWN)
+        request_id = prefix["py_id"] or prefix["node_id"] or prefix["plain_id"] or ""
+        request_id = "" if request_id == "undefined" else request_id
+        body = message[prefix.end() :]
+    payload = json_payload(body)
+    level = Level.UNKNOWN
+    if payload is not None:
+        level = payload_level(payload)
+        request_id = request_id or _text(payload.get("requestId") or payload.get("AWSRequestId"))
+    elif runtime_level is Level.UNKNOWN:
+        level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
+    if not request_id:
+        found = _REQUEST_ID.search(message, 0, 400)
+        request_id = found.group(1) if found else ""
+    # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
+    return LogLine(message, body, level if level is not Level.UNKNOWN else runtime_level, request_id, payload)
+
+
+def json_payload(body: str) -> dict[str, Any] | None:
+    """The JSON object a line is (after any prefix, or after Node's ``Invoke Error \\t``), if it is one."""
+    if body.startswith("{"):
+        start = 0
+    elif body.startswith(NODE_REPORTS):
+        start = body.find("{")
+    else:
+        return None  # "forwarding {...}" quotes a document; it is not the line's own record
+    if not body.rstrip().endswith("}"):
+        return None
+    try:
+        value, _ = _DECODER.raw_decode(body, start)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def payload_level(payload: dict[str, Any]) -> Level:
+    """The level a structured logger wrote into its JSON record."""
+    for key in _LEVEL_KEYS:
+        value = payload.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return Level.UNKNOWN
+        if isinstance(value, int | float):
+            return _numeric_level(int(value))
+        if isinstance(value, str):
+            return level_named(value)
+    return Level.UNKNOWN
+
+
+def level_named(name: str) -> Level:
+    """A level from its name in any case; slog's offsets (``ERROR+2``, ``WARN-4``) count as the base level."""
+    name = name.strip().upper()
+    base = name.split("+", 1)[0].split("-", 1)[0]
+    if name.isdigit():
+        return _numeric_level(int(name))
+    return LEVEL_NAMES.get(base, Level.UNKNOWN)
+
+
+def leading_level(body: str) -> Level:
+    """The level a free-text line states: ``level=error``, or a level word where loggers put one."""
+    if "=" in body:
+        field = _KEY_VALUE_LEVEL.search(body, 0, 200)
+        if field is not None:
+            return level_named(field["name"])
+    word = _LEADING_LEVEL.match(body)
+    if word is None:
+        return Level.UNKNOWN
+    name = word["name"]
+    # Upper-case words are levels; "Error:" and "Warning:" open a message the same way.
+    if name.isupper() or (name in _CAPITALISED and body[word.end() - 1 : word.end()] == ":"):
+        return LEVEL_NAMES.get(name.upper(), Level.UNKNOWN)
+    return Level.UNKNOWN
+
+
+def _numeric_level(number: int) -> Level:
+    if 0 <= number < len(_SYSLOG_NUMBERS):
+        return _SYSLOG_NUMBERS[number]
+    if number >= 60:
+        return Level.CRITICAL
+    return (Level.DEBUG, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)[min(max(number // 10 - 1, 0), 4)]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""

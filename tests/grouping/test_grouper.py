@@ -1,0 +1,110 @@
+"""One log group's events read in order: crash dumps split across events, runtime reports and notices."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.grouping import ErrorGrouper, fingerprint
+from tests.grouping import lambda_samples as samples
+
+REQUEST = "6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11"
+TS = "2026-11-02T06:00:00.120Z"
+
+
+@dataclass(frozen=True)
+class Event:
+    message: str
+    stream: str = "2026/11/02/[$LATEST]a1b2c3"
+
+
+def errors(*messages: str | Event) -> list[tuple[str, str]]:
+    events = [m if isinstance(m, Event) else Event(m) for m in messages]
+    return [(event.message, signature.title) for event, signature in ErrorGrouper().group(events)]
+
+
+GO_DUMP = [
+    "panic: runtime error: index out of range [5] with length 3",
+    "goroutine 18 [running]:",
+    "main.(*Resizer).resize(0xc000124000)",
+    "\t/var/task/resize.go:88 +0x1d4",
+    "main.handler.func1()",
+    "\t/var/task/main.go:41 +0x2c",
+    "created by main.handler in goroutine 1",
+    "\t/var/task/main.go:39 +0x9a",
+]
+
+
+def test_a_go_crash_dump_written_a_line_an_event_is_one_error_its_header() -> None:
+    found = errors(f"START RequestId: {REQUEST} Version: $LATEST", *GO_DUMP, f"END RequestId: {REQUEST}")
+    assert found == [(GO_DUMP[0], "panic: runtime error: index out of range [5] with length 3")]
+
+
+def test_the_dumps_frames_tell_two_crash_sites_apart() -> None:
+    other = [line.replace("resize.go:88", "resize.go:120") for line in GO_DUMP]
+    grouper = ErrorGrouper()
+    keys = [s.key for _, s in grouper.group([Event(m) for m in [*GO_DUMP, f"END RequestId: {REQUEST}", *other]])]
+    assert len(set(keys)) == 2
+
+
+def test_a_python_traceback_printed_to_stderr_is_one_error_with_its_type() -> None:
+    lines = [
+        "Traceback (most recent call last):",
+        '  File "/var/task/app.py", line 31, in handler',
+        "    total = sum(item['price'] for item in order['items'])",
+        "KeyError: 'items'",
+    ]
+    assert errors(*lines, "Processed 0 records") == [(lines[0], "KeyError: 'items'")]
+
+
+def test_a_java_stack_trace_on_stderr_is_one_error_and_dumps_of_two_streams_stay_apart() -> None:
+    java = ["java.lang.IllegalStateException: pool closed", "\tat com.acme.Repo.load(Repo.java:88)", "\t... 3 more"]
+    interleaved = [
+        Event(java[0], "a"),
+        Event(GO_DUMP[0], "b"),
+        Event(java[1], "a"),
+        Event(GO_DUMP[1], "b"),
+        Event(java[2], "a"),
+    ]
+    assert sorted(title for _, title in errors(*interleaved)) == [
+        "java.lang.IllegalStateException: pool closed",
+        "panic: runtime error: index out of range [5] with length 3",
+    ]
+
+
+def test_the_runtimes_report_of_an_error_the_function_logged_is_not_a_second_error() -> None:
+    logged = f"[ERROR]\t{TS}\t{REQUEST}\tcharge failed\n" + "\n".join(
+        ["Traceback (most recent call last):", '  File "/var/task/app.py", line 12, in handler', "KeyError: 'id'"]
+    )
+    report = samples.python_traceback(key="id")  # "[ERROR] KeyError: 'id'\nTraceback ...", no request id
+    found = errors(f"START RequestId: {REQUEST} Version: $LATEST", logged, report, f"END RequestId: {REQUEST}")
+    assert [message for message, _ in found] == [logged]
+
+
+def test_the_runtimes_report_alone_is_the_error() -> None:
+    report = samples.node_invoke_error(request_id=REQUEST)
+    assert [m for m, _ in errors(f"START RequestId: {REQUEST} Version: $LATEST", report)] == [report]
+
+
+def test_go_runtime_notice_after_a_recovered_panic_is_not_an_error() -> None:
+    payload = {"errorMessage": "boom", "errorType": "string", "stackTrace": [], "shouldExit": True}
+    report = f"2026/11/02 06:00:00 {json.dumps(payload)}"
+    notice = "2026/11/02 06:00:00 calling the handler function resulted in a panic, the process should exit"
+    assert [m for m, _ in errors(report, notice)] == [report]
+
+
+def test_warn_lines_stay_warnings_whatever_they_say() -> None:
+    assert (
+        errors(
+            f"[WARNING]\t{TS}\t{REQUEST}\tLAMBDA_WARNING: Unhandled exception. The most likely cause is an issue",
+            f"{TS}\t{REQUEST}\tWARN\tCaught ConditionalCheckFailedException for order ord_1; treating as duplicate",
+            json.dumps({"level": 40, "msg": "Exception ignored while closing connection: ConnectionResetError"}),
+        )
+        == []
+    )
+
+
+def test_fingerprint_and_grouper_agree_on_a_single_event() -> None:
+    event = samples.java_stack()
+    [(_, title)] = errors(event)
+    assert title == fingerprint(event).title
