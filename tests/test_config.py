@@ -114,3 +114,13 @@ def test_run_with_a_bad_config_exits_2_with_one_line_per_problem_and_no_tracebac
     assert main(["run", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == 'config error: checks[0].every: "soon" is not a duration like 30s, 5m, 1h\n'
+
+
+def test_a_command_prefix_slack_would_refuse_is_named(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    text = MINIMAL.replace('  channel: "#alerts"\n', '  channel: "#alerts"\n  command_prefix: "BW "\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    assert caught.value.problems == [
+        "slack.command_prefix: 'BW ' is not a command prefix Slack takes: up to 20 lowercase letters, digits, - and _"
+        " (like bw-)"
+    ]
