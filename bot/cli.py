@@ -1,4 +1,4 @@
-"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade."""
+"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade, manifest."""
 
 from __future__ import annotations
 
@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="bring the schema to this release's version")
     db_upgrade.add_argument("--database-url", default=None, help="default: $BOLTWATCH_DATABASE_URL or ./boltwatch.db")
     db_upgrade.set_defaults(func=_db_upgrade)
+
+    from bot.manifest import add_parser as add_manifest_parser  # light: the command catalogue and yaml
+
+    add_manifest_parser(commands)
     return parser
 
 

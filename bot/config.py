@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from bot.aws.settings import AwsSettings
+from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
@@ -44,6 +45,12 @@ class _Strict(BaseModel):
 
 class SlackSettings(_Strict):
     channel: str = Field(min_length=1, description="Default channel for alerts, `#name` or an id.")
+    command_prefix: str = Field(default="", description="Before /logs, /errors and /wait: `bw-` makes /bw-logs.")
+
+    @field_validator("command_prefix")
+    @classmethod
+    def _slack_takes_the_prefix(cls, prefix: str) -> str:
+        return checked_prefix(prefix)
 
 
 class ServerSettings(_Strict):

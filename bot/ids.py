@@ -1,4 +1,4 @@
-"""Every slash command, action id and callback id the bot handles, and the typed payload of every button.
+"""Every slash command, event, action id and callback id the bot handles, and the typed payload of every button.
 
 These are a public contract: messages posted months ago still carry them; never rename a released one.
 """
@@ -16,6 +16,12 @@ class Command(StrEnum):
     ERRORS = "/errors"
     WAIT = "/wait"
     BOLTWATCH = "/boltwatch"
+
+
+class EventType(StrEnum):
+    """The Events API events the bot subscribes to."""
+
+    APP_HOME_OPENED = "app_home_opened"
 
 
 class ActionId(StrEnum):

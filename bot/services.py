@@ -11,6 +11,7 @@ from botocore.client import BaseClient
 
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
+from bot.commands import CommandNames
 from bot.config import Settings
 from bot.core.routing import Route
 from bot.delivery.answers import Answers
@@ -41,6 +42,11 @@ class Services:
     wake_notifier: Callable[[], None] = field(default=_nothing)
     acks_first: AcksFirst = field(default_factory=AcksFirst)
     """When Slack requests last arrived: check runs step aside for them."""
+
+    @cached_property
+    def command_names(self) -> CommandNames:
+        """The names the slash commands answer to: `slack.command_prefix` before the generic ones."""
+        return CommandNames(self.settings.slack.command_prefix)
 
     @cached_property
     def answers(self) -> Answers:

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.help import help_blocks, help_text
 from bot.blocks.mrkdwn import inline_code
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
+from bot.commands import SUBCOMMANDS, UNPREFIXED, CommandNames
 from bot.core.access import Action, may
 from bot.ids import Command
 from bot.services import Services
@@ -28,25 +29,31 @@ SUBCOMMAND_ACCESS = {
     "best-practices": Action.BEST_PRACTICES,
 }  # fmt: skip
 """What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
-SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
-AVAILABLE = [
-    "/logs", "/errors", "/wait", "/boltwatch help", "/boltwatch status", "/boltwatch incidents", "/boltwatch checks",
-    "/boltwatch digest", "/boltwatch best-practices", "/boltwatch mute",
-]  # fmt: skip
-HELP = EncodedAnswer(text=help_text(AVAILABLE), response_type="ephemeral", blocks=help_blocks(AVAILABLE))
+AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS)]
+
+
+def help_answer(names: CommandNames) -> EncodedAnswer:
+    text, blocks = help_text(AVAILABLE, names), help_blocks(AVAILABLE, names)
+    return EncodedAnswer(text=text, response_type="ephemeral", blocks=blocks)
+
+
+HELP = help_answer(UNPREFIXED)
 
 PostDigestNow = Callable[[str, str], Awaitable[None]]
 """`post_digest_now(channel_id, channel_name)`: the digests of this channel, up to now, posted in it."""
 
 
 def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) -> None:
-    @app.command(Command.BOLTWATCH.value)
+    names = services.command_names
+    prefixed_help = help_answer(names) if names != UNPREFIXED else None
+
+    @app.command(names(Command.BOLTWATCH))
     @answers_errors
     async def boltwatch(ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
         words = split_words(command.get("text") or "", "/boltwatch help")
         sub = words[0].lower() if words else "help"
         if sub == "help":
-            await HELP(ack)
+            await (prefixed_help or HELP)(ack)
             return
         if sub not in SUBCOMMANDS:
             hint = did_you_mean(sub, list(SUBCOMMANDS))

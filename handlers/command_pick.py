@@ -32,6 +32,6 @@ def register(app: AsyncApp, services: Services) -> None:
         channel = (body.get("channel") or {}).get("id", "")
         await respond(delete_original=True)
         if choice.command == Command.LOGS.value:
-            await run_logs(services, parse_logs(choice.text), channel)
+            await run_logs(services, parse_logs(choice.text, services.command_names), channel)
         else:
-            await run_errors(services, parse_errors(choice.text), channel)
+            await run_errors(services, parse_errors(choice.text, services.command_names), channel)

@@ -58,7 +58,8 @@ async def _reply(kwargs: dict[str, Any], exc: Exception) -> None:
     respond = kwargs["respond"]
     if isinstance(exc, AmbiguousTarget):
         command = kwargs.get("command") or {}
-        blocks = choice_blocks(exc, command.get("command", ""), command.get("text", ""))
+        # The payload keeps the command's own name, not the prefixed one: it still works after a prefix change.
+        blocks = choice_blocks(exc, exc.command.value if command else "", command.get("text", ""))
         await respond(text=exc.text(), blocks=blocks, response_type="ephemeral", replace_original=False)
     else:
         await respond(text=user_message(exc), response_type="ephemeral", replace_original=False)

@@ -1,4 +1,5 @@
-"""`/errors TARGET [SINCE]`: the errors of a function or log group, grouped; and its Show samples button."""
+"""`/errors TARGET [SINCE] [account NAME] [region REGION]`: the errors of a function or log group, grouped; and its
+Show samples button."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
 from bot.blocks.errors import errors_blocks, samples_text
+from bot.commands import ERRORS
 from bot.core.access import Action
 from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
@@ -20,7 +22,7 @@ from bot.services import Services
 from bot.views.error_groups import GroupSummary, GroupView, error_source
 from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors
-from handlers.grammar import ERRORS_USAGE, ErrorsRequest, parse_errors
+from handlers.grammar import ErrorsRequest, parse_errors
 from handlers.log_targets import Place, place_of, resolve_log_group
 from handlers.usage import UsageError
 
@@ -56,20 +58,22 @@ async def post_error_groups(
 
 
 async def run_errors(services: Services, request: ErrorsRequest, channel: str) -> None:
-    place = place_of(services, request.scope, ERRORS_USAGE)
-    log_group = await resolve_log_group(services, place, request.target, ERRORS_USAGE)
+    place = place_of(services, request.scope, ERRORS)
+    log_group = await resolve_log_group(services, place, request.target, ERRORS)
     await post_error_groups(services, place=place, log_group=log_group, since=request.since, channel=channel)
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    @app.command(Command.ERRORS.value)
+    names = services.command_names
+
+    @app.command(names(Command.ERRORS))
     @answers_errors
     async def errors(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         if refusal := command_refusal(services, Action.ERRORS, command):
             await ack(response_type="ephemeral", text=refusal)
             return
         try:
-            request = parse_errors(command.get("text") or "")
+            request = parse_errors(command.get("text") or "", names)
         except UsageError as exc:
             await ack(response_type="ephemeral", text=exc.text())
             return

@@ -1,6 +1,7 @@
 """Slash-command grammar: `/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]` and kin.
 
-Parsing is pure and raises only UsageError, whatever the text.
+Parsing is pure and raises only UsageError, whatever the text; the usage it shows names the commands as `names`
+has them (the configured prefix).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.commands import ERRORS, LOGS, UNPREFIXED, WAIT, CommandNames
 from bot.durations import DurationError, DurationTooLong, format_duration, parse_duration
 from handlers.usage import UsageError, quoted
 
-LOGS_USAGE = "/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
-ERRORS_USAGE = "/errors TARGET [SINCE] [account NAME] [region REGION]"
-WAIT_USAGE = "/wait SERVICE WAITER ID... [timeout DURATION] [account NAME] [region REGION]"
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 MAX_LIMIT = 1000
 MAX_LOOKBACK = timedelta(days=30)
@@ -112,39 +111,42 @@ def _duration(text: str, what: str, usage: str, at_most: timedelta) -> timedelta
         raise UsageError(f"{quoted(text)} is not a {what} like 15m, 2h, 1d.", usage) from None
 
 
-def parse_logs(text: str) -> LogsRequest:
-    words, found = _take_keywords(split_words(text, LOGS_USAGE), {"filter", "limit", "account", "region"}, LOGS_USAGE)
-    target, since = _target_and_since(words, LOGS_USAGE, timedelta(minutes=15))
+def parse_logs(text: str, names: CommandNames = UNPREFIXED) -> LogsRequest:
+    usage = LOGS.line(names)
+    words, found = _take_keywords(split_words(text, usage), {"filter", "limit", "account", "region"}, usage)
+    target, since = _target_and_since(words, usage, timedelta(minutes=15))
     limit = 100
     if "limit" in found:
         if not (found["limit"].isascii() and found["limit"].isdigit()) or not 1 <= int(found["limit"]) <= MAX_LIMIT:
-            raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not {quoted(found['limit'])}.", LOGS_USAGE)
+            raise UsageError(f"`limit` takes a number from 1 to {MAX_LIMIT}, not {quoted(found['limit'])}.", usage)
         limit = int(found["limit"])
     phrase = found.get("filter")
     if phrase is not None and len(phrase) > MAX_FILTER:
-        raise UsageError(f"The filter is {len(phrase):,} characters long; {MAX_FILTER} at most.", LOGS_USAGE)
-    return LogsRequest(target, since, phrase, limit, _scope(found, LOGS_USAGE))
+        raise UsageError(f"The filter is {len(phrase):,} characters long; {MAX_FILTER} at most.", usage)
+    return LogsRequest(target, since, phrase, limit, _scope(found, usage))
 
 
-def parse_errors(text: str) -> ErrorsRequest:
-    words, found = _take_keywords(split_words(text, ERRORS_USAGE), {"account", "region"}, ERRORS_USAGE)
-    target, since = _target_and_since(words, ERRORS_USAGE, timedelta(hours=1))
-    return ErrorsRequest(target, since, _scope(found, ERRORS_USAGE))
+def parse_errors(text: str, names: CommandNames = UNPREFIXED) -> ErrorsRequest:
+    usage = ERRORS.line(names)
+    words, found = _take_keywords(split_words(text, usage), {"account", "region"}, usage)
+    target, since = _target_and_since(words, usage, timedelta(hours=1))
+    return ErrorsRequest(target, since, _scope(found, usage))
 
 
-def parse_wait(text: str) -> WaitRequest:
-    words, found = _take_keywords(split_words(text, WAIT_USAGE), {"timeout", "account", "region"}, WAIT_USAGE)
+def parse_wait(text: str, names: CommandNames = UNPREFIXED) -> WaitRequest:
+    usage = WAIT.line(names)
+    words, found = _take_keywords(split_words(text, usage), {"timeout", "account", "region"}, usage)
     if len(words) < 3:
         missing = ["SERVICE", "WAITER", "ID"][len(words)]
-        raise UsageError(f"{missing} is missing.", WAIT_USAGE)
+        raise UsageError(f"{missing} is missing.", usage)
     ids = words[2:]
     if len(ids) > MAX_WAIT_IDS:
-        raise UsageError(f"{len(ids)} ids is too many for one /wait; {MAX_WAIT_IDS} at most.", WAIT_USAGE)
+        raise UsageError(f"{len(ids)} ids is too many for one {names(WAIT.command)}; {MAX_WAIT_IDS} at most.", usage)
     if too_long := next((i for i in ids if len(i) > MAX_ID), None):
         problem = f"`{too_long[:40]}…` is {len(too_long):,} characters long; an id is {MAX_ID} at most."
-        raise UsageError(problem, WAIT_USAGE)
-    timeout = _duration(found["timeout"], "timeout", WAIT_USAGE, MAX_WAIT) if "timeout" in found else None
-    return WaitRequest(words[0].lower(), words[1], tuple(ids), timeout, _scope(found, WAIT_USAGE))
+        raise UsageError(problem, usage)
+    timeout = _duration(found["timeout"], "timeout", usage, MAX_WAIT) if "timeout" in found else None
+    return WaitRequest(words[0].lower(), words[1], tuple(ids), timeout, _scope(found, usage))
 
 
 def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple[str, timedelta]:

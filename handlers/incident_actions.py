@@ -17,7 +17,7 @@ from bot.core.incident_actions import Outcome, act
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import ActionId, BadPayload, CallbackId, IncidentButton, LogsPage, SnoozeModal
 from bot.services import Services
-from bot.views.incident import IncidentSnapshot
+from bot.views.incident import LOG_LABELS, IncidentSnapshot
 from bot.views.incident_queries import load_snapshot
 from handlers.access import refused_click
 from handlers.error_handler import user_message
@@ -178,11 +178,11 @@ def _all_alerts_listener(services: Services) -> Any:
 
 
 def log_group_of(snapshot: IncidentSnapshot) -> tuple[Place, str] | None:
-    """The log group behind an incident's lead alert: its `log_group` label, or its Lambda function's group."""
+    """The log group behind an incident's lead alert (else the first alert that names one): its `log_group` label,
+    or its Lambda function's group (an SQS dead-letter alert names the function that consumes the source queue)."""
     for alert in ([snapshot.lead] if snapshot.lead else []) + snapshot.alerts:
-        group = alert.labels.get("log_group") or (
-            LAMBDA_PREFIX + alert.labels["function"] if alert.labels.get("function") else None
-        )
+        log_group, function = (alert.labels.get(label) for label in LOG_LABELS)
+        group = log_group or (LAMBDA_PREFIX + function if function else None)
         if group:
             return Place(alert.labels.get("account_name", ""), alert.region), group
     return None

@@ -1,5 +1,5 @@
-"""`/logs TARGET [SINCE] [filter TEXT] [limit N]`: the newest events of a function or log group, with Older,
-Newer and Group errors buttons."""
+"""`/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]`: the newest events of a function
+or log group, with Older, Newer and Group errors buttons."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.logs import newest_events
 from bot.blocks.logs import logs_answer
+from bot.commands import LOGS
 from bot.core.access import Action
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, LogsPage
@@ -19,7 +20,7 @@ from bot.services import Services
 from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors, user_message
 from handlers.errors_command import post_error_groups
-from handlers.grammar import LOGS_USAGE, LogsRequest, parse_logs
+from handlers.grammar import LogsRequest, parse_logs
 from handlers.log_targets import Place, place_of, resolve_log_group
 from handlers.usage import UsageError
 
@@ -74,22 +75,24 @@ def first_page(request: LogsRequest, place: Place, log_group: str, now: datetime
 
 
 async def run_logs(services: Services, request: LogsRequest, channel: str) -> None:
-    place = place_of(services, request.scope, LOGS_USAGE)
-    log_group = await resolve_log_group(services, place, request.target, LOGS_USAGE)
+    place = place_of(services, request.scope, LOGS)
+    log_group = await resolve_log_group(services, place, request.target, LOGS)
     page = first_page(request, place, log_group, services.clock())
     await post_logs(services, place=place, page=page, channel=channel)
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    @app.command(Command.LOGS.value)
+    names = services.command_names
+
+    @app.command(names(Command.LOGS))
     @answers_errors
     async def logs(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         if refusal := command_refusal(services, Action.LOGS, command):
             await ack(response_type="ephemeral", text=refusal)
             return
         try:
-            request = parse_logs(command.get("text") or "")
-            note = queue_note(services, place_of(services, request.scope, LOGS_USAGE))
+            request = parse_logs(command.get("text") or "", names)
+            note = queue_note(services, place_of(services, request.scope, LOGS))
         except UsageError as exc:
             await ack(response_type="ephemeral", text=exc.text())
             return

@@ -25,6 +25,7 @@ from bot.aws.sessions import AwsTarget
 from bot.blocks.limits import BUTTON_VALUE
 from bot.blocks.mrkdwn import channel_ref, inline_code, mention
 from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.commands import MUTE, UNMUTE
 from bot.core.access import Action
 from bot.core.silences import create_silence, expire_silence, names_anything, resource_matchers
 from bot.durations import DurationError, DurationTooLong, parse_duration
@@ -36,8 +37,8 @@ from handlers.error_handler import answers_errors
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
-MUTE_USAGE = "/boltwatch mute TARGET DURATION [reason]"
-UNMUTE_USAGE = "/boltwatch unmute TARGET"
+MUTE_USAGE = MUTE.line()
+UNMUTE_USAGE = UNMUTE.line()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`/wait SERVICE WAITER ID... [timeout DURATION]` and its Cancel button."""
+"""`/wait SERVICE WAITER ID... [timeout DURATION] [account NAME] [region REGION]` and its Cancel button."""
 
 from __future__ import annotations
 
@@ -9,26 +9,41 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.aws.waiters import WaiterInputError, available_services, waiter_spec
+from bot.aws.waiters import WaiterInputError, available_services, paced, waiter_spec
+from bot.commands import WAIT
 from bot.core import wait_jobs
 from bot.core.access import Action, may
 from bot.core.wait_jobs import TooManyWaits
 from bot.ids import ActionId, BadPayload, Command, WaitButton
 from bot.services import Services
 from handlers.error_handler import answers_errors
-from handlers.grammar import MAX_WAIT, WAIT_USAGE, did_you_mean, parse_wait
+from handlers.grammar import MAX_WAIT, did_you_mean, parse_wait
 from handlers.log_targets import place_of
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
+LISTED_WAITERS = 12
+"""An unknown waiter's answer lists this many of the service's waiters (EC2 has over 40)."""
+
+
+def waiter_list(service: str, names: list[str]) -> str:
+    """` ec2 has 43 waiters: a, b, … …and 31 more.`: the first LISTED_WAITERS, and how many are left out."""
+    if not names:
+        return ""
+    shown = ", ".join(names[:LISTED_WAITERS])
+    more = f" …and {len(names) - LISTED_WAITERS} more" if len(names) > LISTED_WAITERS else ""
+    return f" {service} has {len(names)} waiters: {shown}{more}."
 
 
 def register(app: AsyncApp, services: Services, wake: Any) -> None:
-    @app.command(Command.WAIT.value)
+    names = services.command_names
+    usage = WAIT.line(names)
+
+    @app.command(names(Command.WAIT))
     @answers_errors
     async def wait(ack: Any, command: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         try:
-            request = parse_wait(command.get("text") or "")
+            request = parse_wait(command.get("text") or "", names)
         except UsageError as exc:
             await ack(response_type="ephemeral", text=exc.text())
             return
@@ -43,19 +58,19 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
         if request.service not in services_known:
             raise UsageError(
                 f"{quoted(request.service)} is not an AWS service.{did_you_mean(request.service, services_known)}",
-                WAIT_USAGE,
+                usage,
             )
-        place = place_of(services, request.scope, WAIT_USAGE)
+        place = place_of(services, request.scope, WAIT)
         aws_client = await services.aws_client(request.service, account=place.account, region=place.region)
         try:
             spec = await services.executor.run(waiter_spec, aws_client, request.service, request.waiter, request.ids)
         except WaiterInputError as exc:
-            names = list(exc.waiter_names)
-            listed = f" {request.service} has: {', '.join(names[:12])}." if names else ""
-            raise UsageError(f"{exc.problem}{did_you_mean(request.waiter, names) or listed}", WAIT_USAGE) from None
+            waiters = sorted(exc.waiter_names)
+            hint = did_you_mean(request.waiter, waiters) or waiter_list(request.service, waiters)
+            raise UsageError(f"{exc.problem}{hint}", usage) from None
         timeout = min(request.timeout or timedelta(seconds=spec.delay_seconds * spec.max_attempts), MAX_WAIT)
+        spec = paced(spec, timeout)
         now = services.clock()
-        max_attempts = max(1, int(timeout.total_seconds() // max(spec.delay_seconds, 1)))
         try:
             await services.db.run(
                 lambda s: wait_jobs.create(
@@ -68,7 +83,7 @@ def register(app: AsyncApp, services: Services, wake: Any) -> None:
                     requester=user,
                     channel=channel,
                     delay_seconds=spec.delay_seconds,
-                    max_attempts=max_attempts,
+                    max_attempts=spec.max_attempts,
                     deadline=now + timeout,
                     now=now,
                 )

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import re
+import typing
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from pydantic import BaseModel
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, FileSettings, load_settings
 from bot.core.routing import build_routes
-from scheduler.registry import configure_checks
+from scheduler.registry import REGISTRY, configure_checks, load_check_types
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "examples" / "boltwatch.yml"
 
 MINIMAL = """\
 slack:
@@ -42,9 +50,8 @@ def test_the_minimal_example_from_the_design_loads(tmp_path: Path, slack_env: di
 
 
 def test_the_shipped_example_file_loads_with_its_checks_routes_and_rules(slack_env: dict[str, str]) -> None:
-    example = Path(__file__).parent.parent / "examples" / "boltwatch.yml"
-    settings = load_settings(example, slack_env)
-    assert [c.name for c in configure_checks(settings.checks)] == ["cloudwatch_alarms"]
+    settings = load_settings(EXAMPLE, slack_env)
+    assert {c.type.name for c in configure_checks(settings.checks)} == set(REGISTRY)
     routes = build_routes(settings.file.routes, settings.slack.channel)
     assert [r.name for r in routes] == ["payments", "databases", "default"]
     assert routes[0].group_wait == timedelta(0)
@@ -114,3 +121,76 @@ def test_run_with_a_bad_config_exits_2_with_one_line_per_problem_and_no_tracebac
     assert main(["run", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err == 'config error: checks[0].every: "soon" is not a duration like 30s, 5m, 1h\n'
+
+
+def test_a_command_prefix_slack_would_refuse_is_named(tmp_path: Path, slack_env: dict[str, str]) -> None:
+    text = MINIMAL.replace('  channel: "#alerts"\n', '  channel: "#alerts"\n  command_prefix: "BW "\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    assert caught.value.problems == [
+        "slack.command_prefix: 'BW ' is not a command prefix Slack takes: up to 20 lowercase letters, digits, - and _"
+        " (like bw-)"
+    ]
+
+
+def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The settings model a field holds, and whether as a list: `Model`, `Model | None`, `list[Model]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if typing.get_origin(annotation) is list:
+        inner, _ = _model_in(typing.get_args(annotation)[0])
+        return inner, inner is not None
+    for arg in typing.get_args(annotation):
+        inner, in_list = _model_in(arg)
+        if inner is not None:
+            return inner, in_list
+    return None, False
+
+
+def model_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every key a settings model takes, as a path: `aws.accounts[].role_arn`."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        inner, in_list = _model_in(field.annotation)
+        path = prefix + (field.alias or name) + ("[]" if in_list else "")
+        keys.add(path)
+        if inner is not None:
+            keys |= model_keys(inner, path + ".")
+    return keys
+
+
+def used_keys(value: object, prefix: str = "") -> set[str]:
+    """Every key a YAML document uses, as a path; list items merge under `[]`."""
+    keys: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            keys |= {prefix + key} | used_keys(inner, prefix + key + ".")
+    elif isinstance(value, list):
+        stem = prefix.removesuffix(".")
+        keys |= {stem + "[]"} if stem else set()
+        for item in value:
+            keys |= used_keys(item, stem + "[].")
+    return keys
+
+
+def test_the_example_uses_every_key_and_every_check_type_with_all_its_keys() -> None:
+    example = yaml.safe_load(EXAMPLE.read_text())
+    checks = example.pop("checks")
+    missing = {key for key in model_keys(FileSettings) if not key.startswith("checks[]")} - used_keys(example)
+    assert not missing, f"examples/boltwatch.yml does not use {sorted(missing)}"
+    load_check_types()
+    for name, check_type in REGISTRY.items():
+        configured = [c for c in checks if c["type"] == name]
+        assert configured, f"examples/boltwatch.yml has no {name} check"
+        unused = model_keys(check_type.params) - set().union(*(used_keys(c) for c in configured))
+        assert not unused, f"the example's {name} check does not use {sorted(unused)}"
+    assert {"type", "name", "every", "enabled"} <= set().union(*(c.keys() for c in checks))
+
+
+def test_every_key_the_settings_take_is_documented_in_the_readme() -> None:
+    quoted = re.findall(r"`([a-z_][a-z0-9_.\[\]]*)", (ROOT / "README.md").read_text())  # `aws.accounts[]`
+    documented = {part for name in quoted for part in re.split(r"[.\[\]]+", name)}
+    load_check_types()
+    models = [FileSettings, *(t.params for t in REGISTRY.values())]
+    keys = {re.sub(r"\[\]", "", key).rsplit(".", 1)[-1] for model in models for key in model_keys(model)}
+    assert not keys - documented, f"README.md does not document {sorted(keys - documented)}"

@@ -6,7 +6,9 @@ acceptors) and evaluate one attempt per call instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -14,6 +16,11 @@ import jmespath
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from botocore.waiter import WaiterModel
+
+MIN_POLLS = 4
+"""A timeout shorter than this many of the waiter's own delays polls faster, so it is not over after one poll."""
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.\[\]]+")
+_GENERIC_FIELDS = {"Name", "Code", "Value"}
 
 
 class WaiterInputError(ValueError):
@@ -64,6 +71,14 @@ def waiter_spec(client: BaseClient, service: str, waiter: str, ids: tuple[str, .
     )
 
 
+def paced(spec: WaiterSpec, timeout: timedelta) -> WaiterSpec:
+    """The waiter at a pace that fits `timeout`: its own delay when that leaves MIN_POLLS polls, a shorter one (a
+    second at least) otherwise; as many attempts as fit, the first at once and the last when the timeout is up."""
+    seconds = max(1, int(timeout.total_seconds()))
+    delay = max(1, min(spec.delay_seconds, seconds // (MIN_POLLS - 1)))
+    return replace(spec, delay_seconds=delay, max_attempts=seconds // delay + 1)
+
+
 def _params_for(shape: Any, ids: tuple[str, ...], what: str) -> dict[str, Any]:
     """Required members take the ids in order; with none required, the one `...Ids`/`...Names`/`...Name` member."""
     if shape is None:
@@ -110,10 +125,22 @@ def _describe(acceptor: Any, response: dict[str, Any]) -> str:
         seen = jmespath.search(acceptor.argument, response)
         if isinstance(seen, list):
             seen = ", ".join(sorted({str(v) for v in seen})) or "nothing"
-        return f"{acceptor.argument.split('.')[-1]}: {seen}"
+        if not _PLAIN_PATH.fullmatch(acceptor.argument):
+            return f"{acceptor.argument} → {str(seen).lower()}"
+        return f"{_field_words(acceptor.argument)}: {seen}"
     if acceptor.matcher == "status":
         return f"HTTP {response.get('ResponseMetadata', {}).get('HTTPStatusCode')}"
     return f"{acceptor.matcher} {acceptor.expected}"
+
+
+def _field_words(path: str) -> str:
+    """What a waiter's path reads, in words: `Reservations[].Instances[].State.Name` is the `state`,
+    `Stacks[].StackStatus` the `stack status`, `InstanceStatus.Status` the `instance status`."""
+    fields = [f for f in re.split(r"[.\[\]]+", path) if f]
+    if len(fields) > 1 and (fields[-1] in _GENERIC_FIELDS or fields[-2].endswith(fields[-1])):
+        fields.pop()
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", fields[-1]) if fields else []
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words) or path
 
 
 def _observed(model: WaiterModel, response: dict[str, Any]) -> str:

@@ -1,44 +1,51 @@
-"""The `/boltwatch help` message."""
+"""The `/boltwatch help` message, naming the commands as they are in use (`slack.command_prefix`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-USAGE: dict[str, tuple[str, str]] = {
-    "/logs": ("/logs TARGET [SINCE] [filter TEXT] [limit N]", "recent log events of a function or log group"),
-    "/errors": ("/errors TARGET [SINCE]", "errors of a function or log group, grouped"),
-    "/wait": ("/wait SERVICE WAITER ID... [timeout DURATION]", "wait on a resource state with a boto3 waiter"),
-    "/boltwatch help": ("/boltwatch help", "this message"),
-    "/boltwatch status": ("/boltwatch status", "open incidents, checks and how fresh their data is"),
-    "/boltwatch incidents": ("/boltwatch incidents", "open incidents with their buttons"),
-    "/boltwatch checks": ("/boltwatch checks", "the configured checks and their last result"),
-    "/boltwatch digest": ("/boltwatch digest", "a digest of this channel's incidents, errors and checks, now"),
+from bot.commands import ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
+from bot.ids import Command
+
+
+def _sub(name: str) -> Usage:
+    return Usage(Command.BOLTWATCH, name)
+
+
+USAGE: dict[str, tuple[Usage, str]] = {
+    "/logs": (LOGS, "recent log events of a function or log group"),
+    "/errors": (ERRORS, "errors of a function or log group, grouped"),
+    "/wait": (WAIT, "wait on a resource state with a boto3 waiter"),
+    "/boltwatch help": (_sub("help"), "this message"),
+    "/boltwatch status": (_sub("status"), "open incidents, checks and how fresh their data is"),
+    "/boltwatch incidents": (_sub("incidents"), "open incidents with their buttons"),
+    "/boltwatch checks": (_sub("checks"), "the configured checks and their last result"),
+    "/boltwatch digest": (_sub("digest"), "a digest of this channel's incidents, errors and checks, now"),
     "/boltwatch best-practices": (
-        "/boltwatch best-practices",
+        _sub("best-practices"),
         "best-practice findings firing now, with Mute, Accept risk and Re-check buttons",
     ),
-    "/boltwatch mute": ("/boltwatch mute TARGET DURATION [reason]", "silence alerts about a resource"),
+    "/boltwatch mute": (MUTE, "silence alerts about a resource (or each one a glob like `orders-*` matches)"),
+    "/boltwatch unmute": (UNMUTE, "end the mute of that TARGET at once"),
 }
+"""Each help line by the command's own name (`/logs`), whatever the name in use."""
 
 
-def help_blocks(commands: list[str]) -> list[dict[str, Any]]:
+def help_blocks(commands: list[str], names: CommandNames = UNPREFIXED) -> list[dict[str, Any]]:
     """Usage lines for the given commands, in the order given."""
-    lines = [f"`{USAGE[c][0]}` — {USAGE[c][1]}" for c in commands if c in USAGE]
+    lines = [f"`{USAGE[c][0].line(names)}` — {USAGE[c][1]}" for c in commands if c in USAGE]
+    notes = (
+        "TARGET is a Lambda function name or a log group. SINCE and DURATION are like `15m`, `2h`, `1d`. "
+        'A phrase of several words goes in quotes: `filter "resize failed"`. '
+        f"`account NAME` and `region REGION` pick where {names(Command.LOGS)}, {names(Command.ERRORS)} and "
+        f"{names(Command.WAIT)} look (default: the first of each in the config)."
+    )
     return [
         {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch commands"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": "TARGET is a Lambda function name or a log group. "
-                    "SINCE is like `15m`, `2h`, `1d`. Every command takes `account NAME` and `region REGION`.",
-                }
-            ],
-        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": notes}]},
     ]
 
 
-def help_text(commands: list[str]) -> str:
-    return "Boltwatch commands: " + "; ".join(USAGE[c][0] for c in commands if c in USAGE)
+def help_text(commands: list[str], names: CommandNames = UNPREFIXED) -> str:
+    return "Boltwatch commands: " + "; ".join(USAGE[c][0].line(names) for c in commands if c in USAGE)

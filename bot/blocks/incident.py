@@ -182,8 +182,9 @@ def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
         elements.append(_button("Resolve", ActionId.INCIDENT_RESOLVE, incident.id, "danger"))
     if incident.status != IncidentStatus.OPEN:
         elements.append(_button("Reopen", ActionId.INCIDENT_REOPEN, incident.id))
-    elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
-    elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))
+    if incident.names_logs:  # an incident about an instance or a bucket has no logs these could read
+        elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
+        elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))
     console = next((a.links.get("console") for a in incident.alerts if a.links.get("console")), None)
     if console and console.startswith("https://") and len(console) <= URL_LIMIT:
         elements.append(

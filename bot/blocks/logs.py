@@ -78,13 +78,20 @@ def logs_answer(
         return LogsAnswer(text, fit_blocks(blocks), None, None)
     preview = _fitting_preview(events)
     blocks = [
-        _section(f"*Logs of {what}* — the full {len(events)} events are in the file below; the newest:"),
+        _section(f"*Logs of {what}* — {_in_the_file(len(events), scanned, truncated)}; the newest:"),
         _section(code_block(preview)),
         _context(context),
         *buttons,
     ]
     name = log_group.strip("/").replace("/", "-") + f"-{end:%Y%m%dT%H%M%SZ}.log"
     return LogsAnswer(text, fit_blocks(blocks), body + "\n", name)
+
+
+def _in_the_file(shown: int, scanned: int, truncated: bool) -> str:
+    """How many of the window's events the file holds: all of them, or the newest `limit` of how many matched."""
+    if scanned <= shown:
+        return f"all {shown} events are in the file below"
+    return f"the newest {shown} of {scanned}{'+' if truncated else ''} events are in the file below"
 
 
 def _fitting_preview(events: Sequence[LogEvent]) -> str:

@@ -8,6 +8,9 @@ from typing import Any
 
 from bot.enums import Severity
 
+LOG_LABELS = ("log_group", "function")
+"""The labels that say where an alert's logs are: a log group, or a Lambda function (its group is /aws/lambda/NAME)."""
+
 
 @dataclass(frozen=True)
 class AlertLine:
@@ -48,6 +51,11 @@ class IncidentSnapshot:
     def lead(self) -> AlertLine | None:
         """The alert that best represents the incident: the most severe firing one, else the first."""
         return (self.firing or self.alerts or [None])[0]
+
+    @property
+    def names_logs(self) -> bool:
+        """Whether an alert names logs to read (Show logs, Group errors): a log group or a Lambda function."""
+        return any(alert.labels.get(label) for alert in self.alerts for label in LOG_LABELS)
 
 
 @dataclass(frozen=True)

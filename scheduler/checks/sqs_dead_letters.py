@@ -3,7 +3,8 @@
 A queue is a dead-letter queue when another queue's RedrivePolicy targets it, so every queue's attributes are read
 (SQS has no batch call for them: one GetQueueAttributes a queue). The age of a queue's oldest message is not an
 attribute; it comes from the AWS/SQS ApproximateAgeOfOldestMessage metric, fetched for every queue in one batched
-GetMetricData call.
+GetMetricData call. A dead-letter alert names the Lambda function that consumes its source queue (from the
+function's event source mapping) as its `function`, so that Show logs and Group errors read that function's logs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aws.metrics import Datapoint, MetricQuery, metric_data
@@ -75,7 +77,12 @@ class Queue:
 @check(
     "sqs_dead_letters",
     service="sqs",
-    permissions=["sqs:ListQueues", "sqs:GetQueueAttributes", "cloudwatch:GetMetricData"],
+    permissions=[
+        "sqs:ListQueues",
+        "sqs:GetQueueAttributes",
+        "cloudwatch:GetMetricData",
+        "lambda:ListEventSourceMappings",
+    ],
     every="2m",
     params=SqsDeadLettersParams,
 )
@@ -87,7 +94,9 @@ def sqs_dead_letters(ctx: CheckContext, params: SqsDeadLettersParams) -> CheckRe
         if queue.redrive_target:
             sources.setdefault(queue.redrive_target, []).append(queue)
     watched = [q for q in queues if any(fnmatchcase(q.name, pattern) for pattern in params.queues)]
-    findings = [_dead_letters(ctx, q, sources[q.arn], params) for q in watched if q.arn in sources]
+    dead_letter_queues = [q for q in watched if q.arn in sources]
+    consumers = consumers_of(ctx, {s.arn for q in dead_letter_queues for s in sources[q.arn]})
+    findings = [_dead_letters(ctx, q, sources[q.arn], consumers, params) for q in dead_letter_queues]
     if params.max_age is not None and watched:
         ages = oldest_message_ages(ctx, watched)
         findings.extend(_age(ctx, queue, ages[queue.name], params.max_age) for queue in watched)
@@ -107,6 +116,24 @@ def read_queues(sqs: BaseClient) -> list[Queue]:
     return queues
 
 
+def consumers_of(ctx: CheckContext, queue_arns: set[str]) -> dict[str, list[str]]:
+    """The Lambda functions each queue feeds through an event source mapping, by queue ARN; none when a role made
+    before the check asked for lambda:ListEventSourceMappings may not list them (the alert then names no function)."""
+    found: dict[str, set[str]] = {}
+    if not queue_arns:
+        return {}
+    try:
+        for page in ctx.client("lambda").get_paginator("list_event_source_mappings").paginate():
+            for mapping in page.get("EventSourceMappings", []):
+                if mapping.get("EventSourceArn") in queue_arns:
+                    # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+                    found.setdefault(mapping["EventSourceArn"], set()).add(mapping["FunctionArn"].split(":")[6])
+    except ClientError as exc:
+        if not exc.response.get("Error", {}).get("Code", "").startswith("AccessDenied"):
+            raise
+    return {arn: sorted(names) for arn, names in found.items()}
+
+
 def oldest_message_ages(ctx: CheckContext, queues: list[Queue]) -> dict[str, Datapoint | None]:
     """Each queue's newest ApproximateAgeOfOldestMessage datapoint (seconds), or None without recent data."""
     end = ctx.now.astimezone(UTC).replace(second=0, microsecond=0) + PERIOD
@@ -123,26 +150,37 @@ def console_url(ctx: CheckContext, queue: str) -> str:
     return f"https://{ctx.region}.console.aws.amazon.com/sqs/v3/home?region={ctx.region}#/queues/{quote(url, safe='')}"
 
 
-def _finding(ctx: CheckContext, queue: Queue, problem: Problem, **fields: Any) -> Finding:
+def _finding(
+    ctx: CheckContext, queue: Queue, problem: Problem, labels: dict[str, str] | None = None, **fields: Any
+) -> Finding:
     return Finding(
         fingerprint=f"sqs_dead_letters:{ctx.account_id}:{ctx.region}:{queue.name}:{problem}",
         severity=Severity.WARNING,
         resource=queue.name,
         account=ctx.account_id,
         region=ctx.region,
-        labels={"queue": queue.name, "problem": problem.value},
+        labels={"queue": queue.name, "problem": problem.value} | (labels or {}),
         links={"console": console_url(ctx, queue.name)},
         **fields,
     )
 
 
-def _dead_letters(ctx: CheckContext, dlq: Queue, sources: list[Queue], params: SqsDeadLettersParams) -> Finding:
+def _dead_letters(
+    ctx: CheckContext,
+    dlq: Queue,
+    sources: list[Queue],
+    consumers: dict[str, list[str]],
+    params: SqsDeadLettersParams,
+) -> Finding:
     count = dlq.waiting + dlq.in_flight
     names = ", ".join(sorted(source.name for source in sources))
+    functions = sorted({name for source in sources for name in consumers.get(source.arn, [])})
+    consumed_by = {"Consumed by": ", ".join(functions)} if functions else {}
     return _finding(
         ctx,
         dlq,
         Problem.DLQ,
+        {"function": functions[0]} if functions else None,
         firing=count >= params.min_messages,
         title=f"{dlq.name}: {_count(count, 'dead letter')} from {names}",
         summary=f"Messages that {names} failed to process, moved here after their last allowed receive.",
@@ -150,7 +188,8 @@ def _dead_letters(ctx: CheckContext, dlq: Queue, sources: list[Queue], params: S
             "Messages": f"{dlq.waiting} waiting, {dlq.in_flight} in flight",
             "Source queues": ", ".join(f"{s.name} (after {s.max_receives} receives)" for s in sources),
             "Fires at": _count(params.min_messages, "message"),
-        },
+        }
+        | consumed_by,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import boto3
 import pytest
 from botocore.client import BaseClient
 
-from bot.aws.waiters import WaiterInputError, poll_once, waiter_spec
+from bot.aws.waiters import WaiterInputError, WaiterSpec, paced, poll_once, waiter_spec
 from sandbox.aws.server import MotoHandle
 
 
@@ -37,4 +39,38 @@ def test_ids_fill_the_operation_input_and_one_poll_reads_the_state(moto: MotoHan
 
     assert (spec.operation, spec.params) == ("DescribeInstances", {"InstanceIds": [instance]})
     result = poll_once(ec2, spec.waiter, spec.params)
-    assert (result.state, result.detail) == ("success", "Name: running")
+    assert (result.state, result.detail) == ("success", "state: running")
+
+
+@pytest.mark.parametrize(
+    ("service", "waiter", "ids", "detail"),
+    [
+        ("ec2", "instance_stopped", ("i-1",), "state: "),  # Reservations[].Instances[].State.Name
+        ("cloudformation", "stack_create_complete", ("orders",), "stack status: "),
+    ],
+)
+def test_what_a_poll_saw_is_named_in_words(
+    moto: MotoHandle, service: str, waiter: str, ids: tuple[str, ...], detail: str
+) -> None:
+    aws = client(moto, service)
+    if service == "ec2":
+        launched = aws.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)
+        ids = (launched["Instances"][0]["InstanceId"],)
+    else:
+        aws.create_stack(StackName=ids[0], TemplateBody='{"Resources": {}}')
+    spec = waiter_spec(aws, service, waiter, ids)
+    assert poll_once(aws, spec.waiter, spec.params).detail.startswith(detail)
+
+
+EC2_RUNNING = WaiterSpec("ec2", "instance_running", "DescribeInstances", 15, 40, {"InstanceIds": ["i-1"]})
+
+
+def test_a_timeout_of_several_delays_keeps_the_waiters_pace_and_polls_until_it_is_up() -> None:
+    spec = paced(EC2_RUNNING, timedelta(minutes=1))
+    assert (spec.delay_seconds, spec.max_attempts) == (15, 5)  # at 0, 15, 30, 45 and 60 s
+
+
+def test_a_timeout_shorter_than_a_few_delays_polls_faster_instead_of_giving_up_at_once() -> None:
+    spec = paced(EC2_RUNNING, timedelta(seconds=20))
+    assert (spec.delay_seconds, spec.max_attempts) == (6, 4)  # at 0, 6, 12 and 18 s
+    assert paced(EC2_RUNNING, timedelta(seconds=1)).delay_seconds == 1

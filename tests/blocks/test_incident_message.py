@@ -28,7 +28,7 @@ def alert_line(title: str = "Alarm orders-api-errors", *, firing: bool = True, *
         "account": "123456789012",
         "region": "us-east-1",
         "first_seen": OPENED,
-        "labels": {},
+        "labels": {"alarm": "orders-api-errors", "function": "orders-api"},
         "links": {"console": "https://console.aws.amazon.com/cloudwatch/home#alarm:orders-api-errors"},
         "evidence": {},
     }
@@ -123,6 +123,13 @@ def test_a_snoozed_incident_says_until_when() -> None:
 def test_a_snooze_that_has_ended_is_no_longer_shown() -> None:
     ended = replace(OPEN, snoozed_until=NOW - timedelta(seconds=1))
     assert "snoozed" not in status_line(ended)
+
+
+def test_an_incident_that_names_no_function_or_log_group_offers_no_logs_or_errors() -> None:
+    instance = replace(OPEN, alerts=[alert_line("i-0abc impaired", labels={"instance": "i-0abc"})])
+    assert action_ids(instance) == ["incident_ack", "incident_snooze", "incident_resolve", "incident_console"]
+    in_a_log_group = replace(OPEN, alerts=[alert_line(labels={"log_group": "/ecs/orders"})])
+    assert "incident_logs" in action_ids(in_a_log_group)
 
 
 def test_a_resolved_incident_offers_only_reopen_logs_errors_and_the_console() -> None:

@@ -52,7 +52,7 @@ CUTS = {
         rf"…and {FEW - status.MATCHERS_SHOWN} more`",
     ],
     "home": [rf"…and {ITEMS - status.CHECKS_SHOWN} more checks\.", rf"…and {ITEMS - status.INCIDENTS_SHOWN} more\."],
-    "logs": [rf"the full {ITEMS} events are in the file below"],
+    "logs": [rf"the newest {ITEMS} of {2 * ITEMS}\+ events are in the file below"],
     "wait": [rf"…and {ITEMS + 1 - wait.TARGET_IDS} more"],
     "help_and_modals": [],
     "mute": [],  # at most three did-you-mean suggestions, each cut short: nothing to count

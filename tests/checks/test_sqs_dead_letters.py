@@ -17,10 +17,10 @@ import pytest
 
 from bot.core.findings import CheckResult, Finding
 from sandbox.aws.queues import seed_queues
-from sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle, use_lambda_without_docker
 from scheduler.checks.sqs_dead_letters import SqsDeadLettersParams, sqs_dead_letters
 from scheduler.registry import CheckContext
-from tests.checks.moto_clients import Clients
+from tests.checks.moto_clients import Clients, create_function
 
 ACCOUNT_ID = "123456789012"
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
@@ -233,3 +233,19 @@ def test_params_reject_unknown_keys_and_a_zero_min_messages() -> None:
     with pytest.raises(ValueError, match="min_messages"):
         SqsDeadLettersParams.model_validate({"min_messages": 0})
     assert SqsDeadLettersParams.model_validate({"max_age": "30m"}).max_age == timedelta(minutes=30)
+
+
+def test_a_dead_letter_alert_names_the_function_that_consumes_its_source_queue(
+    clients: Clients, moto: MotoHandle
+) -> None:
+    use_lambda_without_docker(moto.endpoint)
+    seed_queues(clients("sqs"), random.Random(1), dead_letters=2)
+    create_function(clients, "orders-consumer")
+    source = f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:orders-queue"
+    clients("lambda").create_event_source_mapping(EventSourceArn=source, FunctionName="orders-consumer")
+
+    finding = by_problem(run(clients))["orders-dlq", "dlq"]
+
+    assert finding.labels == {"queue": "orders-dlq", "problem": "dlq", "function": "orders-consumer"}
+    assert finding.evidence["Consumed by"] == "orders-consumer"
+    assert clients.calls["ListEventSourceMappings"] == 1

@@ -21,6 +21,9 @@ async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-d
         yield running
 
 
+EC2_WAITERS = len(boto3.client("ec2", region_name="us-east-1").waiter_names)
+
+
 def ec2(moto: MotoHandle):  # type: ignore[no-untyped-def]
     return boto3.client("ec2", endpoint_url=moto.endpoint, region_name="us-east-1")
 
@@ -55,7 +58,7 @@ async def test_a_wait_that_succeeds_updates_one_message_and_mentions_the_request
     message = await start_wait(bot, f"ec2 instance_running {instance}")
     await poll_until_done(bot)
     final = bot.slack.message("#alerts", message.ts)
-    assert "Done" in str(final.blocks) and "Name: running" in str(final.blocks)
+    assert "Done" in str(final.blocks) and "last seen: state: running" in str(final.blocks)
     assert "wait_cancel" not in str(final.blocks)
     assert bot.slack.thread("#alerts", message.ts)[0].text.startswith("<@U0ALICE>")
     assert len(bot.slack.channel_messages("#alerts")) == 1
@@ -76,7 +79,18 @@ async def test_a_wait_that_times_out_says_so(bot: RunningBot) -> None:
     await poll_until_done(bot)
     final = bot.slack.message("#alerts", message.ts)
     assert "Timed out" in str(final.blocks)
-    assert "attempt 4 of 4" in final.blocks[0]["text"]["text"]
+    assert "attempt 5 of 5 · 1m elapsed" in final.blocks[0]["text"]["text"]  # at 0, 15, 30, 45 and 60 s
+
+
+async def test_a_timeout_shorter_than_the_waiters_delay_polls_faster_until_it_is_up(bot: RunningBot) -> None:
+    instance = launch(bot.moto)
+    message = await start_wait(bot, f"ec2 instance_stopped {instance} timeout 20s")
+    await bot.app.waits.poll_due()
+    await bot.drain()
+    assert "Waiting" in str(bot.slack.message("#alerts", message.ts).blocks)
+    await poll_until_done(bot, step_seconds=6)
+    final = bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+    assert "Timed out" in final and "attempt 4 of 4" in final  # at 0, 6, 12 and 18 s; not over after one poll
 
 
 async def test_cancel_stops_the_wait(bot: RunningBot) -> None:
@@ -125,7 +139,8 @@ async def test_a_wait_resumes_after_a_restart(moto: MotoHandle, database_url: st
     [
         ("ec3 instance_running i-1", "`ec3` is not an AWS service. Did you mean `ecs`, `ecr`, `ec2`?"),
         ("ec2 instance_runing i-1", "Did you mean `instance_running`"),
-        ("ec2 zzz i-1", "`ec2` has no waiter `zzz`. ec2 has: "),
+        ("ec2 zzz i-1", f"`ec2` has no waiter `zzz`. ec2 has {EC2_WAITERS} waiters: bundle_task_complete, "),
+        ("ec2 zzz i-1", f", instance_running …and {EC2_WAITERS - 12} more.\nUsage: "),
         ("s3 object_exists my-bucket", "needs 2 value(s): BUCKET KEY"),
     ],
 )

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.commands import CommandNames
 from handlers.grammar import Scope, did_you_mean, parse_errors, parse_logs, parse_wait, split_words
 from handlers.usage import UsageError
 
@@ -124,3 +125,11 @@ def test_a_usage_error_that_echoes_the_input_cannot_ping_or_link() -> None:
     with pytest.raises(UsageError) as raised:
         parse_logs("orders-api <!channel>")
     assert "<!channel>" not in raised.value.text() and "&lt;!channel&gt;" in raised.value.text()
+
+
+def test_a_usage_error_names_the_command_as_the_prefix_makes_it() -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_logs("", CommandNames("bw-"))
+    assert raised.value.usage == "/bw-logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
+    with pytest.raises(UsageError, match="101 ids is too many for one /bw-wait"):
+        parse_wait("ec2 instance_running " + " ".join(f"i-{n}" for n in range(101)), CommandNames("bw-"))
