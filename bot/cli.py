@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     iam = commands.add_parser("iam-policy", help="print the least-privilege IAM policy for the configured checks")
     iam.add_argument("--config", required=True, help="YAML config file")
     iam.add_argument("--wait-services", default="", help="comma-separated services people will /wait on, e.g. ec2,s3")
+    iam.add_argument(
+        "--include-secret-actions",
+        action="store_true",
+        help="also grant the waiters' reads that return secrets (ec2:GetPasswordData, ec2:DescribeVpnConnections)",
+    )
     iam.set_defaults(func=_iam_policy)
 
     once = commands.add_parser("check", help="run one check now and print what it finds")
@@ -129,16 +134,23 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
 
 def _iam_policy(args: argparse.Namespace) -> int:
-    from bot.aws.iam_policy import policy
+    from bot.aws.iam_policy import policy, waiter_actions
 
     file_settings = load_file_settings(args.config)
     checks = configure_checks(file_settings.checks)
+    services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
+    try:
+        waits = waiter_actions(services, include_secrets=args.include_secret_actions)
+    except ValueError as exc:
+        raise ConfigError([f"--wait-services: {exc}"]) from None
     document = policy(
         check_permissions=[p for c in checks for p in c.type.permissions],
         role_arns=[a.role_arn for a in file_settings.aws.accounts if a.role_arn],
-        wait_services=[s.strip() for s in args.wait_services.split(",") if s.strip()],
+        waits=waits,
     )
     print(json.dumps(document, indent=2))
+    for action, why in waits.left_out.items():
+        print(f"left out {action}: it {why} (--include-secret-actions grants it)", file=sys.stderr)
     return 0
 
 

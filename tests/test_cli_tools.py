@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -48,6 +49,20 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
         "Action": "sts:AssumeRole",
         "Resource": ["arn:aws:iam::222222222222:role/boltwatch"],
     }
+
+
+def test_readme_lists_the_actions_iam_policy_grants_its_smallest_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    smallest = re.search(r"The smallest useful file:\n\n```yaml\n(.*?)```", readme, re.DOTALL)
+    listed = re.search(r"<!-- iam-policy of the smallest config.*?-->(.*?)<!-- /iam-policy -->", readme, re.DOTALL)
+    assert smallest and listed
+    config = tmp_path / "smallest.yml"
+    config.write_text(smallest.group(1))
+    assert main(["iam-policy", "--config", str(config)]) == 0
+    [statement] = json.loads(capsys.readouterr().out)["Statement"]
+    assert re.findall(r"`([^`]+)`", listed.group(1)) == statement["Action"]
 
 
 def test_check_once_prints_the_findings_and_the_message_it_would_post(
