@@ -33,7 +33,7 @@ from bot.runtime import event_loop
 from bot.runtime.log_redaction import configure_logging
 from bot.store import SchemaError, make_engine, upgrade
 from bot.views.incident import AlertLine, IncidentSnapshot
-from scheduler.registry import ConfiguredCheck, configure_checks
+from scheduler.registry import ConfiguredCheck, check_problems, configure_checks
 from scheduler.runner import run_check_target
 
 log = logging.getLogger(__name__)
@@ -95,13 +95,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = load_settings(args.config, judge_check=check_problems)
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
-    try:
-        event_loop.resolve(settings.server.event_loop)
-    except event_loop.EventLoopUnavailable as exc:
-        raise ConfigError([str(exc)]) from None
     app = create_app(settings, holder=replica_name(args.port or settings.server.port))
     event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
     return 0
@@ -136,7 +132,7 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 def _iam_policy(args: argparse.Namespace) -> int:
     from bot.aws.iam_policy import policy, waiter_actions
 
-    file_settings = load_file_settings(args.config)
+    file_settings = load_file_settings(args.config, judge_check=check_problems)
     checks = configure_checks(file_settings.checks)
     services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
     try:
@@ -157,7 +153,7 @@ def _iam_policy(args: argparse.Namespace) -> int:
 def _check_once(args: argparse.Namespace) -> int:
     """`boltwatch check TYPE --once`: run one check now over every target, print its findings and the message it
     would post; no database, so no log cursors and nothing recorded."""
-    file_settings = load_file_settings(args.config) if args.config else None
+    file_settings = load_file_settings(args.config, judge_check=check_problems) if args.config else None
     check = _configured_check(args.type, file_settings)
     aws_settings = file_settings.aws if file_settings else AwsSettings()
     now = datetime.now(UTC)
