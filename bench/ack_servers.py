@@ -53,6 +53,38 @@ class LagProbe:
         return max((lag for at, lag in self.samples if start <= at <= end + 0.05), default=0.0)
 
 
+class CallbackProbe:
+    """The longest single callback the loop ran: what holds the loop, as asyncio debug's slow-callback log means it.
+
+    Times every `Handle._run` of the standard library's loop (TimerHandle's too). uvloop's handles are its own, so
+    under uvloop nothing is measured; the lag probe's figure also counts callbacks merely queued behind others."""
+
+    def __init__(self) -> None:
+        self.slow: deque[tuple[float, float, str]] = deque(maxlen=100_000)
+
+    def install(self) -> None:
+        original = asyncio.events.Handle._run
+        slow = self.slow
+
+        def timed(handle: asyncio.Handle) -> None:
+            started = time.perf_counter()
+            try:
+                original(handle)
+            finally:
+                took = time.perf_counter() - started
+                if took > 0.005:
+                    slow.append((time.monotonic(), took, repr(handle)[:300] if took > 0.05 else ""))
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+
+    def worst(self, start: float, end: float) -> tuple[float, str]:
+        found = [(took, where) for at, took, where in self.slow if start <= at <= end + 0.05]
+        return max(found, default=(0.0, ""))
+
+
+CALLBACKS = CallbackProbe()
+
+
 class GcProbe:
     """Records every garbage collection: when it ended, how long it stopped the process, which generation."""
 
@@ -118,8 +150,11 @@ def ready(info: dict[str, Any]) -> None:
 def common_routes(probe: LagProbe, collector: GcProbe) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
     async def lag(params: dict[str, Any]) -> dict[str, float]:
         total, longest = collector.during(params["start"], params["end"])
+        callback, where = CALLBACKS.worst(params["start"], params["end"])
         return {
             "max_ms": probe.worst(params["start"], params["end"]) * 1000,
+            "callback_max_ms": callback * 1000,
+            "callback_where": where,
             "gc_ms": total * 1000,
             "gc_max_ms": longest * 1000,
         }
@@ -362,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     role, spec = (argv or sys.argv[1:])[:2]
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     spec_values = json.loads(spec)
+    CALLBACKS.install()
     # The bot runs on the loop `boltwatch run` picks (uvloop when installed); the bare app on the standard
     # library's, as a bare Bolt app does, unless the run asks for uvloop there too (--bare-loop uvloop).
     choice = spec_values.get("event_loop", "asyncio") if role != "infra" else "asyncio"

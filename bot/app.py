@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import Counter, Histogram
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,15 @@ from scheduler.runner import CheckRunner
 from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
+
+
+def _not_the_unused_token_warning(record: logging.LogRecord) -> bool:
+    """Bolt falls back to SLACK_BOT_TOKEN when given a client and then warns, at every start, that this token (the
+    one the client was built with) goes unused: a warning with nothing to act on."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_unused_token_warning)  # AnsweringBolt logs there too
 SHUTDOWN_SECONDS = 10.0
 # How `stop()` spends them. Slack's listeners ack within 3 s, so a request in flight when the inputs close has
 # answered by then; running work (check runs, the outbox pass, listeners after their ack) gets until FINISH_SECONDS,

@@ -1,55 +1,46 @@
-"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade, manifest."""
+"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade, manifest.
+
+Each command imports what it needs when it runs: `boltwatch --help`, a usage error and a config error answer
+without loading the app (Slack, the database, the scheduler).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.app import SHUTDOWN_SECONDS, BoltwatchApp, create_app, replica_name
-from bot.aws.errors import classify
-from bot.aws.executor import AwsExecutor
-from bot.aws.sessions import AwsSessions, AwsTarget
-from bot.aws.settings import AwsSettings
-from bot.aws.tags import TagCache
-from bot.blocks.incident import incident_message
-from bot.config import (
-    CheckSettings,
-    ConfigError,
-    FileSettings,
-    default_database_url,
-    load_file_settings,
-    load_settings,
-)
-from bot.core.findings import CheckResult, Finding
-from bot.enums import IncidentStatus
-from bot.runtime import event_loop
-from bot.runtime.log_redaction import configure_logging
-from bot.store import SchemaError, make_engine, upgrade
-from bot.views.incident import AlertLine, IncidentSnapshot
-from scheduler.registry import ConfiguredCheck, configure_checks
-from scheduler.runner import run_check_target
+if TYPE_CHECKING:
+    from bot.app import BoltwatchApp
+    from bot.aws.settings import AwsSettings
+    from bot.config import FileSettings
+    from bot.core.findings import CheckResult, Finding
+    from bot.views.incident import AlertLine, IncidentSnapshot
+    from scheduler.registry import ConfiguredCheck
 
 log = logging.getLogger(__name__)
+EXIT_FIRING = 1
 EXIT_CONFIG = 2
+EXIT_TARGETS_FAILED = 3
+CHECK_EXIT_CODES = """\
+exit codes: 0 nothing fires; 1 something fires; 2 a usage or config error;
+3 nothing fires where it could look, but some account/region could not be checked"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from bot.config import ConfigError
+
     try:
         return args.func(args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"config error: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
-    except SchemaError as exc:
-        print(f"database error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 
 
@@ -73,11 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     iam = commands.add_parser("iam-policy", help="print the least-privilege IAM policy for the configured checks")
     iam.add_argument("--config", required=True, help="YAML config file")
     iam.add_argument("--wait-services", default="", help="comma-separated services people will /wait on, e.g. ec2,s3")
+    iam.add_argument(
+        "--include-secret-actions",
+        action="store_true",
+        help="also grant the waiters' reads that return secrets (ec2:GetPasswordData, ec2:DescribeVpnConnections)",
+    )
     iam.set_defaults(func=_iam_policy)
 
-    once = commands.add_parser("check", help="run one check now and print what it finds")
+    once = commands.add_parser(
+        "check",
+        help="run one check now and print what it finds",
+        epilog=CHECK_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     once.add_argument("type", help="a check type, e.g. cloudwatch_alarms")
-    once.add_argument("--once", action="store_true", required=True, help="run it once (the only mode)")
+    once.add_argument("--once", action="store_true", help="accepted and ignored: one run is the only mode")
     once.add_argument("--config", default=None, help="YAML config: its AWS settings and this check's params")
     once.set_defaults(func=_check_once)
 
@@ -94,20 +95,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    from bot.config import load_settings
+    from scheduler.registry import check_problems
+
+    settings = load_settings(args.config, judge_check=check_problems)
+
+    from bot.app import create_app, replica_name
+    from bot.runtime import event_loop
+    from bot.runtime.log_redaction import configure_logging
+    from bot.store import SchemaError
+
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
     try:
-        event_loop.resolve(settings.server.event_loop)
-    except event_loop.EventLoopUnavailable as exc:
-        raise ConfigError([str(exc)]) from None
-    app = create_app(settings, holder=replica_name(args.port or settings.server.port))
-    event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
+        app = create_app(settings, holder=replica_name(args.port or settings.server.port))
+        event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
+    except SchemaError as exc:
+        return _database_error(exc)
     return 0
 
 
 async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int | None) -> None:
     """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
+    import asyncio
+    import signal
+
+    from bot.app import SHUTDOWN_SECONDS
+
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -133,23 +147,42 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
 
 def _iam_policy(args: argparse.Namespace) -> int:
-    from bot.aws.iam_policy import policy
+    from bot.config import ConfigError, load_file_settings
+    from scheduler.registry import check_problems, configure_checks
 
-    file_settings = load_file_settings(args.config)
+    file_settings = load_file_settings(args.config, judge_check=check_problems)
+
+    from bot.aws.iam_policy import policy, waiter_actions
+
     checks = configure_checks(file_settings.checks)
+    services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
+    try:
+        waits = waiter_actions(services, include_secrets=args.include_secret_actions)
+    except ValueError as exc:
+        raise ConfigError([f"--wait-services: {exc}"]) from None
     document = policy(
         check_permissions=[p for c in checks for p in c.type.permissions],
         role_arns=[a.role_arn for a in file_settings.aws.accounts if a.role_arn],
-        wait_services=[s.strip() for s in args.wait_services.split(",") if s.strip()],
+        waits=waits,
     )
     print(json.dumps(document, indent=2))
+    for action, why in waits.left_out.items():
+        print(f"left out {action}: it {why} (--include-secret-actions grants it)", file=sys.stderr)
     return 0
 
 
 def _check_once(args: argparse.Namespace) -> int:
     """`boltwatch check TYPE --once`: run one check now over every target, print its findings and the message it
-    would post; no database, so no log cursors and nothing recorded."""
-    file_settings = load_file_settings(args.config) if args.config else None
+    would post; no database, so no log cursors and nothing recorded. Exit codes: CHECK_EXIT_CODES."""
+    import asyncio
+
+    from bot.aws.settings import AwsSettings
+    from bot.blocks.incident import incident_message
+    from bot.config import load_file_settings
+    from bot.core.findings import CheckResult
+    from scheduler.registry import check_problems
+
+    file_settings = load_file_settings(args.config, judge_check=check_problems) if args.config else None
     check = _configured_check(args.type, file_settings)
     aws_settings = file_settings.aws if file_settings else AwsSettings()
     now = datetime.now(UTC)
@@ -172,11 +205,15 @@ def _check_once(args: argparse.Namespace) -> int:
         print(
             "\nThe Slack message it would post:\n" + json.dumps({"text": text, "blocks": blocks}, indent=2, default=str)
         )
-    return 1 if failed else 0
+        return EXIT_FIRING
+    return EXIT_TARGETS_FAILED if failed else 0
 
 
 def _configured_check(check_type: str, file_settings: FileSettings | None) -> ConfiguredCheck:
     """The config's first check of `check_type`, else that type with its default params."""
+    from bot.config import CheckSettings, ConfigError
+    from scheduler.registry import configure_checks
+
     configured_checks = [c for c in (file_settings.checks if file_settings else []) if c.type == check_type]
     try:
         [check] = configure_checks(configured_checks[:1] or [CheckSettings(type=check_type)])
@@ -189,6 +226,14 @@ def _configured_check(check_type: str, file_settings: FileSettings | None) -> Co
 
 async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime) -> list[CheckResult | str]:
     """Each target's result, or the line that says why it failed, in target order."""
+    import asyncio
+
+    from bot.aws.errors import classify
+    from bot.aws.executor import AwsExecutor
+    from bot.aws.sessions import AwsSessions, AwsTarget
+    from bot.aws.tags import TagCache
+    from scheduler.runner import run_check_target
+
     aws, executor, tags = AwsSessions(settings), AwsExecutor.from_settings(settings), TagCache()
 
     async def one(target: AwsTarget) -> CheckResult | str:
@@ -205,6 +250,9 @@ async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime
 
 def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
     """The incident the firing findings would open."""
+    from bot.enums import IncidentStatus
+    from bot.views.incident import IncidentSnapshot
+
     lead = min(firing, key=lambda f: f.severity.rank)
     return IncidentSnapshot(
         id=0, title=lead.title, severity=lead.severity, status=IncidentStatus.OPEN, channel="", route="preview",
@@ -214,6 +262,8 @@ def _preview(firing: list[Finding], now: datetime) -> IncidentSnapshot:
 
 
 def _preview_line(finding: Finding, now: datetime) -> AlertLine:
+    from bot.views.incident import AlertLine
+
     return AlertLine(
         title=finding.title, severity=finding.severity, firing=True, summary=finding.summary,
         resource=finding.resource, account=finding.account, region=finding.region,
@@ -223,12 +273,24 @@ def _preview_line(finding: Finding, now: datetime) -> AlertLine:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.config import default_database_url
+    from bot.store import SchemaError, make_engine, upgrade
+
     url = args.database_url or os.environ.get("BOLTWATCH_DATABASE_URL") or default_database_url()
     engine = make_engine(url)
-    before, after = upgrade(engine)
-    engine.dispose()
+    try:
+        before, after = upgrade(engine)
+    except SchemaError as exc:
+        return _database_error(exc)
+    finally:
+        engine.dispose()
     print(f"database schema: {before or 'empty'} -> {after}")
     return 0
+
+
+def _database_error(exc: Exception) -> int:
+    print(f"database error: {exc}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -239,6 +301,9 @@ def _sandbox(args: argparse.Namespace) -> int:
             raise
         print("boltwatch sandbox needs the sandbox extra: pip install 'boltwatch[sandbox]'", file=sys.stderr)
         return EXIT_CONFIG
+
+    from bot.runtime import event_loop
+    from bot.runtime.log_redaction import configure_logging
 
     configure_logging(args.log_level)
     try:

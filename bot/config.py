@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
+from bot.runtime import event_loop
 from bot.runtime.event_loop import EventLoopChoice
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -57,6 +58,15 @@ class ServerSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
     event_loop: EventLoopChoice = "auto"
+
+    @field_validator("event_loop")
+    @classmethod
+    def _available(cls, choice: EventLoopChoice) -> EventLoopChoice:
+        try:
+            event_loop.resolve(choice)
+        except event_loop.EventLoopUnavailable:
+            raise ValueError("uvloop is not installed (pip install uvloop, or choose auto or asyncio)") from None
+        return choice
 
 
 class DatabaseSettings(_Strict):
@@ -169,15 +179,6 @@ class FileSettings(_Strict):
     digests: list[DigestSettings] = Field(default_factory=list)
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
 
-    @field_validator("checks")
-    @classmethod
-    def _unique_check_names(cls, checks: list[CheckSettings]) -> list[CheckSettings]:
-        names = [c.display_name for c in checks]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise ValueError(f"two checks share the name {duplicated[0]!r}; give one a `name:`")
-        return checks
-
     @field_validator("digests")
     @classmethod
     def _one_digest_per_channel_and_project(cls, digests: list[DigestSettings]) -> list[DigestSettings]:
@@ -224,43 +225,31 @@ class Settings(BaseModel):
         return self.file.server
 
 
-def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
+CheckJudge = Callable[[CheckSettings], list[str]]
+"""What is wrong with one check's type and params, one line each relative to the check (`type: unknown check
+type …`). The check registry knows the types; it sits above this module and hands its judgement down."""
+
+
+def load_settings(
+    path: str | Path, env: Mapping[str, str] | None = None, *, judge_check: CheckJudge | None = None
+) -> Settings:
     """Read the YAML file at `path` and the environment; raise ConfigError listing every problem."""
-    env = os.environ if env is None else env
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read the file ({exc.strerror})"]) from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" line {where.line + 1}" if where else ""
-        raise ConfigError([f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    return settings_from_mapping(raw, env)
+    return settings_from_mapping(_read_yaml(path), os.environ if env is None else env, judge_check=judge_check)
 
 
-def load_file_settings(path: str | Path) -> FileSettings:
+def load_file_settings(path: str | Path, *, judge_check: CheckJudge | None = None) -> FileSettings:
     """Only the file's settings, for commands that need no Slack credentials (iam-policy, check --once)."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read the file ({exc.strerror})"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    try:
-        return FileSettings.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from None
+    raw = _read_yaml(path)
+    file_settings, problems = _file_settings(raw, judge_check)
+    if problems or file_settings is None:
+        raise ConfigError(problems)
+    return file_settings
 
 
-def settings_from_mapping(raw: object, env: Mapping[str, str]) -> Settings:
-    if not isinstance(raw, dict):
-        raise ConfigError(["the config file must be a mapping with at least a `slack:` section"])
-    problems: list[str] = []
-    file_settings: FileSettings | None = None
-    try:
-        file_settings = FileSettings.model_validate(raw)
-    except ValidationError as exc:
-        problems.extend(describe_validation_error(exc))
+def settings_from_mapping(raw: object, env: Mapping[str, str], *, judge_check: CheckJudge | None = None) -> Settings:
+    """Settings from the parsed file and the environment; every problem of both in one ConfigError, so that one run
+    shows them all."""
+    file_settings, problems = _file_settings(raw, judge_check)
     secrets: SlackSecrets | None = None
     missing = [name for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET") if not env.get(name)]
     problems.extend(f"{name}: the environment variable is not set" for name in missing)
@@ -275,6 +264,50 @@ def settings_from_mapping(raw: object, env: Mapping[str, str]) -> Settings:
         raise ConfigError(problems)
     database_url = env.get("BOLTWATCH_DATABASE_URL") or file_settings.database.url or default_database_url()
     return Settings(file=file_settings, secrets=secrets, database_url=database_url)
+
+
+def _read_yaml(path: str | Path) -> object:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where else ""
+        raise ConfigError([f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+
+
+def _file_settings(raw: object, judge_check: CheckJudge | None) -> tuple[FileSettings | None, list[str]]:
+    """The file's settings and all its problems at once: the schema's, then the checks' names (pydantic skips a list
+    validator while one entry is malformed) and each well-formed check's type and params (only the registry knows
+    those), so that nine mistakes take one run, not four."""
+    if not isinstance(raw, dict):
+        return None, ["the config file must be a mapping with at least a `slack:` section"]
+    problems: list[str] = []
+    file_settings: FileSettings | None = None
+    try:
+        file_settings = FileSettings.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(describe_validation_error(exc))
+    checks = _valid_check_entries(raw.get("checks"))
+    names = [c.display_name for _, c in checks]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        problems.append(f"checks: two checks share the name {duplicated[0]!r}; give one a `name:`")
+    if judge_check is not None:
+        problems.extend(f"checks[{i}].{line}" for i, check in checks for line in judge_check(check))
+    return (None if problems else file_settings), problems
+
+
+def _valid_check_entries(entries: object) -> list[tuple[int, CheckSettings]]:
+    """The check entries that are well-formed on their own, with their index (the others are already reported)."""
+    valid = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        try:
+            valid.append((i, CheckSettings.model_validate(entry)))
+        except ValidationError:
+            continue
+    return valid
 
 
 def default_database_url() -> str:

@@ -88,21 +88,24 @@ def load_check_types() -> dict[str, CheckType]:
     return REGISTRY
 
 
+def check_problems(settings: CheckSettings) -> list[str]:
+    """What is wrong with one configured check's type and params, one line each, relative to the check."""
+    try:
+        _typed(settings)
+    except ConfigError as exc:
+        return exc.problems
+    return []
+
+
 def configure_checks(checks: list[CheckSettings]) -> list[ConfiguredCheck]:
     """Validate each configured check against its type; every problem names its path."""
-    types = load_check_types()
     problems: list[str] = []
     configured: list[ConfiguredCheck] = []
     for i, settings in enumerate(checks):
-        check_type = types.get(settings.type)
-        if check_type is None:
-            known = ", ".join(sorted(types))
-            problems.append(f"checks[{i}].type: unknown check type {settings.type!r} (known: {known})")
-            continue
         try:
-            params = check_type.params.model_validate(settings.params)
-        except ValidationError as exc:
-            problems.extend(f"checks[{i}].{line}" for line in describe_validation_error(exc))
+            check_type, params = _typed(settings)
+        except ConfigError as exc:
+            problems.extend(f"checks[{i}].{line}" for line in exc.problems)
             continue
         if settings.enabled:
             every = settings.every or check_type.every
@@ -110,3 +113,15 @@ def configure_checks(checks: list[CheckSettings]) -> list[ConfiguredCheck]:
     if problems:
         raise ConfigError(problems)
     return configured
+
+
+def _typed(settings: CheckSettings) -> tuple[CheckType, Any]:
+    """The check's type and its validated params; ConfigError with lines relative to the check otherwise."""
+    types = load_check_types()
+    check_type = types.get(settings.type)
+    if check_type is None:
+        raise ConfigError([f"type: unknown check type {settings.type!r} (known: {', '.join(sorted(types))})"])
+    try:
+        return check_type, check_type.params.model_validate(settings.params)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None

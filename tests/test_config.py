@@ -194,3 +194,65 @@ def test_every_key_the_settings_take_is_documented_in_the_readme() -> None:
     models = [FileSettings, *(t.params for t in REGISTRY.values())]
     keys = {re.sub(r"\[\]", "", key).rsplit(".", 1)[-1] for model in models for key in model_keys(model)}
     assert not keys - documented, f"README.md does not document {sorted(keys - documented)}"
+NINE_MISTAKES = """\
+slack:
+  chanel: "#alerts"
+checks:
+  - type: cloudwatch_alarms
+    every: 5 minutes
+  - type: cloudwatch_alarms
+  - type: cloudwatch_alarms
+  - type: cloudwatch_alarm
+  - type: log_errors
+  - type: lambda_errors
+    min_errors: lots
+routes:
+  - match_re: {alarm: "rds-(.*"}
+digests:
+  - channel: "#a"
+    timezone: Mars/Olympus
+"""
+
+
+def test_one_run_reports_every_mistake_of_the_file_and_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema, duplicate names, check types and each check's params used to come in separate runs."""
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    assert main(["run", "--config", str(write(tmp_path, NINE_MISTAKES))]) == 2
+    reported = [line.removeprefix("config error: ").split(":")[0] for line in capsys.readouterr().err.splitlines()]
+    assert sorted(reported) == sorted(
+        [
+            "slack.channel",
+            "slack.chanel",
+            "checks[0].every",
+            "checks",
+            "checks[3].type",
+            "checks[4].log_groups",
+            "checks[5].min_errors",
+            "routes[0].match_re",
+            "digests[0].timezone",
+            "SLACK_BOT_TOKEN",
+        ]
+    )
+
+
+def test_iam_policy_reports_every_mistake_of_the_file_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["iam-policy", "--config", str(write(tmp_path, NINE_MISTAKES))]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 9
+
+
+def test_asking_for_uvloop_where_it_is_missing_is_reported_with_the_rest(
+    tmp_path: Path, slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.runtime.event_loop.uvloop_installed", lambda: False)
+    text = MINIMAL.replace("every: 60s", "every: soon") + "server:\n  event_loop: uvloop\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    assert caught.value.problems == [
+        'checks[1].every: "soon" is not a duration like 30s, 5m, 1h',
+        "server.event_loop: uvloop is not installed (pip install uvloop, or choose auto or asyncio)",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, ru
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BOLTWATCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--disable-gpu",
     "--disable-quic",
@@ -34,7 +35,17 @@ CHROMIUM_FLAGS = [
 HAVE_CHROMIUM = CHROMIUM.exists()
 EXPECT_SECONDS = 10
 """How long an expectation waits: checks run every 2 s, and the machine may be busy."""
-NO_CHROMIUM = "needs Debian's chromium at /usr/bin/chromium (.ci/run installs it: apt-get install chromium)"
+NO_CHROMIUM = f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it: apt-get install chromium)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """`make test` shows skips as a bare count: say which ones and how to run them, in one line."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if NO_CHROMIUM in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests skipped: no Chromium at {CHROMIUM}; "
+            "`apt-get install chromium` (what .ci/run does) enables them"
+        )
 
 
 class WallClock(FakeClock):
