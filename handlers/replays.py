@@ -3,7 +3,9 @@ replica that sees it; a replay of it, or Slack's retry of the event, reaching th
 five minutes a signature is good for is answered with a plain 200 and not run again.
 
 This process's memory answers repeats it has seen itself; anything new is recorded in the table every replica
-shares. The ack must not wait on a slow database: after ANSWER_WITHIN_SECONDS the request runs (a replay that
+shares, the keys of requests that arrive together in one statement (while one batch is being recorded, the next
+gathers: a burst of 1,000 commands costs a handful of transactions, not 1,000). The ack must not wait on a slow
+database: after ANSWER_WITHIN_SECONDS the request runs (a replay that
 reaches two replicas while the database is that slow may then run twice), and the record is still written.
 """
 
@@ -15,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.core.replays import first_sighting, forget_before
+from bot.core.replays import first_sightings, forget_before
 from bot.store import Database
 from handlers.signature import MAX_AGE_SECONDS, ReplayGuard
 
@@ -31,31 +33,55 @@ class SharedReplayGuard:
         self._window = timedelta(seconds=seconds)
         self._local = ReplayGuard(seconds=seconds)
         self._forgot_at = 0.0
+        self._batch: list[tuple[str, float, asyncio.Future[bool]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     async def first_time(self, key: str, now: float) -> bool:
         """True the first time any replica sees `key` in the window; False for a replay or a retry."""
         if not self._local.first_time(key, now):
             return False
-        forget = now - self._forgot_at >= FORGET_EVERY_SECONDS
-        if forget:
-            self._forgot_at = now
-        at = datetime.fromtimestamp(now, UTC)
-
-        def record(session: Session) -> bool:
-            if forget:
-                forget_before(session, before=at - self._window)
-            return first_sighting(session, key=key, now=at, window=self._window)
-
-        # Shielded: a record that takes longer than the ack may wait is still written.
-        recording = asyncio.ensure_future(self._db.run(record))
+        loop = asyncio.get_running_loop()
+        recording: asyncio.Future[bool] = loop.create_future()
         recording.add_done_callback(_retrieve)
+        self._batch.append((key, now, recording))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = loop.create_task(self._record_batches())
         try:
+            # Shielded: a record that takes longer than the ack may wait is still written.
             return await asyncio.wait_for(asyncio.shield(recording), ANSWER_WITHIN_SECONDS)
         except TimeoutError:
             log.warning("the database was too slow to say whether a request was seen before; running it")
         except Exception as exc:  # the replicas' shared memory is down; this one's still answers
             log.warning("could not ask the database whether a request was seen before (%s); running it", exc)
         return True
+
+    async def _record_batches(self) -> None:
+        """Record what has gathered, one transaction per batch, until nothing is left."""
+        await asyncio.sleep(0)  # requests read in the same turn of the loop join the first batch
+        while self._batch:
+            batch, self._batch = self._batch, []
+            now = max(seen for _, seen, _ in batch)
+            forget = now - self._forgot_at >= FORGET_EVERY_SECONDS
+            if forget:
+                self._forgot_at = now
+            at = datetime.fromtimestamp(now, UTC)
+            keys = [key for key, _, _ in batch]
+
+            def record(session: Session, keys: list[str] = keys, at: datetime = at, forget: bool = forget) -> set[str]:
+                if forget:
+                    forget_before(session, before=at - self._window)
+                return first_sightings(session, keys=keys, now=at, window=self._window)
+
+            try:
+                first = await self._db.run(record)
+            except Exception as exc:
+                for _, _, recording in batch:
+                    if not recording.done():
+                        recording.set_exception(exc)
+                continue
+            for key, _, recording in batch:
+                if not recording.done():
+                    recording.set_result(key in first)
 
 
 def _retrieve(recording: asyncio.Future[bool]) -> None:

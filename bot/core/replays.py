@@ -19,11 +19,21 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def first_sighting(session: Session, *, key: str, now: datetime, window: timedelta) -> bool:
     """Record `key` as seen at `now`; True unless some replica saw it within `window` before."""
-    insert = _INSERTS[session.get_bind().dialect.name](RequestReplay).values(key=key, seen_at=now)
+    return key in first_sightings(session, keys=[key], now=now, window=window)
+
+
+def first_sightings(session: Session, *, keys: list[str], now: datetime, window: timedelta) -> set[str]:
+    """Record every key (distinct) as seen at `now`, in one statement; the ones no replica saw within `window`."""
+    if not keys:
+        return set()
+    rows = [{"key": key, "seen_at": now} for key in keys]
+    insert = _INSERTS[session.get_bind().dialect.name](RequestReplay).values(rows)
     stale = RequestReplay.seen_at < now - window
-    statement = insert.on_conflict_do_update(index_elements=["key"], set_={"seen_at": now}, where=stale)
+    statement = insert.on_conflict_do_update(
+        index_elements=["key"], set_={"seen_at": insert.excluded.seen_at}, where=stale
+    )
     # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
-    return session.execute(statement.returning(RequestReplay.key)).first() is not None
+    return set(session.scalars(statement.returning(RequestReplay.key)))
 
 
 def forget_before(session: Session, *, before: datetime) -> int:
