@@ -9,7 +9,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -130,7 +130,9 @@ class BoltwatchApp:
         return webapp
 
     @web.middleware
-    async def _measure(self, request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:
+    async def _measure(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         started = time.perf_counter()
         path = request.match_info.route.resource.canonical if request.match_info.route.resource else "other"
         status = 500

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.config import ConfigError
 
     try:
-        return args.func(args)
+        return int(args.func(args))
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"config error: {problem}", file=sys.stderr)
@@ -307,7 +307,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     configure_logging(args.log_level)
     try:
-        return event_loop.run(run_sandbox(commands=args.command, config_path=args.config))
+        return int(event_loop.run(run_sandbox(commands=args.command, config_path=args.config)))
     except KeyboardInterrupt:
         print("\nsandbox stopped")
         return 0

@@ -255,9 +255,9 @@ def settings_from_mapping(raw: object, env: Mapping[str, str], *, judge_check: C
     problems.extend(f"{name}: the environment variable is not set" for name in missing)
     if not missing:
         secrets = SlackSecrets(
-            bot_token=env["SLACK_BOT_TOKEN"],
-            signing_secret=env["SLACK_SIGNING_SECRET"],
-            app_token=env.get("SLACK_APP_TOKEN") or None,
+            bot_token=SecretStr(env["SLACK_BOT_TOKEN"]),
+            signing_secret=SecretStr(env["SLACK_SIGNING_SECRET"]),
+            app_token=SecretStr(env["SLACK_APP_TOKEN"]) if env.get("SLACK_APP_TOKEN") else None,
             api_url=_with_trailing_slash(env.get("SLACK_API_URL") or SLACK_API_DEFAULT),
         )
     if problems or file_settings is None or secrets is None:

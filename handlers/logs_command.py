@@ -61,7 +61,7 @@ async def post_logs(
         truncated=window.truncated,
         page=page,
     )
-    file = (answer.file_name, answer.file_content) if answer.file_content is not None else None
+    file = (answer.file_name or "logs.txt", answer.file_content) if answer.file_content is not None else None
     if replace_ts is not None:
         await services.answers.replace(channel, replace_ts, answer.text, answer.blocks, file=file)
     else:

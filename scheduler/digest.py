@@ -35,7 +35,7 @@ def latest_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
             continue
         while (later := trigger.get_next_fire_time(None, fire + timedelta(seconds=1))) is not None and later <= now:
             fire = later
-        return fire
+        return fire if isinstance(fire, datetime) else None
     return None
 
 

@@ -87,8 +87,8 @@ def metric_data(
                 if result.get("StatusCode") in _FAILED_STATUSES:
                     messages = "; ".join(m.get("Value", "") for m in result.get("Messages", []))
                     raise MetricDataError(f"GetMetricData {result['StatusCode']} for {result['Id']}: {messages}")
-                points = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
-                values[result["Id"]].extend(Datapoint(at.astimezone(UTC), float(value)) for at, value in points)
+                pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
+                values[result["Id"]].extend(Datapoint(at.astimezone(UTC), float(value)) for at, value in pairs)
     for points in values.values():
         points.sort()
     return values

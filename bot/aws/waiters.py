@@ -51,7 +51,7 @@ class PollResult:
 
 
 def available_services() -> list[str]:
-    return boto3.session.Session().get_available_services()
+    return list(boto3.session.Session().get_available_services())
 
 
 def waiter_spec(client: BaseClient, service: str, waiter: str, ids: tuple[str, ...]) -> WaiterSpec:

@@ -13,7 +13,7 @@ from bot.ids import ActionId, ErrorGroupButton
 from bot.views.error_groups import GroupView
 
 SHOWN_GROUPS = 10
-BADGE = {
+BADGE: dict[str, str] = {
     ErrorGroupStatus.NEW: ":new: new",
     ErrorGroupStatus.REGRESSED: ":rotating_light: regressed",
     ErrorGroupStatus.ONGOING: "seen before",

@@ -23,7 +23,7 @@ SEVERITY_MARK = {
     Severity.WARNING: ":large_orange_circle:",
     Severity.INFO: ":large_blue_circle:",
 }
-STATUS_MARK = {
+STATUS_MARK: dict[str, str] = {
     IncidentStatus.OPEN: "",
     IncidentStatus.ACKNOWLEDGED: ":eyes: ",
     IncidentStatus.RESOLVED: ":white_check_mark: ",
@@ -67,7 +67,7 @@ def headline(incident: IncidentSnapshot) -> str:
 
 def _header(incident: IncidentSnapshot) -> dict[str, Any]:
     mark = STATUS_MARK[incident.status] or SEVERITY_MARK[incident.severity] + " "
-    label = {
+    label: dict[str, str] = {
         IncidentStatus.OPEN: incident.severity.value.upper(),
         IncidentStatus.ACKNOWLEDGED: "ACKNOWLEDGED",
         IncidentStatus.RESOLVED: "RESOLVED",

@@ -12,7 +12,7 @@ from bot.enums import WaitStatus
 from bot.ids import ActionId, WaitButton
 from bot.views.wait import WaitView
 
-HEADLINE = {
+HEADLINE: dict[str, str] = {
     WaitStatus.WAITING: ":hourglass_flowing_sand: Waiting",
     WaitStatus.SUCCESS: ":white_check_mark: Done",
     WaitStatus.FAILURE: ":x: Failed",
@@ -65,7 +65,7 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
 
 
 def wait_outcome_reply(job: WaitView) -> str:
-    words = {
+    words: dict[str, str] = {
         WaitStatus.SUCCESS: "is done",
         WaitStatus.FAILURE: "failed",
         WaitStatus.TIMEOUT: "timed out",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -57,7 +58,7 @@ def health_result(
     *,
     check: str,
     targets: list[tuple[str, str]],
-    problems: dict[tuple[str, str], CheckProblem],
+    problems: Mapping[tuple[str, str], CheckProblem],
     consecutive_failures: int,
 ) -> CheckResult:
     """Findings about the check itself: one per (account name, region); firing once it failed several runs in a row."""

@@ -7,14 +7,13 @@ MTTR counts every incident resolved in the period, by a person or because its al
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.best_practices import FINGERPRINT_PREFIX, digest_changes
 from bot.enums import ErrorGroupStatus, IncidentStatus
@@ -34,7 +33,9 @@ def percentiles(durations: list[timedelta]) -> Percentiles | None:
         return None
     ordered = sorted(durations)
     p90 = ordered[math.ceil(0.9 * len(ordered)) - 1]
-    return Percentiles(len(ordered), statistics.median(ordered), p90)
+    middle = len(ordered) // 2  # statistics.median, spelled out: it is typed for numbers, not timedeltas
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return Percentiles(len(ordered), median, p90)
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,9 @@ def collect_digest(
     )
 
 
-def _in(column: object, start: datetime, end: datetime) -> object:
-    return and_(column >= start, column < end)  # type: ignore[operator]
+def _in(column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None], start: datetime,
+        end: datetime) -> ColumnElement[bool]:  # fmt: skip
+    return and_(column >= start, column < end)
 
 
 def _incidents(session: Session, start: datetime, end: datetime, project: str | None) -> list[Incident]:

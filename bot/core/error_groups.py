@@ -27,7 +27,7 @@ def summarise(events: Sequence[LogEvent], *, start: datetime, end: datetime) -> 
     """Group the error events of a window, most frequent first."""
     span = max((end - start).total_seconds(), 1.0)
     groups: dict[str, GroupSummary] = {}
-    for event, signature in ErrorGrouper().group(events):
+    for event, signature in ErrorGrouper[LogEvent]().group(events):
         group = groups.get(signature.key)
         if group is None:
             group = GroupSummary(signature.key, signature.kind, signature.title, signature.template, signature.culprit)

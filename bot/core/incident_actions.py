@@ -46,7 +46,7 @@ def act(
     reason: str = "",
 ) -> Outcome:
     """Check access and state, then apply `action`; re-reads everything from the database (never the button)."""
-    incident = session.get(Incident, incident_id, with_for_update=session.bind.dialect.name == "postgresql")
+    incident = session.get(Incident, incident_id, with_for_update=session.get_bind().dialect.name == "postgresql")
     if incident is None:
         return Outcome(False, f"Incident #{incident_id} no longer exists.")
     verdict = may(

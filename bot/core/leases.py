@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.store import rows_changed
 from bot.store.models import Lease
 
 
@@ -23,7 +24,7 @@ def try_acquire(session: Session, *, name: str, holder: str, now: datetime, ttl:
         .values(holder=holder, expires_at=now + ttl)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount == 1:
+    if rows_changed(taken) == 1:
         return True
     try:
         with session.begin_nested():
@@ -37,4 +38,4 @@ def release_all(session: Session, *, holder: str) -> int:
     """Give up every lease `holder` has (it is stopping), so that another replica may take each at once; returns
     how many. Deleting, not expiring, the rows: no replica's clock has to agree with the stopping one's."""
     released = session.execute(delete(Lease).where(Lease.holder == holder).execution_options(synchronize_session=False))
-    return released.rowcount
+    return rows_changed(released)

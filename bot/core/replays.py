@@ -7,11 +7,13 @@ first, on PostgreSQL or on SQLite; a row older than the window counts as not see
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store import rows_changed
 from bot.store.models import RequestReplay
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -27,7 +29,7 @@ def first_sightings(session: Session, *, keys: list[str], now: datetime, window:
     if not keys:
         return set()
     rows = [{"key": key, "seen_at": now} for key in keys]
-    insert = _INSERTS[session.get_bind().dialect.name](RequestReplay).values(rows)
+    insert: Any = _INSERTS[session.get_bind().dialect.name](RequestReplay).values(rows)  # either dialect's
     stale = RequestReplay.seen_at < now - window
     statement = insert.on_conflict_do_update(
         index_elements=["key"], set_={"seen_at": insert.excluded.seen_at}, where=stale
@@ -41,4 +43,4 @@ def forget_before(session: Session, *, before: datetime) -> int:
     forgotten = session.execute(
         delete(RequestReplay).where(RequestReplay.seen_at < before).execution_options(synchronize_session=False)
     )
-    return forgotten.rowcount
+    return rows_changed(forgotten)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.enums import OutboxStatus
+from bot.store import rows_changed
 from bot.store.models import OutboxItem, SlackChannel
 from bot.views.incident import IncidentChange
 
@@ -426,4 +427,4 @@ def release_claims(session: Session, *, holder: str) -> int:
         .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    return released.rowcount
+    return rows_changed(released)

@@ -43,7 +43,7 @@ async def find_posted(
     Reads the channel (or thread) around the attempt, a bounded number of pages: a message outside that window
     is not one this attempt could have created.
     """
-    window = {
+    window: dict[str, Any] = {
         "channel": channel_id,
         "oldest": _slack_ts(attempted_at - LOOKBACK),
         "latest": _slack_ts(attempted_at + WINDOW),
@@ -59,7 +59,7 @@ async def find_posted(
             response = await client.conversations_replies(ts=thread_ts, cursor=cursor, **window)
         for message in response.get("messages") or []:
             if _is_item(message, item_id):
-                return message
+                return dict(message)
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
         if cursor is None:
             return None

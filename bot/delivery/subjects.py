@@ -77,7 +77,7 @@ def reply_text(payload: dict[str, Any]) -> str:
     """An incident's thread reply is queued as its text, or as a person's change to the incident, worded here."""
     if "change" in payload:
         return change_reply(IncidentChange.from_payload(payload["change"]))
-    return payload.get("text", "")
+    return str(payload.get("text", ""))
 
 
 def record_sent(session: Session, item: Claimed, result: dict[str, Any], now: datetime) -> None:

@@ -13,9 +13,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 10
 RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)
 """Seconds before each new try of a transaction whose connection was lost (about 4 s in all)."""
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (`Session.execute` is typed as returning a plain `Result`)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 class CommitUnknown(Exception):

@@ -50,7 +50,8 @@ class IncidentSnapshot:
     @property
     def lead(self) -> AlertLine | None:
         """The alert that best represents the incident: the most severe firing one, else the first."""
-        return (self.firing or self.alerts or [None])[0]
+        candidates = self.firing or self.alerts
+        return candidates[0] if candidates else None
 
     @property
     def names_logs(self) -> bool:

@@ -84,7 +84,7 @@ def cloudwatch_alarms(ctx: CheckContext, params: AlarmParams) -> CheckResult:
     kwargs: dict[str, Any] = {"AlarmTypes": ["MetricAlarm"]}
     if params.name_prefix:
         kwargs["AlarmNamePrefix"] = params.name_prefix
-    findings = []
+    findings: list[Finding] = []
     for page in ctx.client("cloudwatch").get_paginator("describe_alarms").paginate(**kwargs):
         findings.extend(_finding(ctx, alarm, params) for alarm in page.get("MetricAlarms", []))
     return CheckResult.of(findings, scope=f"cloudwatch_alarms:{ctx.account_id}:{ctx.region}:")

@@ -56,7 +56,7 @@ def ecs_services(ctx: CheckContext, params: EcsServicesParams) -> CheckResult:
         for arn in response["clusterArns"]
         if any(fnmatchcase(_last(arn), pattern) for pattern in params.clusters)
     ]
-    findings = []
+    findings: list[Finding] = []
     for cluster_arn in cluster_arns:
         service_arns = [
             arn

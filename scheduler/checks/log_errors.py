@@ -113,7 +113,7 @@ def read_since(
 
 def group_errors(events: list[LogEvent]) -> dict[str, Occurrences]:
     groups: dict[str, Occurrences] = {}
-    for event, signature in ErrorGrouper().group(events):
+    for event, signature in ErrorGrouper[LogEvent]().group(events):
         occurrences = groups.setdefault(signature.key, Occurrences(signature))
         occurrences.count += 1
         occurrences.first = occurrences.first or event

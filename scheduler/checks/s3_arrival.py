@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import quote
@@ -96,7 +96,8 @@ def periods(now: datetime, params: S3ArrivalParams) -> list[Period]:
         hour = local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
         starts = [(hour - timedelta(hours=n)).astimezone(params.zone) for n in range(PERIODS_WATCHED)]
     else:
-        days, day = [], local.date()
+        days: list[date] = []
+        day = local.date()
         while len(days) < PERIODS_WATCHED:
             if params.schedule == "daily" or day.weekday() < 5:
                 days.append(day)
@@ -119,7 +120,7 @@ class S3Object:
 def search(s3: BaseClient, bucket: str, key: str, min_size: int) -> tuple[S3Object | None, list[S3Object]]:
     """The first object that counts as arrived, and (up to three of) those too small to count. A prefix is met by
     any object below it; an exact key, if present, is the first key listed under itself."""
-    exact, too_small = not key.endswith("/"), []
+    exact, too_small = not key.endswith("/"), list[S3Object]()
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix=key, PaginationConfig={"PageSize": 1 if exact else PREFIX_PAGE}
     )
