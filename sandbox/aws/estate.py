@@ -23,7 +23,7 @@ from sandbox.aws.lambda_logs import FAILED, Invocation, new_request_id, new_stre
 from sandbox.aws.lambda_metrics import LambdaMetrics
 from sandbox.aws.queues import seed_queues
 from sandbox.aws.server import SANDBOX_ACCOUNT_ID, sandbox_client, use_lambda_without_docker
-from sandbox.aws.workload import Workload
+from sandbox.aws.workload import Story, Workload
 
 STREAMS_PER_FUNCTION = 2
 LAMBDA_ROLE = "storefront-lambda"
@@ -147,28 +147,18 @@ def _seed_function(
     stories = [story for story, times in workload.hour for _ in range(times)]
     rng.shuffle(stories)
     hour_ago = now - timedelta(hours=1)
-    # A troubled invocation of a quiet estate ends, at its timeout at the latest, before the quiet stretch.
-    quiet_stretch = QUIET_FOR.total_seconds() + workload.platform.timeout_s if quiet else 0.0
-    latest = {False: 3480.0, True: min(3480.0, 3600.0 - quiet_stretch)}
-    invocations = [story(rng) for story in stories]
-    timeline = sorted(
-        (
-            (hour_ago + timedelta(seconds=rng.uniform(60, latest[_troubled(invocation)])), invocation)
-            for invocation in invocations
-        ),
-        key=lambda entry: entry[0],
-    )
+    hour = _quiet_hour(stories, hour_ago, workload, rng) if quiet else _hour(stories, hour_ago, rng)
     streams = [new_stream(hour_ago, rng) for _ in range(STREAMS_PER_FUNCTION)]
     metrics = LambdaMetrics(workload.name)
-    for start, invocation in timeline:
+    for start, story in hour.timeline:
+        invocation = story(rng)
         stream = rng.choice(streams)
         write_invocation(
             stream, workload.platform, invocation, request_id=new_request_id(rng), start=start, region=region, rng=rng
         )
         metrics.record(start, invocation)
-    troubled_starts = [start for start, _ in timeline if start <= hour_ago + timedelta(seconds=latest[True])]
     for _ in range(workload.throttles_per_hour):
-        metrics.throttle(rng.choice(troubled_starts))
+        metrics.throttle(rng.choice(hour.throttle_times))
     used = [stream for stream in streams if stream.events]
     for stream in used:
         stream.upload(logs, log_group)
@@ -182,6 +172,34 @@ def _seed_function(
         invocations=metrics.invocations.total(),
         errors=metrics.errors.total(),
     )
+
+
+@dataclass(frozen=True)
+class _Hour:
+    timeline: list[tuple[datetime, Story]]
+    """When each invocation starts, oldest first, and what it does."""
+    throttle_times: list[datetime]
+
+
+def _hour(stories: list[Story], hour_ago: datetime, rng: random.Random) -> _Hour:
+    starts = sorted(hour_ago + timedelta(seconds=rng.uniform(60, 3480)) for _ in stories)
+    return _Hour(list(zip(starts, stories, strict=True)), starts)
+
+
+def _quiet_hour(stories: list[Story], hour_ago: datetime, workload: Workload, rng: random.Random) -> _Hour:
+    """As `_hour`, but a troubled invocation ends (at its timeout at the latest) before the last `QUIET_FOR`."""
+    quiet_from = 3600.0 - QUIET_FOR.total_seconds() - workload.platform.timeout_s
+    timeline: list[tuple[datetime, Story]] = []
+    for story in stories:
+        invocation = story(rng)
+        latest = min(quiet_from, 3480.0) if _troubled(invocation) else 3480.0
+        timeline.append((hour_ago + timedelta(seconds=rng.uniform(60, latest)), _replay(invocation)))
+    timeline.sort(key=lambda entry: entry[0])
+    return _Hour(timeline, [start for start, _ in timeline if start <= hour_ago + timedelta(seconds=quiet_from)])
+
+
+def _replay(invocation: Invocation) -> Story:
+    return lambda _rng: invocation
 
 
 def _troubled(invocation: Invocation) -> bool:
