@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from botocore.exceptions import ClientError
+
 from bot.app import BoltwatchApp, create_app
 from bot.config import load_settings, settings_from_mapping
 from bot.delivery.outbox import pending_count
@@ -97,7 +99,10 @@ async def _send(session: Session, line: str) -> None:
         await _wait_for_alert(session, line)
         return
     if line.startswith(":"):
-        out.write(await asyncio.to_thread(run_scenario, line, session.estate) + "\n")
+        try:
+            out.write(await asyncio.to_thread(run_scenario, line, session.estate) + "\n")
+        except (LookupError, ValueError, ClientError) as exc:
+            out.write(f"{exc}\n")
         return
     command, _, text = line.partition(" ")
     if not command.startswith("/"):
@@ -174,7 +179,4 @@ async def _interactive(session: Session) -> None:
         if not line or line.strip() in QUIT:
             await _settle(session)
             return
-        try:
-            await _send(session, line)
-        except (LookupError, ValueError) as exc:
-            session.out.write(f"{exc}\n")
+        await _send(session, line)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sandbox.slack import LocalSlack, Message, render_text
+from sandbox.slack.emoji import EMOJI, SHORTCODE
 
 
 def test_incident_message_renders_header_fields_context_divider_and_buttons() -> None:
@@ -117,3 +119,10 @@ async def test_the_local_slack_names_its_people_and_channels() -> None:
             "alerts",
             None,
         )
+
+
+def test_every_emoji_the_bots_messages_use_is_drawn() -> None:
+    blocks = Path(__file__).resolve().parents[2] / "bot" / "blocks"
+    used = {name for module in blocks.glob("*.py") for name in SHORTCODE.findall(module.read_text(encoding="utf-8"))}
+
+    assert used and used <= EMOJI.keys()
