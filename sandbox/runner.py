@@ -7,75 +7,39 @@ import os
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from bot.app import create_app
+from botocore.exceptions import ClientError
+
+from bot.app import BoltwatchApp, create_app
 from bot.config import load_settings, settings_from_mapping
-from sandbox.aws.alarms import set_alarm_state
+from bot.delivery.outbox import pending_count
+from bot.store import Database
 from sandbox.aws.estate import Estate, seed_estate
-from sandbox.aws.queues import DEAD_LETTER_QUEUE
-from sandbox.aws.scenarios import break_function, drop_dead_letter, set_instance_running
 from sandbox.aws.server import start_moto
-from sandbox.slack import LocalEvent, LocalSlack, render_text
-from sandbox.slack.web_view import Scenario
+from sandbox.printer import QUIET_SECONDS, Printer
+from sandbox.scenario_commands import run_scenario, sandbox_scenarios
+from sandbox.slack import LocalSlack
+from sandbox.story import ALERT_WITHIN_SECONDS, SANDBOX_CONFIG, estate_lines, try_lines
 
 SIGNING_SECRET = "sandbox-signing-secret"
-QUIET_SECONDS = 1.5
-COMMAND_TIMEOUT_SECONDS = 60.0
-SANDBOX_CONFIG: dict[str, Any] = {
-    "slack": {"channel": "#alerts"},
-    "aws": {"regions": ["us-east-1"], "max_attempts": 2},
-    "checks": [
-        {"type": "cloudwatch_alarms", "every": "15s"},
-        {"type": "lambda_errors", "every": "30s", "window": "15m"},
-        {"type": "log_errors", "every": "15s", "log_groups": ["/aws/lambda/*"], "first_look_back": "2h"},
-        {"type": "sqs_dead_letters", "every": "30s"},
-        {"type": "ec2_status", "every": "30s"},
-    ],
-    "routes": [{"name": "per-function", "group_by": ["check", "resource"]}],
-}
-HELP = """\
-Type a slash command as you would in Slack, for example:
-  /boltwatch help
-  /logs orders-api 1h
-Make things happen in the emulated AWS:
-  :break FUNCTION            errors land in the function's logs and metrics
-  :alarm NAME ALARM|OK       fire or clear a CloudWatch alarm
-  :quit                      stop everything (Ctrl-C works too)
-"""
+SETTLE_SECONDS = 30.0
+"""At the end of piped input, how long the sandbox waits at most for the bot's queued Slack writes."""
+QUIT = {":quit", ":q", "exit", "quit"}
 
 
-class Printer:
-    """Prints every message the bot sends, readably, and remembers when it last printed."""
+@dataclass
+class Session:
+    """One running sandbox: where commands go and what prints the answers."""
 
-    def __init__(self, slack: LocalSlack, out: TextIO) -> None:
-        self._slack = slack
-        self._out = out
-        self.events = 0
-        self.last_event_at = 0.0
-
-    def __call__(self, event: LocalEvent) -> None:
-        if event.kind not in {"message", "reply", "update", "ephemeral", "home", "view"}:
-            return
-        where = f"#{self._slack.channel_name(event.channel)}" if event.channel else f"user {event.user}"
-        label = {"message": "new message", "reply": "thread reply", "update": "message updated"}.get(
-            event.kind, event.kind
-        )
-        body = render_text(event.message) if event.message is not None else str(event.details)
-        self._out.write(f"\n── {where} · {label} ──\n{body}\n")
-        self._out.flush()
-        self.events += 1
-        self.last_event_at = asyncio.get_running_loop().time()
-
-    async def quiet(self, after_events: int) -> None:
-        """Wait until something new was printed and then nothing for a moment (bounded)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + COMMAND_TIMEOUT_SECONDS
-        while loop.time() < deadline:
-            if self.events > after_events and loop.time() - self.last_event_at > QUIET_SECONDS:
-                return
-            await asyncio.sleep(0.1)
+    slack: LocalSlack
+    app: BoltwatchApp
+    events_url: str
+    estate: Estate
+    printer: Printer
+    out: TextIO
 
 
 async def run_sandbox(*, commands: list[str], config_path: str | None, out: TextIO = sys.stdout) -> int:
@@ -83,10 +47,9 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
     moto = await asyncio.to_thread(start_moto)
     os.environ.update(moto.environment())
     slack = await LocalSlack(signing_secret=SIGNING_SECRET).start()
-    printer = Printer(slack, out)
     app = None
     try:
-        estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+        estate = await asyncio.to_thread(seed_estate, moto.endpoint, quiet=True)
         slack.scenarios = sandbox_scenarios(estate)
         env = slack.environment() | {"BOLTWATCH_DATABASE_URL": f"sqlite:///{Path(workdir.name) / 'boltwatch.db'}"}
         settings = load_settings(config_path, env) if config_path else settings_from_mapping(SANDBOX_CONFIG, env)
@@ -94,14 +57,14 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
         port = await app.start(host="127.0.0.1", port=0)
         events_url = f"http://127.0.0.1:{port}/slack/events"
         slack.app_url = events_url
-        slack.on_event(printer)
+        session = Session(slack, app, events_url, estate, Printer(slack, out), out)
+        slack.on_event(session.printer)
         _banner(out, estate, slack, port)
         if commands:
             for command in commands:
-                await _send(slack, events_url, command, out, printer, estate)
+                await _send(session, command)
             return 0
-        out.write(HELP)
-        await _interactive(slack, events_url, out, printer, estate)
+        await _interactive(session)
         return 0
     finally:
         if app is not None:
@@ -112,34 +75,43 @@ async def run_sandbox(*, commands: list[str], config_path: str | None, out: Text
 
 
 def _banner(out: TextIO, estate: Estate, slack: LocalSlack, port: int) -> None:
-    functions = ", ".join(f.name for f in estate.functions)
-    out.write(
-        "Boltwatch sandbox is running (everything on 127.0.0.1):\n"
-        f"  open this      {slack.url}/  (the channel, buttons, Home and scenarios, in your browser)\n"
-        f"  bot            http://127.0.0.1:{port}  (/healthz, /metrics, /slack/events)\n"
-        f"  local Slack    {slack.url}\n"
-        f"  emulated AWS   {estate.endpoint}  (moto; account {estate.account_id}, {estate.region})\n"
-        f"  functions      {functions}\n"
-        f"  alarm firing   {estate.alarm_firing}\n"
-    )
+    lines = [
+        "Boltwatch sandbox is running (everything on 127.0.0.1):",
+        f"  open this      {slack.url}/  (the channel, buttons, Home and scenarios, in your browser)",
+        f"  bot            http://127.0.0.1:{port}  (/healthz, /metrics, /slack/events)",
+        f"  local Slack    {slack.url}",
+        f"  emulated AWS   {estate.endpoint}  (moto; account {estate.account_id}, {estate.region})",
+        "",
+        *estate_lines(estate),
+        "",
+        *try_lines(estate),
+    ]
+    out.write("\n".join(lines) + "\n")
     out.flush()
 
 
-async def _send(slack: LocalSlack, events_url: str, line: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+async def _send(session: Session, line: str) -> None:
     line = line.strip()
+    out, printer = session.out, session.printer
     if not line:
         return
-    before = printer.events
+    if line.startswith(":wait-for-alert"):
+        await _wait_for_alert(session, line)
+        return
     if line.startswith(":"):
-        out.write(await asyncio.to_thread(_scenario, line, estate) + "\n")
+        try:
+            out.write(await asyncio.to_thread(run_scenario, line, session.estate) + "\n")
+        except (LookupError, ValueError, ClientError) as exc:
+            out.write(f"{exc}\n")
         return
     command, _, text = line.partition(" ")
     if not command.startswith("/"):
         out.write("Commands start with / (try /boltwatch help) or : for scenarios (:break, :alarm, :quit).\n")
         return
     out.write(f"\n> {line}\n")
-    delivery = await slack.send_command(
-        events_url, command=command, text=text.strip(), user="U0ALICE", channel="#alerts"
+    before = printer.events
+    delivery = await session.slack.send_command(
+        session.events_url, command=command, text=text.strip(), user="U0ALICE", channel="#alerts"
     )
     if delivery.status != 200:
         out.write(f"(the bot answered HTTP {delivery.status})\n")
@@ -147,50 +119,39 @@ async def _send(slack: LocalSlack, events_url: str, line: str, out: TextIO, prin
     await printer.quiet(before)
 
 
-def _scenario(line: str, estate: Estate) -> str:
-    words = line[1:].split()
-    if words[:1] == ["break"] and len(words) == 2:
-        return _break(estate, words[1])
-    if words[:1] == ["alarm"] and len(words) == 3 and words[2].upper() in {"ALARM", "OK"}:
-        return _alarm(estate, words[1], words[2].upper())
-    return "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :quit"
+async def _wait_for_alert(session: Session, line: str) -> None:
+    """`:wait-for-alert [SECONDS]`: block until the bot posts its next alert, so a script sees it before `:quit`."""
+    words = line.split()
+    if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+        session.out.write(":wait-for-alert [SECONDS], e.g. :wait-for-alert 30\n")
+        return
+    seconds = int(words[1]) if len(words) == 2 else ALERT_WITHIN_SECONDS
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    if await session.printer.next_alert(after=session.printer.alerts, timeout=seconds):
+        session.out.write(f"(a new alert after {loop.time() - started:.1f} s)\n")
+    else:
+        session.out.write(
+            f"(no new alert in {seconds} s: an open incident takes new alerts into its message rather than posting)\n"
+        )
+    session.out.flush()
 
 
-def _break(estate: Estate, function: str) -> str:
-    broken = break_function(estate.endpoint, function, estate.region)
-    return f"{function} failed {len(broken.request_ids)} times; the next check run will see it."
+async def _settle(session: Session) -> None:
+    """Let work in flight finish before quitting: the bot's queued Slack writes sent and printed (bounded)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    db = session.app.services.db
+    while loop.time() < deadline:
+        pending = await asyncio.to_thread(_pending, db)
+        if not pending and loop.time() - session.printer.last_event_at > QUIET_SECONDS:
+            return
+        await asyncio.sleep(0.2)
 
 
-def _alarm(estate: Estate, name: str, state: str) -> str:
-    set_alarm_state(estate.endpoint, name, state, "set from the sandbox", estate.region)
-    return f"alarm {name} is now {state}."
-
-
-def _instance(estate: Estate, instance_id: str, running: bool) -> str:
-    return f"{instance_id} is {set_instance_running(estate.endpoint, instance_id, running, estate.region)}."
-
-
-def _dead_letter(estate: Estate) -> str:
-    order = drop_dead_letter(estate.endpoint, estate.dlq_url, estate.region)
-    return f"order {order} landed in {DEAD_LETTER_QUEUE}."
-
-
-def sandbox_scenarios(estate: Estate) -> dict[str, Scenario]:
-    """The browser view's scenario panel, acting on the seeded estate."""
-    functions = tuple(function.name for function in estate.functions)
-    instance = (estate.instance_id,)
-    return {
-        "break_function": Scenario("Break a function", lambda name: _break(estate, name), functions),
-        "fire_alarm": Scenario(
-            "Fire alarm", lambda name: _alarm(estate, name, "ALARM"), (estate.alarm_ok, estate.alarm_firing)
-        ),
-        "clear_alarm": Scenario(
-            "Clear alarm", lambda name: _alarm(estate, name, "OK"), (estate.alarm_firing, estate.alarm_ok)
-        ),
-        "dead_letter": Scenario("Drop a message into the DLQ", lambda _: _dead_letter(estate), (DEAD_LETTER_QUEUE,)),
-        "stop_instance": Scenario("Stop instance", lambda i: _instance(estate, i, running=False), instance),
-        "start_instance": Scenario("Start instance", lambda i: _instance(estate, i, running=True), instance),
-    }
+def _pending(db: Database) -> int:
+    with db.transaction() as session:
+        return pending_count(session)
 
 
 def _stdin_lines() -> asyncio.Queue[str]:
@@ -209,15 +170,13 @@ def _stdin_lines() -> asyncio.Queue[str]:
     return lines
 
 
-async def _interactive(slack: LocalSlack, events_url: str, out: TextIO, printer: Printer, estate: Estate) -> None:
+async def _interactive(session: Session) -> None:
     lines = _stdin_lines()
     while True:
-        out.write("boltwatch> ")
-        out.flush()
+        session.out.write("boltwatch> ")
+        session.out.flush()
         line = await lines.get()
-        if not line or line.strip() in {":quit", ":q", "exit", "quit"}:
+        if not line or line.strip() in QUIT:
+            await _settle(session)
             return
-        try:
-            await _send(slack, events_url, line, out, printer, estate)
-        except (LookupError, ValueError) as exc:
-            out.write(f"{exc}\n")
+        await _send(session, line)

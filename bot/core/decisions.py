@@ -15,6 +15,7 @@ from bot.enums import IncidentStatus
 class Reason(StrEnum):
     FIRST_NOTIFICATION = "first notification"
     NEW_ALERT_IN_GROUP = "new alert in group"
+    ALERT_CHANGED = "alert changed"
     NEWLY_RESOLVED = "newly resolved"
     ALL_RESOLVED = "all resolved"
     REPEAT_DUE = "repeat due"
@@ -43,11 +44,13 @@ def decide_alert(
     silenced: bool,
     incident: IncidentView | None,
     now: datetime,
+    changed: bool = False,
 ) -> Reason:
     """What one observation of one alert means for the incident's message.
 
     `was_firing` is the alert's state before this observation (False for an alert never seen);
-    `incident` is the open incident of its group, None when there is none yet.
+    `incident` is the open incident of its group, None when there is none yet; `changed` says that a firing
+    alert now reads differently (its title, summary or severity: "3 errors" became "7 errors").
     """
     if silenced:
         return Reason.SILENCED
@@ -61,6 +64,9 @@ def decide_alert(
         if incident is None:
             return Reason.UNCHANGED
         return Reason.ALL_RESOLVED if incident.firing_alerts <= 1 else Reason.NEWLY_RESOLVED
+    if firing and changed and incident is not None and incident.posted:
+        # Not yet posted: the pending post renders the alert as it is when sent.
+        return Reason.SNOOZED if is_snoozed(incident, now) else Reason.ALERT_CHANGED
     return Reason.UNCHANGED
 
 

@@ -113,6 +113,7 @@ def _observe_finding(
         alert.first_seen, alert.resolved_at = now, None
     if not was_firing:
         alert.count += 1
+    shown_before = _shown(alert)
     _copy_finding(alert, finding, labels, now)
     alert.silenced_by = silence.id if silence is not None else None
     route = route_for(routes, labels)
@@ -123,6 +124,7 @@ def _observe_finding(
         silenced=silence is not None or not finding.notify,
         incident=view_of(incident, _firing_count(session, incident.id)) if incident is not None else None,
         now=now,
+        changed=was_firing and _shown(alert) != shown_before,
     )
     observation.reasons[reason] += 1
     if reason is Reason.SILENCED:
@@ -136,7 +138,7 @@ def _observe_finding(
         outbox.enqueue_post(
             session, incident_id=incident.id, channel=incident.channel, not_before=now + route.group_wait
         )
-    elif reason is Reason.NEW_ALERT_IN_GROUP:
+    elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
         _raise_severity(incident, finding.severity)
         _queue_update(session, incident, route, now)
     return alert
@@ -149,6 +151,12 @@ def _copy_finding(alert: Alert, finding: Finding, labels: dict[str, str], now: d
     alert.labels, alert.links, alert.evidence = labels, dict(finding.links), dict(finding.evidence)
     if finding.started_at is not None and alert.first_seen > finding.started_at:
         alert.first_seen = finding.started_at
+
+
+def _shown(alert: Alert) -> tuple[str | None, str | None, str | None]:
+    """What of a firing alert its message shows that a run can change, as the counts in "3 errors in 15m"; not the
+    evidence, whose windows and times move on every run and would rewrite the message each time."""
+    return alert.title, alert.summary, alert.severity
 
 
 def _current_incident(session: Session, alert: Alert, route: Route, labels: dict[str, str]) -> Incident | None:

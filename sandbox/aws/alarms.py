@@ -56,3 +56,46 @@ def put_sandbox_alarms(cloudwatch: BaseClient, *, now: datetime) -> None:
 def set_alarm_state(endpoint: str, name: str, state: str, reason: str, region: str = "us-east-1") -> None:
     """Move alarm `name` to `state` (OK, ALARM or INSUFFICIENT_DATA) with `reason`, as a scenario step."""
     sandbox_client(endpoint, "cloudwatch", region).set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+
+
+STORM_ALARM = "checkout-tg-{:02d}-unhealthy"
+
+
+def fire_alarm_storm(endpoint: str, count: int, region: str = "us-east-1") -> tuple[str, ...]:
+    """An outage behind the load balancer: `count` target groups' unhealthy-host alarms go to ALARM at once.
+
+    The alarms are created on first use; returns their names.
+    """
+    cloudwatch = sandbox_client(endpoint, "cloudwatch", region)
+    names = tuple(STORM_ALARM.format(index) for index in range(1, count + 1))
+    for index, name in enumerate(names, start=1):
+        cloudwatch.put_metric_alarm(
+            AlarmName=name,
+            AlarmDescription=f"checkout target group {index:02d} has no healthy hosts",
+            Namespace="AWS/ApplicationELB",
+            MetricName="UnHealthyHostCount",
+            Dimensions=[
+                {"Name": "TargetGroup", "Value": f"targetgroup/checkout-{index:02d}/{index:016x}"},
+                {"Name": "LoadBalancer", "Value": "app/storefront/50dc6c495c0c9188"},
+            ],
+            Statistic="Maximum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            Tags=[{"Key": "team", "Value": "checkout"}, {"Key": "project", "Value": "storefront"}],
+        )
+        cloudwatch.set_alarm_state(
+            AlarmName=name, StateValue="ALARM", StateReason="Threshold Crossed: 1 datapoint [2.0] >= 1.0"
+        )
+    return names
+
+
+def calm_alarm_storm(endpoint: str, region: str = "us-east-1") -> tuple[str, ...]:
+    """Every storm alarm back to OK; returns the names of those that were firing."""
+    cloudwatch = sandbox_client(endpoint, "cloudwatch", region)
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=STORM_ALARM.split("{", 1)[0])
+    firing = [alarm["AlarmName"] for page in pages for alarm in page["MetricAlarms"] if alarm["StateValue"] == "ALARM"]
+    for name in firing:
+        cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="Targets healthy again")
+    return tuple(firing)

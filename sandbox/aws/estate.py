@@ -1,7 +1,9 @@
 """Seed moto with a small, realistic estate.
 
 Four Lambda functions in four runtimes, each with an hour of logs and metrics; an alarm firing and one quiet;
-a tagged EC2 instance; an order queue whose dead-letter queue holds messages.
+a tagged EC2 instance; an order queue whose dead-letter queue holds messages. A quiet estate (the sandbox's) had
+its troubles earlier: nothing failed in its last `QUIET_FOR` and its dead-letter queue is empty, so only the
+firing alarm says something is wrong until someone breaks something.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from botocore.client import BaseClient
 
 from sandbox.aws.alarms import FIRING_ALARM, QUIET_ALARM, put_sandbox_alarms
 from sandbox.aws.functions import WORKLOADS
-from sandbox.aws.lambda_logs import new_request_id, new_stream, write_invocation
+from sandbox.aws.lambda_logs import FAILED, Invocation, new_request_id, new_stream, write_invocation
 from sandbox.aws.lambda_metrics import LambdaMetrics
 from sandbox.aws.queues import seed_queues
 from sandbox.aws.server import SANDBOX_ACCOUNT_ID, sandbox_client, use_lambda_without_docker
-from sandbox.aws.workload import Workload
+from sandbox.aws.workload import Story, Workload
 
 STREAMS_PER_FUNCTION = 2
 LAMBDA_ROLE = "storefront-lambda"
 INSTANCE_IMAGE_ID = "ami-0c02fb55956c7d316"
+QUIET_FOR = timedelta(minutes=20)
+"""Longer than the sandbox checks look back (lambda_errors' 15-minute window, log_errors' first 5 minutes)."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,14 @@ class Estate:
         raise LookupError(f"no seeded function {name!r}")
 
 
-def seed_estate(endpoint: str, region: str = "us-east-1", *, now: datetime | None = None, seed: int = 7) -> Estate:
-    """Create the estate through boto3 against `endpoint`; the logs and metrics cover the hour before `now`."""
+def seed_estate(
+    endpoint: str, region: str = "us-east-1", *, now: datetime | None = None, seed: int = 7, quiet: bool = False
+) -> Estate:
+    """Create the estate through boto3 against `endpoint`; the logs and metrics cover the hour before `now`.
+
+    `quiet`: failures, logged errors and throttles all happened before the last `QUIET_FOR`, and the dead-letter
+    queue is empty.
+    """
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     use_lambda_without_docker(endpoint)
@@ -74,11 +84,11 @@ def seed_estate(endpoint: str, region: str = "us-east-1", *, now: datetime | Non
     role_arn = _lambda_role(client("iam"))
     lambda_client, logs, cloudwatch = client("lambda"), client("logs"), client("cloudwatch")
     functions = tuple(
-        _seed_function(lambda_client, logs, cloudwatch, workload, role_arn, region=region, now=now, rng=rng)
+        _seed_function(lambda_client, logs, cloudwatch, workload, role_arn, region, now=now, quiet=quiet, rng=rng)
         for workload in WORKLOADS
     )
     put_sandbox_alarms(cloudwatch, now=now)
-    queues = seed_queues(client("sqs"), rng)
+    queues = seed_queues(client("sqs"), rng, dead_letters=0 if quiet else 2)
     return Estate(
         endpoint=endpoint,
         region=region,
@@ -115,9 +125,10 @@ def _seed_function(
     cloudwatch: BaseClient,
     workload: Workload,
     role_arn: str,
-    *,
     region: str,
+    *,
     now: datetime,
+    quiet: bool,
     rng: random.Random,
 ) -> SeededFunction:
     created = lambda_client.create_function(
@@ -136,10 +147,10 @@ def _seed_function(
     stories = [story for story, times in workload.hour for _ in range(times)]
     rng.shuffle(stories)
     hour_ago = now - timedelta(hours=1)
-    starts = sorted(hour_ago + timedelta(seconds=rng.uniform(60, 3480)) for _ in stories)
+    hour = _quiet_hour(stories, hour_ago, workload, rng) if quiet else _hour(stories, hour_ago, rng)
     streams = [new_stream(hour_ago, rng) for _ in range(STREAMS_PER_FUNCTION)]
     metrics = LambdaMetrics(workload.name)
-    for story, start in zip(stories, starts, strict=True):
+    for start, story in hour.timeline:
         invocation = story(rng)
         stream = rng.choice(streams)
         write_invocation(
@@ -147,7 +158,7 @@ def _seed_function(
         )
         metrics.record(start, invocation)
     for _ in range(workload.throttles_per_hour):
-        metrics.throttle(rng.choice(starts))
+        metrics.throttle(rng.choice(hour.throttle_times))
     used = [stream for stream in streams if stream.events]
     for stream in used:
         stream.upload(logs, log_group)
@@ -161,6 +172,39 @@ def _seed_function(
         invocations=metrics.invocations.total(),
         errors=metrics.errors.total(),
     )
+
+
+@dataclass(frozen=True)
+class _Hour:
+    timeline: list[tuple[datetime, Story]]
+    """When each invocation starts, oldest first, and what it does."""
+    throttle_times: list[datetime]
+
+
+def _hour(stories: list[Story], hour_ago: datetime, rng: random.Random) -> _Hour:
+    starts = sorted(hour_ago + timedelta(seconds=rng.uniform(60, 3480)) for _ in stories)
+    return _Hour(list(zip(starts, stories, strict=True)), starts)
+
+
+def _quiet_hour(stories: list[Story], hour_ago: datetime, workload: Workload, rng: random.Random) -> _Hour:
+    """As `_hour`, but a troubled invocation ends (at its timeout at the latest) before the last `QUIET_FOR`."""
+    quiet_from = 3600.0 - QUIET_FOR.total_seconds() - workload.platform.timeout_s
+    timeline: list[tuple[datetime, Story]] = []
+    for story in stories:
+        invocation = story(rng)
+        latest = min(quiet_from, 3480.0) if _troubled(invocation) else 3480.0
+        timeline.append((hour_ago + timedelta(seconds=rng.uniform(60, latest)), _replay(invocation)))
+    timeline.sort(key=lambda entry: entry[0])
+    return _Hour(timeline, [start for start, _ in timeline if start <= hour_ago + timedelta(seconds=quiet_from)])
+
+
+def _replay(invocation: Invocation) -> Story:
+    return lambda _rng: invocation
+
+
+def _troubled(invocation: Invocation) -> bool:
+    """Whether the checks would see it: Lambda counts it as an error, or it logged an error."""
+    return invocation.outcome in FAILED or any(level in (None, "ERROR") for level, _ in invocation.lines)
 
 
 def _run_instance(ec2: BaseClient) -> str:

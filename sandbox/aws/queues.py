@@ -35,6 +35,8 @@ def seed_queues(sqs: BaseClient, rng: random.Random, *, dead_letters: int = 2) -
         },
         tags=TAGS,
     )["QueueUrl"]
+    if not dead_letters:
+        return SeededQueues(queue_url=queue_url, dlq_url=dlq_url, dlq_arn=dlq_arn, dlq_messages=0)
     sqs.send_message_batch(
         QueueUrl=dlq_url,
         Entries=[

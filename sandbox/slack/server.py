@@ -149,6 +149,14 @@ class LocalSlack(Interactions):
         except Exception:
             return channel
 
+    def name_of(self, ref: str) -> str | None:
+        """A user's or channel's name (`alice`, `alerts`), for showing mentions as Slack does; None if unknown."""
+        workspace = self._state.workspace
+        if ref in workspace.users:
+            return workspace.users[ref].name
+        channel = workspace.channels.get(ref)
+        return channel.name if channel is not None else None
+
     def post_user_message(self, channel: str, text: str, *, user: str = "U0ALICE") -> Message:
         """A message a person writes; the bot can neither update nor delete it."""
         the_channel = self._state.workspace.channel(channel)

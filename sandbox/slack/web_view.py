@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from sandbox.slack.emoji import EMOJI
 from sandbox.slack.recording import LocalEvent
 from sandbox.slack.state import SlackState
 from sandbox.slack.web_feed import snapshot
@@ -63,6 +64,7 @@ class WebView:
             ("GET", "/static/{name}", self._static),
             ("GET", "/sandbox/state", self._feed),
             ("GET", "/sandbox/scenarios", self._scenarios),
+            ("GET", "/sandbox/emoji", self._emoji),
             ("GET", "/sandbox/files/{file_id}/{name}", self._download),
             ("POST", "/sandbox/command", self._command),
             ("POST", "/sandbox/action", self._action),
@@ -98,6 +100,9 @@ class WebView:
             for name, scenario in self._slack.scenarios.items()
         ]
         return web.json_response({"scenarios": listed}, headers=PAGE_HEADERS)
+
+    async def _emoji(self, _request: web.Request) -> web.Response:
+        return web.json_response({"emoji": EMOJI}, headers=PAGE_HEADERS)
 
     async def _download(self, request: web.Request) -> web.Response:
         upload = self._state.files.get(request.match_info["file_id"])

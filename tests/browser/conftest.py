@@ -14,7 +14,7 @@ import pytest
 from sandbox.aws.alarms import set_alarm_state
 from sandbox.aws.estate import Estate, seed_estate
 from sandbox.aws.server import MotoHandle
-from sandbox.runner import sandbox_scenarios
+from sandbox.scenario_commands import sandbox_scenarios
 from sandbox.slack import LocalSlack
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 

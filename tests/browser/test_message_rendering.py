@@ -66,7 +66,7 @@ async def test_mrkdwn_and_blocks_render_like_slack(slack: LocalSlack, page: Page
         " snake_case_name key=&lt;*&gt; id=&lt;*&gt;"
     )
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: CRITICAL · disk full"}},
+        {"type": "header", "text": {"type": "plain_text", "text": ":red_circle: CRITICAL · disk full :new:"}},
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": text},
@@ -103,6 +103,7 @@ async def test_mrkdwn_and_blocks_render_like_slack(slack: LocalSlack, page: Page
     await page.get_by_role("button", name="# db-alerts").click()
     message = page.locator("article.message").first
     await expect(message.locator(".block.header .dot-red")).to_have_count(1)
+    await expect(message.locator(".block.header")).to_contain_text("disk full 🆕")
     await expect(message.locator("b").first).to_have_text("bold")
     await expect(message.locator("i")).to_have_text("italic")
     await expect(message.locator("s")).to_have_text("gone")

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from sandbox.slack import LocalSlack
+from sandbox.slack.emoji import EMOJI
 from sandbox.slack.web_view import Scenario
 
 
@@ -75,3 +76,11 @@ async def test_a_scenario_runs_with_the_chosen_target(slack: LocalSlack) -> None
             assert unknown.status == 404
         async with http.post(slack.url + "/sandbox/scenario", json={"name": "fire_alarm", "target": "c"}) as wrong:
             assert wrong.status == 400 and "pick one of a, b" in (await wrong.json())["error"]
+
+
+async def test_the_emoji_table_the_page_draws_with_is_the_terminals(slack: LocalSlack) -> None:
+    async with aiohttp.ClientSession() as http, http.get(slack.url + "/sandbox/emoji") as answer:
+        table = (await answer.json())["emoji"]
+
+    assert table == EMOJI
+    assert (table["alarm_clock"], table["new"]) == ("⏰", "🆕")

@@ -45,6 +45,21 @@ def test_each_observation_of_an_alert_has_one_named_reason(
 @pytest.mark.parametrize(
     ("view", "reason"),
     [
+        (incident(), Reason.ALERT_CHANGED),
+        (incident(posted=False), Reason.UNCHANGED),
+        (incident(snoozed_until=NOW + timedelta(hours=1)), Reason.SNOOZED),
+        (None, Reason.UNCHANGED),
+    ],
+)
+def test_a_firing_alert_that_reads_differently_updates_its_posted_message(
+    view: IncidentView | None, reason: Reason
+) -> None:
+    assert decide_alert(was_firing=True, firing=True, silenced=False, incident=view, now=NOW, changed=True) is reason
+
+
+@pytest.mark.parametrize(
+    ("view", "reason"),
+    [
         (incident(opened_at=NOW - timedelta(hours=5)), Reason.REPEAT_DUE),
         (incident(opened_at=NOW - timedelta(hours=1)), Reason.UNCHANGED),
         (incident(opened_at=NOW - timedelta(hours=9), last_reminded_at=NOW - timedelta(hours=1)), Reason.UNCHANGED),

@@ -3,6 +3,7 @@ exactly the Slack operation it needs (one post per incident, then updates of tha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.access import Action
@@ -128,6 +129,38 @@ def test_a_new_alert_in_a_snoozed_incident_joins_it_without_an_update(db: Databa
     payments = alert(db, "payments")
     assert payments is not None and payments.incident_id == incident_id
     assert pending(db) == []
+
+
+def test_new_counts_in_a_firing_alerts_title_queue_one_update_of_its_message(db: Database) -> None:
+    incident_id = open_one(db)
+    observation = run_check(db, [replace(finding("orders-api"), title="orders-api: 7 errors in 15m")], now=NOW)
+
+    assert observation.reasons == {Reason.ALERT_CHANGED: 1}
+    assert pending(db) == [("update_incident", incident_id)]
+    stored = alert(db, "orders-api")
+    assert stored is not None and stored.title == "orders-api: 7 errors in 15m" and stored.count == 1
+
+
+def test_a_firing_alert_that_reads_the_same_with_new_evidence_queues_nothing(db: Database) -> None:
+    open_one(db)
+    observation = run_check(db, [finding("orders-api", evidence={"Window": "12:01–12:16 UTC"})], now=NOW)
+
+    assert observation.reasons == {Reason.UNCHANGED: 1}
+    assert pending(db) == []
+
+
+def test_an_alert_changing_before_its_incident_is_posted_rides_on_the_pending_post(db: Database) -> None:
+    run_check(db, [finding("orders-api")], now=NOW)
+    run_check(db, [replace(finding("orders-api"), title="orders-api: 7 errors in 15m")], now=NOW + timedelta(seconds=1))
+
+    assert [item.operation for item in outbox_items(db)] == ["post_incident"]
+
+
+def test_a_firing_alert_turning_critical_raises_the_incidents_severity(db: Database) -> None:
+    open_one(db)
+    run_check(db, [finding("orders-api", severity=Severity.CRITICAL)], now=NOW + timedelta(minutes=1))
+
+    assert incidents(db)[0].severity == "critical"
 
 
 # --- resolving -----------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.grouping import is_error
 from sandbox.aws import (
     Estate,
     MotoHandle,
@@ -16,6 +17,7 @@ from sandbox.aws import (
     set_alarm_state,
     start_moto,
 )
+from sandbox.aws.estate import QUIET_FOR
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -231,6 +233,30 @@ def test_a_second_region_can_be_seeded_in_seconds(estate: Estate) -> None:
     assert time.monotonic() - started < 30
     assert second.role_arn == estate.role_arn
     assert second.function("orders-api").arn.startswith("arn:aws:lambda:eu-west-1:")
+
+
+def test_a_quiet_estate_had_its_troubles_before_the_quiet_stretch_and_has_no_dead_letters(estate: Estate) -> None:
+    quiet = seed_estate(estate.endpoint, "us-west-2", now=NOW, quiet=True)
+    stretch = NOW - QUIET_FOR
+    logs = sandbox_client(estate.endpoint, "logs", "us-west-2")
+    cloudwatch = sandbox_client(estate.endpoint, "cloudwatch", "us-west-2")
+
+    for function in quiet.functions:
+        pages = logs.get_paginator("filter_log_events").paginate(logGroupName=function.log_group, interleaved=True)
+        events = [event for page in pages for event in page["events"]]
+        recent = [event["message"] for event in events if event["timestamp"] >= stretch.timestamp() * 1000]
+        assert recent and all(is_error(message) is False for message in recent), function.name
+        assert any(is_error(event["message"]) for event in events), function.name
+        for metric in ("Errors", "Throttles"):
+            datapoints = cloudwatch.get_metric_statistics(
+                Namespace="AWS/Lambda", MetricName=metric, StartTime=stretch, EndTime=NOW + timedelta(minutes=1),
+                Dimensions=[{"Name": "FunctionName", "Value": function.name}], Period=60, Statistics=["Sum"],
+            )["Datapoints"]  # fmt: skip
+            assert sum(point["Sum"] for point in datapoints) == 0, (function.name, metric)
+    depth = sandbox_client(estate.endpoint, "sqs", "us-west-2").get_queue_attributes(
+        QueueUrl=quiet.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    assert int(depth["Attributes"]["ApproximateNumberOfMessages"]) == quiet.dlq_messages == 0
 
 
 # moto's state belongs to the process, so resetting empties the estate too: this test runs last.

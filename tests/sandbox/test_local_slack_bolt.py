@@ -136,7 +136,7 @@ async def test_button_click_carries_the_stored_message_and_response_url_replaces
     await slack.wait_for(lambda: slack.message("#alerts", incident.ts).text == "acknowledged")
     assert render_text(slack.message("#alerts", incident.ts)).splitlines() == [
         "*CPU high* on web-1",
-        "  acked by <@U0BOB>",
+        "  acked by @U0BOB",
         "(edited)",
     ]
     assert slack.responses[-1].body["replace_original"] is True

@@ -5,11 +5,8 @@
 
 (() => {
   const POLL_MS = 500;
-  const EMOJI = {
-    eyes: "👀", white_check_mark: "✔", heavy_check_mark: "✔", warning: "⚠", x: "✖", rotating_light: "🚨",
-    mag: "🔍", zzz: "💤", fire: "🔥", bell: "🔔", hourglass_flowing_sand: "⏳", information_source: "ℹ",
-    page_facing_up: "📄", arrow_right: "→", tada: "🎉", no_entry: "⛔",
-  };
+  // Shortcode → emoji, the same table the terminal uses (sandbox/slack/emoji.py), fetched before the first render.
+  let EMOJI = {};
   // Status marks drawn with CSS, so they show even where no emoji font is installed (headless CI).
   const DOTS = {
     red_circle: "red", large_orange_circle: "orange", large_blue_circle: "blue", green_circle: "green",
@@ -494,7 +491,16 @@
     button.disabled = false;
   }
 
-  function start() {
+  async function loadEmoji() {
+    try {
+      EMOJI = (await (await fetch("/sandbox/emoji")).json()).emoji || {};
+    } catch (_error) {
+      EMOJI = {};
+    }
+  }
+
+  async function start() {
+    await loadEmoji();
     $("composer").addEventListener("submit", sendCommand);
     $("app-home").addEventListener("click", openHome);
     $("tab-home").addEventListener("click", openHome);
