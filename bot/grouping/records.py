@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Level(IntEnum):
@@ -85,8 +84,7 @@ _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
 _DECODER = json.JSONDecoder()
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):
     """A log line's parts: the level its writer stated, its request id, the text after the runtime's prefix."""
 
     message: str
