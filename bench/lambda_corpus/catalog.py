@@ -110,7 +110,10 @@ def node_exc(site: Site, kind: str, line: int, code: str = "") -> Raise:
         ),
         "SdkError": lambda p: Exc(code, AWS_CODES[code].format(fn=site.function), (*here("saveOrder"), *sdk)),
         "AxiosError": lambda p: Exc(
-            "AxiosError", f"Request failed with status code {p.rng.choice((502, 503))}", here("callPartner")
+            "AxiosError",
+            f"Request failed with status code {(status := p.rng.choice((502, 503)))}",
+            here("callPartner"),
+            variant=f"status {status}",  # HTTP status codes are not parameters: 502 and 503 are two groups
         ),
         "SyntaxError": lambda p: Exc(
             "SyntaxError",

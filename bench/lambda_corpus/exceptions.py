@@ -28,6 +28,13 @@ class Exc:
     type: str
     message: str
     frames: tuple[Frame, ...]
+    # What the message carries that is not a parameter and so tells groups apart (an HTTP status code), when the
+    # factory draws it per event: the group is the failure's name and this.
+    variant: str = ""
+
+    def group(self, name: str) -> str:
+        """The name of this exception's group when the failure named `name` raised it."""
+        return f"{name} ({self.variant})" if self.variant else name
 
     @property
     def short_type(self) -> str:

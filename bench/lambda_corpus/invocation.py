@@ -84,7 +84,8 @@ class LoggedError:
     def write(self, inv: Invocation) -> None:
         for _ in range(inv.params.num(1, self.batch)):
             exc = self.exc(inv.params) if self.exc else None
-            inv.log(self.level, self.message(inv.params), exc, self.name, "logged error")
+            group = exc.group(self.name) if exc else self.name
+            inv.log(self.level, self.message(inv.params), exc, group, "logged error")
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,13 @@ class Raised:
         exc = self.exc(inv.params)
         logged = inv.params.rng.random() < self.logged_share
         if logged:
-            inv.log("ERROR", self.message(inv.params), exc, self.name, "logged error, then raised")
+            inv.log("ERROR", self.message(inv.params), exc, exc.group(self.name), "logged error, then raised")
         report = runtime_error_report(inv.style, inv.runtime, inv.ctx, exc)
         if logged:
             inv.emit(report, "runtime notice of an error already logged")
         else:
             # Go's report has no stack: only its message template identifies it, which differs from the logged line.
-            group = f"{self.name} (runtime report)" if inv.runtime is Runtime.GO else self.name
+            group = f"{self.name} (runtime report)" if inv.runtime is Runtime.GO else exc.group(self.name)
             inv.emit(report, "runtime error report", group)
 
 

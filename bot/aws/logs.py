@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 LAMBDA_PREFIX = "/aws/lambda/"
 MAX_CANDIDATES = 10
 MAX_PAGES = 50
 
 
-@dataclass(frozen=True)
-class LogEvent:
+class LogEvent(NamedTuple):
+    """One CloudWatch Logs event. A named tuple: `/errors` reads tens of thousands a window, and a frozen
+    dataclass costs three times as much to make."""
+
     timestamp: datetime
     stream: str
     message: str

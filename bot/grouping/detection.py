@@ -12,7 +12,7 @@ import re
 from bot.grouping.dumps import is_dump_header
 from bot.grouping.lambda_payloads import exception_in
 from bot.grouping.platform_errors import is_quiet_record, platform_failure
-from bot.grouping.records import Level, LogLine, read_line
+from bot.grouping.records import Level, LogLine, read_line, states_quiet_level
 from bot.grouping.stacktraces import parse_stack_trace
 
 # Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
@@ -35,7 +35,7 @@ _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?
 
 def may_be_error(message: str) -> bool:
     """A cheap first test: False means the event cannot be an error, True that it needs reading."""
-    if message.startswith(_HEALTHY_RECORDS):
+    if message.startswith(_HEALTHY_RECORDS) or states_quiet_level(message):
         return False
     lowered = message.lower()
     for word in _ERROR_WORDS:

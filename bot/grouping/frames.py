@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Paths and module prefixes of language runtimes, the Lambda runtime and installed libraries.
 _LIBRARY_PATH = re.compile(
@@ -41,6 +42,7 @@ class Frame:
         return f"{where} in {self.function}" if where else self.function
 
 
+@lru_cache(maxsize=1 << 14)  # a group's events share their frames: each distinct frame is read once
 def file_frame(path: str, function: str, line: str = "") -> Frame:
     """A frame named by a source file path (Python, Node.js, Go)."""
     path = path.strip()
@@ -49,6 +51,7 @@ def file_frame(path: str, function: str, line: str = "") -> Frame:
     return Frame(module=module, function=function.strip() or "<anonymous>", in_app=in_app, line=line)
 
 
+@lru_cache(maxsize=1 << 14)
 def qualified_frame(qualified_name: str, line: str = "") -> Frame:
     """A frame named by a qualified function, such as com.example.Handler.handleRequest or main.handler."""
     module, _, function = qualified_name.rpartition(".")

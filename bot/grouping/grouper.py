@@ -34,8 +34,11 @@ NOTICES = (
     "Unexpected Top Level Error:",
 )
 _ENDS = ("END RequestId: ", "REPORT RequestId: ")
+_START = "START RequestId: "
+_HEALTHY_EDGES = (_START, "END RequestId: ")
+_REPORT = "REPORT RequestId: "
+_JSON_RECORD = '{"time"'
 MAX_INVOCATIONS = 10_000
-_INVOCATION_EDGES = ("START RequestId: ", "END RequestId: ", '{"time"')
 _NONE: list = []  # shared, never appended to: most events complete no error
 
 
@@ -56,33 +59,50 @@ class ErrorGrouper(Generic[Event]):
     def __init__(self, miner: TemplateMiner | None = None) -> None:
         self._miner = miner or TemplateMiner()
         self._dumps: dict[str, Dump[Event]] = {}
-        self._request_of_stream: dict[str, str] = {}
+        # The record that last moved each stream between invocations (START, END, platform.start), read lazily:
+        # every invocation has them, few lines need them.
+        self._edge_of_stream: dict[str, str] = {}
         self._failed: OrderedDict[str, None] = OrderedDict()
         self._notices: dict[str, list[tuple[Event, LogLine]]] = {}
 
     def group(self, events: Iterable[Event]) -> Iterator[Grouped[Event]]:
         """Every error event of the input with its signature (a dump's header once its dump is complete)."""
+        edges = self._edge_of_stream
         for event in events:
-            yield from self.add(event)
+            message = event.message
+            if not self._dumps and not self._notices:
+                # The healthy records of every invocation, and lines that cannot be errors, cost a test or two.
+                if message.startswith(_HEALTHY_EDGES):
+                    edges[getattr(event, "stream", "")] = message
+                    continue
+                if message.startswith(_REPORT):
+                    if "Status: " not in message:
+                        continue
+                elif not may_be_error(message):
+                    if message.startswith(_JSON_RECORD):
+                        self._follow_invocations(getattr(event, "stream", ""), message)
+                    continue
+            found = self.add(event)
+            if found:
+                yield from found
         yield from self.finish()
 
     def add(self, event: Event) -> list[Grouped[Event]]:
         """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""
         message = event.message
-        if not self._dumps and not self._notices and not may_be_error(message):
-            if message.startswith(_INVOCATION_EDGES):
-                self._follow_invocations(getattr(event, "stream", ""), message)
-            return _NONE
         stream = getattr(event, "stream", "")
+        if not self._dumps and not self._notices and message.startswith(_HEALTHY_EDGES):
+            self._edge_of_stream[stream] = message
+            return _NONE
         out: list[Grouped[Event]] = []
         dump = self._dumps.get(stream)
         if dump is not None:
             if dump.takes(message):
                 return out
             out.append(self._close(stream))
-        if message.startswith(_INVOCATION_EDGES):
+        if message.startswith(_HEALTHY_EDGES) or message.startswith(_JSON_RECORD):
             if self._notices and invocation_start(message):
-                out += self._end_invocation(self._request_of_stream.get(stream, ""))
+                out += self._end_invocation(self._invocation_of(stream))
             self._follow_invocations(stream, message)
         if not may_be_error(message):
             if message.startswith(_ENDS):
@@ -91,7 +111,7 @@ class ErrorGrouper(Generic[Event]):
         line = read_line(message)
         if line_level(line) < Level.ERROR:
             return out
-        invocation = line.request_id or self._request_of_stream.get(stream, "") or f"stream {stream}"
+        invocation = line.request_id or self._invocation_of(stream) or f"stream {stream}"
         if line.body.startswith(NOTICES):
             if invocation not in self._failed:
                 self._notices.setdefault(invocation, []).append((event, line))
@@ -120,11 +140,17 @@ class ErrorGrouper(Generic[Event]):
 
     def _follow_invocations(self, stream: str, message: str) -> None:
         """Which invocation the stream serves: a START opens one; after END, lines belong to the next init."""
-        started = invocation_start(message)
-        if started:
-            self._request_of_stream[stream] = started
-        elif message.startswith("END RequestId: "):
-            self._request_of_stream[stream] = "after " + message.split(None, 3)[2]
+        if message.startswith(_HEALTHY_EDGES) or invocation_start(message):
+            self._edge_of_stream[stream] = message
+
+    def _invocation_of(self, stream: str) -> str:
+        """The request id of the invocation the stream serves ("after <id>" once it ended), "" when unknown."""
+        edge = self._edge_of_stream.get(stream)
+        if edge is None:
+            return ""
+        if edge.startswith("END RequestId: "):
+            return "after " + edge.split(None, 3)[2]
+        return invocation_start(edge)
 
     def _mark_failed(self, invocation: str) -> None:
         """The invocation reported a failure in an event of its own: its notices are not errors."""

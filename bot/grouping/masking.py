@@ -37,6 +37,13 @@ _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
 _DECODER = json.JSONDecoder()
 _OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
 _BRACKETS = re.compile(r"[\[\]{}]")
+# A parameter that can span a space: a quoted value, a code after its name ("status 502"), an HTTP status before
+# its reason ("502 Bad Gateway"). Without one, the text masks word by word, each distinct word once.
+_CODE_NAMES = ("status", "code", "errno", "signal", "http")
+_CODE_SPANS = re.compile(r"(?:status|code|errno|signal|http)[\s:=]{0,3}\d")  # over the lower-cased text
+_HTTP_SPANS = re.compile(r"[1-5]\d\d [A-Z][a-z]")
+_WORDS_KEPT = 1 << 16
+_masked_words: dict[str, str] = {}
 
 
 def mask(text: str) -> str:
@@ -52,8 +59,31 @@ def _mask(text: str) -> str:
 def _mask_uncached(text: str) -> str:
     if "{" in text or "[" in text:
         text = mask_documents(text)
-    masked = _PARAMETER.sub(_replace, text)
+    if not _spans_words(text):
+        # No match crosses a space and no lookaround sees past one, so masking each word alone is the same.
+        masked = " ".join([_masked_word(word) for word in text.split(" ")])
+    else:
+        masked = _PARAMETER.sub(_replace, text)
     return _WILDCARD_RUN.sub(WILDCARD, masked) if "<*>" in masked else masked
+
+
+def _spans_words(text: str) -> bool:
+    """True when a parameter may span a space: a quoted value, ``status 502``, ``502 Bad Gateway``."""
+    if "'" in text or '"' in text:
+        return True
+    lowered = text.lower()
+    if any(name in lowered for name in _CODE_NAMES) and _CODE_SPANS.search(lowered):
+        return True
+    return _HTTP_SPANS.search(text) is not None
+
+
+def _masked_word(word: str) -> str:
+    masked = _masked_words.get(word)
+    if masked is None:
+        if len(_masked_words) >= _WORDS_KEPT:
+            _masked_words.clear()
+        masked = _masked_words[word] = _PARAMETER.sub(_replace, word)
+    return masked
 
 
 def mask_documents(text: str) -> str:

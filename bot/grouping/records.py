@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Level(IntEnum):
@@ -81,12 +80,24 @@ _REQUEST_ID = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
 NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
+_QUIET_NAMES = frozenset(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
+_NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
+# The commonest lines state a level where `read_line` finds it without reading further, by their first character:
+# a JSON record's "level" as its first or second key, the runtimes' text prefixes (before a body that is not
+# JSON), slog's text format. Group 1 is the level's name; group 2 pino's number.
+_STATED_LEVEL = {
+    "{": re.compile(r'\{(?:"\w+":"[^"\\]*",)?"level":(?:"([A-Za-z]+)"|(\d+))[,}]'),
+    "[": re.compile(rf"\[([A-Z]+)\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"),
+    "2": re.compile(rf"{_ISO}\t(?:{_UUID}|undefined|)\t([A-Z]+)\t{_NOT_A_PAYLOAD}"),
+    "t": re.compile(r"time=\S+ level=([A-Za-z]+)\s"),
+}
+# The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
+_PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
 _DECODER = json.JSONDecoder()
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):
     """A log line's parts: the level its writer stated, its request id, the text after the runtime's prefix."""
 
     message: str
@@ -118,6 +129,36 @@ def read_line(message: str) -> LogLine:
         request_id = found.group(1) if found else ""
     # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
     return LogLine(message, body, level if level is not Level.UNKNOWN else runtime_level, request_id, payload)
+
+
+def states_quiet_level(message: str) -> bool:
+    """True when `read_line` would give the line a level below ERROR, known from its first few fields alone.
+
+    A cheap test for the commonest healthy lines, so that they skip the search for failure words: whoever wrote
+    the line stated its level, and that level decides (`line_level`). False means "read it".
+    """
+    pattern = _STATED_LEVEL.get(message[:1])
+    if pattern is None:
+        return False
+    stated = pattern.match(message)
+    if stated is None:
+        return _PLATFORM_RECORD.match(message) is not None and _healthy_platform_record(message)
+    name = stated.group(1)
+    if name is None:
+        quiet = _numeric_level(int(stated.group(2))) < Level.ERROR
+    else:
+        # `level_named` upper-cases; `leading_level` looks at slog's first 200 characters only.
+        quiet = name.upper() in _QUIET_NAMES and stated.end(1) <= 200
+    # A JSON record's level counts only when the record parses, which needs its closing brace.
+    return quiet and (message[0] != "{" or message[-1] == "}")
+
+
+def _healthy_platform_record(message: str) -> bool:
+    """A platform record whose status (if it has one) is "success", written as Lambda writes it (compact JSON)."""
+    statuses = message.count('"status"')
+    if message[-1] != "}":
+        return False
+    return statuses == 0 or (statuses == 1 and '"status":"success"' in message)
 
 
 def json_payload(body: str) -> dict[str, Any] | None:

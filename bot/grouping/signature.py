@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from bot.grouping.frames import in_app_labels
@@ -42,8 +43,12 @@ class ErrorSignature:
 
 def signature_key(*parts: str) -> str:
     """A short hash of the parts, the same in every process and on every machine."""
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return digest[:16]
+    return _key(parts)
+
+
+@lru_cache(maxsize=1 << 14)  # most events of a window belong to a group seen before
+def _key(parts: tuple[str, ...]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def fingerprint(message: str) -> ErrorSignature:
