@@ -43,7 +43,7 @@ from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
-from scheduler.registry import configure_checks
+from scheduler.registry import configure_actions, configure_checks
 from scheduler.runner import CheckRunner
 from scheduler.waits import WaitRunner
 
@@ -330,6 +330,7 @@ def create_app(
     `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
     """
     checks = configure_checks(settings.checks)
+    actions = configure_actions(settings.file.actions)
     metrics = Metrics()
     executor = AwsExecutor.from_settings(settings.aws)
     metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
@@ -343,6 +344,7 @@ def create_app(
         routes=build_routes(settings.file.routes, settings.slack.channel),
         check_schedule=[(c.name, c.type.name, c.every) for c in checks],
         clock=clock,
+        actions=actions,
     )
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
     bolt = AnsweringBolt(
@@ -360,6 +362,7 @@ def create_app(
     home = HomePublisher(services.db, notifier.wake, clock, services.check_schedule)
     notifier.after_incident_sent = home.incidents_changed
     notifier.home_view = home.view_for
+    notifier.action_choices = services.action_choices
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, holder=replica)
     handlers.register(

@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also grant the waiters' reads that return secrets (ec2:GetPasswordData, ec2:DescribeVpnConnections)",
     )
+    iam.add_argument(
+        "--responder",
+        action="store_true",
+        help="print the responder role's write policy: what the enabled runbook actions call (and verify with)",
+    )
     iam.set_defaults(func=_iam_policy)
 
     once = commands.add_parser(
@@ -152,8 +157,14 @@ def _iam_policy(args: argparse.Namespace) -> int:
 
     file_settings = load_file_settings(args.config, judge_check=check_problems)
 
-    from bot.aws.iam_policy import policy, waiter_actions
+    from bot.aws.iam_policy import policy, responder_policy, waiter_actions
 
+    if args.responder:
+        from scheduler.registry import configure_actions
+
+        actions = configure_actions(file_settings.actions).values()
+        print(json.dumps(responder_policy(actions), indent=2))
+        return 0
     checks = configure_checks(file_settings.checks)
     services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
     try:

@@ -63,11 +63,15 @@ ERRORS = Usage(Command.ERRORS, f"TARGET [SINCE] {_SCOPE}")
 WAIT = Usage(Command.WAIT, f"SERVICE WAITER ID... [timeout DURATION] {_SCOPE}")
 MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")
 UNMUTE = Usage(Command.BOLTWATCH, "unmute TARGET")
-SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute")
+AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
+SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute", "audit")
 """`/boltwatch`'s subcommands, in the order help lists them."""
 BOLTWATCH = Usage(
     Command.BOLTWATCH,
-    " | ".join({"mute": MUTE.arguments, "unmute": UNMUTE.arguments}.get(sub, sub) for sub in SUBCOMMANDS),
+    " | ".join(
+        {"mute": MUTE.arguments, "unmute": UNMUTE.arguments, "audit": AUDIT.arguments}.get(sub, sub)
+        for sub in SUBCOMMANDS
+    ),
 )
 
 USAGE = {Command.LOGS: LOGS, Command.ERRORS: ERRORS, Command.WAIT: WAIT, Command.BOLTWATCH: BOLTWATCH}
@@ -76,6 +80,6 @@ DESCRIPTION = {
     Command.LOGS: "Recent log events of a Lambda function or log group",
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
-    Command.BOLTWATCH: "Status, incidents, checks, digest, best practices, mute, unmute and help",
+    Command.BOLTWATCH: "Status, incidents, checks, digest, best practices, mute, unmute, audit and help",
 }
 """What each command does, as Slack lists it among the workspace's commands."""

@@ -166,6 +166,14 @@ class ErrorGroupSettings(_Strict):
     """A group seen again after this long without an event is `regressed` (and alerts again), not `ongoing`."""
 
 
+class ActionSettings(_Strict):
+    """Runbook actions: none runs unless named here, and only for people an `access:` rule allows (`run:NAME`)."""
+
+    enabled: list[str] = Field(default_factory=list)
+    cooldown: Duration = timedelta(minutes=10)
+    """How long after an action ran on a resource it may not run there again."""
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -178,6 +186,7 @@ class FileSettings(_Strict):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     digests: list[DigestSettings] = Field(default_factory=list)
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
+    actions: ActionSettings = Field(default_factory=ActionSettings)
 
     @field_validator("digests")
     @classmethod

@@ -60,3 +60,14 @@ class BestPracticeStatus(StrEnum):
 
     MUTED = "muted"
     ACCEPTED = "accepted"
+
+
+class ActionRunStatus(StrEnum):
+    """A runbook action run: its call made and being verified, then how it ended."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    """The call failed, or the verifying waiter saw the failure state."""
+    UNVERIFIED = "unverified"
+    """The call was made but the waiter timed out or was cancelled."""

@@ -44,11 +44,13 @@ class ActionId(StrEnum):
     BEST_PRACTICE_RECHECK = "best_practice_recheck"
     MUTE_CONFIRM = "mute_confirm"
     MUTE_CANCEL = "mute_cancel"
+    INCIDENT_RUN = "incident_run"
 
 
 class CallbackId(StrEnum):
     SNOOZE_MODAL = "incident_snooze_modal"
     ACCEPT_RISK_MODAL = "best_practice_accept_modal"
+    ACTION_CONFIRM = "action_confirm"
 
 
 class BadPayload(ValueError):
@@ -269,3 +271,44 @@ class AcceptRiskModal:
             raise BadPayload(f"not an accept-risk modal's metadata: {value!r}")
         # The fingerprint obeys the best-practice button's rules.
         return cls(BestPracticeButton.parse(f"bp:{fingerprint}").fingerprint, channel, url)
+
+
+_RUN_VALUE = re.compile(r"run:([0-9]{1,18}):([a-z][a-z0-9_]{0,59})")
+
+
+@dataclass(frozen=True)
+class RunButton:
+    """The value of a runbook action's button (or overflow option) on an incident: which incident, which action."""
+
+    incident_id: int
+    action: str
+
+    def encode(self) -> str:
+        return f"run:{self.incident_id}:{self.action}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> RunButton:
+        match = _RUN_VALUE.fullmatch(value or "")
+        if match is None:
+            raise BadPayload(f"not a runbook action value: {value!r}")
+        return cls(int(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class ActionConfirmModal:
+    """The private metadata of the confirmation modal: the button's payload and the channel it was clicked in."""
+
+    run: RunButton
+    channel: str
+    channel_name: str | None = None
+
+    def encode(self) -> str:
+        return json.dumps({"run": self.run.encode(), "channel": self.channel, "channel_name": self.channel_name})
+
+    @classmethod
+    def parse(cls, value: str | None) -> ActionConfirmModal:
+        data = _metadata(value, "a confirmation modal's metadata")
+        run, channel, name = data.get("run"), data.get("channel", ""), data.get("channel_name")
+        if not isinstance(run, str) or not isinstance(channel, str) or not (name is None or isinstance(name, str)):
+            raise BadPayload(f"not a confirmation modal's metadata: {value!r}")
+        return cls(RunButton.parse(run), channel, name)

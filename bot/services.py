@@ -10,6 +10,7 @@ from functools import cached_property
 from botocore.client import BaseClient
 
 from bot.aws.executor import AwsExecutor
+from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
 from bot.commands import CommandNames
 from bot.config import Settings
@@ -18,6 +19,7 @@ from bot.delivery.answers import Answers
 from bot.runtime.acks_first import AcksFirst
 from bot.runtime.metrics import Metrics
 from bot.store import Database
+from bot.views.incident import ActionChoice, AlertLine, IncidentSnapshot
 
 
 def utcnow() -> datetime:
@@ -42,6 +44,16 @@ class Services:
     wake_notifier: Callable[[], None] = field(default=_nothing)
     acks_first: AcksFirst = field(default_factory=AcksFirst)
     """When Slack requests last arrived: check runs step aside for them."""
+    actions: dict[str, RunbookAction] = field(default_factory=dict)
+    """The runbook actions `actions.enabled` turns on, by name."""
+
+    def action_choices(self, snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
+        """The enabled actions that apply to a firing alert of the incident, in the order they are enabled."""
+        return tuple(
+            ActionChoice(action.name, action.title)
+            for action in self.actions.values()
+            if target_alert(action, snapshot) is not None
+        )
 
     @cached_property
     def command_names(self) -> CommandNames:
@@ -60,3 +72,9 @@ class Services:
         if cached is not None:
             return cached
         return await self.executor.run(self.aws.client, service, account=account, region=region)
+
+
+def target_alert(action: RunbookAction, snapshot: IncidentSnapshot) -> AlertLine | None:
+    """The firing alert `action` would act on: the lead if it applies, else the first that does."""
+    firing = snapshot.firing
+    return next((a for a in firing if action.applies(a.check_type, a.labels)), None)

@@ -18,6 +18,7 @@ from handlers import (
     incident_actions,
     logs_command,
     mute_command,
+    runbook_actions,
     wait_command,
 )
 
@@ -41,4 +42,5 @@ def register(
     command_pick.register(app, services)
     home.register(app, home_publisher)
     wait_command.register(app, services, wake_waits)
+    runbook_actions.register(app, services, wake_waits)
     best_practices.register(app, services, recheck)

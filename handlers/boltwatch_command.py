@@ -10,11 +10,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.help import help_blocks, help_text
 from bot.blocks.mrkdwn import inline_code
+from bot.blocks.runbook import audit_blocks
 from bot.blocks.status import checks_blocks, incidents_blocks, status_blocks
-from bot.commands import SUBCOMMANDS, UNPREFIXED, CommandNames
+from bot.commands import AUDIT, SUBCOMMANDS, UNPREFIXED, CommandNames
 from bot.core.access import Action, may
+from bot.durations import DurationError, parse_duration
 from bot.ids import Command
 from bot.services import Services
+from bot.views.audit_queries import action_audit
 from bot.views.status_queries import blocked_lines, check_lines, open_incidents, silence_lines
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
@@ -26,7 +29,7 @@ from handlers.usage import UsageError
 
 SUBCOMMAND_ACCESS = {
     "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
-    "best-practices": Action.BEST_PRACTICES,
+    "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT,
 }  # fmt: skip
 """What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
 AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS)]
@@ -78,6 +81,8 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
+        elif sub == "audit":
+            await _audit(services, words[1:], respond)
         elif sub == "best-practices":
             await show_list(services, respond)
         elif sub == "digest":
@@ -97,3 +102,19 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
                 raise UsageError(f"You can't mute or unmute here: {verdict.why}")
             author = Author(user, channel, command.get("channel_name") or "")
             await (mute if sub == "mute" else unmute)(services, client, words[1:], author, respond)
+
+
+AUDIT_SINCE = "24h"
+
+
+async def _audit(services: Services, words: list[str], respond: Any) -> None:
+    """`/boltwatch audit [SINCE]`: the runbook action attempts of that long (a day by default), privately."""
+    since_text = words[0] if words else AUDIT_SINCE
+    try:
+        since = parse_duration(since_text)
+    except DurationError as exc:
+        raise UsageError(str(exc), AUDIT.line(services.command_names)) from None
+    start = services.clock() - since
+    lines = await services.db.run(lambda s: action_audit(s, since=start))
+    await respond(response_type="ephemeral", text=f"{len(lines)} runbook action attempts",
+                  blocks=audit_blocks(lines, since=since_text))  # fmt: skip

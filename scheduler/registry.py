@@ -1,4 +1,5 @@
-"""The check registry: each check type declares its AWS service, IAM actions, interval and params as data."""
+"""The check and action registries: each check type declares its AWS service, IAM actions, interval and params as
+data; each runbook action its call, permissions, params, confirmation and verification."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.config import CheckSettings, ConfigError, describe_validation_error
+from bot.aws.runbook import RunbookAction, VerifyWaiter
+from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
 
@@ -125,3 +127,59 @@ def _typed(settings: CheckSettings) -> tuple[CheckType, Any]:
         return check_type, check_type.params.model_validate(settings.params)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+
+
+ACTIONS: dict[str, RunbookAction] = {}
+
+
+def action(
+    name: str,
+    *,
+    title: str,
+    applies_to: list[str],
+    service: str,
+    operation: str,
+    permissions: list[str],
+    params: type[BaseModel],
+    resource: Callable[[Any], str],
+    confirm: str,
+    reversible: str,
+    when: dict[str, str] | None = None,
+    verify: VerifyWaiter | None = None,
+) -> Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]:
+    """Register a runbook action; the decorated function turns its typed params into the operation's request."""
+
+    def register(call: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+        if name in ACTIONS:
+            raise ValueError(f"action {name!r} registered twice")
+        summary = (call.__doc__ or name).strip().splitlines()[0]
+        ACTIONS[name] = RunbookAction(
+            name=name, title=title, applies_to=tuple(applies_to), when=dict(when or {}), service=service,
+            operation=operation, permissions=tuple(permissions), params=params, call=call, confirm=confirm,
+            reversible=reversible, resource=resource, verify=verify, summary=summary,
+        )  # fmt: skip
+        return call
+
+    return register
+
+
+def load_action_types() -> dict[str, RunbookAction]:
+    """Import every module under scheduler/actions so that each registers itself."""
+    import scheduler.actions as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return ACTIONS
+
+
+def configure_actions(settings: ActionSettings) -> dict[str, RunbookAction]:
+    """The enabled actions by name (none unless `actions.enabled` names them); unknown names are config errors."""
+    known = load_action_types()
+    problems = [
+        f"actions.enabled[{i}]: unknown action {name!r} (known: {', '.join(sorted(known))})"
+        for i, name in enumerate(settings.enabled)
+        if name not in known
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return {name: known[name] for name in settings.enabled}

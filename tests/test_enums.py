@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import enums
 from bot.enums import (
+    ActionRunStatus,
     AlertStatus,
     BestPracticeStatus,
     ErrorGroupStatus,
@@ -33,6 +34,7 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     WaitStatus: ["waiting", "success", "failure", "timeout", "cancelled"],
     ErrorGroupStatus: ["new", "ongoing", "regressed"],
     BestPracticeStatus: ["muted", "accepted"],
+    ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
 }
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -57,6 +57,8 @@ class AwsSessions:
         self._lock = threading.Lock()
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str], BaseClient] = {}
+        self._responder_sessions: dict[str, boto3.Session] = {}
+        self._responder_clients: dict[tuple[str, str, str], BaseClient] = {}
         self._account_ids: dict[str, str] = {}
         self.logs_quota = LogsQuota()
 
@@ -99,6 +101,23 @@ class AwsSessions:
         (`Services.aws_client`)."""
         return self._clients.get((account or self.default_account, region or self.default_region, service))
 
+    def responder_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
+        """A client with the account's responder credentials, for runbook actions only (a blocking call the first
+        time: it may assume the responder role). Without `responder_role_arn`, the account's own profile or default
+        chain, never its read-only role."""
+        account = account or self.default_account
+        region = region or self.default_region
+        key = (account, region, service)
+        with self._lock:
+            if key not in self._responder_clients:
+                if account not in self._responder_sessions:
+                    self._responder_sessions[account] = self._open_responder_session(self._settings_of(account))
+                self._responder_clients[key] = self._new_client(self._responder_sessions[account], service, region)
+            return self._responder_clients[key]
+
+    def responder_role(self, account: str | None = None) -> str | None:
+        return self._settings_of(account or self.default_account).responder_role_arn
+
     def account_id(self, account: str | None = None) -> str:
         """The 12-digit id of `account`: configured, or asked of STS once (a blocking call) and remembered."""
         account = account or self.default_account
@@ -123,6 +142,19 @@ class AwsSessions:
             role_arn=account.role_arn,
             session_name=account.session_name,
             external_id=account.external_id,
+        )
+        return session_with_credentials(credentials)
+
+    def _open_responder_session(self, account: AccountSettings) -> boto3.Session:
+        base = boto3.Session(profile_name=account.profile)
+        if account.responder_role_arn is None:
+            return base
+        sts = self._new_client(base, "sts", self.default_region)
+        credentials = assumed_role_credentials(
+            sts,
+            role_arn=account.responder_role_arn,
+            session_name=f"{account.session_name}-responder",
+            external_id=account.responder_external_id,
         )
         return session_with_credentials(credentials)
 

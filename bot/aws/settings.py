@@ -16,11 +16,16 @@ class AccountSettings(BaseModel):
     role_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
     external_id: str | None = None
     session_name: str = "boltwatch"
+    responder_role_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    """The role runbook actions assume (write access); checks and commands never use it."""
+    responder_external_id: str | None = None
 
     @model_validator(mode="after")
     def _external_id_needs_role(self) -> AccountSettings:
         if self.external_id and not self.role_arn:
             raise ValueError("external_id is only used together with role_arn")
+        if self.responder_external_id and not self.responder_role_arn:
+            raise ValueError("responder_external_id is only used together with responder_role_arn")
         return self
 
 

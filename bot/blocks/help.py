@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
+from bot.commands import AUDIT, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
 from bot.ids import Command
 
 
@@ -27,6 +27,7 @@ USAGE: dict[str, tuple[Usage, str]] = {
     ),
     "/boltwatch mute": (MUTE, "silence alerts about a resource (or each one a glob like `orders-*` matches)"),
     "/boltwatch unmute": (UNMUTE, "end the mute of that TARGET at once"),
+    "/boltwatch audit": (AUDIT, "the runbook actions run, refused and tried of the last SINCE (default 24h)"),
 }
 """Each help line by the command's own name (`/logs`), whatever the name in use."""
 

@@ -9,7 +9,7 @@ from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, fit_text, truncate, trunc
 from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, slack_date, strike
 from bot.durations import format_duration
 from bot.enums import IncidentStatus, Severity
-from bot.ids import ActionId, IncidentButton
+from bot.ids import ActionId, IncidentButton, RunButton
 from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 
 SHOWN_ALERTS = 10
@@ -185,6 +185,7 @@ def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
     if incident.names_logs:  # an incident about an instance or a bucket has no logs these could read
         elements.append(_button("Show logs", ActionId.INCIDENT_LOGS, incident.id))
         elements.append(_button("Group errors", ActionId.INCIDENT_ERRORS, incident.id))
+    elements.extend(_action_elements(incident))
     console = next((a.links.get("console") for a in incident.alerts if a.links.get("console")), None)
     if console and console.startswith("https://") and len(console) <= URL_LIMIT:
         elements.append(
@@ -196,6 +197,29 @@ def _buttons(incident: IncidentSnapshot) -> list[dict[str, Any]]:
             }
         )
     return elements
+
+
+def _action_elements(incident: IncidentSnapshot) -> list[dict[str, Any]]:
+    """One button for the one runbook action that applies; an overflow menu when several do."""
+    choices = incident.actions[:5]
+    if not choices or incident.status == IncidentStatus.RESOLVED:
+        return []
+    if len(choices) == 1:
+        choice = choices[0]
+        return [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": truncate(choice.title + "…", 75)},
+                "action_id": ActionId.INCIDENT_RUN.value,
+                "value": RunButton(incident.id, choice.name).encode(),
+            }
+        ]
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(choice.title, 75)},
+         "value": RunButton(incident.id, choice.name).encode()}
+        for choice in choices
+    ]  # fmt: skip
+    return [{"type": "overflow", "action_id": ActionId.INCIDENT_RUN.value, "options": options}]
 
 
 def all_alerts_view(incident: IncidentSnapshot) -> dict[str, Any]:

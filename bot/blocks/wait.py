@@ -36,6 +36,10 @@ def wait_target(job: WaitView) -> str:
 
 def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, Any]]]:
     headline = f"{HEADLINE[job.status]}: {inline_code(wait_target(job))}"
+    if job.run is not None:
+        verb = "verifying" if job.status == WaitStatus.WAITING else "verified with"
+        call = inline_code(truncate(job.run.call, TARGET_TEXT))
+        headline = f"{HEADLINE[job.status]}: {call} called; {verb} {inline_code(f'{job.service} {job.waiter}')}"
     progress = (
         f"attempt {job.attempts} of {job.max_attempts} · {format_duration(now - job.created_at)} elapsed"
         f" · last seen: {plain(truncate(job.last_state, STATE_TEXT))}"
@@ -72,4 +76,11 @@ def wait_outcome_reply(job: WaitView) -> str:
         WaitStatus.CANCELLED: "was cancelled",
     }
     state = plain(truncate(job.last_state, STATE_TEXT))
+    if job.run is not None:
+        outcomes: dict[str, str] = {WaitStatus.SUCCESS: "worked", WaitStatus.FAILURE: "did not work"}
+        outcome = outcomes.get(job.status, "is unverified")
+        return (
+            f"{mention(job.requester)} {inline_code(job.run.action)} on {inline_code(truncate(job.run.resource, 300))}"
+            f" {outcome}: {inline_code(f'{job.service} {job.waiter}')} {words[job.status]} ({state})."
+        )
     return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({state})."

@@ -24,9 +24,12 @@ class Action(StrEnum):
     STATUS = "status"
     DIGEST = "digest"
     BEST_PRACTICES = "best_practices"
+    AUDIT = "audit"
 
 
-COMMANDS = frozenset({Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES})
+COMMANDS = frozenset(
+    {Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES, Action.AUDIT}
+)
 """Actions that are commands rather than buttons (wait and mute are both)."""
 
 
@@ -76,6 +79,34 @@ def may(
     if not here & home_channels:
         return Verdict(False, f"{_what(action)} only works in {_channels(home_channels)}.")
     return Verdict(True)
+
+
+RUN_PREFIX = "run:"
+
+
+def may_run(
+    rules: list[AccessRule],
+    *,
+    action_name: str,
+    user: str,
+    channel: str,
+    home_channels: set[str],
+    channel_name: str | None = None,
+) -> Verdict:
+    """Decide whether `user` may run the runbook action `action_name` from `channel`. Write actions are denied
+    unless a rule names them (`run:NAME` or `run:*`; a plain `*` does not): the first such rule decides."""
+    wanted = {f"{RUN_PREFIX}{action_name}", f"{RUN_PREFIX}*"}
+    here = {channel} | ({channel_name, f"#{channel_name}"} if channel_name else set())
+    for rule in rules:
+        if not wanted & set(rule.actions):
+            continue
+        if rule.users and user not in rule.users:
+            return Verdict(False, f"only {', '.join(f'<@{u}>' for u in rule.users)} may run {action_name}.")
+        allowed_channels = set(rule.channels) or home_channels
+        if not here & allowed_channels:
+            return Verdict(False, f"{action_name} only runs from {_channels(allowed_channels)}.")
+        return Verdict(True)
+    return Verdict(False, f"no access rule allows `run:{action_name}`; actions that change AWS are off by default.")
 
 
 def _what(action: Action) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.core.action_runs import end_with_job
 from bot.delivery import outbox
 from bot.enums import WaitStatus
 from bot.store.models import AuditEvent, WaitJob
@@ -43,15 +44,19 @@ def create(
     max_attempts: int,
     deadline: datetime,
     now: datetime,
+    thread_ts: str | None = None,
+    limited: bool = True,
 ) -> WaitView:
-    mine, total = active_counts(session, requester)
+    """A new wait job, its message queued: in `channel`, or in the thread of `thread_ts` (a runbook action's
+    verification, which the per-person limits leave alone: `limited=False`)."""
+    mine, total = active_counts(session, requester) if limited else (0, 0)
     if mine >= PER_USER_LIMIT:
         raise TooManyWaits(f"You already have {mine} waits running; cancel one first.")
     if total >= OVERALL_LIMIT:
         raise TooManyWaits(f"{total} waits are running, the most Boltwatch runs at once; try again later.")
     job = WaitJob(
         service=service, waiter=waiter, params=params, account=account, region=region, requester=requester,
-        channel=channel, message_ts=None, max_attempts=max_attempts, delay_seconds=delay_seconds,
+        channel=channel, message_ts=None, thread_ts=thread_ts, max_attempts=max_attempts, delay_seconds=delay_seconds,
         deadline=deadline, status=WaitStatus.WAITING, last_state="starting", next_poll_at=now, created_at=now,
         updated_at=now,
     )  # fmt: skip
@@ -97,6 +102,7 @@ def record_poll(session: Session, *, job_id: int, state: str, verdict: str | Non
     outbox.enqueue_update(session, key=key, channel=job.channel, not_before=now)
     if outcome is not None:
         job.status = outcome
+        end_with_job(session, job, now=now)
         outbox.enqueue_key_reply(session, key=key, channel=job.channel, payload={"outcome": True}, now=now)
     return _view(job)
 
@@ -107,6 +113,7 @@ def cancel(session: Session, *, job_id: int, user: str, now: datetime) -> WaitVi
         return None
     job.status, job.updated_at, job.last_state = WaitStatus.CANCELLED, now, f"cancelled by {user}"
     session.add(AuditEvent(at=now, actor=user, action="wait_cancelled", subject=f"wait:{job_id}", channel=job.channel))
+    end_with_job(session, job, now=now)
     outbox.enqueue_update(session, key=outbox.wait_key(job.id), channel=job.channel, not_before=now)
     return _view(job)
 

@@ -31,7 +31,7 @@ from bot.delivery.refusals import (
     refusal,
 )
 from bot.delivery.slack_client import api_method
-from bot.delivery.subjects import Kind, Rendered, kind_of, record_sent, render, reply_text
+from bot.delivery.subjects import ActionChoices, Kind, Rendered, kind_of, no_actions, record_sent, render, reply_text
 from bot.store import Database
 from bot.views.status_queries import blocked_lines
 
@@ -72,6 +72,8 @@ class Notifier:
         """Called after an incident message was posted or updated (App Home refreshes on it)."""
         self.home_view: Callable[[datetime], Awaitable[dict[str, Any]]] | None = None
         """Renders App Home (the composition root hands in `HomePublisher.view_for`)."""
+        self.action_choices: ActionChoices = no_actions
+        """The runbook actions an incident's message offers (the composition root knows which are enabled)."""
         self._home_this_pass: asyncio.Future[dict[str, Any]] | None = None
 
     def wake(self) -> None:
@@ -186,7 +188,7 @@ class Notifier:
         if await self._db.run(lambda s: outbox.fallback_of(s, item.id)) is not None:
             return
         now = self._clock()
-        rendered = await self._db.run(lambda s: render(s, item, now))
+        rendered = await self._db.run(lambda s: render(s, item, now, self.action_choices))
         if rendered is None:
             return
         text, blocks = rendered.text, rendered.blocks
@@ -228,7 +230,7 @@ class Notifier:
         if item.operation is Operation.PUBLISH_HOME:
             return await self._publish_home(item)
         now = self._clock()
-        rendered = await self._db.run(lambda s: render(s, item, now))
+        rendered = await self._db.run(lambda s: render(s, item, now, self.action_choices))
         if rendered is None:
             raise Permanent(f"{item.ordering_key} no longer exists")
         if item.operation is Operation.REPLY:
@@ -254,7 +256,7 @@ class Notifier:
                 if exc.response.get("error") != "message_not_found":
                     raise
                 log.warning("the message of %s was deleted; posting it again", item.ordering_key)
-        thread_ts = item.payload.get("thread_ts") if kind_of(item.ordering_key) is Kind.MESSAGE else None
+        thread_ts = item.payload.get("thread_ts") if kind_of(item.ordering_key) is Kind.MESSAGE else rendered.thread_ts
         posted = await self._post(
             item, channel=rendered.channel, thread_ts=thread_ts, text=rendered.text, blocks=rendered.blocks,
             unfurl_links=False, unfurl_media=False,

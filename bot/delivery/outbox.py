@@ -185,6 +185,13 @@ def enqueue_change_reply(
     )
 
 
+def enqueue_payload_reply(
+    session: Session, *, incident_id: int, channel: str, payload: dict[str, Any], now: datetime
+) -> OutboxItem:
+    """A thread reply under an incident stored as data (a runbook action's failure), worded when it is sent."""
+    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.REPLY, at=now, payload=payload)
+
+
 def enqueue_key_reply(
     session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime
 ) -> OutboxItem:

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks.incident import change_reply, incident_message
+from bot.blocks.runbook import failure_reply
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
 from bot.store.models import DigestRun, Incident, WaitJob
-from bot.views.incident import IncidentChange
+from bot.views.incident import ActionChoice, IncidentChange, IncidentSnapshot
 from bot.views.incident_queries import load_snapshot
 from bot.views.wait_queries import load_wait
 
@@ -47,16 +49,26 @@ class Rendered:
     """The subject's message in Slack once posted: what an update edits and a reply threads under."""
     text: str
     blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    """The thread the subject's message is posted in, if it is a reply (a runbook action's verification)."""
 
 
-def render(session: Session, item: Claimed, now: datetime) -> Rendered | None:
+ActionChoices = Callable[[IncidentSnapshot], tuple[ActionChoice, ...]]
+"""The runbook actions an incident's message offers; the composition root knows the enabled ones."""
+
+
+def no_actions(_snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
+    return ()
+
+
+def render(session: Session, item: Claimed, now: datetime, choices: ActionChoices = no_actions) -> Rendered | None:
     """What `item` sends now, or None when its subject is gone."""
     kind = kind_of(item.ordering_key)
     if kind is Kind.INCIDENT:
         if item.incident_id is None or (snapshot := load_snapshot(session, item.incident_id)) is None:
             return None
         incident = session.get_one(Incident, item.incident_id)
-        text, blocks = incident_message(snapshot, now=now)
+        text, blocks = incident_message(replace(snapshot, actions=choices(snapshot)), now=now)
         if item.operation is Operation.REPLY:
             text, blocks = reply_text(item.payload), []
         return Rendered(incident.channel, incident.message_ts, text, blocks)
@@ -67,7 +79,9 @@ def render(session: Session, item: Claimed, now: datetime) -> Rendered | None:
         text, blocks = wait_message(job, now=now)
         if item.operation is Operation.REPLY:
             text, blocks = wait_outcome_reply(job) if item.payload.get("outcome") else item.payload.get("text", ""), []
-        return Rendered(job.channel, job.message_ts, text, blocks)
+            # A reply to a message that is itself a reply goes in the same thread.
+            return Rendered(job.channel, job.thread_ts or job.message_ts, text, blocks)
+        return Rendered(job.channel, job.message_ts, text, blocks, thread_ts=job.thread_ts)
     payload = item.payload
     parent = payload.get("ts") or payload.get("thread_ts") or outbox.posted_ts(session, item.ordering_key)
     return Rendered(item.channel, parent, payload.get("text", ""), list(payload.get("blocks") or []))
@@ -77,6 +91,8 @@ def reply_text(payload: dict[str, Any]) -> str:
     """An incident's thread reply is queued as its text, or as a person's change to the incident, worded here."""
     if "change" in payload:
         return change_reply(IncidentChange.from_payload(payload["change"]))
+    if "action_failed" in payload:
+        return failure_reply(payload["action_failed"])
     return str(payload.get("text", ""))
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.enums import AlertStatus, ErrorGroupStatus, IncidentStatus, OutboxStatus, WaitStatus
+from bot.enums import ActionRunStatus, AlertStatus, ErrorGroupStatus, IncidentStatus, OutboxStatus, WaitStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -196,6 +196,8 @@ class WaitJob(Base):
     requester: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(100))
     message_ts: Mapped[str | None] = mapped_column(String(40))
+    thread_ts: Mapped[str | None] = mapped_column(String(40))
+    """Set when the job's message is a reply in a thread (a runbook action's verification, in its incident's)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
     delay_seconds: Mapped[int] = mapped_column(Integer)
@@ -207,6 +209,29 @@ class WaitJob(Base):
     claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionRun(Base):
+    """One runbook action run on one resource for one incident: its call, and the wait job that verifies it."""
+
+    __tablename__ = "action_runs"
+    __table_args__ = (Index("ix_action_runs_resource", "resource", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    resource: Mapped[str] = mapped_column(String(512))
+    account: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(40))
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The API call as made: service, operation and its parameters."""
+    requester: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default=ActionRunStatus.RUNNING)
+    error: Mapped[str | None] = mapped_column(Text)
+    wait_job_id: Mapped[int | None] = mapped_column(ForeignKey("wait_jobs.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
 
 
 class Lease(Base):

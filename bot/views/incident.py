@@ -13,6 +13,14 @@ LOG_LABELS = ("log_group", "function")
 
 
 @dataclass(frozen=True)
+class ActionChoice:
+    """A runbook action the incident's message offers: its name and its button's words."""
+
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
 class AlertLine:
     title: str
     severity: Severity
@@ -25,6 +33,8 @@ class AlertLine:
     labels: dict[str, str]
     links: dict[str, str]
     evidence: dict[str, Any]
+    check_type: str = ""
+    """The check type that found it (its fingerprint's first part)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class IncidentSnapshot:
     resolved_at: datetime | None
     snoozed_until: datetime | None
     alerts: list[AlertLine]
+    actions: tuple[ActionChoice, ...] = ()
+    """The runbook actions its message offers (chosen when it is rendered)."""
 
     @property
     def firing(self) -> list[AlertLine]:

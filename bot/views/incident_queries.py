@@ -50,4 +50,5 @@ def _line(alert: Alert) -> AlertLine:
         labels=dict(alert.labels),
         links=dict(alert.links),
         evidence=dict(alert.evidence),
+        check_type=alert.fingerprint.split(":", 1)[0],
     )

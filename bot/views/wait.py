@@ -7,6 +7,18 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class ActionRunLine:
+    """The runbook action a wait job verifies."""
+
+    id: int
+    action: str
+    resource: str
+    call: str
+    """The API call as made, in words: `ec2.RebootInstances(InstanceIds=['i-…'])`."""
+    status: str
+
+
+@dataclass(frozen=True)
 class WaitView:
     """What the progress message shows."""
 
@@ -25,3 +37,6 @@ class WaitView:
     deadline: datetime
     account: str
     region: str
+    thread_ts: str | None = None
+    """Set when the message is a reply in a thread (a runbook action's verification)."""
+    run: ActionRunLine | None = None

@@ -1,0 +1,207 @@
+"""Runbook actions from an incident's message: the click opens a confirmation with the exact call (and a dry run);
+the confirmation checks access, cooldown and what already runs on the resource, makes the call with the responder
+credentials on the AWS executor, and hands the verification to a wait job whose message lives in the thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.aws.errors import classify
+from bot.aws.runbook import ActionCall, RunbookAction, make_call, planned_call
+from bot.blocks.runbook import DRY_RUN_ACTION, DRY_RUN_BLOCK, DRY_RUN_VALUE, ConfirmView, confirm_modal, dry_run_view
+from bot.core import runbook
+from bot.core.access import may_run
+from bot.core.runbook import Planned, Verification
+from bot.ids import ActionConfirmModal, ActionId, BadPayload, CallbackId, RunButton
+from bot.services import Services, target_alert
+from bot.views.incident import AlertLine, IncidentSnapshot
+from bot.views.incident_queries import load_snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An action ready to confirm or run: re-read from the database, never from the button."""
+
+    action: RunbookAction
+    snapshot: IncidentSnapshot
+    alert: AlertLine
+    params: BaseModel
+    call: ActionCall
+    account: str
+    region: str
+
+
+class NotRunnable(Exception):
+    """Why this action cannot run on this incident now, for the person who asked."""
+
+
+def register(app: AsyncApp, services: Services, wake_waits: Any) -> None:
+    app.action(ActionId.INCIDENT_RUN.value)(_click_listener(services))
+    app.view(CallbackId.ACTION_CONFIRM.value)(_confirm_listener(services, wake_waits))
+
+
+async def _prepare(services: Services, button: RunButton) -> Prepared:
+    action = services.actions.get(button.action)
+    if action is None:
+        raise NotRunnable(f"The action `{button.action}` is not enabled (`actions.enabled` in the config).")
+    snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
+    if snapshot is None:
+        raise NotRunnable(f"Incident #{button.incident_id} no longer exists.")
+    alert = target_alert(action, snapshot)
+    if alert is None:
+        raise NotRunnable(f"`{action.name}` no longer applies to incident #{snapshot.id}: nothing it fixes fires.")
+    try:
+        params = action.params_from(alert.labels)
+    except ValueError as exc:
+        raise NotRunnable(str(exc)) from None
+    account = alert.labels.get("account_name") or services.aws.default_account
+    region = alert.region or services.aws.default_region
+    return Prepared(action, snapshot, alert, params, planned_call(action, params), account, region)
+
+
+def _confirm_view(services: Services, prepared: Prepared) -> ConfirmView:
+    action = prepared.action
+    verify = f"{action.service} {action.verify.waiter}" if action.verify else ""
+    role = services.aws.responder_role(prepared.account) or f"the {prepared.account} account's own credentials"
+    return ConfirmView(
+        title=action.title, confirmation=action.confirmation(prepared.params), call=prepared.call.shown(), role=role,
+        account=prepared.account, region=prepared.region, reversible=action.reversible, verify=verify,
+    )  # fmt: skip
+
+
+def _click_listener(services: Services) -> Any:
+    async def on_click(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        value = action.get("value") or (action.get("selected_option") or {}).get("value")
+        where = body.get("channel") or {}
+        user = (body.get("user") or {}).get("id", "")
+        try:
+            button = RunButton.parse(value)
+        except BadPayload:
+            log.warning("ignored a click with a value that is not ours: %r from %s", value, user)
+            return
+        try:
+            prepared = await _prepare(services, button)
+        except NotRunnable as exc:
+            if where.get("id") and user:
+                await client.chat_postEphemeral(channel=where["id"], user=user, text=str(exc))
+            return
+        metadata = ActionConfirmModal(button, where.get("id", ""), where.get("name")).encode()
+        modal = confirm_modal(_confirm_view(services, prepared), metadata)
+        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    return on_click
+
+
+def _dry_run(view: dict[str, Any]) -> bool:
+    choice = ((view.get("state") or {}).get("values") or {}).get(DRY_RUN_BLOCK, {}).get(DRY_RUN_ACTION) or {}
+    return any(option.get("value") == DRY_RUN_VALUE for option in choice.get("selected_options") or [])
+
+
+def _plan(prepared: Prepared, *, user: str, channel: str) -> Planned:
+    call = prepared.call
+    request = {"service": call.service, "operation": call.operation, "params": call.request}
+    return Planned(
+        incident_id=prepared.snapshot.id, action=prepared.action.name,
+        resource=prepared.action.resource(prepared.params), account=prepared.account, region=prepared.region,
+        request=request, requester=user, channel=channel,
+    )  # fmt: skip
+
+
+def _confirm_listener(services: Services, wake_waits: Any) -> Any:
+    async def on_submit(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+        user = (body.get("user") or {}).get("id", "")
+        try:
+            modal = ActionConfirmModal.parse(view.get("private_metadata"))
+            prepared = await _prepare(services, modal.run)
+        except BadPayload as exc:
+            await ack()
+            log.warning("ignored a confirmation that is not ours: %s from %s", exc, user)
+            return
+        except NotRunnable as exc:
+            await ack(response_action="update", view=_notice("Not run", str(exc)))
+            return
+        plan = _plan(prepared, user=user, channel=modal.channel)
+        now = services.clock()
+        if _dry_run(view):
+            await ack(response_action="update", view=dry_run_view(_confirm_view(services, prepared)))
+            await services.db.run(lambda s: runbook.audit(s, plan, result="dry_run", now=now))
+            return
+        await ack()
+        refusal = await _start(services, prepared, plan, modal)
+        if refusal is not None:
+            if modal.channel and user:
+                await client.chat_postEphemeral(channel=modal.channel, user=user, text=refusal)
+            return
+        services.wake_notifier()
+        wake_waits()
+
+    return on_submit
+
+
+async def _start(services: Services, prepared: Prepared, plan: Planned, modal: ActionConfirmModal) -> str | None:
+    """Check, record, call and hand over to the verification; the reason it did not run, or None."""
+    now = services.clock()
+    verdict = may_run(
+        services.settings.file.access, action_name=plan.action, user=plan.requester, channel=modal.channel,
+        home_channels={prepared.snapshot.channel}, channel_name=modal.channel_name,
+    )  # fmt: skip
+    if not verdict.allowed:
+        await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
+        return f"You can't run {plan.action} here: {verdict.why}"
+    cooldown = services.settings.file.actions.cooldown
+    started = await services.db.run(lambda s: runbook.begin(s, plan, cooldown=cooldown, now=now))
+    if started.run_id is None:
+        return started.refusal
+    run_id = started.run_id
+    began = time.perf_counter()
+    try:
+        aws = await services.executor.run(
+            services.aws.responder_client, prepared.call.service, account=plan.account, region=plan.region
+        )
+        await services.executor.run(make_call, aws, prepared.call)
+    except Exception as exc:
+        problem = classify(exc)
+        took = timedelta(seconds=time.perf_counter() - began)
+        log.warning("runbook action %s on %s failed: %s", plan.action, plan.resource, problem.message)
+        error = _error_text(problem.message, problem.code)
+        await services.db.run(lambda s: runbook.call_failed(
+            s, run_id=run_id, plan=plan, error=error, iam_action=problem.iam_action, duration=took,
+            now=services.clock(),
+        ))  # fmt: skip
+        services.wake_notifier()
+        return None
+    took = timedelta(seconds=time.perf_counter() - began)
+    verify = prepared.action.verify
+    verification = None
+    if verify is not None:
+        params = verify.params(prepared.params)
+        service = prepared.action.service
+        verification = Verification(service, verify.waiter, params, verify.delay_seconds, verify.max_attempts)
+    await services.db.run(lambda s: runbook.call_made(
+        s, run_id=run_id, plan=plan, verify=verification, duration=took, now=services.clock()
+    ))  # fmt: skip
+    return None
+
+
+def _error_text(message: str, code: str | None) -> str:
+    return message if code is None or code in message else f"{message} ({code})"
+
+
+def _notice(title: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+    }

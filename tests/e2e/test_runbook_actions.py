@@ -1,0 +1,213 @@
+"""Runbook actions end to end: a signed click on the incident's button, the confirmation modal submitted, the call
+in moto with the responder role, the verifying waiter's one message in the incident's thread, and the audit.
+
+moto never reports an impaired status check nor a stop nobody asked for, so the alert comes from the ec2_status
+check's own classifier fed an instance as AWS describes it (the instance itself is real, in moto)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+from sqlalchemy import select
+
+from bot.core.findings import CheckResult
+from bot.core.incidents import observe
+from bot.store.models import ActionRun, AuditEvent, IncidentEvent
+from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
+from scheduler.checks.ec2_status import instance_findings
+from scheduler.registry import CheckContext
+from tests.harness import RunningBot, base_config, running_bot
+
+RESPONDER = "arn:aws:iam::123456789012:role/boltwatch-responder"
+DRY_RUN = {"dry_run": {"choice": {"type": "checkboxes", "selected_options": [{"value": "dry_run"}]}}}
+
+
+def config() -> dict[str, Any]:
+    return base_config(
+        aws={"regions": ["us-east-1"], "max_attempts": 1,
+             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
+        checks=[{"type": "ec2_status", "every": "1h"}],
+        actions={"enabled": ["ec2_reboot", "ec2_start"]},
+        access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
+    async with running_bot(moto=moto, database_url=database_url, config=config()) as running:
+        yield running
+
+
+def ec2(moto: MotoHandle):  # type: ignore[no-untyped-def]
+    return boto3.client("ec2", endpoint_url=moto.endpoint, region_name="us-east-1")
+
+
+def launch(moto: MotoHandle, *, stopped: bool = False) -> str:
+    client = ec2(moto)
+    instance = client.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]
+    if stopped:
+        client.stop_instances(InstanceIds=[instance["InstanceId"]])
+    return str(instance["InstanceId"])
+
+
+def state_of(moto: MotoHandle, instance: str) -> str:
+    reservations = ec2(moto).describe_instances(InstanceIds=[instance])["Reservations"]
+    return str(reservations[0]["Instances"][0]["State"]["Name"])
+
+
+async def alert(bot: RunningBot, instance: str, problem: str) -> Any:
+    """The ec2_status finding about `instance` (stopped by an EC2 error, or impaired) observed; its message."""
+    ctx = CheckContext("default", "123456789012", "us-east-1", bot.clock.now, client_for=lambda _s: None)  # type: ignore[arg-type,return-value]
+    if problem == "stopped":
+        described = {"InstanceId": instance, "State": {"Name": "stopped"},
+                     "StateReason": {"Code": "Server.InternalError", "Message": "internal error"}}  # fmt: skip
+        status = None
+    else:
+        described = {"InstanceId": instance, "State": {"Name": "running"}}
+        status = {"InstanceStatus": {"Status": "impaired", "Details": [{"Name": "reachability", "Status": "failed"}]}}
+    findings = [replace(f, labels={**f.labels, "account_name": "default"})
+                for f in instance_findings(ctx, described, status)]  # fmt: skip
+    result = CheckResult.of(findings, scope="ec2_status:123456789012:us-east-1:")
+    services = bot.app.services
+    await services.db.run(
+        lambda s: observe(s, check="ec2_status", result=result, routes=services.routes, now=bot.clock.now)
+    )
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    return message
+
+
+def run_button(message: Any) -> dict[str, Any]:
+    elements = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    [button] = [e for e in elements if e["action_id"] == "incident_run"]
+    return button
+
+
+async def confirm_modal(bot: RunningBot, message: Any, user: str = "U0ALICE") -> dict[str, Any]:
+    before = len(bot.slack.open_views(user))
+    await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user=user)
+    views = await bot.wait_for(lambda: (v := bot.slack.open_views(user)) and len(v) > before and v)
+    return views[-1]
+
+
+async def submit(bot: RunningBot, modal: dict[str, Any], user: str = "U0ALICE", **values: Any) -> None:
+    delivery = await bot.slack.send_view_submission(bot.events_url, view=modal["id"], user=user, values=values)
+    assert delivery.status == 200
+
+
+async def audit_results(bot: RunningBot) -> list[str]:
+    rows = await bot.app.services.db.run(lambda s: list(s.scalars(select(AuditEvent).order_by(AuditEvent.id))))
+    return [row.action for row in rows if row.action.startswith("action_")]
+
+
+async def verify_until_done(bot: RunningBot, message: Any, polls: int = 40) -> list[Any]:
+    """Poll the verifying wait job until the thread holds its outcome; the thread's replies."""
+    for _ in range(polls):
+        await bot.app.waits.poll_due()
+        await bot.drain()
+        replies = bot.slack.thread("#alerts", message.ts)
+        if any("worked" in r.text or "did not work" in r.text or "unverified" in r.text for r in replies):
+            return replies
+        bot.clock.advance(seconds=15)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no outcome in the thread: {[r.text for r in bot.slack.thread('#alerts', message.ts)]}")
+
+
+async def test_start_runs_from_the_incident_and_the_thread_proves_the_instance_runs(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto, stopped=True)
+    message = await alert(bot, instance, "stopped")
+    assert run_button(message)["text"]["text"] == "Start instance…"
+
+    modal = await confirm_modal(bot, message)
+    assert modal["callback_id"] == "action_confirm"
+    assert f"ec2.StartInstances(InstanceIds=['{instance}'])" in str(modal["blocks"])
+    assert RESPONDER in str(modal["blocks"])
+    await submit(bot, modal)
+
+    replies = await verify_until_done(bot, message)
+    assert await asyncio.to_thread(state_of, bot.moto, instance) == "running"
+    progress, outcome = replies[0], replies[-1]
+    assert "Done" in str(progress.blocks) and "StartInstances" in str(progress.blocks)
+    assert "attempt 1 of 20" in str(progress.blocks)
+    assert outcome.text.startswith("<@U0ALICE> `ec2_start`") and "worked" in outcome.text
+    assert len(bot.slack.channel_messages("#alerts")) == 1  # the progress is in the thread, not the channel
+    assert await audit_results(bot) == ["action_called", "action_succeeded"]
+    kinds = await bot.app.services.db.run(lambda s: [e.kind for e in s.scalars(select(IncidentEvent))])
+    assert "action_started" in kinds and "action_succeeded" in kinds
+
+    await bot.command("/boltwatch", "audit 1h")
+    [answer] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert f"ec2_start:{instance}" in str(answer.blocks) and "succeeded" in str(answer.blocks)
+
+
+async def test_reboot_is_verified_by_the_instance_status_ok_waiter(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto)
+    message = await alert(bot, instance, "impaired")
+    assert run_button(message)["text"]["text"] == "Reboot instance…"
+    await submit(bot, await confirm_modal(bot, message))
+    replies = await verify_until_done(bot, message)
+    assert "ec2 instance_status_ok" in str(replies[0].blocks)
+    assert "`ec2_reboot`" in replies[-1].text and "worked" in replies[-1].text
+    run = await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).one())
+    assert run.status == "succeeded" and run.request["operation"] == "RebootInstances"
+
+
+async def test_a_user_no_rule_allows_is_refused_and_nothing_is_called(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto, stopped=True)
+    message = await alert(bot, instance, "stopped")
+    await submit(bot, await confirm_modal(bot, message, user="U0BOB"), user="U0BOB")
+    [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
+    assert "You can't run ec2_start here: only <@U0ALICE> may run ec2_start." in refusal.text
+    assert await asyncio.to_thread(state_of, bot.moto, instance) == "stopped"
+    assert await audit_results(bot) == ["action_refused"]
+
+
+async def test_a_dry_run_shows_the_call_and_calls_nothing(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto, stopped=True)
+    message = await alert(bot, instance, "stopped")
+    await submit(bot, await confirm_modal(bot, message), **DRY_RUN)
+    [shown] = await bot.wait_for(lambda: [v for v in bot.slack.open_views("U0ALICE") if "Dry run" in str(v)])
+    assert f"ec2.StartInstances(InstanceIds=['{instance}'])" in str(shown["blocks"])
+    assert await asyncio.to_thread(state_of, bot.moto, instance) == "stopped"
+    for _ in range(100):
+        if await audit_results(bot) == ["action_dry_run"]:
+            break
+        await asyncio.sleep(0.02)
+    assert await audit_results(bot) == ["action_dry_run"]
+
+
+async def test_the_same_action_on_the_same_resource_waits_for_its_cooldown(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto)
+    message = await alert(bot, instance, "impaired")
+    await submit(bot, await confirm_modal(bot, message))
+    await verify_until_done(bot, message)
+    await submit(bot, await confirm_modal(bot, message))
+    [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert f"ec2_reboot ran on {instance}" in refusal.text and "may run there again in" in refusal.text
+    assert (await audit_results(bot))[-1] == "action_refused"
+    runs = await bot.app.services.db.run(lambda s: len(list(s.scalars(select(ActionRun)))))
+    assert runs == 1
+
+
+async def test_a_failed_call_says_why_in_the_thread(bot: RunningBot) -> None:
+    message = await alert(bot, "i-0123456789abcdef0", "stopped")  # no such instance in moto
+    await submit(bot, await confirm_modal(bot, message))
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    assert reply.text.startswith(":x: <@U0ALICE> `ec2_start` on `i-0123456789abcdef0` failed:")
+    assert "InvalidInstanceID.NotFound" in reply.text
+    assert await audit_results(bot) == ["action_failed"]
+    run = await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).one())
+    assert run.status == "failed"
+
+
+async def test_no_action_is_offered_unless_enabled(moto: MotoHandle, database_url: str) -> None:
+    without = config() | {"actions": {"enabled": []}}
+    async with LocalSlack(signing_secret="e2e-signing-secret") as slack:
+        async with running_bot(moto=moto, database_url=database_url, config=without, slack=slack) as running:
+            instance = await asyncio.to_thread(launch, moto, stopped=True)
+            message = await alert(running, instance, "stopped")
+            assert "incident_run" not in str(message.blocks)

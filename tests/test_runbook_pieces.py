@@ -1,0 +1,44 @@
+"""The pure parts of runbook actions: access denied by default, the button's payload, a failure's reply naming the
+missing IAM action, and the responder policy of the enabled actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.aws.iam_policy import responder_policy
+from bot.blocks.runbook import failure_reply
+from bot.core.access import AccessRule, may_run
+from bot.ids import BadPayload, RunButton
+from scheduler.registry import load_action_types
+
+
+def test_write_actions_are_denied_unless_a_rule_names_them() -> None:
+    everything = [AccessRule(actions=["*"])]
+    assert not may_run(everything, action_name="ec2_start", user="U1", channel="C1", home_channels={"C1"}).allowed
+    named = [AccessRule(actions=["run:ec2_start"], users=["U1"])]
+    assert may_run(named, action_name="ec2_start", user="U1", channel="C1", home_channels={"C1"}).allowed
+    assert not may_run(named, action_name="ec2_reboot", user="U1", channel="C1", home_channels={"C1"}).allowed
+    assert not may_run(named, action_name="ec2_start", user="U2", channel="C1", home_channels={"C1"}).allowed
+
+
+def test_the_run_button_payload_round_trips_and_refuses_forgeries() -> None:
+    assert RunButton.parse(RunButton(42, "ec2_reboot").encode()) == RunButton(42, "ec2_reboot")
+    for forged in ("run:1:EC2", "run:x:ec2_start", "incident:1", "run:1:ec2_start;drop"):
+        with pytest.raises(BadPayload):
+            RunButton.parse(forged)
+
+
+def test_a_failure_for_want_of_a_permission_names_the_iam_action() -> None:
+    text = failure_reply({"action": "ec2_start", "resource": "i-1", "user": "U1",
+                          "error": "Access denied: the bot's AWS identity needs the IAM permission ec2:StartInstances.",
+                          "iam_action": "ec2:StartInstances"})  # fmt: skip
+    assert text.startswith(":x: <@U1> `ec2_start` on `i-1` failed: Access denied")
+    assert text.endswith("The responder role needs `ec2:StartInstances`.")
+
+
+def test_the_responder_policy_grants_the_enabled_actions_and_their_waiters_reads() -> None:
+    actions = load_action_types()
+    document = responder_policy([actions["ec2_start"]])
+    assert document["Statement"][0]["Action"] == ["ec2:StartInstances"]
+    assert document["Statement"][1]["Action"] == ["ec2:DescribeInstances"]
+    assert responder_policy([])["Statement"] == []
