@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -102,8 +103,9 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
 async def sandbox(moto: MotoHandle, tmp_path: Path, page: Page) -> AsyncIterator[Sandbox]:
     """The sandbox's pieces: the seeded estate (its firing alarm quiet), the local Slack with the scenario
     panel, and the real bot running by itself (checks every 2 s, the outbox drained as it fills)."""
-    estate = seed_estate(moto.endpoint)
-    set_alarm_state(moto.endpoint, estate.alarm_firing, "OK", "quiet until the test fires it")
+    # boto3 off the loop: making a client reads its service model from disk (the loop-stall guard holds tests to it).
+    estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+    await asyncio.to_thread(set_alarm_state, moto.endpoint, estate.alarm_firing, "OK", "quiet until the test fires it")
     slack = await LocalSlack(signing_secret=SIGNING_SECRET, scenarios=sandbox_scenarios(estate)).start()
     config = base_config(checks=[{"type": "cloudwatch_alarms", "every": "2s"}])
     try:
