@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -24,6 +25,12 @@ load_check_types()
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+
+# Tests set up moto with boto3's default session (alarms, instances, log events), often from inside a test's loop.
+# A first client of a service reads its model from disk (hundreds of ms for EC2's); that session keeps what it read,
+# so read the services the tests use once, here, before any loop runs (the loop-stall guard would count it).
+for _service in ("cloudwatch", "logs", "ec2", "lambda", "sqs", "ecs", "s3", "sts", "iam", "resourcegroupstaggingapi"):
+    boto3.client(_service, region_name="us-east-1", endpoint_url="http://127.0.0.1:9")
 
 PG_URL = os.environ.get("BOLTWATCH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

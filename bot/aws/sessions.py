@@ -133,28 +133,22 @@ class AwsSessions:
         return self._sessions[account]
 
     def _open_session(self, account: AccountSettings) -> boto3.Session:
-        base = boto3.Session(profile_name=account.profile)
-        if account.role_arn is None:
-            return base
-        sts = self._new_client(base, "sts", self.default_region)
-        credentials = assumed_role_credentials(
-            sts,
-            role_arn=account.role_arn,
-            session_name=account.session_name,
-            external_id=account.external_id,
-        )
-        return session_with_credentials(credentials)
+        return self._as_role(account, account.role_arn, account.session_name, account.external_id)
 
     def _open_responder_session(self, account: AccountSettings) -> boto3.Session:
+        session_name = f"{account.session_name}-responder"
+        return self._as_role(account, account.responder_role_arn, session_name, account.responder_external_id)
+
+    def _as_role(
+        self, account: AccountSettings, role_arn: str | None, session_name: str, external_id: str | None
+    ) -> boto3.Session:
+        """The account's profile (or default credentials), as `role_arn` when one is given."""
         base = boto3.Session(profile_name=account.profile)
-        if account.responder_role_arn is None:
+        if role_arn is None:
             return base
         sts = self._new_client(base, "sts", self.default_region)
         credentials = assumed_role_credentials(
-            sts,
-            role_arn=account.responder_role_arn,
-            session_name=f"{account.session_name}-responder",
-            external_id=account.responder_external_id,
+            sts, role_arn=role_arn, session_name=session_name, external_id=external_id
         )
         return session_with_credentials(credentials)
 

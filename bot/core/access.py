@@ -27,9 +27,7 @@ class Action(StrEnum):
     AUDIT = "audit"
 
 
-COMMANDS = frozenset(
-    {Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES, Action.AUDIT}
-)
+COMMANDS = frozenset({Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES, Action.AUDIT})
 """Actions that are commands rather than buttons (wait and mute are both)."""
 
 
@@ -68,16 +66,20 @@ def may(
     """
     here = {channel} | ({channel_name, f"#{channel_name}"} if channel_name else set())
     for rule in rules:
-        if not rule.covers(action):
-            continue
-        if rule.users and user not in rule.users:
-            return Verdict(False, f"only {', '.join(f'<@{u}>' for u in rule.users)} may {action.value} here.")
-        allowed_channels = set(rule.channels) or home_channels
-        if not here & allowed_channels:
-            return Verdict(False, f"{_what(action)} only works in {_channels(allowed_channels)}.")
-        return Verdict(True)
+        if rule.covers(action):
+            return _decide(rule, user, here, home_channels, f"{action.value} here", f"{_what(action)} only works in")
     if not here & home_channels:
         return Verdict(False, f"{_what(action)} only works in {_channels(home_channels)}.")
+    return Verdict(True)
+
+
+def _decide(rule: AccessRule, user: str, here: set[str], home_channels: set[str], verb: str, where: str) -> Verdict:
+    """What the first rule that covers an action says: who may (`only … may VERB`), and from where."""
+    if rule.users and user not in rule.users:
+        return Verdict(False, f"only {', '.join(f'<@{u}>' for u in rule.users)} may {verb}.")
+    allowed_channels = set(rule.channels) or home_channels
+    if not here & allowed_channels:
+        return Verdict(False, f"{where} {_channels(allowed_channels)}.")
     return Verdict(True)
 
 
@@ -98,14 +100,8 @@ def may_run(
     wanted = {f"{RUN_PREFIX}{action_name}", f"{RUN_PREFIX}*"}
     here = {channel} | ({channel_name, f"#{channel_name}"} if channel_name else set())
     for rule in rules:
-        if not wanted & set(rule.actions):
-            continue
-        if rule.users and user not in rule.users:
-            return Verdict(False, f"only {', '.join(f'<@{u}>' for u in rule.users)} may run {action_name}.")
-        allowed_channels = set(rule.channels) or home_channels
-        if not here & allowed_channels:
-            return Verdict(False, f"{action_name} only runs from {_channels(allowed_channels)}.")
-        return Verdict(True)
+        if wanted & set(rule.actions):
+            return _decide(rule, user, here, home_channels, f"run {action_name}", f"{action_name} only runs from")
     return Verdict(False, f"no access rule allows `run:{action_name}`; actions that change AWS are off by default.")
 
 

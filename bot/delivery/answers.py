@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.delivery import outbox
 from bot.enums import OutboxStatus
 from bot.store import Database
+from bot.store.models import OutboxItem
 
 HEAR_BACK_SECONDS = 8.0
 """How long a listener waits to hear that its answer was refused; after that it is still delivered, only unwatched."""
@@ -56,17 +57,45 @@ class Answers:
     ) -> None:
         """Post an answer in `channel` (or the thread of `thread_ts`), with `file` (name, content) in its thread.
         Raises AnswerRefused when Slack refuses it within a few seconds (unless `watch` is false)."""
+
+        def message(session: Session, key: str, now: datetime) -> OutboxItem:
+            return outbox.enqueue_message(
+                session, key=key, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, now=now
+            )
+
+        await self._queue(message, channel=channel, file=file, file_thread=thread_ts, watch=watch)
+
+    async def replace(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], *, file: tuple[str, str] | None = None
+    ) -> None:
+        """Replace the answer `ts` (a page of `/logs` turned), with `file` in its thread."""
+
+        def update(session: Session, key: str, now: datetime) -> OutboxItem:
+            return outbox.enqueue_message_update(
+                session, key=key, channel=channel, ts=ts, text=text, blocks=blocks, now=now
+            )
+
+        await self._queue(update, channel=channel, file=file, file_thread=ts, watch=True)
+
+    async def _queue(
+        self,
+        first: Callable[[Session, str, datetime], OutboxItem],
+        *,
+        channel: str,
+        file: tuple[str, str] | None,
+        file_thread: str | None,
+        watch: bool,
+    ) -> None:
+        """Queue the answer (and its file, after it, under the same key), wake the drainer, and hear how it went."""
         now = self.clock()
 
         def queue(session: Session) -> int:
             key = outbox.command_key()
-            item = outbox.enqueue_message(
-                session, key=key, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, now=now
-            )
+            item = first(session, key, now)
             if file is not None:
                 name, content = file
                 outbox.enqueue_file(
-                    session, key=key, channel=channel, content=content, name=name, thread_ts=thread_ts, now=now
+                    session, key=key, channel=channel, content=content, name=name, thread_ts=file_thread, now=now
                 )
             session.flush()
             return item.id
@@ -75,29 +104,6 @@ class Answers:
         self.wake()
         if watch:
             await self._hear_back(item_id)
-
-    async def replace(
-        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], *, file: tuple[str, str] | None = None
-    ) -> None:
-        """Replace the answer `ts` (a page of `/logs` turned), with `file` in its thread."""
-        now = self.clock()
-
-        def queue(session: Session) -> int:
-            key = outbox.command_key()
-            item = outbox.enqueue_message_update(
-                session, key=key, channel=channel, ts=ts, text=text, blocks=blocks, now=now
-            )
-            if file is not None:
-                name, content = file
-                outbox.enqueue_file(
-                    session, key=key, channel=channel, content=content, name=name, thread_ts=ts, now=now
-                )
-            session.flush()
-            return item.id
-
-        item_id = await self.db.run(queue)
-        self.wake()
-        await self._hear_back(item_id)
 
     async def _hear_back(self, item_id: int) -> None:
         loop = asyncio.get_running_loop()

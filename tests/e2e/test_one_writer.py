@@ -3,6 +3,7 @@ get the incidents' guarantees — kept through Slack outages, sent once, in orde
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -62,13 +63,29 @@ async def test_a_digest_due_during_a_slack_outage_is_posted_once_slack_is_back(
         assert stored == [posted.ts]
 
 
-def ec2(moto: MotoHandle):  # type: ignore[no-untyped-def]
-    return boto3.client("ec2", endpoint_url=moto.endpoint, region_name="us-east-1")
+def launch(moto: MotoHandle) -> str:
+    ec2 = boto3.client("ec2", endpoint_url=moto.endpoint, region_name="us-east-1")
+    instance = ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)
+    return str(instance["Instances"][0]["InstanceId"])
+
+
+def log_group(moto: MotoHandle, name: str, *lines: tuple[int, str]) -> None:
+    logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
+    logs.create_log_group(logGroupName=name)
+    if lines:
+        logs.create_log_stream(logGroupName=name, logStreamName="s")
+        events = [{"timestamp": at, "message": line} for at, line in lines]
+        logs.put_log_events(logGroupName=name, logStreamName="s", logEvents=events)
+
+
+def alarms_firing(moto: MotoHandle, names: tuple[str, ...]) -> None:
+    for name in names:
+        put_alarm(moto, name, function=name.removesuffix("-errors"))
+        set_state(moto, name, "ALARM")
 
 
 async def test_a_wait_that_ends_while_slack_is_down_shows_its_outcome_once_slack_is_back(bot: RunningBot) -> None:
-    instance = ec2(bot.moto).run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)
-    instance_id = instance["Instances"][0]["InstanceId"]
+    instance_id = await asyncio.to_thread(launch, bot.moto)  # boto3 off the loop the bot shares
     await bot.command("/wait", f"ec2 instance_running {instance_id}")
     [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
 
@@ -90,9 +107,7 @@ async def test_app_home_is_published_on_open_and_refreshed_once_per_burst_of_cha
     await bot.wait_for(lambda: bot.slack.home_view("U0ALICE"))
     assert len(bot.slack.calls_to("views.publish")) == 1
 
-    for name in ("orders-api-errors", "payments-errors", "search-errors"):
-        put_alarm(bot.moto, name, function=name.removesuffix("-errors"))
-        set_state(bot.moto, name, "ALARM")
+    await asyncio.to_thread(alarms_firing, bot.moto, ("orders-api-errors", "payments-errors", "search-errors"))
     bot.slack.inject_faults(method="views.publish", status=429, retry_after=1)
     await bot.run_checks()
     await bot.wait_for(lambda: "3 firing" in json.dumps(bot.slack.home_view("U0ALICE")))
@@ -104,8 +119,7 @@ async def test_app_home_is_published_on_open_and_refreshed_once_per_burst_of_cha
 
 async def test_an_answer_slack_refuses_is_told_to_the_person_who_asked(moto: MotoHandle, database_url: str) -> None:
     async with running_bot(moto=moto, database_url=database_url) as bot:
-        logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
-        logs.create_log_group(logGroupName="/app/payments")
+        await asyncio.to_thread(log_group, moto, "/app/payments")
         bot.slack.add_channel("#secret", private=True, bot_is_member=False)
         await bot.command("/logs", "/app/payments 1h", channel="#secret")
         [answer] = await bot.wait_for(lambda: [r for r in bot.slack.responses if "would not post" in str(r.body)])
@@ -116,12 +130,9 @@ async def test_an_answer_slack_refuses_is_told_to_the_person_who_asked(moto: Mot
 
 
 async def test_a_command_answer_is_forgotten_by_the_database_once_slack_has_it(bot: RunningBot) -> None:
-    logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
-    logs.create_log_group(logGroupName="/app/cards")
-    logs.create_log_stream(logGroupName="/app/cards", logStreamName="s")
     at = int(bot.clock.timestamp() * 1000) - 60_000
     line = "charge failed for card 4111111111111111"
-    logs.put_log_events(logGroupName="/app/cards", logStreamName="s", logEvents=[{"timestamp": at, "message": line}])
+    await asyncio.to_thread(log_group, bot.moto, "/app/cards", (at, line))
     await bot.command("/logs", "/app/cards 1h")
     [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     assert "4111111111111111" in str(message.blocks)
