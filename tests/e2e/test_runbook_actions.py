@@ -20,6 +20,7 @@ from bot.store.models import ActionRun, AuditEvent, IncidentEvent
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
 from scheduler.checks.ec2_status import instance_findings
+from scheduler.checks.ecs_services import EcsServicesParams, service_finding
 from scheduler.registry import CheckContext
 from tests.harness import RunningBot, base_config, running_bot
 
@@ -32,7 +33,7 @@ def config() -> dict[str, Any]:
         aws={"regions": ["us-east-1"], "max_attempts": 1,
              "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
         checks=[{"type": "ec2_status", "every": "1h"}],
-        actions={"enabled": ["ec2_reboot", "ec2_start"]},
+        actions={"enabled": ["ec2_reboot", "ec2_start", "ecs_force_deployment"]},
         access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
     )  # fmt: skip
 
@@ -211,3 +212,58 @@ async def test_no_action_is_offered_unless_enabled(moto: MotoHandle, database_ur
             instance = await asyncio.to_thread(launch, moto, stopped=True)
             message = await alert(running, instance, "stopped")
             assert "incident_run" not in str(message.blocks)
+
+
+def ecs_service(moto: MotoHandle) -> str:
+    """A service in moto, its cluster's and its own name; moto never runs its tasks, so it wants none."""
+    client = boto3.client("ecs", endpoint_url=moto.endpoint, region_name="us-east-1")
+    client.create_cluster(clusterName="web")
+    container = {"name": "api", "image": "nginx", "memory": 128}
+    client.register_task_definition(family="api", containerDefinitions=[container])
+    client.create_service(cluster="web", serviceName="api", taskDefinition="api", desiredCount=0)
+    return "web/api"
+
+
+def deployments_of(moto: MotoHandle) -> list[dict[str, Any]]:
+    client = boto3.client("ecs", endpoint_url=moto.endpoint, region_name="us-east-1")
+    return list(client.describe_services(cluster="web", services=["api"])["services"][0]["deployments"])
+
+
+async def ecs_alert(bot: RunningBot) -> Any:
+    """The ecs_services finding about web/api (as AWS would describe it short of tasks) observed; its message."""
+    ctx = CheckContext("default", "123456789012", "us-east-1", bot.clock.now, client_for=lambda _s: None)  # type: ignore[arg-type,return-value]
+    described = {"serviceName": "api", "status": "ACTIVE", "runningCount": 0, "desiredCount": 2, "pendingCount": 0}
+    finding = service_finding(ctx, "web", described, EcsServicesParams())
+    finding = replace(finding, labels={**finding.labels, "account_name": "default"})
+    result = CheckResult.of([finding], scope="ecs_services:123456789012:us-east-1:")
+    services = bot.app.services
+    await services.db.run(
+        lambda s: observe(s, check="ecs_services", result=result, routes=services.routes, now=bot.clock.now)
+    )
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    return message
+
+
+async def test_force_deployment_of_a_short_ecs_service_is_verified_by_services_stable(bot: RunningBot) -> None:
+    resource = await asyncio.to_thread(ecs_service, bot.moto)
+    before = await asyncio.to_thread(deployments_of, bot.moto)
+    message = await ecs_alert(bot)
+    assert run_button(message)["text"]["text"] == "Force new deployment…"
+
+    modal = await confirm_modal(bot, message)
+    assert "ecs.UpdateService(cluster='web', service='api', forceNewDeployment=True)" in str(modal["blocks"])
+    await submit(bot, modal)
+
+    replies = await verify_until_done(bot, message)
+    after = await asyncio.to_thread(deployments_of, bot.moto)
+    assert after[0]["id"] != before[0]["id"]  # a new primary deployment
+    assert "ecs services_stable" in str(replies[0].blocks)
+    assert replies[-1].text.startswith("<@U0ALICE> `ecs_force_deployment`") and "worked" in replies[-1].text
+    assert await audit_results(bot) == ["action_called", "action_succeeded"]
+    run = await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).one())
+    assert run.status == "succeeded" and run.resource == resource
+    assert run.request["params"] == {"cluster": "web", "service": "api", "forceNewDeployment": True}
+
+    await bot.command("/boltwatch", "audit 1h")
+    [answer] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert f"ecs_force_deployment:{resource}" in str(answer.blocks) and "succeeded" in str(answer.blocks)
