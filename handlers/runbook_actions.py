@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,10 +15,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.errors import classify
-from bot.aws.runbook import ActionCall, RunbookAction, make_call, planned_call
+from bot.aws.runbook import ActionCall, RunbookAction, make_call, planned_call, remembered
 from bot.blocks.runbook import DRY_RUN_ACTION, DRY_RUN_BLOCK, DRY_RUN_VALUE, ConfirmView, confirm_modal, dry_run_view
 from bot.core import runbook
 from bot.core.access import may_run
+from bot.core.action_runs import remembered_by
 from bot.core.runbook import Planned, Verification
 from bot.ids import ActionConfirmModal, ActionId, BadPayload, CallbackId, RunButton
 from bot.services import Services, target_alert
@@ -62,11 +63,22 @@ async def _prepare(services: Services, button: RunButton) -> Prepared:
         raise NotRunnable(f"`{action.name}` no longer applies to incident #{snapshot.id}: nothing it fixes fires.")
     try:
         params = action.params_from(alert.labels)
+        if action.restores is not None:
+            params = action.params_from(alert.labels | await _restored(services, action, action.restores, params))
     except ValueError as exc:
         raise NotRunnable(str(exc)) from None
     account = alert.labels.get("account_name") or services.aws.default_account
     region = alert.region or services.aws.default_region
     return Prepared(action, snapshot, alert, params, planned_call(action, params), account, region)
+
+
+async def _restored(services: Services, action: RunbookAction, undone: str, params: BaseModel) -> dict[str, Any]:
+    """What `undone` kept from before its last run on this resource: the params that put it back."""
+    resource = action.resource(params)
+    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource))
+    if before is None:
+        raise NotRunnable(f"Nothing for `{action.name}` to put back: `{undone}` has not run on {resource}.")
+    return before
 
 
 def _confirm_view(services: Services, prepared: Prepared) -> ConfirmView:
@@ -169,6 +181,10 @@ async def _start(services: Services, prepared: Prepared, plan: Planned, modal: A
         aws = await services.executor.run(
             services.aws.responder_client, prepared.call.service, account=plan.account, region=plan.region
         )
+        before = await services.executor.run(remembered, aws, prepared.action, prepared.params)
+        if before is not None:
+            plan = replace(plan, request={**plan.request, "before": before})
+            await services.db.run(lambda s: runbook.keep(s, run_id=run_id, request=plan.request))
         await services.executor.run(make_call, aws, prepared.call)
     except Exception as exc:
         problem = classify(exc)

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.aws.runbook import RunbookAction, VerifyWaiter
+from bot.aws.runbook import Remember, RunbookAction, VerifyWaiter
 from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
@@ -146,6 +146,9 @@ def action(
     reversible: str,
     when: dict[str, str] | None = None,
     verify: VerifyWaiter | None = None,
+    remember: Remember | None = None,
+    restores: str | None = None,
+    operation_for: Callable[[Any], str] | None = None,
 ) -> Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]:
     """Register a runbook action; the decorated function turns its typed params into the operation's request."""
 
@@ -156,7 +159,8 @@ def action(
         ACTIONS[name] = RunbookAction(
             name=name, title=title, applies_to=tuple(applies_to), when=dict(when or {}), service=service,
             operation=operation, permissions=tuple(permissions), params=params, call=call, confirm=confirm,
-            reversible=reversible, resource=resource, verify=verify, summary=summary,
+            reversible=reversible, resource=resource, verify=verify, summary=summary, remember=remember,
+            restores=restores, operation_for=operation_for,
         )  # fmt: skip
         return call
 

@@ -1,11 +1,12 @@
 """The pure parts of runbook actions: access denied by default, the button's payload, a failure's reply naming the
-missing IAM action, and the responder policy of the enabled actions."""
+missing IAM action, the responder policy of the enabled actions, Lambda's restore call and where actions apply."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.aws.iam_policy import responder_policy
+from bot.aws.runbook import planned_call
 from bot.blocks.runbook import failure_reply
 from bot.core.access import AccessRule, may_run
 from bot.ids import BadPayload, RunButton
@@ -42,3 +43,20 @@ def test_the_responder_policy_grants_the_enabled_actions_and_their_waiters_reads
     assert document["Statement"][0]["Action"] == ["ec2:StartInstances"]
     assert document["Statement"][1]["Action"] == ["ec2:DescribeInstances"]
     assert responder_policy([])["Statement"] == []
+
+
+def test_lambda_restore_deletes_the_reservation_when_there_was_none_and_puts_back_one_that_was() -> None:
+    restore = load_action_types()["lambda_restore"]
+    none = restore.params_from({"function": "orders", "reserved": None})
+    assert planned_call(restore, none).shown() == "lambda.DeleteFunctionConcurrency(FunctionName='orders')"
+    seven = restore.params_from({"function": "orders", "reserved": 7})
+    shown = planned_call(restore, seven).shown()
+    assert shown == "lambda.PutFunctionConcurrency(FunctionName='orders', ReservedConcurrentExecutions=7)"
+
+
+def test_lambda_actions_apply_to_log_errors_alerts_only_when_they_name_a_function() -> None:
+    throttle = load_action_types()["lambda_throttle"]
+    assert throttle.applies("log_errors", {"log_group": "/aws/lambda/orders", "function": "orders"})
+    assert not throttle.applies("log_errors", {"log_group": "/ecs/web"})
+    assert throttle.applies("lambda_errors", {"function": "orders", "problem": "errors"})
+    assert not load_action_types()["ecs_force_deployment"].applies("ecs_services", {"cluster": "web"})

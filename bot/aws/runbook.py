@@ -26,6 +26,17 @@ class VerifyWaiter:
 
 
 @dataclass(frozen=True)
+class Remember:
+    """A read made just before the action's call, part of what the run records (`request["before"]`), so that the
+    action that undoes it (`restores`) can put back what was there: its params take the kept fields."""
+
+    operation: str
+    request: Callable[[Any], dict[str, Any]]
+    keep: Callable[[dict[str, Any]], dict[str, Any]]
+    """The fields worth keeping from the read's response (JSON values)."""
+
+
+@dataclass(frozen=True)
 class RunbookAction:
     name: str
     title: str
@@ -47,11 +58,26 @@ class RunbookAction:
     resource: Callable[[Any], str]
     verify: VerifyWaiter | None = None
     summary: str = field(default="")
+    remember: Remember | None = None
+    restores: str | None = None
+    """The action whose remembered state this one puts back; it runs only after that one did, on the same resource."""
+    operation_for: Callable[[Any], str] | None = None
+    """When the operation depends on the params (Put what was there, or Delete when nothing was)."""
 
     def applies(self, check_type: str, labels: Mapping[str, str]) -> bool:
-        return check_type in self.applies_to and all(labels.get(k) == v for k, v in self.when.items())
+        """Whether it fixes this alert: its check type, the `when` labels, and a label for each required param
+        (a `log_errors` alert that names no function gets no Lambda action)."""
+        needed = (name for name, field_ in self.params.model_fields.items() if field_.is_required())
+        return (
+            check_type in self.applies_to
+            and all(labels.get(k) == v for k, v in self.when.items())
+            and all(name in labels for name in needed)
+        )
 
-    def params_from(self, labels: Mapping[str, str]) -> BaseModel:
+    def operation_of(self, params: BaseModel) -> str:
+        return self.operation_for(params) if self.operation_for is not None else self.operation
+
+    def params_from(self, labels: Mapping[str, Any]) -> BaseModel:
         """The typed params, defaulted from the finding's labels; ValueError names what is missing."""
         try:
             return self.params.model_validate({k: v for k, v in labels.items() if k in self.params.model_fields})
@@ -78,7 +104,15 @@ class ActionCall:
 
 
 def planned_call(action: RunbookAction, params: BaseModel) -> ActionCall:
-    return ActionCall(action.service, action.operation, action.call(params))
+    return ActionCall(action.service, action.operation_of(params), action.call(params))
+
+
+def remembered(client: BaseClient, action: RunbookAction, params: BaseModel) -> dict[str, Any] | None:
+    """What the action keeps from before its call (blocking); None when it keeps nothing."""
+    if action.remember is None:
+        return None
+    read = ActionCall(action.service, action.remember.operation, action.remember.request(params))
+    return action.remember.keep(make_call(client, read))
 
 
 def make_call(client: BaseClient, call: ActionCall) -> dict[str, Any]:

@@ -4,6 +4,7 @@ a run ends when its verifying wait job does."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,19 @@ def last_call(session: Session, *, action: str, resource: str, since: datetime) 
         .order_by(ActionRun.started_at.desc())
     )
     return session.scalars(query.limit(1)).first()
+
+
+def remembered_by(session: Session, *, action: str, resource: str) -> dict[str, Any] | None:
+    """What the latest run of `action` on `resource` whose call reached AWS kept from before it, if any."""
+    query = (
+        select(ActionRun)
+        .where(ActionRun.action == action, ActionRun.resource == resource)
+        .where((ActionRun.status != ActionRunStatus.FAILED) | ActionRun.wait_job_id.is_not(None))
+        .order_by(ActionRun.started_at.desc(), ActionRun.id.desc())
+    )
+    run = session.scalars(query.limit(1)).first()
+    before = run.request.get("before") if run is not None else None
+    return dict(before) if isinstance(before, dict) else None
 
 
 def run_of_job(session: Session, job_id: int) -> ActionRun | None:

@@ -90,6 +90,11 @@ def audit(session: Session, plan: Planned, *, result: str, now: datetime, **deta
                            detail={"request": plan.request, "result": result, **detail}))  # fmt: skip
 
 
+def keep(session: Session, *, run_id: int, request: dict[str, Any]) -> None:
+    """The run's request with what its action kept from before the call (read just now, the call not yet made)."""
+    session.get_one(ActionRun, run_id).request = request
+
+
 def call_failed(
     session: Session, *, run_id: int, plan: Planned, error: str, iam_action: str | None, duration: timedelta,
     now: datetime,

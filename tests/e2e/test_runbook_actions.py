@@ -7,20 +7,24 @@ check's own classifier fed an instance as AWS describes it (the instance itself 
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 from sqlalchemy import select
 
-from bot.core.findings import CheckResult
+from bot.core.findings import CheckResult, Severity
 from bot.core.incidents import observe
 from bot.store.models import ActionRun, AuditEvent, IncidentEvent
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
 from scheduler.checks.ec2_status import instance_findings
 from scheduler.checks.ecs_services import EcsServicesParams, service_finding
+from scheduler.checks.lambda_errors import LambdaErrorsParams, Problem, Subject, Window
 from scheduler.registry import CheckContext
 from tests.harness import RunningBot, base_config, running_bot
 
@@ -33,7 +37,7 @@ def config() -> dict[str, Any]:
         aws={"regions": ["us-east-1"], "max_attempts": 1,
              "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
         checks=[{"type": "ec2_status", "every": "1h"}],
-        actions={"enabled": ["ec2_reboot", "ec2_start", "ecs_force_deployment"]},
+        actions={"enabled": ["ec2_reboot", "ec2_start", "ecs_force_deployment", "lambda_throttle", "lambda_restore"]},
         access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
     )  # fmt: skip
 
@@ -267,3 +271,91 @@ async def test_force_deployment_of_a_short_ecs_service_is_verified_by_services_s
     await bot.command("/boltwatch", "audit 1h")
     [answer] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
     assert f"ecs_force_deployment:{resource}" in str(answer.blocks) and "succeeded" in str(answer.blocks)
+
+
+def lambda_client(moto: MotoHandle):  # type: ignore[no-untyped-def]
+    return boto3.client("lambda", endpoint_url=moto.endpoint, region_name="us-east-1")
+
+
+def lambda_function(moto: MotoHandle, reserved: int) -> None:
+    """The function `orders` in moto, with `reserved` concurrency reserved."""
+    role = boto3.client("iam", endpoint_url=moto.endpoint, region_name="us-east-1").create_role(
+        RoleName="orders", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return None\n")
+    client = lambda_client(moto)
+    client.create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="handler.handle",
+                           Code={"ZipFile": code.getvalue()})  # fmt: skip
+    client.put_function_concurrency(FunctionName="orders", ReservedConcurrentExecutions=reserved)
+
+
+def reserved_of(moto: MotoHandle) -> int | None:
+    return lambda_client(moto).get_function_concurrency(FunctionName="orders").get("ReservedConcurrentExecutions")
+
+
+async def lambda_alert(bot: RunningBot) -> Any:
+    """The lambda_errors finding about `orders` (failing) observed; its message."""
+    ctx = CheckContext("default", "123456789012", "us-east-1", bot.clock.now, client_for=lambda _s: None)  # type: ignore[arg-type,return-value]
+    window = Window.for_function(bot.clock.now, timedelta(seconds=3), LambdaErrorsParams())
+    finding = Subject(ctx, {"FunctionName": "orders"}, window).finding(
+        Problem.ERRORS, firing=True, severity=Severity.CRITICAL, title="12 errors in 5m", evidence={}
+    )
+    finding = replace(finding, labels={**finding.labels, "account_name": "default"})
+    result = CheckResult.of([finding], scope="lambda_errors:123456789012:us-east-1:")
+    services = bot.app.services
+    await services.db.run(
+        lambda s: observe(s, check="lambda_errors", result=result, routes=services.routes, now=bot.clock.now)
+    )
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    return message
+
+
+async def choose(bot: RunningBot, message: Any, title: str) -> dict[str, Any]:
+    """Pick `title` in the incident's overflow of actions; the confirmation it opens."""
+    [menu] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == "incident_run"]  # fmt: skip
+    [value] = [o["value"] for o in menu["options"] if o["text"]["text"] == title]
+    before = len(bot.slack.open_views("U0ALICE"))
+    await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0ALICE",
+                    selected_option=value)  # fmt: skip
+    views = await bot.wait_for(lambda: (v := bot.slack.open_views("U0ALICE")) and len(v) > before and v)
+    return views[-1]
+
+
+async def test_throttle_remembers_the_reserved_concurrency_and_restore_puts_it_back(bot: RunningBot) -> None:
+    await asyncio.to_thread(lambda_function, bot.moto, 7)
+    message = await lambda_alert(bot)
+
+    modal = await choose(bot, message, "Throttle function")
+    assert "lambda.PutFunctionConcurrency(FunctionName='orders', ReservedConcurrentExecutions=0)" in str(
+        modal["blocks"]
+    )
+    await submit(bot, modal)
+    replies = await verify_until_done(bot, message)
+    assert "`lambda_throttle`" in replies[-1].text and "worked" in replies[-1].text
+    assert await asyncio.to_thread(reserved_of, bot.moto) == 0
+    run = await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).one())
+    assert run.status == "succeeded" and run.request["before"] == {"reserved": 7}
+
+    modal = await choose(bot, message, "Restore function")
+    assert "lambda.PutFunctionConcurrency(FunctionName='orders', ReservedConcurrentExecutions=7)" in str(
+        modal["blocks"]
+    )
+    await submit(bot, modal)
+    for _ in range(40):
+        replies = bot.slack.thread("#alerts", message.ts)
+        if any("`lambda_restore`" in r.text and "worked" in r.text for r in replies):
+            break
+        await bot.app.waits.poll_due()
+        await bot.drain()
+        bot.clock.advance(seconds=15)
+        await asyncio.sleep(0.02)
+    assert any("`lambda_restore`" in r.text and "worked" in r.text for r in replies)
+    assert await asyncio.to_thread(reserved_of, bot.moto) == 7
+    assert await audit_results(bot) == ["action_called", "action_succeeded", "action_called", "action_succeeded"]
+
+    await bot.command("/boltwatch", "audit 1h")
+    [answer] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert "lambda_throttle:orders" in str(answer.blocks) and "lambda_restore:orders" in str(answer.blocks)
