@@ -16,13 +16,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from slack_bolt.async_app import AsyncApp
 
 from bot.aws.errors import classify
+from bot.aws.sessions import UnknownAccount
 from bot.blocks.limits import ACTIONS_ELEMENTS
 from bot.blocks.mrkdwn import escape
 from bot.delivery.answers import AnswerRefused
 from bot.ids import ActionId, CommandPick
 from bot.services import Services
 from handlers.log_targets import AmbiguousTarget
-from handlers.usage import UsageError
+from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ def user_message(error: BaseException) -> str:
         return error.text()
     if isinstance(error, BotoCoreError | ClientError):
         return f"AWS said no: {classify(error).message}"
+    if isinstance(error, UnknownAccount):  # a button from before the config changed, or a forged one
+        return f"No account is called {quoted(error.account)} in Boltwatch's config (any more)."
     log.error("listener failed", exc_info=error)
     return "Something went wrong on Boltwatch's side; the error is in its log."
 

@@ -36,6 +36,10 @@ class AwsTarget:
 class UnknownAccount(LookupError):
     """An account name that is not in the configuration."""
 
+    def __init__(self, account: str, configured: list[str]) -> None:
+        super().__init__(f"unknown AWS account {account!r}; configured: {', '.join(configured)}")
+        self.account = account
+
 
 class AwsSessions:
     """Hands out boto3 clients (thread-safe, shared) and the account ids behind the configured names."""
@@ -164,7 +168,7 @@ class AwsSessions:
         try:
             return self._accounts[account]
         except KeyError:
-            raise UnknownAccount(f"unknown AWS account {account!r}; configured: {', '.join(self._accounts)}") from None
+            raise UnknownAccount(account, list(self._accounts)) from None
 
 
 def client_config(settings: AwsSettings, *, local_endpoint: bool = False) -> Config:

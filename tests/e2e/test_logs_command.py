@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from bot.aws.quotas import TokenBucket
+from bot.ids import LogsPage
 from sandbox.aws.server import MotoHandle
 from tests.harness import FakeClock, RunningBot, running_bot
 from tests.readonly_estate import SeededEstate
@@ -106,6 +107,18 @@ async def test_older_and_newer_page_through_the_window_in_place(bot: RunningBot)
     newer = event_stamps(bot.slack.message("#alerts", message.ts))
     assert min(newer) > max(older)
     assert len(bot.slack.channel_messages("#alerts")) == 1
+
+
+async def test_a_page_button_naming_an_account_no_longer_configured_says_so(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await bot.command("/logs", "orders-api 2h limit 5")
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    stale = LogsPage("prod", "us-east-1", "/aws/lambda/orders-api", 0, 3_600_000, 5, None).encode()
+    await bot.click(action_id="logs_older", channel="#alerts", message_ts=message.ts, value=stale)
+    [reply] = await bot.wait_for(lambda: bot.slack.thread("#alerts", message.ts))
+    assert reply.text == "No account is called `prod` in Boltwatch's config (any more)."
+    assert "Traceback" not in caplog.text and "listener failed" not in caplog.text
 
 
 async def test_group_errors_under_logs_answers_in_the_thread(bot: RunningBot) -> None:
