@@ -128,7 +128,7 @@ class DigestScheduler:
             run_id, start = claimed
             text, blocks = digest_message(collect_digest(session, start=start, end=end, project=project, checks=checks))
             outbox.enqueue_message(
-                session, key=outbox.digest_key(f"{channel}:{project or ''}", period), channel=post_to or channel,
+                session, key=f"{digest_key(channel, project)}:{period}", channel=post_to or channel,
                 text=text, blocks=blocks, now=now, record={"digest_run": run_id},
             )  # fmt: skip
             return True

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.enums import ErrorGroupStatus
 from bot.grouping import ErrorGrouper
+from bot.store import take_turns
 from bot.store.models import ErrorGroup
 from bot.views.error_groups import TREND_BUCKETS, GroupSummary, GroupView
 from bot.views.logs import LogEvent
@@ -53,7 +54,9 @@ def remember(
     """Upsert each group of this window and say whether it is new, ongoing or regressed."""
     if not summaries:
         return []
-    _one_at_a_time(session, source)
+    # Rememberers of one source take turns (a check run and a `/errors`, two `/errors`): a group new to both is
+    # added once, and the second sees it.
+    take_turns(session, f"error_groups:{source}")
     known = {
         g.key: g
         for g in session.scalars(
@@ -82,16 +85,6 @@ def remember(
         session.flush()
         views.append(GroupView(row.id, summary, row.status))
     return views
-
-
-def _one_at_a_time(session: Session, source: str) -> None:
-    """Rememberers of one source take turns (a check run and a `/errors`, two `/errors`), so that a group new to both
-    is added once and the second sees it: a transaction-scoped advisory lock on PostgreSQL; on SQLite a first write
-    takes the database's write lock before anything is read."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"error_groups:{source}"})
-    else:
-        session.execute(update(ErrorGroup).where(ErrorGroup.id == -1).values(count=0))
 
 
 def samples_of(session: Session, group_id: int) -> tuple[str, list[str]] | None:

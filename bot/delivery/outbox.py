@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.enums import OutboxStatus
-from bot.store import rows_changed
+from bot.store import rows_changed, take_turns
 from bot.store.models import OutboxItem, SlackChannel
 from bot.views.incident import IncidentChange
 
@@ -54,10 +54,6 @@ def wait_key(job_id: int) -> str:
 def command_key() -> str:
     """A command's answers: a key of their own, so one slow answer holds back no other."""
     return f"{COMMAND_PREFIX}{uuid.uuid4().hex}"
-
-
-def digest_key(channel: str, period: str) -> str:
-    return f"digest:{channel}:{period}"
 
 
 def _add(
@@ -219,7 +215,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     the database, so that replicas share Slack's per-channel budget. On PostgreSQL claimers take turns (an
     advisory lock), so no replica can take an incident's second item while another holds its first.
     """
-    _take_turns(session)
+    take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     pending = select(OutboxItem).where(OutboxItem.status.in_(WAITING))
     query = pending.order_by(OutboxItem.id).limit(SCAN_LIMIT)
@@ -259,15 +255,6 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     return claimed
 
 
-def _take_turns(session: Session) -> None:
-    """Serialise claimers: an advisory lock on PostgreSQL; on SQLite, a first write takes the database's write lock
-    before anything is read (a write that changes no row still does)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
-    else:
-        session.execute(update(SlackChannel).where(SlackChannel.ref == "").values(ref=""))
-
-
 def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:
     """The key a channel is paced under: its id once Slack has told us, else the name it was addressed by."""
     row = channels.get(ref)
@@ -298,7 +285,7 @@ def channel_written(
     session: Session, *, ref: str, channel_id: str | None, next_send_at: datetime, operation: str = Operation.POST
 ) -> None:
     """Slack took a message for `ref` (and named its id): the channel may take the next one at `next_send_at`."""
-    _take_turns(session)
+    take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     if channel_id:
         _alias(session, channels, ref, channel_id)
@@ -307,7 +294,7 @@ def channel_written(
 
 def channel_named(session: Session, *, ref: str, channel_id: str) -> None:
     """Slack told us the id of the channel addressed as `ref` (a `#name`)."""
-    _take_turns(session)
+    take_turns(session, CLAIM_LOCK)
     _alias(session, {row.ref: row for row in session.scalars(select(SlackChannel))}, ref, channel_id)
 
 
@@ -332,7 +319,7 @@ def _alias(session: Session, channels: dict[str, SlackChannel], ref: str, channe
 
 def channel_paused(session: Session, *, ref: str, until: datetime, operation: str = Operation.POST) -> None:
     """Slack said 429: the channel (or its updates' lane) takes nothing before `until`."""
-    _take_turns(session)
+    take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
     _pace(session, channels, pace_key(channels, ref, operation), until)
 

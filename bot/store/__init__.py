@@ -1,6 +1,15 @@
 """Storage: models, transactions and schema versions. It knows no domain decisions."""
 
-from bot.store.database import Database, make_engine, rows_changed
+from bot.store.database import Database, make_engine, rows_changed, take_turns
 from bot.store.schema import SchemaError, ensure_current, head_revision, upgrade
 
-__all__ = ["Database", "SchemaError", "ensure_current", "head_revision", "make_engine", "rows_changed", "upgrade"]
+__all__ = [
+    "Database",
+    "SchemaError",
+    "ensure_current",
+    "head_revision",
+    "make_engine",
+    "rows_changed",
+    "take_turns",
+    "upgrade",
+]

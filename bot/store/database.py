@@ -28,6 +28,17 @@ RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0)
 """Seconds before each new try of a transaction whose connection was lost (about 4 s in all)."""
 
 
+def take_turns(session: Session, key: int | str) -> None:
+    """Serialise the transactions that pass the same `key` until they end: a transaction-scoped advisory lock on
+    PostgreSQL (a text key hashed by the server); on SQLite, a first write takes the database's write lock before
+    anything is read (a write that changes no row still does), which serialises every writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock(hashtext(:key))" if isinstance(key, str) else "pg_advisory_xact_lock(:key)"
+        session.execute(text(f"SELECT {lock}"), {"key": key})
+    else:
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
+
+
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (`Session.execute` is typed as returning a plain `Result`)."""
     return int(cast(CursorResult[Any], result).rowcount)
