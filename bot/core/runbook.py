@@ -15,6 +15,7 @@ from bot.core.action_runs import last_call, running_on
 from bot.delivery import outbox
 from bot.durations import format_duration
 from bot.enums import ActionRunStatus
+from bot.store import take_turns
 from bot.store.models import ActionRun, AuditEvent, Incident, IncidentEvent
 
 
@@ -49,7 +50,11 @@ class Verification:
 
 
 def begin(session: Session, plan: Planned, *, cooldown: timedelta, now: datetime) -> Started:
-    """Record the run, or say why it may not start (the refusal audited too)."""
+    """Record the run, or say why it may not start (the refusal audited too).
+
+    Starts on one resource take turns across replicas, so two people confirming at once on two replicas get one
+    run and one "already running"."""
+    take_turns(session, f"action_run:{plan.resource}")
     refusal = _refusal(session, plan, cooldown=cooldown, now=now)
     if refusal is not None:
         audit(session, plan, result="refused", now=now, why=refusal)
