@@ -51,21 +51,35 @@ def wait_message(job: WaitView, *, now: datetime) -> tuple[str, list[dict[str, A
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
     ]
     if job.status == WaitStatus.WAITING:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Cancel"},
-                        "action_id": ActionId.WAIT_CANCEL.value,
-                        "value": WaitButton(job.id).encode(),
-                        "style": "danger",
-                    }
-                ],
-            }
-        )
+        blocks.append({"type": "actions", "elements": [_cancel_button(job)]})
     return fit_text(f"{HEADLINE[job.status]}: {plain(wait_target(job))}"), fit_blocks(blocks)
+
+
+def _cancel_button(job: WaitView) -> dict[str, Any]:
+    """Cancel for a `/wait`; for an action's verification, a button that says it stops only the watching: the call
+    was made and cannot be taken back from here."""
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Cancel"},
+        "action_id": ActionId.WAIT_CANCEL.value,
+        "value": WaitButton(job.id).encode(),
+        "style": "danger",
+    }
+    if job.run is None:
+        return button
+    action = truncate(job.run.action, 100)
+    button["text"]["text"] = "Stop verifying"
+    button.pop("style")
+    button["confirm"] = {
+        "title": {"type": "plain_text", "text": "Stop verifying?"},
+        "text": {"type": "plain_text", "text": truncate(
+            f"{action} has already run: stopping does not undo it. Boltwatch stops polling "
+            f"{job.service} {job.waiter} and records the run as unverified.", 300
+        )},
+        "confirm": {"type": "plain_text", "text": "Stop verifying"},
+        "deny": {"type": "plain_text", "text": "Keep verifying"},
+    }  # fmt: skip
+    return button
 
 
 def wait_outcome_reply(job: WaitView) -> str:

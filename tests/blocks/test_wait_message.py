@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks.limits import SECTION_TEXT
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.enums import WaitStatus
-from bot.views.wait import WaitView
+from bot.views.wait import ActionRunLine, WaitView
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -43,3 +44,18 @@ def test_pings_and_links_in_ids_stay_literal_in_the_blocks_the_fallback_and_the_
     assert "&lt;!channel&gt;" in text
     assert outcome.startswith("<@U0ALICE> `")
     assert outcome.count("`") == 2  # the id's own backticks cannot end the code span early
+
+
+def test_an_action_verification_offers_to_stop_verifying_not_to_cancel_the_action() -> None:
+    call = "ec2.RebootInstances(InstanceIds=['i-0abc'])"
+    verifying = replace(job(["i-0abc"]), run=ActionRunLine(3, "ec2_reboot", "i-0abc", call, "running"))
+
+    plain_wait = wait_message(job(["i-0abc"]), now=NOW)[1][-1]["elements"][0]
+    _, blocks = wait_message(verifying, now=NOW)
+
+    assert plain_wait["text"]["text"] == "Cancel"
+    button = blocks[-1]["elements"][0]
+    assert button["text"]["text"] == "Stop verifying" and "style" not in button
+    assert "does not undo it" in button["confirm"]["text"]["text"]
+    assert "ec2_reboot" in button["confirm"]["text"]["text"]
+    assert button["action_id"] == plain_wait["action_id"]
