@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.aws.custom_actions import CustomActionSettings, custom_action_problems
+from bot.aws.custom_action_settings import CustomActionSettings
 from bot.aws.settings import AwsSettings
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
@@ -326,8 +326,14 @@ def _valid_check_entries(entries: object) -> list[tuple[int, CheckSettings]]:
 def _custom_action_problems(actions: object) -> list[str]:
     """What botocore's model says of each well-formed `actions.custom[]` entry (the schema reports the others)."""
     entries = actions.get("custom") if isinstance(actions, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return []
+    # Here rather than at the top: botocore takes longer to import than the rest of the config, and most configs
+    # have no custom action.
+    from bot.aws.custom_actions import custom_action_problems
+
     problems: list[str] = []
-    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+    for i, entry in enumerate(entries):
         try:
             custom = CustomActionSettings.model_validate(entry)
         except ValidationError:

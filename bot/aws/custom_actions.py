@@ -19,39 +19,11 @@ import botocore.session
 from botocore.exceptions import DataNotFoundError, UnknownServiceError
 from botocore.model import ServiceModel, StructureShape
 from botocore.waiter import WaiterModel, xform_name
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from bot.aws.iam_policy import iam_action
+from bot.aws.custom_action_settings import PERMISSION, CustomActionSettings, CustomVerifySettings
 from bot.aws.request_templates import fill, fill_text, labels_in, request_problems, text_problems
 from bot.aws.runbook import RunbookAction, VerifyWaiter
-
-NAME = r"^[a-z][a-z0-9_]{0,59}$"
-"""What a runbook action's button payload carries (`bot.ids.RunButton`)."""
-PERMISSION = r"^[a-z0-9-]+:[A-Za-z0-9*]+$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomVerifySettings(_Strict):
-    waiter: str = Field(min_length=1, description="a boto3 waiter of the action's service, e.g. services_stable")
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-class CustomActionSettings(_Strict):
-    """One `actions.custom[]` entry."""
-
-    name: str = Field(pattern=NAME)
-    title: str = Field(min_length=1, max_length=74)
-    applies_to: list[str] = Field(min_length=1)
-    service: str = Field(min_length=1)
-    operation: str = Field(min_length=1)
-    params: dict[str, Any] = Field(default_factory=dict)
-    confirm: str = Field(min_length=1)
-    verify: CustomVerifySettings | None = None
-    permissions: list[Any] | None = None
-    reversible: str = "not said (a custom action from the config)"
 
 
 class InvalidCustomAction(ValueError):
@@ -204,6 +176,10 @@ def custom_action(entry: CustomActionSettings) -> CustomRunbookAction:
         waiter_template, waiter_shape = dict(entry.verify.params), checked.waiter_shape
         verify = VerifyWaiter(checked.waiter, lambda p: fill(waiter_template, waiter_shape, _labels(p)))
     needs = labels_in([template, entry.confirm, entry.verify.params if entry.verify else {}])
+    # Not at the top: bot.aws.iam_policy brings boto3, which `boltwatch run` and `iam-policy` load only once the config
+    # is known to be good.
+    from bot.aws.iam_policy import iam_action
+
     permissions = entry.permissions or [iam_action(checked.model, entry.operation)]
     return CustomRunbookAction(
         name=entry.name, title=entry.title, applies_to=tuple(entry.applies_to), when={}, service=entry.service,

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from policy_sentry.querying.all import get_all_actions
 
+from bot.aws.custom_action_settings import CustomActionSettings
 from bot.aws.custom_actions import (
-    CustomActionSettings,
     InvalidCustomAction,
     custom_action,
     custom_action_problems,
