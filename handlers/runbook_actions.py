@@ -1,6 +1,7 @@
-"""Runbook actions from an incident's message: the click opens a confirmation with the exact call (and a dry run);
-the confirmation checks access, cooldown and what already runs on the resource, makes the call with the responder
-credentials on the AWS executor, and hands the verification to a wait job whose message lives in the thread."""
+"""Runbook actions from an incident's message: the click checks access and opens a confirmation with the exact call
+(and a dry run); the confirmation checks access again, the cooldown and what already runs on the resource, makes the
+call with the responder credentials on the AWS executor, and hands the verification to a wait job whose message
+lives in the thread."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.errors import classify
 from bot.aws.runbook import ActionCall, RunbookAction, make_call, planned_call, remembered
+from bot.blocks.mrkdwn import escape, inline_code
 from bot.blocks.runbook import DRY_RUN_ACTION, DRY_RUN_BLOCK, DRY_RUN_VALUE, ConfirmView, confirm_modal, dry_run_view
 from bot.core import runbook
-from bot.core.access import may_run
+from bot.core.access import Verdict, may_run
 from bot.core.action_runs import remembered_by
 from bot.core.runbook import Planned, Verification
 from bot.ids import ActionConfirmModal, ActionId, BadPayload, CallbackId, RunButton
@@ -51,7 +53,8 @@ def register(app: AsyncApp, services: Services, wake_waits: Any) -> None:
     app.view(CallbackId.ACTION_CONFIRM.value)(_confirm_listener(services, wake_waits))
 
 
-async def _prepare(services: Services, button: RunButton) -> Prepared:
+async def prepare(services: Services, button: RunButton) -> Prepared:
+    """The action and its exact call on the incident, re-read from the database; NotRunnable says why not."""
     action = services.actions.get(button.action)
     if action is None:
         raise NotRunnable(f"The action `{button.action}` is not enabled (`actions.enabled` in the config).")
@@ -61,12 +64,15 @@ async def _prepare(services: Services, button: RunButton) -> Prepared:
     alert = target_alert(action, snapshot)
     if alert is None:
         raise NotRunnable(f"`{action.name}` no longer applies to incident #{snapshot.id}: nothing it fixes fires.")
+    refusal = await services.db.run(lambda s: services.undo_refusal(s, action, alert))
+    if refusal is not None:
+        raise NotRunnable(refusal)
     try:
         params = action.params_from(alert.labels)
         if action.restores is not None:
             params = action.params_from(alert.labels | await _restored(services, action, action.restores, params))
     except ValueError as exc:
-        raise NotRunnable(str(exc)) from None
+        raise NotRunnable(escape(str(exc))) from None
     account = alert.labels.get("account_name") or services.aws.default_account
     region = alert.region or services.aws.default_region
     return Prepared(action, snapshot, alert, params, planned_call(action, params), account, region)
@@ -75,9 +81,11 @@ async def _prepare(services: Services, button: RunButton) -> Prepared:
 async def _restored(services: Services, action: RunbookAction, undone: str, params: BaseModel) -> dict[str, Any]:
     """What `undone` kept from before its last run on this resource: the params that put it back."""
     resource = action.resource(params)
-    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource))
+    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource, undone_by=action.name))
     if before is None:
-        raise NotRunnable(f"Nothing for `{action.name}` to put back: `{undone}` has not run on {resource}.")
+        raise NotRunnable(
+            f"Nothing for `{action.name}` to put back: `{undone}` has not run on {inline_code(resource)}."
+        )
     return before
 
 
@@ -103,16 +111,43 @@ def _click_listener(services: Services) -> Any:
             log.warning("ignored a click with a value that is not ours: %r from %s", value, user)
             return
         try:
-            prepared = await _prepare(services, button)
+            prepared = await prepare(services, button)
         except NotRunnable as exc:
             if where.get("id") and user:
                 await client.chat_postEphemeral(channel=where["id"], user=user, text=str(exc))
+            return
+        refusal = await _access_refusal(services, prepared, user=user, channel=where.get("id", ""),
+                                        channel_name=where.get("name"))  # fmt: skip
+        if refusal is not None:
+            if where.get("id") and user:
+                await client.chat_postEphemeral(channel=where["id"], user=user, text=refusal)
             return
         metadata = ActionConfirmModal(button, where.get("id", ""), where.get("name")).encode()
         modal = confirm_modal(_confirm_view(services, prepared), metadata)
         await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     return on_click
+
+
+def may_run_here(
+    services: Services, prepared: Prepared, *, user: str, channel: str, channel_name: str | None
+) -> Verdict:
+    return may_run(
+        services.settings.file.access, action_name=prepared.action.name, user=user, channel=channel,
+        home_channels={prepared.snapshot.channel}, channel_name=channel_name,
+    )  # fmt: skip
+
+
+async def _access_refusal(
+    services: Services, prepared: Prepared, *, user: str, channel: str, channel_name: str | None
+) -> str | None:
+    """Why the access rules refuse this person the action here (the refusal audited), or None."""
+    verdict = may_run_here(services, prepared, user=user, channel=channel, channel_name=channel_name)
+    if verdict.allowed:
+        return None
+    plan, now = _plan(prepared, user=user, channel=channel), services.clock()
+    await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
+    return f"You can't run {prepared.action.name} here: {verdict.why} {verdict.remedy}".rstrip()
 
 
 def _dry_run(view: dict[str, Any]) -> bool:
@@ -135,7 +170,7 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
         user = (body.get("user") or {}).get("id", "")
         try:
             modal = ActionConfirmModal.parse(view.get("private_metadata"))
-            prepared = await _prepare(services, modal.run)
+            prepared = await prepare(services, modal.run)
         except BadPayload as exc:
             await ack()
             log.warning("ignored a confirmation that is not ours: %s from %s", exc, user)
@@ -150,7 +185,10 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
             await services.db.run(lambda s: runbook.audit(s, plan, result="dry_run", now=now))
             return
         await ack()
-        refusal = await _start(services, prepared, plan, modal)
+        refusal = await _access_refusal(services, prepared, user=user, channel=modal.channel,
+                                        channel_name=modal.channel_name)  # fmt: skip
+        if refusal is None:
+            refusal = await _start(services, prepared, plan)
         if refusal is not None:
             if modal.channel and user:
                 await client.chat_postEphemeral(channel=modal.channel, user=user, text=refusal)
@@ -161,16 +199,9 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
     return on_submit
 
 
-async def _start(services: Services, prepared: Prepared, plan: Planned, modal: ActionConfirmModal) -> str | None:
-    """Check, record, call and hand over to the verification; the reason it did not run, or None."""
+async def _start(services: Services, prepared: Prepared, plan: Planned) -> str | None:
+    """Record, call and hand over to the verification; the reason it did not run, or None."""
     now = services.clock()
-    verdict = may_run(
-        services.settings.file.access, action_name=plan.action, user=plan.requester, channel=modal.channel,
-        home_channels={prepared.snapshot.channel}, channel_name=modal.channel_name,
-    )  # fmt: skip
-    if not verdict.allowed:
-        await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
-        return f"You can't run {plan.action} here: {verdict.why}"
     cooldown = services.settings.file.actions.cooldown
     started = await services.db.run(lambda s: runbook.begin(s, plan, cooldown=cooldown, now=now))
     if started.run_id is None:

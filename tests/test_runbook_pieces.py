@@ -60,3 +60,12 @@ def test_lambda_actions_apply_to_log_errors_alerts_only_when_they_name_a_functio
     assert not throttle.applies("log_errors", {"log_group": "/ecs/web"})
     assert throttle.applies("lambda_errors", {"function": "orders", "problem": "errors"})
     assert not load_action_types()["ecs_force_deployment"].applies("ecs_services", {"cluster": "web"})
+
+
+def test_a_refusal_says_which_rule_decides_or_which_rule_would_allow_it() -> None:
+    named = [AccessRule(actions=["acknowledge"]), AccessRule(actions=["run:ec2_start"], users=["U1"])]
+    verdict = may_run(named, action_name="ec2_start", user="U2", channel="C1", home_channels={"C1"})
+    assert verdict.remedy == "`access[1]` (`run:ec2_start`) decides: adding `U2` to its `users` would allow you."
+    verdict = may_run([], action_name="ec2_start", user="U2", channel="C1", home_channels={"C1"})
+    assert verdict.remedy == 'An `access:` rule like `{actions: ["run:ec2_start"], users: [U2]}` would allow you.'
+    assert may_run(named, action_name="ec2_start", user="U1", channel="C1", home_channels={"C1"}).remedy == ""

@@ -1,5 +1,5 @@
 """What runbook actions look like: the confirmation modal with the exact call, the dry run's answer, a failed
-call's reply in the incident's thread, and the audit list."""
+call's reply in the incident's thread, the audit list, and the list of what an incident offers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, fit_text, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import inline_code, mention, plain, slack_date
-from bot.ids import CallbackId
+from bot.durations import format_duration
+from bot.ids import ActionId, CallbackId, RunButton
 from bot.views.audit import AuditLine
+from bot.views.runbook import ActionOffer
 
 DRY_RUN_BLOCK = "dry_run"
 DRY_RUN_ACTION = "choice"
@@ -120,3 +122,36 @@ def audit_blocks(lines: list[AuditLine], *, since: str) -> list[dict[str, Any]]:
         chunk += row + "\n"
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     return fit_blocks(blocks, limit=VIEW_BLOCKS)
+
+
+def actions_list_blocks(incident_id: int, title: str, offers: list[ActionOffer]) -> list[dict[str, Any]]:
+    """`/boltwatch actions INCIDENT`: each action the incident offers, what it would call, whether the person asking
+    may run it and its cooldown, with the incident message's own Run button."""
+    heading = f"*Runbook actions for incident #{incident_id}* {plain(truncate(title, 200))}"
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    if not offers:
+        text = "None applies now: no enabled action fixes what fires in it (`actions` in the config)."
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    for offer in offers:
+        lines = [f"*{plain(offer.title)}* {inline_code(offer.name)}"]
+        if offer.call:
+            lines.append(f"Calls {inline_code(truncate(offer.call, CALL_TEXT))}")
+        else:
+            lines.append(f":warning: {offer.problem}")
+        lines.append(":white_check_mark: You may run it." if offer.allowed else f":no_entry: {offer.why_not}")
+        if offer.cooldown_left is not None:
+            lines.append(f":hourglass: Cooling down: it may run on this resource again in "
+                         f"{format_duration(offer.cooldown_left)}.")  # fmt: skip
+        block: dict[str, Any] = {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(lines), 3000)},
+        }
+        if offer.call and offer.allowed:
+            block["accessory"] = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": truncate(offer.title + "…", 75)},
+                "action_id": ActionId.INCIDENT_RUN.value,
+                "value": RunButton(incident_id, offer.name).encode(),
+            }
+        blocks.append(block)
+    return fit_blocks(blocks)

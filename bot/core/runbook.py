@@ -126,6 +126,8 @@ def call_made(
     run = session.get_one(ActionRun, run_id)
     incident = session.get_one(Incident, plan.incident_id)
     audit(session, plan, result="called", now=now, duration_ms=int(duration.total_seconds() * 1000))
+    # What the message offers may change with this run (a restore after a throttle).
+    outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
     if verify is None:
         run.status, run.finished_at = ActionRunStatus.SUCCEEDED, now
         return
