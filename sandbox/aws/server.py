@@ -58,8 +58,13 @@ class MotoHandle:
 
 
 def start_moto() -> MotoHandle:
-    """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers."""
+    """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers; its SQS knows the
+    message move tasks of a redrive (sandbox/aws/message_moves.py)."""
     from moto.server import ThreadedMotoServer
+
+    from sandbox.aws.message_moves import install
+
+    install()
 
     # werkzeug prints every request to stderr unless its logger has a level of its own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
