@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.core.responses import ActionResult
-from moto.sqs.exceptions import InvalidParameterValue, SQSException
+from moto.sqs.exceptions import InvalidParameterValue, QueueDoesNotExist, SQSException
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 from moto.sqs.responses import SQSResponse
 
@@ -183,26 +183,32 @@ def _move(backend: SQSBackend, task: MoveTask) -> None:
 
 def _move_one(backend: SQSBackend, task: MoveTask) -> None:
     """Move one message as SQS does it: receive it from the source, send it to the destination, delete it from the
-    source. None left (received or deleted by someone else meanwhile) completes the task; a failure fails it."""
-    received = backend.receive_message(
-        task.source.name, 1, 0, RECEIVE_VISIBILITY_SECONDS, message_attribute_names=["All"]
-    )
-    if not received:
-        task.status = COMPLETED
-        return
-    message, handle = received[0], str(received[0].receipt_handle)
-    destination = task.destination or backend.list_dead_letter_source_queues(task.source.name)[0]
+    source. None left (received or deleted by someone else meanwhile) completes the task; an error (a queue gone)
+    fails it with the error's code, the message left visible in the source."""
     try:
-        sqs_backends[destination.account_id][destination.region].send_message(
-            destination.name,
-            message.body,
-            message_attributes=message.message_attributes,
-            deduplication_id=message.deduplication_id,
-            group_id=message.group_id,
+        received = backend.receive_message(
+            task.source.name, 1, 0, RECEIVE_VISIBILITY_SECONDS, message_attribute_names=["All"]
         )
-    except SQSException as exc:  # the destination was deleted meanwhile: the message stays, visible again
-        backend.change_message_visibility(task.source.name, handle, visibility_timeout=0)
+        if not received:
+            task.status = COMPLETED
+            return
+        message, handle = received[0], str(received[0].receipt_handle)
+        sources = backend.list_dead_letter_source_queues(task.source.name)
+        destination = task.destination or (sources[0] if sources else None)
+        try:
+            if destination is None:  # no queue names it as its DLQ any more
+                raise QueueDoesNotExist()
+            sqs_backends[destination.account_id][destination.region].send_message(
+                destination.name,
+                message.body,
+                message_attributes=message.message_attributes,
+                deduplication_id=message.deduplication_id,
+                group_id=message.group_id,
+            )
+        except SQSException:
+            backend.change_message_visibility(task.source.name, handle, visibility_timeout=0)
+            raise
+        backend.delete_message(task.source.name, handle)
+        task.moved += 1
+    except SQSException as exc:
         task.status, task.failure_reason = FAILED, exc.code
-        return
-    backend.delete_message(task.source.name, handle)
-    task.moved += 1
