@@ -1,6 +1,6 @@
 """Runbook actions from the browser view, on the sandbox's own action config: Redrive on the dead-letters incident
 (a dry run first, then for real) and Reboot on an impaired instance's, each confirmed in its modal and verified in
-the incident's thread."""
+the incident's thread; the verification's Stop verifying asks first, as in Slack."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.aws.queues import DEAD_LETTER_QUEUE, QUEUE
 from sandbox.aws.server import MotoHandle
+from sandbox.slack import LocalSlack
 from sandbox.story import SANDBOX_CONFIG
 from tests.browser.conftest import Sandbox, running_sandbox
 from tests.harness import base_config
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
+    from playwright.async_api import Dialog, Locator, Page
 
 expect = pytest.importorskip("playwright.async_api", reason="needs playwright (the dev extra)").expect
 
@@ -86,3 +88,35 @@ async def test_reboot_from_an_impaired_instance_incident_is_verified_in_its_thre
     await expect(replies).to_contain_text("ec2_reboot on")
     await expect(replies).to_contain_text("worked")
     await expect(replies).to_contain_text("ec2 instance_status_ok")
+
+
+async def test_a_button_with_a_confirm_dialog_asks_before_it_clicks(page: Page) -> None:
+    """Stop verifying (an action's verification message) asks first, as Slack's `confirm` does."""
+    dialog = {
+        "title": {"type": "plain_text", "text": "Stop verifying?"},
+        "text": {"type": "plain_text", "text": "It does not undo the action."},
+        "confirm": {"type": "plain_text", "text": "Stop verifying"},
+        "deny": {"type": "plain_text", "text": "Keep verifying"},
+    }
+    button = {"type": "button", "action_id": "wait_cancel", "value": "wait:1", "confirm": dialog,
+              "text": {"type": "plain_text", "text": "Stop verifying"}}  # fmt: skip
+    async with LocalSlack() as slack:  # no bot behind it: a click that goes through is refused, and says so
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        blocks = [{"type": "actions", "elements": [button]}]
+        await client.chat_postMessage(channel="#alerts", text="verifying", blocks=blocks)
+        await page.goto(slack.url + "/")
+        asked: list[str] = []
+
+        async def dismiss(shown: Dialog) -> None:
+            asked.append(shown.message)
+            await shown.dismiss()
+
+        page.once("dialog", dismiss)
+        await page.get_by_role("button", name="Stop verifying").click()
+        await page.wait_for_timeout(300)
+        assert asked == ["Stop verifying?\n\nIt does not undo the action."]
+        await expect(page.locator("#status")).to_have_text("")
+
+        page.once("dialog", lambda shown: shown.accept())
+        await page.get_by_role("button", name="Stop verifying").click()
+        await expect(page.locator("#status")).to_contain_text("does not know the bot's URL")
