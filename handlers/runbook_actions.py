@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.errors import classify
-from bot.aws.runbook import ActionCall, RunbookAction, make_call, planned_call, remembered
+from bot.aws.runbook import ActionCall, RunbookAction, VerifyPoll, make_call, planned_call, remembered
 from bot.blocks.mrkdwn import escape, inline_code
 from bot.blocks.runbook import DRY_RUN_ACTION, DRY_RUN_BLOCK, DRY_RUN_VALUE, ConfirmView, confirm_modal, dry_run_view
 from bot.core import runbook
@@ -91,11 +91,13 @@ async def _restored(services: Services, action: RunbookAction, undone: str, para
 
 def _confirm_view(services: Services, prepared: Prepared) -> ConfirmView:
     action = prepared.action
-    verify = f"{action.service} {action.verify.waiter}" if action.verify else ""
+    verify = f"{action.service} {action.verify.name}" if action.verify else ""
+    verify_by = "polling" if isinstance(action.verify, VerifyPoll) else "the waiter"
     role = services.aws.responder_role(prepared.account) or f"the {prepared.account} account's own credentials"
     return ConfirmView(
         title=action.title, confirmation=action.confirmation(prepared.params), call=prepared.call.shown(), role=role,
         account=prepared.account, region=prepared.region, reversible=action.reversible, verify=verify,
+        verify_by=verify_by,
     )  # fmt: skip
 
 
@@ -234,7 +236,7 @@ async def _start(services: Services, prepared: Prepared, plan: Planned) -> str |
     if verify is not None:
         params = verify.params(prepared.params)
         service = prepared.action.service
-        verification = Verification(service, verify.waiter, params, verify.delay_seconds, verify.max_attempts)
+        verification = Verification(service, verify.name, params, verify.delay_seconds, verify.max_attempts)
     await services.db.run(lambda s: runbook.call_made(
         s, run_id=run_id, plan=plan, verify=verification, duration=took, now=services.clock()
     ))  # fmt: skip

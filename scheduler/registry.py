@@ -15,7 +15,7 @@ from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.aws.custom_actions import InvalidCustomAction, custom_action
-from bot.aws.runbook import Remember, RunbookAction, VerifyWaiter
+from bot.aws.runbook import Remember, RunbookAction, VerifyPoll, VerifyWaiter
 from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
@@ -147,7 +147,7 @@ def action(
     confirm: str,
     reversible: str,
     when: dict[str, str] | None = None,
-    verify: VerifyWaiter | None = None,
+    verify: VerifyWaiter | VerifyPoll | None = None,
     remember: Remember | None = None,
     restores: str | None = None,
     operation_for: Callable[[Any], str] | None = None,
@@ -176,6 +176,16 @@ def load_action_types() -> dict[str, RunbookAction]:
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
     return ACTIONS
+
+
+def verify_polls() -> dict[tuple[str, str], VerifyPoll]:
+    """The polls that verify actions, by (service, name): what a wait job of that service and waiter name runs
+    instead of a boto3 waiter (every action's, enabled or not: a job outlives a change of config)."""
+    return {
+        (action.service, action.verify.name): action.verify
+        for action in load_action_types().values()
+        if isinstance(action.verify, VerifyPoll)
+    }
 
 
 def configure_actions(settings: ActionSettings) -> dict[str, RunbookAction]:

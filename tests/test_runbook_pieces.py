@@ -45,6 +45,25 @@ def test_the_responder_policy_grants_the_enabled_actions_and_their_waiters_reads
     assert responder_policy([])["Statement"] == []
 
 
+def test_the_redrive_asks_for_what_aws_documents_and_its_poll_reads_the_move_tasks() -> None:
+    document = responder_policy([load_action_types()["sqs_redrive"]])
+    writes, reads = (set(statement["Action"]) for statement in document["Statement"])
+    assert writes == {
+        "sqs:StartMessageMoveTask", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+    }  # fmt: skip
+    assert reads == {"sqs:ListMessageMoveTasks"}
+
+
+def test_the_redrive_applies_to_a_dead_letter_queue_not_to_an_old_message() -> None:
+    redrive = load_action_types()["sqs_redrive"]
+    labels = {"queue": "orders-dlq", "queue_arn": "arn:aws:sqs:us-east-1:123456789012:orders-dlq",
+              "source_queues": "orders", "dead_letters": "2"}  # fmt: skip
+    assert redrive.applies("sqs_dead_letters", labels | {"problem": "dlq"})
+    assert not redrive.applies("sqs_dead_letters", labels | {"problem": "age"})
+    assert not redrive.applies("sqs_dead_letters", {"queue": "orders", "problem": "dlq"})
+
+
 def test_lambda_restore_deletes_the_reservation_when_there_was_none_and_puts_back_one_that_was() -> None:
     restore = load_action_types()["lambda_restore"]
     none = restore.params_from({"function": "orders", "reserved": None})

@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import UnknownServiceError
 from botocore.model import ServiceModel
 
-from bot.aws.runbook import RunbookAction
+from bot.aws.runbook import RunbookAction, VerifyPoll
 
 # What the slash commands call, and the tag scan behind routing by tags, whatever the checks.
 COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents", "tag:GetResources")
@@ -99,13 +99,16 @@ def policy(
 
 def responder_policy(actions: Iterable[RunbookAction]) -> dict[str, Any]:
     """The responder role's policy: the write actions the enabled runbook actions call, and the reads their
-    verifying waiters poll. No statement at all when no action is enabled (actions are off by default)."""
+    verifying waiters (or polls) read. No statement at all when no action is enabled (actions are off by default)."""
     actions = list(actions)
     writes = sorted({permission for action in actions for permission in action.permissions})
     session = boto3.session.Session(region_name="us-east-1")
     reads: set[str] = set()
     for action in actions:
         if action.verify is None:
+            continue
+        if isinstance(action.verify, VerifyPoll):
+            reads.update(action.verify.permissions)
             continue
         client = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x")
         reads.add(iam_action(client.meta.service_model, client.get_waiter(action.verify.waiter).config.operation))

@@ -24,6 +24,36 @@ class VerifyWaiter:
     max_attempts: int = 20
     delay_seconds: int = 15
 
+    @property
+    def name(self) -> str:
+        """What the verification is called in the thread and the wait job: the waiter's name."""
+        return self.waiter
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One look at an action's outcome: whether it is known yet, what was seen, and whether it went well."""
+
+    done: bool
+    text: str
+    """`moved 3 of 10`; when done, the outcome in words: `moved 10, failed 0`."""
+    ok: bool = False
+
+
+@dataclass(frozen=True)
+class VerifyPoll:
+    """A read that proves an action worked where no boto3 waiter fits (a redrive's move task), made once a delay
+    with the responder credentials, as a waiter would be: `poll(client, params)` says how far the outcome is."""
+
+    name: str
+    """What the thread and the wait job call it: the operation it polls (`ListMessageMoveTasks`)."""
+    poll: Callable[[BaseClient, dict[str, Any]], Progress]
+    params: Callable[[Any], dict[str, Any]]
+    permissions: tuple[str, ...]
+    """The IAM actions the poll needs (the responder role's policy grants them)."""
+    max_attempts: int = 20
+    delay_seconds: int = 15
+
 
 @dataclass(frozen=True)
 class Remember:
@@ -56,7 +86,7 @@ class RunbookAction:
     """What will change, in words; `{resource}` and the params' fields fill in."""
     reversible: str
     resource: Callable[[Any], str]
-    verify: VerifyWaiter | None = None
+    verify: VerifyWaiter | VerifyPoll | None = None
     summary: str = field(default="")
     remember: Remember | None = None
     restores: str | None = None

@@ -34,6 +34,8 @@ class ConfirmView:
     reversible: str
     verify: str
     """`ec2 instance_status_ok`, or empty."""
+    verify_by: str = "the waiter"
+    """How `verify` proves it: `the waiter`, or `polling` (an action's own poll, such as `sqs ListMessageMoveTasks`)."""
 
 
 def confirm_modal(view: ConfirmView, metadata: str) -> dict[str, Any]:
@@ -43,7 +45,8 @@ def confirm_modal(view: ConfirmView, metadata: str) -> dict[str, Any]:
         f"*Undo:* {plain(view.reversible)}",
     ]
     if view.verify:
-        facts.append(f"*Verified by:* the waiter {inline_code(view.verify)}, its progress in the incident's thread")
+        by = f"{view.verify_by} {inline_code(view.verify)}"
+        facts.append(f"*Verified by:* {by}, its progress in the incident's thread")
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(plain(view.confirmation), 3000)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(facts), 3000)}},
