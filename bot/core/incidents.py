@@ -79,6 +79,37 @@ def observe(session: Session, *, check: str, result: CheckResult, routes: list[R
     return observation
 
 
+def observe_pushed(
+    session: Session, *, check: str, findings: list[Finding], routes: list[Route], now: datetime
+) -> Observation:
+    """Apply findings AWS pushed (an alarm's state change) as `check`'s: only the alerts of these fingerprints
+    change. A check run resolves what its scope covers and it did not report; a push sees one resource, so it
+    resolves nothing else.
+
+    A pushed state older than what the alert already knows changes nothing: SNS keeps no order, and a poll may
+    have seen a newer state (a firing finding from before the alert resolved, a clear from before it fired)."""
+    known = _alerts_by_fingerprint(session, [f.fingerprint for f in findings])
+    current = [f for f in findings if not _superseded(known.get(f.fingerprint), f)]
+    observation = observe(
+        session,
+        check=check,
+        result=CheckResult(findings=current, covered=frozenset(f.fingerprint for f in current)),
+        routes=routes,
+        now=now,
+    )
+    observation.reasons[Reason.UNCHANGED] += len(findings) - len(current)
+    return observation
+
+
+def _superseded(alert: Alert | None, finding: Finding) -> bool:
+    changed_at = finding.started_at
+    if alert is None or changed_at is None:
+        return False
+    if finding.firing:
+        return alert.status == AlertStatus.RESOLVED and alert.resolved_at is not None and alert.resolved_at > changed_at
+    return alert.status == AlertStatus.FIRING and alert.first_seen > changed_at
+
+
 def _alerts_by_fingerprint(session: Session, fingerprints: list[str], chunk: int = 500) -> dict[str, Alert]:
     """The stored alerts of a run's findings, in a few queries rather than one a finding (a run reports thousands)."""
     found: dict[str, Alert] = {}
