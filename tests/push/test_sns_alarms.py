@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.store.models import Alert
+from bot.store.models import Alert, IncidentEvent
 from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot
 from tests.push.alarm_messages import alarm_notification, alarm_state_change_event
@@ -132,3 +132,25 @@ async def test_a_pushed_alarm_carries_the_labels_the_poll_gives_it(
 
     assert labels_pushed == labels_polled
     assert labels_pushed["account_name"] == "default" and labels_pushed["function"] == "orders-api"
+
+
+async def test_the_incident_timeline_says_which_source_saw_each_change_first(
+    bot: RunningBot, sns: FakeSns, moto: MotoHandle
+) -> None:
+    fired = alarm_notification("orders-api-errors", "ALARM", at=bot.clock.now)
+    assert await deliver(bot, sns.notification(fired)) == 200
+    await alarm_in_moto(moto, "orders-api-errors")
+    await alarm_in_moto(moto, "payments-errors", function="payments")
+    await bot.run_checks()
+    bot.clock.advance(seconds=30)
+    cleared = alarm_notification("payments-errors", "OK", at=bot.clock.now, function="payments")
+    assert await deliver(bot, sns.notification(cleared)) == 200
+
+    def timeline(session):  # type: ignore[no-untyped-def]
+        return [(e.kind, e.detail) for e in session.scalars(select(IncidentEvent).order_by(IncidentEvent.id))]
+
+    assert await bot.app.services.db.run(timeline) == [
+        ("opened", "Alarm orders-api-errors, seen first by push"),
+        ("alert_firing", "Alarm payments-errors, seen first by poll"),
+        ("alert_resolved", "Alarm payments-errors cleared, seen first by push"),
+    ]
