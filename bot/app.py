@@ -337,7 +337,8 @@ def create_app(
     `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them);
     `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
     """
-    checks = configure_checks(settings.checks)
+    push = settings.file.push
+    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
     actions = configure_actions(settings.file.actions)
     metrics = Metrics()
     executor = AwsExecutor.from_settings(settings.aws)

@@ -88,6 +88,7 @@ def watches(params: AlarmParams, alarm_name: str) -> bool:
     permissions=["cloudwatch:DescribeAlarms"],
     every="30s",
     params=AlarmParams,
+    pushed=True,
 )
 def cloudwatch_alarms(ctx: CheckContext, params: AlarmParams) -> CheckResult:
     """CloudWatch metric alarms in ALARM."""
