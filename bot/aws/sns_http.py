@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -20,6 +21,12 @@ MAX_BODY_BYTES = 64 * 1024
 
 class FetchFailed(Exception):
     """The allowed URL could not be fetched (network, timeout, status, size): it may work on a retry."""
+
+
+def _without_query(text: str, url: str) -> str:
+    """`text` without `url`'s query: a subscription's confirmation URL carries its token there."""
+    query = urlsplit(url).query
+    return text.replace(query, "…") if query else text
 
 
 class SnsHttp:
@@ -43,7 +50,7 @@ class SnsHttp:
                     raise FetchFailed(f"HTTP {response.status}")
                 body = await response.content.read(max_bytes + 1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise FetchFailed(str(exc) or type(exc).__name__) from None
+            raise FetchFailed(_without_query(f"{type(exc).__name__}: {exc}", url)) from None
         if len(body) > max_bytes:
             raise FetchFailed(f"the answer is larger than {max_bytes} bytes")
         return body

@@ -74,7 +74,8 @@ class SnsReceiver:
         if message.type is MessageType.SUBSCRIPTION_CONFIRMATION:
             return await self._confirm(message, about)
         if message.type is MessageType.UNSUBSCRIBE_CONFIRMATION:
-            await self._record(message, Intake("unsubscribe confirmation", "logged"))
+            if await self._record(message, Intake("unsubscribe confirmation", "logged")) is None:
+                return self._answer(200, "duplicate", "%s seen before: nothing done", about)
             return self._answer(200, "unsubscribed", "%s: this endpoint was unsubscribed from the topic", about)
         try:
             intake = await self._intake(message)

@@ -199,9 +199,17 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
         context.load_cert_chain(cert_file, key_file)
         return context
 
+    async def elsewhere(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("https://sns.us-east-1.amazonaws.com.evil.example/cert.pem")
+
+    async def large(_request: web.Request) -> web.Response:
+        return web.Response(body=b"-" * 100_000)
+
     app = web.Application()
     app.router.add_get(CERT_PATH, certificate)
     app.router.add_get(CONFIRM_PATH, confirm)
+    app.router.add_get("/redirect", elsewhere)
+    app.router.add_get("/large", large)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=await asyncio.to_thread(server_context))

@@ -148,3 +148,16 @@ async def test_an_alarm_outside_the_configured_checks_prefix_is_ignored(
         for name in ("staging-errors", "prod-errors"):
             assert await deliver(bot, sns.notification(alarm_notification(name, "ALARM", at=bot.clock.now))) == 200
         assert [a[0] for a in (await stored(bot)).alerts] == ["cloudwatch_alarms:123456789012:us-east-1:prod-errors"]
+
+
+async def test_a_confirmation_that_fails_says_so_without_its_token(
+    bot: RunningBot, sns: FakeSns, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "7f3a9c0d1e2b4a5f"
+    confirmation = sns.confirmation(subscribe_url=f"{sns.base_url}/gone?Action=ConfirmSubscription&Token={secret}")
+    with caplog.at_level(logging.INFO, logger="scheduler.push"):
+        assert await deliver(bot, confirmation) == 502
+    [line] = [r.getMessage() for r in caplog.records if r.name.startswith("scheduler.push")]
+    assert "could not confirm the subscription" in line and "HTTP 404" in line
+    assert secret not in line
+    assert (await stored(bot)).deliveries == []  # SNS may send it again; it is confirmed then
