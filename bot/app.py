@@ -378,7 +378,7 @@ def create_app(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
-    sns = SnsReceiver(services, checks, runner.tags)
+    sns = SnsReceiver(services, checks, runner.tags, recheck=runner.recheck)
     app = BoltwatchApp(
         settings, services, bolt, notifier, runner, waits, digests, sns, replica=replica, background=background,
         freeze=freeze,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.aws.alarm_events import AlarmChange, alarm_change, event_kind
 from bot.aws.errors import classify
+from bot.aws.eventbridge import eventbridge_event
 from bot.aws.sessions import AwsTarget
 from bot.aws.sns_hosts import SnsHosts, UrlNotAllowed
 from bot.aws.sns_http import FetchFailed, SnsHttp
@@ -29,11 +30,13 @@ from bot.core.push_deliveries import KEPT_FOR, delivery_recorded, forget_before,
 from bot.runtime.acks_first import AcksFirst
 from bot.services import Services
 from scheduler.push.alarms import pushed_finding, watcher_of
+from scheduler.push.rechecks import RECHECKED_BY, PushedRechecks, Recheck
 from scheduler.registry import ConfiguredCheck
 from scheduler.runner import with_account_name, with_resource_tags
 
 log = logging.getLogger(__name__)
 FORGET_EVERY = timedelta(minutes=1)
+IGNORED = "ignored: neither an alarm state change nor an event a check watches"
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,20 @@ class Intake:
     outcome: str
     check: str = ""
     finding: Finding | None = None
+    rechecks: tuple[str, ...] = ()
+    """Checks to run now over `target`, after the delivery is recorded."""
+    target: tuple[str, str] = ("", "")
 
 
 class SnsReceiver:
-    def __init__(self, services: Services, checks: list[ConfiguredCheck], tags: TagCache) -> None:
+    def __init__(
+        self, services: Services, checks: list[ConfiguredCheck], tags: TagCache, *, recheck: Recheck
+    ) -> None:
         settings = services.settings.file.push.sns
         self._services = services
         self._checks = checks
         self._tags = tags
+        self.rechecks = PushedRechecks(recheck)
         self.http = SnsHttp(SnsHosts(settings.cert_hosts), ca_bundle=settings.ca_bundle)
         certificates = SigningCertificates(self.http)
         self._verifier = SnsVerifier(topics=settings.topics, certificates=certificates, http=self.http)
@@ -89,7 +98,9 @@ class SnsReceiver:
             return self._answer(200, "duplicate", "%s seen before: nothing done", about)
         if observation.incidents_touched:
             self._services.wake_notifier()
-        kind = "observed" if intake.finding is not None else "ignored"
+        for check in intake.rechecks:
+            self.rechecks.request(check, *intake.target)
+        kind = "observed" if intake.finding is not None or intake.rechecks else "ignored"
         return self._answer(200, kind, "%s (%s): %s", about, intake.kind, intake.outcome)
 
     async def _confirm(self, message: SnsMessage, about: str) -> int:
@@ -111,14 +122,25 @@ class SnsReceiver:
             document = None
         kind = event_kind(document)
         change = alarm_change(document)
-        if change is None:
-            return Intake(kind, "ignored: not a metric alarm state change")
-        name = change.alarm["AlarmName"]
-        account = await self._account_named(change.account_id)
+        event = eventbridge_event(document)
+        checked_by = RECHECKED_BY.get((event.source, event.detail_type)) if event is not None else None
+        if change is not None:
+            account_id, region = change.account_id, change.region
+        elif event is not None and checked_by is not None:
+            account_id, region = event.account_id, event.region
+        else:
+            return Intake(kind, IGNORED)
+        account = await self._account_named(account_id)
         if account is None:
-            return Intake(kind, f"ignored: account {change.account_id[:20]} is not one of aws.accounts")
-        if change.region not in self._services.aws.settings.regions:
-            return Intake(kind, f"ignored: region {change.region[:30]} is not one of aws.regions")
+            return Intake(kind, f"ignored: account {account_id[:20]} is not one of aws.accounts")
+        if region not in self._services.aws.settings.regions:
+            return Intake(kind, f"ignored: region {region[:30]} is not one of aws.regions")
+        if change is None:
+            names = tuple(c.name for c in self._checks if c.type.name == checked_by)
+            if not names:
+                return Intake(kind, f"ignored: no {checked_by} check is configured")
+            return Intake(kind, f"running {', '.join(names)} now", rechecks=names, target=(account, region))
+        name = change.alarm["AlarmName"]
         watcher = watcher_of(self._checks, name)
         if watcher is None:
             return Intake(kind, f"ignored: no cloudwatch_alarms check watches alarm {name[:100]!r}")
@@ -177,4 +199,5 @@ class SnsReceiver:
         return status
 
     async def close(self) -> None:
+        await self.rechecks.close()
         await self.http.close()

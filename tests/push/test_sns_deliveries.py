@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.aws.server import MotoHandle
+from scheduler.push.sns_receiver import IGNORED
 from tests.harness import FakeClock, RunningBot, running_bot
 from tests.push.alarm_messages import alarm_notification, alarm_state_change_event
 from tests.push.fake_sns import CONFIRM_PATH, FakeSns
@@ -102,9 +103,6 @@ EC2_STATE_CHANGE = {
     "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"],
     "detail": {"instance-id": "i-0123456789abcdef0", "state": "stopped"},
 }  # fmt: skip
-
-
-IGNORED = "ignored: not a metric alarm state change"
 NOW = datetime.now(UTC)
 
 
@@ -112,7 +110,14 @@ NOW = datetime.now(UTC)
     ("message", "recorded"),
     [
         ("a person wrote this", ("unknown", IGNORED)),
-        (EC2_STATE_CHANGE, ("event: EC2 Instance State-change Notification", IGNORED)),
+        (
+            EC2_STATE_CHANGE,
+            ("event: EC2 Instance State-change Notification", "ignored: no ec2_status check is configured"),
+        ),
+        (
+            EC2_STATE_CHANGE | {"detail-type": "EC2 Spot Instance Interruption Warning"},
+            ("event: EC2 Spot Instance Interruption Warning", IGNORED),
+        ),
         (
             alarm_notification("orders-api-errors", "ALARM", at=NOW, account="999999999999"),
             ("alarm notification", "ignored: account 999999999999 is not one of aws.accounts"),

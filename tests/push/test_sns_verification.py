@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sandbox.aws.server import MotoHandle
+from scheduler.push.sns_receiver import IGNORED
 from tests.harness import RunningBot, running_bot
 from tests.push.alarm_messages import alarm_notification
 from tests.push.fake_sns import CERT_PATH, FakeSns
@@ -162,4 +163,4 @@ async def test_the_subject_is_signed_when_there_is_one(bot: RunningBot, sns: Fak
     message = sns.notification("hello from a person", subject="A subject\nover two lines")
     assert await deliver(bot, message | {"Subject": "Another subject", "MessageId": "m-2"}) == 403
     assert await deliver(bot, message) == 200
-    assert (await stored(bot)).deliveries == [("unknown", "ignored: not a metric alarm state change")]
+    assert (await stored(bot)).deliveries == [("unknown", IGNORED)]
