@@ -93,7 +93,7 @@ class SnsReceiver:
         try:
             observation = await self._record(message, intake)
         except Exception as exc:  # nothing was taken in: SNS retries
-            return self._answer(503, "failed", "could not record %s: %s", about, exc)
+            return self._answer(503, "failed", "could not record %s: %s", about, _first_line(exc))
         if observation is None:
             return self._answer(200, "duplicate", "%s seen before: nothing done", about)
         if observation.incidents_touched:
@@ -112,7 +112,10 @@ class SnsReceiver:
             return self._answer(403, "refused", "refused %s: SubscribeURL: %s", about, exc)
         except FetchFailed as exc:
             return self._answer(502, "failed", "could not confirm the subscription of %s: %s", about, exc)
-        await self._record(message, Intake("subscription confirmation", "confirmed"))
+        try:
+            await self._record(message, Intake("subscription confirmation", "confirmed"))
+        except Exception as exc:  # confirmed all the same; a repeat of it would only confirm again
+            log.warning("could not record the confirmation of %s: %s", about, _first_line(exc))
         return self._answer(200, "confirmed", "%s: confirmed this endpoint's subscription to the topic", about)
 
     async def _intake(self, message: SnsMessage) -> Intake:
@@ -201,3 +204,8 @@ class SnsReceiver:
     async def close(self) -> None:
         await self.rechecks.close()
         await self.http.close()
+
+
+def _first_line(exc: Exception) -> str:
+    """A database error's own message, without the statement and parameters SQLAlchemy appends."""
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
