@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from botocore.client import BaseClient
 
@@ -99,3 +101,57 @@ def calm_alarm_storm(endpoint: str, region: str = "us-east-1") -> tuple[str, ...
     for name in firing:
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="Targets healthy again")
     return tuple(firing)
+
+
+def alarm_notification(alarm: dict[str, Any], *, account_id: str, region: str) -> dict[str, Any]:
+    """The JSON CloudWatch publishes to an alarm's SNS actions when it changes state, made from the alarm as
+    `describe_alarms` returns it (documented shape: AlarmName, NewStateValue, StateChangeTime, Trigger, …)."""
+
+    def cloudwatch_time(at: datetime) -> str:
+        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+    changed = alarm.get("StateUpdatedTimestamp") or datetime.now(UTC)
+    return {
+        "AlarmName": alarm["AlarmName"],
+        "AlarmDescription": alarm.get("AlarmDescription"),
+        "AWSAccountId": account_id,
+        "AlarmConfigurationUpdatedTimestamp": cloudwatch_time(alarm.get("AlarmConfigurationUpdatedTimestamp", changed)),
+        "NewStateValue": alarm["StateValue"],
+        "NewStateReason": alarm.get("StateReason", ""),
+        "StateChangeTime": cloudwatch_time(changed),
+        "Region": region,  # CloudWatch writes the long name ("US East (N. Virginia)"); readers use AlarmArn first
+        "AlarmArn": alarm.get("AlarmArn") or f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm['AlarmName']}",
+        "OldStateValue": "OK" if alarm["StateValue"] != "OK" else "ALARM",
+        "OKActions": alarm.get("OKActions", []),
+        "AlarmActions": alarm.get("AlarmActions", []),
+        "InsufficientDataActions": alarm.get("InsufficientDataActions", []),
+        "Trigger": {
+            "MetricName": alarm.get("MetricName"),
+            "Namespace": alarm.get("Namespace"),
+            "StatisticType": "Statistic",
+            "Statistic": str(alarm.get("Statistic", "")).upper(),
+            "Unit": None,
+            "Dimensions": [{"value": d["Value"], "name": d["Name"]} for d in alarm.get("Dimensions", [])],
+            "Period": alarm.get("Period"),
+            "EvaluationPeriods": alarm.get("EvaluationPeriods"),
+            "ComparisonOperator": alarm.get("ComparisonOperator"),
+            "Threshold": alarm.get("Threshold"),
+            "TreatMissingData": alarm.get("TreatMissingData", "missing"),
+            "EvaluateLowSampleCountPercentile": "",
+        },
+    }
+
+
+def publish_alarm_actions(endpoint: str, name: str, *, account_id: str, region: str = "us-east-1") -> list[str]:
+    """Publish alarm `name`'s state-change notification to the SNS topics of its actions for its current state, as
+    CloudWatch does and moto (5.2) does not; returns the topics published to."""
+    cloudwatch = sandbox_client(endpoint, "cloudwatch", region)
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    actions = {"ALARM": "AlarmActions", "OK": "OKActions"}.get(alarm["StateValue"], "InsufficientDataActions")
+    topics = [arn for arn in alarm.get(actions, []) if arn.startswith("arn:aws:sns:")]
+    message = json.dumps(alarm_notification(alarm, account_id=account_id, region=region), default=str)
+    sns = sandbox_client(endpoint, "sns", region)
+    subject = f'{alarm["StateValue"]}: "{name}" in {region}'
+    for topic in topics:
+        sns.publish(TopicArn=topic, Message=message, Subject=subject[:100])
+    return topics

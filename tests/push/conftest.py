@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.aws.fake_sns import FakeSns, Keys, fake_sns, make_keys
 from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, running_bot
-from tests.push.fake_sns import FakeSns, Keys, fake_sns, make_keys
 from tests.push.sns_bot import push_config
 
 

@@ -14,9 +14,9 @@ import boto3
 from sqlalchemy import select
 
 from bot.store.models import Alert, Incident, OutboxItem, PushDelivery
+from sandbox.aws.fake_sns import TOPIC
 from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, base_config
-from tests.push.fake_sns import TOPIC
 
 
 def push_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:

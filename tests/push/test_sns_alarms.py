@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.store.models import Alert, IncidentEvent
+from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot
 from tests.push.alarm_messages import alarm_notification, alarm_state_change_event
-from tests.push.fake_sns import FakeSns
 from tests.push.sns_bot import alarm_in_moto, deliver, stored
 
 FINGERPRINT = "cloudwatch_alarms:123456789012:us-east-1:orders-api-errors"

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from sandbox.aws.fake_sns import CONFIRM_PATH, FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.push.sns_receiver import IGNORED
 from tests.harness import FakeClock, RunningBot, running_bot
 from tests.push.alarm_messages import alarm_notification, alarm_state_change_event
-from tests.push.fake_sns import CONFIRM_PATH, FakeSns
 from tests.push.sns_bot import deliver, metrics, push_config, stored
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.aws.sns_hosts import SnsHosts, UrlNotAllowed
 from bot.aws.sns_http import FetchFailed, SnsHttp
-from tests.push.fake_sns import CERT_PATH, FakeSns
+from sandbox.aws.fake_sns import CERT_PATH, FakeSns
 
 
 @pytest.fixture

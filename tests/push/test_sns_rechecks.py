@@ -12,12 +12,12 @@ import boto3
 
 from bot.core.findings import CheckResult
 from bot.core.incidents import observe
+from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.ec2_status import instance_findings
 from scheduler.push.rechecks import PushedRechecks
 from scheduler.registry import CheckContext
 from tests.harness import RunningBot, running_bot
-from tests.push.fake_sns import FakeSns
 from tests.push.sns_bot import deliver, push_config, stored
 
 

@@ -8,11 +8,11 @@ import json
 
 import boto3
 
+from sandbox.aws.fake_sns import TOPIC, FakeSns
 from sandbox.aws.server import MotoHandle
+from sandbox.aws.sns_relay import signing_relay
 from tests.harness import RunningBot
 from tests.push.alarm_messages import alarm_notification
-from tests.push.fake_sns import TOPIC, FakeSns
-from tests.push.signing_relay import signing_relay
 
 
 def publish_through_moto(endpoint: str, relay_url: str, message: str) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from sandbox.aws.fake_sns import CERT_PATH, FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.push.sns_receiver import IGNORED
 from tests.harness import RunningBot, running_bot
 from tests.push.alarm_messages import alarm_notification
-from tests.push.fake_sns import CERT_PATH, FakeSns
 from tests.push.sns_bot import Stored, deliver, metrics, push_config, stored
 
 Forgery = Callable[[FakeSns, RunningBot], dict[str, Any]]

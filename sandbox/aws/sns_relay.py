@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from tests.push.fake_sns import FakeSns, sign
+from sandbox.aws.fake_sns import FakeSns, sign
 
 
 @dataclass

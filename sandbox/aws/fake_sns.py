@@ -1,6 +1,6 @@
-"""Amazon SNS's side of an HTTP(S) subscription, for tests: a locally generated CA and RSA signing key, an HTTPS
-server on 127.0.0.1 that serves the signing certificate and answers subscription confirmations, and messages signed
-as SNS signs them (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
+"""Amazon SNS's side of an HTTP(S) subscription, for tests and the detection bench: a locally generated CA and RSA
+signing key, an HTTPS server on 127.0.0.1 that serves the signing certificate and answers subscription
+confirmations, and messages signed as SNS signs them (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
 
 The string to sign is written out here from AWS's documentation on its own, not taken from the bot, so that a bot
 that builds it wrongly fails these tests.
