@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.manifest import add_parser as add_manifest_parser  # light: the command catalogue and yaml
 
     add_manifest_parser(commands)
+    from bot.push_setup_cli import add_parser as add_push_parser  # light: argparse only until it runs
+
+    add_push_parser(commands)
     return parser
 
 

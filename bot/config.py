@@ -214,6 +214,16 @@ class PushSettings(_Strict):
     sns: SnsPushSettings = Field(default_factory=SnsPushSettings)
     reconcile_every: Duration = timedelta(minutes=5)
     """The interval of a check that push covers (cloudwatch_alarms) when push is on and the check sets none."""
+    public_url: str | None = None
+    """The bot's URL as AWS reaches it (`https://boltwatch.example.com`): `boltwatch push setup` subscribes its
+    `/aws/sns` to the topics."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        if url is not None and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", url):
+            raise ValueError(f"{url!r} is not the bot's base URL, like https://boltwatch.example.com")
+        return url
 
     @property
     def enabled(self) -> bool:

@@ -1,0 +1,157 @@
+"""`boltwatch push setup`: what AWS needs so that it pushes to the bot, per account and region — an SNS topic whose
+policy lets EventBridge and CloudWatch publish to it, the topic's HTTP(S) subscription of the bot's `/aws/sns`, and
+an EventBridge rule per event type the receiver understands, targeting the topic. The plan is data (printed as is);
+applying it is idempotent: what exists and matches is left alone, so a second run creates nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+DEFAULT_TOPIC = "boltwatch-push"
+TARGET_ID = "boltwatch-sns"
+PUBLISHERS = {
+    "BoltwatchEventBridgePublish": "events.amazonaws.com",
+    "BoltwatchCloudWatchPublish": "cloudwatch.amazonaws.com",
+}
+"""Policy statement id → the AWS service it lets publish to the topic."""
+
+ClientOf = Callable[[str, str, str], BaseClient]
+"""(service, account name, region) → a boto3 client."""
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """One EventBridge rule: the events of one (source, detail-type) to the topic."""
+
+    source: str
+    detail_type: str
+
+    @property
+    def name(self) -> str:
+        return "boltwatch-" + re.sub(r"[^a-z0-9]+", "-", self.detail_type.lower()).strip("-")
+
+    @property
+    def pattern(self) -> str:
+        return json.dumps({"source": [self.source], "detail-type": [self.detail_type]}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    """What one account and region needs."""
+
+    account: str
+    account_id: str | None
+    """None when the config does not say it (apply asks STS)."""
+    region: str
+    topic_name: str
+    endpoint: str
+    rules: tuple[EventRule, ...]
+
+    def topic_arn(self, account_id: str | None = None) -> str:
+        return f"arn:aws:sns:{self.region}:{account_id or self.account_id or '<account id>'}:{self.topic_name}"
+
+
+def push_plans(
+    *, accounts: list[tuple[str, str | None]], regions: list[str], topics: list[str], endpoint: str,
+    rules: list[EventRule],
+) -> list[PushPlan]:  # fmt: skip
+    """A plan per (account name, id) and region; the topic is the one `push.sns.topics` names there, else
+    DEFAULT_TOPIC."""
+    plans = []
+    for name, account_id in accounts:
+        for region in regions:
+            here = [t.split(":") for t in topics if t.split(":")[3] == region]
+            mine = [parts[5] for parts in here if account_id is None or parts[4] == account_id]
+            plans.append(PushPlan(name, account_id, region, (mine or [DEFAULT_TOPIC])[0], endpoint, tuple(rules)))
+    return plans
+
+
+def plan_lines(plans: list[PushPlan]) -> list[str]:
+    lines = []
+    for plan in plans:
+        topic = plan.topic_arn()
+        lines += [
+            f"account {plan.account}, region {plan.region}:",
+            f"  SNS topic {topic}",
+            f"  topic policy: {', '.join(PUBLISHERS.values())} may sns:Publish to it",
+            f"  subscription: {plan.endpoint} ({_protocol(plan.endpoint)})",
+        ]
+        lines += [f"  EventBridge rule {r.name}: {r.pattern} → the topic" for r in plan.rules]
+    return lines
+
+
+def apply_plan(plan: PushPlan, client_of: ClientOf, account_id: str) -> list[str]:
+    """Create what `plan` needs and is missing (blocking: boto3); a line per item, saying what was done."""
+    sns = client_of("sns", plan.account, plan.region)
+    events = client_of("events", plan.account, plan.region)
+    topic = str(sns.create_topic(Name=plan.topic_name)["TopicArn"])  # idempotent: the same ARN when it exists
+    lines = [f"account {plan.account}, region {plan.region}:", f"  SNS topic {topic}: in place"]
+    lines.append(f"  topic policy: {_allow_publishers(sns, topic, account_id)}")
+    lines.append(f"  subscription {plan.endpoint}: {_subscribe(sns, topic, plan.endpoint)}")
+    for rule in plan.rules:
+        lines.append(f"  EventBridge rule {rule.name}: {_rule(events, rule, topic)}")
+    return lines
+
+
+def _protocol(endpoint: str) -> str:
+    return "https" if endpoint.startswith("https://") else "http"
+
+
+def _allow_publishers(sns: BaseClient, topic: str, account_id: str) -> str:
+    current = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("Policy") or "{}")
+    statements: list[dict[str, Any]] = current.get("Statement") or []
+    ours = [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sns:Publish",
+            "Resource": topic,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }
+        for sid, service in PUBLISHERS.items()
+    ]
+    if all(statement in statements for statement in ours):
+        return "in place"
+    kept = [s for s in statements if s.get("Sid") not in PUBLISHERS]
+    policy = {"Version": "2012-10-17", "Id": current.get("Id", f"{topic}/policy"), "Statement": kept + ours}
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy))
+    return "set"
+
+
+def _subscribe(sns: BaseClient, topic: str, endpoint: str) -> str:
+    pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic)
+    if any(s["Endpoint"] == endpoint for page in pages for s in page["Subscriptions"]):
+        return "in place"
+    sns.subscribe(TopicArn=topic, Protocol=_protocol(endpoint), Endpoint=endpoint)
+    return "created (SNS sends a confirmation the bot accepts once the topic is in push.sns.topics)"
+
+
+def _rule(events: BaseClient, rule: EventRule, topic: str) -> str:
+    try:
+        existing = events.describe_rule(Name=rule.name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        existing = None
+    done = []
+    if existing is None or json.loads(existing.get("EventPattern") or "{}") != json.loads(rule.pattern) or (
+        existing.get("State") != "ENABLED"
+    ):
+        events.put_rule(
+            Name=rule.name, EventPattern=rule.pattern, State="ENABLED",
+            Description=f"Boltwatch: {rule.detail_type} events to its SNS topic",
+        )  # fmt: skip
+        done.append("created" if existing is None else "updated")
+    targets = events.list_targets_by_rule(Rule=rule.name)["Targets"]
+    if not any(t["Id"] == TARGET_ID and t["Arn"] == topic for t in targets):
+        events.put_targets(Rule=rule.name, Targets=[{"Id": TARGET_ID, "Arn": topic}])
+        done.append("target added")
+    return ", ".join(done) or "in place"
