@@ -13,7 +13,7 @@ from typing import Any
 from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.aws.runbook import Remember, RunbookAction, VerifyWaiter
+from bot.aws.runbook import Lookup, Remember, RunbookAction, UndoAfter, VerifyWaiter
 from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
@@ -149,18 +149,25 @@ def action(
     remember: Remember | None = None,
     restores: str | None = None,
     operation_for: Callable[[Any], str] | None = None,
+    lookup: Lookup | None = None,
+    editable: list[str] | None = None,
+    undo_after: UndoAfter | None = None,
+    change: str = "",
 ) -> Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]:
     """Register a runbook action; the decorated function turns its typed params into the operation's request."""
 
     def register(call: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
         if name in ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
+        if unknown := set(editable or ()) - set(params.model_fields):
+            raise ValueError(f"action {name!r}: editable params {sorted(unknown)} are not among its params")
         summary = (call.__doc__ or name).strip().splitlines()[0]
         ACTIONS[name] = RunbookAction(
             name=name, title=title, applies_to=tuple(applies_to), when=dict(when or {}), service=service,
             operation=operation, permissions=tuple(permissions), params=params, call=call, confirm=confirm,
             reversible=reversible, resource=resource, verify=verify, summary=summary, remember=remember,
-            restores=restores, operation_for=operation_for,
+            restores=restores, operation_for=operation_for, lookup=lookup, editable=tuple(editable or ()),
+            undo_after=undo_after, change=change,
         )  # fmt: skip
         return call
 
