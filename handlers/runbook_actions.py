@@ -146,7 +146,7 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
         plan = plan_of(prepared, user=user, channel=modal.channel)
         now = services.clock()
         if dry_run:
-            shown = dry_run_view(confirm_view(services, prepared))
+            shown = dry_run_view(confirm_view(services, prepared, editing=False))
             await answer.view(shown, "The dry run called nothing.")
             await services.db.run(lambda s: runbook.audit(s, plan, result="dry_run", now=now))
             return

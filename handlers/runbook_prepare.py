@@ -119,22 +119,24 @@ def _digest(read: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(read, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def confirm_view(services: Services, prepared: Prepared) -> ConfirmView:
+def confirm_view(services: Services, prepared: Prepared, *, editing: bool = True) -> ConfirmView:
+    """What the confirmation shows (`editing`: with the params the person may still change)."""
     action, params = prepared.action, prepared.params
     verify = f"{action.service} {action.verify.waiter}" if action.verify else ""
     role = services.aws.responder_role(prepared.account) or f"the {prepared.account} account's own credentials"
     return ConfirmView(
         title=action.title, confirmation=action.confirmation(params), call=prepared.call.shown(), role=role,
         account=prepared.account, region=prepared.region, reversible=action.reversal(params), verify=verify,
-        then=_then(action, params), inputs=tuple(_input(action, params, name) for name in action.editable),
+        then=_then(action, params, editing=editing),
+        inputs=tuple(_input(action, params, name) for name in action.editable) if editing else (),
     )  # fmt: skip
 
 
-def _then(action: RunbookAction, params: BaseModel) -> str:
+def _then(action: RunbookAction, params: BaseModel, *, editing: bool) -> str:
     undo, call = action.undo_after, planned_undo(action, params)
     if undo is None or call is None:
         return ""
-    after = format_duration(undo.after(params)) + (" (or the time set below)" if action.editable else "")
+    after = format_duration(undo.after(params)) + (" (or the time set below)" if action.editable and editing else "")
     return (
         f"after {after}, Boltwatch calls {call.shown()} by itself, and says so in the incident's thread. "
         f"It is kept in Boltwatch's database: a restart does not lose it."
