@@ -22,6 +22,7 @@ from bot.aws.runbook import (
     planned_undo,
     shown_values,
 )
+from bot.blocks.mrkdwn import plain
 from bot.blocks.runbook import PARAM_ACTION, PARAM_BLOCK, ConfirmView, ParamInput
 from bot.core.action_runs import remembered_by
 from bot.core.runbook import Planned
@@ -86,7 +87,7 @@ async def prepare(
     if looked is not None and digest != looked:
         raise NotRunnable(
             f"Nothing was run: AWS has changed since this confirmation opened. Now it would: "
-            f"{action.confirmation(params)} Open the action again to confirm that."
+            f"{plain(action.confirmation(params))} Open the action again to confirm that."
         )
     return Prepared(action, snapshot, alert, params, planned_call(action, params), account, region, digest)
 
@@ -108,11 +109,13 @@ async def _looked_up(
         aws = await services.executor.run(services.aws.responder_client, action.service, account=account, region=region)
         return await services.executor.run(lookup.read, aws, given)
     except NotApplicable as exc:
-        raise NotRunnable(str(exc)) from None
+        raise NotRunnable(plain(str(exc))) from None
     except Exception as exc:
         problem = classify(exc)
         missing = f" The responder role needs `{problem.iam_action}`." if problem.iam_action else ""
-        raise NotRunnable(f"`{action.name}` could not read what it would change: {problem.message}{missing}") from None
+        raise NotRunnable(
+            f"`{action.name}` could not read what it would change: {plain(problem.message)}{missing}"
+        ) from None
 
 
 def _digest(read: dict[str, Any]) -> str:

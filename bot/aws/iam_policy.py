@@ -100,7 +100,8 @@ def policy(
 
 def responder_policy(actions: Iterable[RunbookAction]) -> dict[str, Any]:
     """The responder role's policy: the write actions the enabled runbook actions call (and the reads they make
-    first, which they declare with them), and the reads their verifying waiters poll. No statement at all when no action is enabled (actions are off by default)."""
+    first, which they declare with them), and the reads their verifying waiters poll (and those of the undos they
+    schedule). No statement at all when no action is enabled (actions are off by default)."""
     actions = list(actions)
     writes = sorted({permission for action in actions for permission in action.permissions})
     session = boto3.session.Session(region_name="us-east-1")

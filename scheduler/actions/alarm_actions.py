@@ -16,6 +16,8 @@ from bot.aws.runbook import Lookup, NotApplicable, Remember, UndoAfter, VerifyWa
 from bot.durations import Duration, format_duration
 from scheduler.registry import action
 
+ALARM = r"^[^<>&\x00-\x1f\x7f]{1,255}$"
+"""CloudWatch's alarm names, but for `<`, `>` and `&`: an action's resource shows in Slack text as it is."""
 SHORTEST_PAUSE = timedelta(minutes=5)
 LONGEST_PAUSE = timedelta(hours=24)
 ACTION_KINDS = (("ALARM", "AlarmActions"), ("OK", "OKActions"), ("INSUFFICIENT_DATA", "InsufficientDataActions"))
@@ -24,7 +26,7 @@ ACTION_KINDS = (("ALARM", "AlarmActions"), ("OK", "OKActions"), ("INSUFFICIENT_D
 class AlarmParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    alarm: str = Field(min_length=1, max_length=255, description="the alarm's name (the alert's `alarm` label)")
+    alarm: str = Field(pattern=ALARM, description="the alarm's name (the alert's `alarm` label)")
 
 
 def _a_pause(duration: timedelta) -> timedelta:
@@ -67,7 +69,7 @@ def alarm_actions(client: BaseClient, target: PauseTarget) -> dict[str, Any]:
     if not alarm.get("ActionsEnabled", True):
         raise NotApplicable(
             f"The actions of alarm {target.alarm} are disabled already: nothing to pause. "
-            f"(`alarm_actions_resume`, or the CloudWatch console, enables them.)"
+            f"(alarm_actions_resume, or the CloudWatch console, enables them.)"
         )
     listed = [f"on {state}: {', '.join(alarm[key])}" for state, key in ACTION_KINDS if alarm.get(key)]
     if not listed:

@@ -79,14 +79,14 @@ def _pointed_at(response: dict[str, Any]) -> dict[str, Any]:
 
 def previous_version(client: BaseClient, given: AliasParams) -> dict[str, Any]:
     """The alias as it is and the version it goes back to; NotApplicable when there is none (blocking)."""
-    where = f"the alias `{given.alias}` of {given.function}"
+    where = f"The alias {given.alias} of {given.function}"
     try:
         alias = client.get_alias(**_alias(given))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise NotApplicable(
-                f"{given.function} has no alias `{given.alias}`: nothing to roll back. (The alert's `alias` label, "
-                f"from a tag `alias` on the function, names another.)"
+                f"{given.function} has no alias {given.alias}: nothing to roll back. (An alert's label alias, "
+                f"from a tag alias on the function, names another.)"
             ) from None
         raise
     current = str(alias["FunctionVersion"])
@@ -112,7 +112,7 @@ def previous_version(client: BaseClient, given: AliasParams) -> dict[str, Any]:
     permissions=["lambda:UpdateAlias", "lambda:GetAlias", "lambda:ListVersionsByFunction"],
     params=RollbackParams,
     resource=_qualified,
-    confirm="Roll back the alias `{alias}` of {function}: {was} → {to_version}. Whatever invokes the function "
+    confirm="Roll back the alias {alias} of {function}: {was} → {to_version}. Whatever invokes the function "
     "through the alias (its ARN, event source mappings, API routes) runs version {to_version} from the next "
     "invocation on; no version is deleted, and $LATEST stays as it is.",
     reversible="point the alias back at what it served: {undo_command}",
