@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, fit_text, truncate, truncate_mrkdwn
+from bot.blocks.limits import fit_blocks, fit_text, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import inline_code, mention, plain, slack_date
 from bot.ids import CallbackId
 from bot.views.audit import AuditLine
@@ -99,7 +99,7 @@ def _param_input(param: ParamInput) -> dict[str, Any]:
         "block_id": f"{PARAM_BLOCK}{param.name}",
         "label": {"type": "plain_text", "text": truncate(param.label, 2000)},
         "hint": {"type": "plain_text", "text": truncate(param.hint, 2000)},
-        "element": {"type": "plain_text_input", "action_id": PARAM_ACTION, "initial_value": param.value},
+        "element": {"type": "plain_text_input", "action_id": PARAM_ACTION, "initial_value": truncate(param.value, 3000)},
     }
 
 
@@ -176,7 +176,7 @@ def _told(payload: dict[str, Any]) -> tuple[str, str, str]:
 
 def audit_blocks(lines: list[AuditLine], *, since: str) -> list[dict[str, Any]]:
     if not lines:
-        text = f"No runbook actions in the last {since}."
+        text = f"No runbook actions in the last {plain(since)}."
         return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     rows = [
         f"{slack_date(line.at)} {_actor(line)} {inline_code(truncate(line.subject, 200))} "
@@ -185,7 +185,7 @@ def audit_blocks(lines: list[AuditLine], *, since: str) -> list[dict[str, Any]]:
         for line in lines
     ]
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Runbook actions in the last {since}*"}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Runbook actions in the last {plain(since)}*"}}
     ]
     chunk = ""
     for row in rows:
@@ -194,7 +194,7 @@ def audit_blocks(lines: list[AuditLine], *, since: str) -> list[dict[str, Any]]:
             chunk = ""
         chunk += row + "\n"
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    return fit_blocks(blocks, limit=VIEW_BLOCKS)
+    return fit_blocks(blocks)  # an ephemeral message: 50 blocks
 
 
 def _actor(line: AuditLine) -> str:

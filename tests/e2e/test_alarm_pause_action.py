@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -117,8 +118,11 @@ async def test_pause_disables_the_actions_and_boltwatch_enables_them_again_when_
     assert outcome.startswith(f"<@U0ALICE> `alarm_actions_pause` on `{ALARM}` (actions off for 30m) worked")
     assert "`cloudwatch alarm_actions_disabled` is done (actions enabled: False)" in outcome
 
+    [undo] = await undos(bot)
+    assert undo.due_at - undo.created_at == timedelta(minutes=30)
+    bot.clock.now = undo.due_at - timedelta(seconds=1)
     assert await bot.app.undos.run_due() == 0  # not yet
-    bot.clock.advance(minutes=30)
+    bot.clock.now = undo.due_at
     assert await bot.app.undos.run_due() == 1
     assert await asyncio.to_thread(actions_enabled, bot.moto)
     [told] = await bot.wait_for(lambda: reenabled(bot, message))
