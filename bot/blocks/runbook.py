@@ -99,7 +99,11 @@ def _param_input(param: ParamInput) -> dict[str, Any]:
         "block_id": f"{PARAM_BLOCK}{param.name}",
         "label": {"type": "plain_text", "text": truncate(param.label, 2000)},
         "hint": {"type": "plain_text", "text": truncate(param.hint, 2000)},
-        "element": {"type": "plain_text_input", "action_id": PARAM_ACTION, "initial_value": truncate(param.value, 3000)},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": PARAM_ACTION,
+            "initial_value": truncate(param.value, 3000),
+        },
     }
 
 

@@ -336,8 +336,10 @@ def runbook(src: Source) -> list[Output]:
             "state": src.text(), "lasted": src.text(), "error": src.text(), "iam_action": src.text(),
             "retry": src.text()}  # fmt: skip
     lines = [
-        AuditLine(NOW, src.user(), "action_undone", src.text(), src.text(), 12, change=src.text(),
-                  on_behalf_of=src.user() if i % 2 else None, started_by=src.text())  # fmt: skip
+        AuditLine(
+            NOW, src.user(), "action_undone", src.text(), src.text(), 12, change=src.text(),
+            on_behalf_of=src.user() if i % 2 else None, started_by=src.text(),
+        )  # fmt: skip
         for i in src.items()
     ]
     run = ActionRunLine(1, src.text(), src.text(), src.text(), "succeeded", change=src.text())
