@@ -325,6 +325,13 @@ def mute(src: Source) -> list[Output]:
     ]
 
 
+def _audit_line(src: Source, *, automatic: bool) -> AuditLine:
+    return AuditLine(
+        NOW, src.user(), "action_undone", src.text(), src.text(), 12, change=src.text(),
+        on_behalf_of=src.user() if automatic else None, started_by=src.text(),
+    )  # fmt: skip
+
+
 def runbook(src: Source) -> list[Output]:
     """A runbook action's confirmation, dry run and thread replies, what Boltwatch undid by itself, the audit."""
     inputs = tuple(ParamInput(f"param{i}", src.text(), src.text(), src.text()) for i in src.few())
@@ -335,13 +342,7 @@ def runbook(src: Source) -> list[Output]:
     told = {"action": src.text(), "resource": src.text(), "user": src.user(), "done": src.text(), "call": src.text(),
             "state": src.text(), "lasted": src.text(), "error": src.text(), "iam_action": src.text(),
             "retry": src.text()}  # fmt: skip
-    lines = [
-        AuditLine(
-            NOW, src.user(), "action_undone", src.text(), src.text(), 12, change=src.text(),
-            on_behalf_of=src.user() if i % 2 else None, started_by=src.text(),
-        )  # fmt: skip
-        for i in src.items()
-    ]
+    lines = [_audit_line(src, automatic=i % 2 == 1) for i in src.items()]
     run = ActionRunLine(1, src.text(), src.text(), src.text(), "succeeded", change=src.text())
     job = WaitView(
         id=3, service=src.text(), waiter=src.text(), params={}, requester=src.user(), channel=src.channel(),
