@@ -4,7 +4,7 @@ them, and told once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -37,6 +37,13 @@ async def paused(db: Database, *, at: timedelta = timedelta(0)) -> int:
         return started.run_id
 
     return int(await db.run(start))
+
+
+async def refused(db: Database, *, at: datetime) -> tuple[int, datetime]:
+    """The undo due `at` claimed, and refused by AWS; its id and when it is due again."""
+    [undo] = await db.run(lambda s: undos.claim_due(s, holder="A", now=at))
+    await db.run(lambda s: undos.record_failure(s, undo_id=undo.id, error="unreachable", iam_action=None, now=at))
+    return undo.id, await db.run(lambda s: s.get_one(ScheduledUndo, undo.id).due_at)
 
 
 async def statuses(db: Database) -> list[str]:
@@ -92,9 +99,7 @@ async def test_a_refused_undo_is_retried_sooner_at_first_and_told_once(db: Datab
     due = NOW + timedelta(hours=1)
     retries = []
     for _ in range(6):
-        [undo] = await db.run(lambda s: undos.claim_due(s, holder="A", now=due))
-        await db.run(lambda s: undos.record_failure(s, undo_id=undo.id, error="unreachable", iam_action=None, now=due))
-        next_due = await db.run(lambda s: s.get_one(ScheduledUndo, undo.id).due_at)
+        undo_id, next_due = await refused(db, at=due)
         retries.append(next_due - due)
         due = next_due
     minutes = [int(r.total_seconds() // 60) for r in retries]
@@ -104,7 +109,7 @@ async def test_a_refused_undo_is_retried_sooner_at_first_and_told_once(db: Datab
     told = await db.run(lambda s: [o.payload for o in s.scalars(select(OutboxItem)) if "undo_failed" in o.payload])
     assert len(told) == 1 and told[0]["undo_failed"]["retry"] == "1m"
 
-    await db.run(lambda s: undos.record_made(s, undo_id=undo.id, seen="actions enabled: True", now=due))
+    await db.run(lambda s: undos.record_made(s, undo_id=undo_id, seen="actions enabled: True", now=due))
     assert await statuses(db) == [UndoStatus.DONE]
     [made] = await db.run(lambda s: [a for a in s.scalars(select(AuditEvent)) if a.action == "action_undone"])
     assert made.actor == "boltwatch" and made.detail["on_behalf_of"] == "U1"
