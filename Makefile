@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: sandbox test lint bench install clean
+.PHONY: sandbox test lint bench install clean deploy-roles
 
 $(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Boltwatch needs Python 3.11 or newer (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# deploy/*.yaml from the check and action registries (tests/aws/test_role_template.py keeps them equal to this).
+deploy-roles: $(STAMP)
+	$(BIN)/boltwatch iam-policy --all --wait-services cloudwatch,ec2,ecs,lambda --format cloudformation > deploy/readonly-role.yaml
+	$(BIN)/boltwatch iam-policy --all --responder --format cloudformation > deploy/responder-role.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -354,6 +354,9 @@ def create_app(
     )
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
     bolt = AnsweringBolt(
+        # Named, or Bolt names the app after its caller's file from inspect.stack(), which resolves the path of every
+        # module loaded since the last time: hundreds of ms on the event loop of a test that builds the app.
+        name="boltwatch",
         signing_secret=settings.secrets.signing_secret.get_secret_value(),
         client=client,
         on_request=services.acks_first.request_arrived,

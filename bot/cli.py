@@ -10,13 +10,15 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.app import BoltwatchApp
+    from bot.aws.runbook import RunbookAction
     from bot.aws.settings import AwsSettings
     from bot.config import FileSettings
     from bot.core.findings import CheckResult, Finding
@@ -30,6 +32,10 @@ EXIT_TARGETS_FAILED = 3
 CHECK_EXIT_CODES = """\
 exit codes: 0 nothing fires; 1 something fires; 2 a usage or config error;
 3 nothing fires where it could look, but some account/region could not be checked"""
+IAM_POLICY_FORMATS = """\
+json: the policy document; without --responder, for the identity the bot runs as (with sts:AssumeRole on the
+accounts' roles). cloudformation: a template of the role to create in each watched account, trusting the bot's
+principal with an external ID: the read-only role, or with --responder the responder role (deploy/*.yaml)"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,8 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--log-level", default="WARNING")
     sandbox.set_defaults(func=_sandbox)
 
-    iam = commands.add_parser("iam-policy", help="print the least-privilege IAM policy for the configured checks")
-    iam.add_argument("--config", required=True, help="YAML config file")
+    iam = commands.add_parser(
+        "iam-policy",
+        help="print the least-privilege IAM policy, or a CloudFormation template of the role, for checks or actions",
+        epilog=IAM_POLICY_FORMATS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    granted = iam.add_mutually_exclusive_group(required=True)
+    granted.add_argument("--config", help="YAML config file: grant what its checks and enabled actions need")
+    granted.add_argument(
+        "--all",
+        action="store_true",
+        help="instead of a config: grant what every check type (with --responder, every built-in action) needs",
+    )
     iam.add_argument("--wait-services", default="", help="comma-separated services people will /wait on, e.g. ec2,s3")
     iam.add_argument(
         "--include-secret-actions",
@@ -74,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the responder role's write policy: what the enabled runbook actions call (and verify with)",
     )
+    iam.add_argument("--format", choices=["json", "cloudformation"], default="json", help="default: json")
     iam.set_defaults(func=_iam_policy)
 
     once = commands.add_parser(
@@ -153,33 +171,67 @@ async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int |
 
 def _iam_policy(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_file_settings
-    from scheduler.registry import check_problems, configure_checks
+    from scheduler.registry import check_problems, configure_actions, load_action_types
 
-    file_settings = load_file_settings(args.config, judge_check=check_problems)
+    file_settings = load_file_settings(args.config, judge_check=check_problems) if args.config else None
 
     from bot.aws.iam_policy import policy, responder_policy, waiter_actions
+    from bot.aws.role_template import READ_ONLY, RESPONDER, role_template
 
+    actions = configure_actions(file_settings.actions) if file_settings else load_action_types()
     if args.responder:
-        from scheduler.registry import configure_actions
-
-        actions = configure_actions(file_settings.actions).values()
-        print(json.dumps(responder_policy(actions), indent=2))
-        return 0
-    checks = configure_checks(file_settings.checks)
-    services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
-    try:
-        waits = waiter_actions(services, include_secrets=args.include_secret_actions)
-    except ValueError as exc:
-        raise ConfigError([f"--wait-services: {exc}"]) from None
-    document = policy(
-        check_permissions=[p for c in checks for p in c.type.permissions],
-        role_arns=[a.role_arn for a in file_settings.aws.accounts if a.role_arn],
-        waits=waits,
-    )
-    print(json.dumps(document, indent=2))
-    for action, why in waits.left_out.items():
-        print(f"left out {action}: it {why} (--include-secret-actions grants it)", file=sys.stderr)
+        document = responder_policy(actions.values())
+        if args.format == "cloudformation" and not document["Statement"]:
+            raise ConfigError(["actions.enabled: no runbook action is enabled: the responder role would do nothing"])
+    else:
+        services = [s.strip() for s in args.wait_services.split(",") if s.strip()]
+        try:
+            waits = waiter_actions(services, include_secrets=args.include_secret_actions)
+        except ValueError as exc:
+            raise ConfigError([f"--wait-services: {exc}"]) from None
+        for action, why in waits.left_out.items():
+            print(f"left out {action}: it {why} (--include-secret-actions grants it)", file=sys.stderr)
+        document = policy(
+            check_permissions=_granted_check_permissions(file_settings),
+            # The identity the bot runs as assumes the accounts' roles; the roles themselves assume nothing.
+            role_arns=_assumed_roles(file_settings, actions) if args.format == "json" else [],
+            waits=waits,
+        )
+    if args.format == "json":
+        print(json.dumps(document, indent=2))
+    else:
+        kind = RESPONDER if args.responder else READ_ONLY
+        print(role_template(kind, document, command=_iam_policy_command(args)), end="")
     return 0
+
+
+def _granted_check_permissions(file_settings: FileSettings | None) -> list[str]:
+    """What the config's enabled checks declare; without a config, what every check type declares."""
+    from scheduler.registry import configure_checks, load_check_types
+
+    if file_settings is None:
+        return [p for check_type in load_check_types().values() for p in check_type.permissions]
+    return [p for check in configure_checks(file_settings.checks) for p in check.type.permissions]
+
+
+def _assumed_roles(file_settings: FileSettings | None, actions: Mapping[str, RunbookAction]) -> list[str]:
+    """The accounts' read-only roles, and their responder roles when some runbook action is enabled."""
+    if file_settings is None:
+        return []
+    accounts = file_settings.aws.accounts
+    responders = [a.responder_role_arn for a in accounts if a.responder_role_arn] if actions else []
+    return [a.role_arn for a in accounts if a.role_arn] + responders
+
+
+def _iam_policy_command(args: argparse.Namespace) -> str:
+    """The command line that prints this output again (the header of a generated template)."""
+    words = ["boltwatch", "iam-policy", *(["--all"] if args.all else ["--config", args.config])]
+    if args.responder:
+        words.append("--responder")
+    else:
+        words += ["--wait-services", args.wait_services] if args.wait_services else []
+        words += ["--include-secret-actions"] if args.include_secret_actions else []
+    return shlex.join([*words, "--format", args.format])
 
 
 def _check_once(args: argparse.Namespace) -> int:

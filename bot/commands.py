@@ -64,15 +64,18 @@ WAIT = Usage(Command.WAIT, f"SERVICE WAITER ID... [timeout DURATION] {_SCOPE}")
 MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")
 UNMUTE = Usage(Command.BOLTWATCH, "unmute TARGET")
 AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
-SUBCOMMANDS = ("help", "status", "incidents", "checks", "digest", "best-practices", "mute", "unmute", "audit")
+ACTIONS = Usage(Command.BOLTWATCH, "actions INCIDENT")
+SUBCOMMANDS = (
+    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "audit",
+)  # fmt: skip
 """`/boltwatch`'s subcommands, in the order help lists them."""
-BOLTWATCH = Usage(
-    Command.BOLTWATCH,
-    " | ".join(
-        {"mute": MUTE.arguments, "unmute": UNMUTE.arguments, "audit": AUDIT.arguments}.get(sub, sub)
-        for sub in SUBCOMMANDS
-    ),
-)
+_ARGUMENTS = {
+    "mute": MUTE.arguments,
+    "unmute": UNMUTE.arguments,
+    "audit": AUDIT.arguments,
+    "actions": ACTIONS.arguments,
+}
+BOLTWATCH = Usage(Command.BOLTWATCH, " | ".join(_ARGUMENTS.get(sub, sub) for sub in SUBCOMMANDS))
 
 USAGE = {Command.LOGS: LOGS, Command.ERRORS: ERRORS, Command.WAIT: WAIT, Command.BOLTWATCH: BOLTWATCH}
 """Each command's whole usage: Slack shows it as the command's hint while people type."""
@@ -80,6 +83,6 @@ DESCRIPTION = {
     Command.LOGS: "Recent log events of a Lambda function or log group",
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
-    Command.BOLTWATCH: "Status, incidents, checks, digest, best practices, mute, unmute, audit and help",
+    Command.BOLTWATCH: "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, audit, help",
 }
 """What each command does, as Slack lists it among the workspace's commands."""

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.aws.custom_action_settings import CustomActionSettings
 from bot.aws.settings import AwsSettings
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
@@ -170,6 +171,8 @@ class ActionSettings(_Strict):
     """Runbook actions: none runs unless named here, and only for people an `access:` rule allows (`run:NAME`)."""
 
     enabled: list[str] = Field(default_factory=list)
+    custom: list[CustomActionSettings] = Field(default_factory=list)
+    """Actions written in the config: one AWS operation each, checked against botocore's model at load."""
     cooldown: Duration = timedelta(minutes=10)
     """How long after an action ran on a resource it may not run there again."""
 
@@ -305,6 +308,7 @@ def _file_settings(raw: object, judge_check: CheckJudge | None) -> tuple[FileSet
         problems.append(f"checks: two checks share the name {duplicated[0]!r}; give one a `name:`")
     if judge_check is not None:
         problems.extend(f"checks[{i}].{line}" for i, check in checks for line in judge_check(check))
+    problems.extend(_custom_action_problems(raw.get("actions")))
     return (None if problems else file_settings), problems
 
 
@@ -317,6 +321,25 @@ def _valid_check_entries(entries: object) -> list[tuple[int, CheckSettings]]:
         except ValidationError:
             continue
     return valid
+
+
+def _custom_action_problems(actions: object) -> list[str]:
+    """What botocore's model says of each well-formed `actions.custom[]` entry (the schema reports the others)."""
+    entries = actions.get("custom") if isinstance(actions, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return []
+    # Here rather than at the top: botocore takes longer to import than the rest of the config, and most configs
+    # have no custom action.
+    from bot.aws.custom_actions import custom_action_problems
+
+    problems: list[str] = []
+    for i, entry in enumerate(entries):
+        try:
+            custom = CustomActionSettings.model_validate(entry)
+        except ValidationError:
+            continue
+        problems.extend(f"actions.custom[{i}].{line}" for line in custom_action_problems(custom))
+    return problems
 
 
 def default_database_url() -> str:

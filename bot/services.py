@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from botocore.client import BaseClient
+from sqlalchemy.orm import Session
 
 from bot.aws.executor import AwsExecutor
 from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
+from bot.blocks.mrkdwn import inline_code, mention
 from bot.commands import CommandNames
 from bot.config import Settings
+from bot.core.action_runs import in_effect
 from bot.core.routing import Route
 from bot.delivery.answers import Answers
 from bot.runtime.acks_first import AcksFirst
@@ -47,13 +50,39 @@ class Services:
     actions: dict[str, RunbookAction] = field(default_factory=dict)
     """The runbook actions `actions.enabled` turns on, by name."""
 
-    def action_choices(self, snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
-        """The enabled actions that apply to a firing alert of the incident, in the order they are enabled."""
+    def action_choices(self, session: Session, snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
+        """The enabled actions that apply to a firing alert of the incident, in the order they are enabled; an undo
+        only while what it undoes is in effect, and what it undoes only while it is not."""
         return tuple(
             ActionChoice(action.name, action.title)
             for action in self.actions.values()
-            if target_alert(action, snapshot) is not None
+            if (alert := target_alert(action, snapshot)) is not None
+            and self.undo_refusal(session, action, alert) is None
         )
+
+    def undo_refusal(self, session: Session, action: RunbookAction, alert: AlertLine) -> str | None:
+        """Why `action` makes no sense on the alert's resource now: an undo (`restores`) with nothing to undo, or an
+        action already in effect there that an enabled undo has not undone yet (a second throttle would remember
+        the first one's zero). None when it does."""
+        try:
+            resource = action.resource(action.label_params(alert.labels))
+        except ValueError:
+            return None  # the click says what is missing
+        if action.restores is not None:
+            if in_effect(session, action=action.restores, resource=resource, undone_by=action.name) is None:
+                return (
+                    f"Nothing for {inline_code(action.name)} to put back on {inline_code(resource)}: "
+                    f"{inline_code(action.restores)} has not run there since it was last put back."
+                )
+        for undo in self.actions.values():
+            if undo.restores == action.name:
+                run = in_effect(session, action=action.name, resource=resource, undone_by=undo.name)
+                if run is not None:
+                    return (
+                        f"{inline_code(action.name)} is already in effect on {inline_code(resource)} (run by "
+                        f"{mention(run.requester)}); {inline_code(undo.name)} undoes it."
+                    )
+        return None
 
     @cached_property
     def command_names(self) -> CommandNames:

@@ -1,4 +1,4 @@
-"""`/boltwatch help|status|incidents|checks|digest|best-practices|mute|unmute`."""
+"""`/boltwatch help|status|incidents|actions|checks|digest|best-practices|mute|unmute|audit`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.views.audit_queries import action_audit
 from bot.views.status_queries import blocked_lines, check_lines, open_incidents, silence_lines
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
+from handlers.actions_command import show_actions
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
@@ -29,7 +30,7 @@ from handlers.usage import UsageError
 
 SUBCOMMAND_ACCESS = {
     "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
-    "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT,
+    "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT, "actions": Action.STATUS,
 }  # fmt: skip
 """What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
 AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS)]
@@ -83,6 +84,8 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)
         elif sub == "audit":
             await _audit(services, words[1:], respond)
+        elif sub == "actions":
+            await show_actions(services, words[1:], command, respond)
         elif sub == "best-practices":
             await show_list(services, respond)
         elif sub == "digest":

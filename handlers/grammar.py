@@ -162,3 +162,20 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     """` Did you mean `x`?` from the closest real names, or nothing."""
     close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
     return f" Did you mean {', '.join(f'{quoted(c)}' for c in close)}?" if close else ""
+
+
+_INCIDENT = re.compile(r"#?([0-9]{1,18})")
+
+
+def parse_incident(words: list[str], usage: str) -> int:
+    """`INCIDENT` as people write it: `12` or `#12`."""
+    if not words:
+        raise UsageError(
+            "INCIDENT is missing: an incident's number, like 12 (`/boltwatch incidents` lists them).", usage
+        )
+    if len(words) > 1:
+        raise UsageError(f"{quoted(words[1])} is not understood here.", usage)
+    match = _INCIDENT.fullmatch(words[0])
+    if match is None:
+        raise UsageError(f"{quoted(words[0])} is not an incident's number like 12.", usage)
+    return int(match.group(1))

@@ -117,7 +117,12 @@ def _snooze_listener(services: Services) -> Any:
             metadata = SnoozeModal(button.incident_id, channel).encode()
             await client.views_open(trigger_id=body["trigger_id"], view=snooze_modal(button.incident_id, metadata))
             return
-        until = services.clock() + parse_duration(button.snooze)
+        try:
+            until = services.clock() + parse_duration(button.snooze)
+        except DurationError:
+            user = (body.get("user") or {}).get("id")
+            log.warning("ignored a snooze choice that is not a duration: %r from %s", button.snooze, user)
+            return
         await _perform(
             services,
             client,

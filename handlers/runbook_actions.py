@@ -1,6 +1,7 @@
-"""Runbook actions from an incident's message: the click opens a confirmation with the exact call (and a dry run);
-the confirmation checks access, cooldown and what already runs on the resource, makes the call with the responder
-credentials on the AWS executor, and hands the verification to a wait job whose message lives in the thread.
+"""Runbook actions from an incident's message: the click checks access and opens a confirmation with the exact call
+(and a dry run); the confirmation checks access again, the cooldown and what already runs on the resource, makes the
+call with the responder credentials on the AWS executor, and hands the verification to a wait job whose message
+lives in the thread.
 
 An action that reads AWS to know what it will change (its lookup) answers Slack before reading: the click opens a
 modal that says so and is updated with the confirmation; the confirmation is acked at once and refused privately
@@ -30,11 +31,18 @@ from bot.blocks.runbook import (
     reading_view,
 )
 from bot.core import runbook
-from bot.core.access import may_run
 from bot.core.runbook import Planned, Verification
 from bot.ids import ActionConfirmModal, ActionId, BadPayload, CallbackId, RunButton
 from bot.services import Services
-from handlers.runbook_prepare import NotRunnable, Prepared, confirm_view, edited_params, plan_of, prepare
+from handlers.runbook_prepare import (
+    NotRunnable,
+    Prepared,
+    confirm_view,
+    edited_params,
+    may_run_here,
+    plan_of,
+    prepare,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +67,22 @@ def _click_listener(services: Services) -> Any:
         reading = None
         if chosen is not None and chosen.lookup is not None:  # the trigger id lasts 3 s; AWS may take longer
             reading = (await client.views_open(trigger_id=body["trigger_id"], view=reading_view(chosen.title)))["view"]
+
+        async def refuse(title: str, text: str) -> None:
+            if reading is not None:
+                await client.views_update(view_id=reading["id"], view=notice_view(title, text))
+            elif where.get("id") and user:
+                await client.chat_postEphemeral(channel=where["id"], user=user, text=text)
+
         try:
             prepared = await prepare(services, button)
         except NotRunnable as exc:
-            if reading is not None:
-                await client.views_update(view_id=reading["id"], view=notice_view("Not possible", str(exc)))
-            elif where.get("id") and user:
-                await client.chat_postEphemeral(channel=where["id"], user=user, text=str(exc))
+            await refuse("Not possible", str(exc))
+            return
+        refusal = await _access_refusal(services, prepared, user=user, channel=where.get("id", ""),
+                                        channel_name=where.get("name"))  # fmt: skip
+        if refusal is not None:
+            await refuse("Not allowed", refusal)
             return
         metadata = ActionConfirmModal(button, where.get("id", ""), where.get("name"), prepared.looked).encode()
         modal = confirm_modal(confirm_view(services, prepared), metadata)
@@ -75,6 +92,18 @@ def _click_listener(services: Services) -> Any:
             await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     return on_click
+
+
+async def _access_refusal(
+    services: Services, prepared: Prepared, *, user: str, channel: str, channel_name: str | None
+) -> str | None:
+    """Why the access rules refuse this person the action here (the refusal audited), or None."""
+    verdict = may_run_here(services, prepared, user=user, channel=channel, channel_name=channel_name)
+    if verdict.allowed:
+        return None
+    plan, now = plan_of(prepared, user=user, channel=channel), services.clock()
+    await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
+    return f"You can't run {prepared.action.name} here: {verdict.why} {verdict.remedy}".rstrip()
 
 
 def _dry_run(view: dict[str, Any]) -> bool:
@@ -151,7 +180,10 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
             await services.db.run(lambda s: runbook.audit(s, plan, result="dry_run", now=now))
             return
         await answer.done()
-        refusal = await _start(services, prepared, plan, modal)
+        refusal = await _access_refusal(services, prepared, user=user, channel=modal.channel,
+                                        channel_name=modal.channel_name)  # fmt: skip
+        if refusal is None:
+            refusal = await _start(services, prepared, plan)
         if refusal is not None:
             await answer.privately(refusal)
             return
@@ -161,16 +193,9 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
     return on_submit
 
 
-async def _start(services: Services, prepared: Prepared, plan: Planned, modal: ActionConfirmModal) -> str | None:
-    """Check, record, call and hand over to the verification; the reason it did not run, or None."""
+async def _start(services: Services, prepared: Prepared, plan: Planned) -> str | None:
+    """Record, call and hand over to the verification; the reason it did not run, or None."""
     now = services.clock()
-    verdict = may_run(
-        services.settings.file.access, action_name=plan.action, user=plan.requester, channel=modal.channel,
-        home_channels={prepared.snapshot.channel}, channel_name=modal.channel_name,
-    )  # fmt: skip
-    if not verdict.allowed:
-        await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
-        return f"You can't run {plan.action} here: {verdict.why}"
     cooldown = services.settings.file.actions.cooldown
     started = await services.db.run(lambda s: runbook.begin(s, plan, cooldown=cooldown, now=now))
     if started.run_id is None:
@@ -203,7 +228,7 @@ async def _start(services: Services, prepared: Prepared, plan: Planned, modal: A
     if verify is not None:
         params = verify.params(prepared.params)
         service = prepared.action.service
-        verification = Verification(service, verify.waiter, params, verify.delay_seconds, verify.max_attempts)
+        verification = Verification(service, verify.name, params, verify.delay_seconds, verify.max_attempts)
     await services.db.run(lambda s: runbook.call_made(
         s, run_id=run_id, plan=plan, verify=verification, duration=took, now=services.clock()
     ))  # fmt: skip

@@ -1,6 +1,6 @@
 """A runbook action made ready to confirm or run, re-read each time from the database (never from the button), and
 from AWS when the action reads what it will change (its lookup): its params, its exact call, what the confirmation
-shows, and the plan the run records."""
+shows, whether the access rules let this person run it here, and the plan the run records."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ from bot.aws.runbook import (
     Lookup,
     NotApplicable,
     RunbookAction,
+    VerifyPoll,
     planned_call,
     planned_undo,
     shown_values,
 )
-from bot.blocks.mrkdwn import plain
+from bot.blocks.mrkdwn import escape, inline_code, plain
 from bot.blocks.runbook import PARAM_ACTION, PARAM_BLOCK, ConfirmView, ParamInput
+from bot.core.access import Verdict, may_run
 from bot.core.action_runs import remembered_by
 from bot.core.runbook import Planned
 from bot.core.undos import PlannedUndo
@@ -67,14 +69,16 @@ async def prepare(
     alert = target_alert(action, snapshot)
     if alert is None:
         raise NotRunnable(f"`{action.name}` no longer applies to incident #{snapshot.id}: nothing it fixes fires.")
+    refusal = await services.db.run(lambda s: services.undo_refusal(s, action, alert))
+    if refusal is not None:
+        raise NotRunnable(refusal)
     account = alert.labels.get("account_name") or services.aws.default_account
     region = alert.region or services.aws.default_region
     values: dict[str, Any] = dict(alert.labels) | dict(edits or {})
     lookup = action.lookup
     try:
         if action.restores is not None:
-            params = action.params_from(values, lookup.given if lookup is not None else None)
-            values |= await _restored(services, action, action.restores, params)
+            values |= await _restored(services, action, action.restores, action.label_params(values))
         read = None
         if lookup is not None:
             given = action.params_from(values, lookup.given)
@@ -82,7 +86,7 @@ async def prepare(
             values |= read
         params = action.params_from(values)
     except ValueError as exc:
-        raise NotRunnable(str(exc)) from None
+        raise NotRunnable(escape(str(exc))) from None
     digest = _digest(read) if read is not None else None
     if looked is not None and digest != looked:
         raise NotRunnable(
@@ -95,9 +99,11 @@ async def prepare(
 async def _restored(services: Services, action: RunbookAction, undone: str, params: BaseModel) -> dict[str, Any]:
     """What `undone` kept from before its last run on this resource: the params that put it back."""
     resource = action.resource(params)
-    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource))
+    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource, undone_by=action.name))
     if before is None:
-        raise NotRunnable(f"Nothing for `{action.name}` to put back: `{undone}` has not run on {resource}.")
+        raise NotRunnable(
+            f"Nothing for `{action.name}` to put back: `{undone}` has not run on {inline_code(resource)}."
+        )
     return before
 
 
@@ -125,12 +131,13 @@ def _digest(read: dict[str, Any]) -> str:
 def confirm_view(services: Services, prepared: Prepared, *, editing: bool = True) -> ConfirmView:
     """What the confirmation shows (`editing`: with the params the person may still change)."""
     action, params = prepared.action, prepared.params
-    verify = f"{action.service} {action.verify.waiter}" if action.verify else ""
+    verify = f"{action.service} {action.verify.name}" if action.verify else ""
+    verify_by = "polling" if isinstance(action.verify, VerifyPoll) else "the waiter"
     role = services.aws.responder_role(prepared.account) or f"the {prepared.account} account's own credentials"
     return ConfirmView(
         title=action.title, confirmation=action.confirmation(params), call=prepared.call.shown(), role=role,
         account=prepared.account, region=prepared.region, reversible=action.reversal(params), verify=verify,
-        then=_then(action, params, editing=editing),
+        verify_by=verify_by, then=_then(action, params, editing=editing),
         inputs=tuple(_input(action, params, name) for name in action.editable) if editing else (),
     )  # fmt: skip
 
@@ -162,6 +169,15 @@ def edited_params(view: dict[str, Any], action: RunbookAction | None) -> dict[st
     return edits
 
 
+def may_run_here(
+    services: Services, prepared: Prepared, *, user: str, channel: str, channel_name: str | None
+) -> Verdict:
+    return may_run(
+        services.settings.file.access, action_name=prepared.action.name, user=user, channel=channel,
+        home_channels={prepared.snapshot.channel}, channel_name=channel_name,
+    )  # fmt: skip
+
+
 def plan_of(prepared: Prepared, *, user: str, channel: str) -> Planned:
     action, params, call = prepared.action, prepared.params, prepared.call
     request: dict[str, Any] = {"service": call.service, "operation": call.operation, "params": call.request}
@@ -178,7 +194,7 @@ def _undo(action: RunbookAction, params: BaseModel) -> PlannedUndo | None:
     undo, call = action.undo_after, planned_undo(action, params)
     if undo is None or call is None:
         return None
-    verify = {"waiter": undo.verify.waiter, "params": undo.verify.params(params)} if undo.verify else None
+    verify = {"poll": undo.verify.name, "params": undo.verify.params(params)} if undo.verify else None
     request = {"service": call.service, "operation": call.operation, "params": call.request, "call": call.shown(),
                "verify": verify}  # fmt: skip
     return PlannedUndo(undo.after(params), request, action.filled(undo.done, params), undo.started_by)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sandbox.aws.alarms import calm_alarm_storm, fire_alarm_storm, set_alarm_state
 from sandbox.aws.estate import Estate
+from sandbox.aws.impaired_instances import impair_instance
 from sandbox.aws.queues import DEAD_LETTER_QUEUE
 from sandbox.aws.scenarios import break_function, drop_dead_letter, set_instance_running
 from sandbox.slack.web_view import Scenario
@@ -11,8 +12,8 @@ from sandbox.story import ALERT_WITHIN_SECONDS, STORM_SIZE
 
 MAX_STORM = 200
 USAGE = (
-    "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :storm [N|off], :dead-letter, :stop-instance, "
-    ":start-instance, :wait-for-alert [SECONDS], :quit"
+    "Scenarios: :break FUNCTION, :alarm NAME ALARM|OK, :storm [N|off], :dead-letter, :impair-instance, "
+    ":stop-instance, :start-instance, :wait-for-alert [SECONDS], :quit"
 )
 
 
@@ -29,6 +30,8 @@ def run_scenario(line: str, estate: Estate) -> str:
         return storm(estate, int(args[0]) if args else STORM_SIZE)
     if name == "dead-letter" and not args:
         return dead_letter(estate)
+    if name == "impair-instance" and len(args) <= 1:
+        return impaired(estate, args[0] if args else estate.instance_id)
     if name in {"stop-instance", "start-instance"} and len(args) <= 1:
         return instance(estate, args[0] if args else estate.instance_id, running=name == "start-instance")
     return USAGE
@@ -57,6 +60,11 @@ def dead_letter(estate: Estate) -> str:
     return f"order {order} landed in {DEAD_LETTER_QUEUE}."
 
 
+def impaired(estate: Estate, instance_id: str) -> str:
+    impair_instance(instance_id, estate.region, estate.account_id)
+    return f"{instance_id}'s instance status check fails (reachability) until it is rebooted."
+
+
 def instance(estate: Estate, instance_id: str, *, running: bool) -> str:
     return f"{instance_id} is {set_instance_running(estate.endpoint, instance_id, running, estate.region)}."
 
@@ -75,6 +83,7 @@ def sandbox_scenarios(estate: Estate) -> dict[str, Scenario]:
         ),
         "alarm_storm": Scenario("Alarm storm", lambda count: storm(estate, int(count)), (str(STORM_SIZE), "10")),
         "dead_letter": Scenario("Drop a message into the DLQ", lambda _: dead_letter(estate), (DEAD_LETTER_QUEUE,)),
+        "impair_instance": Scenario("Impair instance", lambda i: impaired(estate, i), instance_ids),
         "stop_instance": Scenario("Stop instance", lambda i: instance(estate, i, running=False), instance_ids),
         "start_instance": Scenario("Start instance", lambda i: instance(estate, i, running=True), instance_ids),
     }

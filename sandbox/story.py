@@ -21,6 +21,10 @@ SANDBOX_CONFIG: dict[str, Any] = {
         {"type": "sqs_dead_letters", "every": "30s"},
         {"type": "ec2_status", "every": "30s"},
     ],
+    # Two runbook actions the browser view runs (sandbox/slack's local user, U0ALICE, may): Redrive on the
+    # dead-letters incident, Reboot on an impaired instance's; each verified in the incident's thread.
+    "actions": {"enabled": ["sqs_redrive", "ec2_reboot"]},
+    "access": [{"actions": ["run:sqs_redrive", "run:ec2_reboot"], "users": ["U0ALICE"]}],
     "routes": [
         # A broken function is one message, whichever checks see it (its errors metric and its logs).
         {
@@ -64,7 +68,8 @@ def try_lines(estate: Estate) -> list[str]:
         ("/boltwatch status", "open incidents and how the checks are doing"),
         (f":alarm {estate.alarm_firing} OK", "clear an alarm (ALARM fires it)"),
         (f":storm {STORM_SIZE}", f"{STORM_SIZE} alarms at once: still one message"),
-        (":dead-letter", f"a failed order lands in {DEAD_LETTER_QUEUE}"),
+        (":dead-letter", f"a failed order lands in {DEAD_LETTER_QUEUE}: Redrive it from the alert"),
+        (":impair-instance", f"{estate.instance_id}'s status checks fail: Reboot it from the alert"),
         (":stop-instance", f"stop {estate.instance_id} (:start-instance starts it)"),
         (":quit", "stop everything, once work in flight is done (Ctrl-C stops at once)"),
     ]

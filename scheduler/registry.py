@@ -3,6 +3,7 @@ data; each runbook action its call, permissions, params, confirmation and verifi
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
@@ -13,7 +14,8 @@ from typing import Any
 from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.aws.runbook import Lookup, Remember, RunbookAction, UndoAfter, VerifyWaiter
+from bot.aws.custom_actions import InvalidCustomAction, custom_action
+from bot.aws.runbook import Lookup, Remember, RunbookAction, UndoAfter, VerifyPoll, VerifyWaiter
 from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
@@ -145,7 +147,7 @@ def action(
     confirm: str,
     reversible: str,
     when: dict[str, str] | None = None,
-    verify: VerifyWaiter | None = None,
+    verify: VerifyWaiter | VerifyPoll | None = None,
     remember: Remember | None = None,
     restores: str | None = None,
     operation_for: Callable[[Any], str] | None = None,
@@ -183,14 +185,61 @@ def load_action_types() -> dict[str, RunbookAction]:
     return ACTIONS
 
 
+def verify_polls() -> dict[tuple[str, str], VerifyPoll]:
+    """The polls that verify actions, by (service, name): what a wait job of that service and waiter name runs
+    instead of a boto3 waiter, and what a scheduled undo reads back (every action's, enabled or not: a job or an
+    undo outlives a change of config)."""
+    polls: dict[tuple[str, str], VerifyPoll] = {}
+    for action in load_action_types().values():
+        undo_verify = action.undo_after.verify if action.undo_after is not None else None
+        for verify in (action.verify, undo_verify):
+            if isinstance(verify, VerifyPoll):
+                polls[(action.service, verify.name)] = verify
+    return polls
+
+
 def configure_actions(settings: ActionSettings) -> dict[str, RunbookAction]:
-    """The enabled actions by name (none unless `actions.enabled` names them); unknown names are config errors."""
+    """The enabled actions by name: the built-ins `actions.enabled` names, then the config's own (`actions.custom`);
+    unknown names, a custom action named like a built-in or another one, and check types that do not exist are
+    config errors."""
     known = load_action_types()
-    problems = [
+    custom, problems = _custom_actions(settings, known)
+    problems += [
         f"actions.enabled[{i}]: unknown action {name!r} (known: {', '.join(sorted(known))})"
         for i, name in enumerate(settings.enabled)
-        if name not in known
+        if name not in known and name not in custom
     ]
     if problems:
         raise ConfigError(problems)
-    return {name: known[name] for name in settings.enabled}
+    return {name: known[name] for name in settings.enabled if name in known} | custom
+
+
+def _custom_actions(
+    settings: ActionSettings, known: Mapping[str, RunbookAction]
+) -> tuple[dict[str, RunbookAction], list[str]]:
+    check_types = load_check_types()
+    custom: dict[str, RunbookAction] = {}
+    problems: list[str] = []
+    for i, entry in enumerate(settings.custom):
+        where = f"actions.custom[{i}]"
+        if entry.name in known:
+            problems.append(f"{where}.name: {entry.name!r} is a built-in action's name; choose another")
+        elif entry.name in custom:
+            problems.append(f"{where}.name: another custom action is named {entry.name!r}")
+        problems += [
+            f"{where}.applies_to[{j}]: unknown check type {check!r}{_closest(check, list(check_types))}"
+            for j, check in enumerate(entry.applies_to)
+            if check not in check_types
+        ]
+        try:
+            action = custom_action(entry)
+        except InvalidCustomAction as exc:
+            problems += [f"{where}.{line}" for line in exc.problems]
+            continue
+        custom.setdefault(entry.name, action)
+    return custom, problems
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]}?)" if close else f" (known: {', '.join(sorted(choices))})"

@@ -9,10 +9,10 @@ import logging
 
 from bot.aws.errors import classify
 from bot.aws.runbook import ActionCall, make_call
-from bot.aws.waiters import poll_once
 from bot.core import undos
 from bot.core.undos import DueUndo
 from bot.services import Services
+from scheduler.registry import verify_polls
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ class UndoRunner:
     def __init__(self, services: Services, *, holder: str) -> None:
         self._services = services
         self._holder = holder
+        self._polls = verify_polls()
 
     async def run(self, *, poll_seconds: float = 5.0) -> None:
         while True:
@@ -55,16 +56,17 @@ class UndoRunner:
             ))  # fmt: skip
             services.wake_notifier()
             return
-        seen = await self._seen(client, request.get("verify"))
+        seen = await self._seen(client, call.service, request.get("verify"))
         await services.db.run(lambda s: undos.record_made(s, undo_id=undo.id, seen=seen, now=services.clock()))
         services.wake_notifier()
 
-    async def _seen(self, client: object, verify: object) -> str | None:
-        """What the undo's waiter sees right after the call, in words (it is told, not waited for)."""
-        if not isinstance(verify, dict):
+    async def _seen(self, client: object, service: str, verify: object) -> str | None:
+        """What the undo's poll sees right after the call, in words (it is told, not waited for)."""
+        poll = self._polls.get((service, str(verify.get("poll")))) if isinstance(verify, dict) else None
+        if poll is None or not isinstance(verify, dict):
             return None
         try:
-            result = await self._services.executor.run(poll_once, client, verify["waiter"], verify["params"])
+            progress = await self._services.executor.run(poll.poll, client, dict(verify.get("params") or {}))
         except Exception as exc:
             return f"not read back: {classify(exc).message}"
-        return result.detail
+        return progress.text

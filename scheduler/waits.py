@@ -1,6 +1,7 @@
 """Runs `/wait` jobs: one poll per job per waiter delay, resumed after restarts. Each poll is shown in the job's one
 message through the outbox (`chat.update`, not `response_url`, whose 30-minute life is shorter than many waiters),
-and the outcome in its thread."""
+and the outcome in its thread. A job that verifies a runbook action with a poll of its own (`VerifyPoll`, where no
+boto3 waiter fits) runs that poll, with the responder credentials whose policy grants it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import logging
 
 from bot.aws.waiters import poll_once
 from bot.core import wait_jobs
+from bot.enums import WaitStatus
 from bot.services import Services
 from bot.views.wait import WaitView
+from scheduler.registry import verify_polls
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,7 @@ class WaitRunner:
         self._services = services
         self._holder = holder
         self._wake = asyncio.Event()
+        self._polls = verify_polls()
 
     def wake(self) -> None:
         self._wake.set()
@@ -45,13 +49,26 @@ class WaitRunner:
 
     async def _poll(self, job: WaitView) -> None:
         services = self._services
-        client = await services.aws_client(job.service, account=job.account, region=job.region)
         verdict: str | None
         try:
-            result = await services.executor.run(poll_once, client, job.waiter, job.params)
-            state, verdict = result.detail, result.state
+            state, verdict = await self._look(job)
         except Exception as exc:  # an AWS outage is a state to show, not a reason to stop waiting
             state, verdict = f"error: {type(exc).__name__}", None
         now = services.clock()
         await services.db.run(lambda s: wait_jobs.record_poll(s, job_id=job.id, state=state, verdict=verdict, now=now))
         services.wake_notifier()
+
+    async def _look(self, job: WaitView) -> tuple[str, str | None]:
+        """One poll: the state seen, and the verdict (a waiter's acceptor state, or an action poll's outcome)."""
+        services = self._services
+        where = {"account": job.account, "region": job.region}
+        poll = self._polls.get((job.service, job.waiter))
+        if poll is None:
+            client = await services.aws_client(job.service, **where)
+            result = await services.executor.run(poll_once, client, job.waiter, job.params)
+            return result.detail, result.state
+        responder = await services.executor.run(services.aws.responder_client, job.service, **where)
+        progress = await services.executor.run(poll.poll, responder, job.params)
+        if not progress.done:
+            return progress.text, None
+        return progress.text, WaitStatus.SUCCESS if progress.ok else WaitStatus.FAILURE

@@ -137,7 +137,8 @@ async def running_bot(
     env = slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
     if socket_mode:
         env["SLACK_APP_TOKEN"] = slack.app_token
-    settings = settings_from_mapping(config or base_config(), env)
+    # `boltwatch run` reads its config before its loop starts (custom actions read botocore's models from disk).
+    settings = await asyncio.to_thread(settings_from_mapping, config or base_config(), env)
     if not database_url.startswith("sqlite"):
         # What an operator does before starting replicas on PostgreSQL: `boltwatch db upgrade` (another process,
         # so not on this loop).

@@ -53,6 +53,20 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
     }
 
 
+@pytest.mark.parametrize("enabled", [[], ["ec2_start"]], ids=["no action", "an action"])
+def test_the_bot_may_assume_the_responder_roles_only_when_an_action_is_enabled(
+    enabled: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "b.yml"
+    responder = "arn:aws:iam::222222222222:role/boltwatch-responder"
+    with_responder = CONFIG.replace("role/boltwatch\n", f"role/boltwatch\n      responder_role_arn: {responder}\n")
+    config.write_text(with_responder + f"actions:\n  enabled: {enabled}\n")
+    assert main(["iam-policy", "--config", str(config)]) == 0
+    *_, roles = json.loads(capsys.readouterr().out)["Statement"]
+    expected = ["arn:aws:iam::222222222222:role/boltwatch"] + ([responder] if enabled else [])
+    assert (roles["Action"], roles["Resource"]) == ("sts:AssumeRole", expected)
+
+
 def test_readme_lists_the_actions_iam_policy_grants_its_smallest_config(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

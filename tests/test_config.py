@@ -256,3 +256,61 @@ def test_asking_for_uvloop_where_it_is_missing_is_reported_with_the_rest(
         'checks[1].every: "soon" is not a duration like 30s, 5m, 1h',
         "server.event_loop: uvloop is not installed (pip install uvloop, or choose auto or asyncio)",
     ]
+
+
+CUSTOM = """\
+actions:
+  custom:
+    - name: lambda_cap
+      title: Cap concurrency
+      applies_to: [lambda_errors]
+      service: lambda
+      operation: PutFunctionConcurrency
+      params: {FunctionNam: "{label.function}", ReservedConcurrentExecutions: 5}
+      confirm: Cap {label.function} at 5
+    - name: ecs_scale
+      title: Scale out
+      applies_to: [ecs_services]
+      service: ecs
+      operation: UpdateServices
+      confirm: Scale out
+"""
+
+
+def test_a_custom_action_that_does_not_fit_botocore_s_model_fails_the_load_naming_each_mistake(
+    tmp_path: Path, slack_env: dict[str, str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, MINIMAL + CUSTOM), slack_env)
+    assert caught.value.problems == [
+        "actions.custom[0].params.FunctionNam: not a parameter of lambda PutFunctionConcurrency"
+        " (did you mean FunctionName?)",
+        "actions.custom[0].params: FunctionName is required by lambda PutFunctionConcurrency",
+        "actions.custom[1].operation: ecs has no operation 'UpdateServices' (did you mean UpdateService?)",
+    ]
+
+
+def test_a_custom_action_s_own_keys_are_checked_with_the_rest_of_the_file(
+    tmp_path: Path, slack_env: dict[str, str]
+) -> None:
+    text = MINIMAL + CUSTOM.replace("      confirm: Scale out\n", "      confirm: Scale out\n      verfy: {}\n")
+    text = text.replace("name: lambda_cap", "name: Lambda-Cap")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), slack_env)
+    problems = caught.value.problems
+    assert "actions.custom[1].verfy: unknown key" in problems
+    assert any(p.startswith("actions.custom[0].name: String should match pattern") for p in problems)
+
+
+def test_a_custom_action_named_like_a_built_in_or_for_an_unknown_check_type_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = MINIMAL + CUSTOM.replace("name: lambda_cap", "name: lambda_throttle")
+    text = text.replace("FunctionNam:", "FunctionName:").replace("UpdateServices", "UpdateService")
+    text = text.replace("applies_to: [ecs_services]", "applies_to: [ecs_service]")
+    text = text.replace("      confirm: Scale out\n", "      params: {service: x}\n      confirm: Scale out\n")
+    assert main(["iam-policy", "--config", str(write(tmp_path, text)), "--responder"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "config error: actions.custom[0].name: 'lambda_throttle' is a built-in action's name; choose another",
+        "config error: actions.custom[1].applies_to[0]: unknown check type 'ecs_service' (did you mean ecs_services?)",
+    ]

@@ -48,6 +48,25 @@ def test_the_responder_policy_grants_the_enabled_actions_and_their_waiters_reads
     assert responder_policy([])["Statement"] == []
 
 
+def test_the_redrive_asks_for_what_aws_documents_and_its_poll_reads_the_move_tasks() -> None:
+    document = responder_policy([load_action_types()["sqs_redrive"]])
+    writes, reads = (set(statement["Action"]) for statement in document["Statement"])
+    assert writes == {
+        "sqs:StartMessageMoveTask", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+        "sqs:SendMessage",
+    }  # fmt: skip
+    assert reads == {"sqs:ListMessageMoveTasks"}
+
+
+def test_the_redrive_applies_to_a_dead_letter_queue_not_to_an_old_message() -> None:
+    redrive = load_action_types()["sqs_redrive"]
+    labels = {"queue": "orders-dlq", "queue_arn": "arn:aws:sqs:us-east-1:123456789012:orders-dlq",
+              "source_queues": "orders", "dead_letters": "2"}  # fmt: skip
+    assert redrive.applies("sqs_dead_letters", labels | {"problem": "dlq"})
+    assert not redrive.applies("sqs_dead_letters", labels | {"problem": "age"})
+    assert not redrive.applies("sqs_dead_letters", {"queue": "orders", "problem": "dlq"})
+
+
 def test_lambda_restore_deletes_the_reservation_when_there_was_none_and_puts_back_one_that_was() -> None:
     restore = load_action_types()["lambda_restore"]
     none = restore.params_from({"function": "orders", "reserved": None})
@@ -63,6 +82,15 @@ def test_lambda_actions_apply_to_log_errors_alerts_only_when_they_name_a_functio
     assert not throttle.applies("log_errors", {"log_group": "/ecs/web"})
     assert throttle.applies("lambda_errors", {"function": "orders", "problem": "errors"})
     assert not load_action_types()["ecs_force_deployment"].applies("ecs_services", {"cluster": "web"})
+
+
+def test_a_refusal_says_which_rule_decides_or_which_rule_would_allow_it() -> None:
+    named = [AccessRule(actions=["acknowledge"]), AccessRule(actions=["run:ec2_start"], users=["U1"])]
+    verdict = may_run(named, action_name="ec2_start", user="U2", channel="C1", home_channels={"C1"})
+    assert verdict.remedy == "`access[1]` (`run:ec2_start`) decides: adding `U2` to its `users` would allow you."
+    verdict = may_run([], action_name="ec2_start", user="U2", channel="C1", home_channels={"C1"})
+    assert verdict.remedy == 'An `access:` rule like `{actions: ["run:ec2_start"], users: [U2]}` would allow you.'
+    assert may_run(named, action_name="ec2_start", user="U1", channel="C1", home_channels={"C1"}).remedy == ""
 
 
 def test_the_responder_policy_grants_what_rollback_and_pause_read_call_and_verify_with() -> None:

@@ -15,8 +15,7 @@ import boto3
 from botocore.exceptions import UnknownServiceError
 from botocore.model import ServiceModel
 
-from bot.aws.runbook import RunbookAction
-from bot.aws.waiters import waiter_config
+from bot.aws.runbook import RunbookAction, VerifyPoll
 
 # What the slash commands call, and the tag scan behind routing by tags, whatever the checks.
 COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents", "tag:GetResources")
@@ -100,19 +99,20 @@ def policy(
 
 def responder_policy(actions: Iterable[RunbookAction]) -> dict[str, Any]:
     """The responder role's policy: the write actions the enabled runbook actions call (and the reads they make
-    first, which they declare with them), and the reads their verifying waiters poll (and those of the undos they
-    schedule). No statement at all when no action is enabled (actions are off by default)."""
+    before it, which they declare with them), and the reads their verifying waiters (or polls) read, and those of the
+    undos they schedule. No statement at all when no action is enabled (actions are off by default)."""
     actions = list(actions)
     writes = sorted({permission for action in actions for permission in action.permissions})
     session = boto3.session.Session(region_name="us-east-1")
     reads: set[str] = set()
     for action in actions:
         undo_verify = action.undo_after.verify if action.undo_after is not None else None
-        waiters = [v.waiter for v in (action.verify, undo_verify) if v is not None]
-        if not waiters:
-            continue
-        client = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x")
-        reads.update(iam_action(client.meta.service_model, waiter_config(client, w).operation) for w in waiters)
+        for verify in (action.verify, undo_verify):
+            if isinstance(verify, VerifyPoll):
+                reads.update(verify.permissions)
+            elif verify is not None:
+                client = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x")
+                reads.add(iam_action(client.meta.service_model, client.get_waiter(verify.waiter).config.operation))
     statements: list[dict[str, Any]] = []
     if writes:
         statements.append({"Sid": "BoltwatchRunbookActions", "Effect": "Allow", "Action": writes, "Resource": "*"})

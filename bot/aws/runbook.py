@@ -33,6 +33,36 @@ class VerifyWaiter:
     max_attempts: int = 20
     delay_seconds: int = 15
 
+    @property
+    def name(self) -> str:
+        """What the verification is called in the thread and the wait job: the waiter's name."""
+        return self.waiter
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One look at an action's outcome: whether it is known yet, what was seen, and whether it went well."""
+
+    done: bool
+    text: str
+    """`moved 3 of 10`; when done, the outcome in words: `moved 10, failed 0`."""
+    ok: bool = False
+
+
+@dataclass(frozen=True)
+class VerifyPoll:
+    """A read that proves an action worked where no boto3 waiter fits (a redrive's move task), made once a delay
+    with the responder credentials, as a waiter would be: `poll(client, params)` says how far the outcome is."""
+
+    name: str
+    """What the thread and the wait job call it: the operation it polls (`ListMessageMoveTasks`)."""
+    poll: Callable[[BaseClient, dict[str, Any]], Progress]
+    params: Callable[[Any], dict[str, Any]]
+    permissions: tuple[str, ...]
+    """The IAM actions the poll needs (the responder role's policy grants them)."""
+    max_attempts: int = 20
+    delay_seconds: int = 15
+
 
 @dataclass(frozen=True)
 class Remember:
@@ -69,8 +99,8 @@ class UndoAfter:
     """What is true once it is made, for the incident's thread: `The actions of alarm {resource} are enabled again`."""
     started_by: str
     """Who the audit says it is for: `paused by` (… <@U1>)."""
-    verify: VerifyWaiter | None = None
-    """Polled once right after the call (`poll_once`): what it saw is told in the thread."""
+    verify: VerifyPoll | None = None
+    """Read once right after the call: what it saw is told in the thread."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +123,7 @@ class RunbookAction:
     """What will change, in words; `{resource}` and the params' fields fill in."""
     reversible: str
     resource: Callable[[Any], str]
-    verify: VerifyWaiter | None = None
+    verify: VerifyWaiter | VerifyPoll | None = None
     summary: str = field(default="")
     remember: Remember | None = None
     restores: str | None = None
@@ -130,6 +160,10 @@ class RunbookAction:
         except ValidationError as exc:
             missing = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
             raise ValueError(f"the alert's labels do not give {self.name} its {missing or 'parameters'}") from None
+
+    def label_params(self, labels: Mapping[str, Any]) -> BaseModel:
+        """The params the alert's labels give: all of them, or those the lookup is given (it reads the rest)."""
+        return self.params_from(labels, self.lookup.given if self.lookup is not None else None)
 
     def edit_problems(self, edits: Mapping[str, str]) -> dict[str, str]:
         """What is wrong with each param the person changed, by name; empty when nothing is."""

@@ -13,30 +13,14 @@ from typing import Any
 
 import boto3
 import jmespath
-from botocore import xform_name
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
-from botocore.waiter import SingleWaiterConfig, WaiterModel
+from botocore.waiter import WaiterModel
 
 MIN_POLLS = 4
 """A timeout shorter than this many of the waiter's own delays polls faster, so it is not over after one poll."""
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9_.\[\]]+")
 _GENERIC_FIELDS = {"Name", "Code", "Value"}
-_NO_SUCH_ALARM = {"matcher": "path", "argument": "length(MetricAlarms[]) == `0`", "expected": True, "state": "failure"}
-OWN_WAITERS: dict[str, WaiterModel] = {
-    "cloudwatch": WaiterModel({"version": 2, "waiters": {
-        "AlarmActionsDisabled": {"operation": "DescribeAlarms", "delay": 5, "maxAttempts": 12, "acceptors": [
-            {"matcher": "pathAll", "argument": "MetricAlarms[].ActionsEnabled", "expected": False, "state": "success"},
-            _NO_SUCH_ALARM,
-        ]},
-        "AlarmActionsEnabled": {"operation": "DescribeAlarms", "delay": 5, "maxAttempts": 12, "acceptors": [
-            {"matcher": "pathAll", "argument": "MetricAlarms[].ActionsEnabled", "expected": True, "state": "success"},
-            _NO_SUCH_ALARM,
-        ]},
-    }}),
-}  # fmt: skip
-"""Waiters botocore lacks for what runbook actions change (an alarm's ActionsEnabled), in botocore's own waiter
-format, by service: a wait job polls them like botocore's."""
 
 
 class WaiterInputError(ValueError):
@@ -115,20 +99,9 @@ def _params_for(shape: Any, ids: tuple[str, ...], what: str) -> dict[str, Any]:
     return dict(zip(required, ids, strict=True))
 
 
-def waiter_config(client: BaseClient, waiter: str) -> SingleWaiterConfig:
-    """The waiter `waiter` (snake_case, as boto3 names it) of the client's service: botocore's, else Boltwatch's own."""
-    own = OWN_WAITERS.get(client.meta.service_model.service_name)
-    if own is not None:
-        for name in own.waiter_names:
-            if xform_name(name) == waiter:
-                return own.get_waiter(name)
-    config: SingleWaiterConfig = client.get_waiter(waiter).config
-    return config
-
-
 def poll_once(client: BaseClient, waiter: str, params: dict[str, Any]) -> PollResult:
     """Call the waiter's operation once and apply its acceptors, as botocore's waiter loop would."""
-    model = waiter_config(client, waiter)
+    model: WaiterModel = client.get_waiter(waiter).config
     operation = client.meta.method_to_api_mapping
     method = next(name for name, api in operation.items() if api == model.operation)
     try:
@@ -170,7 +143,7 @@ def _field_words(path: str) -> str:
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words) or path
 
 
-def _observed(model: SingleWaiterConfig, response: dict[str, Any]) -> str:
+def _observed(model: WaiterModel, response: dict[str, Any]) -> str:
     for acceptor in model.acceptors:
         if acceptor.matcher in {"path", "pathAll", "pathAny"} and "Error" not in response:
             return _describe(acceptor, response)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import AUDIT, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
+from bot.commands import ACTIONS, AUDIT, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
 from bot.ids import Command
 
 
@@ -19,6 +19,11 @@ USAGE: dict[str, tuple[Usage, str]] = {
     "/boltwatch help": (_sub("help"), "this message"),
     "/boltwatch status": (_sub("status"), "open incidents, checks and how fresh their data is"),
     "/boltwatch incidents": (_sub("incidents"), "open incidents with their buttons"),
+    "/boltwatch actions": (
+        ACTIONS,
+        "the runbook actions incident INCIDENT offers: what each would call, whether you may run it, its cooldown,"
+        " and its Run button",
+    ),
     "/boltwatch checks": (_sub("checks"), "the configured checks and their last result"),
     "/boltwatch digest": (_sub("digest"), "a digest of this channel's incidents, errors and checks, now"),
     "/boltwatch best-practices": (

@@ -1,6 +1,6 @@
 """What runbook actions look like: the confirmation modal with the exact call (and the params a person may change),
-the dry run's answer, a failed call's reply in the incident's thread, what Boltwatch undid by itself later, and the
-audit list."""
+the dry run's answer, a failed call's reply in the incident's thread, what Boltwatch undid by itself later, the audit
+list, and the list of what an incident offers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 from bot.blocks.limits import fit_blocks, fit_text, truncate, truncate_mrkdwn
 from bot.blocks.mrkdwn import inline_code, mention, plain, slack_date
-from bot.ids import CallbackId
+from bot.durations import format_duration
+from bot.ids import ActionId, CallbackId, RunButton
 from bot.views.audit import AuditLine
+from bot.views.runbook import ActionOffer
 
 DRY_RUN_BLOCK = "dry_run"
 DRY_RUN_ACTION = "choice"
@@ -46,6 +48,8 @@ class ConfirmView:
     reversible: str
     verify: str
     """`ec2 instance_status_ok`, or empty."""
+    verify_by: str = "the waiter"
+    """How `verify` proves it: `the waiter`, or `polling` (an action's own poll, such as `sqs ListMessageMoveTasks`)."""
     then: str = ""
     """What Boltwatch does by itself later (the end of a pause), in words with its call; or empty."""
     inputs: tuple[ParamInput, ...] = ()
@@ -60,7 +64,8 @@ def confirm_modal(view: ConfirmView, metadata: str) -> dict[str, Any]:
     if view.then:
         facts.append(f"*Then:* {plain(view.then)}")
     if view.verify:
-        facts.append(f"*Verified by:* the waiter {inline_code(view.verify)}, its progress in the incident's thread")
+        by = f"{view.verify_by} {inline_code(view.verify)}"
+        facts.append(f"*Verified by:* {by}, its progress in the incident's thread")
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(plain(view.confirmation), 3000)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(facts), 3000)}},
@@ -206,3 +211,36 @@ def _actor(line: AuditLine) -> str:
     if line.on_behalf_of is None:
         return mention(line.actor)
     return f"Boltwatch (automatic, {plain(line.started_by or 'started by')} {mention(line.on_behalf_of)})"
+
+
+def actions_list_blocks(incident_id: int, title: str, offers: list[ActionOffer]) -> list[dict[str, Any]]:
+    """`/boltwatch actions INCIDENT`: each action the incident offers, what it would call, whether the person asking
+    may run it and its cooldown, with the incident message's own Run button."""
+    heading = f"*Runbook actions for incident #{incident_id}* {plain(truncate(title, 200))}"
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": heading}}]
+    if not offers:
+        text = "None applies now: no enabled action fixes what fires in it (`actions` in the config)."
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    for offer in offers:
+        lines = [f"*{plain(offer.title)}* {inline_code(offer.name)}"]
+        if offer.call:
+            lines.append(f"Calls {inline_code(truncate(offer.call, CALL_TEXT))}")
+        else:
+            lines.append(f":warning: {offer.problem}")
+        lines.append(":white_check_mark: You may run it." if offer.allowed else f":no_entry: {offer.why_not}")
+        if offer.cooldown_left is not None:
+            lines.append(f":hourglass: Cooling down: it may run on this resource again in "
+                         f"{format_duration(offer.cooldown_left)}.")  # fmt: skip
+        block: dict[str, Any] = {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(lines), 3000)},
+        }
+        if offer.call and offer.allowed:
+            block["accessory"] = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": truncate(offer.title + "…", 75)},
+                "action_id": ActionId.INCIDENT_RUN.value,
+                "value": RunButton(incident_id, offer.name).encode(),
+            }
+        blocks.append(block)
+    return fit_blocks(blocks)

@@ -6,7 +6,7 @@ channel's id and name as Slack signed them, and either matches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,6 +48,8 @@ class AccessRule(BaseModel):
 class Verdict:
     allowed: bool
     why: str = ""
+    remedy: str = ""
+    """For a refused runbook action: which rule decides, and what in it (or what new rule) would allow it."""
 
 
 def may(
@@ -99,10 +101,23 @@ def may_run(
     unless a rule names them (`run:NAME` or `run:*`; a plain `*` does not): the first such rule decides."""
     wanted = {f"{RUN_PREFIX}{action_name}", f"{RUN_PREFIX}*"}
     here = {channel} | ({channel_name, f"#{channel_name}"} if channel_name else set())
-    for rule in rules:
+    for i, rule in enumerate(rules):
         if wanted & set(rule.actions):
-            return _decide(rule, user, here, home_channels, f"run {action_name}", f"{action_name} only runs from")
-    return Verdict(False, f"no access rule allows `run:{action_name}`; actions that change AWS are off by default.")
+            verdict = _decide(rule, user, here, home_channels, f"run {action_name}", f"{action_name} only runs from")
+            return verdict if verdict.allowed else replace(verdict, remedy=_rule_remedy(i, rule, user))
+    return Verdict(
+        False,
+        f"no access rule allows `run:{action_name}`; actions that change AWS are off by default.",
+        f'An `access:` rule like `{{actions: ["run:{action_name}"], users: [{user}]}}` would allow you.',
+    )
+
+
+def _rule_remedy(index: int, rule: AccessRule, user: str) -> str:
+    """What in the rule that decided would let `user` run the action."""
+    named = ", ".join(f"`{a}`" for a in rule.actions if str(a).startswith(RUN_PREFIX))
+    if rule.users and user not in rule.users:
+        return f"`access[{index}]` ({named}) decides: adding `{user}` to its `users` would allow you."
+    return f"`access[{index}]` ({named}) decides: its `channels` name where it runs."
 
 
 def _what(action: Action) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.enums import ActionRunStatus, WaitStatus
-from bot.store.models import ActionRun, AuditEvent, IncidentEvent, WaitJob
+from bot.enums import ActionRunStatus, UndoStatus, WaitStatus
+from bot.store.models import ActionRun, AuditEvent, IncidentEvent, ScheduledUndo, WaitJob
 
 ENDINGS = {
     WaitStatus.SUCCESS: ActionRunStatus.SUCCEEDED,
@@ -26,27 +26,54 @@ def running_on(session: Session, resource: str) -> ActionRun | None:
     return session.scalars(query.limit(1)).first()
 
 
+REACHED_AWS = (ActionRun.status != ActionRunStatus.FAILED) | ActionRun.wait_job_id.is_not(None)
+"""A run whose call AWS took (a refused or failed call changed nothing)."""
+
+
 def last_call(session: Session, *, action: str, resource: str, since: datetime) -> ActionRun | None:
     """The latest run of `action` on `resource` since `since` whose call reached AWS (a refused call changed
     nothing, so it does not count towards a cooldown)."""
     query = (
         select(ActionRun)
         .where(ActionRun.action == action, ActionRun.resource == resource, ActionRun.started_at >= since)
-        .where((ActionRun.status != ActionRunStatus.FAILED) | ActionRun.wait_job_id.is_not(None))
+        .where(REACHED_AWS)
         .order_by(ActionRun.started_at.desc())
     )
     return session.scalars(query.limit(1)).first()
 
 
-def remembered_by(session: Session, *, action: str, resource: str) -> dict[str, Any] | None:
-    """What the latest run of `action` on `resource` whose call reached AWS kept from before it, if any."""
+def cooldown_left(
+    session: Session, *, action: str, resource: str, cooldown: timedelta, now: datetime
+) -> timedelta | None:
+    """How long until `action` may run on `resource` again, or None when it may now."""
+    recent = last_call(session, action=action, resource=resource, since=now - cooldown)
+    return None if recent is None else recent.started_at + cooldown - now
+
+
+def in_effect(session: Session, *, action: str, resource: str, undone_by: str) -> ActionRun | None:
+    """The latest run of `action` on `resource` whose call reached AWS, unless a run of `undone_by` reached AWS
+    after it (a throttle not yet restored), or Boltwatch made its scheduled undo (a pause that is over)."""
     query = (
         select(ActionRun)
-        .where(ActionRun.action == action, ActionRun.resource == resource)
-        .where((ActionRun.status != ActionRunStatus.FAILED) | ActionRun.wait_job_id.is_not(None))
-        .order_by(ActionRun.started_at.desc(), ActionRun.id.desc())
+        .where(ActionRun.action.in_([action, undone_by]), ActionRun.resource == resource)
+        .where(REACHED_AWS)
+        .order_by(ActionRun.id.desc())
     )
-    run = session.scalars(query.limit(1)).first()
+    latest = session.scalars(query.limit(1)).first()
+    if latest is None or latest.action != action or _undone_by_boltwatch(session, latest):
+        return None
+    return latest
+
+
+def _undone_by_boltwatch(session: Session, run: ActionRun) -> bool:
+    """Whether Boltwatch made the run's scheduled undo (a pause that ended by itself)."""
+    query = select(ScheduledUndo.id).where(ScheduledUndo.run_id == run.id, ScheduledUndo.status == UndoStatus.DONE)
+    return session.scalars(query.limit(1)).first() is not None
+
+
+def remembered_by(session: Session, *, action: str, resource: str, undone_by: str) -> dict[str, Any] | None:
+    """What the run of `action` on `resource` still in effect (`in_effect`) kept from before it, if any."""
+    run = in_effect(session, action=action, resource=resource, undone_by=undone_by)
     before = run.request.get("before") if run is not None else None
     return dict(before) if isinstance(before, dict) else None
 

@@ -140,6 +140,8 @@ def call_made(
     audit(session, plan, result="called", now=now, duration_ms=int(duration.total_seconds() * 1000))
     if plan.ends is not None:
         undos.supersede(session, action=plan.ends, resource=plan.resource)
+    # What the message offers may change with this run (a restore after a throttle).
+    outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
     if verify is None:
         run.status, run.finished_at = ActionRunStatus.SUCCEEDED, now
         return

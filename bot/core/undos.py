@@ -116,6 +116,9 @@ def record_made(session: Session, *, undo_id: int, seen: str | None, now: dateti
     session.add(IncidentEvent(incident_id=undo.incident_id, at=now, actor=BOLTWATCH, kind="action_undone",
                               detail=f"{undo.action} on {undo.resource}: {undo.done}"))  # fmt: skip
     _reply(session, undo, {"undone": _told(undo) | {"state": seen, "lasted": lasted}}, now=now)
+    # What the message offers changes with it (the pause is over: pause again, not resume).
+    incident = session.get_one(Incident, undo.incident_id)
+    outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
 
 
 def record_failure(

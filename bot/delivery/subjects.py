@@ -53,11 +53,12 @@ class Rendered:
     """The thread the subject's message is posted in, if it is a reply (a runbook action's verification)."""
 
 
-ActionChoices = Callable[[IncidentSnapshot], tuple[ActionChoice, ...]]
-"""The runbook actions an incident's message offers; the composition root knows the enabled ones."""
+ActionChoices = Callable[[Session, IncidentSnapshot], tuple[ActionChoice, ...]]
+"""The runbook actions an incident's message offers (some only after another ran: the session tells); the composition
+root knows the enabled ones."""
 
 
-def no_actions(_snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
+def no_actions(_session: Session, _snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
     return ()
 
 
@@ -68,7 +69,7 @@ def render(session: Session, item: Claimed, now: datetime, choices: ActionChoice
         if item.incident_id is None or (snapshot := load_snapshot(session, item.incident_id)) is None:
             return None
         incident = session.get_one(Incident, item.incident_id)
-        text, blocks = incident_message(replace(snapshot, actions=choices(snapshot)), now=now)
+        text, blocks = incident_message(replace(snapshot, actions=choices(session, snapshot)), now=now)
         if item.operation is Operation.REPLY:
             text, blocks = reply_text(item.payload), []
         return Rendered(incident.channel, incident.message_ts, text, blocks)

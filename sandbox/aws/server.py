@@ -58,8 +58,14 @@ class MotoHandle:
 
 
 def start_moto() -> MotoHandle:
-    """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers."""
+    """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers; taught what the
+    sandbox needs and moto lacks: a redrive's message move tasks, and instances whose status checks fail."""
     from moto.server import ThreadedMotoServer
+
+    from sandbox.aws import impaired_instances, message_moves
+
+    message_moves.install()
+    impaired_instances.install()
 
     # werkzeug prints every request to stderr unless its logger has a level of its own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

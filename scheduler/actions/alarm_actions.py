@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from botocore.client import BaseClient
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from bot.aws.runbook import Lookup, NotApplicable, Remember, UndoAfter, VerifyWaiter
+from bot.aws.runbook import Lookup, NotApplicable, Progress, Remember, UndoAfter, VerifyPoll
 from bot.durations import Duration, format_duration
 from scheduler.registry import action
 
@@ -54,9 +54,31 @@ def _alarm_names(params: AlarmParams) -> dict[str, Any]:
     return {"AlarmNames": [params.alarm]}
 
 
-def _actions_enabled(response: dict[str, Any]) -> dict[str, Any]:
+def _enabled_before(response: dict[str, Any]) -> dict[str, Any]:
     alarms = response.get("MetricAlarms") or [{}]
     return {"actions_enabled": alarms[0].get("ActionsEnabled")}
+
+
+def _actions_state(cloudwatch: BaseClient, params: dict[str, Any], *, wanted: bool) -> Progress:
+    """Whether the alarm's ActionsEnabled is `wanted` yet (botocore has no waiter for it)."""
+    alarms = cloudwatch.describe_alarms(**params).get("MetricAlarms") or []
+    if not alarms:
+        return Progress(done=True, text="the alarm is gone")
+    enabled = bool(alarms[0].get("ActionsEnabled"))
+    return Progress(done=enabled == wanted, text=f"actions enabled: {enabled}", ok=enabled == wanted)
+
+
+def _actions_disabled(cloudwatch: BaseClient, params: dict[str, Any]) -> Progress:
+    return _actions_state(cloudwatch, params, wanted=False)
+
+
+def _actions_enabled(cloudwatch: BaseClient, params: dict[str, Any]) -> Progress:
+    return _actions_state(cloudwatch, params, wanted=True)
+
+
+READ_ALARMS = ("cloudwatch:DescribeAlarms",)
+ACTIONS_DISABLED = VerifyPoll("alarm_actions_disabled", _actions_disabled, _alarm_names, READ_ALARMS, 12, 5)
+ACTIONS_ENABLED = VerifyPoll("alarm_actions_enabled", _actions_enabled, _alarm_names, READ_ALARMS, 12, 5)
 
 
 def alarm_actions(client: BaseClient, target: PauseTarget) -> dict[str, Any]:
@@ -83,7 +105,7 @@ REENABLE = UndoAfter(
     request=_alarm_names,
     done="The actions of alarm {resource} are enabled again",
     started_by="paused by",
-    verify=VerifyWaiter("alarm_actions_enabled", _alarm_names),
+    verify=ACTIONS_ENABLED,
 )
 """When the pause is up, Boltwatch enables the alarm's actions again by itself."""
 
@@ -104,8 +126,8 @@ REENABLE = UndoAfter(
     change="actions off for {duration}",
     lookup=Lookup(PauseTarget, alarm_actions),
     editable=["duration"],
-    remember=Remember("DescribeAlarms", _alarm_names, _actions_enabled),
-    verify=VerifyWaiter("alarm_actions_disabled", _alarm_names, max_attempts=12, delay_seconds=5),
+    remember=Remember("DescribeAlarms", _alarm_names, _enabled_before),
+    verify=ACTIONS_DISABLED,
     undo_after=REENABLE,
 )
 def alarm_actions_pause(params: PauseParams) -> dict[str, Any]:
@@ -128,7 +150,7 @@ def alarm_actions_pause(params: PauseParams) -> dict[str, Any]:
     reversible="alarm_actions_pause again",
     change="actions on",
     restores="alarm_actions_pause",
-    verify=VerifyWaiter("alarm_actions_enabled", _alarm_names, max_attempts=12, delay_seconds=5),
+    verify=ACTIONS_ENABLED,
 )
 def alarm_actions_resume(params: AlarmParams) -> dict[str, Any]:
     """End a pause of an alarm's actions before its time."""

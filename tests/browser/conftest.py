@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -103,11 +104,20 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
 async def sandbox(moto: MotoHandle, tmp_path: Path, page: Page) -> AsyncIterator[Sandbox]:
     """The sandbox's pieces: the seeded estate (its firing alarm quiet), the local Slack with the scenario
     panel, and the real bot running by itself (checks every 2 s, the outbox drained as it fills)."""
+    config = base_config(checks=[{"type": "cloudwatch_alarms", "every": "2s"}])
+    async with running_sandbox(moto, tmp_path, page, config) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_sandbox(
+    moto: MotoHandle, tmp_path: Path, page: Page, config: dict[str, Any]
+) -> AsyncIterator[Sandbox]:
+    """The sandbox of the `sandbox` fixture, the bot on `config`."""
     # boto3 off the loop: making a client reads its service model from disk (the loop-stall guard holds tests to it).
     estate = await asyncio.to_thread(seed_estate, moto.endpoint)
     await asyncio.to_thread(set_alarm_state, moto.endpoint, estate.alarm_firing, "OK", "quiet until the test fires it")
     slack = await LocalSlack(signing_secret=SIGNING_SECRET, scenarios=sandbox_scenarios(estate)).start()
-    config = base_config(checks=[{"type": "cloudwatch_alarms", "every": "2s"}])
     try:
         async with running_bot(
             moto=moto,

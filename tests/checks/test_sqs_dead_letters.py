@@ -77,7 +77,13 @@ def test_a_dead_letter_queue_with_messages_fires_and_names_its_source_queue(clie
     assert finding.title == "orders-dlq: 2 dead letters from orders-queue"
     assert finding.fingerprint == f"sqs_dead_letters:{ACCOUNT_ID}:us-east-1:orders-dlq:dlq"
     assert finding.resource == "orders-dlq"
-    assert finding.labels == {"queue": "orders-dlq", "problem": "dlq"}
+    assert finding.labels == {
+        "queue": "orders-dlq",
+        "problem": "dlq",
+        "queue_arn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:orders-dlq",
+        "source_queues": "orders-queue",
+        "dead_letters": "2",
+    }
     assert finding.evidence["Messages"] == "2 waiting, 0 in flight"
     assert finding.evidence["Source queues"] == "orders-queue (after 3 receives)"
     expected_queue = quote(f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/orders-dlq", safe="")
@@ -246,6 +252,6 @@ def test_a_dead_letter_alert_names_the_function_that_consumes_its_source_queue(
 
     finding = by_problem(run(clients))["orders-dlq", "dlq"]
 
-    assert finding.labels == {"queue": "orders-dlq", "problem": "dlq", "function": "orders-consumer"}
+    assert finding.labels["function"] == "orders-consumer"
     assert finding.evidence["Consumed by"] == "orders-consumer"
     assert clients.calls["ListEventSourceMappings"] == 1

@@ -67,14 +67,26 @@ async def alarm_alert(bot: RunningBot, **alarm: bool) -> Any:
     return message
 
 
+def offered(bot: RunningBot, message: Any) -> dict[str, str | None]:
+    """The runbook actions the incident's message offers now, by title: the option to select in its overflow, or
+    None for its one button."""
+    [current] = [m for m in bot.slack.channel_messages("#alerts") if m.ts == message.ts]
+    elements = [e for b in current.blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "incident_run"]  # fmt: skip
+    if not elements:
+        return {}
+    [run] = elements
+    if "options" not in run:
+        return {run["text"]["text"].removesuffix("…"): None}
+    return {option["text"]["text"]: option["value"] for option in run["options"]}
+
+
 async def pick(bot: RunningBot, message: Any, title: str) -> dict[str, Any]:
-    """Pick `title` in the incident's overflow; the modal once the action has read AWS (its confirmation, or why
+    """Pick `title` among the incident's actions; the modal once the action has read AWS (its confirmation, or why
     it cannot run)."""
-    [menu] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "incident_run"]  # fmt: skip
-    [value] = [o["value"] for o in menu["options"] if o["text"]["text"] == title]
+    await bot.wait_for(lambda: title in offered(bot, message))
     await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0ALICE",
-                    selected_option=value)  # fmt: skip
+                    selected_option=offered(bot, message)[title])  # fmt: skip
     views = await bot.wait_for(
         lambda: [v for v in bot.slack.open_views("U0ALICE") if "Reading from AWS" not in str(v["blocks"])]
     )
@@ -117,6 +129,7 @@ async def test_pause_disables_the_actions_and_boltwatch_enables_them_again_when_
     outcome = replies[-1].text
     assert outcome.startswith(f"<@U0ALICE> `alarm_actions_pause` on `{ALARM}` (actions off for 30m) worked")
     assert "`cloudwatch alarm_actions_disabled` is done (actions enabled: False)" in outcome
+    assert offered(bot, message) == {"Resume alarm actions": None}  # not a second pause
 
     [undo] = await undos(bot)
     assert undo.due_at - undo.created_at == timedelta(minutes=30)
@@ -132,6 +145,7 @@ async def test_pause_disables_the_actions_and_boltwatch_enables_them_again_when_
         f"<@U0ALICE> ran `alarm_actions_pause` on `{ALARM}`."
     )
     assert await bot.app.undos.run_due() == 0  # made once
+    await bot.wait_for(lambda: offered(bot, message) == {"Pause alarm actions": None})  # the pause is over
     assert await audit_results(bot) == ["action_called", "action_succeeded", "action_undone"]
 
     await bot.command("/boltwatch", "audit 2h")

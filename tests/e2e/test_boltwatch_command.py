@@ -30,8 +30,8 @@ async def reply(bot: RunningBot, text: str):  # type: ignore[no-untyped-def]
 
 
 async def test_status_counts_incidents_and_shows_each_check(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     answer = await reply(bot, "status")
     text = str(answer.blocks)
@@ -40,8 +40,8 @@ async def test_status_counts_incidents_and_shows_each_check(bot: RunningBot) -> 
 
 
 async def test_incidents_lists_open_ones_with_their_buttons(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     answer = await reply(bot, "incidents")
     assert "#1 Alarm orders-api-errors" in str(answer.blocks)
@@ -49,12 +49,12 @@ async def test_incidents_lists_open_ones_with_their_buttons(bot: RunningBot) -> 
 
 
 async def test_mute_silences_new_alerts_about_the_target_and_unmute_lifts_it(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")  # orders-api is known: an alarm watches it
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")  # orders-api is known: an alarm watches it
     answer = await reply(bot, "mute orders-api 2h deploying")
     assert "muted alerts about `orders-api`" in answer.text
     status = await reply(bot, "status")
     assert "`resource=orders-api` until" in str(status.blocks) and "deploying" in str(status.blocks)
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
     assert len(bot.slack.channel_messages("#alerts")) == 1  # only the mute notice itself
@@ -99,7 +99,7 @@ def buttons(message) -> dict[str, dict]:  # type: ignore[no-untyped-def]
 
 
 async def test_a_target_that_matches_nothing_asks_its_author_privately_with_a_did_you_mean(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
     answer = await reply(bot, "mute orders-apii 2h deploying")
 
     assert answer in bot.slack.ephemerals(user="U0ALICE")
@@ -142,14 +142,15 @@ async def test_a_forged_confirmation_value_mutes_nothing(bot: RunningBot) -> Non
 
 async def test_a_glob_matching_known_resources_mutes_each_of_them_at_once(bot: RunningBot) -> None:
     logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
-    logs.create_log_group(logGroupName="/aws/lambda/orders-worker")  # orders-worker is known by its log group
-    put_alarm(bot.moto, "orders-api-errors")
-    put_alarm(bot.moto, "orders-worker-errors", function="orders-worker")
+    # orders-worker is known by its log group
+    await asyncio.to_thread(logs.create_log_group, logGroupName="/aws/lambda/orders-worker")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-worker-errors", function="orders-worker")
 
     answer = await reply(bot, "mute orders-* 1h")
     assert "muted alerts about `orders-*`" in answer.text
-    set_state(bot.moto, "orders-api-errors", "ALARM")
-    set_state(bot.moto, "orders-worker-errors", "ALARM")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(set_state, bot.moto, "orders-worker-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
     assert len(bot.slack.channel_messages("#alerts")) == 1  # only the mute notice itself
@@ -161,7 +162,7 @@ async def test_a_glob_matching_known_resources_mutes_each_of_them_at_once(bot: R
 
 
 async def test_a_mute_made_in_another_channel_is_announced_in_the_alerts_channel_too(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
     await bot.command("/boltwatch", "mute orders-api 2h", channel=bot.slack.channel_id("#ops"))
 
     [here] = await bot.wait_for(lambda: bot.slack.channel_messages("#ops"))

@@ -262,3 +262,22 @@ async def test_a_user_outside_the_access_rule_is_refused_privately(moto: MotoHan
         await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0BOB")
         await bot.drain_until(lambda: bot.slack.thread("#alerts", message.ts))
         assert "RESOLVED" in bot.slack.message("#alerts", message.ts).blocks[0]["text"]["text"]
+
+
+async def test_a_forged_snooze_choice_is_ignored_and_changes_nothing(bot: RunningBot, caplog) -> None:  # type: ignore[no-untyped-def]
+    message = await fire(bot)
+    before = bot.slack.message("#alerts", message.ts).blocks
+
+    for forged in ("incident:1:snooze:unmute", "incident:1:snooze:0m", "incident:1:snooze:99999999w"):
+        response = await bot.click(
+            action_id="incident_snooze", channel="#alerts", message_ts=message.ts, action_type="static_select",
+            selected_option=forged,
+        )  # fmt: skip
+        assert response.status == 200
+    ignored = "ignored a snooze choice that is not a duration"
+    await bot.wait_for(lambda: sum(ignored in r.getMessage() for r in caplog.records) == 3)
+    await bot.drain()
+
+    assert bot.slack.message("#alerts", message.ts).blocks == before
+    assert bot.slack.thread("#alerts", message.ts) == []
+    assert not [r for r in caplog.records if r.exc_info]

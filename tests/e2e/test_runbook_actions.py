@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bot.core.findings import CheckResult, Severity
 from bot.core.incidents import observe
+from bot.ids import RunButton
 from bot.store.models import ActionRun, AuditEvent, IncidentEvent
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
@@ -161,10 +162,22 @@ async def test_reboot_is_verified_by_the_instance_status_ok_waiter(bot: RunningB
     assert run.status == "succeeded" and run.request["operation"] == "RebootInstances"
 
 
-async def test_a_user_no_rule_allows_is_refused_and_nothing_is_called(bot: RunningBot) -> None:
+async def test_a_user_no_rule_allows_is_refused_at_the_click_and_sees_no_confirmation(bot: RunningBot) -> None:
     instance = await asyncio.to_thread(launch, bot.moto, stopped=True)
     message = await alert(bot, instance, "stopped")
-    await submit(bot, await confirm_modal(bot, message, user="U0BOB"), user="U0BOB")
+    await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0BOB")
+    [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
+    assert refusal.text.startswith("You can't run ec2_start here: only <@U0ALICE> may run ec2_start.")
+    assert "`access[0]` (`run:*`) decides: adding `U0BOB` to its `users` would allow you." in refusal.text
+    assert bot.slack.open_views("U0BOB") == []
+    assert await asyncio.to_thread(state_of, bot.moto, instance) == "stopped"
+    assert await audit_results(bot) == ["action_refused"]
+
+
+async def test_the_confirmation_checks_access_again_whoever_submits_it(bot: RunningBot) -> None:
+    instance = await asyncio.to_thread(launch, bot.moto, stopped=True)
+    message = await alert(bot, instance, "stopped")
+    await submit(bot, await confirm_modal(bot, message), user="U0BOB")  # Alice's confirmation, submitted by Bob
     [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
     assert "You can't run ec2_start here: only <@U0ALICE> may run ec2_start." in refusal.text
     assert await asyncio.to_thread(state_of, bot.moto, instance) == "stopped"
@@ -312,14 +325,23 @@ async def lambda_alert(bot: RunningBot) -> Any:
     return message
 
 
+def offered(message: Any) -> list[str]:
+    """The titles of the runbook actions the incident's message offers (a button, or an overflow of several)."""
+    elements = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "incident_run"]  # fmt: skip
+    return [o["text"]["text"] for e in elements for o in e.get("options") or [{"text": e["text"]}]]
+
+
 async def choose(bot: RunningBot, message: Any, title: str) -> dict[str, Any]:
-    """Pick `title` in the incident's overflow of actions; the confirmation it opens."""
-    [menu] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
-              if e["action_id"] == "incident_run"]  # fmt: skip
-    [value] = [o["value"] for o in menu["options"] if o["text"]["text"] == title]
+    """Pick `title` among the incident's actions (its button, or its option in the overflow); the confirmation."""
+    [element] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "incident_run"]  # fmt: skip
+    options = element.get("options") or [{"text": {"text": element["text"]["text"].removesuffix("…")},
+                                           "value": element["value"]}]  # fmt: skip
+    [value] = [o["value"] for o in options if o["text"]["text"] == title]
     before = len(bot.slack.open_views("U0ALICE"))
     await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0ALICE",
-                    selected_option=value)  # fmt: skip
+                    selected_option=value if "options" in element else None)  # fmt: skip
     views = await bot.wait_for(lambda: (v := bot.slack.open_views("U0ALICE")) and len(v) > before and v)
     return views[-1]
 
@@ -327,6 +349,7 @@ async def choose(bot: RunningBot, message: Any, title: str) -> dict[str, Any]:
 async def test_throttle_remembers_the_reserved_concurrency_and_restore_puts_it_back(bot: RunningBot) -> None:
     await asyncio.to_thread(lambda_function, bot.moto, 7)
     message = await lambda_alert(bot)
+    assert offered(message) == ["Throttle function…"]  # nothing to restore yet
 
     modal = await choose(bot, message, "Throttle function")
     assert "lambda.PutFunctionConcurrency(FunctionName='orders', ReservedConcurrentExecutions=0)" in str(
@@ -338,6 +361,8 @@ async def test_throttle_remembers_the_reserved_concurrency_and_restore_puts_it_b
     assert await asyncio.to_thread(reserved_of, bot.moto) == 0
     run = await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).one())
     assert run.status == "succeeded" and run.request["before"] == {"reserved": 7}
+    [message] = bot.slack.channel_messages("#alerts")
+    assert offered(message) == ["Restore function…"]  # a second throttle would remember the first one's 0
 
     modal = await choose(bot, message, "Restore function")
     assert "lambda.PutFunctionConcurrency(FunctionName='orders', ReservedConcurrentExecutions=7)" in str(
@@ -355,7 +380,23 @@ async def test_throttle_remembers_the_reserved_concurrency_and_restore_puts_it_b
     assert any("`lambda_restore`" in r.text and "worked" in r.text for r in replies)
     assert await asyncio.to_thread(reserved_of, bot.moto) == 7
     assert await audit_results(bot) == ["action_called", "action_succeeded", "action_called", "action_succeeded"]
+    [message] = bot.slack.channel_messages("#alerts")
+    assert offered(message) == ["Throttle function…"]
 
     await bot.command("/boltwatch", "audit 1h")
     [answer] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
     assert "lambda_throttle:orders" in str(answer.blocks) and "lambda_restore:orders" in str(answer.blocks)
+
+
+async def test_restore_is_refused_at_the_click_when_no_throttle_is_in_effect(bot: RunningBot) -> None:
+    await asyncio.to_thread(lambda_function, bot.moto, 7)
+    message = await lambda_alert(bot)
+    forged = RunButton(1, "lambda_restore").encode()  # an older message's option, or a forged one
+    await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0ALICE", value=forged)
+    [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert refusal.text == (
+        "Nothing for `lambda_restore` to put back on `orders`: `lambda_throttle` has not run there since it was last"
+        " put back."
+    )
+    assert bot.slack.open_views("U0ALICE") == [] and await audit_results(bot) == []
+    assert await asyncio.to_thread(reserved_of, bot.moto) == 7

@@ -39,7 +39,8 @@ INCIDENT_BLOCKS = [
 
 def build_app(slack: LocalSlack) -> AsyncApp:
     """A bare Bolt app: a command that posts an incident, its buttons, a modal and a Home tab."""
-    app = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token="xoxb-test", base_url=slack.api_url))
+    client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
+    app = AsyncApp(name="local-slack-test", signing_secret=SECRET, client=client)  # named: no inspect.stack() walk
 
     @app.command("/boltwatch")
     async def command(ack, command, client, respond) -> None:

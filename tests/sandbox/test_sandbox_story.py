@@ -31,6 +31,7 @@ ANSWERS = {
     ":alarm": "alarm {target} is now OK.",
     ":storm": "70 alarms (checkout-tg-01-unhealthy … checkout-tg-70-unhealthy) are in ALARM",
     ":dead-letter": "landed in orders-dlq.",
+    ":impair-instance": "instance status check fails (reachability) until it is rebooted.",
     ":stop-instance": " is stopped.",
 }
 
@@ -118,10 +119,15 @@ def test_the_sandbox_starts_quiet_but_for_its_one_alarm_and_alerts_only_on_what_
 
     assert alerts[0] == "Alarm orders-api-errors"
     assert [alert.split(":")[0] for alert in alerts[1:2]] == ["invoice-renderer"]
-    later = {MORE.sub("", alert) for alert in alerts[2:]}
-    # The dead letter comes just before the end: its check may not run again before the sandbox stops.
+    later = {INSTANCE_ID.sub("i-ID", MORE.sub("", alert)) for alert in alerts[2:]}
+    # The dead letter and the impaired instance come just before the end: their checks may not run again before the
+    # sandbox stops.
     assert "Alarm checkout-tg-01-unhealthy" in later
-    assert later <= {"Alarm checkout-tg-01-unhealthy", "orders-dlq: 1 dead letter from orders-queue"}
+    assert later <= {
+        "Alarm checkout-tg-01-unhealthy",
+        "orders-dlq: 1 dead letter from orders-queue",
+        "reporting-batch (i-ID): Instance status check impaired",
+    }
 
 
 def test_break_is_an_alert_within_thirty_seconds(run: Run) -> None:

@@ -245,7 +245,8 @@
       if (href) return el("a", { class: cls, href, target: "_blank", rel: "noopener noreferrer" }, label);
       return el("button", {
         type: "button", class: cls, "data-action-id": element.action_id,
-        onclick: (event) => act(event.currentTarget, where, { ...base, type: "button", value: element.value }),
+        onclick: (event) => confirmed(element.confirm)
+          && act(event.currentTarget, where, { ...base, type: "button", value: element.value }),
       }, label);
     }
     if (element.type === "static_select" || element.type === "overflow") {
@@ -263,10 +264,22 @@
     return el("span", { class: "unsupported" }, `[${element.type}]`);
   }
 
+  // A button's `confirm` dialog, as the browser's own: Slack asks before it sends the click.
+  function confirmed(dialog) {
+    if (!dialog) return true;
+    const title = (dialog.title || {}).text || "Are you sure?";
+    return window.confirm(unescapeSlack(title + "\n\n" + ((dialog.text || {}).text || "")));
+  }
+
   function inputBlock(block) {
     const element = block.element || {};
     let control;
-    if (element.type === "static_select") {
+    if (element.type === "checkboxes") {
+      const initial = new Set((element.initial_options || []).map((o) => o.value));
+      control = el("span", { class: "input-control checkboxes", "data-kind": "checkboxes" },
+        (element.options || []).map((o) => el("label", { class: "checkbox" },
+          el("input", { type: "checkbox", value: o.value, checked: initial.has(o.value) }), textNode(o.text.text))));
+    } else if (element.type === "static_select") {
       control = el("select", { class: "input-control", "data-kind": "static_select" },
         (element.options || []).map((o) => el("option", { value: o.value }, textNode(o.text.text))));
     } else if (element.multiline) {
@@ -278,7 +291,8 @@
     control.dataset.actionId = element.action_id;
     if (element.placeholder) control.placeholder = element.placeholder.text;
     if (element.initial_value) control.value = element.initial_value;
-    return el("label", { class: "block input" },
+    // A group of checkboxes is no one control: its own labels name each box.
+    return el(element.type === "checkboxes" ? "div" : "label", { class: "block input" },
       el("span", { class: "input-label" }, textNode((block.label || {}).text || "")), control,
       block.hint ? el("span", { class: "input-hint" }, textNode(block.hint.text)) : null,
       el("span", { class: "input-error", "data-error-for": block.block_id }));
@@ -429,9 +443,17 @@
   async function submitModal(form, modal) {
     const values = {};
     for (const control of form.querySelectorAll(".input-control")) {
-      const entry = control.dataset.kind === "static_select"
-        ? { type: "static_select", selected_option: { text: { type: "plain_text", text: control.selectedOptions[0]?.textContent || "" }, value: control.value } }
-        : { type: "plain_text_input", value: control.value };
+      let entry;
+      if (control.dataset.kind === "checkboxes") {
+        // As Slack sends them: the chosen options themselves, an empty list when none is ticked.
+        const ticked = new Set([...control.querySelectorAll("input:checked")].map((box) => box.value));
+        const block = modal.blocks.find((b) => b.block_id === control.dataset.blockId) || {};
+        entry = { type: "checkboxes", selected_options: ((block.element || {}).options || []).filter((o) => ticked.has(o.value)) };
+      } else if (control.dataset.kind === "static_select") {
+        entry = { type: "static_select", selected_option: { text: { type: "plain_text", text: control.selectedOptions[0]?.textContent || "" }, value: control.value } };
+      } else {
+        entry = { type: "plain_text_input", value: control.value };
+      }
       (values[control.dataset.blockId] ||= {})[control.dataset.actionId] = entry;
     }
     for (const hint of form.querySelectorAll(".input-error")) hint.textContent = "";
