@@ -154,3 +154,32 @@ async def test_a_confirmation_of_an_alias_that_moved_since_it_opened_runs_nothin
                                    "Roll back the alias live of orders: 3 → 2.")  # fmt: skip
     assert (await asyncio.to_thread(alias_of, bot.moto))["FunctionVersion"] == "3"
     assert await bot.app.services.db.run(lambda s: s.scalars(select(ActionRun)).all()) == []
+
+
+async def test_someone_no_rule_allows_is_told_so_in_the_modal_and_nothing_is_called(bot: RunningBot) -> None:
+    await asyncio.to_thread(aliased, bot.moto, 3, "3")
+    message = await lambda_alert(bot)
+    await bot.click(action_id="incident_run", channel="#alerts", message_ts=message.ts, user="U0BOB")
+    [notice] = await bot.wait_for(
+        lambda: [v for v in bot.slack.open_views("U0BOB") if "Reading from AWS" not in str(v["blocks"])]
+    )
+    assert notice["title"]["text"] == "Not allowed"
+    assert "You can't run lambda_rollback_alias here: only <@U0ALICE> may run lambda_rollback_alias." in str(
+        notice["blocks"]
+    )
+    assert (await asyncio.to_thread(alias_of, bot.moto))["FunctionVersion"] == "3"
+    assert await audit_results(bot) == ["action_refused"]
+
+
+async def test_a_second_rollback_waits_for_the_cooldown_instead_of_going_one_version_further(bot: RunningBot) -> None:
+    await asyncio.to_thread(aliased, bot.moto, 3, "3")
+    message = await lambda_alert(bot)
+    await submit(bot, await confirmation(bot, message))
+    await verify_until_done(bot, message)
+    again = await confirmation(bot, message)
+    assert "orders: 2 → 1." in str(again["blocks"])
+    await submit(bot, again)
+    [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    assert "lambda_rollback_alias ran on orders:live" in refusal.text and "may run there again in" in refusal.text
+    assert (await asyncio.to_thread(alias_of, bot.moto))["FunctionVersion"] == "2"
+    assert await audit_results(bot) == ["action_called", "action_succeeded", "action_refused"]
