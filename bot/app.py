@@ -43,6 +43,7 @@ from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
+from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.runner import CheckRunner
 from scheduler.undos import UndoRunner
@@ -96,6 +97,7 @@ class BoltwatchApp:
         runner: CheckRunner,
         waits: WaitRunner,
         digests: DigestScheduler,
+        sns: SnsReceiver,
         undos: UndoRunner,
         *,
         replica: str,
@@ -113,6 +115,7 @@ class BoltwatchApp:
         self.runner = runner
         self.waits = waits
         self.digests = digests
+        self.sns = sns
         self.undos = undos
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -128,6 +131,7 @@ class BoltwatchApp:
     def _web_app(self) -> web.Application:
         webapp = web.Application(middlewares=[self._measure])
         webapp.router.add_post("/slack/events", self._slack_events)
+        webapp.router.add_post("/aws/sns", self._aws_sns)
         webapp.router.add_get("/healthz", self._healthz)
         webapp.router.add_get("/metrics", self._metrics)
         return webapp
@@ -173,6 +177,9 @@ class BoltwatchApp:
             log.info("refused a signed request to /slack/events that is not Slack's format: %s", type(exc).__name__)
             return web.Response(status=400)
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def _aws_sns(self, request: web.Request) -> web.Response:
+        return web.Response(status=await self.sns.receive(await request.read()))
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         db = self.services.db
@@ -274,6 +281,7 @@ class BoltwatchApp:
         await self._release_leases()
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()
+        await self.sns.close()
         self.services.executor.shutdown()
         if abandoned := self.services.executor.in_flight:
             log.warning("abandoning %d AWS calls still running (their threads end with the process)", abandoned)
@@ -335,7 +343,8 @@ def create_app(
     `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them);
     `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
     """
-    checks = configure_checks(settings.checks)
+    push = settings.file.push
+    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
     actions = configure_actions(settings.file.actions)
     metrics = Metrics()
     executor = AwsExecutor.from_settings(settings.aws)
@@ -378,8 +387,9 @@ def create_app(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
+    sns = SnsReceiver(services, checks, runner.tags, recheck=runner.recheck)
     app = BoltwatchApp(
-        settings, services, bolt, notifier, runner, waits, digests, UndoRunner(services, holder=replica),
+        settings, services, bolt, notifier, runner, waits, digests, sns, UndoRunner(services, holder=replica),
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
     app.home = home

@@ -23,6 +23,7 @@ from pydantic import (
 
 from bot.aws.custom_action_settings import CustomActionSettings
 from bot.aws.settings import AwsSettings
+from bot.aws.sns_hosts import HOST_PATTERN, SNS_CERT_HOSTS
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.routing import RouteSettings
@@ -177,6 +178,48 @@ class ActionSettings(_Strict):
     """How long after an action ran on a resource it may not run there again."""
 
 
+SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$"
+
+
+class SnsPushSettings(_Strict):
+    """`POST /aws/sns`: which topics' deliveries are taken, and where their signing certificates may come from."""
+
+    topics: list[str] = Field(default_factory=list)
+    """Topic ARNs whose deliveries are taken; none configured, none is taken."""
+    cert_hosts: list[str] = Field(default_factory=lambda: list(SNS_CERT_HOSTS))
+    """Hosts the signing certificate (and a subscription's confirmation URL) may come from, over HTTPS."""
+    ca_bundle: str | None = None
+    """A PEM file of the CA certificates trusted for those HTTPS fetches instead of the system's (tests)."""
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_arns(cls, topics: list[str]) -> list[str]:
+        for topic in topics:
+            if not re.match(SNS_TOPIC_ARN, topic):
+                raise ValueError(f"{topic!r} is not an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:alarms")
+        return topics
+
+    @field_validator("cert_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not HOST_PATTERN.match(host.lower()):
+                raise ValueError(f"{host!r} is not a host name (`*` may stand for one label: sns.*.amazonaws.com)")
+        return hosts
+
+
+class PushSettings(_Strict):
+    """What AWS pushes to the bot (SNS notifications), and how often polling reconciles it."""
+
+    sns: SnsPushSettings = Field(default_factory=SnsPushSettings)
+    reconcile_every: Duration = timedelta(minutes=5)
+    """The interval of a check that push covers (cloudwatch_alarms) when push is on and the check sets none."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.sns.topics)
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -190,6 +233,7 @@ class FileSettings(_Strict):
     digests: list[DigestSettings] = Field(default_factory=list)
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
 
     @field_validator("digests")
     @classmethod

@@ -37,6 +37,13 @@ class OutboxStatus(StrEnum):
     and retried until it goes through, holding back the items queued after it for the same incident."""
 
 
+class Source(StrEnum):
+    """How the bot learnt of a change: a check run (poll) or a delivery from AWS (push)."""
+
+    POLL = "poll"
+    PUSH = "push"
+
+
 class WaitStatus(StrEnum):
     """A `/wait` job: waiting, then one of the four ways it ends."""
 

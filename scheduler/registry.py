@@ -55,6 +55,9 @@ class CheckType:
     params: type[BaseModel]
     run: CheckFunction
     summary: str
+    pushed: bool = False
+    """AWS pushes what this check finds (POST /aws/sns): with push on, it polls every `push.reconcile_every` by
+    default, to reconcile what push missed."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,21 @@ REGISTRY: dict[str, CheckType] = {}
 
 
 def check(
-    name: str, *, service: str, permissions: list[str], every: str, params: type[BaseModel] = NoParams
+    name: str,
+    *,
+    service: str,
+    permissions: list[str],
+    every: str,
+    params: type[BaseModel] = NoParams,
+    pushed: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(run: CheckFunction) -> CheckFunction:
         if name in REGISTRY:
             raise ValueError(f"check type {name!r} registered twice")
         summary = (run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else name
-        REGISTRY[name] = CheckType(name, service, tuple(permissions), parse_duration(every), params, run, summary)
+        REGISTRY[name] = CheckType(
+            name, service, tuple(permissions), parse_duration(every), params, run, summary, pushed=pushed
+        )
         return run
 
     return register
@@ -101,8 +112,11 @@ def check_problems(settings: CheckSettings) -> list[str]:
     return []
 
 
-def configure_checks(checks: list[CheckSettings]) -> list[ConfiguredCheck]:
-    """Validate each configured check against its type; every problem names its path."""
+def configure_checks(
+    checks: list[CheckSettings], *, reconcile_every: timedelta | None = None
+) -> list[ConfiguredCheck]:
+    """Validate each configured check against its type; every problem names its path. `reconcile_every` (push
+    on): the default interval of the types AWS pushes for."""
     problems: list[str] = []
     configured: list[ConfiguredCheck] = []
     for i, settings in enumerate(checks):
@@ -112,7 +126,8 @@ def configure_checks(checks: list[CheckSettings]) -> list[ConfiguredCheck]:
             problems.extend(f"checks[{i}].{line}" for line in exc.problems)
             continue
         if settings.enabled:
-            every = settings.every or check_type.every
+            default = reconcile_every if reconcile_every is not None and check_type.pushed else check_type.every
+            every = settings.every or default
             configured.append(ConfiguredCheck(settings.display_name, check_type, every, params))
     if problems:
         raise ConfigError(problems)

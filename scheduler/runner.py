@@ -70,11 +70,11 @@ async def run_check_target(
     result = await asyncio.wait_for(executor.run(check, ctx, configured.params), check_timeout(configured))
     result = with_account_name(result, target.account)
     if any(f.tag_arns for f in result.findings):
-        result = await _with_tags(result, target, aws=aws, executor=executor, tags=tags, allowance=allowance)
+        result = await with_resource_tags(result, target, aws=aws, executor=executor, tags=tags, allowance=allowance)
     return result
 
 
-async def _with_tags(
+async def with_resource_tags(
     result: CheckResult,
     target: AwsTarget,
     *,
@@ -84,7 +84,7 @@ async def _with_tags(
     allowance: RunAllowance,
 ) -> CheckResult:
     """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
-    only costs the tags."""
+    only costs the tags. Pushed findings are tagged the same way, so that they route as the polled ones do."""
     def read_tags() -> dict[str, dict[str, str]]:
         client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
         return tags.tags(target.account, target.region, client)
@@ -129,6 +129,11 @@ class CheckRunner:
     @property
     def checks(self) -> list[ConfiguredCheck]:
         return list(self._checks)
+
+    @property
+    def tags(self) -> TagCache:
+        """The resource tags this runner read, by account and region (pushed findings share them)."""
+        return self._tags
 
     async def run_all_now(self) -> None:
         """Run every configured check once, now (the sandbox and the tests use this)."""

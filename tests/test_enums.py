@@ -21,6 +21,8 @@ from bot.enums import (
     IncidentStatus,
     OutboxStatus,
     Severity,
+    Source,
+    UndoStatus,
     WaitStatus,
 )
 from bot.store import make_engine, upgrade
@@ -35,6 +37,8 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     ErrorGroupStatus: ["new", "ongoing", "regressed"],
     BestPracticeStatus: ["muted", "accepted"],
     ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
+    Source: ["poll", "push"],  # in the incident timeline's words ("seen first by push")
+    UndoStatus: ["pending", "done", "superseded"],
 }
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

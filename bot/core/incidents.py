@@ -14,7 +14,7 @@ from bot.core.findings import CheckResult, Finding
 from bot.core.routing import Route, route_for
 from bot.core.silences import silence_for
 from bot.delivery import outbox
-from bot.enums import AlertStatus, IncidentStatus, Severity
+from bot.enums import AlertStatus, IncidentStatus, Severity, Source
 from bot.store.models import Alert, Incident, IncidentEvent
 from bot.views.status_queries import active_silences
 
@@ -27,6 +27,8 @@ class Observation:
 
     reasons: Counter[Reason] = field(default_factory=Counter)
     incidents_touched: set[int] = field(default_factory=set)
+    source: Source = Source.POLL
+    """What saw these changes: a check run, or a delivery from AWS."""
 
 
 def view_of(incident: Incident, firing_alerts: int) -> IncidentView:
@@ -57,9 +59,18 @@ def open_incident(session: Session, group_key: str) -> Incident | None:
     ).first()
 
 
-def observe(session: Session, *, check: str, result: CheckResult, routes: list[Route], now: datetime) -> Observation:
-    """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations."""
-    observation = Observation()
+def observe(
+    session: Session,
+    *,
+    check: str,
+    result: CheckResult,
+    routes: list[Route],
+    now: datetime,
+    source: Source = Source.POLL,
+) -> Observation:
+    """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations. The
+    incident's timeline says which `source` saw each alert fire or clear first."""
+    observation = Observation(source=source)
     silences = active_silences(session, now)
     seen = [f.fingerprint for f in result.findings]
     known = _alerts_by_fingerprint(session, seen)
@@ -77,6 +88,38 @@ def observe(session: Session, *, check: str, result: CheckResult, routes: list[R
         if alert.fingerprint not in reported and result.covers(alert.fingerprint):
             _resolve_alert(session, alert, routes, now, observation)
     return observation
+
+
+def observe_pushed(
+    session: Session, *, check: str, findings: list[Finding], routes: list[Route], now: datetime
+) -> Observation:
+    """Apply findings AWS pushed (an alarm's state change) as `check`'s: only the alerts of these fingerprints
+    change. A check run resolves what its scope covers and it did not report; a push sees one resource, so it
+    resolves nothing else.
+
+    A pushed state older than what the alert already knows changes nothing: SNS keeps no order, and a poll may
+    have seen a newer state (a firing finding from before the alert resolved, a clear from before it fired)."""
+    known = _alerts_by_fingerprint(session, [f.fingerprint for f in findings])
+    current = [f for f in findings if not _superseded(known.get(f.fingerprint), f)]
+    observation = observe(
+        session,
+        check=check,
+        result=CheckResult(findings=current, covered=frozenset(f.fingerprint for f in current)),
+        routes=routes,
+        now=now,
+        source=Source.PUSH,
+    )
+    observation.reasons[Reason.UNCHANGED] += len(findings) - len(current)
+    return observation
+
+
+def _superseded(alert: Alert | None, finding: Finding) -> bool:
+    changed_at = finding.started_at
+    if alert is None or changed_at is None:
+        return False
+    if finding.firing:
+        return alert.status == AlertStatus.RESOLVED and alert.resolved_at is not None and alert.resolved_at > changed_at
+    return alert.status == AlertStatus.FIRING and alert.first_seen > changed_at
 
 
 def _alerts_by_fingerprint(session: Session, fingerprints: list[str], chunk: int = 500) -> dict[str, Alert]:
@@ -118,6 +161,7 @@ def _observe_finding(
     alert.silenced_by = silence.id if silence is not None else None
     route = route_for(routes, labels)
     incident = _current_incident(session, alert, route, labels)
+    joined = incident is not None and not was_firing
     reason = decide_alert(
         was_firing=was_firing,
         firing=True,
@@ -130,7 +174,9 @@ def _observe_finding(
     if reason is Reason.SILENCED:
         return alert
     if incident is None:
-        incident = _new_incident(session, alert, route, labels, finding, now)
+        incident = _new_incident(session, alert, route, labels, finding, now, observation.source)
+    elif joined:
+        _note(incident, "alert_firing", now, f"{finding.title}, seen first by {observation.source}")
     alert.incident = incident
     session.flush()
     observation.incidents_touched.add(incident.id)
@@ -166,7 +212,13 @@ def _current_incident(session: Session, alert: Alert, route: Route, labels: dict
 
 
 def _new_incident(
-    session: Session, alert: Alert, route: Route, labels: dict[str, str], finding: Finding, now: datetime
+    session: Session,
+    alert: Alert,
+    route: Route,
+    labels: dict[str, str],
+    finding: Finding,
+    now: datetime,
+    source: Source,
 ) -> Incident:
     incident = Incident(
         group_key=route.group_key(labels),
@@ -179,9 +231,13 @@ def _new_incident(
         opened_at=min(alert.first_seen, now),
         updated_at=now,
     )
-    incident.timeline.append(IncidentEvent(actor=BOT_ACTOR, kind="opened", at=now, detail=finding.title))
+    _note(incident, "opened", now, f"{finding.title}, seen first by {source}")
     session.add(incident)
     return incident
+
+
+def _note(incident: Incident, kind: str, now: datetime, detail: str) -> None:
+    incident.timeline.append(IncidentEvent(actor=BOT_ACTOR, kind=kind, at=now, detail=detail))
 
 
 def _raise_severity(incident: Incident, severity: Severity) -> None:
@@ -213,7 +269,8 @@ def _resolve_alert(
     observation.incidents_touched.add(incident.id)
     if reason is Reason.ALL_RESOLVED:
         incident.status, incident.resolved_at, incident.resolved_by = IncidentStatus.RESOLVED, now, None
-        incident.timeline.append(IncidentEvent(actor=BOT_ACTOR, kind="resolved", at=now, detail="all alerts cleared"))
+        last = f"the last ({alert.title}) seen first by {observation.source}"
+        _note(incident, "resolved", now, f"all alerts cleared, {last}")
         if route.send_resolved:
             # Not posted yet (a backlog, an outage): the post itself will show it resolved; a reply would be noise.
             unposted = outbox.post_waiting(session, outbox.ordering_key(incident.id))
@@ -227,6 +284,7 @@ def _resolve_alert(
                     now=now,
                 )
     else:
+        _note(incident, "alert_resolved", now, f"{alert.title} cleared, seen first by {observation.source}")
         _queue_update(session, incident, route, now)
 
 

@@ -41,6 +41,12 @@ class Metrics:
         self.slack_errors = Counter(
             "boltwatch_slack_api_errors", "Slack Web API errors.", ["method", "error"], registry=self.registry
         )
+        self.sns_deliveries = Counter(
+            "boltwatch_sns_deliveries",
+            "Deliveries to POST /aws/sns by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.aws_calls_in_flight = Gauge(
             "boltwatch_aws_calls_in_flight", "boto3 calls running on the worker pool.", registry=self.registry
         )

@@ -299,6 +299,21 @@ class RequestReplay(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class PushDelivery(Base):
+    """An SNS message taken in, by its MessageId: SNS's retry of it, or its copy reaching another replica, finds
+    this row and changes nothing. Kept for a day (a message over an hour old is refused anyway)."""
+
+    __tablename__ = "push_deliveries"
+
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    topic_arn: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(100))
+    """What it was: `alarm notification`, `event: <detail-type>`, `subscription confirmation`, `unknown`…"""
+    outcome: Mapped[str] = mapped_column(String(300))
+    """What it changed, or why it was ignored."""
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEvent(Base):
     """Every state change a person or the bot made."""
 

@@ -34,7 +34,9 @@ def _severity(alarm: dict[str, Any], words: list[str]) -> Severity:
     return Severity.CRITICAL if any(word in text for word in words) else Severity.WARNING
 
 
-def _finding(ctx: CheckContext, alarm: dict[str, Any], params: AlarmParams) -> Finding:
+def alarm_finding(alarm: dict[str, Any], *, account_id: str, region: str, params: AlarmParams) -> Finding:
+    """The finding of one metric alarm as DescribeAlarms describes it; a pushed alarm state change read into that
+    shape (bot/aws/alarm_events.py) gets the same fingerprint, so that both are one alert."""
     name = alarm["AlarmName"]
     dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
     labels = {"alarm": name, "namespace": alarm.get("Namespace", ""), "metric": alarm.get("MetricName", "")}
@@ -42,34 +44,42 @@ def _finding(ctx: CheckContext, alarm: dict[str, Any], params: AlarmParams) -> F
         labels["function"] = dimensions["FunctionName"]
     evidence: dict[str, Any] = {"Reason": alarm.get("StateReason", "")}
     if alarm.get("MetricName"):
-        comparison = alarm.get("ComparisonOperator", "")
-        evidence["Metric"] = (
-            f"{alarm.get('Namespace', '')} {alarm['MetricName']} ({alarm.get('Statistic', '')}) "
-            f"{comparison} {alarm.get('Threshold', '')}"
-        )
+        statistic = f"({alarm['Statistic']})" if alarm.get("Statistic") else ""
+        parts = (alarm.get("Namespace"), alarm["MetricName"], statistic, alarm.get("ComparisonOperator"))
+        threshold = alarm.get("Threshold")
+        evidence["Metric"] = " ".join(str(p) for p in (*parts, threshold) if p or p == 0)
     if dimensions:
         evidence["Dimensions"] = ", ".join(f"{k}={v}" for k, v in dimensions.items())
     resource = dimensions.get("FunctionName") or next(iter(dimensions.values()), name)
     return Finding(
-        fingerprint=f"cloudwatch_alarms:{ctx.account_id}:{ctx.region}:{name}",
+        fingerprint=alarm_fingerprint(account_id, region, name),
         firing=alarm.get("StateValue") == "ALARM",
         title=f"Alarm {name}",
         severity=_severity(alarm, params.critical_when),
         summary=alarm.get("AlarmDescription") or "",
         resource=resource,
-        account=ctx.account_id,
-        region=ctx.region,
+        account=account_id,
+        region=region,
         labels=labels,
-        links={"console": console_url(ctx.region, name)},
+        links={"console": console_url(region, name)},
         evidence=evidence,
         started_at=alarm.get("StateUpdatedTimestamp"),
-        tag_arns=tuple(arn for arn in (alarm.get("AlarmArn"), _function_arn(ctx, dimensions)) if arn),
+        tag_arns=tuple(arn for arn in (alarm.get("AlarmArn"), _function_arn(account_id, region, dimensions)) if arn),
     )
 
 
-def _function_arn(ctx: CheckContext, dimensions: dict[str, str]) -> str | None:
+def _function_arn(account_id: str, region: str, dimensions: dict[str, str]) -> str | None:
     name = dimensions.get("FunctionName")
-    return f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:function:{name}" if name else None
+    return f"arn:aws:lambda:{region}:{account_id}:function:{name}" if name else None
+
+
+def alarm_fingerprint(account_id: str, region: str, name: str) -> str:
+    return f"cloudwatch_alarms:{account_id}:{region}:{name}"
+
+
+def watches(params: AlarmParams, alarm_name: str) -> bool:
+    """Whether a check with `params` looks at the alarm `alarm_name`."""
+    return not params.name_prefix or alarm_name.startswith(params.name_prefix)
 
 
 @check(
@@ -78,6 +88,7 @@ def _function_arn(ctx: CheckContext, dimensions: dict[str, str]) -> str | None:
     permissions=["cloudwatch:DescribeAlarms"],
     every="30s",
     params=AlarmParams,
+    pushed=True,
 )
 def cloudwatch_alarms(ctx: CheckContext, params: AlarmParams) -> CheckResult:
     """CloudWatch metric alarms in ALARM."""
@@ -86,5 +97,8 @@ def cloudwatch_alarms(ctx: CheckContext, params: AlarmParams) -> CheckResult:
         kwargs["AlarmNamePrefix"] = params.name_prefix
     findings: list[Finding] = []
     for page in ctx.client("cloudwatch").get_paginator("describe_alarms").paginate(**kwargs):
-        findings.extend(_finding(ctx, alarm, params) for alarm in page.get("MetricAlarms", []))
-    return CheckResult.of(findings, scope=f"cloudwatch_alarms:{ctx.account_id}:{ctx.region}:")
+        findings.extend(
+            alarm_finding(alarm, account_id=ctx.account_id, region=ctx.region, params=params)
+            for alarm in page.get("MetricAlarms", [])
+        )
+    return CheckResult.of(findings, scope=alarm_fingerprint(ctx.account_id, ctx.region, ""))

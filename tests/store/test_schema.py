@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,7 +39,7 @@ def test_a_schema_newer_than_the_code_is_refused_with_a_clear_message(database_u
 
 async def test_rows_round_trip_with_utc_timestamps_and_json(database_url: str) -> None:
     engine = make_engine(database_url)
-    upgrade(engine)
+    await asyncio.to_thread(upgrade, engine)  # every migration, on the test's loop otherwise
     db = Database(engine)
     opened = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

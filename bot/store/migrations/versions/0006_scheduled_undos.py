@@ -1,8 +1,8 @@
 """scheduled undos: the calls runbook actions leave for Boltwatch to make by itself later (the end of a pause of
 an alarm's actions), kept so that a restart does not lose them
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2027-01-05 10:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,97 @@
+"""EventBridge events about EC2 instances and ECS services run the check that watches them, now: a pushed state
+change resolves (or opens) what that check finds, with the check's own fingerprints."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bot.core.findings import CheckResult
+from bot.core.incidents import observe
+from sandbox.aws.server import MotoHandle
+from scheduler.checks.ec2_status import instance_findings
+from scheduler.push.rechecks import PushedRechecks
+from scheduler.registry import CheckContext
+from tests.harness import RunningBot, running_bot
+from tests.push.fake_sns import FakeSns
+from tests.push.sns_bot import deliver, push_config, stored
+
+
+def launch(endpoint: str) -> str:
+    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
+    return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
+
+
+async def stopped_alert(bot: RunningBot, instance: str) -> None:
+    """The ec2_status alert of `instance` stopped by an EC2 error, posted (moto cannot stop one that way)."""
+    ctx = CheckContext("default", "123456789012", "us-east-1", bot.clock.now, client_for=lambda _s: None)  # type: ignore[arg-type,return-value]
+    described = {"InstanceId": instance, "State": {"Name": "stopped"},
+                 "StateReason": {"Code": "Server.InternalError", "Message": "internal error"}}  # fmt: skip
+    findings = [
+        replace(f, labels={**f.labels, "account_name": "default"}) for f in instance_findings(ctx, described, None)
+    ]
+    result = CheckResult.of(findings)
+    services = bot.app.services
+    await services.db.run(
+        lambda s: observe(s, check="ec2_status", result=result, routes=services.routes, now=bot.clock.now)
+    )
+    await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+
+
+def state_change(instance: str, state: str) -> dict[str, Any]:
+    return {
+        "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "account": "123456789012",
+        "time": "2026-03-02T09:00:00Z", "region": "us-east-1",
+        "resources": [f"arn:aws:ec2:us-east-1:123456789012:instance/{instance}"],
+        "detail": {"instance-id": instance, "state": state},
+    }  # fmt: skip
+
+
+async def test_an_instance_running_again_resolves_its_stopped_alert_on_the_event(
+    moto: MotoHandle, database_url: str, sns: FakeSns, tmp_path: Path
+) -> None:
+    config = push_config(tmp_path, checks=[{"type": "ec2_status", "every": "1h"}])
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        instance = await asyncio.to_thread(launch, moto.endpoint)
+        await stopped_alert(bot, instance)
+
+        assert await deliver(bot, sns.notification(state_change(instance, "running"))) == 200
+        await bot.app.sns.rechecks.wait()
+        bot.clock.advance(seconds=30)
+        [message] = await bot.wait_for(
+            lambda: [m for m in bot.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]]
+        )
+
+        assert instance in message.text
+        assert (await stored(bot)).deliveries == [
+            ("event: EC2 Instance State-change Notification", "running ec2_status now")
+        ]
+
+
+async def test_a_burst_of_events_runs_the_check_once_more_after_the_run_in_progress() -> None:
+    runs: list[tuple[str, str, str]] = []
+    gate = asyncio.Event()
+
+    async def recheck(check: str, account: str, region: str) -> bool:
+        runs.append((check, account, region))
+        await gate.wait()
+        return True
+
+    rechecks = PushedRechecks(recheck)
+    assert rechecks.request("ec2_status", "default", "us-east-1")
+    await asyncio.sleep(0)  # the first run starts and waits at the gate
+    again = [rechecks.request("ec2_status", "default", "us-east-1") for _ in range(5)]
+    assert again == [True, False, False, False, False]
+    assert rechecks.request("ec2_status", "default", "eu-west-1")
+    gate.set()
+    await rechecks.wait()
+
+    assert sorted(runs) == [
+        ("ec2_status", "default", "eu-west-1"), ("ec2_status", "default", "us-east-1"),
+        ("ec2_status", "default", "us-east-1"),
+    ]  # fmt: skip
