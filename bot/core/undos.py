@@ -32,7 +32,7 @@ class PlannedUndo:
     after: timedelta
     request: dict[str, Any]
     """`{"service": …, "operation": …, "params": {…}, "call": "cloudwatch.EnableAlarmActions(…)", "verify": …}`,
-    `verify` being `{"waiter": …, "params": {…}}` or None."""
+    `verify` being `{"poll": …, "params": {…}}` (a VerifyPoll of the action's service, by name) or None."""
     done: str
     started_by: str
 
@@ -80,11 +80,6 @@ def call_off_for_run(session: Session, *, run_id: int) -> None:
         .values(status=UndoStatus.SUPERSEDED)
     )
     session.execute(query)
-
-
-def pending_for_run(session: Session, run_id: int) -> ScheduledUndo | None:
-    query = select(ScheduledUndo).where(ScheduledUndo.run_id == run_id, ScheduledUndo.status == UndoStatus.PENDING)
-    return session.scalars(query.limit(1)).first()
 
 
 def claim_due(session: Session, *, holder: str, now: datetime, limit: int = 20) -> list[DueUndo]:
