@@ -155,7 +155,7 @@ def undone_reply(undone: dict[str, Any]) -> str:
     call, action, resource = _told(undone)
     state = f" ({plain(truncate(str(undone['state']), 300))})" if undone.get("state") else ""
     return fit_text(
-        f":leftwards_arrow_with_hook: {plain(truncate(str(undone.get('done', '')), 500))}: Boltwatch called {call} "
+        f":bell: {plain(truncate(str(undone.get('done', '')), 500))}: Boltwatch called {call} "
         f"by itself{state}, {plain(str(undone.get('lasted', '')))} after {mention(str(undone.get('user', '')))} "
         f"ran {action} on {resource}."
     )

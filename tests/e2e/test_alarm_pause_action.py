@@ -140,7 +140,7 @@ async def test_pause_disables_the_actions_and_boltwatch_enables_them_again_when_
     assert await asyncio.to_thread(actions_enabled, bot.moto)
     [told] = await bot.wait_for(lambda: reenabled(bot, message))
     assert told.text.startswith(
-        f":leftwards_arrow_with_hook: The actions of alarm {ALARM} are enabled again: Boltwatch called "
+        f":bell: The actions of alarm {ALARM} are enabled again: Boltwatch called "
         f"`cloudwatch.EnableAlarmActions(AlarmNames=['{ALARM}'])` by itself (actions enabled: True), 30m after "
         f"<@U0ALICE> ran `alarm_actions_pause` on `{ALARM}`."
     )
