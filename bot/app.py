@@ -27,7 +27,7 @@ import handlers
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
-from bot.core import leases, wait_jobs
+from bot.core import leases, undos, wait_jobs
 from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -46,6 +46,7 @@ from scheduler.digest import DigestScheduler
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.runner import CheckRunner
+from scheduler.undos import UndoRunner
 from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class BoltwatchApp:
         waits: WaitRunner,
         digests: DigestScheduler,
         sns: SnsReceiver,
+        undos: UndoRunner,
         *,
         replica: str,
         background: bool = True,
@@ -114,6 +116,7 @@ class BoltwatchApp:
         self.waits = waits
         self.digests = digests
         self.sns = sns
+        self.undos = undos
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -215,6 +218,7 @@ class BoltwatchApp:
         leases_back = leases.release_all(session, holder=self.replica)
         claims_back = outbox.release_claims(session, holder=self.replica)
         claims_back += wait_jobs.release_claims(session, holder=self.replica)
+        claims_back += undos.release_claims(session, holder=self.replica)
         if leases_back or claims_back:
             log.info("took over from an earlier %s: %d leases, %d claims", self.replica, leases_back, claims_back)
 
@@ -231,6 +235,7 @@ class BoltwatchApp:
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
+            self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -304,14 +309,15 @@ class BoltwatchApp:
 
         def release(session: Session) -> tuple[int, int]:
             holder = self.replica
-            return leases.release_all(session, holder=holder), wait_jobs.release_claims(session, holder=holder)
+            claims = wait_jobs.release_claims(session, holder=holder) + undos.release_claims(session, holder=holder)
+            return leases.release_all(session, holder=holder), claims
 
         try:
             released, waits = await asyncio.wait_for(self.services.db.run(release), RELEASE_SECONDS)
         except Exception as exc:  # they expire by themselves; stopping must not wait on a stuck database
-            log.warning("could not release this replica's leases and wait claims (%s); they expire by themselves", exc)
+            log.warning("could not release this replica's leases and claims (%s); they expire by themselves", exc)
             return
-        log.info("released %d leases and %d wait claims", released, waits)
+        log.info("released %d leases and %d wait and undo claims", released, waits)
 
 
 def replica_name(port: int) -> str:
@@ -383,8 +389,8 @@ def create_app(
     )  # fmt: skip
     sns = SnsReceiver(services, checks, runner.tags, recheck=runner.recheck)
     app = BoltwatchApp(
-        settings, services, bolt, notifier, runner, waits, digests, sns, replica=replica, background=background,
-        freeze=freeze,
+        settings, services, bolt, notifier, runner, waits, digests, sns, UndoRunner(services, holder=replica),
+        replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
     app.home = home
     return app

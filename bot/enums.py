@@ -78,3 +78,13 @@ class ActionRunStatus(StrEnum):
     """The call failed, or the verifying waiter saw the failure state."""
     UNVERIFIED = "unverified"
     """The call was made but the waiter timed out or was cancelled."""
+
+
+class UndoStatus(StrEnum):
+    """A scheduled undo: waiting for its time (and retried until its call works), then made or made unnecessary."""
+
+    PENDING = "pending"
+    DONE = "done"
+    SUPERSEDED = "superseded"
+    """Not needed any more: a person undid it first (`alarm_actions_resume`), a later run of the same action on the
+    same resource scheduled its own, or the action's call failed."""

@@ -274,6 +274,7 @@ class AcceptRiskModal:
 
 
 _RUN_VALUE = re.compile(r"run:([0-9]{1,18}):([a-z][a-z0-9_]{0,59})")
+_DIGEST = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -296,19 +297,25 @@ class RunButton:
 
 @dataclass(frozen=True)
 class ActionConfirmModal:
-    """The private metadata of the confirmation modal: the button's payload and the channel it was clicked in."""
+    """The private metadata of the confirmation modal: the button's payload, the channel it was clicked in, and a
+    digest of what the action read from AWS for it (so that a confirmation of what has changed since runs nothing)."""
 
     run: RunButton
     channel: str
     channel_name: str | None = None
+    looked: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({"run": self.run.encode(), "channel": self.channel, "channel_name": self.channel_name})
+        data = {"run": self.run.encode(), "channel": self.channel, "channel_name": self.channel_name}
+        return json.dumps(data | ({"looked": self.looked} if self.looked is not None else {}))
 
     @classmethod
     def parse(cls, value: str | None) -> ActionConfirmModal:
         data = _metadata(value, "a confirmation modal's metadata")
         run, channel, name = data.get("run"), data.get("channel", ""), data.get("channel_name")
+        looked = data.get("looked")
         if not isinstance(run, str) or not isinstance(channel, str) or not (name is None or isinstance(name, str)):
             raise BadPayload(f"not a confirmation modal's metadata: {value!r}")
-        return cls(RunButton.parse(run), channel, name)
+        if not (looked is None or (isinstance(looked, str) and _DIGEST.fullmatch(looked))):
+            raise BadPayload(f"not a confirmation modal's metadata: {value!r}")
+        return cls(RunButton.parse(run), channel, name, looked)

@@ -65,7 +65,7 @@ class Services:
         action already in effect there that an enabled undo has not undone yet (a second throttle would remember
         the first one's zero). None when it does."""
         try:
-            resource = action.resource(action.params_from(alert.labels))
+            resource = action.resource(action.label_params(alert.labels))
         except ValueError:
             return None  # the click says what is missing
         if action.restores is not None:

@@ -13,7 +13,7 @@ from bot.services import Services
 from bot.views.incident_queries import load_snapshot
 from bot.views.runbook import ActionOffer
 from handlers.grammar import parse_incident
-from handlers.runbook_actions import NotRunnable, may_run_here, prepare
+from handlers.runbook_prepare import NotRunnable, may_run_here, prepare
 
 
 async def show_actions(services: Services, words: list[str], command: dict[str, Any], respond: Any) -> None:

@@ -1,104 +1,55 @@
 """Runbook actions from an incident's message: the click checks access and opens a confirmation with the exact call
 (and a dry run); the confirmation checks access again, the cooldown and what already runs on the resource, makes the
 call with the responder credentials on the AWS executor, and hands the verification to a wait job whose message
-lives in the thread."""
+lives in the thread.
+
+An action that reads AWS to know what it will change (its lookup) answers Slack before reading: the click opens a
+modal that says so and is updated with the confirmation; the confirmation is acked at once and refused privately
+(or, for a dry run, updated) if AWS changed meanwhile."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.aws.errors import classify
-from bot.aws.runbook import ActionCall, RunbookAction, VerifyPoll, make_call, planned_call, remembered
-from bot.blocks.mrkdwn import escape, inline_code
-from bot.blocks.runbook import DRY_RUN_ACTION, DRY_RUN_BLOCK, DRY_RUN_VALUE, ConfirmView, confirm_modal, dry_run_view
+from bot.aws.runbook import make_call, remembered
+from bot.blocks.runbook import (
+    DRY_RUN_ACTION,
+    DRY_RUN_BLOCK,
+    DRY_RUN_VALUE,
+    PARAM_BLOCK,
+    confirm_modal,
+    dry_run_view,
+    notice_view,
+    reading_view,
+)
 from bot.core import runbook
-from bot.core.access import Verdict, may_run
-from bot.core.action_runs import remembered_by
 from bot.core.runbook import Planned, Verification
 from bot.ids import ActionConfirmModal, ActionId, BadPayload, CallbackId, RunButton
-from bot.services import Services, target_alert
-from bot.views.incident import AlertLine, IncidentSnapshot
-from bot.views.incident_queries import load_snapshot
+from bot.services import Services
+from handlers.runbook_prepare import (
+    NotRunnable,
+    Prepared,
+    confirm_view,
+    edited_params,
+    may_run_here,
+    plan_of,
+    prepare,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An action ready to confirm or run: re-read from the database, never from the button."""
-
-    action: RunbookAction
-    snapshot: IncidentSnapshot
-    alert: AlertLine
-    params: BaseModel
-    call: ActionCall
-    account: str
-    region: str
-
-
-class NotRunnable(Exception):
-    """Why this action cannot run on this incident now, for the person who asked."""
 
 
 def register(app: AsyncApp, services: Services, wake_waits: Any) -> None:
     app.action(ActionId.INCIDENT_RUN.value)(_click_listener(services))
     app.view(CallbackId.ACTION_CONFIRM.value)(_confirm_listener(services, wake_waits))
-
-
-async def prepare(services: Services, button: RunButton) -> Prepared:
-    """The action and its exact call on the incident, re-read from the database; NotRunnable says why not."""
-    action = services.actions.get(button.action)
-    if action is None:
-        raise NotRunnable(f"The action `{button.action}` is not enabled (`actions.enabled` in the config).")
-    snapshot = await services.db.run(lambda s: load_snapshot(s, button.incident_id))
-    if snapshot is None:
-        raise NotRunnable(f"Incident #{button.incident_id} no longer exists.")
-    alert = target_alert(action, snapshot)
-    if alert is None:
-        raise NotRunnable(f"`{action.name}` no longer applies to incident #{snapshot.id}: nothing it fixes fires.")
-    refusal = await services.db.run(lambda s: services.undo_refusal(s, action, alert))
-    if refusal is not None:
-        raise NotRunnable(refusal)
-    try:
-        params = action.params_from(alert.labels)
-        if action.restores is not None:
-            params = action.params_from(alert.labels | await _restored(services, action, action.restores, params))
-    except ValueError as exc:
-        raise NotRunnable(escape(str(exc))) from None
-    account = alert.labels.get("account_name") or services.aws.default_account
-    region = alert.region or services.aws.default_region
-    return Prepared(action, snapshot, alert, params, planned_call(action, params), account, region)
-
-
-async def _restored(services: Services, action: RunbookAction, undone: str, params: BaseModel) -> dict[str, Any]:
-    """What `undone` kept from before its last run on this resource: the params that put it back."""
-    resource = action.resource(params)
-    before = await services.db.run(lambda s: remembered_by(s, action=undone, resource=resource, undone_by=action.name))
-    if before is None:
-        raise NotRunnable(
-            f"Nothing for `{action.name}` to put back: `{undone}` has not run on {inline_code(resource)}."
-        )
-    return before
-
-
-def _confirm_view(services: Services, prepared: Prepared) -> ConfirmView:
-    action = prepared.action
-    verify = f"{action.service} {action.verify.name}" if action.verify else ""
-    verify_by = "polling" if isinstance(action.verify, VerifyPoll) else "the waiter"
-    role = services.aws.responder_role(prepared.account) or f"the {prepared.account} account's own credentials"
-    return ConfirmView(
-        title=action.title, confirmation=action.confirmation(prepared.params), call=prepared.call.shown(), role=role,
-        account=prepared.account, region=prepared.region, reversible=action.reversible, verify=verify,
-        verify_by=verify_by,
-    )  # fmt: skip
 
 
 def _click_listener(services: Services) -> Any:
@@ -112,32 +63,35 @@ def _click_listener(services: Services) -> Any:
         except BadPayload:
             log.warning("ignored a click with a value that is not ours: %r from %s", value, user)
             return
+        chosen = services.actions.get(button.action)
+        reading = None
+        if chosen is not None and chosen.lookup is not None:  # the trigger id lasts 3 s; AWS may take longer
+            reading = (await client.views_open(trigger_id=body["trigger_id"], view=reading_view(chosen.title)))["view"]
+
+        async def refuse(title: str, text: str) -> None:
+            if reading is not None:
+                await client.views_update(view_id=reading["id"], view=notice_view(title, text))
+            elif where.get("id") and user:
+                await client.chat_postEphemeral(channel=where["id"], user=user, text=text)
+
         try:
             prepared = await prepare(services, button)
         except NotRunnable as exc:
-            if where.get("id") and user:
-                await client.chat_postEphemeral(channel=where["id"], user=user, text=str(exc))
+            await refuse("Not possible", str(exc))
             return
         refusal = await _access_refusal(services, prepared, user=user, channel=where.get("id", ""),
                                         channel_name=where.get("name"))  # fmt: skip
         if refusal is not None:
-            if where.get("id") and user:
-                await client.chat_postEphemeral(channel=where["id"], user=user, text=refusal)
+            await refuse("Not allowed", refusal)
             return
-        metadata = ActionConfirmModal(button, where.get("id", ""), where.get("name")).encode()
-        modal = confirm_modal(_confirm_view(services, prepared), metadata)
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        metadata = ActionConfirmModal(button, where.get("id", ""), where.get("name"), prepared.looked).encode()
+        modal = confirm_modal(confirm_view(services, prepared), metadata)
+        if reading is not None:
+            await client.views_update(view_id=reading["id"], view=modal)
+        else:
+            await client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     return on_click
-
-
-def may_run_here(
-    services: Services, prepared: Prepared, *, user: str, channel: str, channel_name: str | None
-) -> Verdict:
-    return may_run(
-        services.settings.file.access, action_name=prepared.action.name, user=user, channel=channel,
-        home_channels={prepared.snapshot.channel}, channel_name=channel_name,
-    )  # fmt: skip
 
 
 async def _access_refusal(
@@ -147,7 +101,7 @@ async def _access_refusal(
     verdict = may_run_here(services, prepared, user=user, channel=channel, channel_name=channel_name)
     if verdict.allowed:
         return None
-    plan, now = _plan(prepared, user=user, channel=channel), services.clock()
+    plan, now = plan_of(prepared, user=user, channel=channel), services.clock()
     await services.db.run(lambda s: runbook.audit(s, plan, result="refused", now=now, why=verdict.why))
     return f"You can't run {prepared.action.name} here: {verdict.why} {verdict.remedy}".rstrip()
 
@@ -157,14 +111,42 @@ def _dry_run(view: dict[str, Any]) -> bool:
     return any(option.get("value") == DRY_RUN_VALUE for option in choice.get("selected_options") or [])
 
 
-def _plan(prepared: Prepared, *, user: str, channel: str) -> Planned:
-    call = prepared.call
-    request = {"service": call.service, "operation": call.operation, "params": call.request}
-    return Planned(
-        incident_id=prepared.snapshot.id, action=prepared.action.name,
-        resource=prepared.action.resource(prepared.params), account=prepared.account, region=prepared.region,
-        request=request, requester=user, channel=channel,
-    )  # fmt: skip
+class _Answer:
+    """Where a confirmation's answer goes: in its ack while it has not acked; once acked early (the action reads
+    AWS again, slower than Slack waits), in the modal a dry run left open, or privately in the channel."""
+
+    def __init__(self, ack: Any, client: AsyncWebClient, view: dict[str, Any], channel: str, user: str) -> None:
+        self._ack, self._client, self._view, self._channel, self._user = ack, client, view, channel, user
+        self.acked = False
+        self._modal_open = False
+
+    async def early(self, *, dry_run: bool, title: str) -> None:
+        if dry_run:
+            await self._ack(response_action="update", view=reading_view(title))
+            self._modal_open = True
+        else:
+            await self._ack()
+        self.acked = True
+
+    async def view(self, view: dict[str, Any], text: str) -> None:
+        if not self.acked:
+            await self._ack(response_action="update", view=view)
+        elif self._modal_open:
+            await self._client.views_update(view_id=self._view["id"], view=view)
+        else:
+            await self.privately(text)
+        self.acked = True
+
+    async def done(self) -> None:
+        """Close the modal, if that is still to do."""
+        if not self.acked:
+            await self._ack()
+            self.acked = True
+
+    async def privately(self, text: str) -> None:
+        await self.done()
+        if self._channel and self._user:
+            await self._client.chat_postEphemeral(channel=self._channel, user=self._user, text=text)
 
 
 def _confirm_listener(services: Services, wake_waits: Any) -> Any:
@@ -172,28 +154,38 @@ def _confirm_listener(services: Services, wake_waits: Any) -> Any:
         user = (body.get("user") or {}).get("id", "")
         try:
             modal = ActionConfirmModal.parse(view.get("private_metadata"))
-            prepared = await prepare(services, modal.run)
         except BadPayload as exc:
             await ack()
             log.warning("ignored a confirmation that is not ours: %s from %s", exc, user)
             return
-        except NotRunnable as exc:
-            await ack(response_action="update", view=_notice("Not run", str(exc)))
+        chosen = services.actions.get(modal.run.action)
+        edits = edited_params(view, chosen)
+        if chosen is not None and (problems := chosen.edit_problems(edits)):
+            await ack(response_action="errors", errors={f"{PARAM_BLOCK}{k}": v for k, v in problems.items()})
             return
-        plan = _plan(prepared, user=user, channel=modal.channel)
+        answer = _Answer(ack, client, view, modal.channel, user)
+        dry_run = _dry_run(view)
+        if chosen is not None and chosen.lookup is not None:
+            await answer.early(dry_run=dry_run, title=chosen.title)
+        try:
+            prepared = await prepare(services, modal.run, edits=edits, looked=modal.looked)
+        except NotRunnable as exc:
+            await answer.view(notice_view("Not run", str(exc)), str(exc))
+            return
+        plan = plan_of(prepared, user=user, channel=modal.channel)
         now = services.clock()
-        if _dry_run(view):
-            await ack(response_action="update", view=dry_run_view(_confirm_view(services, prepared)))
+        if dry_run:
+            shown = dry_run_view(confirm_view(services, prepared, editing=False))
+            await answer.view(shown, "The dry run called nothing.")
             await services.db.run(lambda s: runbook.audit(s, plan, result="dry_run", now=now))
             return
-        await ack()
+        await answer.done()
         refusal = await _access_refusal(services, prepared, user=user, channel=modal.channel,
                                         channel_name=modal.channel_name)  # fmt: skip
         if refusal is None:
             refusal = await _start(services, prepared, plan)
         if refusal is not None:
-            if modal.channel and user:
-                await client.chat_postEphemeral(channel=modal.channel, user=user, text=refusal)
+            await answer.privately(refusal)
             return
         services.wake_notifier()
         wake_waits()
@@ -245,12 +237,3 @@ async def _start(services: Services, prepared: Prepared, plan: Planned) -> str |
 
 def _error_text(message: str, code: str | None) -> str:
     return message if code is None or code in message else f"{message} ({code})"
-
-
-def _notice(title: str, text: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": title[:24]},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
-    }

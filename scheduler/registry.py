@@ -15,7 +15,7 @@ from botocore.client import BaseClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.aws.custom_actions import InvalidCustomAction, custom_action
-from bot.aws.runbook import Remember, RunbookAction, VerifyPoll, VerifyWaiter
+from bot.aws.runbook import Lookup, Remember, RunbookAction, UndoAfter, VerifyPoll, VerifyWaiter
 from bot.config import ActionSettings, CheckSettings, ConfigError, describe_validation_error
 from bot.core.findings import CheckResult, LogCursorState
 from bot.durations import parse_duration
@@ -166,18 +166,25 @@ def action(
     remember: Remember | None = None,
     restores: str | None = None,
     operation_for: Callable[[Any], str] | None = None,
+    lookup: Lookup | None = None,
+    editable: list[str] | None = None,
+    undo_after: UndoAfter | None = None,
+    change: str = "",
 ) -> Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]:
     """Register a runbook action; the decorated function turns its typed params into the operation's request."""
 
     def register(call: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
         if name in ACTIONS:
             raise ValueError(f"action {name!r} registered twice")
+        if unknown := set(editable or ()) - set(params.model_fields):
+            raise ValueError(f"action {name!r}: editable params {sorted(unknown)} are not among its params")
         summary = (call.__doc__ or name).strip().splitlines()[0]
         ACTIONS[name] = RunbookAction(
             name=name, title=title, applies_to=tuple(applies_to), when=dict(when or {}), service=service,
             operation=operation, permissions=tuple(permissions), params=params, call=call, confirm=confirm,
             reversible=reversible, resource=resource, verify=verify, summary=summary, remember=remember,
-            restores=restores, operation_for=operation_for,
+            restores=restores, operation_for=operation_for, lookup=lookup, editable=tuple(editable or ()),
+            undo_after=undo_after, change=change,
         )  # fmt: skip
         return call
 
@@ -195,12 +202,15 @@ def load_action_types() -> dict[str, RunbookAction]:
 
 def verify_polls() -> dict[tuple[str, str], VerifyPoll]:
     """The polls that verify actions, by (service, name): what a wait job of that service and waiter name runs
-    instead of a boto3 waiter (every action's, enabled or not: a job outlives a change of config)."""
-    return {
-        (action.service, action.verify.name): action.verify
-        for action in load_action_types().values()
-        if isinstance(action.verify, VerifyPoll)
-    }
+    instead of a boto3 waiter, and what a scheduled undo reads back (every action's, enabled or not: a job or an
+    undo outlives a change of config)."""
+    polls: dict[tuple[str, str], VerifyPoll] = {}
+    for action in load_action_types().values():
+        undo_verify = action.undo_after.verify if action.undo_after is not None else None
+        for verify in (action.verify, undo_verify):
+            if isinstance(verify, VerifyPoll):
+                polls[(action.service, verify.name)] = verify
+    return polls
 
 
 def configure_actions(settings: ActionSettings) -> dict[str, RunbookAction]:

@@ -22,6 +22,7 @@ from bot.enums import (
     OutboxStatus,
     Severity,
     Source,
+    UndoStatus,
     WaitStatus,
 )
 from bot.store import make_engine, upgrade
@@ -37,6 +38,7 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     BestPracticeStatus: ["muted", "accepted"],
     ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
     Source: ["poll", "push"],  # in the incident timeline's words ("seen first by push")
+    UndoStatus: ["pending", "done", "superseded"],
 }
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

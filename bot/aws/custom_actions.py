@@ -145,7 +145,7 @@ class CustomRunbookAction(RunbookAction):
         """Its check types, and every label its placeholders read (an alert without one is not offered it)."""
         return check_type in self.applies_to and all(labels.get(name) for name in self.needs)
 
-    def params_from(self, labels: Mapping[str, Any]) -> BaseModel:
+    def params_from(self, labels: Mapping[str, Any], model: type[BaseModel] | None = None) -> BaseModel:
         missing = [name for name in self.needs if not labels.get(name)]
         if missing:
             raise ValueError(f"the alert has no {', '.join(missing)} label for {self.name}'s placeholders")
@@ -158,8 +158,12 @@ class CustomRunbookAction(RunbookAction):
             raise ValueError(f"the alert's labels do not fit {self.name}: {exc}") from None
         return values
 
-    def confirmation(self, params: BaseModel) -> str:
-        return fill_text(self.confirm, _labels(params))
+    def filled(self, template: str, params: BaseModel) -> str:
+        """`template` with its `{resource}`, `{label.NAME}`… placeholders filled in (its confirmation)."""
+        return fill_text(template, _labels(params))
+
+    def reversal(self, params: BaseModel) -> str:
+        return self.reversible  # as written: its placeholders are not checked at load
 
 
 def _labels(params: BaseModel) -> dict[str, str]:

@@ -98,20 +98,21 @@ def policy(
 
 
 def responder_policy(actions: Iterable[RunbookAction]) -> dict[str, Any]:
-    """The responder role's policy: the write actions the enabled runbook actions call, and the reads their
-    verifying waiters (or polls) read. No statement at all when no action is enabled (actions are off by default)."""
+    """The responder role's policy: the write actions the enabled runbook actions call (and the reads they make
+    before it, which they declare with them), and the reads their verifying waiters (or polls) read, and those of the
+    undos they schedule. No statement at all when no action is enabled (actions are off by default)."""
     actions = list(actions)
     writes = sorted({permission for action in actions for permission in action.permissions})
     session = boto3.session.Session(region_name="us-east-1")
     reads: set[str] = set()
     for action in actions:
-        if action.verify is None:
-            continue
-        if isinstance(action.verify, VerifyPoll):
-            reads.update(action.verify.permissions)
-            continue
-        client = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x")
-        reads.add(iam_action(client.meta.service_model, client.get_waiter(action.verify.waiter).config.operation))
+        undo_verify = action.undo_after.verify if action.undo_after is not None else None
+        for verify in (action.verify, undo_verify):
+            if isinstance(verify, VerifyPoll):
+                reads.update(verify.permissions)
+            elif verify is not None:
+                client = session.client(action.service, aws_access_key_id="x", aws_secret_access_key="x")
+                reads.add(iam_action(client.meta.service_model, client.get_waiter(verify.waiter).config.operation))
     statements: list[dict[str, Any]] = []
     if writes:
         statements.append({"Sid": "BoltwatchRunbookActions", "Effect": "Allow", "Action": writes, "Resource": "*"})

@@ -93,8 +93,10 @@ def wait_outcome_reply(job: WaitView) -> str:
     if job.run is not None:
         outcomes: dict[str, str] = {WaitStatus.SUCCESS: "worked", WaitStatus.FAILURE: "did not work"}
         outcome = outcomes.get(job.status, "is unverified")
-        return (
-            f"{mention(job.requester)} {inline_code(job.run.action)} on {inline_code(truncate(job.run.resource, 300))}"
-            f" {outcome}: {inline_code(f'{job.service} {job.waiter}')} {words[job.status]} ({state})."
+        change = f" ({plain(truncate(job.run.change, 300))})" if job.run.change else ""
+        return fit_text(
+            f"{mention(job.requester)} {inline_code(truncate(job.run.action, 100))} on "
+            f"{inline_code(truncate(job.run.resource, 300))}{change} {outcome}: "
+            f"{inline_code(truncate(f'{job.service} {job.waiter}', TARGET_TEXT))} {words[job.status]} ({state})."
         )
     return f"{mention(job.requester)} {inline_code(wait_target(job))} {words[job.status]} ({state})."

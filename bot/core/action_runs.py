@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.enums import ActionRunStatus, WaitStatus
-from bot.store.models import ActionRun, AuditEvent, IncidentEvent, WaitJob
+from bot.enums import ActionRunStatus, UndoStatus, WaitStatus
+from bot.store.models import ActionRun, AuditEvent, IncidentEvent, ScheduledUndo, WaitJob
 
 ENDINGS = {
     WaitStatus.SUCCESS: ActionRunStatus.SUCCEEDED,
@@ -52,7 +52,7 @@ def cooldown_left(
 
 def in_effect(session: Session, *, action: str, resource: str, undone_by: str) -> ActionRun | None:
     """The latest run of `action` on `resource` whose call reached AWS, unless a run of `undone_by` reached AWS
-    after it (a throttle not yet restored)."""
+    after it (a throttle not yet restored), or Boltwatch made its scheduled undo (a pause that is over)."""
     query = (
         select(ActionRun)
         .where(ActionRun.action.in_([action, undone_by]), ActionRun.resource == resource)
@@ -60,7 +60,15 @@ def in_effect(session: Session, *, action: str, resource: str, undone_by: str) -
         .order_by(ActionRun.id.desc())
     )
     latest = session.scalars(query.limit(1)).first()
-    return latest if latest is not None and latest.action == action else None
+    if latest is None or latest.action != action or _undone_by_boltwatch(session, latest):
+        return None
+    return latest
+
+
+def _undone_by_boltwatch(session: Session, run: ActionRun) -> bool:
+    """Whether Boltwatch made the run's scheduled undo (a pause that ended by itself)."""
+    query = select(ScheduledUndo.id).where(ScheduledUndo.run_id == run.id, ScheduledUndo.status == UndoStatus.DONE)
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def remembered_by(session: Session, *, action: str, resource: str, undone_by: str) -> dict[str, Any] | None:

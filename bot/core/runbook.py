@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.core import wait_jobs
+from bot.core import undos, wait_jobs
 from bot.core.action_runs import last_call, running_on
+from bot.core.undos import PlannedUndo
 from bot.delivery import outbox
 from bot.durations import format_duration
 from bot.enums import ActionRunStatus
@@ -32,6 +33,10 @@ class Planned:
     """`{"service": …, "operation": …, "params": {…}}`"""
     requester: str
     channel: str
+    undo: PlannedUndo | None = None
+    """What Boltwatch does by itself later to end the action's effect (the end of a pause)."""
+    ends: str | None = None
+    """The action whose effect this one ends early (its scheduled undo is called off once this call is made)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,12 @@ def begin(session: Session, plan: Planned, *, cooldown: timedelta, now: datetime
     )  # fmt: skip
     session.add(run)
     session.flush()
+    if plan.undo is not None:  # before the call: a crash after it must not lose the undo
+        undos.schedule(
+            session, run_id=run.id, incident_id=plan.incident_id, action=plan.action, resource=plan.resource,
+            account=plan.account, region=plan.region, requester=plan.requester, channel=plan.channel, undo=plan.undo,
+            now=now,
+        )  # fmt: skip
     session.add(IncidentEvent(incident_id=plan.incident_id, at=now, actor=plan.requester, kind="action_started",
                               detail=f"{plan.action} on {plan.resource}"))  # fmt: skip
     return Started(run.id)
@@ -107,6 +118,7 @@ def call_failed(
     """AWS refused the call: the run ends, and the incident's thread says why (and which permission is missing)."""
     run = session.get_one(ActionRun, run_id)
     run.status, run.error, run.finished_at = ActionRunStatus.FAILED, error, now
+    undos.call_off_for_run(session, run_id=run_id)
     ms = int(duration.total_seconds() * 1000)
     audit(session, plan, result="failed", now=now, error=error, iam_action=iam_action, duration_ms=ms)
     session.add(IncidentEvent(incident_id=plan.incident_id, at=now, actor=plan.requester, kind="action_failed",
@@ -126,6 +138,8 @@ def call_made(
     run = session.get_one(ActionRun, run_id)
     incident = session.get_one(Incident, plan.incident_id)
     audit(session, plan, result="called", now=now, duration_ms=int(duration.total_seconds() * 1000))
+    if plan.ends is not None:
+        undos.supersede(session, action=plan.ends, resource=plan.resource)
     # What the message offers may change with this run (a restore after a throttle).
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
     if verify is None:

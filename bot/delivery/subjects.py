@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.blocks.incident import change_reply, incident_message
-from bot.blocks.runbook import failure_reply
+from bot.blocks.runbook import failure_reply, undo_failed_reply, undone_reply
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
@@ -94,6 +94,10 @@ def reply_text(payload: dict[str, Any]) -> str:
         return change_reply(IncidentChange.from_payload(payload["change"]))
     if "action_failed" in payload:
         return failure_reply(payload["action_failed"])
+    if "undone" in payload:
+        return undone_reply(payload["undone"])
+    if "undo_failed" in payload:
+        return undo_failed_reply(payload["undo_failed"])
     return str(payload.get("text", ""))
 
 

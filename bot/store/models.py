@@ -20,7 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.enums import ActionRunStatus, AlertStatus, ErrorGroupStatus, IncidentStatus, OutboxStatus, WaitStatus
+from bot.enums import (
+    ActionRunStatus,
+    AlertStatus,
+    ErrorGroupStatus,
+    IncidentStatus,
+    OutboxStatus,
+    UndoStatus,
+    WaitStatus,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -231,6 +239,42 @@ class ActionRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     wait_job_id: Mapped[int | None] = mapped_column(ForeignKey("wait_jobs.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ScheduledUndo(Base):
+    """A call a runbook action left for Boltwatch to make by itself later (the end of a pause): made at least once
+    when due, by whichever replica claims it, and retried until AWS takes it."""
+
+    __tablename__ = "scheduled_undos"
+    __table_args__ = (
+        Index("ix_scheduled_undos_due", "status", "due_at"),
+        Index("ix_scheduled_undos_resource", "action", "resource", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("action_runs.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    """The action whose effect it ends (`alarm_actions_pause`)."""
+    resource: Mapped[str] = mapped_column(String(512))
+    account: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(40))
+    request: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The call: service, operation and its parameters; and `verify` (a waiter and its parameters) if any."""
+    done: Mapped[str] = mapped_column(Text)
+    """What is true once it is made, for the incident's thread."""
+    started_by: Mapped[str] = mapped_column(String(60))
+    requester: Mapped[str] = mapped_column(String(40))
+    """Who ran the action (the undo is Boltwatch's, on their behalf)."""
+    channel: Mapped[str] = mapped_column(String(100))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=UndoStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
 

@@ -15,3 +15,9 @@ class AuditLine:
     """`ec2_reboot:i-…`"""
     result: str
     duration_ms: int | None
+    change: str | None = None
+    """The change in a few words (`alias live: 7 → 6`), when the action says it."""
+    on_behalf_of: str | None = None
+    """For what Boltwatch did by itself (the end of a pause): who ran the action that left it to do."""
+    started_by: str | None = None
+    """How that person's action is worded there: `paused by`."""

@@ -29,7 +29,17 @@ def action_audit(session: Session, *, since: datetime, limit: int = SHOWN) -> li
             result += f": {detail['why']}"
         elif detail.get("error"):
             result += f": {detail['error']}"
+        elif detail.get("lasted"):
+            result += f" after {detail['lasted']}"
         duration = detail.get("duration_ms")
-        lines.append(AuditLine(event.at, event.actor, event.action, event.subject, result,
-                               duration if isinstance(duration, int) else None))  # fmt: skip
+        change = (detail.get("request") or {}).get("change")
+        lines.append(AuditLine(
+            event.at, event.actor, event.action, event.subject, result, duration if isinstance(duration, int) else None,
+            change=str(change) if change else None, on_behalf_of=_text(detail.get("on_behalf_of")),
+            started_by=_text(detail.get("started_by")),
+        ))  # fmt: skip
     return lines
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None

@@ -16,6 +16,8 @@ class ActionRunLine:
     call: str
     """The API call as made, in words: `ec2.RebootInstances(InstanceIds=['i-…'])`."""
     status: str
+    change: str | None = None
+    """The change in a few words, when the action says it: `alias live: 7 → 6`."""
 
 
 @dataclass(frozen=True)

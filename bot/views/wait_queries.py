@@ -30,4 +30,5 @@ def _run_line(run: ActionRun) -> ActionRunLine:
     request = run.request
     args = ", ".join(f"{k}={v!r}" for k, v in dict(request.get("params") or {}).items())
     call = f"{request.get('service')}.{request.get('operation')}({args})"
-    return ActionRunLine(run.id, run.action, run.resource, call, run.status)
+    change = request.get("change")
+    return ActionRunLine(run.id, run.action, run.resource, call, run.status, str(change) if change else None)

@@ -26,6 +26,7 @@ from bot.aws.iam_policy import (
     IAM_PREFIX,
     SECRET_ACTIONS,
     iam_action,
+    responder_policy,
     waiter_actions,
 )
 from bot.cli import main
@@ -64,6 +65,13 @@ def parliament_findings(document: str) -> list[Finding]:
 def test_every_action_a_check_or_a_command_declares_exists() -> None:
     declared = {p for t in load_check_types().values() for p in t.permissions} | set(COMMAND_ACTIONS)
     assert sorted(declared - KNOWN_ACTIONS) == []
+
+
+def test_every_action_a_runbook_action_declares_or_its_waiters_poll_exists() -> None:
+    actions = load_action_types().values()
+    declared = {p for a in actions for p in a.permissions}
+    polled = {p for statement in responder_policy(actions)["Statement"] for p in statement["Action"]}
+    assert sorted((declared | polled) - KNOWN_ACTIONS) == []
 
 
 def test_every_waiter_action_of_the_watched_services_exists() -> None:

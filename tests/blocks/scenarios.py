@@ -17,16 +17,27 @@ from bot.blocks.incident import all_alerts_view, change_reply, incident_message,
 from bot.blocks.logs import logs_answer
 from bot.blocks.modals import snooze_modal
 from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.blocks.runbook import (
+    ConfirmView,
+    ParamInput,
+    audit_blocks,
+    confirm_modal,
+    dry_run_view,
+    failure_reply,
+    undo_failed_reply,
+    undone_reply,
+)
 from bot.blocks.status import WHAT, checks_blocks, incidents_blocks, status_blocks
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.enums import BestPracticeStatus, ErrorGroupStatus, IncidentStatus, Severity, WaitStatus
 from bot.ids import MAX_MUTE_REASON, MAX_MUTE_TARGET, LogsPage, MuteButton
+from bot.views.audit import AuditLine
 from bot.views.best_practices import BestPracticeLine, Decision
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.error_groups import GroupSummary, GroupView
 from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
-from bot.views.wait import WaitView
+from bot.views.wait import ActionRunLine, WaitView
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(hours=3)
@@ -314,6 +325,41 @@ def mute(src: Source) -> list[Output]:
     ]
 
 
+def _audit_line(src: Source, *, automatic: bool) -> AuditLine:
+    return AuditLine(
+        NOW, src.user(), "action_undone", src.text(), src.text(), 12, change=src.text(),
+        on_behalf_of=src.user() if automatic else None, started_by=src.text(),
+    )  # fmt: skip
+
+
+def runbook(src: Source) -> list[Output]:
+    """A runbook action's confirmation, dry run and thread replies, what Boltwatch undid by itself, the audit."""
+    inputs = tuple(ParamInput(f"param{i}", src.text(), src.text(), src.text()) for i in src.few())
+    view = ConfirmView(
+        title=src.text(), confirmation=src.text(), call=src.text(), role=src.text(), account=src.text(),
+        region=src.text(), reversible=src.text(), verify=src.text(), then=src.text(), inputs=inputs,
+    )  # fmt: skip
+    told = {"action": src.text(), "resource": src.text(), "user": src.user(), "done": src.text(), "call": src.text(),
+            "state": src.text(), "lasted": src.text(), "error": src.text(), "iam_action": src.text(),
+            "retry": src.text()}  # fmt: skip
+    lines = [_audit_line(src, automatic=i % 2 == 1) for i in src.items()]
+    run = ActionRunLine(1, src.text(), src.text(), src.text(), "succeeded", change=src.text())
+    job = WaitView(
+        id=3, service=src.text(), waiter=src.text(), params={}, requester=src.user(), channel=src.channel(),
+        message_ts="1.2", attempts=4, max_attempts=40, status=WaitStatus.SUCCESS, last_state=src.text(),
+        created_at=EARLIER, deadline=LATER, account=src.text(), region=src.text(), thread_ts="1.1", run=run,
+    )  # fmt: skip
+    return [
+        Output(view=confirm_modal(view, "{}")),
+        Output(view=dry_run_view(view)),
+        Output(text=failure_reply(told)),
+        Output(text=undone_reply(told)),
+        Output(text=undo_failed_reply(told)),
+        Output(blocks=audit_blocks(lines, since=src.text())),
+        Output(text=wait_outcome_reply(job)),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "incident": incident,
     "best_practices": best_practices,
@@ -325,6 +371,7 @@ SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "wait": wait,
     "help_and_modals": help_and_modals,
     "mute": mute,
+    "runbook": runbook,
 }
 
 
