@@ -219,9 +219,12 @@ async def test_with_incidents_all_a_finding_opens_an_incident(moto: MotoHandle, 
 
 
 async def test_a_long_list_fits_in_one_message(moto: MotoHandle, database_url: str) -> None:
-    sqs = sandbox_client(moto.endpoint, "sqs")
-    for index in range(30):
-        sqs.create_queue(QueueName=f"queue-{index:02}")
+    def thirty_queues() -> None:
+        sqs = sandbox_client(moto.endpoint, "sqs")
+        for index in range(30):
+            sqs.create_queue(QueueName=f"queue-{index:02}")
+
+    await asyncio.to_thread(thirty_queues)
     check = {"type": "best_practices", "every": "1h", "rules": ["sqs_no_dlq"]}
     async with running_bot(moto=moto, database_url=database_url, config=base_config(checks=[check])) as bot:
         await bot.run_checks()
