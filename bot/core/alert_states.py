@@ -6,12 +6,13 @@ than its share of one bulk UPDATE of `last_seen`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Text, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.findings import Finding
@@ -24,7 +25,16 @@ STORED = (
     "fingerprint", "check_name", "status", "severity", "title", "summary", "resource", "account", "region",
     "labels", "links", "evidence", "first_seen", "last_seen", "resolved_at", "count", "silenced_by", "incident_id",
 )  # fmt: skip
-_COLUMNS = [Alert.id, *(getattr(Alert, name) for name in STORED)]
+JSON_COLUMNS = ("labels", "links", "evidence")
+"""Read as the stored text and decoded only when needed: decoding is most of what reading ten thousand alerts costs,
+and an unchanged alert needs only to compare its new values, encoded as they would be stored, with that text."""
+_COLUMNS = [
+    Alert.id,
+    *(
+        cast(getattr(Alert, name), Text).label(name) if name in JSON_COLUMNS else getattr(Alert, name)
+        for name in STORED
+    ),
+]
 
 
 @dataclass(eq=False)
@@ -64,8 +74,18 @@ class AlertState:
 
     @classmethod
     def of(cls, row: Row[Any]) -> AlertState:
-        stored = {name: getattr(row, name) for name in STORED}
-        return cls(**stored, id=row.id, stored=stored)
+        stored: dict[str, Any] = dict(zip(STORED, row[1:], strict=True))
+        state = cls(**stored, id=row.id, stored=stored)
+        state.labels = state.links = state.evidence = None  # type: ignore[assignment]  # decoded when needed
+        return state
+
+    def decoded(self) -> AlertState:
+        """With its labels, links and evidence as stored, decoded (once)."""
+        for name in JSON_COLUMNS:
+            if getattr(self, name) is None and self.stored is not None:
+                text = self.stored[name]
+                setattr(self, name, json.loads(text) if text is not None else {})
+        return self
 
     @property
     def firing(self) -> bool:
@@ -93,13 +113,27 @@ class AlertState:
         incident_id = self.incident.id if self.incident is not None else self.incident_id
         return {name: getattr(self, name) for name in STORED} | {"incident_id": incident_id}
 
+    def changed(self) -> bool:
+        """Whether anything but `last_seen` differs from the stored row."""
+        assert self.stored is not None
+        for name in STORED:
+            if name == "last_seen":
+                continue
+            value = self.incident.id if name == "incident_id" and self.incident is not None else getattr(self, name)
+            if name in JSON_COLUMNS:
+                if value is not None and json.dumps(value) != self.stored[name]:
+                    return True
+            elif value != self.stored[name]:
+                return True
+        return False
+
 
 def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) -> dict[str, AlertState]:
     """The check's firing alerts (those a run may resolve) in one query, and the stored alerts of the run's other
     fingerprints (new ones, resolved ones) in a query a thousand."""
     found = {
         row.fingerprint: AlertState.of(row)
-        for row in session.execute(
+        for row in session.connection().execute(
             select(*_COLUMNS).where(Alert.check_name == check, Alert.status == AlertStatus.FIRING).order_by(Alert.id)
         )
     }
@@ -109,11 +143,12 @@ def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) ->
 
 def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, AlertState]:
     found: dict[str, AlertState] = {}
+    session.flush()
     for start in range(0, len(fingerprints), CHUNK):
         part = fingerprints[start : start + CHUNK]
         found.update(
             (row.fingerprint, AlertState.of(row))
-            for row in session.execute(select(*_COLUMNS).where(Alert.fingerprint.in_(part)))
+            for row in session.connection().execute(select(*_COLUMNS).where(Alert.fingerprint.in_(part)))
         )
     return found
 
@@ -125,12 +160,11 @@ def write_alerts(session: Session, states: Iterable[AlertState], *, now: datetim
     changed: list[dict[str, Any]] = []
     seen: list[int] = []
     for state in states:
-        values = state.values()
         if state.stored is None:
-            inserted.append(values)
-        elif any(values[name] != state.stored[name] for name in STORED if name != "last_seen"):
-            changed.append(values | {"id": state.id})
-        elif values["last_seen"] != state.stored["last_seen"] and state.id is not None:
+            inserted.append(state.values())
+        elif state.changed():
+            changed.append(state.decoded().values() | {"id": state.id})
+        elif state.last_seen != state.stored["last_seen"] and state.id is not None:
             seen.append(state.id)
     if inserted:
         session.execute(insert(Alert), inserted)

@@ -239,7 +239,7 @@ class CheckRun:
         if incident is None or not was_notified or incident.status == IncidentStatus.RESOLVED:
             self.observation.reasons[Reason.UNCHANGED] += 1
             return
-        route = route_for(self.routes, dict(state.labels))
+        route = route_for(self.routes, dict(state.decoded().labels))
         reason = decide_alert(
             was_firing=True, firing=False, silenced=False, incident=view_of(incident, firing_before), now=self.now
         )
