@@ -26,6 +26,7 @@ STORED = (
     "labels", "links", "evidence", "first_seen", "last_seen", "resolved_at", "count", "silenced_by", "incident_id",
 )  # fmt: skip
 JSON_COLUMNS = ("labels", "links", "evidence")
+_SCALARS = tuple(name for name in STORED if name not in (*JSON_COLUMNS, "last_seen", "incident_id"))
 """Read as the stored text and decoded only when needed: decoding is most of what reading ten thousand alerts costs,
 and an unchanged alert needs only to compare its new values, encoded as they would be stored, with that text."""
 _COLUMNS = [
@@ -115,17 +116,16 @@ class AlertState:
 
     def changed(self) -> bool:
         """Whether anything but `last_seen` differs from the stored row."""
-        assert self.stored is not None
-        for name in STORED:
-            if name == "last_seen":
-                continue
-            value = self.incident.id if name == "incident_id" and self.incident is not None else getattr(self, name)
-            if name in JSON_COLUMNS:
-                if value is not None and json.dumps(value) != self.stored[name]:
-                    return True
-            elif value != self.stored[name]:
-                return True
-        return False
+        stored = self.stored
+        assert stored is not None
+        incident_id = self.incident.id if self.incident is not None else self.incident_id
+        if incident_id != stored["incident_id"] or any(getattr(self, name) != stored[name] for name in _SCALARS):
+            return True
+        pairs = [(getattr(self, name), stored[name]) for name in JSON_COLUMNS]
+        if any(value is None or text is None for value, text in pairs):
+            return any(value is not None and json.dumps(value) != text for value, text in pairs)
+        # One encoding of the three rather than three: `dumps([a, b, c])` is "[" + the three joined by ", " + "]".
+        return json.dumps([value for value, _ in pairs]) != "[" + ", ".join(text for _, text in pairs) + "]"
 
 
 def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) -> dict[str, AlertState]:
