@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.enums import OutboxStatus
@@ -67,16 +67,57 @@ def _add(
     payload: dict | None = None,
 ) -> OutboxItem:
     item = OutboxItem(
-        ordering_key=key or ordering_key(incident_id or 0),
-        operation=operation,
-        channel=channel,
-        incident_id=incident_id,
-        payload=payload or {},
-        next_attempt_at=at,
-        created_at=at,
+        **new_row(incident_id=incident_id, key=key, channel=channel, operation=operation, at=at, payload=payload)
     )
     session.add(item)
     return item
+
+
+def new_row(
+    *,
+    incident_id: int | None = None,
+    key: str | None = None,
+    channel: str,
+    operation: Operation,
+    at: datetime,
+    payload: dict | None = None,
+) -> dict[str, Any]:
+    """The columns of a new item, for `add_rows` (many at once) as for `_add` (one)."""
+    return {
+        "ordering_key": key or ordering_key(incident_id or 0),
+        "operation": operation,
+        "channel": channel,
+        "incident_id": incident_id,
+        "payload": payload or {},
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
+def add_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many new items in one statement (a check run's posts and updates), in the order given."""
+    if rows:
+        session.execute(insert(OutboxItem), rows)
+
+
+def waiting_by_key(session: Session, keys: list[str], chunk: int = 1000) -> dict[str, list[OutboxItem]]:
+    """For each of `keys`, its posts and updates not yet sent nor being sent, oldest first (what `enqueue_update`
+    coalesces into and `post_waiting` looks for), in a few queries rather than one a key."""
+    found: dict[str, list[OutboxItem]] = {}
+    for start in range(0, len(keys), chunk):
+        items = session.scalars(
+            select(OutboxItem)
+            .where(
+                OutboxItem.ordering_key.in_(keys[start : start + chunk]),
+                OutboxItem.status.in_(WAITING),
+                OutboxItem.operation.in_([Operation.UPDATE, Operation.POST]),
+                OutboxItem.claimed_by.is_(None),
+            )
+            .order_by(OutboxItem.id)
+        )
+        for item in items:
+            found.setdefault(item.ordering_key, []).append(item)
+    return found
 
 
 def enqueue_post(

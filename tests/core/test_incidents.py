@@ -370,3 +370,31 @@ def test_the_end_of_a_snooze_reminds_once_and_updates_the_message(db: Database) 
     assert reminders(db) == ["Snooze over: still firing."]
     assert incidents(db)[0].snoozed_until is None
     assert ("update_incident", incident_id) in pending(db)
+
+
+# --- a run as a set -------------------------------------------------------------------------------------------------
+
+
+def test_new_evidence_of_an_unchanged_alert_is_stored_without_a_new_message(db: Database) -> None:
+    run_check(db, [finding("orders-api", evidence={"errors": 3})], now=NOW)
+    observation = run_check(db, [finding("orders-api", evidence={"errors": 7})], now=NOW + timedelta(minutes=1))
+
+    assert observation.reasons == {Reason.UNCHANGED: 1}
+    assert len(outbox_items(db)) == 1
+    stored = alert(db, "orders-api")
+    assert stored is not None and stored.evidence == {"errors": 7}
+
+
+def test_one_run_of_a_whole_group_opens_one_incident_and_the_run_clearing_it_resolves_it_once(db: Database) -> None:
+    names = [f"fn-{i}" for i in range(25)]
+    run_check(db, [finding(name) for name in names], now=NOW)
+    record_delivered(db, now=NOW)
+
+    observation = run_check(db, [], now=NOW + timedelta(minutes=1), covered=names)
+
+    assert observation.reasons == {Reason.NEWLY_RESOLVED: 24, Reason.ALL_RESOLVED: 1}
+    [incident] = incidents(db)
+    assert incident.status == "resolved"
+    kinds = [kind for _, kind in timeline(db, incident.id)]
+    assert kinds == ["opened"] + ["alert_firing"] * 24 + ["alert_resolved"] * 24 + ["resolved"]
+    assert pending(db) == [("update_incident", incident.id), ("thread_reply", incident.id)]

@@ -1,0 +1,177 @@
+"""A check run's alerts as a set: loaded in a few queries, changed in memory, written in a few statements.
+
+Plain rows rather than ORM objects: a run holds tens of thousands of alerts, and an unchanged one must cost no more
+than its share of one bulk UPDATE of `last_seen`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Text, cast, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.core.findings import Finding
+from bot.enums import AlertStatus
+from bot.store.models import Alert, Incident
+
+CHUNK = 1000
+"""Ids or fingerprints a statement names at most (SQLite limits a statement's parameters)."""
+STORED = (
+    "fingerprint", "check_name", "status", "severity", "title", "summary", "resource", "account", "region",
+    "labels", "links", "evidence", "first_seen", "last_seen", "resolved_at", "count", "silenced_by", "incident_id",
+)  # fmt: skip
+JSON_COLUMNS = ("labels", "links", "evidence")
+_SCALARS = tuple(name for name in STORED if name not in (*JSON_COLUMNS, "last_seen", "incident_id"))
+"""Read as the stored text and decoded only when needed: decoding is most of what reading ten thousand alerts costs,
+and an unchanged alert needs only to compare its new values, encoded as they would be stored, with that text."""
+_COLUMNS = [
+    Alert.id,
+    *(
+        cast(getattr(Alert, name), Text).label(name) if name in JSON_COLUMNS else getattr(Alert, name)
+        for name in STORED
+    ),
+]
+
+
+@dataclass(eq=False)
+class AlertState:
+    """One alert as a run sees it. `incident` is its incident while that is not resolved (None if it has none, or
+    only a resolved one, whose id `incident_id` keeps); `stored` is the row as loaded (None for a new alert)."""
+
+    fingerprint: str
+    check_name: str
+    status: str
+    severity: str
+    title: str
+    summary: str
+    resource: str
+    account: str
+    region: str
+    labels: dict[str, Any]
+    links: dict[str, Any]
+    evidence: dict[str, Any]
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
+    count: int
+    silenced_by: int | None
+    incident_id: int | None
+    id: int | None = None
+    incident: Incident | None = None
+    stored: dict[str, Any] | None = None
+
+    @classmethod
+    def new(cls, fingerprint: str, check: str, now: datetime) -> AlertState:
+        return cls(
+            fingerprint=fingerprint, check_name=check, status=AlertStatus.FIRING, severity="", title="", summary="",
+            resource="", account="", region="", labels={}, links={}, evidence={}, first_seen=now, last_seen=now,
+            resolved_at=None, count=0, silenced_by=None, incident_id=None,
+        )  # fmt: skip
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> AlertState:
+        stored: dict[str, Any] = dict(zip(STORED, row[1:], strict=True))
+        state = cls(**stored, id=row.id, stored=stored)
+        state.labels = state.links = state.evidence = None  # type: ignore[assignment]  # decoded when needed
+        return state
+
+    def decoded(self) -> AlertState:
+        """With its labels, links and evidence as stored, decoded (once)."""
+        for name in JSON_COLUMNS:
+            if getattr(self, name) is None and self.stored is not None:
+                text = self.stored[name]
+                setattr(self, name, json.loads(text) if text is not None else {})
+        return self
+
+    @property
+    def firing(self) -> bool:
+        return self.status == AlertStatus.FIRING
+
+    @property
+    def notifying(self) -> bool:
+        """Firing and not silenced: what counts towards its incident's firing alerts."""
+        return self.status == AlertStatus.FIRING and self.silenced_by is None
+
+    def shown(self) -> tuple[str, str, str]:
+        """What of a firing alert its message shows that a run can change, as the counts in "3 errors in 15m"; not
+        the evidence, whose windows and times move on every run and would rewrite the message each time."""
+        return self.title, self.summary, self.severity
+
+    def copy_finding(self, finding: Finding, labels: dict[str, str], now: datetime) -> None:
+        self.status, self.last_seen = AlertStatus.FIRING, now
+        self.severity, self.title, self.summary = finding.severity.value, finding.title, finding.summary
+        self.resource, self.account, self.region = finding.resource, finding.account, finding.region
+        self.labels, self.links, self.evidence = labels, dict(finding.links), dict(finding.evidence)
+        if finding.started_at is not None and self.first_seen > finding.started_at:
+            self.first_seen = finding.started_at
+
+    def values(self) -> dict[str, Any]:
+        incident_id = self.incident.id if self.incident is not None else self.incident_id
+        return {name: getattr(self, name) for name in STORED} | {"incident_id": incident_id}
+
+    def changed(self) -> bool:
+        """Whether anything but `last_seen` differs from the stored row."""
+        stored = self.stored
+        assert stored is not None
+        incident_id = self.incident.id if self.incident is not None else self.incident_id
+        if incident_id != stored["incident_id"] or any(getattr(self, name) != stored[name] for name in _SCALARS):
+            return True
+        pairs = [(getattr(self, name), stored[name]) for name in JSON_COLUMNS]
+        if any(value is None or text is None for value, text in pairs):
+            return any(value is not None and json.dumps(value) != text for value, text in pairs)
+        # One encoding of the three rather than three: `dumps([a, b, c])` is "[" + the three joined by ", " + "]".
+        return json.dumps([value for value, _ in pairs]) != "[" + ", ".join(text for _, text in pairs) + "]"
+
+
+def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) -> dict[str, AlertState]:
+    """The check's firing alerts (those a run may resolve) in one query, and the stored alerts of the run's other
+    fingerprints (new ones, resolved ones) in a query a thousand."""
+    found = {
+        row.fingerprint: AlertState.of(row)
+        for row in session.connection().execute(
+            select(*_COLUMNS).where(Alert.check_name == check, Alert.status == AlertStatus.FIRING).order_by(Alert.id)
+        )
+    }
+    found.update(load_by_fingerprint(session, [f for f in dict.fromkeys(fingerprints) if f not in found]))
+    return found
+
+
+def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, AlertState]:
+    found: dict[str, AlertState] = {}
+    session.flush()
+    for start in range(0, len(fingerprints), CHUNK):
+        part = fingerprints[start : start + CHUNK]
+        found.update(
+            (row.fingerprint, AlertState.of(row))
+            for row in session.connection().execute(select(*_COLUMNS).where(Alert.fingerprint.in_(part)))
+        )
+    return found
+
+
+def write_alerts(session: Session, states: Iterable[AlertState], *, now: datetime) -> None:
+    """New alerts in one INSERT, changed ones in one executemany UPDATE, and those the run saw unchanged in one
+    UPDATE of `last_seen` a thousand (the digest counts alerts by when they were last seen)."""
+    inserted: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    seen: list[int] = []
+    for state in states:
+        if state.stored is None:
+            inserted.append(state.values())
+        elif state.changed():
+            changed.append(state.decoded().values() | {"id": state.id})
+        elif state.last_seen != state.stored["last_seen"] and state.id is not None:
+            seen.append(state.id)
+    if inserted:
+        session.execute(insert(Alert), inserted)
+    if changed:
+        session.execute(update(Alert), changed)
+    for start in range(0, len(seen), CHUNK):
+        session.execute(
+            update(Alert).where(Alert.id.in_(seen[start : start + CHUNK])).values(last_seen=now),
+            execution_options={"synchronize_session": False},
+        )

@@ -1,0 +1,336 @@
+"""One check run's findings applied as a set: read in a few queries, decided in memory, written in a few statements.
+
+The decisions are those of Alertmanager's dedup stage (`decide_alert`), one alert at a time in the run's order, as
+if each were written before the next is decided: a group's first alert opens its incident and the next ones join
+it, and the last of an incident's alerts to clear resolves it. What the database would have answered in between (the
+open incident of a group, how many of an incident's alerts fire) is kept in memory instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bot.core.alert_states import CHUNK, AlertState, load_alerts, write_alerts
+from bot.core.decisions import IncidentView, Reason, decide_alert, next_update_at
+from bot.core.findings import CheckResult, Finding
+from bot.core.routing import Route, route_for
+from bot.core.silences import silence_for
+from bot.delivery import outbox
+from bot.enums import AlertStatus, IncidentStatus, Severity, Source
+from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem
+from bot.views.status_queries import active_silences
+
+BOT_ACTOR = "boltwatch"
+
+
+@dataclass
+class Observation:
+    """What one check run changed, by reason; for logs, metrics and tests."""
+
+    reasons: Counter[Reason] = field(default_factory=Counter)
+    incidents_touched: set[int] = field(default_factory=set)
+    source: Source = Source.POLL
+    """What saw these changes: a check run, or a delivery from AWS."""
+
+
+def view_of(incident: Incident, firing_alerts: int) -> IncidentView:
+    return IncidentView(
+        status=incident.status,
+        posted=incident.message_ts is not None,
+        snoozed_until=incident.snoozed_until,
+        firing_alerts=firing_alerts,
+        last_reminded_at=incident.last_reminded_at,
+        opened_at=incident.opened_at,
+    )
+
+
+@dataclass(eq=False)
+class _Queued:
+    """An outbox item this run adds; an update's time may still move earlier, and a reply after an incident
+    resolved is dropped if the incident's post turns out to be still waiting (that post will show it resolved)."""
+
+    incident: Incident
+    operation: outbox.Operation
+    at: datetime
+    payload: dict[str, Any] | None = None
+    unless_post_waiting: bool = False
+    dropped: bool = False
+
+
+class CheckRun:
+    def __init__(self, session: Session, *, check: str, routes: list[Route], now: datetime, source: Source) -> None:
+        self.session, self.check, self.routes, self.now = session, check, routes, now
+        self.observation = Observation(source=source)
+        self.silences = active_silences(session, now)
+        self.loaded: dict[int, Incident] = {}
+        self.open_by_key: dict[str, list[Incident]] = {}
+        self.firing_delta: Counter[Incident] = Counter()
+        self.firing_stored: dict[int, int] | None = None
+        self.events: list[tuple[Incident, str, str]] = []
+        self.queued: list[_Queued] = []
+        self.waiting_update: dict[Incident, _Queued] = {}
+        self.touched: list[Incident] = []
+
+    def apply(self, result: CheckResult) -> None:
+        known = load_alerts(self.session, check=self.check, fingerprints=[f.fingerprint for f in result.findings])
+        reported = {f.fingerprint for f in result.findings}
+        unreported = [
+            a
+            for a in known.values()
+            if a.check_name == self.check and a.firing and a.fingerprint not in reported
+            and result.covers(a.fingerprint)
+        ]  # fmt: skip
+        firing = [(f, f.all_labels(self.check)) for f in result.findings if f.firing]
+        routed = [(f, labels, route_for(self.routes, labels)) for f, labels in firing]
+        self._load_incidents(known, routed)
+        routes_of = {id(f): (labels, route) for f, labels, route in routed}
+        for finding in result.findings:
+            state = known.get(finding.fingerprint)
+            if finding.firing:
+                labels, route = routes_of[id(finding)]
+                known[finding.fingerprint] = self._fire(finding, state, labels, route)
+            elif state is not None and state.firing:
+                self._resolve(state)
+        for state in unreported:
+            self._resolve(state)
+        self._write(known.values())
+
+    # --- reading ---------------------------------------------------------------------------------------------------
+
+    def _load_incidents(
+        self, known: dict[str, AlertState], routed: list[tuple[Finding, dict[str, str], Route]]
+    ) -> None:
+        """The open incidents of the run's alerts, and of the groups that its firing findings without one join."""
+        ids = sorted({a.incident_id for a in known.values() if a.incident_id is not None})
+        for part in _chunks(ids):
+            query = select(Incident).where(Incident.id.in_(part), Incident.status != IncidentStatus.RESOLVED)
+            self.loaded.update((i.id, i) for i in self.session.scalars(query))
+        for state in known.values():
+            state.incident = self.loaded.get(state.incident_id) if state.incident_id is not None else None
+        keys = {
+            route.group_key(labels)
+            for finding, labels, route in routed
+            if (alert := known.get(finding.fingerprint)) is None or alert.incident is None
+        }
+        self._load_groups(sorted(keys))
+
+    def _load_groups(self, keys: list[str]) -> None:
+        for part in _chunks(keys):
+            self.open_by_key.update((key, []) for key in part)
+            query = (
+                select(Incident)
+                .where(Incident.group_key.in_(part), Incident.status != IncidentStatus.RESOLVED)
+                .order_by(Incident.id)
+            )
+            for incident in self.session.scalars(query):
+                self.loaded[incident.id] = incident
+                self.open_by_key[incident.group_key].append(incident)
+
+    def _open_incident(self, group_key: str) -> Incident | None:
+        """The group's oldest open incident (one this run opened included)."""
+        if group_key not in self.open_by_key:
+            self._load_groups([group_key])  # a group whose incident this run resolved: rare, so one query
+        return next((i for i in self.open_by_key[group_key] if i.status != IncidentStatus.RESOLVED), None)
+
+    def _firing_count(self, incident: Incident) -> int:
+        """Its alerts firing and not silenced, as the database would say had every change so far been written."""
+        if incident.id is None:
+            return self.firing_delta[incident]
+        if self.firing_stored is None:
+            self.firing_stored = self._stored_firing_counts()
+        return self.firing_stored.get(incident.id, 0) + self.firing_delta[incident]
+
+    def _stored_firing_counts(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for part in _chunks(sorted(self.loaded)):
+            query = (
+                select(Alert.incident_id, func.count())
+                .where(Alert.incident_id.in_(part), Alert.status == AlertStatus.FIRING, Alert.silenced_by.is_(None))
+                .group_by(Alert.incident_id)
+            )
+            counts.update((incident_id, n) for incident_id, n in self.session.execute(query) if incident_id)
+        return counts
+
+    def _counting(self, state: AlertState, sign: int) -> None:
+        if state.notifying and state.incident is not None:
+            self.firing_delta[state.incident] += sign
+
+    # --- deciding --------------------------------------------------------------------------------------------------
+
+    def _fire(self, finding: Finding, state: AlertState | None, labels: dict[str, str], route: Route) -> AlertState:
+        silence = silence_for(self.silences, labels)
+        was_firing = state is not None and state.notifying
+        if state is None:
+            state = AlertState.new(finding.fingerprint, self.check, self.now)
+        else:
+            self._counting(state, -1)
+            if not state.firing:
+                state.first_seen, state.resolved_at = self.now, None
+        if not was_firing:
+            state.count += 1
+        shown_before = state.shown()
+        state.copy_finding(finding, labels, self.now)
+        state.silenced_by = silence.id if silence is not None else None
+        incident = self._current_incident(state, route, labels)
+        joined = incident is not None and not was_firing
+        reason = decide_alert(
+            was_firing=was_firing,
+            firing=True,
+            silenced=silence is not None or not finding.notify,
+            incident=view_of(incident, self._firing_count(incident)) if incident is not None else None,
+            now=self.now,
+            changed=was_firing and state.shown() != shown_before,
+        )
+        self.observation.reasons[reason] += 1
+        if reason is Reason.SILENCED:
+            self._counting(state, +1)  # still counts if only its finding asked not to notify
+            return state
+        source = self.observation.source
+        if incident is None:
+            incident = self._new_incident(state, route, labels, finding)
+        elif joined:
+            self._note(incident, "alert_firing", f"{finding.title}, seen first by {source}")
+        state.incident = incident
+        self._counting(state, +1)
+        self.touched.append(incident)
+        if reason is Reason.FIRST_NOTIFICATION:
+            self.queued.append(_Queued(incident, outbox.Operation.POST, self.now + route.group_wait))
+        elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
+            _raise_severity(incident, finding.severity)
+            self._queue_update(incident, route)
+        return state
+
+    def _current_incident(self, state: AlertState, route: Route, labels: dict[str, str]) -> Incident | None:
+        if state.incident is not None and state.incident.status != IncidentStatus.RESOLVED:
+            return state.incident
+        return self._open_incident(route.group_key(labels))
+
+    def _new_incident(self, state: AlertState, route: Route, labels: dict[str, str], finding: Finding) -> Incident:
+        group_key = route.group_key(labels)
+        incident = Incident(
+            group_key=group_key,
+            route=route.name,
+            channel=route.channel,
+            status=IncidentStatus.OPEN,
+            severity=finding.severity.value,
+            title=finding.title,
+            group_labels=route.group_labels(labels),
+            opened_at=min(state.first_seen, self.now),
+            updated_at=self.now,
+        )
+        self.session.add(incident)
+        self.open_by_key.setdefault(group_key, []).append(incident)
+        self._note(incident, "opened", f"{finding.title}, seen first by {self.observation.source}")
+        return incident
+
+    def _resolve(self, state: AlertState) -> None:
+        incident = state.incident
+        firing_before = self._firing_count(incident) if incident is not None else 0
+        was_notified = state.silenced_by is None
+        self._counting(state, -1)
+        state.status, state.resolved_at, state.last_seen = AlertStatus.RESOLVED, self.now, self.now
+        if incident is None or not was_notified or incident.status == IncidentStatus.RESOLVED:
+            self.observation.reasons[Reason.UNCHANGED] += 1
+            return
+        route = route_for(self.routes, dict(state.decoded().labels))
+        reason = decide_alert(
+            was_firing=True, firing=False, silenced=False, incident=view_of(incident, firing_before), now=self.now
+        )
+        self.observation.reasons[reason] += 1
+        self.touched.append(incident)
+        source = self.observation.source
+        if reason is Reason.ALL_RESOLVED:
+            incident.status, incident.resolved_at, incident.resolved_by = IncidentStatus.RESOLVED, self.now, None
+            self._note(incident, "resolved", f"all alerts cleared, the last ({state.title}) seen first by {source}")
+            if route.send_resolved:
+                # Not posted yet (a backlog, an outage): the post itself will show it resolved; a reply would be noise.
+                self._queue_update(incident, route)
+                reply = _Queued(
+                    incident, outbox.Operation.REPLY, self.now, {"text": "Resolved: every alert cleared."}, True
+                )
+                self.queued.append(reply)
+        else:
+            self._note(incident, "alert_resolved", f"{state.title} cleared, seen first by {source}")
+            self._queue_update(incident, route)
+
+    def _queue_update(self, incident: Incident, route: Route) -> None:
+        """`outbox.enqueue_update` for the whole run: one update an incident, at the earliest time asked for."""
+        incident.updated_at = self.now
+        when = next_update_at(
+            last_update_at=incident.last_notified_at, group_interval=route.group_interval, now=self.now
+        )
+        waiting = self.waiting_update.get(incident)
+        if waiting is None:
+            waiting = _Queued(incident, outbox.Operation.UPDATE, when)
+            self.waiting_update[incident] = waiting
+            self.queued.append(waiting)
+        waiting.at = min(waiting.at, when)
+
+    def _note(self, incident: Incident, kind: str, detail: str) -> None:
+        self.events.append((incident, kind, detail))
+
+    # --- writing ---------------------------------------------------------------------------------------------------
+
+    def _write(self, states: Iterable[AlertState]) -> None:
+        self.session.flush()  # the incidents this run opened get their ids
+        write_alerts(self.session, states, now=self.now)
+        if self.events:
+            events = [
+                {"incident_id": i.id, "at": self.now, "actor": BOT_ACTOR, "kind": kind, "detail": detail}
+                for i, kind, detail in self.events
+            ]
+            self.session.execute(insert(IncidentEvent), events)
+        self._write_outbox()
+        self.observation.incidents_touched.update(i.id for i in self.touched)
+
+    def _write_outbox(self) -> None:
+        """Coalesce with what already waits, as `enqueue_update` and `post_waiting` would, then insert the rest."""
+        keys = sorted({outbox.ordering_key(q.incident.id) for q in self.queued if q.operation != outbox.Operation.POST})
+        waiting = outbox.waiting_by_key(self.session, keys)
+        posted_now = {q.incident for q in self.queued if q.operation == outbox.Operation.POST}
+        for queued in self.queued:
+            items = waiting.get(outbox.ordering_key(queued.incident.id), [])
+            if queued.operation == outbox.Operation.UPDATE:
+                _coalesce(queued, items, posted_now)
+            elif queued.unless_post_waiting:
+                queued.dropped = queued.incident in posted_now or any(
+                    i.operation == outbox.Operation.POST for i in items
+                )
+        rows = [
+            outbox.new_row(
+                incident_id=q.incident.id, channel=q.incident.channel, operation=q.operation, at=q.at, payload=q.payload
+            )
+            for q in self.queued
+            if not q.dropped
+        ]
+        outbox.add_rows(self.session, rows)
+
+
+def _coalesce(update: _Queued, waiting: list[OutboxItem], posted_now: set[Incident]) -> None:
+    """An update needs no item of its own while the incident's post or an earlier update still waits."""
+    if update.incident in posted_now:
+        update.dropped = True
+        return
+    if not waiting:
+        return
+    update.dropped = True
+    first = waiting[0]
+    if first.operation == outbox.Operation.UPDATE and update.at < first.next_attempt_at:
+        first.next_attempt_at = update.at
+
+
+def _raise_severity(incident: Incident, severity: Severity) -> None:
+    if severity.rank < Severity(incident.severity).rank:
+        incident.severity = severity.value
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
