@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ack_latency, api_calls, chaos, command_load, detection, lambda_grouping, startup, storm
+from bench import ack_latency, api_calls, chaos, charts, command_load, detection, lambda_grouping, startup, storm
 
 BENCHMARKS = {
     "storm": storm,
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "chaos": chaos,
     "command_load": command_load,
     "lambda_grouping": lambda_grouping,
+    "charts": charts,
 }
 
 
