@@ -17,6 +17,16 @@ COMPARISONS = {
 
 
 @dataclass(frozen=True)
+class ChartImage:
+    """A drawn chart, ready to upload."""
+
+    png: bytes
+    alt_text: str
+    title: str
+    filename: str
+
+
+@dataclass(frozen=True)
 class Series:
     """One metric statistic over time; NaN values are gaps."""
 

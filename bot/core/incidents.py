@@ -184,6 +184,11 @@ def _observe_finding(
         outbox.enqueue_post(
             session, incident_id=incident.id, channel=incident.channel, not_before=now + route.group_wait
         )
+        if finding.chart is not None:
+            outbox.enqueue_chart(
+                session, incident_id=incident.id, channel=incident.channel, request=finding.chart, event="fire",
+                since=alert.first_seen, until=None, not_before=now + route.group_wait,
+            )  # fmt: skip
     elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
         _raise_severity(incident, finding.severity)
         _queue_update(session, incident, route, now)
@@ -283,9 +288,21 @@ def _resolve_alert(
                     text="Resolved: every alert cleared.",
                     now=now,
                 )
+                _chart_at_resolve(session, incident, now)
     else:
         _note(incident, "alert_resolved", now, f"{alert.title} cleared, seen first by {observation.source}")
         _queue_update(session, incident, route, now)
+
+
+def _chart_at_resolve(session: Session, incident: Incident, now: datetime) -> None:
+    """The chart drawn at fire, again over the whole incident: from before it opened to its resolution."""
+    fired = outbox.chart_of(session, incident.id)
+    if fired is None:
+        return
+    outbox.enqueue_chart(
+        session, incident_id=incident.id, channel=incident.channel, request=fired["chart"], event="resolve",
+        since=datetime.fromisoformat(fired["since"]), until=now, not_before=now,
+    )  # fmt: skip
 
 
 def remind(session: Session, *, routes: list[Route], now: datetime) -> int:

@@ -16,8 +16,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.charts import chart_message
 from bot.blocks.incident import misrouted_note, moved_note
 from bot.blocks.limits import fit_blocks, fit_text
+from bot.charts.model import ChartImage
 from bot.delivery import outbox
 from bot.delivery.outbox import Claimed, Operation
 from bot.delivery.reconcile import channel_id_by_name, find_posted, item_metadata
@@ -38,6 +40,8 @@ from bot.views.status_queries import blocked_lines
 __all__ = ["Notifier", "Permanent", "reply_text"]
 log = logging.getLogger(__name__)
 BLOCKED_TOO_LONG = timedelta(minutes=1)
+ALT_TXT_LIMIT = 1000
+"""`files.getUploadURLExternal`'s `alt_txt` limit."""
 TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
 
 
@@ -75,6 +79,8 @@ class Notifier:
         self.action_choices: ActionChoices = no_actions
         """The runbook actions an incident's message offers (the composition root knows which are enabled)."""
         self._home_this_pass: asyncio.Future[dict[str, Any]] | None = None
+        self.chart_image: Callable[[dict[str, Any], datetime], Awaitable[ChartImage]] | None = None
+        """Draws an incident's chart off the loop (the composition root hands in `Services.chart_image`)."""
 
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
@@ -131,7 +137,7 @@ class Notifier:
             now = self._clock()
             await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
             self.sent += 1
-            if kind_of(item.ordering_key) is Kind.INCIDENT and item.operation is not Operation.REPLY:
+            if kind_of(item.ordering_key) is Kind.INCIDENT and item.operation not in (Operation.REPLY, Operation.CHART):
                 self.after_incident_sent()
 
     async def _give_up(self, item: Claimed, reason: str) -> None:
@@ -241,6 +247,8 @@ class Notifier:
             return {"ts": posted["ts"]}
         if item.operation is Operation.UPLOAD_FILE:
             return await self._upload(item, rendered)
+        if item.operation is Operation.CHART:
+            return await self._chart(item, rendered)
         if item.operation is Operation.UPDATE and rendered.message_ts is not None:
             try:
                 response = await self._client.chat_update(
@@ -277,6 +285,46 @@ class Notifier:
         )
         file = response.get("file") or {}
         return {"file": file.get("id")}
+
+    async def _chart(self, item: Claimed, rendered: Rendered) -> dict[str, Any]:
+        """Draw, upload (privately: the image block shares it), then post the image block in the thread.
+
+        The post is exactly once (`_post` looks up an attempt of unknown outcome by its metadata). The upload is
+        recorded on the item before the post, so a retry after a refused or lost post shows the same file rather
+        than uploading another; an upload lost before it was recorded leaves a private file that nobody sees."""
+        if rendered.message_ts is None:
+            raise Permanent("chart before the message was posted")
+        file_id = item.payload.get("file_id")
+        alt_text, title = str(item.payload.get("alt_text", "")), str(item.payload.get("title", ""))
+        if file_id is None:
+            if self.chart_image is None:
+                raise Permanent("no chart drawing in this process")
+            image = await self.chart_image(item.payload, self._clock())
+            file_id = await self._upload_image(image)
+            alt_text, title = image.alt_text, image.title
+            recorded = {"file_id": file_id, "alt_text": alt_text, "title": title}
+            await self._db.run(lambda s: outbox.record_upload(s, item.id, **recorded))
+        text, blocks = chart_message(file_id=file_id, alt_text=alt_text, title=title, key=str(item.id))
+        posted = await self._post(item, channel=rendered.channel, thread_ts=rendered.message_ts, text=text,
+                                  blocks=blocks, unfurl_links=False, unfurl_media=False)  # fmt: skip
+        return {"ts": posted["ts"], "channel": posted["channel"], "file": file_id}
+
+    async def _upload_image(self, image: ChartImage) -> str:
+        """Slack's external upload: an upload URL, the bytes, then completion without a channel (a private file
+        that the image block shows). Returns the file's id."""
+        answer = await self._client.files_getUploadURLExternal(
+            filename=image.filename, length=len(image.png), alt_txt=image.alt_text[:ALT_TXT_LIMIT]
+        )
+        session = self._client.session or aiohttp.ClientSession()
+        try:
+            async with session.post(answer["upload_url"], data=image.png) as response:
+                response.raise_for_status()
+        finally:
+            if session is not self._client.session:
+                await session.close()
+        file_id = str(answer["file_id"])
+        await self._client.files_completeUploadExternal(files=[{"id": file_id, "title": image.title}])
+        return file_id
 
     async def _publish_home(self, item: Claimed) -> dict[str, Any]:
         if self.home_view is None:

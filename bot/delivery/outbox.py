@@ -10,6 +10,7 @@ sends it. A digest or a command's answer carries its message, and forgets it onc
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,6 +42,8 @@ class Operation(StrEnum):
     UPLOAD_FILE = "upload_file"
     """A file into the thread of the key's message (a long `/logs` answer)."""
     PUBLISH_HOME = "publish_home"
+    CHART = "chart"
+    """A metric chart in the thread of an incident's message: drawn, uploaded, then shown in an image block."""
 
 
 def ordering_key(incident_id: int) -> str:
@@ -186,6 +189,42 @@ def enqueue_payload_reply(
 ) -> OutboxItem:
     """A thread reply under an incident stored as data (a runbook action's failure), worded when it is sent."""
     return _add(session, incident_id=incident_id, channel=channel, operation=Operation.REPLY, at=now, payload=payload)
+
+
+def enqueue_chart(
+    session: Session,
+    *,
+    incident_id: int,
+    channel: str,
+    request: Mapping[str, Any],
+    event: str,
+    since: datetime,
+    until: datetime | None,
+    not_before: datetime,
+) -> OutboxItem:
+    """A chart of the incident's metric at `event` (fire, resolve): from before `since` to `until` (or to when it is
+    drawn), in the thread of its message."""
+    payload = {"chart": dict(request), "event": event, "since": since.isoformat(),
+               "until": until.isoformat() if until is not None else None}  # fmt: skip
+    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.CHART, at=not_before,
+                payload=payload)  # fmt: skip
+
+
+def chart_of(session: Session, incident_id: int) -> dict[str, Any] | None:
+    """The payload of the incident's first chart (at fire), if it had one."""
+    first = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.ordering_key == ordering_key(incident_id), OutboxItem.operation == Operation.CHART)
+        .order_by(OutboxItem.id)
+        .limit(1)
+    ).first()
+    return dict(first.payload) if first is not None else None
+
+
+def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str, title: str) -> None:
+    """Slack has the item's file: a retry shows this one rather than uploading it again."""
+    item = session.get_one(OutboxItem, item_id)
+    item.payload = {**item.payload, "file_id": file_id, "alt_text": alt_text, "title": title}
 
 
 def enqueue_key_reply(

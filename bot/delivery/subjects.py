@@ -106,7 +106,7 @@ def record_sent(session: Session, item: Claimed, result: dict[str, Any], now: da
             return
         if result.get("posted"):
             incident.message_ts, incident.channel = result["ts"], result["channel"]
-        if item.operation is not Operation.REPLY:
+        if item.operation not in (Operation.REPLY, Operation.CHART):
             incident.last_notified_at = now
     elif kind is Kind.WAIT and result.get("posted"):
         job = session.get(WaitJob, int(item.ordering_key.split(":", 1)[1]))
