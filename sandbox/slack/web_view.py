@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from sandbox.slack.block_limits import image_type
 from sandbox.slack.emoji import EMOJI
 from sandbox.slack.recording import LocalEvent
-from sandbox.slack.block_limits import image_type
 from sandbox.slack.state import SlackState
 from sandbox.slack.web_feed import snapshot
 from sandbox.slack.workspace import SlackError
