@@ -100,7 +100,7 @@ class Services:
 
     async def chart_image(self, payload: dict[str, Any], now: datetime) -> ChartImage:
         """Draw an incident's chart on the AWS executor (a GetMetricData call, then matplotlib): never on the loop."""
-        return await self.executor.run(draw_chart, self.aws, payload, now)
+        return await self.executor.run(draw_chart, self.aws, payload, now, self.settings.file.charts.theme)
 
     async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
         """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -67,14 +67,17 @@ def observe(
     routes: list[Route],
     now: datetime,
     source: Source = Source.POLL,
+    charts: bool = True,
 ) -> Observation:
     """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations. The
-    incident's timeline says which `source` saw each alert fire or clear first."""
+    incident's timeline says which `source` saw each alert fire or clear first. With `charts` off (config
+    `charts.enabled`), what findings say a chart would show is not drawn."""
     observation = Observation(source=source)
     silences = active_silences(session, now)
     seen = [f.fingerprint for f in result.findings]
     known = _alerts_by_fingerprint(session, seen)
-    for finding in result.findings:
+    findings = result.findings if charts else [replace(f, chart=None) for f in result.findings]
+    for finding in findings:
         alert = _observe_finding(
             session, check, finding, known.get(finding.fingerprint), routes, silences, now, observation
         )
@@ -91,7 +94,13 @@ def observe(
 
 
 def observe_pushed(
-    session: Session, *, check: str, findings: list[Finding], routes: list[Route], now: datetime
+    session: Session,
+    *,
+    check: str,
+    findings: list[Finding],
+    routes: list[Route],
+    now: datetime,
+    charts: bool = True,
 ) -> Observation:
     """Apply findings AWS pushed (an alarm's state change) as `check`'s: only the alerts of these fingerprints
     change. A check run resolves what its scope covers and it did not report; a push sees one resource, so it
@@ -108,6 +117,7 @@ def observe_pushed(
         routes=routes,
         now=now,
         source=Source.PUSH,
+        charts=charts,
     )
     observation.reasons[Reason.UNCHANGED] += len(findings) - len(current)
     return observation

@@ -50,6 +50,11 @@ def ordering_key(incident_id: int) -> str:
     return f"incident:{incident_id}"
 
 
+def chart_key(incident_id: int) -> str:
+    """An incident's charts: a key of their own, so that no update of the incident waits for a chart."""
+    return f"chart:{incident_id}"
+
+
 def wait_key(job_id: int) -> str:
     return f"wait:{job_id}"
 
@@ -203,18 +208,18 @@ def enqueue_chart(
     not_before: datetime,
 ) -> OutboxItem:
     """A chart of the incident's metric at `event` (fire, resolve): from before `since` to `until` (or to when it is
-    drawn), in the thread of its message."""
+    drawn), in the thread of its message. It goes after the incident's items queued before it (`claim_due`)."""
     payload = {"chart": dict(request), "event": event, "since": since.isoformat(),
                "until": until.isoformat() if until is not None else None}  # fmt: skip
-    return _add(session, incident_id=incident_id, channel=channel, operation=Operation.CHART, at=not_before,
-                payload=payload)  # fmt: skip
+    return _add(session, incident_id=incident_id, key=chart_key(incident_id), channel=channel,
+                operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
 
 
 def chart_of(session: Session, incident_id: int) -> dict[str, Any] | None:
     """The payload of the incident's first chart (at fire), if it had one."""
     first = session.scalars(
         select(OutboxItem)
-        .where(OutboxItem.ordering_key == ordering_key(incident_id), OutboxItem.operation == Operation.CHART)
+        .where(OutboxItem.ordering_key == chart_key(incident_id), OutboxItem.operation == Operation.CHART)
         .order_by(OutboxItem.id)
         .limit(1)
     ).first()
@@ -250,9 +255,11 @@ class Claimed:
 def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
     """Claim the first pending item of each ordering key that is due, one per channel whose pace allows it.
 
-    New incident posts go before updates of existing ones. Each claimed channel is reserved for `interval`, in
-    the database, so that replicas share Slack's per-channel budget. On PostgreSQL claimers take turns (an
-    advisory lock), so no replica can take an incident's second item while another holds its first.
+    New incident posts go before updates of existing ones. A chart waits for the items its incident queued before
+    it (the message it goes under, first of all); the incident's items never wait for a chart. Each claimed channel
+    is reserved for `interval`, in the database, so that replicas share Slack's per-channel budget. On PostgreSQL
+    claimers take turns (an advisory lock), so no replica can take an incident's second item while another holds
+    its first.
     """
     take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
@@ -266,7 +273,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     used: set[str] = set()
     for item in ordered:
         busy = item.claimed_until is not None and item.claimed_until > now
-        if busy or item.next_attempt_at > now:
+        if busy or item.next_attempt_at > now or _behind_its_incident(heads, item):
             continue
         if item.operation != Operation.PUBLISH_HOME:  # Home is per person, not a channel's message budget
             key = pace_key(channels, item.channel, item.operation)
@@ -292,6 +299,14 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
         if len(claimed) >= limit:
             break
     return claimed
+
+
+def _behind_its_incident(heads: dict[str, OutboxItem], item: OutboxItem) -> bool:
+    """A chart whose incident still has an item queued before it (the scan is in id order, so that item is seen)."""
+    if item.operation != Operation.CHART or item.incident_id is None:
+        return False
+    head = heads.get(ordering_key(item.incident_id))
+    return head is not None and head.id < item.id
 
 
 def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:

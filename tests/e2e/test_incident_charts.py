@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from sandbox.aws.server import MotoHandle
 from sandbox.slack.faults import Fault
-from tests.harness import RunningBot, running_bot
+from tests.harness import RunningBot, base_config, running_bot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -61,7 +62,8 @@ def chart_blocks(bot: RunningBot) -> list[dict[str, Any]]:
 
 @pytest.fixture
 async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
-    async with running_bot(moto=moto, database_url=database_url) as running:
+    config = base_config(charts={"enabled": True})
+    async with running_bot(moto=moto, database_url=database_url, config=config) as running:
         yield running
 
 
@@ -118,3 +120,64 @@ async def test_a_resolved_alarm_gets_a_second_chart(bot: RunningBot) -> None:
 
     assert "(resolved)" in charts[1]["title"]["text"]
     assert charts[0]["slack_file"]["id"] != charts[1]["slack_file"]["id"]
+
+
+async def test_acknowledging_waits_for_no_chart_and_a_refused_chart_is_given_up_once(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse_uploads(method: str, params: dict[str, Any]) -> Fault | None:
+        return Fault(200, "invalid_arguments") if method == "files.getUploadURLExternal" else None
+
+    bot.slack.add_fault_hook(refuse_uploads)
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+
+    await bot.click(action_id="incident_ack", channel="#alerts", message_ts=message.ts, user="U0BOB")
+    await bot.drain_until(lambda: "ACKNOWLEDGED" in bot.slack.channel_messages("#alerts")[0].blocks[0]["text"]["text"])
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.drainer"):
+        for _ in range(6):
+            bot.clock.advance(seconds=20)
+            await bot.drain()
+
+    uploads = [call for call in bot.slack.calls if call.method == "files.getUploadURLExternal"]
+    assert len(uploads) == 4
+    given_up = [r for r in caplog.records if "given up" in r.getMessage()]
+    assert len(given_up) == 1 and "invalid_arguments" in given_up[0].getMessage()
+    assert chart_blocks(bot) == []
+    assert [reply.text for reply in bot.slack.thread("#alerts", message.ts) if "<@U0BOB>" in reply.text]
+
+
+async def test_a_chart_waits_for_its_incidents_message_however_long_the_post_takes(bot: RunningBot) -> None:
+    failed: list[str] = []
+
+    def fail_the_first_posts(method: str, params: dict[str, Any]) -> Fault | None:
+        if method == "chat.postMessage" and not params.get("thread_ts") and len(failed) < 3:
+            failed.append(method)
+            return Fault(500)
+        return None
+
+    bot.slack.add_fault_hook(fail_the_first_posts)
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    for _ in range(4):
+        bot.clock.advance(seconds=10)
+        await bot.drain()
+    [block] = await bot.wait_for(lambda: chart_blocks(bot))
+
+    methods = [call.method for call in bot.slack.calls if call.status == 200]
+    assert len(failed) == 3
+    assert methods.index("chat.postMessage") < methods.index("files.getUploadURLExternal")
+    assert methods.count("files.getUploadURLExternal") == 1
+    assert block["slack_file"]["id"]
+
+
+async def test_with_charts_off_an_alarm_gets_its_message_and_no_chart(moto: MotoHandle, database_url: str) -> None:
+    async with running_bot(moto=moto, database_url=database_url) as bot:  # the harness's config: charts off
+        await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+        await bot.run_checks()
+        await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+        await bot.drain()
+
+        assert not [call for call in bot.slack.calls if call.method.startswith("files.")]
+        assert chart_blocks(bot) == []
