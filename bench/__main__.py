@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ack_latency, api_calls, chaos, command_load, detection, engine, lambda_grouping, startup, storm
+from bench import (
+    ack_latency,
+    api_calls,
+    chaos,
+    charts,
+    command_load,
+    detection,
+    engine,
+    lambda_grouping,
+    startup,
+    storm,
+)
 
 BENCHMARKS = {
     "storm": storm,
@@ -17,6 +28,7 @@ BENCHMARKS = {
     "command_load": command_load,
     "lambda_grouping": lambda_grouping,
     "engine": engine,
+    "charts": charts,
 }
 
 

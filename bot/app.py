@@ -381,6 +381,8 @@ def create_app(
     notifier.after_incident_sent = home.incidents_changed
     notifier.home_view = home.view_for
     notifier.action_choices = services.action_choices
+    if settings.file.charts.enabled:
+        notifier.chart_image = services.chart_image
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, holder=replica)
     handlers.register(

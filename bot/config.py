@@ -24,6 +24,7 @@ from pydantic import (
 from bot.aws.custom_action_settings import CustomActionSettings
 from bot.aws.settings import AwsSettings
 from bot.aws.sns_hosts import HOST_PATTERN, SNS_CERT_HOSTS
+from bot.charts.render import Theme
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.routing import RouteSettings
@@ -230,6 +231,15 @@ class PushSettings(_Strict):
         return bool(self.sns.topics)
 
 
+class ChartSettings(_Strict):
+    """Metric charts in incident threads (at fire and at resolve)."""
+
+    enabled: bool = True
+    """Off: no chart is drawn or uploaded."""
+    theme: Theme = Theme.LIGHT
+    """`light` or `dark`: both stay legible in either Slack mode; pick the one most readers use."""
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -244,6 +254,7 @@ class FileSettings(_Strict):
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
     push: PushSettings = Field(default_factory=PushSettings)
+    charts: ChartSettings = Field(default_factory=ChartSettings)
 
     @field_validator("digests")
     @classmethod

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from botocore.client import BaseClient
 from sqlalchemy.orm import Session
 
 from bot.aws.executor import AwsExecutor
+from bot.aws.metric_charts import ChartRequest, fetch_series
 from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
 from bot.blocks.mrkdwn import inline_code, mention
+from bot.charts.model import ChartData, ChartImage, Series, Span, alt_text
+from bot.charts.render import Theme, render_png
 from bot.commands import CommandNames
 from bot.config import Settings
 from bot.core.action_runs import in_effect
@@ -94,6 +98,10 @@ class Services:
         """Where listeners post a command's answers in a channel: the outbox."""
         return Answers(self.db, self.clock, lambda: self.wake_notifier())
 
+    async def chart_image(self, payload: dict[str, Any], now: datetime) -> ChartImage:
+        """Draw an incident's chart on the AWS executor (a GetMetricData call, then matplotlib): never on the loop."""
+        return await self.executor.run(draw_chart, self.aws, payload, now, self.settings.file.charts.theme)
+
     async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
         """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor
         (it reads the service model from disk: hundreds of ms for EC2's), later ones come from the cache at once."""
@@ -101,6 +109,37 @@ class Services:
         if cached is not None:
             return cached
         return await self.executor.run(self.aws.client, service, account=account, region=region)
+
+
+def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: Theme = Theme.LIGHT) -> ChartImage:
+    """An outbox chart item's picture: its one GetMetricData call, then the PNG. Blocking: run it on the executor."""
+    request = ChartRequest.from_payload(payload["chart"])
+    since = datetime.fromisoformat(payload["since"])
+    until = datetime.fromisoformat(payload["until"]) if payload.get("until") else now
+    start, end = request.window(since=since, now=until)
+    client = aws.client("cloudwatch", account=request.account, region=request.region)
+    series = fetch_series(client, request, start=start, end=end)
+    lines = tuple(
+        Series(line.label, tuple((point.at, point.value) for point in series[line.id])) for line in request.lines
+    )
+    spans: tuple[Span, ...] = ()
+    if request.alarm_since is not None:
+        spans = (Span(datetime.fromisoformat(request.alarm_since), until, "ALARM"),)
+    delay = timedelta(seconds=request.data_delay_seconds)
+    event = "resolved" if payload.get("event") == "resolve" else "firing"
+    data = ChartData(
+        title=f"{request.title} ({event})",
+        series=lines,
+        start=start,
+        end=end,
+        alert_start=since,
+        threshold=request.threshold,
+        comparison=request.comparison,
+        complete_until=end - delay if delay else None,
+        spans=spans,
+    )
+    png = render_png(data, theme)
+    return ChartImage(png=png, alt_text=alt_text(data), title=data.title, filename=f"chart-{end:%Y%m%dT%H%M}.png")
 
 
 def target_alert(action: RunbookAction, snapshot: IncidentSnapshot) -> AlertLine | None:

@@ -261,7 +261,10 @@ class CheckRunner:
                 routes=services.routes,
                 now=observed_at,
             )
-            return observe(session, check=configured.name, result=result, routes=services.routes, now=observed_at)
+            return observe(
+                session, check=configured.name, result=result, routes=services.routes, now=observed_at,
+                charts=services.settings.file.charts.enabled,
+            )  # fmt: skip
 
         await allowance.turn()
         observation = await services.db.run(observe_and_record)

@@ -109,6 +109,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
         "slack": {"channel": "#alerts"},
         "aws": {"regions": ["us-east-1"], "max_attempts": 1},
         "checks": [{"type": "cloudwatch_alarms", "every": "1h"}],
+        # Off unless a test is about charts (tests/e2e/test_incident_charts.py turns them on): a chart is another
+        # reply in the thread and a matplotlib render per incident, which tests of buttons and delivery don't need.
+        "charts": {"enabled": False},
     }
     config.update(overrides)
     return config

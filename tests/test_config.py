@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel
 
 from bot.cli import main
-from bot.config import ConfigError, FileSettings, load_settings
+from bot.config import ConfigError, FileSettings, load_settings, settings_from_mapping
 from bot.core.routing import build_routes
 from scheduler.registry import REGISTRY, configure_checks, load_check_types
 
@@ -314,3 +314,13 @@ def test_a_custom_action_named_like_a_built_in_or_for_an_unknown_check_type_is_r
         "config error: actions.custom[0].name: 'lambda_throttle' is a built-in action's name; choose another",
         "config error: actions.custom[1].applies_to[0]: unknown check type 'ecs_service' (did you mean ecs_services?)",
     ]
+
+
+def test_charts_are_on_and_light_by_default_and_a_theme_is_light_or_dark(slack_env: dict[str, str]) -> None:
+    charts = settings_from_mapping({"slack": {"channel": "#alerts"}}, slack_env).file.charts
+    assert (charts.enabled, charts.theme) == (True, "light")
+    dark = {"slack": {"channel": "#alerts"}, "charts": {"enabled": False, "theme": "dark"}}
+    assert settings_from_mapping(dark, slack_env).file.charts.theme == "dark"
+    with pytest.raises(ConfigError) as raised:
+        settings_from_mapping({"slack": {"channel": "#alerts"}, "charts": {"theme": "sepia"}}, slack_env)
+    assert raised.value.problems[0].startswith("charts.theme:")

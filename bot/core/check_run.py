@@ -9,7 +9,7 @@ open incident of a group, how many of an incident's alerts fire) is kept in memo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,9 +64,25 @@ class _Queued:
     dropped: bool = False
 
 
+@dataclass
+class _Chart:
+    """A chart this run asks for: at fire, of the finding's metric from the alert's start; at resolve, the fire's
+    chart again over the whole incident."""
+
+    incident: Incident
+    event: str
+    at: datetime
+    request: Mapping[str, Any] | None = None
+    since: datetime | None = None
+
+
 class CheckRun:
-    def __init__(self, session: Session, *, check: str, routes: list[Route], now: datetime, source: Source) -> None:
+    def __init__(
+        self, session: Session, *, check: str, routes: list[Route], now: datetime, source: Source, charts: bool = True
+    ) -> None:
         self.session, self.check, self.routes, self.now = session, check, routes, now
+        self.charts_on = charts
+        self.charts: list[_Chart] = []
         self.observation = Observation(source=source)
         self.silences = active_silences(session, now)
         self.loaded: dict[int, Incident] = {}
@@ -202,6 +218,9 @@ class CheckRun:
         self.touched.append(incident)
         if reason is Reason.FIRST_NOTIFICATION:
             self.queued.append(_Queued(incident, outbox.Operation.POST, self.now + route.group_wait))
+            if self.charts_on and finding.chart is not None:
+                at = self.now + route.group_wait
+                self.charts.append(_Chart(incident, "fire", at, finding.chart, state.first_seen))
         elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
             _raise_severity(incident, finding.severity)
             self._queue_update(incident, route)
@@ -256,6 +275,8 @@ class CheckRun:
                     incident, outbox.Operation.REPLY, self.now, {"text": "Resolved: every alert cleared."}, True
                 )
                 self.queued.append(reply)
+                if self.charts_on:
+                    self.charts.append(_Chart(incident, "resolve", self.now))
         else:
             self._note(incident, "alert_resolved", f"{state.title} cleared, seen first by {source}")
             self._queue_update(incident, route)
@@ -288,6 +309,7 @@ class CheckRun:
             ]
             self.session.execute(insert(IncidentEvent), events)
         self._write_outbox()
+        self._write_charts()
         self.observation.incidents_touched.update(i.id for i in self.touched)
 
     def _write_outbox(self) -> None:
@@ -311,6 +333,23 @@ class CheckRun:
             if not q.dropped
         ]
         outbox.add_rows(self.session, rows)
+
+
+    def _write_charts(self) -> None:
+        """After the run's other items, so each chart follows its incident's post and updates (`claim_due`)."""
+        for chart in self.charts:
+            request, since, until = chart.request, chart.since, None
+            if chart.event == "resolve":
+                fired = outbox.chart_of(self.session, chart.incident.id)
+                if fired is None:
+                    continue
+                request, since, until = fired["chart"], datetime.fromisoformat(fired["since"]), self.now
+            if request is None or since is None:
+                continue
+            outbox.enqueue_chart(
+                self.session, incident_id=chart.incident.id, channel=chart.incident.channel, request=request,
+                event=chart.event, since=since, until=until, not_before=chart.at,
+            )  # fmt: skip
 
 
 def _coalesce(update: _Queued, waiting: list[OutboxItem], posted_now: set[Incident]) -> None:

@@ -31,6 +31,9 @@ class Finding:
     notify: bool = True
     """False: recorded as an alert (for lists and digests) but never posted as an incident."""
     """ARNs whose tags become labels (the first ARN with a tag wins), so routes can match team or owner tags."""
+    chart: Mapping[str, Any] | None = None
+    """What a chart of this alert shows (`bot.aws.metric_charts.ChartRequest` as a payload): drawn at fire and
+    at resolve."""
 
     def all_labels(self, check: str) -> dict[str, str]:
         """The finding's labels plus the ones every finding has."""

@@ -36,19 +36,27 @@ def observe(
     routes: list[Route],
     now: datetime,
     source: Source = Source.POLL,
+    charts: bool = True,
 ) -> Observation:
     """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations. The
-    incident's timeline says which `source` saw each alert fire or clear first.
+    incident's timeline says which `source` saw each alert fire or clear first. With `charts` off (config
+    `charts.enabled`), what findings say a chart would show is not drawn.
 
     The run is applied as a set (`CheckRun`): its alerts, their incidents and the outbox items waiting for those are
     read in a few queries, the decisions are made in memory, and the changes are written in a few statements."""
-    run = CheckRun(session, check=check, routes=routes, now=now, source=source)
+    run = CheckRun(session, check=check, routes=routes, now=now, source=source, charts=charts)
     run.apply(result)
     return run.observation
 
 
 def observe_pushed(
-    session: Session, *, check: str, findings: list[Finding], routes: list[Route], now: datetime
+    session: Session,
+    *,
+    check: str,
+    findings: list[Finding],
+    routes: list[Route],
+    now: datetime,
+    charts: bool = True,
 ) -> Observation:
     """Apply findings AWS pushed (an alarm's state change) as `check`'s: only the alerts of these fingerprints
     change. A check run resolves what its scope covers and it did not report; a push sees one resource, so it
@@ -65,6 +73,7 @@ def observe_pushed(
         routes=routes,
         now=now,
         source=Source.PUSH,
+        charts=charts,
     )
     observation.reasons[Reason.UNCHANGED] += len(findings) - len(current)
     return observation

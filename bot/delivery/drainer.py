@@ -16,13 +16,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.charts import chart_message
 from bot.blocks.incident import misrouted_note, moved_note
 from bot.blocks.limits import fit_blocks, fit_text
+from bot.charts.model import ChartImage
 from bot.delivery import outbox
+from bot.delivery.chart_delivery import CHART_ATTEMPTS, failed_by_itself, upload_image
 from bot.delivery.outbox import Claimed, Operation
 from bot.delivery.reconcile import channel_id_by_name, find_posted, item_metadata
 from bot.delivery.refusals import (
     MAX_BACKOFF_SECONDS,
+    TRANSIENT_ERRORS,
     DeliveryPause,
     Refusal,
     auth_passes,
@@ -38,7 +42,6 @@ from bot.views.status_queries import blocked_lines
 __all__ = ["Notifier", "Permanent", "reply_text"]
 log = logging.getLogger(__name__)
 BLOCKED_TOO_LONG = timedelta(minutes=1)
-TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
 
 
 class Permanent(Exception):
@@ -75,6 +78,8 @@ class Notifier:
         self.action_choices: ActionChoices = no_actions
         """The runbook actions an incident's message offers (the composition root knows which are enabled)."""
         self._home_this_pass: asyncio.Future[dict[str, Any]] | None = None
+        self.chart_image: Callable[[dict[str, Any], datetime], Awaitable[ChartImage]] | None = None
+        """Draws an incident's chart off the loop (the composition root hands in `Services.chart_image`)."""
 
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
@@ -121,18 +126,34 @@ class Notifier:
     async def _send(self, item: Claimed) -> None:
         try:
             result = await self._apply(item)
-        except SlackApiError as exc:
-            await self._after_slack_error(item, exc)
-        except Permanent as exc:
-            await self._give_up(item, str(exc))
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            await self._retry(item, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            if item.operation is Operation.CHART and not isinstance(exc, Permanent) and failed_by_itself(exc):
+                await self._chart_failed(item, exc)
+            elif isinstance(exc, SlackApiError):
+                await self._after_slack_error(item, exc)
+            elif isinstance(exc, Permanent):
+                await self._give_up(item, str(exc))
+            elif isinstance(exc, (aiohttp.ClientError, TimeoutError, OSError)):
+                await self._retry(item, f"{type(exc).__name__}: {exc}")
+            else:
+                raise
         else:
             now = self._clock()
             await self._db.run(lambda s: self._record_success(s, item, result, now, self._channel_interval))
             self.sent += 1
             if kind_of(item.ordering_key) is Kind.INCIDENT and item.operation is not Operation.REPLY:
                 self.after_incident_sent()
+
+    async def _chart_failed(self, item: Claimed, exc: Exception) -> None:
+        """A chart is best-effort: tried again a few times, then given up with one line in the log."""
+        now, reason = self._clock(), f"{type(exc).__name__}: {exc}"
+        if item.attempts + 1 >= CHART_ATTEMPTS:
+            log.warning("chart %s (%s) given up after %d tries: %s", item.id, item.ordering_key, CHART_ATTEMPTS, reason)
+            await self._db.run(lambda s: outbox.give_up(s, item.id, now=now, error=reason))
+            return
+        log.debug("chart %s (%s) failed, trying again: %s", item.id, item.ordering_key, reason)
+        at = now + backoff(item.attempts + 1)
+        await self._db.run(lambda s: outbox.retry_later(s, item.id, at=at, error=reason))
 
     async def _give_up(self, item: Claimed, reason: str) -> None:
         log.error("outbox item %s (%s) dropped: %s", item.id, item.ordering_key, reason)
@@ -241,6 +262,8 @@ class Notifier:
             return {"ts": posted["ts"]}
         if item.operation is Operation.UPLOAD_FILE:
             return await self._upload(item, rendered)
+        if item.operation is Operation.CHART:
+            return await self._chart(item, rendered)
         if item.operation is Operation.UPDATE and rendered.message_ts is not None:
             try:
                 response = await self._client.chat_update(
@@ -277,6 +300,30 @@ class Notifier:
         )
         file = response.get("file") or {}
         return {"file": file.get("id")}
+
+    async def _chart(self, item: Claimed, rendered: Rendered) -> dict[str, Any]:
+        """Draw, upload (privately: the image block shares it), then post the image block in the thread.
+
+        The post is exactly once (`_post` looks up an attempt of unknown outcome by its metadata). The upload is
+        recorded on the item before the post, so a retry after a refused or lost post shows the same file rather
+        than uploading another; an upload lost before it was recorded leaves a private file that nobody sees."""
+        if rendered.message_ts is None:
+            # It waited for every item its incident queued before it (`outbox.claim_due`): the post was given up.
+            raise Permanent("the incident's message was never posted")
+        file_id = item.payload.get("file_id")
+        alt_text, title = str(item.payload.get("alt_text", "")), str(item.payload.get("title", ""))
+        if file_id is None:
+            if self.chart_image is None:
+                raise Permanent("charts are off in this process (charts.enabled)")
+            image = await self.chart_image(item.payload, self._clock())
+            file_id = await upload_image(self._client, image)
+            alt_text, title = image.alt_text, image.title
+            recorded = {"file_id": file_id, "alt_text": alt_text, "title": title}
+            await self._db.run(lambda s: outbox.record_upload(s, item.id, **recorded))
+        text, blocks = chart_message(file_id=file_id, alt_text=alt_text, title=title, key=str(item.id))
+        posted = await self._post(item, channel=rendered.channel, thread_ts=rendered.message_ts, text=text,
+                                  blocks=blocks, unfurl_links=False, unfurl_media=False)  # fmt: skip
+        return {"ts": posted["ts"], "channel": posted["channel"], "file": file_id}
 
     async def _publish_home(self, item: Claimed) -> dict[str, Any]:
         if self.home_view is None:

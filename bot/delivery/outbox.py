@@ -10,6 +10,7 @@ sends it. A digest or a command's answer carries its message, and forgets it onc
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,10 +42,17 @@ class Operation(StrEnum):
     UPLOAD_FILE = "upload_file"
     """A file into the thread of the key's message (a long `/logs` answer)."""
     PUBLISH_HOME = "publish_home"
+    CHART = "chart"
+    """A metric chart in the thread of an incident's message: drawn, uploaded, then shown in an image block."""
 
 
 def ordering_key(incident_id: int) -> str:
     return f"incident:{incident_id}"
+
+
+def chart_key(incident_id: int) -> str:
+    """An incident's charts: a key of their own, so that no update of the incident waits for a chart."""
+    return f"chart:{incident_id}"
 
 
 def wait_key(job_id: int) -> str:
@@ -229,6 +237,42 @@ def enqueue_payload_reply(
     return _add(session, incident_id=incident_id, channel=channel, operation=Operation.REPLY, at=now, payload=payload)
 
 
+def enqueue_chart(
+    session: Session,
+    *,
+    incident_id: int,
+    channel: str,
+    request: Mapping[str, Any],
+    event: str,
+    since: datetime,
+    until: datetime | None,
+    not_before: datetime,
+) -> OutboxItem:
+    """A chart of the incident's metric at `event` (fire, resolve): from before `since` to `until` (or to when it is
+    drawn), in the thread of its message. It goes after the incident's items queued before it (`claim_due`)."""
+    payload = {"chart": dict(request), "event": event, "since": since.isoformat(),
+               "until": until.isoformat() if until is not None else None}  # fmt: skip
+    return _add(session, incident_id=incident_id, key=chart_key(incident_id), channel=channel,
+                operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
+
+
+def chart_of(session: Session, incident_id: int) -> dict[str, Any] | None:
+    """The payload of the incident's first chart (at fire), if it had one."""
+    first = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.ordering_key == chart_key(incident_id), OutboxItem.operation == Operation.CHART)
+        .order_by(OutboxItem.id)
+        .limit(1)
+    ).first()
+    return dict(first.payload) if first is not None else None
+
+
+def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str, title: str) -> None:
+    """Slack has the item's file: a retry shows this one rather than uploading it again."""
+    item = session.get_one(OutboxItem, item_id)
+    item.payload = {**item.payload, "file_id": file_id, "alt_text": alt_text, "title": title}
+
+
 def enqueue_key_reply(
     session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime
 ) -> OutboxItem:
@@ -252,9 +296,11 @@ class Claimed:
 def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
     """Claim the first pending item of each ordering key that is due, one per channel whose pace allows it.
 
-    New incident posts go before updates of existing ones. Each claimed channel is reserved for `interval`, in
-    the database, so that replicas share Slack's per-channel budget. On PostgreSQL claimers take turns (an
-    advisory lock), so no replica can take an incident's second item while another holds its first.
+    New incident posts go before updates of existing ones. A chart waits for the items its incident queued before
+    it (the message it goes under, first of all); the incident's items never wait for a chart. Each claimed channel
+    is reserved for `interval`, in the database, so that replicas share Slack's per-channel budget. On PostgreSQL
+    claimers take turns (an advisory lock), so no replica can take an incident's second item while another holds
+    its first.
     """
     take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
@@ -268,7 +314,7 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     used: set[str] = set()
     for item in ordered:
         busy = item.claimed_until is not None and item.claimed_until > now
-        if busy or item.next_attempt_at > now:
+        if busy or item.next_attempt_at > now or _behind_its_incident(heads, item):
             continue
         if item.operation != Operation.PUBLISH_HOME:  # Home is per person, not a channel's message budget
             key = pace_key(channels, item.channel, item.operation)
@@ -294,6 +340,14 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
         if len(claimed) >= limit:
             break
     return claimed
+
+
+def _behind_its_incident(heads: dict[str, OutboxItem], item: OutboxItem) -> bool:
+    """A chart whose incident still has an item queued before it (the scan is in id order, so that item is seen)."""
+    if item.operation != Operation.CHART or item.incident_id is None:
+        return False
+    head = heads.get(ordering_key(item.incident_id))
+    return head is not None and head.id < item.id
 
 
 def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:

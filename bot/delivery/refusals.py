@@ -18,6 +18,8 @@ from bot.store import Database
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300
+TRANSIENT_ERRORS = {"ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout"}
+"""Slack's errors that say "not now": the item is retried as it is."""
 
 
 class Refusal(StrEnum):

@@ -4,6 +4,8 @@
   coalesce and a message always shows the newest state), its thread replies worded when sent.
 - `digest:…` and `command:…`: messages sent as they were queued (a digest, a command's answer); a later item of the
   same key replies in the thread of the key's first message.
+- `chart:N`: incident N's charts, in the thread of its message; a key of their own, so that the incident's updates
+  never wait for one.
 - `home:USER`: that person's App Home, rendered when published.
 """
 
@@ -33,9 +35,10 @@ class Kind(StrEnum):
     WAIT = "wait"
     MESSAGE = "message"
     HOME = "home"
+    CHART = "chart"
 
 
-_KINDS = {"incident": Kind.INCIDENT, "wait": Kind.WAIT, "home": Kind.HOME}
+_KINDS = {"incident": Kind.INCIDENT, "wait": Kind.WAIT, "home": Kind.HOME, "chart": Kind.CHART}
 
 
 def kind_of(key: str) -> Kind:
@@ -73,6 +76,10 @@ def render(session: Session, item: Claimed, now: datetime, choices: ActionChoice
         if item.operation is Operation.REPLY:
             text, blocks = reply_text(item.payload), []
         return Rendered(incident.channel, incident.message_ts, text, blocks)
+    if kind is Kind.CHART:
+        # The picture is drawn by the drainer; here only where it goes.
+        owner = session.get(Incident, item.incident_id) if item.incident_id is not None else None
+        return Rendered(owner.channel, owner.message_ts, "", []) if owner is not None else None
     if kind is Kind.WAIT:
         job = load_wait(session, int(item.ordering_key.split(":", 1)[1]))
         if job is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 MESSAGE_BLOCKS = 50
@@ -152,4 +153,36 @@ def _element(element: Any, pointer: str) -> list[str]:
             errors += _text(option.get("text"), OPTION_TEXT, f"{pointer}/options/{i}/text", required=True)
             if len(str(option.get("value", ""))) > OPTION_VALUE:
                 errors.append(_too_long(OPTION_VALUE, f"{pointer}/options/{i}/value"))
+    return errors
+
+
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
+"""What Slack shows in an image block, by file extension (it refuses other files there)."""
+
+
+def image_type(filename: str) -> str | None:
+    return IMAGE_TYPES.get(filename.rsplit(".", 1)[-1].lower()) if "." in filename else None
+
+
+def slack_file_errors(blocks: list[Any], files: Mapping[str, Any]) -> list[str]:
+    """Image blocks (and context images) whose `slack_file` names no completed upload of an image: Slack answers
+    `invalid_blocks` for those (a file still being processed included)."""
+    errors = []
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        images = [(block, f"/blocks/{i}")] if block.get("type") == "image" else []
+        if block.get("type") == "context":
+            images += [
+                (element, f"/blocks/{i}/elements/{j}")
+                for j, element in enumerate(block.get("elements") or [])
+                if isinstance(element, dict) and element.get("type") == "image"
+            ]
+        for image, pointer in images:
+            reference = image.get("slack_file")
+            if reference is None:
+                continue
+            upload = files.get(str(reference.get("id"))) if isinstance(reference, dict) else None
+            if upload is None or not upload.completed or image_type(upload.filename) is None:
+                errors.append(f"[ERROR] invalid slack file [json-pointer:{pointer}/slack_file]")
     return errors

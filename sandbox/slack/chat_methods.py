@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.slack.block_limits import MESSAGE_TEXT, block_errors
+from sandbox.slack.block_limits import MESSAGE_TEXT, block_errors, slack_file_errors
 from sandbox.slack.messages import Ephemeral, bot_message
 from sandbox.slack.state import SlackState
 from sandbox.slack.web_api import Handler, Refused
@@ -16,13 +16,16 @@ def flag(value: Any) -> bool:
     return value in (True, 1, "1", "true", "True")
 
 
-def message_content(params: dict[str, Any], *, required: bool = True) -> tuple[str | None, list | None]:
-    """The text and blocks of a message, checked against Slack's limits."""
+def message_content(
+    params: dict[str, Any], *, required: bool = True, state: SlackState | None = None
+) -> tuple[str | None, list | None]:
+    """The text and blocks of a message, checked against Slack's limits (and, given the `state`, its image blocks'
+    `slack_file` references against the files uploaded)."""
     text, blocks = params.get("text"), params.get("blocks")
     if blocks is not None:
         if not isinstance(blocks, list):
             raise SlackError("invalid_blocks_format")
-        errors = block_errors(blocks)
+        errors = block_errors(blocks) + (slack_file_errors(blocks, state.files) if state is not None else [])
         if errors:
             raise SlackError("invalid_blocks", messages=errors)
     if text is not None and len(str(text)) > MESSAGE_TEXT:
@@ -59,7 +62,7 @@ def post_message(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     if BOT_USER_ID not in channel.members:
         raise SlackError("not_in_channel")
     _posting_limit(state, "chat.postMessage", channel.id)
-    text, blocks = message_content(params)
+    text, blocks = message_content(params, state=state)
     metadata = message_metadata(params)
     thread_ts = params.get("thread_ts") or None
     message = bot_message(
@@ -84,7 +87,7 @@ def update(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     if channel.is_archived:
         raise SlackError("is_archived")
     _posting_limit(state, "chat.update", channel.id)
-    text, blocks = message_content(params)
+    text, blocks = message_content(params, state=state)
     metadata = message_metadata(params)
     state.history.update(message, text=text, blocks=blocks, ts=state.history.next_ts(state.now()))
     if metadata is not None:
@@ -99,7 +102,7 @@ def post_ephemeral(state: SlackState, params: dict[str, Any]) -> dict[str, Any]:
     user = state.workspace.user(params.get("user"))
     if user.id not in channel.members:
         raise SlackError("user_not_in_channel")
-    text, blocks = message_content(params)
+    text, blocks = message_content(params, state=state)
     ephemeral = Ephemeral(
         channel=channel.id,
         user=user.id,

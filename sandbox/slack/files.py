@@ -55,7 +55,6 @@ def complete_upload(state: SlackState, params: dict[str, Any]) -> dict[str, Any]
         upload = state.files.get(str(entry.get("id"))) if isinstance(entry, dict) else None
         if upload is None or upload.content is None:
             raise SlackError("file_not_found")
-        upload.title = entry.get("title") or upload.filename
         uploads.append(upload)
     channel_refs = [params["channel_id"]] if params.get("channel_id") else []
     channel_refs += [c for c in str(params.get("channels", "")).split(",") if c]
@@ -63,6 +62,8 @@ def complete_upload(state: SlackState, params: dict[str, Any]) -> dict[str, Any]
     if any(BOT_USER_ID not in channel.members for channel in channels):
         raise SlackError("not_in_channel")
     comment, _ = message_content({"text": params.get("initial_comment")}, required=False)
+    for entry, upload in zip(entries, uploads, strict=True):
+        upload.title, upload.completed = entry.get("title") or upload.filename, True
     shares: dict[str, Any] = {}
     for channel in channels:
         ts = state.history.next_ts(state.now())
@@ -79,7 +80,8 @@ def complete_upload(state: SlackState, params: dict[str, Any]) -> dict[str, Any]
 async def receive_upload(state: SlackState, request: web.Request) -> web.Response:
     """Step two: the bytes, posted raw (as slack_sdk does) or as a multipart `file` field."""
     upload = state.files.get(request.match_info["file_id"])
-    if upload is None:
+    if upload is None or upload.completed:
+        # Slack's upload URL works once, before the upload is completed.
         return web.Response(status=404, text="file_not_found")
     if request.content_type.startswith("multipart/"):
         field = (await request.post()).get("file")
@@ -96,7 +98,7 @@ async def download(state: SlackState, request: web.Request) -> web.Response:
     if request.headers.get("Authorization") != f"Bearer {state.bot_token}":
         return web.Response(status=403, text="forbidden")
     upload = state.files.get(request.match_info["file_id"])
-    if upload is None or upload.content is None:
+    if upload is None or not upload.completed:
         return web.Response(status=404, text="file_not_found")
     mimetype = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
     return web.Response(body=upload.content, content_type=mimetype)

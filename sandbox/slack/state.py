@@ -30,6 +30,8 @@ class UploadedFile:
     length: int
     title: str = ""
     content: bytes | None = None
+    completed: bool = False
+    """`files.completeUploadExternal` took it: only then may messages show it (`slack_file`)."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
+from sandbox.slack.block_limits import image_type
 from sandbox.slack.emoji import EMOJI
 from sandbox.slack.recording import LocalEvent
 from sandbox.slack.state import SlackState
@@ -66,6 +67,7 @@ class WebView:
             ("GET", "/sandbox/scenarios", self._scenarios),
             ("GET", "/sandbox/emoji", self._emoji),
             ("GET", "/sandbox/files/{file_id}/{name}", self._download),
+            ("GET", "/sandbox/images/{file_id}", self._image),
             ("POST", "/sandbox/command", self._command),
             ("POST", "/sandbox/action", self._action),
             ("POST", "/sandbox/submit", self._submit),
@@ -111,6 +113,14 @@ class WebView:
         # Never served as HTML: a log file is somebody else's text.
         headers = PAGE_HEADERS | {"Content-Disposition": f'attachment; filename="{_safe_name(upload.filename)}"'}
         return web.Response(body=upload.content, content_type="text/plain", charset="utf-8", headers=headers)
+
+    async def _image(self, request: web.Request) -> web.Response:
+        """An uploaded image an image block shows (`slack_file`), inline; anything but an image is not served here."""
+        upload = self._state.files.get(request.match_info["file_id"])
+        mimetype = image_type(upload.filename) if upload is not None and upload.completed else None
+        if upload is None or upload.content is None or mimetype is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=upload.content, content_type=mimetype, headers=PAGE_HEADERS)
 
     # --- what the person does --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.aws.metric_charts import alarm_chart
 from bot.core.findings import CheckResult, Finding
 from bot.enums import Severity
 from scheduler.registry import CheckContext, check
@@ -34,7 +35,9 @@ def _severity(alarm: dict[str, Any], words: list[str]) -> Severity:
     return Severity.CRITICAL if any(word in text for word in words) else Severity.WARNING
 
 
-def alarm_finding(alarm: dict[str, Any], *, account_id: str, region: str, params: AlarmParams) -> Finding:
+def alarm_finding(
+    alarm: dict[str, Any], *, account_id: str, region: str, params: AlarmParams, account: str | None = None
+) -> Finding:
     """The finding of one metric alarm as DescribeAlarms describes it; a pushed alarm state change read into that
     shape (bot/aws/alarm_events.py) gets the same fingerprint, so that both are one alert."""
     name = alarm["AlarmName"]
@@ -51,6 +54,7 @@ def alarm_finding(alarm: dict[str, Any], *, account_id: str, region: str, params
     if dimensions:
         evidence["Dimensions"] = ", ".join(f"{k}={v}" for k, v in dimensions.items())
     resource = dimensions.get("FunctionName") or next(iter(dimensions.values()), name)
+    chart = alarm_chart(alarm, account=account, region=region)
     return Finding(
         fingerprint=alarm_fingerprint(account_id, region, name),
         firing=alarm.get("StateValue") == "ALARM",
@@ -65,6 +69,7 @@ def alarm_finding(alarm: dict[str, Any], *, account_id: str, region: str, params
         evidence=evidence,
         started_at=alarm.get("StateUpdatedTimestamp"),
         tag_arns=tuple(arn for arn in (alarm.get("AlarmArn"), _function_arn(account_id, region, dimensions)) if arn),
+        chart=chart.to_payload() if chart is not None else None,
     )
 
 
@@ -98,7 +103,7 @@ def cloudwatch_alarms(ctx: CheckContext, params: AlarmParams) -> CheckResult:
     findings: list[Finding] = []
     for page in ctx.client("cloudwatch").get_paginator("describe_alarms").paginate(**kwargs):
         findings.extend(
-            alarm_finding(alarm, account_id=ctx.account_id, region=ctx.region, params=params)
+            alarm_finding(alarm, account_id=ctx.account_id, region=ctx.region, params=params, account=ctx.account)
             for alarm in page.get("MetricAlarms", [])
         )
     return CheckResult.of(findings, scope=alarm_fingerprint(ctx.account_id, ctx.region, ""))

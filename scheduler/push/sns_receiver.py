@@ -191,8 +191,9 @@ class SnsReceiver:
             if intake.finding is None:
                 return Observation()
             return observe_pushed(
-                session, check=intake.check, findings=[intake.finding], routes=services.routes, now=now
-            )
+                session, check=intake.check, findings=[intake.finding], routes=services.routes, now=now,
+                charts=services.settings.file.charts.enabled,
+            )  # fmt: skip
 
         return await services.db.run(take_in)
 

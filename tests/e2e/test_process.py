@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.core import leases
+from bot.delivery.outbox import Operation
 from bot.services import utcnow
 from bot.store import Database
 from bot.store.models import Lease, OutboxItem
@@ -253,12 +254,17 @@ async def test_sigterm_while_slack_holds_a_post_leaves_its_claim_for_reconciliat
             assert_clean_exit(*await bot.stop())
     db = Database.from_url(bot.database_url)
     try:
-        posts = await db.run(
-            lambda s: [(i.status, i.claimed_by is not None, i.attempts) for i in s.scalars(select(OutboxItem))]
+        items = await db.run(
+            lambda s: [
+                (i.operation, i.status, i.claimed_by is not None, i.attempts) for i in s.scalars(select(OutboxItem))
+            ]
         )
     finally:
         db.close()
+    posts = [item[1:] for item in items if item[0] == Operation.POST]
     assert posts == [("pending", True, 0)], "the post may have reached Slack: it is neither released nor failed"
+    # The alarm's chart goes in the post's thread: it waits, untried, for the post's outcome.
+    assert [item for item in items if item[0] != Operation.POST] == [(Operation.CHART, "pending", False, 0)]
     assert await bot.another_replica_takes_the_lease()
 
 

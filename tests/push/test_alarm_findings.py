@@ -53,8 +53,9 @@ def test_an_alarm_notification_is_the_polled_finding() -> None:
 def test_an_eventbridge_alarm_state_change_is_the_polled_finding_but_for_what_the_event_leaves_out() -> None:
     event = alarm_state_change_event("orders-api-errors-critical", "ALARM", at=AT)
     finding = pushed(event)
-    assert replace(finding, evidence={}) == replace(polled(), evidence={})
+    assert replace(finding, evidence={}, chart=None) == replace(polled(), evidence={}, chart=None)
     assert finding.evidence["Metric"] == "AWS/Lambda Errors (Sum)"  # the event has no threshold
+    assert finding.chart == {**(polled().chart or {}), "threshold": None, "comparison": None}
     assert finding.evidence["Reason"].startswith("Threshold Crossed")
 
 

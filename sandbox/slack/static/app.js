@@ -191,7 +191,8 @@
   }
 
   function image(obj, cls) {
-    const src = obj.image_url && obj.image_url.startsWith("/") ? obj.image_url : null;
+    const uploaded = obj.slack_file && obj.slack_file.id ? "/sandbox/images/" + encodeURIComponent(obj.slack_file.id) : null;
+    const src = uploaded || (obj.image_url && obj.image_url.startsWith("/") ? obj.image_url : null);
     if (src) return el("img", { class: cls, src, alt: obj.alt_text || "" });
     // External images are not fetched: the sandbox loads nothing from outside 127.0.0.1.
     return el("span", { class: cls + " image-placeholder", title: obj.image_url || "" }, "[image: " + (obj.alt_text || "no description") + "]");

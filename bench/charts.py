@@ -1,0 +1,81 @@
+"""Chart rendering: time and PNG size per chart type and theme (budget: 150 ms and 100 KB per chart)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench.common import positive_int
+from bot.charts.model import ChartData, Series, Span
+from bot.charts.render import Theme, render_png
+
+BUDGET_MS, BUDGET_KB = 150.0, 100.0
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def _series(label: str, count: int, scale: float, rng: random.Random, gaps: bool = False) -> Series:
+    points = []
+    for minute in range(count):
+        value = max(0.0, scale * (1 + math.sin(minute / 7)) + rng.gauss(0, scale / 4))
+        points.append((T0 + timedelta(minutes=minute), math.nan if gaps and minute % 11 == 0 else value))
+    return Series(label, tuple(points))
+
+
+def chart_types(rng: random.Random) -> dict[str, ChartData]:
+    """One chart of each shape the bot draws: an alarm's metric, a Lambda function's four, an empty window."""
+    end = T0 + timedelta(minutes=90)
+    alarm = ChartData(
+        "Alarm orders-api-errors: AWS/Lambda Errors (Sum)",
+        (_series("Errors", 90, 3, rng, gaps=True),),
+        T0,
+        end,
+        alert_start=T0 + timedelta(minutes=60),
+        threshold=4,
+        comparison="GreaterThanOrEqualToThreshold",
+        spans=(Span(T0 + timedelta(minutes=60), end, "ALARM"),),
+    )
+    lambda_chart = ChartData(
+        "orders-api: errors, invocations, throttles",
+        tuple(_series(name, 90, scale, rng) for name, scale in (("Errors", 3), ("Invocations", 40), ("Throttles", 1))),
+        T0,
+        end,
+        alert_start=T0 + timedelta(minutes=75),
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        complete_until=end - timedelta(minutes=5),
+    )
+    empty = ChartData("queue depth", (Series("ApproximateNumberOfMessagesVisible", ()),), T0, end)
+    dense = ChartData("1 day at 1-minute resolution", (_series("Duration", 1440, 800, rng),), T0,
+                      T0 + timedelta(days=1), threshold=2000, comparison="GreaterThanThreshold")  # fmt: skip
+    return {"alarm": alarm, "lambda": lambda_chart, "empty": empty, "dense_day": dense}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=positive_int, default=10, help="renders per chart type and theme")
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    render_png(ChartData("warm-up", (), T0, T0 + timedelta(minutes=1)))
+    print(f"first render (imports matplotlib): {(time.perf_counter() - started) * 1000:.0f} ms, once per process")
+    worst: dict[str, tuple[float, float]] = {}
+    for name, data in chart_types(random.Random(19)).items():
+        for theme in Theme:
+            times, size = [], 0
+            for _ in range(args.rounds):
+                started = time.perf_counter()
+                size = len(render_png(data, theme))
+                times.append((time.perf_counter() - started) * 1000)
+            slowest = max(times)
+            print(f"{name:>10} {theme:>5}: median {statistics.median(times):5.1f} ms, slowest {slowest:5.1f} ms, "
+                  f"{size / 1024:5.1f} KB")  # fmt: skip
+            ms, kb = worst.get(name, (0.0, 0.0))
+            worst[name] = (max(ms, slowest), max(kb, size / 1024))
+    missed = [name for name, (ms, kb) in worst.items() if ms > BUDGET_MS or kb > BUDGET_KB]
+    print("slowest ms / largest KB per chart type: " + ", ".join(
+        f"{name} {ms:.0f} ms {kb:.0f} KB" for name, (ms, kb) in worst.items()))  # fmt: skip
+    return 1 if missed else 0

@@ -1,0 +1,123 @@
+"""What a chart shows, as plain data, and the alt text that says it in numbers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ALT_TEXT_LIMIT = 2000
+"""Slack's limit on an image block's `alt_text`."""
+COMPARISONS = {
+    "GreaterThanOrEqualToThreshold": "≥",
+    "GreaterThanThreshold": ">",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "≤",
+}
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A drawn chart, ready to upload."""
+
+    png: bytes
+    alt_text: str
+    title: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric statistic over time; NaN values are gaps."""
+
+    label: str
+    points: tuple[tuple[datetime, float], ...]
+
+    def finite(self) -> list[tuple[datetime, float]]:
+        return [(at, value) for at, value in self.points if math.isfinite(value)]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time the alarm spent in `state` (ALARM is shaded)."""
+
+    start: datetime
+    end: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A metric over the alert's window plus context before it. The first series is the one the threshold is for."""
+
+    title: str
+    series: tuple[Series, ...]
+    start: datetime
+    end: datetime
+    alert_start: datetime | None = None
+    threshold: float | None = None
+    comparison: str | None = None
+    complete_until: datetime | None = None
+    """Data after this may still grow (late Lambda metrics): marked on the chart."""
+    spans: tuple[Span, ...] = field(default=())
+
+    def breaches(self, value: float) -> bool:
+        if self.threshold is None or self.comparison is None or not math.isfinite(value):
+            return False
+        match self.comparison:
+            case "GreaterThanOrEqualToThreshold":
+                return value >= self.threshold
+            case "GreaterThanThreshold":
+                return value > self.threshold
+            case "LessThanThreshold":
+                return value < self.threshold
+            case "LessThanOrEqualToThreshold":
+                return value <= self.threshold
+        return False
+
+    def breaching_points(self) -> list[tuple[datetime, float]]:
+        if not self.series:
+            return []
+        return [(at, value) for at, value in self.series[0].finite() if self.breaches(value)]
+
+
+def number(value: float) -> str:
+    """A value short enough for a label: 3, 2.5, 1.2k, 3.4M, 5e+12."""
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if magnitude >= 1e12:
+        return f"{value:.2g}"
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def alt_text(data: ChartData) -> str:
+    """The chart in words, with its numbers: what a screen reader and a notification show."""
+    window = f"{data.start:%H:%M}–{data.end:%H:%M} UTC"
+    parts = [f"Chart of {data.title}, {window}."]
+    for series in data.series:
+        finite = series.finite()
+        if not finite:
+            parts.append(f"{series.label}: no data.")
+            continue
+        peak_at, peak = max(finite, key=lambda point: point[1])
+        low = min(value for _, value in finite)
+        latest_at, latest = finite[-1]
+        parts.append(
+            f"{series.label}: latest {number(latest)} at {latest_at:%H:%M}, max {number(peak)} at {peak_at:%H:%M}, "
+            f"min {number(low)}, {len(finite)} points."
+        )
+    if data.threshold is not None:
+        sign = COMPARISONS.get(data.comparison or "", "")
+        breaching = data.breaching_points()
+        parts.append(f"Threshold {sign}{number(data.threshold)}: {len(breaching)} points breach it.".replace("  ", " "))
+    alarm = [span for span in data.spans if span.state == "ALARM"]
+    if alarm:
+        parts.append("In ALARM " + ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in alarm) + " UTC.")
+    if data.complete_until is not None and data.complete_until < data.end:
+        parts.append(f"Data complete up to {data.complete_until:%H:%M} UTC.")
+    text = " ".join(parts)
+    return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"

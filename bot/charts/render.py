@@ -1,0 +1,152 @@
+"""ChartData → PNG with matplotlib's Agg backend, imported on first use (it costs ~0.5 s) and never on the loop.
+
+Sized for Slack: 800×340 px, drawn big enough (11 pt and up, 2 px lines) to stay readable when Slack scales the
+image down to its ~360 px preview. Two themes: `light` draws on an off-white card rather than pure white, which
+glares in dark mode; `dark` draws on Slack's own dark background. Both use Okabe–Ito colours (safe for colour
+blindness) that keep their contrast on either background, so a chart stays legible whichever mode a reader uses.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.charts.model import COMPARISONS, ChartData, number
+
+WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
+
+
+class Theme(StrEnum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str
+    text: str
+    grid: str
+    lines: tuple[str, ...]
+    threshold: str
+    breach: str
+    alarm_span: str
+    pending: str
+
+
+PALETTES = {
+    Theme.LIGHT: Palette(
+        "#f4f5f7",
+        "#1d1c1d",
+        "#d5d7db",
+        ("#0072b2", "#009e73", "#cc79a7", "#e69f00"),
+        "#d55e00",
+        "#d55e00",
+        "#f3c6b0",
+        "#e3e5e8",
+    ),
+    Theme.DARK: Palette(
+        "#1a1d21",
+        "#e8e8e8",
+        "#3a3e44",
+        ("#56b4e9", "#009e73", "#cc79a7", "#e69f00"),
+        "#ff8a4c",
+        "#ff8a4c",
+        "#5a2f22",
+        "#2c3036",
+    ),
+}
+
+
+def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
+    """The chart as PNG bytes. Blocking (tens of ms): call it in a worker thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    palette = PALETTES[theme]
+    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=palette.background)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    _style(axes, palette)
+    _draw(axes, data, palette)
+    figure.subplots_adjust(left=0.08, right=0.95, top=0.80, bottom=0.14)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=palette.background, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _style(axes: Any, palette: Palette) -> None:
+    axes.set_facecolor(palette.background)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_color(palette.grid)
+    axes.tick_params(colors=palette.text, labelsize=11)
+    axes.grid(True, color=palette.grid, linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _draw(axes: Any, data: ChartData, palette: Palette) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    from matplotlib.ticker import FuncFormatter
+
+    axes.set_xlim(data.start, data.end)
+    for span in data.spans:
+        if span.state == "ALARM":
+            axes.axvspan(span.start, span.end, color=palette.alarm_span, alpha=0.6, linewidth=0, zorder=0)
+    if data.alert_start is not None and data.start < data.alert_start < data.end:
+        axes.axvline(data.alert_start, color=palette.text, linewidth=1, linestyle=":", zorder=1)
+    if data.complete_until is not None and data.start < data.complete_until < data.end:
+        axes.axvspan(data.complete_until, data.end, color=palette.pending, alpha=0.8, linewidth=0, zorder=0)
+        axes.text(data.complete_until, 0.98, f"complete up to {data.complete_until:%H:%M} ", ha="right", va="top",
+                  transform=axes.get_xaxis_transform(), color=palette.text, fontsize=10, zorder=5)  # fmt: skip
+    values: list[float] = []
+    for index, series in enumerate(data.series):
+        finite = series.finite()
+        values += [value for _, value in finite]
+        if not series.points:
+            continue
+        times = [at for at, _ in series.points]
+        ys = [value if math.isfinite(value) else float("nan") for _, value in series.points]
+        colour = palette.lines[index % len(palette.lines)]
+        axes.plot(times, ys, color=colour, linewidth=2, label=series.label, marker="o" if len(finite) < 3 else None,
+                  markersize=4, zorder=3)  # fmt: skip
+    breaching = data.breaching_points()
+    if breaching:
+        axes.scatter([at for at, _ in breaching], [value for _, value in breaching], s=36, color=palette.breach,
+                     edgecolors=palette.background, linewidths=1, zorder=4, label="breaching")  # fmt: skip
+    if data.threshold is not None and math.isfinite(data.threshold):
+        values.append(data.threshold)
+        sign = COMPARISONS.get(data.comparison or "", "")
+        axes.axhline(data.threshold, color=palette.threshold, linewidth=1.5, linestyle="--", zorder=2,
+                     label=f"threshold {sign}{number(data.threshold)}")  # fmt: skip
+    _y_range(axes, values)
+    if not values:
+        axes.text(0.5, 0.5, "no data in this window", transform=axes.transAxes, ha="center", va="center",
+                  color=palette.text, fontsize=13)  # fmt: skip
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
+    axes.xaxis.set_major_formatter(DateFormatter("%H:%M", tz="UTC"))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: number(value)))
+    axes.set_xlabel("UTC", color=palette.text, fontsize=10, loc="right", labelpad=1)
+    figure = axes.get_figure()
+    figure.suptitle(data.title, x=0.08, y=0.97, ha="left", color=palette.text, fontsize=14, fontweight="bold")
+    if axes.get_legend_handles_labels()[0]:
+        legend = axes.legend(loc="lower left", fontsize=10, frameon=False, ncols=4,
+                             bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
+        for text in legend.get_texts():
+            text.set_color(palette.text)
+
+
+def _y_range(axes: Any, values: list[float]) -> None:
+    """Zero-based for counts, with room above the highest value; a flat or empty series still gets a span."""
+    if not values:
+        axes.set_ylim(0, 1)
+        return
+    low, high = min(min(values), 0.0), max(values)
+    if high <= low:
+        high = low + 1
+    pad = (high - low) * 0.1
+    if math.isfinite(high + pad) and math.isfinite(low - pad):
+        axes.set_ylim(low if low >= 0 else low - pad, high + pad)
