@@ -34,23 +34,22 @@ def as_log_events(events: Sequence[LabelledEvent]) -> list[LogEvent]:
     return [LogEvent(datetime.fromtimestamp(e.timestamp / 1000, UTC), "", e.message, "") for e in events]
 
 
-def _two_passes(messages: Sequence[str]) -> list[str | None]:
-    """What `summarise` and `group_errors` do with a batch: one `ErrorGrouper` fed the log group's events in order."""
-    window = as_log_events_from(messages)
+def _grouped(window: Sequence[LabelledEvent]) -> list[str | None]:
+    """What `summarise` and `group_errors` do with a batch: one `ErrorGrouper` fed the log group's events in order.
+
+    The grouper reads an event's `message` (and `stream`, which the corpus has not), so it is given the corpus's
+    events themselves, as the naive regex is: the `LogEvent` the bot makes of each FilterLogEvents record belongs to
+    reading the logs, not to grouping them (`check_against_bot` makes them, untimed).
+    """
     keys: dict[int, str] = {id(event): signature.key for event, signature in ErrorGrouper().group(window)}
     return [keys.get(id(event)) for event in window]
-
-
-def as_log_events_from(messages: Sequence[str]) -> list[LogEvent]:
-    moment = datetime.fromtimestamp(0, UTC)
-    return [LogEvent(moment, "", message, "") for message in messages]
 
 
 def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
     """`/errors`: `summarise` over each log group's whole window."""
     predicted: list[str | None] = [None] * len(events)
     for log_group, indices in by_log_group(events).items():
-        keys = _two_passes([events[i].message for i in indices])
+        keys = _grouped([events[i] for i in indices])
         for index, key in zip(indices, keys, strict=True):
             predicted[index] = f"{log_group}|{key}" if key else None
     return predicted
@@ -64,7 +63,7 @@ def boltwatch_log_errors_check(events: Sequence[LabelledEvent]) -> list[str | No
         for index in indices:
             runs[events[index].timestamp // CHECK_EVERY_MS].append(index)
         for run in runs.values():
-            keys = _two_passes([events[i].message for i in run])
+            keys = _grouped([events[i] for i in run])
             for index, key in zip(run, keys, strict=True):
                 predicted[index] = f"{log_group}|{key}" if key else None
     return predicted

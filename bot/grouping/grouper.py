@@ -17,7 +17,6 @@ input); it counts as the error only when nothing else reported one.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
@@ -62,7 +61,7 @@ class ErrorGrouper(Generic[Event]):
         # The record that last moved each stream between invocations (START, END, platform.start), read lazily:
         # every invocation has them, few lines need them.
         self._edge_of_stream: dict[str, str] = {}
-        self._failed: OrderedDict[str, None] = OrderedDict()
+        self._failed: dict[str, None] = {}  # in the order they failed
         self._notices: dict[str, list[tuple[Event, LogLine]]] = {}
 
     def group(self, events: Iterable[Event]) -> Iterator[Grouped[Event]]:
@@ -70,19 +69,20 @@ class ErrorGrouper(Generic[Event]):
         edges = self._edge_of_stream
         for event in events:
             message = event.message
-            if not self._dumps and not self._notices:
-                # The healthy records of every invocation, and lines that cannot be errors, cost a test or two.
-                if message.startswith(_HEALTHY_EDGES):
-                    edges[getattr(event, "stream", "")] = message
-                    continue
-                if message.startswith(_REPORT):
-                    if "Status: " not in message:
-                        continue
-                elif not may_be_error(message):
-                    if message.startswith(_JSON_RECORD):
-                        self._follow_invocations(getattr(event, "stream", ""), message)
-                    continue
-            found = self.add(event)
+            if self._dumps or self._notices:
+                found = self.add(event)
+            # Otherwise the healthy records of every invocation, and lines that cannot be errors, cost a test or two.
+            elif message.startswith(_HEALTHY_EDGES):
+                edges[getattr(event, "stream", "")] = message
+                continue
+            elif message.startswith(_REPORT) and "Status: " not in message:
+                continue
+            elif not may_be_error(message):
+                if message.startswith(_JSON_RECORD):
+                    self._follow_invocations(getattr(event, "stream", ""), message)
+                continue
+            else:
+                found = self._read(event, message, getattr(event, "stream", ""))
             if found:
                 yield from found
         yield from self.finish()
@@ -108,9 +108,15 @@ class ErrorGrouper(Generic[Event]):
             if message.startswith(_ENDS):
                 out += self._end_invocation(message.split(None, 3)[2])
             return out
+        found = self._read(event, message, stream)
+        return out + found if out else found
+
+    def _read(self, event: Event, message: str, stream: str) -> list[Grouped[Event]]:
+        """The errors a line that may be an error completes, once the open dumps and invocations have seen it."""
         line = read_line(message)
         if line_level(line) < Level.ERROR:
-            return out
+            return _NONE
+        out: list[Grouped[Event]] = []
         invocation = line.request_id or self._invocation_of(stream) or f"stream {stream}"
         if line.body.startswith(NOTICES):
             if invocation not in self._failed:
@@ -157,7 +163,7 @@ class ErrorGrouper(Generic[Event]):
         self._notices.pop(invocation, None)
         self._failed[invocation] = None
         if len(self._failed) > MAX_INVOCATIONS:
-            self._failed.popitem(last=False)
+            del self._failed[next(iter(self._failed))]
 
     def _end_invocation(self, invocation: str) -> list[Grouped[Event]]:
         notices = self._notices.pop(invocation, [])
