@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from datetime import UTC, datetime
 
 from bench.lambda_corpus.invocation import LabelledEvent
@@ -23,67 +24,56 @@ Grouper = Callable[[Sequence[LabelledEvent]], list[str | None]]
 CHECK_EVERY_MS = 30_000  # log_errors runs every 30 s (its @check default) and groups what each run read
 
 
-def by_log_group(events: Sequence[LabelledEvent]) -> dict[str, list[int]]:
-    indices: dict[str, list[int]] = defaultdict(list)
-    for index, event in enumerate(events):
-        indices[event.log_group].append(index)
-    return indices
+def by_log_group(events: Sequence[LabelledEvent]) -> dict[str, list[LabelledEvent]]:
+    windows: dict[str, list[LabelledEvent]] = defaultdict(list)
+    for event in events:
+        windows[event.log_group].append(event)
+    return windows
 
 
 def as_log_events(events: Sequence[LabelledEvent]) -> list[LogEvent]:
     return [LogEvent(datetime.fromtimestamp(e.timestamp / 1000, UTC), "", e.message, "") for e in events]
 
 
-def _grouped(window: Sequence[LabelledEvent]) -> list[str | None]:
-    """What `summarise` and `group_errors` do with a batch: one `ErrorGrouper` fed the log group's events in order.
+def check_runs(window: Sequence[LabelledEvent]) -> list[list[LabelledEvent]]:
+    """A log group's events as the `log_errors` check reads them: what each of its runs read since the last one."""
+    return [list(run) for _, run in groupby(window, key=lambda e: e.timestamp // CHECK_EVERY_MS)]
+
+
+def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
+    """`/errors`: `summarise` over each log group's whole window, one `ErrorGrouper` fed its events in order.
 
     The grouper reads an event's `message` (and `stream`, which the corpus has not), so it is given the corpus's
     events themselves, as the naive regex is: the `LogEvent` the bot makes of each FilterLogEvents record belongs to
     reading the logs, not to grouping them (`check_against_bot` makes them, untimed).
     """
-    keys: dict[int, str] = {id(event): signature.key for event, signature in ErrorGrouper().group(window)}
-    return [keys.get(id(event)) for event in window]
-
-
-def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
-    """`/errors`: `summarise` over each log group's whole window."""
-    predicted: list[str | None] = [None] * len(events)
-    for log_group, indices in by_log_group(events).items():
-        keys = _grouped([events[i] for i in indices])
-        for index, key in zip(indices, keys, strict=True):
-            predicted[index] = f"{log_group}|{key}" if key else None
-    return predicted
+    keys: dict[int, str] = {}
+    for log_group, window in by_log_group(events).items():
+        for event, signature in ErrorGrouper().group(window):
+            keys[id(event)] = f"{log_group}|{signature.key}"
+    return [keys.get(id(event)) for event in events]
 
 
 def boltwatch_log_errors_check(events: Sequence[LabelledEvent]) -> list[str | None]:
     """The `log_errors` check: each run groups the events it read since the last one (`group_errors`)."""
-    predicted: list[str | None] = [None] * len(events)
-    for log_group, indices in by_log_group(events).items():
-        runs: dict[int, list[int]] = defaultdict(list)
-        for index in indices:
-            runs[events[index].timestamp // CHECK_EVERY_MS].append(index)
-        for run in runs.values():
-            keys = _grouped([events[i] for i in run])
-            for index, key in zip(run, keys, strict=True):
-                predicted[index] = f"{log_group}|{key}" if key else None
-    return predicted
+    keys: dict[int, str] = {}
+    for log_group, window in by_log_group(events).items():
+        for run in check_runs(window):
+            for event, signature in ErrorGrouper().group(run):
+                keys[id(event)] = f"{log_group}|{signature.key}"
+    return [keys.get(id(event)) for event in events]
 
 
 def check_against_bot(events: Sequence[LabelledEvent], predicted: Sequence[str | None], path: str) -> str | None:
     """None when the adapter's group sizes equal what the bot's own function returns, else what differs."""
-    for log_group, indices in by_log_group(events).items():
-        if path == "summarise":
-            batches = [indices]
-        else:
-            runs: dict[int, list[int]] = defaultdict(list)
-            for index in indices:
-                runs[events[index].timestamp // CHECK_EVERY_MS].append(index)
-            batches = list(runs.values())
+    predicted_of = {id(event): key for event, key in zip(events, predicted, strict=True)}
+    for log_group, window in by_log_group(events).items():
+        batches = [window] if path == "summarise" else check_runs(window)
         mine: Counter[str] = Counter()
         theirs: Counter[str] = Counter()
         for batch in batches:
-            window = as_log_events([events[i] for i in batch])
-            keys = Counter(predicted[i] for i in batch if predicted[i] is not None)
+            keys = Counter(key for e in batch if (key := predicted_of[id(e)]) is not None)
+            window = as_log_events(batch)
             mine += Counter({key.split("|", 1)[1]: n for key, n in keys.items()})
             if path == "summarise":
                 start, end = window[0].timestamp, window[-1].timestamp

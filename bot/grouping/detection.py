@@ -19,6 +19,7 @@ from bot.grouping.stacktraces import parse_stack_trace
 # level (pino's 50/60, syslog's 0-3). Most lines have none, and are rejected before any parsing.
 _ERROR_WORDS = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
 _PLATFORM_WORDS = ("timed out", "timeout", "segmentation")
+_FAILURE_MARKS = _ERROR_WORDS + _PLATFORM_WORDS
 _NUMERIC_LEVEL = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
 # The platform's records of every healthy invocation are most of a Lambda log group.
 _HEALTHY_RECORDS = ("START RequestId: ", "END RequestId: ")
@@ -35,13 +36,13 @@ _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?
 
 def may_be_error(message: str) -> bool:
     """A cheap first test: False means the event cannot be an error, True that it needs reading."""
-    if message.startswith(_HEALTHY_RECORDS) or states_quiet_level(message):
-        return False
+    return not message.startswith(_HEALTHY_RECORDS) and not states_quiet_level(message) and mentions_failure(message)
+
+
+def mentions_failure(message: str) -> bool:
+    """True when the message holds a failure word or a numeric level of ERROR or worse, in any case."""
     lowered = message.lower()
-    for word in _ERROR_WORDS:
-        if word in lowered:
-            return True
-    for word in _PLATFORM_WORDS:
+    for word in _FAILURE_MARKS:
         if word in lowered:
             return True
     return "level" in lowered and _NUMERIC_LEVEL.search(lowered) is not None

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
-from bot.grouping.detection import line_level, may_be_error
+from bot.grouping.detection import line_level, may_be_error, mentions_failure
 from bot.grouping.dumps import Dump, is_dump_header
 from bot.grouping.miner import TemplateMiner
-from bot.grouping.records import Level, LogLine, read_line
+from bot.grouping.records import Level, LogLine, read_line, states_quiet_level
 from bot.grouping.runtime_reports import invocation_start, is_runtime_report
 from bot.grouping.signature import ErrorSignature
 
@@ -77,7 +77,7 @@ class ErrorGrouper(Generic[Event]):
                 continue
             elif message.startswith(_REPORT) and "Status: " not in message:
                 continue
-            elif not may_be_error(message):
+            elif states_quiet_level(message) or not mentions_failure(message):
                 if message.startswith(_JSON_RECORD):
                     self._follow_invocations(getattr(event, "stream", ""), message)
                 continue

@@ -37,11 +37,15 @@ _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
 _DECODER = json.JSONDecoder()
 _OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
 _BRACKETS = re.compile(r"[\[\]{}]")
-# A parameter that can span a space: a quoted value, a code after its name ("status 502"), an HTTP status before
-# its reason ("502 Bad Gateway"). Without one, the text masks word by word, each distinct word once.
+# A parameter that can span a space: a quoted value, a code after its name ("status 502", "exited with code 1"), and
+# an HTTP status whose lookahead sees its reason past one ("502 Bad Gateway"). The words such a parameter may take
+# are masked together; every other word alone, each distinct word once.
 _CODE_NAMES = ("status", "code", "errno", "signal", "http")
-_CODE_SPANS = re.compile(r"(?:status|code|errno|signal|http)[\s:=]{0,3}\d")  # over the lower-cased text
-_HTTP_SPANS = re.compile(r"[1-5]\d\d [A-Z][a-z]")
+_CODE_SPAN = re.compile(r"(?:status|code|errno|signal|http)[\"']?[\s:=]{0,3}\d")  # over the lower-cased text
+_CODE_LEAD = len("exited with ")  # the longest phrase before a code's name
+_HTTP_SPAN = re.compile(r"\d [A-Z][a-z]")
+_ID_WORD = re.compile(r"[A-Za-z0-9_]*[0-9][A-Za-z0-9_]*")
+_LITERAL_WORDS = frozenset(("true", "false", "null", "undefined", "None", "nil"))
 _WORDS_KEPT = 1 << 16
 _masked_words: dict[str, str] = {}
 
@@ -59,30 +63,79 @@ def _mask(text: str) -> str:
 def _mask_uncached(text: str) -> str:
     if "{" in text or "[" in text:
         text = mask_documents(text)
-    if not _spans_words(text):
-        # No match crosses a space and no lookaround sees past one, so masking each word alone is the same.
-        masked = " ".join([_masked_word(word) for word in text.split(" ")])
+    if text.isascii():
+        masked = " ".join(_masked_pieces(text))
     else:
-        masked = _PARAMETER.sub(_replace, text)
+        masked = _PARAMETER.sub(_replace, text)  # lower-casing could move what _spanned finds
     return _WILDCARD_RUN.sub(WILDCARD, masked) if "<*>" in masked else masked
 
 
-def _spans_words(text: str) -> bool:
-    """True when a parameter may span a space: a quoted value, ``status 502``, ``502 Bad Gateway``."""
-    if "'" in text or '"' in text:
-        return True
+def _masked_pieces(text: str) -> list[str]:
+    """The text's space-separated pieces masked one by one: words, and the runs of words a parameter may span.
+
+    No parameter starts at a space, and none crosses a space outside the runs, so masking the pieces alone gives
+    what masking the whole text gives (tests/grouping/test_masking.py checks it).
+    """
+    spanned = _spanned(text)
+    if not spanned:
+        return _masked_words_of(text.split(" "))
+    pieces: list[str] = []
+    position = 0
+    for start, end in spanned:
+        if start > position:
+            pieces += _masked_words_of(text[position : start - 1].split(" "))
+        pieces += _masked_words_of([text[start:end]])
+        position = end + 1
+    if position <= len(text):
+        pieces += _masked_words_of(text[position:].split(" "))
+    return pieces
+
+
+def _spanned(text: str) -> list[tuple[int, int]]:
+    """Where a parameter may span spaces, widened to whole words and merged, in order."""
+    ranges: list[tuple[int, int]] = []
+    for quote in ("'", '"'):
+        first = text.find(quote)
+        if first != -1 and (last := text.rfind(quote)) > first:
+            ranges.append((first, last + 1))
     lowered = text.lower()
-    if any(name in lowered for name in _CODE_NAMES) and _CODE_SPANS.search(lowered):
-        return True
-    return _HTTP_SPANS.search(text) is not None
+    for name in _CODE_NAMES:
+        if name in lowered:
+            ranges += [(max(m.start() - _CODE_LEAD, 0), m.end()) for m in _CODE_SPAN.finditer(lowered)]
+            break
+    if _HTTP_SPAN.search(text):
+        ranges += [m.span() for m in _HTTP_SPAN.finditer(text)]
+    if not ranges:
+        return ranges
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        start = text.rfind(" ", 0, start) + 1
+        end = text.find(" ", end)
+        end = len(text) if end == -1 else end
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def _masked_word(word: str) -> str:
-    masked = _masked_words.get(word)
-    if masked is None:
-        if len(_masked_words) >= _WORDS_KEPT:
-            _masked_words.clear()
-        masked = _masked_words[word] = _PARAMETER.sub(_replace, word)
+def _masked_words_of(words: list[str]) -> list[str]:
+    """Words (or runs of words) masked alone, each distinct one once."""
+    known = _masked_words.get
+    return [masked if (masked := known(word)) is not None else _mask_word(word) for word in words]
+
+
+def _mask_word(word: str) -> str:
+    if len(_masked_words) >= _WORDS_KEPT:
+        _masked_words.clear()
+    # Most words are letters (a literal or kept), or an id of letters, digits and underscores (one token).
+    if word.isalpha():
+        masked = WILDCARD if word in _LITERAL_WORDS else word
+    elif _ID_WORD.fullmatch(word):
+        masked = word if _NAME_WITH_DIGITS.fullmatch(word) else WILDCARD
+    else:
+        masked = _PARAMETER.sub(_replace, word)
+    _masked_words[word] = masked
     return masked
 
 

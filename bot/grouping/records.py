@@ -80,17 +80,18 @@ _REQUEST_ID = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
 NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
-_QUIET_NAMES = frozenset(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
+_QUIET_NAMES = "|".join(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
 _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
-# The commonest lines state a level where `read_line` finds it without reading further, by their first character:
-# a JSON record's "level" as its first or second key, the runtimes' text prefixes (before a body that is not
-# JSON), slog's text format. Group 1 is the level's name; group 2 pino's number.
-_STATED_LEVEL = {
-    "{": re.compile(r'\{(?:"\w+":"[^"\\]*",)?"level":(?:"([A-Za-z]+)"|(\d+))[,}]'),
-    "[": re.compile(rf"\[([A-Z]+)\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"),
-    "2": re.compile(rf"{_ISO}\t(?:{_UUID}|undefined|)\t([A-Z]+)\t{_NOT_A_PAYLOAD}"),
-    "t": re.compile(r"time=\S+ level=([A-Za-z]+)\s"),
+# The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further, by
+# their first character: a JSON record's "level" as its first or second key (a name in any case, or pino's number
+# 4-49), the runtimes' text prefixes (before a body that is not JSON), slog's text format.
+_QUIET_LEVEL = {
+    "{": re.compile(rf'\{{(?:"\w+":"[^"\\]*",)?"level":(?:"(?i:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4]\d))[,}}]'),
+    "[": re.compile(rf"\[(?:{_QUIET_NAMES})\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"),
+    "2": re.compile(rf"{_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"),
+    "t": re.compile(rf"time=\S+ level=(?i:{_QUIET_NAMES})\s"),
 }
+_SLOG_LEVEL_BY = 201  # `leading_level` reads slog's level in the first 200 characters
 # The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
@@ -137,20 +138,16 @@ def states_quiet_level(message: str) -> bool:
     A cheap test for the commonest healthy lines, so that they skip the search for failure words: whoever wrote
     the line stated its level, and that level decides (`line_level`). False means "read it".
     """
-    pattern = _STATED_LEVEL.get(message[:1])
+    pattern = _QUIET_LEVEL.get(message[:1])
     if pattern is None:
         return False
     stated = pattern.match(message)
+    first = message[0]
     if stated is None:
-        return _PLATFORM_RECORD.match(message) is not None and _healthy_platform_record(message)
-    name = stated.group(1)
-    if name is None:
-        quiet = _numeric_level(int(stated.group(2))) < Level.ERROR
-    else:
-        # `level_named` upper-cases; `leading_level` looks at slog's first 200 characters only.
-        quiet = name.upper() in _QUIET_NAMES and stated.end(1) <= 200
-    # A JSON record's level counts only when the record parses, which needs its closing brace.
-    return quiet and (message[0] != "{" or message[-1] == "}")
+        return first == "{" and _PLATFORM_RECORD.match(message) is not None and _healthy_platform_record(message)
+    if first == "{":
+        return message[-1] == "}"  # a JSON record's level counts only when the record parses
+    return first != "t" or stated.end() <= _SLOG_LEVEL_BY
 
 
 def _healthy_platform_record(message: str) -> bool:

@@ -40,10 +40,13 @@ _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d
 
 def parse_stack_trace(text: str) -> ParsedException | None:
     """The exception in a Python, Node.js, Java or Go stack trace, or None when the text holds none."""
-    if "Traceback (most recent call last)" in text or _PYTHON_ERROR_LINE.search(text):
+    # Each test searches every line; the substring before it (which its pattern needs) keeps most texts out.
+    if "Traceback (most recent call last)" in text or ("[ERROR] " in text and _PYTHON_ERROR_LINE.search(text)):
         return _parse_python(text)
     if "\ngoroutine " in text and _GO_PANIC.search(text):
         return _parse_go(text)
+    if "at " not in text:
+        return None
     if _NODE_FRAME.search(text):
         return _parse_node(text)
     if _JAVA_AT.search(text):
@@ -76,6 +79,8 @@ def _parse_python(text: str) -> ParsedException | None:
 
 def node_frames(text: str) -> list[Frame]:
     """Frames of a V8 stack, innermost first."""
+    if "at " not in text:
+        return []
     return [file_frame(m["path"], m["function"] or "<anonymous>", m["line"]) for m in _NODE_FRAME.finditer(text)]
 
 
