@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from itertools import groupby
 from datetime import UTC, datetime
+from itertools import groupby
 
 from bench.lambda_corpus.invocation import LabelledEvent
 from bot.aws.logs import LogEvent

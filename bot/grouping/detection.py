@@ -31,6 +31,8 @@ _FAILURE_WORDS = re.compile(
     r"|\bsegmentation fault\b|\bcore dumped\b",
     re.IGNORECASE,
 )
+_FAILURE_HEAD = re.compile(r"\s*(?:error|fatal|fatal error|panic|critical)\s*:", re.IGNORECASE)
+_FAILURES_INSIDE = ("unhandled", "uncaught", "segmentation fault", "core dumped")  # what the rest needs, lower-cased
 _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::|$)")
 
 
@@ -75,4 +77,10 @@ def is_error(message: str) -> bool:
 
 def _looks_failed(body: str) -> bool:
     first_line = body.lstrip().split("\n", 1)[0]
-    return bool(_FAILURE_WORDS.search(first_line) or _EXCEPTION_HEAD.search(first_line))
+    if _FAILURE_HEAD.match(first_line) or _EXCEPTION_HEAD.match(first_line):
+        return True
+    if first_line.isascii():  # else lower-casing may not keep what the case-blind search finds
+        lowered = first_line.lower()
+        if not any(words in lowered for words in _FAILURES_INSIDE):
+            return False
+    return _FAILURE_WORDS.search(first_line) is not None

@@ -44,8 +44,10 @@ _CODE_NAMES = ("status", "code", "errno", "signal", "http")
 _CODE_SPAN = re.compile(r"(?:status|code|errno|signal|http)[\"']?[\s:=]{0,3}\d")  # over the lower-cased text
 _CODE_LEAD = len("exited with ")  # the longest phrase before a code's name
 _HTTP_SPAN = re.compile(r"\d [A-Z][a-z]")
-_ID_WORD = re.compile(r"[A-Za-z0-9_]*[0-9][A-Za-z0-9_]*")
-_LITERAL_WORDS = frozenset(("true", "false", "null", "undefined", "None", "nil"))
+# A word that is one token: the characters of `token` without those the other parameters need ("@", quotes, a ":"
+# but the last), a digit, and no literal where a literal could match first.
+_TOKEN_WORD = re.compile(r"[\w./+-]*\d[\w./+-]*:?")
+_LITERALS = ("true", "false", "null", "undefined", "None", "nil")
 _WORDS_KEPT = 1 << 16
 _masked_words: dict[str, str] = {}
 
@@ -128,11 +130,11 @@ def _masked_words_of(words: list[str]) -> list[str]:
 def _mask_word(word: str) -> str:
     if len(_masked_words) >= _WORDS_KEPT:
         _masked_words.clear()
-    # Most words are letters (a literal or kept), or an id of letters, digits and underscores (one token).
+    # Most words are letters (a literal or kept), or one token (an id, a number, a path, a host).
     if word.isalpha():
-        masked = WILDCARD if word in _LITERAL_WORDS else word
-    elif _ID_WORD.fullmatch(word):
-        masked = word if _NAME_WITH_DIGITS.fullmatch(word) else WILDCARD
+        masked = WILDCARD if word in _LITERALS else word
+    elif _TOKEN_WORD.fullmatch(word) and not word.startswith(_LITERALS):
+        masked = _token(word)
     else:
         masked = _PARAMETER.sub(_replace, word)
     _masked_words[word] = masked
@@ -176,10 +178,10 @@ def _replace(match: re.Match[str]) -> str:
     kind = match.lastgroup
     if kind in ("code", "http"):
         return match.group()
-    if kind != "token":
-        return WILDCARD
-    token = match.group()
+    return _token(match.group()) if kind == "token" else WILDCARD
+
+
+def _token(token: str) -> str:
+    """A value, unless it names something (s3, ec2) or a code location (app.py:42)."""
     core = token.strip(_EDGE)
-    if _NAME_WITH_DIGITS.fullmatch(core) or _CODE_LOCATION.fullmatch(core):
-        return token
-    return WILDCARD
+    return token if _NAME_WITH_DIGITS.fullmatch(core) or _CODE_LOCATION.fullmatch(core) else WILDCARD

@@ -75,7 +75,9 @@ _LEADING_LEVEL = re.compile(
     + "|".join(sorted(LEVEL_NAMES, key=len, reverse=True))
     + r"|Error|Fatal|Warning|Critical|Panic)[\])]?(?:[\s:|,]|-\s|$)"
 )
-_KEY_VALUE_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+# After a space: searched in the text with a space before it, which is "at the start or after a space", and lets the
+# search jump from space to space.
+_KEY_VALUE_LEVEL = re.compile(r"\s(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
 _REQUEST_ID = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
@@ -144,10 +146,18 @@ def states_quiet_level(message: str) -> bool:
     stated = pattern.match(message)
     first = message[0]
     if stated is None:
-        return first == "{" and _PLATFORM_RECORD.match(message) is not None and _healthy_platform_record(message)
+        return _is_platform_record(message) and _healthy_platform_record(message)
     if first == "{":
         return message[-1] == "}"  # a JSON record's level counts only when the record parses
     return first != "t" or stated.end() <= _SLOG_LEVEL_BY
+
+
+def _is_platform_record(message: str) -> bool:
+    return (
+        message.startswith('{"time":"')
+        and '","type":"platform.' in message
+        and _PLATFORM_RECORD.match(message) is not None
+    )
 
 
 def _healthy_platform_record(message: str) -> bool:
@@ -202,7 +212,7 @@ def level_named(name: str) -> Level:
 def leading_level(body: str) -> Level:
     """The level a free-text line states: ``level=error``, or a level word where loggers put one."""
     if "=" in body:
-        field = _KEY_VALUE_LEVEL.search(body, 0, 200)
+        field = _KEY_VALUE_LEVEL.search(" " + body[:200])
         if field is not None:
             return level_named(field["name"])
     word = _LEADING_LEVEL.match(body)

@@ -27,7 +27,8 @@ TITLE_LIMIT = 200
 
 _MESSAGE_KEYS = ("msg", "message", "Message", "error_message", "event")
 _ERROR_KEYS = ("err", "error", "error_message", "reason")
-_LOGFMT_FIELD = re.compile(r'(?:^|\s)(?P<key>msg|message|err|error)=(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+# After a space: read in the line with a space before it ("at the start or after a space").
+_LOGFMT_FIELD = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
 # A level word (and the time before it) opening a free-text line; the template reads better without it.
 _LEADING_LEVEL = re.compile(r"^(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
 
@@ -110,7 +111,7 @@ def human_message(payload: dict[str, Any] | None, body: str) -> str:
         return body
     first = body.strip().split("\n", 1)[0]
     if "=" in first:
-        fields = {m["key"]: _unquote(m["value"]) for m in _LOGFMT_FIELD.finditer(first)}
+        fields = {m["key"]: _unquote(m["value"]) for m in _LOGFMT_FIELD.finditer(" " + first)}
         said = fields.get("msg") or fields.get("message") or ""
         error = fields.get("err") or fields.get("error") or ""
         if said:
