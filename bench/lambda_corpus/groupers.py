@@ -21,6 +21,7 @@ from bot.grouping import ErrorGrouper
 from scheduler.checks.log_errors import group_errors
 
 Grouper = Callable[[Sequence[LabelledEvent]], list[str | None]]
+Batch = tuple[str, list[LabelledEvent]]  # a log group, and the events one call of the bot groups
 CHECK_EVERY_MS = 30_000  # log_errors runs every 30 s (its @check default) and groups what each run read
 
 
@@ -40,28 +41,38 @@ def check_runs(window: Sequence[LabelledEvent]) -> list[list[LabelledEvent]]:
     return [list(run) for _, run in groupby(window, key=lambda e: e.timestamp // CHECK_EVERY_MS)]
 
 
-def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
-    """`/errors`: `summarise` over each log group's whole window, one `ErrorGrouper` fed its events in order.
+def errors_command_batches(events: Sequence[LabelledEvent]) -> list[Batch]:
+    """`/errors`: `summarise` over each log group's whole window."""
+    return list(by_log_group(events).items())
 
-    The grouper reads an event's `message` (and `stream`, which the corpus has not), so it is given the corpus's
-    events themselves, as the naive regex is: the `LogEvent` the bot makes of each FilterLogEvents record belongs to
-    reading the logs, not to grouping them (`check_against_bot` makes them, untimed).
+
+def log_errors_check_batches(events: Sequence[LabelledEvent]) -> list[Batch]:
+    """The `log_errors` check: each run groups the events it read since the last one (`group_errors`)."""
+    return [(log_group, run) for log_group, window in by_log_group(events).items() for run in check_runs(window)]
+
+
+def group_batches(batches: Sequence[Batch]) -> dict[int, str]:
+    """What `summarise` and `group_errors` do with each batch: one `ErrorGrouper` fed its events in order.
+
+    This is the part the benchmark times (the events through the grouper calls). The grouper reads an event's
+    `message` (and `stream`, which the corpus has not), so it is given the corpus's events themselves, as the naive
+    regex is: the `LogEvent` the bot makes of each FilterLogEvents record belongs to reading the logs, as the split
+    of a read into log groups does, not to grouping them (`check_against_bot` makes them, untimed).
     """
     keys: dict[int, str] = {}
-    for log_group, window in by_log_group(events).items():
-        for event, signature in ErrorGrouper().group(window):
+    for log_group, batch in batches:
+        for event, signature in ErrorGrouper().group(batch):
             keys[id(event)] = f"{log_group}|{signature.key}"
+    return keys
+
+
+def predictions(events: Sequence[LabelledEvent], keys: dict[int, str]) -> list[str | None]:
+    """Each event's group id, in the corpus's order."""
     return [keys.get(id(event)) for event in events]
 
 
-def boltwatch_log_errors_check(events: Sequence[LabelledEvent]) -> list[str | None]:
-    """The `log_errors` check: each run groups the events it read since the last one (`group_errors`)."""
-    keys: dict[int, str] = {}
-    for log_group, window in by_log_group(events).items():
-        for run in check_runs(window):
-            for event, signature in ErrorGrouper().group(run):
-                keys[id(event)] = f"{log_group}|{signature.key}"
-    return [keys.get(id(event)) for event in events]
+def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
+    return predictions(events, group_batches(errors_command_batches(events)))
 
 
 def check_against_bot(events: Sequence[LabelledEvent], predicted: Sequence[str | None], path: str) -> str | None:

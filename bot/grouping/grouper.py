@@ -66,10 +66,10 @@ class ErrorGrouper(Generic[Event]):
 
     def group(self, events: Iterable[Event]) -> Iterator[Grouped[Event]]:
         """Every error event of the input with its signature (a dump's header once its dump is complete)."""
-        edges = self._edge_of_stream
+        edges, dumps, notices = self._edge_of_stream, self._dumps, self._notices
         for event in events:
             message = event.message
-            if self._dumps or self._notices:
+            if dumps or notices:
                 found = self.add(event)
             # Otherwise the healthy records of every invocation, and lines that cannot be errors, cost a test or two.
             elif message.startswith(_HEALTHY_EDGES):
@@ -78,8 +78,8 @@ class ErrorGrouper(Generic[Event]):
             elif message.startswith(_REPORT) and "Status: " not in message:
                 continue
             elif states_quiet_level(message) or not mentions_failure(message):
-                if message.startswith(_JSON_RECORD):
-                    self._follow_invocations(getattr(event, "stream", ""), message)
+                if message.startswith(_JSON_RECORD) and invocation_start(message):
+                    edges[getattr(event, "stream", "")] = message
                 continue
             else:
                 found = self._read(event, message, getattr(event, "stream", ""))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
@@ -47,6 +48,11 @@ def platform_failure(message: str, payload: dict[str, Any] | None = None) -> Pla
     """The failure a platform record reports, None for a healthy record or a line the platform did not write."""
     if payload is not None:
         return _json_record(payload)
+    return _text_record(message)
+
+
+@lru_cache(maxsize=256)  # `line_level` and `line_signature` read the same line one after the other
+def _text_record(message: str) -> PlatformRecord | None:
     if message.startswith(_QUIET_RECORDS):
         return None
     if message.startswith(_TEXT_REPORTS):

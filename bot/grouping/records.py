@@ -78,22 +78,24 @@ _LEADING_LEVEL = re.compile(
 # After a space: searched in the text with a space before it, which is "at the start or after a space", and lets the
 # search jump from space to space.
 _KEY_VALUE_LEVEL = re.compile(r"\s(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+_LOGGER_ID_KEYS = ("function_request_id", "reqId", "request_id")  # Powertools, pino, slog: read by _REQUEST_ID too
+_REQUEST_ID_VALUE = re.compile(_UUID)
 _REQUEST_ID = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
 NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
 _QUIET_NAMES = "|".join(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
 _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
-# The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further, by
-# their first character: a JSON record's "level" as its first or second key (a name in any case, or pino's number
-# 4-49), the runtimes' text prefixes (before a body that is not JSON), slog's text format.
-_QUIET_LEVEL = {
-    "{": re.compile(rf'\{{(?:"\w+":"[^"\\]*",)?"level":(?:"(?i:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4]\d))[,}}]'),
-    "[": re.compile(rf"\[(?:{_QUIET_NAMES})\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"),
-    "2": re.compile(rf"{_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"),
-    "t": re.compile(rf"time=\S+ level=(?i:{_QUIET_NAMES})\s"),
-}
-_SLOG_LEVEL_BY = 201  # `leading_level` reads slog's level in the first 200 characters
+# The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further: a JSON
+# record's "level" as its first or second key (a name in any case, or pino's number 4-49), in a record that can parse
+# (it ends with its closing brace); the runtimes' text prefixes before a body that is not JSON; slog's text format,
+# its level within the first 200 characters where `leading_level` looks (a longer time field is read the long way).
+_QUIET_LINE = re.compile(
+    rf'\{{(?:"\w+":"[^"\\]*",)?"level":(?:"(?i:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4]\d))(?=[,}}])(?s:.*)\}}\Z'
+    rf"|\[(?:{_QUIET_NAMES})\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
+    rf"|{_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
+    rf"|time=\S{{1,177}} level=(?i:{_QUIET_NAMES})\s"
+)
 # The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
@@ -124,7 +126,7 @@ def read_line(message: str) -> LogLine:
     level = Level.UNKNOWN
     if payload is not None:
         level = payload_level(payload)
-        request_id = request_id or _text(payload.get("requestId") or payload.get("AWSRequestId"))
+        request_id = request_id or _stated_request_id(payload)
     elif runtime_level is Level.UNKNOWN:
         level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
     if not request_id:
@@ -134,22 +136,26 @@ def read_line(message: str) -> LogLine:
     return LogLine(message, body, level if level is not Level.UNKNOWN else runtime_level, request_id, payload)
 
 
+def _stated_request_id(payload: dict[str, Any]) -> str:
+    """The request id a JSON record states at its top level: the runtimes' keys, then the loggers' (a UUID)."""
+    stated = _text(payload.get("requestId") or payload.get("AWSRequestId"))
+    if not stated:
+        for key in _LOGGER_ID_KEYS:
+            value = payload.get(key)
+            if isinstance(value, str) and _REQUEST_ID_VALUE.fullmatch(value):
+                return value
+    return stated
+
+
 def states_quiet_level(message: str) -> bool:
     """True when `read_line` would give the line a level below ERROR, known from its first few fields alone.
 
     A cheap test for the commonest healthy lines, so that they skip the search for failure words: whoever wrote
     the line stated its level, and that level decides (`line_level`). False means "read it".
     """
-    pattern = _QUIET_LEVEL.get(message[:1])
-    if pattern is None:
-        return False
-    stated = pattern.match(message)
-    first = message[0]
-    if stated is None:
-        return _is_platform_record(message) and _healthy_platform_record(message)
-    if first == "{":
-        return message[-1] == "}"  # a JSON record's level counts only when the record parses
-    return first != "t" or stated.end() <= _SLOG_LEVEL_BY
+    if _QUIET_LINE.match(message) is not None:
+        return True
+    return _is_platform_record(message) and _healthy_platform_record(message)
 
 
 def _is_platform_record(message: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.grouping.frames import Frame, file_frame, qualified_frame
 
@@ -38,6 +39,7 @@ _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
 _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
 
+@lru_cache(maxsize=256)  # `line_level` and `line_signature` read the same text one after the other
 def parse_stack_trace(text: str) -> ParsedException | None:
     """The exception in a Python, Node.js, Java or Go stack trace, or None when the text holds none."""
     # Each test searches every line; the substring before it (which its pattern needs) keeps most texts out.
