@@ -90,7 +90,7 @@ _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rej
 # record's "level" as its first or second key (a name in any case, or pino's number 4-49), in a record that can parse
 # (it ends with its closing brace); the runtimes' text prefixes before a body that is not JSON; slog's text format,
 # its level within the first 200 characters where `leading_level` looks (a longer time field is read the long way).
-_QUIET_LINE = re.compile(
+QUIET_LINE = re.compile(
     rf'\{{(?:"\w+":"[^"\\]*",)?"level":(?:"(?i:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4]\d))(?=[,}}])(?s:.*)\}}\Z'
     rf"|\[(?:{_QUIET_NAMES})\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
     rf"|{_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
@@ -153,25 +153,16 @@ def states_quiet_level(message: str) -> bool:
     A cheap test for the commonest healthy lines, so that they skip the search for failure words: whoever wrote
     the line stated its level, and that level decides (`line_level`). False means "read it".
     """
-    if _QUIET_LINE.match(message) is not None:
-        return True
-    return _is_platform_record(message) and _healthy_platform_record(message)
+    return QUIET_LINE.match(message) is not None or is_healthy_platform_record(message)
 
 
-def _is_platform_record(message: str) -> bool:
-    return (
-        message.startswith('{"time":"')
-        and '","type":"platform.' in message
-        and _PLATFORM_RECORD.match(message) is not None
-    )
-
-
-def _healthy_platform_record(message: str) -> bool:
+def is_healthy_platform_record(message: str) -> bool:
     """A platform record whose status (if it has one) is "success", written as Lambda writes it (compact JSON)."""
-    statuses = message.count('"status"')
-    if message[-1] != "}":
+    if not message.startswith('{"time":"') or '","type":"platform.' not in message or message[-1] != "}":
         return False
-    return statuses == 0 or (statuses == 1 and '"status":"success"' in message)
+    statuses = message.count('"status"')
+    healthy = statuses == 0 or (statuses == 1 and '"status":"success"' in message)
+    return healthy and _PLATFORM_RECORD.match(message) is not None
 
 
 def json_payload(body: str) -> dict[str, Any] | None:
