@@ -31,6 +31,7 @@ _PARAMETER = re.compile(
 )
 # Names with a digit or two stay words: s3, ec2, utf8, base64, http2, v2, sha256, k8s, i18n.
 _NAME_WITH_DIGITS = re.compile(r"[A-Za-z]{1,8}\d{1,3}|[a-zA-Z]\d{1,2}[a-zA-Z]{1,3}")
+_LONGEST_NAME = 11
 _CODE_LOCATION = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
 _EDGE = ".:/-+@"
 _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
@@ -69,7 +70,7 @@ def _mask_uncached(text: str) -> str:
         masked = " ".join(_masked_pieces(text))
     else:
         masked = _PARAMETER.sub(_replace, text)  # lower-casing could move what _spanned finds
-    return _WILDCARD_RUN.sub(WILDCARD, masked) if "<*>" in masked else masked
+    return _WILDCARD_RUN.sub(WILDCARD, masked) if masked.count(WILDCARD) > 1 else masked
 
 
 def _masked_pieces(text: str) -> list[str]:
@@ -184,4 +185,6 @@ def _replace(match: re.Match[str]) -> str:
 def _token(token: str) -> str:
     """A value, unless it names something (s3, ec2) or a code location (app.py:42)."""
     core = token.strip(_EDGE)
-    return token if _NAME_WITH_DIGITS.fullmatch(core) or _CODE_LOCATION.fullmatch(core) else WILDCARD
+    if len(core) <= _LONGEST_NAME and _NAME_WITH_DIGITS.fullmatch(core):
+        return token
+    return token if "." in core and ":" in core and _CODE_LOCATION.fullmatch(core) else WILDCARD

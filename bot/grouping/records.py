@@ -89,12 +89,18 @@ _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rej
 # The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further: a JSON
 # record's "level" as its first or second key (a name in any case, or pino's number 4-49), in a record that can parse
 # (it ends with its closing brace); the runtimes' text prefixes before a body that is not JSON; slog's text format,
-# its level within the first 200 characters where `leading_level` looks (a longer time field is read the long way).
+# its level within the first 200 characters where `leading_level` looks (a longer time field is read the long way);
+# a Java logger's text layout (log4j2, logback: "<date> <time> <request id> LEVEL ...") whose first 200 characters
+# hold no "=" (a level=... field would win), the level word after three fields holding digits (`leading_level`).
+# ASCII only: narrower than what `read_line` reads (so never wrong, at worst slower), and quicker to match.
+_ASCII_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z?"
 QUIET_LINE = re.compile(
-    rf'\{{(?:"\w+":"[^"\\]*",)?"level":(?:"(?i:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4]\d))(?=[,}}])(?s:.*)\}}\Z'
-    rf"|\[(?:{_QUIET_NAMES})\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
-    rf"|{_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
-    rf"|time=\S{{1,177}} level=(?i:{_QUIET_NAMES})\s"
+    rf'\{{(?:"[A-Za-z0-9_]+":"[^"\\]*",)?"level":(?:"(?ai:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4][0-9]))(?=[,}}])(?s:.*)\}}\Z'
+    rf"|\[(?:{_QUIET_NAMES})\]\t{_ASCII_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
+    rf"|{_ASCII_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
+    rf"|time=[!-~]{{1,177}} level=(?ai:{_QUIET_NAMES})[ \t]"
+    rf"|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} (?![^=]{{0,188}}=)[0-9:]{{8}}[.,][0-9]+ [!-~]*[0-9][!-~]* "
+    rf"(?:{_QUIET_NAMES})[ \t]"
 )
 # The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
@@ -114,7 +120,7 @@ class LogLine(NamedTuple):
 
 def read_line(message: str) -> LogLine:
     """Read a line's runtime prefix, its JSON payload and the level its writer stated, once."""
-    prefix = _RUNTIME_PREFIX.match(message)
+    prefix = _RUNTIME_PREFIX.match(message) if message[:1] != "{" else None
     runtime_level, request_id, body = Level.UNKNOWN, "", message
     if prefix is not None:
         name = prefix["py"] or prefix["node"] or prefix["java"]
@@ -158,7 +164,7 @@ def states_quiet_level(message: str) -> bool:
 
 def is_healthy_platform_record(message: str) -> bool:
     """A platform record whose status (if it has one) is "success", written as Lambda writes it (compact JSON)."""
-    if not message.startswith('{"time":"') or '","type":"platform.' not in message or message[-1] != "}":
+    if message[:9] != '{"time":"' or '","type":"platform.' not in message or message[-1] != "}":
         return False
     statuses = message.count('"status"')
     healthy = statuses == 0 or (statuses == 1 and '"status":"success"' in message)

@@ -28,9 +28,10 @@ TITLE_LIMIT = 200
 _MESSAGE_KEYS = ("msg", "message", "Message", "error_message", "event")
 _ERROR_KEYS = ("err", "error", "error_message", "reason")
 # After a space: read in the line with a space before it ("at the start or after a space").
-_LOGFMT_FIELD = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+_LOGFMT_FIELD = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"[^"\\]*(?:\\.[^"\\]*)*"|\S+)')
 # A level word (and the time before it) opening a free-text line; the template reads better without it.
-_LEADING_LEVEL = re.compile(r"^(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
+_LEADING_LEVEL = re.compile(r"(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
+_LEADING_LEVEL_STARTS = frozenset("<[" + "".join(name[0] for name in LEVEL_NAMES))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def line_signature(line: LogLine, text: str | None = None, known: Known = _NONE_
     parsed = exception_in(line.payload) if line.payload is not None else parse_stack_trace(body)
     if parsed is not None:
         return exception_signature(parsed, known)
-    return message_signature(_LEADING_LEVEL.sub("", mask(human_message(line.payload, body)), count=1), known)
+    template = mask(human_message(line.payload, body))
+    if template[:1] in _LEADING_LEVEL_STARTS and (level := _LEADING_LEVEL.match(template)):
+        template = template[level.end() :]
+    return message_signature(template, known)
 
 
 def exception_signature(parsed: ParsedException, known: Known = _NONE_KNOWN) -> ErrorSignature:

@@ -19,21 +19,26 @@ class ParsedException:
     causes: tuple[str, ...] = ()
 
 
-_PYTHON_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
+# Frame patterns stay inside their line ([^\S\n]: a space but not a line's end), so a line that is not a frame never
+# makes one of the next line, and a search does not run past its line looking for the rest.
+_PYTHON_FRAME = re.compile(r'^[^\S\n]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
 _PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
 # Without a traceback, "[ERROR] Name: text" is an exception only when Name reads as one.
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
 _PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
 _NODE_FRAME = re.compile(
-    r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?\s*$", re.M
+    r"^[^\S\n]+at (?:async )?(?:(?P<function>[^(\n]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?[^\S\n]*$",
+    re.M,
 )
 _NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
 _NODE_INLINE = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
-_JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():]*)(?::(?P<line>\d+))?\)\s*$", re.M)
+_JAVA_FRAME = re.compile(
+    r"^[^\S\n]*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():\n]*)(?::(?P<line>\d+))?\)[^\S\n]*$", re.M
+)
 _JAVA_HEAD = re.compile(
     r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
 )
-_JAVA_AT = re.compile(r"^\s+at [\w$.<>/]+\([^()]*\)\s*$", re.M)
+_JAVA_AT = re.compile(r"^[^\S\n]+at [\w$.<>/]+\([^()\n]*\)[^\S\n]*$", re.M)
 _JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
 _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
 _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
