@@ -12,7 +12,7 @@ import re
 from bot.grouping.dumps import is_dump_header
 from bot.grouping.lambda_payloads import exception_in
 from bot.grouping.platform_errors import is_quiet_record, platform_failure
-from bot.grouping.records import Level, LogLine, read_line, states_quiet_level
+from bot.grouping.records import ERROR, UNKNOWN, Level, LogLine, read_line, states_quiet_level
 from bot.grouping.stacktraces import parse_stack_trace
 
 # Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
@@ -52,17 +52,17 @@ def mentions_failure(message: str) -> bool:
 
 def line_level(line: LogLine) -> Level:
     """The level of a read line, counting platform failures, error objects, stack traces and crash dumps."""
-    if line.level is not Level.UNKNOWN:
+    if line.level is not UNKNOWN:
         return line.level
     if platform_failure(line.message if line.payload is None else "", line.payload) is not None:
-        return Level.ERROR
+        return ERROR
     if is_quiet_record(line.message):
-        return Level.UNKNOWN
+        return UNKNOWN
     if line.payload is not None:
-        return Level.ERROR if exception_in(line.payload) is not None else Level.UNKNOWN
+        return ERROR if exception_in(line.payload) is not None else UNKNOWN
     if is_dump_header(line.body) or _looks_failed(line.body) or parse_stack_trace(line.body):
-        return Level.ERROR
-    return Level.UNKNOWN
+        return ERROR
+    return UNKNOWN
 
 
 def error_level(message: str) -> Level:

@@ -23,7 +23,7 @@ from typing import Generic, Protocol, TypeVar
 from bot.grouping.detection import line_level, may_be_error, mentions_failure
 from bot.grouping.dumps import Dump, is_dump_header
 from bot.grouping.miner import TemplateMiner
-from bot.grouping.records import Level, LogLine, read_line, states_quiet_level
+from bot.grouping.records import ERROR, LogLine, read_line, states_quiet_level
 from bot.grouping.runtime_reports import invocation_start, is_runtime_report
 from bot.grouping.signature import ErrorSignature
 
@@ -116,7 +116,7 @@ class ErrorGrouper(Generic[Event]):
     def _read(self, event: Event, message: str, stream: str) -> list[Grouped[Event]]:
         """The errors a line that may be an error completes, once the open dumps and invocations have seen it."""
         line = read_line(message)
-        if line_level(line) < Level.ERROR:
+        if line_level(line) < ERROR:
             return _NONE
         out: list[Grouped[Event]] = []
         invocation = line.request_id or self._invocation_of(stream) or f"stream {stream}"
