@@ -63,8 +63,28 @@ def parse_stack_trace(text: str) -> ParsedException | None:
 
 def python_frames(text: str) -> list[Frame]:
     """Frames of a Python traceback, innermost first."""
-    frames = [file_frame(m["path"], m["function"], m["line"]) for m in _PYTHON_FRAME.finditer(text)]
+    frames = [frame for line in text.split("\n") if (frame := _python_frame(line)) is not None]
     return frames[::-1]
+
+
+# A frame pattern reads one line, so a stack's frames are its lines' frames; a group's events share their frame
+# lines, and each distinct line is read once.
+@lru_cache(maxsize=1 << 14)
+def _python_frame(line: str) -> Frame | None:
+    found = _PYTHON_FRAME.match(line)
+    return file_frame(found["path"], found["function"], found["line"]) if found else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _node_frame(line: str) -> Frame | None:
+    found = _NODE_FRAME.match(line)
+    return file_frame(found["path"], found["function"] or "<anonymous>", found["line"]) if found else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _java_frame(line: str) -> Frame | None:
+    found = _JAVA_FRAME.match(line)
+    return qualified_frame(found["function"], found["line"] or "") if found else None
 
 
 def _parse_python(text: str) -> ParsedException | None:
@@ -88,7 +108,7 @@ def node_frames(text: str) -> list[Frame]:
     """Frames of a V8 stack, innermost first."""
     if "at " not in text:
         return []
-    return [file_frame(m["path"], m["function"] or "<anonymous>", m["line"]) for m in _NODE_FRAME.finditer(text)]
+    return [frame for line in text.split("\n") if (frame := _node_frame(line)) is not None]
 
 
 def _parse_node(text: str) -> ParsedException | None:
@@ -101,7 +121,7 @@ def _parse_node(text: str) -> ParsedException | None:
 
 def java_frames(text: str) -> list[Frame]:
     """Frames of a JVM stack (of every exception in a Caused by chain), innermost first."""
-    return [qualified_frame(m["function"], m["line"] or "") for m in _JAVA_FRAME.finditer(text)]
+    return [frame for line in text.split("\n") if (frame := _java_frame(line)) is not None]
 
 
 def _parse_java(text: str) -> ParsedException | None:
