@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import groupby
 
@@ -41,14 +42,24 @@ def check_runs(window: Sequence[LabelledEvent]) -> list[list[LabelledEvent]]:
     return [list(run) for _, run in groupby(window, key=lambda e: e.timestamp // CHECK_EVERY_MS)]
 
 
+def as_read(events: Sequence[LabelledEvent]) -> list[LabelledEvent]:
+    """Events as a read of their log group delivers them: objects (and messages) of their own, made one after another.
+
+    FilterLogEvents' pages parse into fresh objects per log group; walking the corpus's shared objects in log-group
+    order instead jumps around memory, which costs even the naive regex ~20 % (measured on the seed-1 corpus).
+    """
+    return [replace(event, message=event.message.encode().decode()) for event in events]
+
+
 def errors_command_batches(events: Sequence[LabelledEvent]) -> list[Batch]:
     """`/errors`: `summarise` over each log group's whole window."""
-    return list(by_log_group(events).items())
+    return [(log_group, as_read(window)) for log_group, window in by_log_group(events).items()]
 
 
 def log_errors_check_batches(events: Sequence[LabelledEvent]) -> list[Batch]:
     """The `log_errors` check: each run groups the events it read since the last one (`group_errors`)."""
-    return [(log_group, run) for log_group, window in by_log_group(events).items() for run in check_runs(window)]
+    windows = by_log_group(events).items()
+    return [(log_group, as_read(run)) for log_group, window in windows for run in check_runs(window)]
 
 
 def group_batches(batches: Sequence[Batch]) -> dict[int, str]:
@@ -66,13 +77,17 @@ def group_batches(batches: Sequence[Batch]) -> dict[int, str]:
     return keys
 
 
-def predictions(events: Sequence[LabelledEvent], keys: dict[int, str]) -> list[str | None]:
-    """Each event's group id, in the corpus's order."""
-    return [keys.get(id(event)) for event in events]
+def predictions(events: Sequence[LabelledEvent], batches: Sequence[Batch], keys: dict[int, str]) -> list[str | None]:
+    """Each event's group id, in the corpus's order (the batches hold each log group's events in order)."""
+    copies = [copy for _, batch in batches for copy in batch]
+    originals = [event for window in by_log_group(events).values() for event in window]
+    key_of = {id(event): keys.get(id(copy)) for event, copy in zip(originals, copies, strict=True)}
+    return [key_of[id(event)] for event in events]
 
 
 def boltwatch_errors_command(events: Sequence[LabelledEvent]) -> list[str | None]:
-    return predictions(events, group_batches(errors_command_batches(events)))
+    batches = errors_command_batches(events)
+    return predictions(events, batches, group_batches(batches))
 
 
 def check_against_bot(events: Sequence[LabelledEvent], predicted: Sequence[str | None], path: str) -> str | None:
