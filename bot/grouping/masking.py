@@ -51,6 +51,7 @@ _HTTP_SPAN = re.compile(r"[0-9] [A-Z][a-z]")
 _TOKEN_WORD = re.compile(r"[A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?")
 _LITERALS = ("true", "false", "null", "undefined", "None", "nil")
 _WORDS_KEPT = 1 << 16
+_REMEMBERED_WORD = 256
 _masked_words: dict[str, str] = {}
 
 
@@ -139,7 +140,8 @@ def _mask_word(word: str) -> str:
         masked = _token(word)
     else:
         masked = _PARAMETER.sub(_replace, word)
-    _masked_words[word] = masked
+    if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats
+        _masked_words[word] = masked
     return masked
 
 

@@ -51,7 +51,7 @@ def platform_failure(message: str, payload: dict[str, Any] | None = None) -> Pla
     return _text_record(message)
 
 
-@lru_cache(maxsize=256)  # `line_level` and `line_signature` read the same line one after the other
+@lru_cache(maxsize=16)  # `line_level` and `line_signature` read the same line one after the other
 def _text_record(message: str) -> PlatformRecord | None:
     if message.startswith(_QUIET_RECORDS):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,7 +45,7 @@ _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
 _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
 
-@lru_cache(maxsize=256)  # `line_level` and `line_signature` read the same text one after the other
+@lru_cache(maxsize=16)  # `line_level` and `line_signature` read the same text one after the other
 def parse_stack_trace(text: str) -> ParsedException | None:
     """The exception in a Python, Node.js, Java or Go stack trace, or None when the text holds none."""
     # Each test searches every line; the substring before it (which its pattern needs) keeps most texts out.
@@ -63,28 +64,38 @@ def parse_stack_trace(text: str) -> ParsedException | None:
 
 def python_frames(text: str) -> list[Frame]:
     """Frames of a Python traceback, innermost first."""
-    frames = [frame for line in text.split("\n") if (frame := _python_frame(line)) is not None]
-    return frames[::-1]
+    return _frames_by_line(text, _python_frame, _remembered_python_frame)[::-1]
 
 
-# A frame pattern reads one line, so a stack's frames are its lines' frames; a group's events share their frame
-# lines, and each distinct line is read once.
-@lru_cache(maxsize=1 << 14)
+def _frames_by_line(
+    text: str, frame_of: Callable[[str], Frame | None], remembered: Callable[[str], Frame | None]
+) -> list[Frame]:
+    """A frame pattern reads one line, so a stack's frames are its lines' frames. A group's events share their frame
+    lines: each distinct line is read once, and a long line (never a frame in practice) without the memo, so that
+    the memo stays small."""
+    found = (remembered(line) if len(line) <= _REMEMBERED_LINE else frame_of(line) for line in text.split("\n"))
+    return [frame for frame in found if frame is not None]
+
+
 def _python_frame(line: str) -> Frame | None:
     found = _PYTHON_FRAME.match(line)
     return file_frame(found["path"], found["function"], found["line"]) if found else None
 
 
-@lru_cache(maxsize=1 << 14)
 def _node_frame(line: str) -> Frame | None:
     found = _NODE_FRAME.match(line)
     return file_frame(found["path"], found["function"] or "<anonymous>", found["line"]) if found else None
 
 
-@lru_cache(maxsize=1 << 14)
 def _java_frame(line: str) -> Frame | None:
     found = _JAVA_FRAME.match(line)
     return qualified_frame(found["function"], found["line"] or "") if found else None
+
+
+_REMEMBERED_LINE = 1024
+_remembered_python_frame = lru_cache(maxsize=1 << 12)(_python_frame)
+_remembered_node_frame = lru_cache(maxsize=1 << 12)(_node_frame)
+_remembered_java_frame = lru_cache(maxsize=1 << 12)(_java_frame)
 
 
 def _parse_python(text: str) -> ParsedException | None:
@@ -108,7 +119,7 @@ def node_frames(text: str) -> list[Frame]:
     """Frames of a V8 stack, innermost first."""
     if "at " not in text:
         return []
-    return [frame for line in text.split("\n") if (frame := _node_frame(line)) is not None]
+    return _frames_by_line(text, _node_frame, _remembered_node_frame)
 
 
 def _parse_node(text: str) -> ParsedException | None:
@@ -121,7 +132,7 @@ def _parse_node(text: str) -> ParsedException | None:
 
 def java_frames(text: str) -> list[Frame]:
     """Frames of a JVM stack (of every exception in a Caused by chain), innermost first."""
-    return [frame for line in text.split("\n") if (frame := _java_frame(line)) is not None]
+    return _frames_by_line(text, _java_frame, _remembered_java_frame)
 
 
 def _parse_java(text: str) -> ParsedException | None:
