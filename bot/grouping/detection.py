@@ -12,13 +12,14 @@ import re
 from bot.grouping.dumps import is_dump_header
 from bot.grouping.lambda_payloads import exception_in
 from bot.grouping.platform_errors import is_quiet_record, platform_failure
-from bot.grouping.records import Level, LogLine, read_line, states_quiet_level
+from bot.grouping.records import ERROR, UNKNOWN, Level, LogLine, read_line, states_quiet_level
 from bot.grouping.stacktraces import parse_stack_trace
 
 # Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
 # level (pino's 50/60, syslog's 0-3). Most lines have none, and are rejected before any parsing.
 _ERROR_WORDS = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
 _PLATFORM_WORDS = ("timed out", "timeout", "segmentation")
+_FAILURE_MARKS = _ERROR_WORDS + _PLATFORM_WORDS
 _NUMERIC_LEVEL = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
 # The platform's records of every healthy invocation are most of a Lambda log group.
 _HEALTHY_RECORDS = ("START RequestId: ", "END RequestId: ")
@@ -30,18 +31,20 @@ _FAILURE_WORDS = re.compile(
     r"|\bsegmentation fault\b|\bcore dumped\b",
     re.IGNORECASE,
 )
+_FAILURE_HEAD = re.compile(r"\s*(?:error|fatal|fatal error|panic|critical)\s*:", re.IGNORECASE)
+_FAILURES_INSIDE = ("unhandled", "uncaught", "segmentation fault", "core dumped")  # what the rest needs, lower-cased
 _EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::|$)")
 
 
 def may_be_error(message: str) -> bool:
     """A cheap first test: False means the event cannot be an error, True that it needs reading."""
-    if message.startswith(_HEALTHY_RECORDS) or states_quiet_level(message):
-        return False
+    return not message.startswith(_HEALTHY_RECORDS) and not states_quiet_level(message) and mentions_failure(message)
+
+
+def mentions_failure(message: str) -> bool:
+    """True when the message holds a failure word or a numeric level of ERROR or worse, in any case."""
     lowered = message.lower()
-    for word in _ERROR_WORDS:
-        if word in lowered:
-            return True
-    for word in _PLATFORM_WORDS:
+    for word in _FAILURE_MARKS:
         if word in lowered:
             return True
     return "level" in lowered and _NUMERIC_LEVEL.search(lowered) is not None
@@ -49,17 +52,17 @@ def may_be_error(message: str) -> bool:
 
 def line_level(line: LogLine) -> Level:
     """The level of a read line, counting platform failures, error objects, stack traces and crash dumps."""
-    if line.level is not Level.UNKNOWN:
+    if line.level is not UNKNOWN:
         return line.level
     if platform_failure(line.message if line.payload is None else "", line.payload) is not None:
-        return Level.ERROR
+        return ERROR
     if is_quiet_record(line.message):
-        return Level.UNKNOWN
+        return UNKNOWN
     if line.payload is not None:
-        return Level.ERROR if exception_in(line.payload) is not None else Level.UNKNOWN
+        return ERROR if exception_in(line.payload) is not None else UNKNOWN
     if is_dump_header(line.body) or _looks_failed(line.body) or parse_stack_trace(line.body):
-        return Level.ERROR
-    return Level.UNKNOWN
+        return ERROR
+    return UNKNOWN
 
 
 def error_level(message: str) -> Level:
@@ -74,4 +77,10 @@ def is_error(message: str) -> bool:
 
 def _looks_failed(body: str) -> bool:
     first_line = body.lstrip().split("\n", 1)[0]
-    return bool(_FAILURE_WORDS.search(first_line) or _EXCEPTION_HEAD.search(first_line))
+    if _FAILURE_HEAD.match(first_line) or _EXCEPTION_HEAD.match(first_line):
+        return True
+    if first_line.isascii():  # else lower-casing may not keep what the case-blind search finds
+        lowered = first_line.lower()
+        if not any(words in lowered for words in _FAILURES_INSIDE):
+            return False
+    return _FAILURE_WORDS.search(first_line) is not None

@@ -17,14 +17,13 @@ input); it counts as the error only when nothing else reported one.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Generic, Protocol, TypeVar
 
-from bot.grouping.detection import line_level, may_be_error
+from bot.grouping.detection import line_level, may_be_error, mentions_failure
 from bot.grouping.dumps import Dump, is_dump_header
 from bot.grouping.miner import TemplateMiner
-from bot.grouping.records import Level, LogLine, read_line
+from bot.grouping.records import ERROR, LogLine, read_line, states_quiet_level
 from bot.grouping.runtime_reports import invocation_start, is_runtime_report
 from bot.grouping.signature import ErrorSignature
 
@@ -62,27 +61,30 @@ class ErrorGrouper(Generic[Event]):
         # The record that last moved each stream between invocations (START, END, platform.start), read lazily:
         # every invocation has them, few lines need them.
         self._edge_of_stream: dict[str, str] = {}
-        self._failed: OrderedDict[str, None] = OrderedDict()
+        self._failed: dict[str, None] = {}  # in the order they failed
         self._notices: dict[str, list[tuple[Event, LogLine]]] = {}
 
     def group(self, events: Iterable[Event]) -> Iterator[Grouped[Event]]:
         """Every error event of the input with its signature (a dump's header once its dump is complete)."""
-        edges = self._edge_of_stream
+        edges, dumps, notices = self._edge_of_stream, self._dumps, self._notices
         for event in events:
             message = event.message
-            if not self._dumps and not self._notices:
-                # The healthy records of every invocation, and lines that cannot be errors, cost a test or two.
-                if message.startswith(_HEALTHY_EDGES):
+            # The first character before `startswith`, which costs more (it parses its arguments each call).
+            first = message[:1]
+            if dumps or notices:
+                found = self.add(event)
+            # Otherwise the healthy records of every invocation, and lines that cannot be errors, cost a test or two.
+            elif first in "SE" and message.startswith(_HEALTHY_EDGES):
+                edges[getattr(event, "stream", "")] = message
+                continue
+            elif first == "R" and message.startswith(_REPORT) and "Status: " not in message:
+                continue
+            elif states_quiet_level(message) or not mentions_failure(message):
+                if first == "{" and message.startswith(_JSON_RECORD) and invocation_start(message):
                     edges[getattr(event, "stream", "")] = message
-                    continue
-                if message.startswith(_REPORT):
-                    if "Status: " not in message:
-                        continue
-                elif not may_be_error(message):
-                    if message.startswith(_JSON_RECORD):
-                        self._follow_invocations(getattr(event, "stream", ""), message)
-                    continue
-            found = self.add(event)
+                continue
+            else:
+                found = self._read(event, message, getattr(event, "stream", ""))
             if found:
                 yield from found
         yield from self.finish()
@@ -108,9 +110,15 @@ class ErrorGrouper(Generic[Event]):
             if message.startswith(_ENDS):
                 out += self._end_invocation(message.split(None, 3)[2])
             return out
+        found = self._read(event, message, stream)
+        return out + found if out else found
+
+    def _read(self, event: Event, message: str, stream: str) -> list[Grouped[Event]]:
+        """The errors a line that may be an error completes, once the open dumps and invocations have seen it."""
         line = read_line(message)
-        if line_level(line) < Level.ERROR:
-            return out
+        if line_level(line) < ERROR:
+            return _NONE
+        out: list[Grouped[Event]] = []
         invocation = line.request_id or self._invocation_of(stream) or f"stream {stream}"
         if line.body.startswith(NOTICES):
             if invocation not in self._failed:
@@ -157,7 +165,7 @@ class ErrorGrouper(Generic[Event]):
         self._notices.pop(invocation, None)
         self._failed[invocation] = None
         if len(self._failed) > MAX_INVOCATIONS:
-            self._failed.popitem(last=False)
+            del self._failed[next(iter(self._failed))]
 
     def _end_invocation(self, invocation: str) -> list[Grouped[Event]]:
         notices = self._notices.pop(invocation, [])

@@ -31,18 +31,27 @@ _PARAMETER = re.compile(
 )
 # Names with a digit or two stay words: s3, ec2, utf8, base64, http2, v2, sha256, k8s, i18n.
 _NAME_WITH_DIGITS = re.compile(r"[A-Za-z]{1,8}\d{1,3}|[a-zA-Z]\d{1,2}[a-zA-Z]{1,3}")
+_LONGEST_NAME = 11
 _CODE_LOCATION = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
 _EDGE = ".:/-+@"
 _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
 _DECODER = json.JSONDecoder()
 _OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
 _BRACKETS = re.compile(r"[\[\]{}]")
-# A parameter that can span a space: a quoted value, a code after its name ("status 502"), an HTTP status before
-# its reason ("502 Bad Gateway"). Without one, the text masks word by word, each distinct word once.
+# These read ASCII texts only (others are masked whole), so [0-9] and [A-Za-z0-9_] say what \d and \w would, quicker.
+# A parameter that can span a space: a quoted value, a code after its name ("status 502", "exited with code 1"), and
+# an HTTP status whose lookahead sees its reason past one ("502 Bad Gateway"). The words such a parameter may take
+# are masked together; every other word alone, each distinct word once.
 _CODE_NAMES = ("status", "code", "errno", "signal", "http")
-_CODE_SPANS = re.compile(r"(?:status|code|errno|signal|http)[\s:=]{0,3}\d")  # over the lower-cased text
-_HTTP_SPANS = re.compile(r"[1-5]\d\d [A-Z][a-z]")
+_CODE_SPAN = re.compile(r"(?:status|code|errno|signal|http)[\"']?[\s:=]{0,3}[0-9]")  # over the lower-cased text
+_CODE_LEAD = len("exited with ")  # the longest phrase before a code's name
+_HTTP_SPAN = re.compile(r"[0-9] [A-Z][a-z]")
+# A word that is one token: the characters of `token` without those the other parameters need ("@", quotes, a ":"
+# but the last), a digit, and no literal where a literal could match first.
+_TOKEN_WORD = re.compile(r"[A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?")
+_LITERALS = ("true", "false", "null", "undefined", "None", "nil")
 _WORDS_KEPT = 1 << 16
+_REMEMBERED_WORD = 256
 _masked_words: dict[str, str] = {}
 
 
@@ -59,30 +68,80 @@ def _mask(text: str) -> str:
 def _mask_uncached(text: str) -> str:
     if "{" in text or "[" in text:
         text = mask_documents(text)
-    if not _spans_words(text):
-        # No match crosses a space and no lookaround sees past one, so masking each word alone is the same.
-        masked = " ".join([_masked_word(word) for word in text.split(" ")])
+    if text.isascii():
+        masked = " ".join(_masked_pieces(text))
     else:
-        masked = _PARAMETER.sub(_replace, text)
-    return _WILDCARD_RUN.sub(WILDCARD, masked) if "<*>" in masked else masked
+        masked = _PARAMETER.sub(_replace, text)  # lower-casing could move what _spanned finds
+    return _WILDCARD_RUN.sub(WILDCARD, masked) if masked.count(WILDCARD) > 1 else masked
 
 
-def _spans_words(text: str) -> bool:
-    """True when a parameter may span a space: a quoted value, ``status 502``, ``502 Bad Gateway``."""
-    if "'" in text or '"' in text:
-        return True
+def _masked_pieces(text: str) -> list[str]:
+    """The text's space-separated pieces masked one by one: words, and the runs of words a parameter may span.
+
+    No parameter starts at a space, and none crosses a space outside the runs, so masking the pieces alone gives
+    what masking the whole text gives (tests/grouping/test_masking.py checks it).
+    """
+    spanned = _spanned(text)
+    if not spanned:
+        return _masked_words_of(text.split(" "))
+    pieces: list[str] = []
+    position = 0
+    for start, end in spanned:
+        if start > position:
+            pieces += _masked_words_of(text[position : start - 1].split(" "))
+        pieces += _masked_words_of([text[start:end]])
+        position = end + 1
+    if position <= len(text):
+        pieces += _masked_words_of(text[position:].split(" "))
+    return pieces
+
+
+def _spanned(text: str) -> list[tuple[int, int]]:
+    """Where a parameter may span spaces, widened to whole words and merged, in order."""
+    ranges: list[tuple[int, int]] = []
+    for quote in ("'", '"'):
+        first = text.find(quote)
+        if first != -1 and (last := text.rfind(quote)) > first:
+            ranges.append((first, last + 1))
     lowered = text.lower()
-    if any(name in lowered for name in _CODE_NAMES) and _CODE_SPANS.search(lowered):
-        return True
-    return _HTTP_SPANS.search(text) is not None
+    for name in _CODE_NAMES:
+        if name in lowered:
+            ranges += [(max(m.start() - _CODE_LEAD, 0), m.end()) for m in _CODE_SPAN.finditer(lowered)]
+            break
+    if _HTTP_SPAN.search(text):
+        ranges += [m.span() for m in _HTTP_SPAN.finditer(text)]
+    if not ranges:
+        return ranges
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        start = text.rfind(" ", 0, start) + 1
+        end = text.find(" ", end)
+        end = len(text) if end == -1 else end
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def _masked_word(word: str) -> str:
-    masked = _masked_words.get(word)
-    if masked is None:
-        if len(_masked_words) >= _WORDS_KEPT:
-            _masked_words.clear()
-        masked = _masked_words[word] = _PARAMETER.sub(_replace, word)
+def _masked_words_of(words: list[str]) -> list[str]:
+    """Words (or runs of words) masked alone, each distinct one once."""
+    known = _masked_words.get
+    return [masked if (masked := known(word)) is not None else _mask_word(word) for word in words]
+
+
+def _mask_word(word: str) -> str:
+    if len(_masked_words) >= _WORDS_KEPT:
+        _masked_words.clear()
+    # Most words are letters (a literal or kept), or one token (an id, a number, a path, a host).
+    if word.isalpha():
+        masked = WILDCARD if word in _LITERALS else word
+    elif _TOKEN_WORD.fullmatch(word) and not word.startswith(_LITERALS):
+        masked = _token(word)
+    else:
+        masked = _PARAMETER.sub(_replace, word)
+    if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats
+        _masked_words[word] = masked
     return masked
 
 
@@ -123,10 +182,12 @@ def _replace(match: re.Match[str]) -> str:
     kind = match.lastgroup
     if kind in ("code", "http"):
         return match.group()
-    if kind != "token":
-        return WILDCARD
-    token = match.group()
+    return _token(match.group()) if kind == "token" else WILDCARD
+
+
+def _token(token: str) -> str:
+    """A value, unless it names something (s3, ec2) or a code location (app.py:42)."""
     core = token.strip(_EDGE)
-    if _NAME_WITH_DIGITS.fullmatch(core) or _CODE_LOCATION.fullmatch(core):
+    if len(core) <= _LONGEST_NAME and _NAME_WITH_DIGITS.fullmatch(core):
         return token
-    return WILDCARD
+    return token if "." in core and ":" in core and _CODE_LOCATION.fullmatch(core) else WILDCARD

@@ -25,12 +25,9 @@ class TemplateMiner:
 
     def add_line(self, line: LogLine, text: str | None = None) -> ErrorSignature:
         """The signature of a read line (`text`: the whole crash dump when the line is a dump's header)."""
-        signature = line_signature(line, text)
-        known = self._index.get(signature.key)
-        if known is not None:
-            return known
+        signature = line_signature(line, text, self._index)
         if len(self._index) < self._max_tracked:
-            self._index[signature.key] = signature
+            self._index.setdefault(signature.key, signature)
         return signature
 
     def __len__(self) -> int:

@@ -17,19 +17,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
 _TEXT_REPORTS = ("REPORT ", "INIT_REPORT ", "RESTORE_REPORT ")
 _QUIET_RECORDS = ("START ", "END ", "INIT_START ", "EXTENSION ", "TELEMETRY ", "RESTORE_START ", "LOGS ")
-_STATUS = re.compile(r"\bStatus: (?P<status>\w+)")
-_ERROR_TYPE = re.compile(r"\bError Type: (?P<type>[\w.]+)")
-_PHASE = re.compile(r"\bPhase: (?P<phase>\w+)")
+# Fields that start a word; `_word_search` checks the word's start (a leading \b would make each search try every
+# position of the line instead of jumping to the field's name).
+_STATUS = re.compile(r"Status: (?P<status>\w+)")
+_ERROR_TYPE = re.compile(r"Error Type: (?P<type>[\w.]+)")
+_PHASE = re.compile(r"Phase: (?P<phase>\w+)")
 _TIMEOUT = re.compile(r"Task timed out after [\d.]+ seconds")
 _RUNTIME_EXIT = re.compile(
     r"Runtime exited (?:with error: (?P<reason>(?:signal: \w+|exit status \d+))|without providing a reason)"
 )
-_RUNTIME_TYPE = re.compile(r"\b(?:Runtime|Sandbox)\.\w+")
+_RUNTIME_TYPE = re.compile(r"(?:Runtime|Sandbox)\.\w+")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ def platform_failure(message: str, payload: dict[str, Any] | None = None) -> Pla
     """The failure a platform record reports, None for a healthy record or a line the platform did not write."""
     if payload is not None:
         return _json_record(payload)
+    return _text_record(message)
+
+
+@lru_cache(maxsize=16)  # `line_level` and `line_signature` read the same line one after the other
+def _text_record(message: str) -> PlatformRecord | None:
     if message.startswith(_QUIET_RECORDS):
         return None
     if message.startswith(_TEXT_REPORTS):
@@ -68,12 +76,12 @@ def is_quiet_record(message: str) -> bool:
 
 
 def _text_report(message: str) -> PlatformRecord | None:
-    status = _STATUS.search(message)
+    status = _word_search(_STATUS, message)
     if status is None or status["status"] not in _FAILED_STATUSES:
         return None
     record = message.split(" ", 1)[0]
-    error_type = _ERROR_TYPE.search(message)
-    phase = _PHASE.search(message)
+    error_type = _word_search(_ERROR_TYPE, message)
+    phase = _word_search(_PHASE, message)
     return _report(record, status["status"], error_type["type"] if error_type else "", phase["phase"] if phase else "")
 
 
@@ -101,8 +109,21 @@ def _report(record: str, status: str, error_type: str, phase: str) -> PlatformRe
 
 
 def _runtime_type(rest: str) -> str:
-    found = _RUNTIME_TYPE.search(rest, 0, 200)
+    found = _word_search(_RUNTIME_TYPE, rest, 200)
     return found.group() if found else ""
+
+
+def _word_search(field: re.Pattern[str], text: str, end: int | None = None) -> re.Match[str] | None:
+    """The first match of the field (whose name starts with a letter) at the start of a word, as ``\\b`` says."""
+    end = len(text) if end is None else end
+    found = field.search(text, 0, end)
+    while found is not None and found.start() > 0 and _is_word(text[found.start() - 1]):
+        found = field.search(text, found.start() + 1, end)
+    return found
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 def _with_type(text: str, error_type: str) -> str:

@@ -36,6 +36,9 @@ class Level(IntEnum):
     CRITICAL = 50
 
 
+# Enum members read off their class cost ~150 ns each in Python 3.11; the per-line code reads these names instead.
+UNKNOWN, ERROR, _CRITICAL = Level.UNKNOWN, Level.ERROR, Level.CRITICAL
+
 LEVEL_NAMES = {
     "TRACE": Level.DEBUG,
     "DEBUG": Level.DEBUG,
@@ -75,22 +78,33 @@ _LEADING_LEVEL = re.compile(
     + "|".join(sorted(LEVEL_NAMES, key=len, reverse=True))
     + r"|Error|Fatal|Warning|Critical|Panic)[\])]?(?:[\s:|,]|-\s|$)"
 )
-_KEY_VALUE_LEVEL = re.compile(r"(?:^|\s)(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+# After a space: searched in the text with a space before it, which is "at the start or after a space", and lets the
+# search jump from space to space.
+_KEY_VALUE_LEVEL = re.compile(r"\s(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+_LOGGER_ID_KEYS = ("function_request_id", "reqId", "request_id")  # Powertools, pino, slog: read by _REQUEST_ID too
+_REQUEST_ID_VALUE = re.compile(_UUID)
 _REQUEST_ID = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
 NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
-_QUIET_NAMES = frozenset(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
+_QUIET_NAMES = "|".join(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
 _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
-# The commonest lines state a level where `read_line` finds it without reading further, by their first character:
-# a JSON record's "level" as its first or second key, the runtimes' text prefixes (before a body that is not
-# JSON), slog's text format. Group 1 is the level's name; group 2 pino's number.
-_STATED_LEVEL = {
-    "{": re.compile(r'\{(?:"\w+":"[^"\\]*",)?"level":(?:"([A-Za-z]+)"|(\d+))[,}]'),
-    "[": re.compile(rf"\[([A-Z]+)\]\t{_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"),
-    "2": re.compile(rf"{_ISO}\t(?:{_UUID}|undefined|)\t([A-Z]+)\t{_NOT_A_PAYLOAD}"),
-    "t": re.compile(r"time=\S+ level=([A-Za-z]+)\s"),
-}
+# The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further: a JSON
+# record's "level" as its first or second key (a name in any case, or pino's number 4-49), in a record that can parse
+# (it ends with its closing brace); the runtimes' text prefixes before a body that is not JSON; slog's text format,
+# its level within the first 200 characters where `leading_level` looks (a longer time field is read the long way);
+# a Java logger's text layout (log4j2, logback: "<date> <time> <request id> LEVEL ...") whose first 200 characters
+# hold no "=" (a level=... field would win), the level word after three fields holding digits (`leading_level`).
+# ASCII only: narrower than what `read_line` reads (so never wrong, at worst slower), and quicker to match.
+_ASCII_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z?"
+QUIET_LINE = re.compile(
+    rf'\{{(?:"[A-Za-z0-9_]+":"[^"\\]*",)?"level":(?:"(?ai:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4][0-9]))(?=[,}}])(?s:.*)\}}\Z'
+    rf"|\[(?:{_QUIET_NAMES})\]\t{_ASCII_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
+    rf"|{_ASCII_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
+    rf"|time=[!-~]{{1,177}} level=(?ai:{_QUIET_NAMES})[ \t]"
+    rf"|[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} (?![^=]{{0,188}}=)[0-9:]{{8}}[.,][0-9]+ [!-~]*[0-9][!-~]* "
+    rf"(?:{_QUIET_NAMES})[ \t]"
+)
 # The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
@@ -109,26 +123,37 @@ class LogLine(NamedTuple):
 
 def read_line(message: str) -> LogLine:
     """Read a line's runtime prefix, its JSON payload and the level its writer stated, once."""
-    prefix = _RUNTIME_PREFIX.match(message)
-    runtime_level, request_id, body = Level.UNKNOWN, "", message
+    prefix = _RUNTIME_PREFIX.match(message) if message[:1] != "{" else None
+    runtime_level, request_id, body = UNKNOWN, "", message
     if prefix is not None:
         name = prefix["py"] or prefix["node"] or prefix["java"]
-        runtime_level = LEVEL_NAMES.get(name or "", Level.UNKNOWN)
+        runtime_level = LEVEL_NAMES.get(name or "", UNKNOWN)
         request_id = prefix["py_id"] or prefix["node_id"] or prefix["plain_id"] or ""
         request_id = "" if request_id == "undefined" else request_id
         body = message[prefix.end() :]
     payload = json_payload(body)
-    level = Level.UNKNOWN
+    level = UNKNOWN
     if payload is not None:
         level = payload_level(payload)
-        request_id = request_id or _text(payload.get("requestId") or payload.get("AWSRequestId"))
-    elif runtime_level is Level.UNKNOWN:
+        request_id = request_id or _stated_request_id(payload)
+    elif runtime_level is UNKNOWN:
         level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
     if not request_id:
         found = _REQUEST_ID.search(message, 0, 400)
         request_id = found.group(1) if found else ""
     # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
-    return LogLine(message, body, level if level is not Level.UNKNOWN else runtime_level, request_id, payload)
+    return LogLine(message, body, level if level is not UNKNOWN else runtime_level, request_id, payload)
+
+
+def _stated_request_id(payload: dict[str, Any]) -> str:
+    """The request id a JSON record states at its top level: the runtimes' keys, then the loggers' (a UUID)."""
+    stated = _text(payload.get("requestId") or payload.get("AWSRequestId"))
+    if not stated:
+        for key in _LOGGER_ID_KEYS:
+            value = payload.get(key)
+            if isinstance(value, str) and _REQUEST_ID_VALUE.fullmatch(value):
+                return value
+    return stated
 
 
 def states_quiet_level(message: str) -> bool:
@@ -137,28 +162,16 @@ def states_quiet_level(message: str) -> bool:
     A cheap test for the commonest healthy lines, so that they skip the search for failure words: whoever wrote
     the line stated its level, and that level decides (`line_level`). False means "read it".
     """
-    pattern = _STATED_LEVEL.get(message[:1])
-    if pattern is None:
-        return False
-    stated = pattern.match(message)
-    if stated is None:
-        return _PLATFORM_RECORD.match(message) is not None and _healthy_platform_record(message)
-    name = stated.group(1)
-    if name is None:
-        quiet = _numeric_level(int(stated.group(2))) < Level.ERROR
-    else:
-        # `level_named` upper-cases; `leading_level` looks at slog's first 200 characters only.
-        quiet = name.upper() in _QUIET_NAMES and stated.end(1) <= 200
-    # A JSON record's level counts only when the record parses, which needs its closing brace.
-    return quiet and (message[0] != "{" or message[-1] == "}")
+    return QUIET_LINE.match(message) is not None or is_healthy_platform_record(message)
 
 
-def _healthy_platform_record(message: str) -> bool:
+def is_healthy_platform_record(message: str) -> bool:
     """A platform record whose status (if it has one) is "success", written as Lambda writes it (compact JSON)."""
-    statuses = message.count('"status"')
-    if message[-1] != "}":
+    if message[:9] != '{"time":"' or '","type":"platform.' not in message or message[-1] != "}":
         return False
-    return statuses == 0 or (statuses == 1 and '"status":"success"' in message)
+    statuses = message.count('"status"')
+    healthy = statuses == 0 or (statuses == 1 and '"status":"success"' in message)
+    return healthy and _PLATFORM_RECORD.match(message) is not None
 
 
 def json_payload(body: str) -> dict[str, Any] | None:
@@ -185,12 +198,12 @@ def payload_level(payload: dict[str, Any]) -> Level:
         if value is None:
             continue
         if isinstance(value, bool):
-            return Level.UNKNOWN
+            return UNKNOWN
         if isinstance(value, int | float):
             return _numeric_level(int(value))
         if isinstance(value, str):
             return level_named(value)
-    return Level.UNKNOWN
+    return UNKNOWN
 
 
 def level_named(name: str) -> Level:
@@ -199,30 +212,30 @@ def level_named(name: str) -> Level:
     base = name.split("+", 1)[0].split("-", 1)[0]
     if name.isdigit():
         return _numeric_level(int(name))
-    return LEVEL_NAMES.get(base, Level.UNKNOWN)
+    return LEVEL_NAMES.get(base, UNKNOWN)
 
 
 def leading_level(body: str) -> Level:
     """The level a free-text line states: ``level=error``, or a level word where loggers put one."""
     if "=" in body:
-        field = _KEY_VALUE_LEVEL.search(body, 0, 200)
+        field = _KEY_VALUE_LEVEL.search(" " + body[:200])
         if field is not None:
             return level_named(field["name"])
     word = _LEADING_LEVEL.match(body)
     if word is None:
-        return Level.UNKNOWN
+        return UNKNOWN
     name = word["name"]
     # Upper-case words are levels; "Error:" and "Warning:" open a message the same way.
     if name.isupper() or (name in _CAPITALISED and body[word.end() - 1 : word.end()] == ":"):
-        return LEVEL_NAMES.get(name.upper(), Level.UNKNOWN)
-    return Level.UNKNOWN
+        return LEVEL_NAMES.get(name.upper(), UNKNOWN)
+    return UNKNOWN
 
 
 def _numeric_level(number: int) -> Level:
     if 0 <= number < len(_SYSLOG_NUMBERS):
         return _SYSLOG_NUMBERS[number]
     if number >= 60:
-        return Level.CRITICAL
+        return _CRITICAL
     return (Level.DEBUG, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR)[min(max(number // 10 - 1, 0), 4)]
 
 

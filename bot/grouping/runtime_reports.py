@@ -6,7 +6,13 @@ When the handler raises, the runtime interface client reports the error in a lin
   (the logging formatter writes ``level``);
 - Node.js (src/CallbackContext.js, src/index.mjs `structuredConsole.logError`): ``Invoke Error \\t{…}``,
   ``Uncaught Exception \\t{…}``, ``Unhandled Promise Rejection \\t{…}``; in JSON, the error object as the message;
-- Java (UserFault.java `reportableError`): ``message: pkg.Type`` then the stack trace;
+- Java, one event each (aws-lambda-java-runtime-interface-client): the RIC's ``message: pkg.Type`` then the stack
+  trace (UserFault.java `reportableError`, logged by AWSLambda.java `startRuntimeLoop`; in the JSON log format the
+  record's ``message``); the JVM's default handler when an exception ends a thread, as when the RIC's `main` throws:
+  ``Exception in thread "main" pkg.Type: message`` then ``\tat`` frames (java.lang.ThreadGroup `uncaughtException`);
+  the stack trace alone, ``pkg.Type: message`` then ``\tat`` frames, as the java8 runtime wrote it; and the error
+  document the runtime sends to the Runtime API, ``{"errorMessage", "errorType": "pkg.Type", "stackTrace": [...],
+  "cause": {...}}`` (runtimeapi/dto/ErrorRequest.java), compact or pretty-printed;
 - aws-lambda-go (lambda/invoke_loop.go `reportFailure`): ``log.Printf`` of ``{"errorMessage", "errorType"}``.
 When the function already logged that failure in the same invocation, the report announces a failure that
 another event reports, so it is not a second error.
@@ -18,7 +24,11 @@ import re
 
 from bot.grouping.records import NODE_REPORTS, LogLine
 
-_JAVA_REPORT = re.compile(r"[^\n]*: (?:[a-z_$][\w$]*\.)+[A-Z][\w$]*\r?\n")
+_JAVA_CLASS = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
+_JAVA_REPORT = re.compile(
+    rf"[^\n]*: {_JAVA_CLASS}\r?\n"  # the RIC's "message: pkg.Type"
+    rf'|(?:Exception in thread "[^"\n]*" )?{_JAVA_CLASS}(?::[^\n]*)?\r?\n[ \t]+at '  # a stack trace, first frame next
+)
 _JSON_START = re.compile(r'"type":\s*"platform\.start".*?"requestId":\s*"([^"]+)"')
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Literal
 
 from bot.grouping.frames import in_app_labels
@@ -25,9 +27,11 @@ TITLE_LIMIT = 200
 
 _MESSAGE_KEYS = ("msg", "message", "Message", "error_message", "event")
 _ERROR_KEYS = ("err", "error", "error_message", "reason")
-_LOGFMT_FIELD = re.compile(r'(?:^|\s)(?P<key>msg|message|err|error)=(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+# After a space: read in the line with a space before it ("at the start or after a space").
+_LOGFMT_FIELD = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"[^"\\]*(?:\\.[^"\\]*)*"|\S+)')
 # A level word (and the time before it) opening a free-text line; the template reads better without it.
-_LEADING_LEVEL = re.compile(r"^(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
+_LEADING_LEVEL = re.compile(r"(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
+_LEADING_LEVEL_STARTS = frozenset("<[" + "".join(name[0] for name in LEVEL_NAMES))
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class ErrorSignature:
     title: str
     template: str
     culprit: str | None = None
+
+
+# Signatures already made, by key: an event of a known group gets its group's signature without a title of its own.
+Known = Mapping[str, ErrorSignature]
+_NONE_KNOWN: Known = MappingProxyType({})
 
 
 def signature_key(*parts: str) -> str:
@@ -56,21 +65,23 @@ def fingerprint(message: str) -> ErrorSignature:
     return line_signature(read_line(message))
 
 
-def line_signature(line: LogLine, text: str | None = None) -> ErrorSignature:
+def line_signature(line: LogLine, text: str | None = None, known: Known = _NONE_KNOWN) -> ErrorSignature:
     """The signature of a read line; `text` is the whole crash dump when the line is a dump's header."""
     body = (text if text is not None else line.body).replace("\r", "\n")
     platform = platform_failure(line.message if line.payload is None else "", line.payload)
     if platform is not None:
-        return ErrorSignature(
-            signature_key("platform", platform.template), "platform", platform.template, platform.template
-        )
+        key = signature_key("platform", platform.template)
+        return known.get(key) or ErrorSignature(key, "platform", platform.template, platform.template)
     parsed = exception_in(line.payload) if line.payload is not None else parse_stack_trace(body)
     if parsed is not None:
-        return exception_signature(parsed)
-    return message_signature(_LEADING_LEVEL.sub("", mask(human_message(line.payload, body)), count=1))
+        return exception_signature(parsed, known)
+    template = mask(human_message(line.payload, body))
+    if template[:1] in _LEADING_LEVEL_STARTS and (level := _LEADING_LEVEL.match(template)):
+        template = template[level.end() :]
+    return message_signature(template, known)
 
 
-def exception_signature(parsed: ParsedException) -> ErrorSignature:
+def exception_signature(parsed: ParsedException, known: Known = _NONE_KNOWN) -> ErrorSignature:
     """Type, causes, in-app frames (with lines) and the message template; a runtime's own type is platform."""
     frames = in_app_labels(parsed.frames)
     message = parsed.message.replace("\r", "\n").split("\n", 1)[0].strip()
@@ -78,6 +89,8 @@ def exception_signature(parsed: ParsedException) -> ErrorSignature:
     # Runtimes name a type by its class alone (type(e).__name__) or qualified (a traceback's last line).
     short_type = parsed.type.rsplit(".", 1)[-1] if not parsed.type.startswith(("Runtime.", "Sandbox.")) else parsed.type
     key = signature_key("exception", short_type, *parsed.causes, *frames, template)
+    if key in known:
+        return known[key]
     kind: Kind = "platform" if parsed.type.startswith(("Runtime.", "Sandbox.")) else "exception"
     shown = f"{parsed.type}: {template}" if template else parsed.type
     # The title shows the first event's own message, as Sentry does; the template is what the group shares.
@@ -85,10 +98,11 @@ def exception_signature(parsed: ParsedException) -> ErrorSignature:
     return ErrorSignature(key, kind, _short(title), shown, frames[0] if frames else None)
 
 
-def message_signature(template: str) -> ErrorSignature:
+def message_signature(template: str, known: Known = _NONE_KNOWN) -> ErrorSignature:
     """The signature of a message without an exception; the key is its template alone."""
     template = template.strip() or WILDCARD
-    return ErrorSignature(signature_key("template", template), "template", _short(template), template)
+    key = signature_key("template", template)
+    return known.get(key) or ErrorSignature(key, "template", _short(template), template)
 
 
 def human_message(payload: dict[str, Any] | None, body: str) -> str:
@@ -101,7 +115,7 @@ def human_message(payload: dict[str, Any] | None, body: str) -> str:
         return body
     first = body.strip().split("\n", 1)[0]
     if "=" in first:
-        fields = {m["key"]: _unquote(m["value"]) for m in _LOGFMT_FIELD.finditer(first)}
+        fields = {m["key"]: _unquote(m["value"]) for m in _LOGFMT_FIELD.finditer(" " + first)}
         said = fields.get("msg") or fields.get("message") or ""
         error = fields.get("err") or fields.get("error") or ""
         if said:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.grouping.frames import Frame, file_frame, qualified_frame
 
@@ -18,32 +20,41 @@ class ParsedException:
     causes: tuple[str, ...] = ()
 
 
-_PYTHON_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
+# Frame patterns stay inside their line ([^\S\n]: a space but not a line's end), so a line that is not a frame never
+# makes one of the next line, and a search does not run past its line looking for the rest.
+_PYTHON_FRAME = re.compile(r'^[^\S\n]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
 _PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
 # Without a traceback, "[ERROR] Name: text" is an exception only when Name reads as one.
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
 _PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
 _NODE_FRAME = re.compile(
-    r"^\s+at (?:async )?(?:(?P<function>[^(]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?\s*$", re.M
+    r"^[^\S\n]+at (?:async )?(?:(?P<function>[^(\n]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?[^\S\n]*$",
+    re.M,
 )
 _NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
 _NODE_INLINE = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
-_JAVA_FRAME = re.compile(r"^\s*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():]*)(?::(?P<line>\d+))?\)\s*$", re.M)
+_JAVA_FRAME = re.compile(
+    r"^[^\S\n]*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():\n]*)(?::(?P<line>\d+))?\)[^\S\n]*$", re.M
+)
 _JAVA_HEAD = re.compile(
     r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
 )
-_JAVA_AT = re.compile(r"^\s+at [\w$.<>/]+\([^()]*\)\s*$", re.M)
+_JAVA_AT = re.compile(r"^[^\S\n]+at [\w$.<>/]+\([^()\n]*\)[^\S\n]*$", re.M)
 _JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
 _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
 _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
 
+@lru_cache(maxsize=16)  # `line_level` and `line_signature` read the same text one after the other
 def parse_stack_trace(text: str) -> ParsedException | None:
     """The exception in a Python, Node.js, Java or Go stack trace, or None when the text holds none."""
-    if "Traceback (most recent call last)" in text or _PYTHON_ERROR_LINE.search(text):
+    # Each test searches every line; the substring before it (which its pattern needs) keeps most texts out.
+    if "Traceback (most recent call last)" in text or ("[ERROR] " in text and _PYTHON_ERROR_LINE.search(text)):
         return _parse_python(text)
     if "\ngoroutine " in text and _GO_PANIC.search(text):
         return _parse_go(text)
+    if "at " not in text:
+        return None
     if _NODE_FRAME.search(text):
         return _parse_node(text)
     if _JAVA_AT.search(text):
@@ -53,8 +64,38 @@ def parse_stack_trace(text: str) -> ParsedException | None:
 
 def python_frames(text: str) -> list[Frame]:
     """Frames of a Python traceback, innermost first."""
-    frames = [file_frame(m["path"], m["function"], m["line"]) for m in _PYTHON_FRAME.finditer(text)]
-    return frames[::-1]
+    return _frames_by_line(text, _python_frame, _remembered_python_frame)[::-1]
+
+
+def _frames_by_line(
+    text: str, frame_of: Callable[[str], Frame | None], remembered: Callable[[str], Frame | None]
+) -> list[Frame]:
+    """A frame pattern reads one line, so a stack's frames are its lines' frames. A group's events share their frame
+    lines: each distinct line is read once, and a long line (never a frame in practice) without the memo, so that
+    the memo stays small."""
+    found = (remembered(line) if len(line) <= _REMEMBERED_LINE else frame_of(line) for line in text.split("\n"))
+    return [frame for frame in found if frame is not None]
+
+
+def _python_frame(line: str) -> Frame | None:
+    found = _PYTHON_FRAME.match(line)
+    return file_frame(found["path"], found["function"], found["line"]) if found else None
+
+
+def _node_frame(line: str) -> Frame | None:
+    found = _NODE_FRAME.match(line)
+    return file_frame(found["path"], found["function"] or "<anonymous>", found["line"]) if found else None
+
+
+def _java_frame(line: str) -> Frame | None:
+    found = _JAVA_FRAME.match(line)
+    return qualified_frame(found["function"], found["line"] or "") if found else None
+
+
+_REMEMBERED_LINE = 1024
+_remembered_python_frame = lru_cache(maxsize=1 << 12)(_python_frame)
+_remembered_node_frame = lru_cache(maxsize=1 << 12)(_node_frame)
+_remembered_java_frame = lru_cache(maxsize=1 << 12)(_java_frame)
 
 
 def _parse_python(text: str) -> ParsedException | None:
@@ -76,7 +117,9 @@ def _parse_python(text: str) -> ParsedException | None:
 
 def node_frames(text: str) -> list[Frame]:
     """Frames of a V8 stack, innermost first."""
-    return [file_frame(m["path"], m["function"] or "<anonymous>", m["line"]) for m in _NODE_FRAME.finditer(text)]
+    if "at " not in text:
+        return []
+    return _frames_by_line(text, _node_frame, _remembered_node_frame)
 
 
 def _parse_node(text: str) -> ParsedException | None:
@@ -89,7 +132,7 @@ def _parse_node(text: str) -> ParsedException | None:
 
 def java_frames(text: str) -> list[Frame]:
     """Frames of a JVM stack (of every exception in a Caused by chain), innermost first."""
-    return [qualified_frame(m["function"], m["line"] or "") for m in _JAVA_FRAME.finditer(text)]
+    return _frames_by_line(text, _java_frame, _remembered_java_frame)
 
 
 def _parse_java(text: str) -> ParsedException | None:

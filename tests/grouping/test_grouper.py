@@ -108,3 +108,38 @@ def test_fingerprint_and_grouper_agree_on_a_single_event() -> None:
     event = samples.java_stack()
     [(_, title)] = errors(event)
     assert title == fingerprint(event).title
+
+
+def test_what_is_remembered_between_events_never_merges_groups_a_kept_word_tells_apart() -> None:
+    # Masked words, word runs, templates, frames and signatures are remembered across events and groupers; each
+    # pair below differs only where Sentry's rules keep the word, and each id differs where they mask it.
+    aws_codes = ("ThrottlingException", "ValidationException")
+    pairs = [
+        [f"{TS}\t{REQUEST}\tERROR\tupstream answered status {code} for order ord_{n}" for code in (502, 503)]
+        for n in (11, 12)
+    ] + [
+        [samples.python_traceback(line=line, key=f"k{n}") for line in (12, 13)] for n in (1, 2)
+    ] + [
+        [f"[ERROR]\t{TS}\t{REQUEST}\tcopy of batch {n} to {target} failed" for target in ("s3", "s4")] for n in (7, 8)
+    ] + [
+        [f"2026/11/02 06:00:00 {code}: request {n} rejected by table orders-{n}" for code in aws_codes]
+        for n in (5, 6)
+    ]  # fmt: skip
+    for _ in range(2):  # the second grouper finds everything remembered
+        keys = [[s.key for _, s in ErrorGrouper().group(_one_invocation_each(pair))] for pair in pairs]
+        for kind in range(0, len(keys), 2):
+            first_ids, second_ids = keys[kind], keys[kind + 1]
+            assert first_ids[0] != first_ids[1]
+            assert first_ids == second_ids
+
+
+def _one_invocation_each(messages: list[str]) -> list[Event]:
+    events = []
+    for n, message in enumerate(messages):
+        request = f"{n:08d}-1b7d-4c1e-9a77-2f0c1e0b9d11"
+        events += [
+            Event(f"START RequestId: {request} Version: $LATEST"),
+            Event(message),
+            Event(f"END RequestId: {request}"),
+        ]
+    return events

@@ -1,4 +1,4 @@
-"""Masking word by word gives the template that masking the whole text gives."""
+"""Masking piece by piece gives the template that masking the whole text gives."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ WORDS = st.sampled_from(
         "status", "Status:", "code=", "exit", "502", "Bad", "Gateway", "ord_123", "a@b.io", "x1.y@z.com:443",
         "null", "None.", "https://h.io/v1/7", "arn:aws:sns:eu-west-1:1:t", "s3", "app.py:42", "'k'", '"v w"',
         "[]", "{}", "0x1f", "7.5", "ms", "Error:", "a-b", "+c@d.org", ":8080", "1.0", "\t", "",
+        # Parameters that span spaces, and what stands around them.
+        "'alpha", "beta'", "can't", 'say"', '"', "'", "exited", "with", "Code:", "400,", "403", "Server", "Gateway:",
+        "http", "HTTP", "errno", "signal", "9", "Request", "ID:", "status_code", "http_status", "R2XV9", "cus_6e39",
+        "true", "nil", "undefined", "TRUE", "x_1", "v2", "ec2", "1_000", "4xx", "(Service:", "DynamoDb,", "é", "ms,",
+        # Words that are one token, or nearly.
+        "null.v1", "v1.null", "true-1", "x.py:3", "app.js:4:2", "1.2.3.4", "a/b/3", "1:", "s3:", "status:", "code.5",
+        "http-5", "arn:5", "5:", "7:x", "-3", "+4.", "nil/9", "None1", "٣", "ab٣",
     ]
 )  # fmt: skip
 
@@ -23,8 +30,14 @@ def whole_text(text: str) -> str:
     return masking._WILDCARD_RUN.sub(masking.WILDCARD, masked) if "<*>" in masked else masked
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(WORDS, max_size=8))
-def test_word_by_word_masking_is_whole_text_masking(words: list[str]) -> None:
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(WORDS, max_size=10))
+def test_masking_piece_by_piece_is_whole_text_masking(words: list[str]) -> None:
     text = " ".join(words)
     assert masking._mask_uncached(text) == whole_text(text)
+
+
+def test_a_quoted_value_and_a_status_code_span_their_words() -> None:
+    text = "Lock 'blue whale' held, status 502 Bad Gateway (Service: S3, Status Code: 403, Request ID: R2XV9)"
+    template = "Lock <*> held, status 502 Bad Gateway (Service: S3, Status Code: 403, Request ID: <*>)"
+    assert masking.mask(text) == template
