@@ -45,6 +45,7 @@ from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
+from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
 from scheduler.undos import UndoRunner
 from scheduler.waits import WaitRunner
@@ -117,6 +118,7 @@ class BoltwatchApp:
         self.digests = digests
         self.sns = sns
         self.undos = undos
+        self.retention = RetentionRunner(services, holder=replica)
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -231,6 +233,7 @@ class BoltwatchApp:
         if self.background:
             self.runner.schedule(self.scheduler)
             self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
+            self.retention.schedule(self.scheduler)
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))

@@ -169,6 +169,23 @@ class ErrorGroupSettings(_Strict):
     """A group seen again after this long without an event is `regressed` (and alerts again), not `ongoing`."""
 
 
+class RetentionSettings(_Strict):
+    """How long finished records are kept; a periodic job deletes older ones in small batches."""
+
+    sent_outbox: Duration = timedelta(days=1)
+    """Slack items sent or given up (never one still to send, nor the first post of a subject still in use)."""
+    resolved_incidents: Duration = timedelta(days=90)
+    """Incidents resolved this long ago, with their timelines, alerts and Slack items."""
+    resolved_alerts: Duration = timedelta(days=30)
+    """Alerts resolved this long ago that belong to no incident."""
+    finished_waits: Duration = timedelta(days=7)
+    """`/wait` jobs that ended this long ago."""
+    audit_events: Duration = timedelta(days=365)
+    every: Duration = timedelta(minutes=10)
+    batch: int = Field(default=1000, ge=10, le=10_000)
+    """Rows one statement deletes at most (each in a short transaction of its own)."""
+
+
 class ActionSettings(_Strict):
     """Runbook actions: none runs unless named here, and only for people an `access:` rule allows (`run:NAME`)."""
 
@@ -255,6 +272,7 @@ class FileSettings(_Strict):
     actions: ActionSettings = Field(default_factory=ActionSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     charts: ChartSettings = Field(default_factory=ChartSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("digests")
     @classmethod

@@ -155,7 +155,7 @@ class OutboxItem(Base):
     ordering_key: Mapped[str] = mapped_column(String(200), index=True)
     operation: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(100))
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
