@@ -17,8 +17,9 @@ from sqlalchemy import select
 from bot.store.models import ScheduledUndo
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
-from tests.e2e.test_runbook_actions import RESPONDER, audit_results, submit, verify_until_done
-from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
+from tests.e2e.test_runbook_actions import audit_results, submit, verify_until_done
+from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, running_bot
+from tests.runbook import responder_config
 
 ALARM = "orders-errors"
 PAGER = "arn:aws:sns:us-east-1:123456789012:pager"
@@ -26,12 +27,7 @@ ACTIONS = ["alarm_actions_pause", "alarm_actions_resume"]
 
 
 def config() -> dict[str, Any]:
-    return base_config(
-        aws={"regions": ["us-east-1"], "max_attempts": 1,
-             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
-        actions={"enabled": ACTIONS},
-        access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
-    )  # fmt: skip
+    return responder_config({"enabled": ACTIONS})
 
 
 @pytest.fixture

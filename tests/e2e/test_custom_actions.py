@@ -17,7 +17,6 @@ from sqlalchemy import select
 from bot.store.models import ActionRun
 from sandbox.aws.server import MotoHandle
 from tests.e2e.test_runbook_actions import (
-    RESPONDER,
     audit_results,
     choose,
     ecs_alert,
@@ -26,7 +25,8 @@ from tests.e2e.test_runbook_actions import (
     submit,
     verify_until_done,
 )
-from tests.harness import RunningBot, base_config, running_bot
+from tests.harness import RunningBot, running_bot
+from tests.runbook import RESPONDER, responder_config
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "boltwatch.yml"
 NEEDS_A_TEAM = {
@@ -39,13 +39,7 @@ NEEDS_A_TEAM = {
 def config() -> dict[str, Any]:
     actions = yaml.safe_load(EXAMPLE.read_text())["actions"]
     actions["custom"].append(NEEDS_A_TEAM)
-    return base_config(
-        aws={"regions": ["us-east-1"], "max_attempts": 1,
-             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
-        checks=[{"type": "ecs_services", "every": "1h"}],
-        actions=actions,
-        access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
-    )  # fmt: skip
+    return responder_config(actions, checks=[{"type": "ecs_services", "every": "1h"}])
 
 
 @pytest.fixture

@@ -6,27 +6,20 @@ shown in the audit; no roll back without an older version, and none of an alias 
 from __future__ import annotations
 
 import asyncio
-import io
-import zipfile
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import select
 
 from bot.store.models import ActionRun
 from sandbox.aws.server import MotoHandle
-from tests.e2e.test_runbook_actions import RESPONDER, audit_results, lambda_alert, submit, verify_until_done
-from tests.harness import RunningBot, base_config, running_bot
+from tests.e2e.test_runbook_actions import audit_results, lambda_alert, submit, verify_until_done
+from tests.harness import RunningBot, running_bot
+from tests.runbook import lambda_client, orders_function, responder_config
 
 
 def config() -> dict[str, Any]:
-    return base_config(
-        aws={"regions": ["us-east-1"], "max_attempts": 1,
-             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
-        actions={"enabled": ["lambda_rollback_alias"]},
-        access=[{"actions": ["run:lambda_rollback_alias"], "users": ["U0ALICE"]}],
-    )  # fmt: skip
+    return responder_config({"enabled": ["lambda_rollback_alias"]}, allowed=["run:lambda_rollback_alias"])
 
 
 @pytest.fixture
@@ -35,21 +28,9 @@ async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-d
         yield running
 
 
-def lambda_client(moto: MotoHandle):  # type: ignore[no-untyped-def]
-    return boto3.client("lambda", endpoint_url=moto.endpoint, region_name="us-east-1")
-
-
 def published(moto: MotoHandle, versions: int) -> None:
     """The function `orders` with `versions` published versions (each a change of its description), no alias."""
-    role = boto3.client("iam", endpoint_url=moto.endpoint, region_name="us-east-1").create_role(
-        RoleName="orders", AssumeRolePolicyDocument="{}"
-    )["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("handler.py", "def handle(event, context):\n    return None\n")
-    client = lambda_client(moto)
-    client.create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="handler.handle",
-                           Code={"ZipFile": code.getvalue()})  # fmt: skip
+    client = orders_function(moto)
     for version in range(1, versions + 1):
         client.update_function_configuration(FunctionName="orders", Description=f"release {version}")
         client.publish_version(FunctionName="orders")
@@ -121,8 +102,10 @@ async def test_an_alias_shifting_weight_to_a_new_version_goes_back_to_its_primar
 @pytest.mark.parametrize(
     ("setup", "why"),
     [
-        (lambda moto: aliased(moto, 1, "1"), "The alias live of orders points at version 1, and no published "
-                                             "version is older."),
+        (
+            lambda moto: aliased(moto, 1, "1"),
+            "The alias live of orders points at version 1, and no published version is older.",
+        ),
         (lambda moto: aliased(moto, 0, "$LATEST"), "points at $LATEST, which has no version before it"),
         (lambda moto: published(moto, 2), "orders has no alias live: nothing to roll back."),
     ],

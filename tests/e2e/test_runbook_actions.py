@@ -7,8 +7,6 @@ check's own classifier fed an instance as AWS describes it (the instance itself 
 from __future__ import annotations
 
 import asyncio
-import io
-import zipfile
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,20 +25,15 @@ from scheduler.checks.ec2_status import instance_findings
 from scheduler.checks.ecs_services import EcsServicesParams, service_finding
 from scheduler.checks.lambda_errors import LambdaErrorsParams, Problem, Subject, Window
 from scheduler.registry import CheckContext
-from tests.harness import RunningBot, base_config, running_bot
+from tests.harness import RunningBot, running_bot
+from tests.runbook import RESPONDER, lambda_client, orders_function, responder_config
 
-RESPONDER = "arn:aws:iam::123456789012:role/boltwatch-responder"
 DRY_RUN = {"dry_run": {"choice": {"type": "checkboxes", "selected_options": [{"value": "dry_run"}]}}}
 
 
 def config() -> dict[str, Any]:
-    return base_config(
-        aws={"regions": ["us-east-1"], "max_attempts": 1,
-             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
-        checks=[{"type": "ec2_status", "every": "1h"}],
-        actions={"enabled": ["ec2_reboot", "ec2_start", "ecs_force_deployment", "lambda_throttle", "lambda_restore"]},
-        access=[{"actions": ["run:*"], "users": ["U0ALICE"]}],
-    )  # fmt: skip
+    enabled = ["ec2_reboot", "ec2_start", "ecs_force_deployment", "lambda_throttle", "lambda_restore"]
+    return responder_config({"enabled": enabled}, checks=[{"type": "ec2_status", "every": "1h"}])
 
 
 @pytest.fixture
@@ -286,21 +279,9 @@ async def test_force_deployment_of_a_short_ecs_service_is_verified_by_services_s
     assert f"ecs_force_deployment:{resource}" in str(answer.blocks) and "succeeded" in str(answer.blocks)
 
 
-def lambda_client(moto: MotoHandle):  # type: ignore[no-untyped-def]
-    return boto3.client("lambda", endpoint_url=moto.endpoint, region_name="us-east-1")
-
-
 def lambda_function(moto: MotoHandle, reserved: int) -> None:
     """The function `orders` in moto, with `reserved` concurrency reserved."""
-    role = boto3.client("iam", endpoint_url=moto.endpoint, region_name="us-east-1").create_role(
-        RoleName="orders", AssumeRolePolicyDocument="{}"
-    )["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("handler.py", "def handle(event, context):\n    return None\n")
-    client = lambda_client(moto)
-    client.create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="handler.handle",
-                           Code={"ZipFile": code.getvalue()})  # fmt: skip
+    client = orders_function(moto)
     client.put_function_concurrency(FunctionName="orders", ReservedConcurrentExecutions=reserved)
 
 

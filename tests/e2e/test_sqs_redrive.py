@@ -19,26 +19,21 @@ from sandbox.aws.server import MotoHandle, sandbox_client
 from scheduler.actions.sqs import move_progress
 from tests.e2e.test_runbook_actions import (
     DRY_RUN,
-    RESPONDER,
     audit_results,
     confirm_modal,
     run_button,
     submit,
     verify_until_done,
 )
-from tests.harness import RunningBot, base_config, running_bot
+from tests.harness import RunningBot, running_bot
+from tests.runbook import responder_config
 
 DLQ_ARN = f"arn:aws:sqs:us-east-1:123456789012:{DEAD_LETTER_QUEUE}"
 
 
 def config() -> dict[str, Any]:
-    return base_config(
-        aws={"regions": ["us-east-1"], "max_attempts": 1,
-             "accounts": [{"name": "default", "responder_role_arn": RESPONDER}]},
-        checks=[{"type": "sqs_dead_letters", "every": "1h", "max_age": None}],
-        actions={"enabled": ["sqs_redrive"]},
-        access=[{"actions": ["run:sqs_redrive"], "users": ["U0ALICE"]}],
-    )  # fmt: skip
+    checks = [{"type": "sqs_dead_letters", "every": "1h", "max_age": None}]
+    return responder_config({"enabled": ["sqs_redrive"]}, allowed=["run:sqs_redrive"], checks=checks)
 
 
 @pytest.fixture
