@@ -33,6 +33,13 @@ def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
             "fields": [_field("MTTA", data.mtta, "acknowledged"), _field("MTTR", data.mttr, "resolved")],
         },
     ]
+    if data.flapping or data.started_flapping:
+        blocks.append(
+            _section(
+                f":repeat: *Flapping:* {_plural(data.flapping, 'alert')} flapping now · alerts started flapping "
+                f"{_plural(data.started_flapping, 'time')} {period}"
+            )
+        )
     if data.still_open:
         blocks.append(_section(_still_open(data)))
     if data.new_errors or data.regressed_errors:

@@ -15,6 +15,7 @@ from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
 SHOWN_ALERTS = 10
 ALERT_LINE = 280  # ten of them and the heading in one section
 SHOWN_EVIDENCE = 8
+SHOWN_FLAPPING = 3
 SHOWN_EVIDENCE_VALUES = 10
 URL_LIMIT = 3000
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
@@ -72,7 +73,8 @@ def _header(incident: IncidentSnapshot) -> dict[str, Any]:
         IncidentStatus.ACKNOWLEDGED: "ACKNOWLEDGED",
         IncidentStatus.RESOLVED: "RESOLVED",
     }
-    text = truncate(f"{mark}{label[incident.status]} · {headline(incident)}", 150)
+    flapping = " · FLAPPING" if incident.flapping and incident.status != IncidentStatus.RESOLVED else ""
+    text = truncate(f"{mark}{label[incident.status]}{flapping} · {headline(incident)}", 150)
     return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
 
 
@@ -86,9 +88,24 @@ def _summary(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
         where = " · ".join(plain(part) for part in place if part)
         lines.append(f"*Resource:* {inline_code(truncate(lead.resource, 300))}" + (f" ({where})" if where else ""))
         lines.extend(_evidence_lines(lead))
+    lines.extend(_flapping_lines(incident))
     ended = incident.resolved_at if incident.status == IncidentStatus.RESOLVED and incident.resolved_at else now
     lines.append(f"*Started:* {slack_date(incident.opened_at)} · lasted {format_duration(ended - incident.opened_at)}")
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(lines), 3000)}}
+
+
+def _flapping_lines(incident: IncidentSnapshot) -> list[str]:
+    """Each flapping alert (the first few) with its last 21 states as a strip, oldest first."""
+    if incident.status == IncidentStatus.RESOLVED:
+        return []
+    lines = [
+        f":repeat: *Flapping:* {plain(truncate(alert.title, 150))} {alert.flap_strip} "
+        f"({alert.flap_percent:.0f}% state change; resolves and re-fires are held)"
+        for alert in incident.flapping[:SHOWN_FLAPPING]
+    ]
+    if len(incident.flapping) > SHOWN_FLAPPING:
+        lines.append(f"…and {len(incident.flapping) - SHOWN_FLAPPING} more flapping")
+    return lines
 
 
 def _evidence_lines(alert: AlertLine) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Text, cast, insert, select, update
+from sqlalchemy import Row, Text, cast, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.findings import Finding
@@ -24,6 +24,7 @@ CHUNK = 1000
 STORED = (
     "fingerprint", "check_name", "status", "severity", "title", "summary", "resource", "account", "region",
     "labels", "links", "evidence", "first_seen", "last_seen", "resolved_at", "count", "silenced_by", "incident_id",
+    "flap_history", "flapping",
 )  # fmt: skip
 JSON_COLUMNS = ("labels", "links", "evidence")
 _SCALARS = tuple(name for name in STORED if name not in (*JSON_COLUMNS, "last_seen", "incident_id"))
@@ -61,6 +62,8 @@ class AlertState:
     count: int
     silenced_by: int | None
     incident_id: int | None
+    flap_history: str | None = None
+    flapping: bool = False
     id: int | None = None
     incident: Incident | None = None
     stored: dict[str, Any] | None = None
@@ -94,8 +97,9 @@ class AlertState:
 
     @property
     def notifying(self) -> bool:
-        """Firing and not silenced: what counts towards its incident's firing alerts."""
-        return self.status == AlertStatus.FIRING and self.silenced_by is None
+        """Firing (or flapping, which holds its incident open) and not silenced: what counts towards its
+        incident's firing alerts."""
+        return (self.status == AlertStatus.FIRING or self.flapping) and self.silenced_by is None
 
     def shown(self) -> tuple[str, str, str]:
         """What of a firing alert its message shows that a run can change, as the counts in "3 errors in 15m"; not
@@ -129,12 +133,14 @@ class AlertState:
 
 
 def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) -> dict[str, AlertState]:
-    """The check's firing alerts (those a run may resolve) in one query, and the stored alerts of the run's other
-    fingerprints (new ones, resolved ones) in a query a thousand."""
+    """The check's firing alerts and those whose state changed lately (those a run may resolve or must sample for
+    flap detection) in one query, and the stored alerts of the run's other fingerprints (new ones, resolved ones)
+    in a query a thousand."""
+    sampled = or_(Alert.status == AlertStatus.FIRING, Alert.flap_history.is_not(None))
     found = {
         row.fingerprint: AlertState.of(row)
         for row in session.connection().execute(
-            select(*_COLUMNS).where(Alert.check_name == check, Alert.status == AlertStatus.FIRING).order_by(Alert.id)
+            select(*_COLUMNS).where(Alert.check_name == check, sampled).order_by(Alert.id)
         )
     }
     found.update(load_by_fingerprint(session, [f for f in dict.fromkeys(fingerprints) if f not in found]))

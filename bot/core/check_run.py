@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.alert_states import CHUNK, AlertState, load_alerts, write_alerts
@@ -24,6 +24,7 @@ from bot.core.routing import Route, route_for
 from bot.core.silences import silence_for
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus, Severity, Source
+from bot.flapping import SAMPLES, FlapChange, add_sample, flap_change, percent_state_change, still_flapping
 from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem
 from bot.views.status_queries import active_silences
 
@@ -100,7 +101,7 @@ class CheckRun:
         unreported = [
             a
             for a in known.values()
-            if a.check_name == self.check and a.firing and a.fingerprint not in reported
+            if a.check_name == self.check and (a.firing or a.flap_history is not None) and a.fingerprint not in reported
             and result.covers(a.fingerprint)
         ]  # fmt: skip
         firing = [(f, f.all_labels(self.check)) for f in result.findings if f.firing]
@@ -112,10 +113,10 @@ class CheckRun:
             if finding.firing:
                 labels, route = routes_of[id(finding)]
                 known[finding.fingerprint] = self._fire(finding, state, labels, route)
-            elif state is not None and state.firing:
-                self._resolve(state)
+            elif state is not None and (state.firing or state.flap_history is not None):
+                self._clear(state)
         for state in unreported:
-            self._resolve(state)
+            self._clear(state)
         self._write(known.values())
 
     # --- reading ---------------------------------------------------------------------------------------------------
@@ -165,10 +166,11 @@ class CheckRun:
 
     def _stored_firing_counts(self) -> dict[int, int]:
         counts: dict[int, int] = {}
+        holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))  # as `AlertState.notifying`
         for part in _chunks(sorted(self.loaded)):
             query = (
                 select(Alert.incident_id, func.count())
-                .where(Alert.incident_id.in_(part), Alert.status == AlertStatus.FIRING, Alert.silenced_by.is_(None))
+                .where(Alert.incident_id.in_(part), holding, Alert.silenced_by.is_(None))
                 .group_by(Alert.incident_id)
             )
             counts.update((incident_id, n) for incident_id, n in self.session.execute(query) if incident_id)
@@ -182,13 +184,16 @@ class CheckRun:
 
     def _fire(self, finding: Finding, state: AlertState | None, labels: dict[str, str], route: Route) -> AlertState:
         silence = silence_for(self.silences, labels)
-        was_firing = state is not None and state.notifying
+        # A flapping alert counts as firing while it holds an open incident.
+        was_firing = state is not None and state.notifying and (state.firing or state.incident is not None)
         if state is None:
             state = AlertState.new(finding.fingerprint, self.check, self.now)
         else:
             self._counting(state, -1)
-            if not state.firing:
-                state.first_seen, state.resolved_at = self.now, None
+        held = was_firing and not state.firing  # a flapping alert's return: no news for its incident
+        change = self._sample(state, firing=True, route=route)
+        if not state.firing:
+            state.first_seen, state.resolved_at = self.now, None
         if not was_firing:
             state.count += 1
         shown_before = state.shown()
@@ -203,6 +208,7 @@ class CheckRun:
             incident=view_of(incident, self._firing_count(incident)) if incident is not None else None,
             now=self.now,
             changed=was_firing and state.shown() != shown_before,
+            flapping=held and state.flapping,
         )
         self.observation.reasons[reason] += 1
         if reason is Reason.SILENCED:
@@ -224,6 +230,10 @@ class CheckRun:
         elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
             _raise_severity(incident, finding.severity)
             self._queue_update(incident, route)
+        elif reason is Reason.FLAPPING or held:
+            self._queue_update(incident, route)  # its strip moved
+        if change is not None:
+            self._flap_note(incident, state, change, route)
         return state
 
     def _current_incident(self, state: AlertState, route: Route, labels: dict[str, str]) -> Incident | None:
@@ -249,23 +259,36 @@ class CheckRun:
         self._note(incident, "opened", f"{finding.title}, seen first by {self.observation.source}")
         return incident
 
-    def _resolve(self, state: AlertState) -> None:
+    def _clear(self, state: AlertState) -> None:
+        """A not-firing observation of an alert that fired, or whose state changed lately: a resolve, unless the
+        alert flaps (then its incident stays open and quiet), or just one more flap-detection sample."""
         incident = state.incident
         firing_before = self._firing_count(incident) if incident is not None else 0
-        was_notified = state.silenced_by is None
-        self._counting(state, -1)
-        state.status, state.resolved_at, state.last_seen = AlertStatus.RESOLVED, self.now, self.now
-        if incident is None or not was_notified or incident.status == IncidentStatus.RESOLVED:
-            self.observation.reasons[Reason.UNCHANGED] += 1
-            return
+        counted, was_firing = state.notifying, state.firing
         route = route_for(self.routes, dict(state.decoded().labels))
+        self._counting(state, -1)
+        change = self._sample(state, firing=False, route=route)
+        if was_firing:
+            state.status, state.resolved_at, state.last_seen = AlertStatus.RESOLVED, self.now, self.now
+        self._counting(state, +1)  # a flapping alert still holds its incident open
+        if not counted or incident is None or incident.status == IncidentStatus.RESOLVED:
+            if was_firing:
+                self.observation.reasons[Reason.UNCHANGED] += 1
+            return
+        if state.notifying and not was_firing:
+            return  # a flapping alert seen clear again
         reason = decide_alert(
-            was_firing=True, firing=False, silenced=False, incident=view_of(incident, firing_before), now=self.now
-        )
+            was_firing=True, firing=False, silenced=False, incident=view_of(incident, firing_before), now=self.now,
+            flapping=state.flapping,
+        )  # fmt: skip
         self.observation.reasons[reason] += 1
         self.touched.append(incident)
+        if change is not None:
+            self._flap_note(incident, state, change, route)
         source = self.observation.source
-        if reason is Reason.ALL_RESOLVED:
+        if reason is Reason.FLAPPING:
+            self._queue_update(incident, route)
+        elif reason is Reason.ALL_RESOLVED:
             incident.status, incident.resolved_at, incident.resolved_by = IncidentStatus.RESOLVED, self.now, None
             self._note(incident, "resolved", f"all alerts cleared, the last ({state.title}) seen first by {source}")
             if route.send_resolved:
@@ -280,6 +303,33 @@ class CheckRun:
         else:
             self._note(incident, "alert_resolved", f"{state.title} cleared, seen first by {source}")
             self._queue_update(incident, route)
+
+    def _sample(self, state: AlertState, *, firing: bool, route: Route) -> FlapChange | None:
+        """One more flap-detection sample; whether the alert started or stopped flapping with it."""
+        state.flap_history = add_sample(state.flap_history, was_firing=state.firing, firing=firing)
+        was_flapping = state.flapping
+        percent = percent_state_change(state.flap_history)
+        state.flapping = still_flapping(
+            was_flapping=was_flapping, percent=percent, start=route.flap_start, stop=route.flap_stop
+        )
+        return flap_change(was_flapping=was_flapping, flapping=state.flapping)
+
+    def _flap_note(self, incident: Incident, state: AlertState, change: FlapChange, route: Route) -> None:
+        """One thread reply when an alert starts flapping and one when it stops, and the message shows it."""
+        percent = percent_state_change(state.flap_history)
+        figures = f"{percent:.1f}% state change over its last {SAMPLES} checks"
+        if change is FlapChange.STARTED:
+            self._note(incident, "flapping_started", f"{state.title}: {figures}")
+            text = (
+                f":repeat: {state.title} started flapping ({figures}). It keeps this incident open, and its"
+                " resolves and re-fires are not announced until it settles."
+            )
+        else:
+            self._note(incident, "flapping_stopped", f"{state.title}: {figures}")
+            now_is = "firing" if state.firing else "clear"
+            text = f":white_check_mark: {state.title} stopped flapping ({figures}); it is {now_is}."
+        self.queued.append(_Queued(incident, outbox.Operation.REPLY, self.now, {"text": text}))
+        self._queue_update(incident, route)
 
     def _queue_update(self, incident: Incident, route: Route) -> None:
         """`outbox.enqueue_update` for the whole run: one update an incident, at the earliest time asked for."""
@@ -333,7 +383,6 @@ class CheckRun:
             if not q.dropped
         ]
         outbox.add_rows(self.session, rows)
-
 
     def _write_charts(self) -> None:
         """After the run's other items, so each chart follows its incident's post and updates (`claim_due`)."""

@@ -23,6 +23,7 @@ class Reason(StrEnum):
     UNCHANGED = "unchanged"
     SILENCED = "silenced"
     SNOOZED = "snoozed"
+    FLAPPING = "flapping"
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,19 @@ def decide_alert(
     incident: IncidentView | None,
     now: datetime,
     changed: bool = False,
+    flapping: bool = False,
 ) -> Reason:
     """What one observation of one alert means for the incident's message.
 
     `was_firing` is the alert's state before this observation (False for an alert never seen);
     `incident` is the open incident of its group, None when there is none yet; `changed` says that a firing
-    alert now reads differently (its title, summary or severity: "3 errors" became "7 errors").
+    alert now reads differently (its title, summary or severity: "3 errors" became "7 errors"); `flapping` says
+    that the alert flaps and this observation changed its state: its incident stays open and hears nothing of it.
     """
     if silenced:
         return Reason.SILENCED
+    if flapping and incident is not None:
+        return Reason.FLAPPING
     if firing and not was_firing:
         if incident is None:
             return Reason.FIRST_NOTIFICATION

@@ -11,13 +11,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.best_practices import FINGERPRINT_PREFIX, digest_changes
 from bot.enums import ErrorGroupStatus, IncidentStatus
-from bot.store.models import Alert, DigestRun, ErrorGroup, Incident
+from bot.store.models import Alert, DigestRun, ErrorGroup, Incident, IncidentEvent
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.status_queries import all_health
 
@@ -98,7 +98,22 @@ def collect_digest(
         checks=_check_troubles(session, checks, end),
         practices_appeared=appeared,
         practices_fixed=fixed,
+        flapping=_flapping_now(session, project),
+        started_flapping=_flapping_starts(session, start, end, [i.id for i in incidents] if project else None),
     )
+
+
+def _flapping_now(session: Session, project: str | None) -> int:
+    labels = session.scalars(select(Alert.labels).where(Alert.flapping.is_(True))).all()
+    return sum(1 for alert_labels in labels if project is None or (alert_labels or {}).get("project") == project)
+
+
+def _flapping_starts(session: Session, start: datetime, end: datetime, incident_ids: list[int] | None) -> int:
+    """The period's "started flapping" events; of the given incidents only, for a project's digest."""
+    query = select(func.count()).where(IncidentEvent.kind == "flapping_started", _in(IncidentEvent.at, start, end))
+    if incident_ids is not None:
+        query = query.where(IncidentEvent.incident_id.in_(incident_ids or [-1]))
+    return int(session.scalar(query) or 0)
 
 
 def _in(column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None], start: datetime,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.access import AccessRule, Action, may
@@ -87,9 +87,12 @@ def _apply(
         incident.status, incident.resolved_by, incident.resolved_at = IncidentStatus.RESOLVED, user, now
         incident.snoozed_until = None
         # Alerts still firing will open a fresh incident on the next check run: the truth wins over the click.
-        still_firing = select(Alert).where(Alert.incident_id == incident.id, Alert.status == AlertStatus.FIRING)
-        for alert in session.scalars(still_firing):
-            alert.status, alert.resolved_at = AlertStatus.RESOLVED, now
+        # A flapping alert no longer holds this incident either.
+        holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))
+        for alert in session.scalars(select(Alert).where(Alert.incident_id == incident.id, holding)):
+            if alert.status == AlertStatus.FIRING:
+                alert.status, alert.resolved_at = AlertStatus.RESOLVED, now
+            alert.flapping = False
     else:
         incident.status = IncidentStatus.OPEN
         incident.acknowledged_by = incident.acknowledged_at = None

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import Duration, DurationOrZero
 from bot.enums import Severity
+from bot.flapping import DEFAULT_START, DEFAULT_STOP
 
 DEFAULT_GROUP_BY = ("check", "account", "region")
 
@@ -27,6 +28,16 @@ class RouteSettings(BaseModel):
     repeat_interval: Duration = timedelta(hours=4)
     send_resolved: bool = True
     mentions: dict[Severity, list[str]] = Field(default_factory=dict)
+    flap_start: float = Field(default=DEFAULT_START, gt=0, le=100)
+    """Percent state change above which an alert starts flapping (Nagios's high threshold)."""
+    flap_stop: float = Field(default=DEFAULT_STOP, ge=0, le=100)
+    """Percent state change below which a flapping alert stops flapping (the low threshold)."""
+
+    @model_validator(mode="after")
+    def _stop_not_above_start(self) -> RouteSettings:
+        if self.flap_stop > self.flap_start:
+            raise ValueError(f"flap_stop ({self.flap_stop}) must not be above flap_start ({self.flap_start})")
+        return self
 
     @field_validator("match_re")
     @classmethod
@@ -51,6 +62,8 @@ class Route:
     repeat_interval: timedelta
     send_resolved: bool
     mentions: dict[Severity, tuple[str, ...]]
+    flap_start: float = DEFAULT_START
+    flap_stop: float = DEFAULT_STOP
 
     def matches(self, labels: dict[str, str]) -> bool:
         return all(labels.get(k) == v for k, v in self.match) and all(
@@ -84,6 +97,8 @@ def _route(settings: RouteSettings, fallback_name: str, default_channel: str) ->
         repeat_interval=settings.repeat_interval,
         send_resolved=settings.send_resolved,
         mentions={severity: tuple(users) for severity, users in settings.mentions.items()},
+        flap_start=settings.flap_start,
+        flap_stop=settings.flap_stop,
     )
 
 

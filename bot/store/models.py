@@ -113,6 +113,9 @@ class Alert(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    flap_history: Mapped[str | None] = mapped_column(String(21))
+    """Its last 21 firing ("1") / not firing ("0") samples, oldest first; None while they all agree."""
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
 
     incident: Mapped[Incident | None] = relationship(back_populates="alerts")
 

@@ -56,10 +56,14 @@ class DigestData:
     checks: list[CheckTrouble]
     practices_appeared: list[BestPracticeLine] = field(default_factory=list)
     practices_fixed: list[BestPracticeLine] = field(default_factory=list)
+    flapping: int = 0
+    """Alerts flapping at the end of the period."""
+    started_flapping: int = 0
+    """Times an alert started flapping during the period."""
 
     @property
     def quiet(self) -> bool:
         return not (
             self.opened or self.resolved or self.still_open or self.new_errors or self.regressed_errors or self.checks
-            or self.practices_appeared or self.practices_fixed
+            or self.practices_appeared or self.practices_fixed or self.flapping or self.started_flapping
         )  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.enums import Severity
+from bot.flapping import percent_state_change, strip
 
 LOG_LABELS = ("log_group", "function")
 """The labels that say where an alert's logs are: a log group, or a Lambda function (its group is /aws/lambda/NAME)."""
@@ -35,6 +36,17 @@ class AlertLine:
     evidence: dict[str, Any]
     check_type: str = ""
     """The check type that found it (its fingerprint's first part)."""
+    flapping: bool = False
+    flap_history: str | None = None
+    """Its last 21 samples, "1" firing and "0" not, oldest first; None while they agree."""
+
+    @property
+    def flap_percent(self) -> float:
+        return percent_state_change(self.flap_history)
+
+    @property
+    def flap_strip(self) -> str:
+        return strip(self.flap_history, firing=self.firing)
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,10 @@ class IncidentSnapshot:
     @property
     def firing(self) -> list[AlertLine]:
         return [a for a in self.alerts if a.firing]
+
+    @property
+    def flapping(self) -> list[AlertLine]:
+        return [a for a in self.alerts if a.flapping]
 
     @property
     def lead(self) -> AlertLine | None:

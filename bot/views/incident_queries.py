@@ -51,4 +51,6 @@ def _line(alert: Alert) -> AlertLine:
         links=dict(alert.links),
         evidence=dict(alert.evidence),
         check_type=alert.fingerprint.split(":", 1)[0],
+        flapping=alert.flapping,
+        flap_history=alert.flap_history,
     )

@@ -136,3 +136,21 @@ async def test_a_running_app_schedules_each_configured_digest(moto: MotoHandle, 
         assert job is not None and job.next_run_time is not None
         local = job.next_run_time.astimezone(ZoneInfo("Europe/Paris"))
         assert (local.hour, local.minute) == (9, 0) and local.weekday() < 5
+
+
+async def test_the_digest_counts_flapping_alerts(moto: MotoHandle, database_url: str) -> None:
+    clock = FakeClock(MONDAY_6_UTC)
+    async with running_bot(moto=moto, database_url=database_url, config=config(), clock=clock) as bot:
+        put_alarm(moto, "orders-api-errors")
+        for state in "1010101":  # the seventh run is the sixth change: 35.5%, flapping
+            set_state(moto, "orders-api-errors", "ALARM" if state == "1" else "OK", reason="flip")
+            await bot.run_checks()
+            clock.advance(minutes=1)
+            await bot.drain()
+
+        clock.now = datetime(2026, 11, 23, 8, 0, 30, tzinfo=UTC)  # 09:00:30 in Paris
+        ts = await scheduled_digest(bot)
+        assert ts is not None
+        rendered = str(bot.slack.message("#alerts", ts).blocks)
+        assert "*Incidents:* 4 opened · 3 resolved · 1 still open" in rendered
+        assert ":repeat: *Flapping:* 1 alert flapping now · alerts started flapping 1 time since" in rendered
