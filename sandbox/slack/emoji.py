@@ -38,6 +38,7 @@ EMOJI: dict[str, str] = {
     "mag": "🔍",
     "fire": "🔥",
     "bell": "🔔",
+    "repeat": "🔁",
     "no_bell": "🔕",
     "page_facing_up": "📄",
     "memo": "📝",
