@@ -52,8 +52,9 @@ async def test_a_check_run_waits_out_a_stream_of_commands_then_alerts(moto: Moto
         statuses = await traffic
         yielded = await yielded_seconds(bot)
         assert statuses and set(statuses) == {200}
-        # The run stepped aside while the commands came (a late wake-up on a loaded machine can add to the 1 s) ...
-        assert 0.1 < yielded <= 1.5, yielded
+        # The run stepped aside while the commands came, within its 1 s budget: each of its waiting steps can wake
+        # late on a loaded machine and add that lateness (seen: up to 1 s in CI), but not the whole 3 s of traffic ...
+        assert 0.1 < yielded <= 2.2, yielded
         # ... and ended while they still came: delayed, not starved.
         assert run_ended < traffic_ends, (traffic_ends - run_ended, yielded)
 
