@@ -386,10 +386,12 @@ class CheckRun:
 
     def _write_charts(self) -> None:
         """After the run's other items, so each chart follows its incident's post and updates (`claim_due`)."""
+        resolved = [c.incident.id for c in self.charts if c.event == "resolve"]
+        fired_charts = outbox.charts_of(self.session, resolved) if resolved else {}
         for chart in self.charts:
             request, since, until = chart.request, chart.since, None
             if chart.event == "resolve":
-                fired = outbox.chart_of(self.session, chart.incident.id)
+                fired = fired_charts.get(chart.incident.id)
                 if fired is None:
                     continue
                 request, since, until = fired["chart"], datetime.fromisoformat(fired["since"]), self.now

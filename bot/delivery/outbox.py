@@ -256,15 +256,20 @@ def enqueue_chart(
                 operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
 
 
-def chart_of(session: Session, incident_id: int) -> dict[str, Any] | None:
-    """The payload of the incident's first chart (at fire), if it had one."""
-    first = session.scalars(
-        select(OutboxItem)
-        .where(OutboxItem.ordering_key == chart_key(incident_id), OutboxItem.operation == Operation.CHART)
-        .order_by(OutboxItem.id)
-        .limit(1)
-    ).first()
-    return dict(first.payload) if first is not None else None
+def charts_of(session: Session, incident_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The payload of each incident's first chart (at fire), for those that had one: one query a thousand ids."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(incident_ids), 1000):
+        keys = [chart_key(i) for i in incident_ids[start : start + 1000]]
+        query = (
+            select(OutboxItem)
+            .where(OutboxItem.ordering_key.in_(keys), OutboxItem.operation == Operation.CHART)
+            .order_by(OutboxItem.id)
+        )
+        for item in session.scalars(query):
+            if item.incident_id is not None:
+                found.setdefault(item.incident_id, dict(item.payload))
+    return found
 
 
 def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str, title: str) -> None:
