@@ -33,6 +33,7 @@ bench: $(STAMP)
 deploy-roles: $(STAMP)
 	$(BIN)/boltwatch iam-policy --all --wait-services cloudwatch,ec2,ecs,lambda --format cloudformation > deploy/readonly-role.yaml
 	$(BIN)/boltwatch iam-policy --all --responder --format cloudformation > deploy/responder-role.yaml
+	$(BIN)/boltwatch push template > deploy/push.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

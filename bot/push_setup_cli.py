@@ -28,14 +28,36 @@ def add_parser(commands: Any) -> None:
     setup.add_argument("--url", default=None, help="the bot's public base URL (default: push.public_url)")
     setup.add_argument("--apply", action="store_true", help="create what is missing (idempotent)")
     setup.set_defaults(func=push_setup)
+    template = push_commands.add_parser(
+        "template",
+        help="print the CloudFormation template of the same pieces, for one account and region (deploy/push.yaml)",
+    )
+    template.set_defaults(func=push_template)
+
+
+def push_rules() -> list[Any]:
+    """An EventBridge rule per event type the receiver understands: alarm state changes, the events that run a
+    check, AWS Health events."""
+    from bot.aws.alarm_events import ALARM_STATE_CHANGE
+    from bot.aws.push_setup import EventRule
+    from scheduler.push.health import DETAIL_TYPES, HEALTH_SOURCE
+    from scheduler.push.rechecks import RECHECKED_BY
+
+    rules = [EventRule("aws.cloudwatch", ALARM_STATE_CHANGE)] + [EventRule(s, d) for s, d in RECHECKED_BY]
+    return rules + [EventRule(HEALTH_SOURCE, detail_type) for detail_type in DETAIL_TYPES]
+
+
+def push_template(args: argparse.Namespace) -> int:
+    from bot.aws.push_setup import push_template as template
+
+    print(template(push_rules(), command="boltwatch push template"), end="")
+    return 0
 
 
 def push_setup(args: argparse.Namespace) -> int:
-    from bot.aws.alarm_events import ALARM_STATE_CHANGE
-    from bot.aws.push_setup import EventRule, apply_plan, plan_lines, push_plans
+    from bot.aws.push_setup import apply_plan, plan_lines, push_plans
     from bot.aws.sessions import AwsSessions
     from bot.config import load_file_settings
-    from scheduler.push.rechecks import RECHECKED_BY
     from scheduler.registry import check_problems
 
     settings = load_file_settings(args.config, judge_check=check_problems)
@@ -47,7 +69,7 @@ def push_setup(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    rules = [EventRule("aws.cloudwatch", ALARM_STATE_CHANGE)] + [EventRule(s, d) for s, d in RECHECKED_BY]
+    rules = push_rules()
     accounts = [(account.name, account.id) for account in settings.aws.accounts]
     plans = push_plans(
         accounts=accounts, regions=settings.aws.regions, topics=settings.push.sns.topics,

@@ -14,6 +14,8 @@ class EventBridgeEvent:
     account_id: str
     region: str
     detail: dict[str, Any]
+    resources: tuple[str, ...] = ()
+    """The ARNs the event is about (the envelope's `resources`)."""
 
 
 def eventbridge_event(document: object) -> EventBridgeEvent | None:
@@ -25,4 +27,5 @@ def eventbridge_event(document: object) -> EventBridgeEvent | None:
     if not all(isinstance(value, str) for value in fields) or not isinstance(detail, dict):
         return None
     source, detail_type, account_id, region = (str(value) for value in fields)
-    return EventBridgeEvent(source, detail_type, account_id, region, detail)
+    resources = tuple(r for r in document.get("resources") or () if isinstance(r, str))
+    return EventBridgeEvent(source, detail_type, account_id, region, detail, resources)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
@@ -142,8 +143,10 @@ def _rule(events: BaseClient, rule: EventRule, topic: str) -> str:
             raise
         existing = None
     done = []
-    if existing is None or json.loads(existing.get("EventPattern") or "{}") != json.loads(rule.pattern) or (
-        existing.get("State") != "ENABLED"
+    if (
+        existing is None
+        or json.loads(existing.get("EventPattern") or "{}") != json.loads(rule.pattern)
+        or (existing.get("State") != "ENABLED")
     ):
         events.put_rule(
             Name=rule.name, EventPattern=rule.pattern, State="ENABLED",
@@ -155,3 +158,87 @@ def _rule(events: BaseClient, rule: EventRule, topic: str) -> str:
         events.put_targets(Rule=rule.name, Targets=[{"Id": TARGET_ID, "Arn": topic}])
         done.append("target added")
     return ", ".join(done) or "in place"
+
+
+_HTTP = "http"
+
+
+def push_template(rules: list[EventRule], *, command: str) -> str:
+    """The CloudFormation template of one account and region's part of the plan (the topic, its policy, the
+    subscription, a rule per event type), for StackSets or any pipeline that deploys templates rather than run
+    `--apply`; YAML headed by the command that printed it."""
+    header = (
+        "# What AWS needs to push alarms and events to Boltwatch, in one account and region, printed by\n"
+        f"#   {command}\n"
+        "# Run that again (into this file) when the event types the bot understands change, rather than edit it.\n"
+    )
+    publishers = [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sns:Publish",
+            "Resource": {"Ref": "Topic"},
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+        for sid, service in PUBLISHERS.items()
+    ]
+    resources: dict[str, Any] = {
+        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "TopicName"}}},
+        "TopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "Topic"}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": publishers},
+            },
+        },
+        "Subscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": {"Ref": "Topic"},
+                "Protocol": {"Fn::If": ["PlainHttp", "http", "https"]},
+                "Endpoint": {"Fn::Sub": "${BotUrl}/aws/sns"},
+            },
+        },
+    }
+    for rule in rules:
+        resources["Rule" + "".join(part.title() for part in rule.name.split("-")[1:])] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Name": rule.name,
+                "Description": f"Boltwatch: {rule.detail_type} events to its SNS topic",
+                "State": "ENABLED",
+                "EventPattern": json.loads(rule.pattern),
+                "Targets": [{"Id": TARGET_ID, "Arn": {"Ref": "Topic"}}],
+            },
+        }
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Boltwatch push: an SNS topic subscribed by the bot's /aws/sns, and EventBridge rules to it",
+        "Parameters": {
+            "BotUrl": {
+                "Type": "String",
+                "Description": "The bot's public base URL (push.public_url), e.g. https://boltwatch.example.com",
+                "AllowedPattern": r"https?://[^/\s]+(/[^\s]*[^/\s])?",
+                "ConstraintDescription": "an http(s) URL without a trailing slash",
+            },
+            "TopicName": {
+                "Type": "String",
+                "Default": DEFAULT_TOPIC,
+                "Description": "The topic's name; its ARN goes into push.sns.topics",
+                "AllowedPattern": r"[A-Za-z0-9_-]{1,256}",
+            },
+        },
+        "Conditions": {
+            "PlainHttp": {"Fn::Equals": [{"Fn::Select": [0, {"Fn::Split": [":", {"Ref": "BotUrl"}]}]}, _HTTP]}
+        },
+        "Resources": resources,
+        "Outputs": {
+            "TopicArn": {
+                "Description": "Add to push.sns.topics in the bot's config, so that it accepts the topic's deliveries",
+                "Value": {"Ref": "Topic"},
+            }
+        },
+    }
+    body: str = yaml.safe_dump(template, sort_keys=False, width=120)
+    return header + body

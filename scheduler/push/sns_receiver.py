@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.aws.alarm_events import AlarmChange, alarm_change, event_kind
+from bot.aws.alarm_events import alarm_change, event_kind
 from bot.aws.errors import classify
 from bot.aws.eventbridge import eventbridge_event
 from bot.aws.sessions import AwsTarget
@@ -30,13 +30,14 @@ from bot.core.push_deliveries import KEPT_FOR, delivery_recorded, forget_before,
 from bot.runtime.acks_first import AcksFirst
 from bot.services import Services
 from scheduler.push.alarms import pushed_finding, watcher_of
+from scheduler.push.health import HEALTH_CHECK, health_finding, is_health_event
 from scheduler.push.rechecks import RECHECKED_BY, PushedRechecks, Recheck
 from scheduler.registry import ConfiguredCheck
 from scheduler.runner import with_account_name, with_resource_tags
 
 log = logging.getLogger(__name__)
 FORGET_EVERY = timedelta(minutes=1)
-IGNORED = "ignored: neither an alarm state change nor an event a check watches"
+IGNORED = "ignored: neither an alarm state change, an AWS Health event nor an event a check watches"
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,11 @@ class SnsReceiver:
         change = alarm_change(document)
         event = eventbridge_event(document)
         checked_by = RECHECKED_BY.get((event.source, event.detail_type)) if event is not None else None
+        health = health_finding(event) if event is not None and is_health_event(event) else None
         if change is not None:
             account_id, region = change.account_id, change.region
+        elif health is not None and event is not None:  # the affected account (an organizational view's differs)
+            account_id, region = health.account, event.region
         elif event is not None and checked_by is not None:
             account_id, region = event.account_id, event.region
         else:
@@ -138,6 +142,10 @@ class SnsReceiver:
             return Intake(kind, f"ignored: account {account_id[:20]} is not one of aws.accounts")
         if region not in self._services.aws.settings.regions:
             return Intake(kind, f"ignored: region {region[:30]} is not one of aws.regions")
+        if health is not None:
+            finding = await self._labelled(health, region, account)
+            status = health.evidence["Status"]
+            return Intake(kind, f"{health.title[:150]}: {status[:20]}", check=HEALTH_CHECK, finding=finding)
         if change is None:
             names = tuple(c.name for c in self._checks if c.type.name == checked_by)
             if not names:
@@ -147,7 +155,7 @@ class SnsReceiver:
         watcher = watcher_of(self._checks, name)
         if watcher is None:
             return Intake(kind, f"ignored: no cloudwatch_alarms check watches alarm {name[:100]!r}")
-        finding = await self._labelled(pushed_finding(change, watcher), change, account)
+        finding = await self._labelled(pushed_finding(change, watcher), change.region, account)
         state = change.alarm["StateValue"]
         return Intake(kind, f"alarm {name[:100]!r} is {state[:20]}", check=watcher.name, finding=finding)
 
@@ -161,12 +169,12 @@ class SnsReceiver:
                 return account.name
         return None
 
-    async def _labelled(self, finding: Finding, change: AlarmChange, account: str) -> Finding:
+    async def _labelled(self, finding: Finding, region: str, account: str) -> Finding:
         """The finding with the labels a check run gives it: the account's name, the resource's tags."""
         services = self._services
         result = with_account_name(CheckResult.of([finding]), account)
         result = await with_resource_tags(
-            result, AwsTarget(account, change.region), aws=services.aws, executor=services.executor, tags=self._tags,
+            result, AwsTarget(account, region), aws=services.aws, executor=services.executor, tags=self._tags,
             allowance=AcksFirst().run(),
         )  # fmt: skip
         return result.findings[0]

@@ -20,6 +20,8 @@ RULES = {
     "boltwatch-ec2-instance-state-change-notification": ("aws.ec2", "EC2 Instance State-change Notification"),
     "boltwatch-ecs-task-state-change": ("aws.ecs", "ECS Task State Change"),
     "boltwatch-ecs-service-action": ("aws.ecs", "ECS Service Action"),
+    "boltwatch-aws-health-event": ("aws.health", "AWS Health Event"),
+    "boltwatch-aws-health-abuse-event": ("aws.health", "AWS Health Abuse Event"),
 }
 
 
