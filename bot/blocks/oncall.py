@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.limits import fit_blocks, fit_text
 from bot.blocks.mrkdwn import bold, mention, plain, slack_date
-from bot.views.oncall import OnCallAnswer
+from bot.views.oncall import Handoff, OnCallAnswer
 
 
 def _local(moment: datetime, timezone: str) -> str:
@@ -41,3 +41,10 @@ def override_text(*, user: str, schedule: str, until: datetime, timezone: str, b
         f":calendar: {mention(user)} is on call in {bold(schedule)} until {slack_date(until)} "
         f"({_local(until, timezone)}): an override by {mention(by)}."
     )
+
+
+def handoff_note(schedule: str, user: str | None, following: Handoff | None) -> str:
+    """`:calendar: Handoff in primary: <@U1> is now on call, until … (then <@U2>).`"""
+    who = f"{mention(user)} is now on call" if user else "nobody is on call now"
+    until = f", until {slack_date(following.at)} (then {_who(following.user)})" if following else ""
+    return fit_text(f":calendar: Handoff in {bold(schedule)}: {who}{until}.")

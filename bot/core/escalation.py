@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.escalation_policy import SCHEDULE_PREFIX, Policy, Step, target_kind
@@ -61,7 +61,10 @@ def resolve_targets(
 
 def tick(session: Session, *, policies: dict[str, Policy], schedules: dict[str, Schedule], now: datetime) -> int:
     """Start escalations of new open incidents, stop those of incidents no longer open, and take every step that
-    is due; how many steps were taken. One transaction, one replica at a time."""
+    is due; how many steps were taken. One transaction, one replica at a time; a tick with nothing to do reads
+    once and takes no lock (on SQLite the lock is the database's write lock)."""
+    if not _work_waiting(session, policies, now):
+        return 0
     take_turns(session, ESCALATION_LOCK)
     if policies:
         _start_new(session, policies, now)
@@ -85,6 +88,18 @@ def _catch_up(
             break
         taken += 1
     return taken
+
+
+def _work_waiting(session: Session, policies: dict[str, Policy], now: datetime) -> bool:
+    active = Escalation.status == EscalationStatus.ACTIVE
+    fresh = exists().where(
+        Incident.status == IncidentStatus.OPEN,
+        Incident.route.in_(list(policies)),
+        ~exists().where(Escalation.incident_id == Incident.id),
+    )
+    closed = exists().where(active, Incident.id == Escalation.incident_id, Incident.status != IncidentStatus.OPEN)
+    due = exists().where(active, Escalation.next_at <= now)
+    return bool(session.scalar(select(or_(fresh, closed, due))))
 
 
 def _start_new(session: Session, policies: dict[str, Policy], now: datetime) -> None:

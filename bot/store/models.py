@@ -446,3 +446,13 @@ class OnCallOverride(Base):
     ends_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OnCallHandoff(Base):
+    """Who each schedule last had on call, as told in its channel: a change is a handoff to announce (once)."""
+
+    __tablename__ = "oncall_handoffs"
+
+    schedule: Mapped[str] = mapped_column(String(60), primary_key=True)
+    user: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime]

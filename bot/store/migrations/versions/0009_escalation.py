@@ -1,4 +1,5 @@
-"""escalation and on-call: where each unacknowledged incident's escalation stands, and on-call overrides
+"""escalation and on-call: where each unacknowledged incident's escalation stands, on-call overrides, and who
+each schedule last had on call
 
 Revision ID: 0009
 Revises: 0008
@@ -48,9 +49,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
         batch_op.create_index("ix_oncall_overrides_schedule", ["schedule", "ends_at"], unique=False)
+    op.create_table(
+        "oncall_handoffs",
+        sa.Column("schedule", sa.String(length=60), nullable=False),
+        sa.Column("user", sa.String(length=40), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("schedule"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("oncall_handoffs")
     with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
         batch_op.drop_index("ix_oncall_overrides_schedule")
     op.drop_table("oncall_overrides")
