@@ -43,6 +43,7 @@ from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
+from scheduler.escalation import EscalationRunner
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
@@ -119,6 +120,7 @@ class BoltwatchApp:
         self.sns = sns
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
+        self.escalations = EscalationRunner(services)
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -239,6 +241,7 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
+            self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )

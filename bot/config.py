@@ -19,6 +19,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.aws.custom_action_settings import CustomActionSettings
@@ -27,6 +28,7 @@ from bot.aws.sns_hosts import HOST_PATTERN, SNS_CERT_HOSTS
 from bot.charts.render import Theme
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
+from bot.core.oncall_settings import ScheduleSettings, schedule_references, unique_schedule_names
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
 from bot.runtime import event_loop
@@ -273,6 +275,22 @@ class FileSettings(_Strict):
     push: PushSettings = Field(default_factory=PushSettings)
     charts: ChartSettings = Field(default_factory=ChartSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    schedules: list[ScheduleSettings] = Field(default_factory=list)
+    """On-call schedules (bot/core/oncall_settings.py); escalation levels page them as `schedule:NAME`."""
+
+    @field_validator("schedules")
+    @classmethod
+    def _unique_schedules(cls, schedules: list[ScheduleSettings]) -> list[ScheduleSettings]:
+        return unique_schedule_names(schedules)
+
+    @model_validator(mode="after")
+    def _escalation_schedules_exist(self) -> FileSettings:
+        names = {s.name for s in self.schedules}
+        for path, name in schedule_references(self.routes):
+            if name not in names:
+                known = ", ".join(sorted(names)) or "none is configured"
+                raise ValueError(f"{path}: no schedule is named {name!r} (schedules: {known})")
+        return self
 
     @field_validator("digests")
     @classmethod

@@ -88,3 +88,13 @@ class UndoStatus(StrEnum):
     SUPERSEDED = "superseded"
     """Not needed any more: a person undid it first (`alarm_actions_resume`), a later run of the same action on the
     same resource scheduled its own, or the action's call failed."""
+
+
+class EscalationStatus(StrEnum):
+    """An incident's escalation: levels still to page, or over (acknowledged, resolved, or every level paged)."""
+
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    """Someone acknowledged or resolved the incident (or it resolved by itself)."""
+    EXHAUSTED = "exhausted"
+    """Every level (and every repeat) was paged; nobody acknowledged."""

@@ -26,14 +26,16 @@ from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
 from handlers.mute_command import Author, mute, unmute
+from handlers.oncall_command import oncall
 from handlers.usage import UsageError
 
 SUBCOMMAND_ACCESS = {
     "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
     "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT, "actions": Action.STATUS,
+    "oncall": Action.STATUS,
 }  # fmt: skip
 """What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
-AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS)]
+AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS), "/boltwatch oncall override"]
 
 
 def help_answer(names: CommandNames) -> EncodedAnswer:
@@ -86,6 +88,8 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             await _audit(services, words[1:], respond)
         elif sub == "actions":
             await show_actions(services, words[1:], command, respond)
+        elif sub == "oncall":
+            await oncall(services, words[1:], command, respond)
         elif sub == "best-practices":
             await show_list(services, respond)
         elif sub == "digest":

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import ACTIONS, AUDIT, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
+from bot.commands import (
+    ACTIONS,
+    AUDIT,
+    ERRORS,
+    LOGS,
+    MUTE,
+    ONCALL,
+    ONCALL_OVERRIDE,
+    UNMUTE,
+    UNPREFIXED,
+    WAIT,
+    CommandNames,
+    Usage,
+)
 from bot.ids import Command
 
 
@@ -33,6 +46,11 @@ USAGE: dict[str, tuple[Usage, str]] = {
     "/boltwatch mute": (MUTE, "silence alerts about a resource (or each one a glob like `orders-*` matches)"),
     "/boltwatch unmute": (UNMUTE, "end the mute of that TARGET at once"),
     "/boltwatch audit": (AUDIT, "the runbook actions run, refused and tried of the last SINCE (default 24h)"),
+    "/boltwatch oncall": (ONCALL, "who is on call now in each schedule (or SCHEDULE), and the next handoffs"),
+    "/boltwatch oncall override": (
+        ONCALL_OVERRIDE,
+        "put @USER on call from now for DURATION (like `4h`), above the rotations; SCHEDULE when there are several",
+    ),
 }
 """Each help line by the command's own name (`/logs`), whatever the name in use."""
 

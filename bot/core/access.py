@@ -25,9 +25,13 @@ class Action(StrEnum):
     DIGEST = "digest"
     BEST_PRACTICES = "best_practices"
     AUDIT = "audit"
+    ONCALL = "oncall"
+    """`/boltwatch oncall override`: who may put someone on call (reading the schedules is `status`)."""
 
 
-COMMANDS = frozenset({Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES, Action.AUDIT})
+COMMANDS = frozenset({
+    Action.LOGS, Action.ERRORS, Action.STATUS, Action.DIGEST, Action.BEST_PRACTICES, Action.AUDIT, Action.ONCALL,
+})  # fmt: skip
 """Actions that are commands rather than buttons (wait and mute are both)."""
 
 

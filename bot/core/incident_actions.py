@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.core import escalation
 from bot.core.access import AccessRule, Action, may
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus
@@ -49,8 +50,12 @@ def act(
     incident = session.get(Incident, incident_id, with_for_update=session.get_bind().dialect.name == "postgresql")
     if incident is None:
         return Outcome(False, f"Incident #{incident_id} no longer exists.")
+    # A person an escalation paged acts from the direct message (or paged channel) it reached them in.
+    home = _home(session, incident.channel) | escalation.paged_here(
+        session, incident_id=incident_id, user=user, channel=channel
+    )
     verdict = may(
-        rules, action=action, user=user, channel=channel, home_channels=_home(session, incident.channel),
+        rules, action=action, user=user, channel=channel, home_channels=home,
         channel_name=channel_name,
     )  # fmt: skip
     if not verdict.allowed:
@@ -68,6 +73,11 @@ def act(
             at=now, actor=user, action=action.value, subject=f"incident:{incident.id}", channel=channel, detail=detail
         )
     )
+    session.flush()  # the click's lines go in the timeline and audit before what it stops
+    if action is Action.REOPEN:
+        escalation.restart(session, incident_id=incident.id, now=now)
+    elif action is not Action.SNOOZE:
+        escalation.stop(session, incident_id=incident.id, status=IncidentStatus(incident.status), by=user, now=now)
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
     change = IncidentChange(action.value, user, snooze_until if action is Action.SNOOZE else None, reason)
     outbox.enqueue_change_reply(session, incident_id=incident.id, channel=incident.channel, change=change, now=now)

@@ -26,6 +26,7 @@ from bot.store.models import (
     ActionRun,
     Alert,
     AuditEvent,
+    Escalation,
     Incident,
     IncidentEvent,
     OutboxItem,
@@ -110,6 +111,7 @@ def prune_resolved_incidents(session: Session, *, before: datetime, batch: int) 
     deleted = _delete_ids(session, IncidentEvent, IncidentEvent.incident_id, ids)
     deleted += _delete_ids(session, Alert, Alert.incident_id, ids)
     deleted += _delete_ids(session, OutboxItem, OutboxItem.incident_id, ids)
+    deleted += _delete_ids(session, Escalation, Escalation.incident_id, ids)
     return deleted + _delete_ids(session, Incident, Incident.id, ids)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.core.escalation_policy import MAX_REPEATS, EscalationLevelSettings, Policy, build_policy, increasing
 from bot.durations import Duration, DurationOrZero
 from bot.enums import Severity
 from bot.flapping import DEFAULT_START, DEFAULT_STOP
@@ -32,6 +33,15 @@ class RouteSettings(BaseModel):
     """Percent state change above which an alert starts flapping (Nagios's high threshold)."""
     flap_stop: float = Field(default=DEFAULT_STOP, ge=0, le=100)
     """Percent state change below which a flapping alert stops flapping (the low threshold)."""
+    escalation: list[EscalationLevelSettings] = Field(default_factory=list)
+    """Who is paged while nobody acknowledges an incident of this route (bot/core/escalation_policy.py)."""
+    repeat_escalation: int = Field(default=0, ge=0, le=MAX_REPEATS)
+    """How many more times the whole escalation runs after its last level."""
+
+    @field_validator("escalation")
+    @classmethod
+    def _levels_in_order(cls, levels: list[EscalationLevelSettings]) -> list[EscalationLevelSettings]:
+        return increasing(levels)
 
     @model_validator(mode="after")
     def _stop_not_above_start(self) -> RouteSettings:
@@ -64,6 +74,7 @@ class Route:
     mentions: dict[Severity, tuple[str, ...]]
     flap_start: float = DEFAULT_START
     flap_stop: float = DEFAULT_STOP
+    escalation: Policy = field(default_factory=lambda: Policy(()))
 
     def matches(self, labels: dict[str, str]) -> bool:
         return all(labels.get(k) == v for k, v in self.match) and all(
@@ -99,6 +110,7 @@ def _route(settings: RouteSettings, fallback_name: str, default_channel: str) ->
         mentions={severity: tuple(users) for severity, users in settings.mentions.items()},
         flap_start=settings.flap_start,
         flap_stop=settings.flap_stop,
+        escalation=build_policy(settings.escalation, settings.repeat_escalation),
     )
 
 

@@ -278,6 +278,21 @@ def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str
     item.payload = {**item.payload, "file_id": file_id, "alt_text": alt_text, "title": title}
 
 
+def page_key(incident_id: int, step: int, target: str) -> str:
+    """A page of an incident's escalation step to one person (or channel): a key of its own, so that no page waits
+    for another, nor for the incident's own updates."""
+    return f"page:{incident_id}:{step}:{target}"
+
+
+def enqueue_page(
+    session: Session, *, incident_id: int, step: int, target: str, payload: dict[str, Any], now: datetime
+) -> OutboxItem:
+    """The incident's message, with its buttons, sent to `target` (a user id: a direct message; or a channel)
+    under a line saying why; rendered when it is sent, so it shows the incident as it is then."""
+    return _add(session, incident_id=incident_id, key=page_key(incident_id, step, target), channel=target,
+                operation=Operation.POST, at=now, payload={"page": payload})  # fmt: skip
+
+
 def enqueue_key_reply(
     session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime
 ) -> OutboxItem:

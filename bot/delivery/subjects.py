@@ -7,6 +7,8 @@
 - `chart:N`: incident N's charts, in the thread of its message; a key of their own, so that the incident's updates
   never wait for one.
 - `home:USER`: that person's App Home, rendered when published.
+- `page:N:STEP:TARGET`: incident N's message with its buttons, sent to someone its escalation pages (a direct
+  message) under a line saying why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.escalation import escalation_reply, page_intro
 from bot.blocks.incident import change_reply, incident_message
+from bot.blocks.limits import fit_blocks
 from bot.blocks.runbook import failure_reply, undo_failed_reply, undone_reply
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.delivery import outbox
@@ -36,9 +40,10 @@ class Kind(StrEnum):
     MESSAGE = "message"
     HOME = "home"
     CHART = "chart"
+    PAGE = "page"
 
 
-_KINDS = {"incident": Kind.INCIDENT, "wait": Kind.WAIT, "home": Kind.HOME, "chart": Kind.CHART}
+_KINDS = {"incident": Kind.INCIDENT, "wait": Kind.WAIT, "home": Kind.HOME, "chart": Kind.CHART, "page": Kind.PAGE}
 
 
 def kind_of(key: str) -> Kind:
@@ -76,6 +81,12 @@ def render(session: Session, item: Claimed, now: datetime, choices: ActionChoice
         if item.operation is Operation.REPLY:
             text, blocks = reply_text(item.payload), []
         return Rendered(incident.channel, incident.message_ts, text, blocks)
+    if kind is Kind.PAGE:
+        if item.incident_id is None or (snapshot := load_snapshot(session, item.incident_id)) is None:
+            return None
+        _, blocks = incident_message(replace(snapshot, actions=choices(session, snapshot)), now=now)
+        text, intro = page_intro(item.payload.get("page") or {})
+        return Rendered(item.channel, None, text, fit_blocks([intro, *blocks]))
     if kind is Kind.CHART:
         # The picture is drawn by the drainer; here only where it goes.
         owner = session.get(Incident, item.incident_id) if item.incident_id is not None else None
@@ -101,6 +112,8 @@ def reply_text(payload: dict[str, Any]) -> str:
         return change_reply(IncidentChange.from_payload(payload["change"]))
     if "action_failed" in payload:
         return failure_reply(payload["action_failed"])
+    if "escalated" in payload:
+        return escalation_reply(payload["escalated"])
     if "undone" in payload:
         return undone_reply(payload["undone"])
     if "undo_failed" in payload:

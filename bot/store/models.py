@@ -24,6 +24,7 @@ from bot.enums import (
     ActionRunStatus,
     AlertStatus,
     ErrorGroupStatus,
+    EscalationStatus,
     IncidentStatus,
     OutboxStatus,
     UndoStatus,
@@ -408,3 +409,50 @@ class BestPracticeState(Base):
     author: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
+
+
+class Escalation(Base):
+    """Where an unacknowledged incident's escalation stands: how many steps were taken, when the next is due, who
+    was paged (they may act from where they were paged). One row an incident; replicas take its steps in turn,
+    under one lock (bot/core/escalation.py)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_due", "status", "next_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    route: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    """When the incident opened (or was reopened): every level's `after` counts from it."""
+    steps_taken: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default=EscalationStatus.ACTIVE)
+    paged: Mapped[list[Any]] = mapped_column(default=list)
+    """User ids and channels paged so far."""
+    stopped_by: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OnCallOverride(Base):
+    """`/boltwatch oncall override`: `user` is on call in `schedule` from `starts_at` to `ends_at`."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_schedule", "schedule", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule: Mapped[str] = mapped_column(String(60))
+    user: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OnCallHandoff(Base):
+    """Who each schedule last had on call, as told in its channel: a change is a handoff to announce (once)."""
+
+    __tablename__ = "oncall_handoffs"
+
+    schedule: Mapped[str] = mapped_column(String(60), primary_key=True)
+    user: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime]

@@ -1,0 +1,176 @@
+"""`schedules[]` in the config: on-call rotations as people write them, checked and turned into the domain's
+`bot.core.oncall.Schedule`. Every problem names its path (bot/config.py reports them)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.oncall import DAY_NAMES, Restriction, Rotation, Schedule
+from bot.durations import parse_duration
+
+NAMED_LENGTHS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+DEFAULT_START = date(2024, 1, 1)
+"""When rotations start counting turns unless `start:` says otherwise (a Monday)."""
+_HANDOFF = re.compile(r"^(?:([A-Za-z]{3})[a-z]*\s+)?(\d{1,2}):(\d{2})$")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+SCHEDULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _clock(hours: str, minutes: str, text: str) -> time:
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"{text!r} is not a time of day like 09:00")
+    return time(int(hours), int(minutes))
+
+
+def weekday_set(spec: str | list[str]) -> frozenset[int]:
+    """`Mon-Fri`, `Sat,Sun` or a list of names: weekday numbers, Monday 0."""
+    items = spec if isinstance(spec, list) else [part for part in spec.replace(" ", "").split(",") if part]
+    days: set[int] = set()
+    for item in items:
+        first, _, last = str(item).lower().partition("-")
+        ends = [first[:3], (last or first)[:3]]
+        if any(end not in DAY_NAMES for end in ends):
+            raise ValueError(f"{item!r} is not a day or a range of days like Mon-Fri")
+        start, stop = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[1])
+        days.update(d % 7 for d in range(start, start + (stop - start) % 7 + 1))
+    if not days:
+        raise ValueError("names no day (write Mon-Fri, or Sat,Sun)")
+    return frozenset(days)
+
+
+class RestrictionSettings(_Strict):
+    """Where a layer has someone: `days` (Mon-Fri) and local `hours` ("09:00-17:00"; past midnight allowed)."""
+
+    days: str | list[str] = "Mon-Sun"
+    hours: str = "00:00-24:00"
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, days: str | list[str]) -> str | list[str]:
+        weekday_set(days)
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, hours: str) -> str:
+        _span(hours)
+        return hours
+
+    def build(self) -> Restriction:
+        start, end = _span(self.hours)
+        return Restriction(weekday_set(self.days), start, end)
+
+
+def _span(hours: str) -> tuple[time, time]:
+    match = _HOURS.match(hours.strip())
+    if match is None:
+        raise ValueError(f'{hours!r} is not a span of hours like "09:00-17:00"')
+    start = _clock(match[1], match[2], hours)
+    end = time(0) if (match[3], match[4]) == ("24", "00") else _clock(match[3], match[4], hours)
+    if start == end and hours.strip() != "00:00-24:00":
+        raise ValueError(f"{hours!r} starts and ends at the same time")
+    return start, end
+
+
+class RotationSettings(_Strict):
+    """One layer: `users` in turn, each for `every` (daily, weekly or a length like 3d or 12h), handing over at
+    `handoff` ("Mon 09:00", or "09:00") local time; `restrict` limits it to some hours."""
+
+    users: list[str] = Field(min_length=1)
+    every: str = "weekly"
+    handoff: str = "Mon 09:00"
+    start: date = DEFAULT_START
+    """Turns are counted from the first handoff on or after this date (it sets a 3-day rotation's phase)."""
+    restrict: RestrictionSettings | list[RestrictionSettings] = Field(default_factory=list)
+
+    @field_validator("every")
+    @classmethod
+    def _length(cls, every: str) -> str:
+        _length_of(every)
+        return every
+
+    @field_validator("handoff")
+    @classmethod
+    def _handoff(cls, handoff: str) -> str:
+        _handoff_of(handoff)
+        return handoff
+
+    def build(self) -> Rotation:
+        day, at = _handoff_of(self.handoff)
+        first = datetime.combine(self.start, at)
+        if day is not None:
+            first += timedelta(days=(day - self.start.weekday()) % 7)
+        restrictions = self.restrict if isinstance(self.restrict, list) else [self.restrict]
+        return Rotation(tuple(self.users), _length_of(self.every), first, tuple(r.build() for r in restrictions))
+
+
+def _length_of(every: str) -> timedelta:
+    if every.lower() in NAMED_LENGTHS:
+        return NAMED_LENGTHS[every.lower()]
+    try:
+        length = parse_duration(every)
+    except ValueError:
+        raise ValueError(f"{every!r} is not daily, weekly or a length like 3d or 12h") from None
+    if length < timedelta(hours=1) or length.total_seconds() % 60:
+        raise ValueError(f"{every!r} is shorter than an hour or not whole minutes")
+    return length
+
+
+def _handoff_of(handoff: str) -> tuple[int | None, time]:
+    match = _HANDOFF.match(handoff.strip())
+    if match is None or (match[1] is not None and match[1].lower() not in DAY_NAMES):
+        raise ValueError(f'{handoff!r} is not a handoff like "Mon 09:00" or "09:00"')
+    return (DAY_NAMES.index(match[1].lower()) if match[1] else None), _clock(match[2], match[3], handoff)
+
+
+class ScheduleSettings(_Strict):
+    """One on-call schedule: `rotations` are its layers, lowest first; `channel` is where handoffs are told."""
+
+    name: str = Field(pattern=SCHEDULE_NAME)
+    channel: str | None = None
+    timezone: str = "UTC"
+    rotations: list[RotationSettings] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{timezone!r} is not a time zone like UTC or Europe/Berlin") from None
+        return timezone
+
+    def build(self) -> Schedule:
+        return Schedule(self.name, self.timezone, tuple(r.build() for r in self.rotations), self.channel)
+
+
+def unique_schedule_names(schedules: list[ScheduleSettings]) -> list[ScheduleSettings]:
+    names = [s.name for s in schedules]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"two schedules are named {name!r}; rename one")
+    return schedules
+
+
+def build_schedules(schedules: list[ScheduleSettings]) -> dict[str, Schedule]:
+    return {s.name: s.build() for s in schedules}
+
+
+def schedule_references(routes: list[Any]) -> list[tuple[str, str]]:
+    """(path, schedule name) of every `schedule:NAME` a route's escalation names, for checking they exist."""
+    found = []
+    for i, route in enumerate(routes):
+        for j, level in enumerate(getattr(route, "escalation", []) or []):
+            for target in level.notify:
+                if target.startswith("schedule:"):
+                    found.append((f"routes[{i}].escalation[{j}].notify", target.removeprefix("schedule:")))
+    return found

@@ -1,0 +1,73 @@
+"""On-call state as stored: overrides (`/boltwatch oncall override @USER DURATION [SCHEDULE]` adds one, audited;
+the schedules' answers read the ones that hold), and who each schedule last had on call, so that each handoff is
+told once in the schedule's channel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.oncall import HORIZON, Override, Schedule, next_handoffs, on_call
+from bot.delivery import outbox
+from bot.store import take_turns
+from bot.store.models import AuditEvent, OnCallHandoff, OnCallOverride
+from bot.views.oncall import Handoff
+
+HANDOFF_LOCK = "boltwatch-oncall-handoffs"
+
+
+def active_overrides(session: Session, *, schedule: str, at: datetime, ahead: timedelta = HORIZON) -> list[Override]:
+    """The overrides of `schedule` that hold at `at` or begin within `ahead` of it."""
+    rows = session.scalars(
+        select(OnCallOverride)
+        .where(OnCallOverride.schedule == schedule, OnCallOverride.ends_at > at)
+        .where(OnCallOverride.starts_at <= at + ahead)
+        .order_by(OnCallOverride.id)
+    )
+    return [Override(row.user, row.starts_at, row.ends_at) for row in rows]
+
+
+def add_override(
+    session: Session, *, schedule: str, user: str, starts: datetime, ends: datetime, by: str, channel: str
+) -> None:
+    session.add(OnCallOverride(schedule=schedule, user=user, starts_at=starts, ends_at=ends, created_by=by,
+                               created_at=starts))  # fmt: skip
+    session.add(AuditEvent(
+        at=starts, actor=by, action="oncall_override", subject=f"schedule:{schedule}", channel=channel,
+        detail={"user": user, "starts": starts.isoformat(), "ends": ends.isoformat()},
+    ))  # fmt: skip
+
+
+HandoffWords = Callable[[str, str | None, Handoff | None], str]
+"""The text of a handoff's note from (schedule, who is on call now, the next handoff): the caller words it."""
+
+
+def announce_handoffs(session: Session, *, schedules: dict[str, Schedule], now: datetime, words: HandoffWords) -> int:
+    """Tell each schedule's channel when who is on call changed since it was last told; how many were told. The
+    first time a schedule is seen, what holds is only remembered (a restart announces nothing)."""
+    watched = {name: schedule for name, schedule in schedules.items() if schedule.channel}
+    if not watched:
+        return 0
+    overrides = {name: active_overrides(session, schedule=name, at=now) for name in watched}
+    now_on = {name: on_call(schedule, overrides[name], now).user for name, schedule in watched.items()}
+    known = {row.schedule: row.user for row in session.scalars(select(OnCallHandoff))}
+    if all(name in known and known[name] == user for name, user in now_on.items()):
+        return 0  # the usual tick: nothing changed, and no lock taken
+    take_turns(session, HANDOFF_LOCK)
+    rows = {row.schedule: row for row in session.scalars(select(OnCallHandoff))}  # another replica may have told
+    told = 0
+    for name, user in now_on.items():
+        row = rows.get(name)
+        if row is None:
+            session.add(OnCallHandoff(schedule=name, user=user, at=now))
+        elif row.user != user:
+            row.user, row.at = user, now
+            following = next_handoffs(watched[name], overrides[name], now, count=1)
+            text = words(name, user, following[0] if following else None)
+            outbox.enqueue_message(session, key=f"oncall:{name}:{now.isoformat()}", channel=str(watched[name].channel),
+                                   text=text, now=now)  # fmt: skip
+            told += 1
+    return told
