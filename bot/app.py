@@ -43,6 +43,7 @@ from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
+from scheduler.live_tails import LiveTails
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
@@ -119,6 +120,7 @@ class BoltwatchApp:
         self.sns = sns
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
+        self.live_tails = LiveTails(services, runner)
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -239,6 +241,7 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
+            self.live_tails.start()
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -272,6 +275,7 @@ class BoltwatchApp:
         if self.scheduler.running:
             # Pausing fires no more jobs and leaves running ones be; shutting down would cancel them at once.
             self.scheduler.pause()
+        await self.live_tails.stop()
         running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
         await asyncio.gather(self._close_socket_mode(), self._close_http())
         await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
