@@ -122,6 +122,8 @@ class BoltwatchApp:
         self.retention = RetentionRunner(services, holder=replica)
         self.live_tails = LiveTails(services, runner)
         self.home: HomePublisher | None = None
+        self.end_live_tails: Callable[[], None] = lambda: None
+        """Ends the `/logs … live` tails at shutdown: listeners that would otherwise run on for minutes."""
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -276,6 +278,7 @@ class BoltwatchApp:
             # Pausing fires no more jobs and leaves running ones be; shutting down would cancel them at once.
             self.scheduler.pause()
         await self.live_tails.stop()
+        self.end_live_tails()
         running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
         await asyncio.gather(self._close_socket_mode(), self._close_http())
         await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
@@ -392,7 +395,7 @@ def create_app(
         notifier.chart_image = services.chart_image
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, holder=replica)
-    handlers.register(
+    end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
@@ -402,4 +405,5 @@ def create_app(
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
     app.home = home
+    app.end_live_tails = end_live_tails
     return app
