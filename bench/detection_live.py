@@ -80,6 +80,7 @@ async def measure_live(
     async with AsyncExitStack() as stack:
         moto = await asyncio.to_thread(start_moto)
         stack.push_async_callback(asyncio.to_thread, moto.stop)
+        await asyncio.to_thread(moto.reset)  # moto's state is the process's: the poll run's log group is still there
         stack.enter_context(environment(moto.environment(REGION)))
         await asyncio.to_thread(create_group, moto)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-detection-live-")))
@@ -91,7 +92,7 @@ async def measure_live(
         stack.push_async_callback(app.stop)
         target = AwsTarget("default", REGION)
         deadline = time.time() + 60
-        while app.live_tails.live_groups("log_errors", target) != {LOG_GROUP}:
+        while LOG_GROUP not in app.live_tails.live_groups("log_errors", target):
             if time.time() > deadline:
                 raise TimeoutError("the Live Tail session never started")
             await asyncio.sleep(0.05)

@@ -65,6 +65,8 @@ class SessionState:
 
 
 class LiveTails:
+    """The Live Tail sessions of this process's live-mode checks; tells the runner which groups stream right now."""
+
     def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float = RENEW_AFTER_SECONDS) -> None:
         self._services = services
         self._runner = runner
@@ -193,7 +195,7 @@ class LiveTails:
         params = configured.params
         assert isinstance(params, LogErrorsParams)
         if kind == STARTED:
-            state.live, state.starts = True, state.starts + 1
+            state.live, state.starts, state.failures = True, state.starts + 1, 0
             groups = list(state.groups)
             # What was put while no session streamed: read once from the cursors, as the scheduled run would.
             await self._runner.run_streamed(configured, target, _catch_up(params, groups))
