@@ -44,6 +44,7 @@ from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.escalation import EscalationRunner
+from scheduler.live_tails import LiveTails
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
@@ -121,7 +122,10 @@ class BoltwatchApp:
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
         self.escalations = EscalationRunner(services)
+        self.live_tails = LiveTails(services, runner)
         self.home: HomePublisher | None = None
+        self.end_live_tails: Callable[[], None] = lambda: None
+        """Ends the `/logs … live` tails at shutdown: listeners that would otherwise run on for minutes."""
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -242,6 +246,7 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
+            self.live_tails.start()
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -275,6 +280,8 @@ class BoltwatchApp:
         if self.scheduler.running:
             # Pausing fires no more jobs and leaves running ones be; shutting down would cancel them at once.
             self.scheduler.pause()
+        await self.live_tails.stop()
+        self.end_live_tails()
         running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
         await asyncio.gather(self._close_socket_mode(), self._close_http())
         await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
@@ -391,7 +398,7 @@ def create_app(
         notifier.chart_image = services.chart_image
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, holder=replica)
-    handlers.register(
+    end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
@@ -401,4 +408,5 @@ def create_app(
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
     app.home = home
+    app.end_live_tails = end_live_tails
     return app

@@ -58,7 +58,7 @@ class Usage:
 
 
 _SCOPE = "[account NAME] [region REGION]"
-LOGS = Usage(Command.LOGS, f"TARGET [SINCE] [filter TEXT] [limit N] {_SCOPE}")
+LOGS = Usage(Command.LOGS, f"TARGET [SINCE | live [for DURATION]] [filter TEXT] [limit N] {_SCOPE}")
 ERRORS = Usage(Command.ERRORS, f"TARGET [SINCE] {_SCOPE}")
 WAIT = Usage(Command.WAIT, f"SERVICE WAITER ID... [timeout DURATION] {_SCOPE}")
 MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")

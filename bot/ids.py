@@ -38,6 +38,7 @@ class ActionId(StrEnum):
     LOGS_OLDER = "logs_older"
     LOGS_NEWER = "logs_newer"
     LOGS_GROUP_ERRORS = "logs_group_errors"
+    LOGS_LIVE_STOP = "logs_live_stop"
     COMMAND_PICK = "command_pick"
     BEST_PRACTICE_MUTE = "best_practice_mute"
     BEST_PRACTICE_ACCEPT = "best_practice_accept"

@@ -31,16 +31,18 @@ def register(
     home_publisher: HomePublisher,
     recheck: best_practices.Recheck,
     post_digest_now: boltwatch_command.PostDigestNow,
-) -> None:
-    """What listeners need of the scheduler comes in as callables: handlers never import it."""
+) -> Callable[[], None]:
+    """What listeners need of the scheduler comes in as callables: handlers never import it. Returns what ends the
+    listeners that run on for minutes (`/logs … live`), for shutdown."""
     error_handler.register(app, services)
     boltwatch_command.register(app, services, post_digest_now)
     mute_command.register(app, services)
     incident_actions.register(app, services)
-    logs_command.register(app, services)
+    live_tails = logs_command.register(app, services)
     errors_command.register(app, services)
     command_pick.register(app, services)
     home.register(app, home_publisher)
     wait_command.register(app, services, wake_waits)
     runbook_actions.register(app, services, wake_waits)
     best_practices.register(app, services, recheck)
+    return live_tails.stop_all

@@ -1,4 +1,5 @@
-"""Slash-command grammar: `/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]` and kin.
+"""Slash-command grammar: `/logs TARGET [SINCE | live [for DURATION]] [filter TEXT] [limit N] [account NAME]
+[region REGION]` and kin.
 
 Parsing is pure and raises only UsageError, whatever the text; the usage it shows names the commands as `names`
 has them (the configured prefix).
@@ -25,6 +26,10 @@ MAX_FILTER = 500
 MAX_WAIT_IDS = 100
 MAX_ID = 256
 """The longest id a /wait takes: ARNs, the longest AWS ids, stay under it."""
+LIVE_FOR = timedelta(minutes=5)
+"""How long `/logs TARGET live` streams unless told (`for 10m`)."""
+MAX_LIVE_FOR = timedelta(minutes=30)
+"""The longest live tail: a message updated every few seconds for longer is a dashboard, not a chat answer."""
 MAX_WAIT = timedelta(hours=12)
 """The longest /wait timeout: a waiter that has not settled in half a day is a question for a person."""
 # Slack clients turn typed quotes into typographic ones.
@@ -46,6 +51,8 @@ class LogsRequest:
     filter_text: str | None = None
     limit: int = 100
     scope: Scope = field(default_factory=Scope)
+    live_for: timedelta | None = None
+    """`live`: stream new events for this long instead of showing a past window."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,17 @@ def _duration(text: str, what: str, usage: str, at_most: timedelta) -> timedelta
 
 def parse_logs(text: str, names: CommandNames = UNPREFIXED) -> LogsRequest:
     usage = LOGS.line(names)
-    words, found = _take_keywords(split_words(text, usage), {"filter", "limit", "account", "region"}, usage)
+    words, found = _take_keywords(split_words(text, usage), {"filter", "limit", "account", "region", "for"}, usage)
+    live_for = None
+    if len(words) == 2 and words[1].lower() == "live":
+        if "limit" in found:
+            raise UsageError("`limit` is for a past window; a live tail shows the newest lines as they come.", usage)
+        live_for = _duration(found["for"], "live tail", usage, MAX_LIVE_FOR) if "for" in found else LIVE_FOR
+        words = words[:1]
+    elif len(words) == 3 and words[1].lower() == "live":
+        raise UsageError("Say how long with `for`, like `live for 10m`.", usage)
+    elif "for" in found:
+        raise UsageError("`for` goes with `live`: `/logs TARGET live for 10m`.", usage)
     target, since = _target_and_since(words, usage, timedelta(minutes=15))
     limit = 100
     if "limit" in found:
@@ -123,7 +140,7 @@ def parse_logs(text: str, names: CommandNames = UNPREFIXED) -> LogsRequest:
     phrase = found.get("filter")
     if phrase is not None and len(phrase) > MAX_FILTER:
         raise UsageError(f"The filter is {len(phrase):,} characters long; {MAX_FILTER} at most.", usage)
-    return LogsRequest(target, since, phrase, limit, _scope(found, usage))
+    return LogsRequest(target, since, phrase, limit, _scope(found, usage), live_for)
 
 
 def parse_errors(text: str, names: CommandNames = UNPREFIXED) -> ErrorsRequest:

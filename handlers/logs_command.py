@@ -1,5 +1,6 @@
 """`/logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]`: the newest events of a function
-or log group, with Older, Newer and Group errors buttons."""
+or log group, with Older, Newer and Group errors buttons; `/logs TARGET live [filter TEXT] [for 5m]` streams them
+(handlers/logs_live.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from handlers.error_handler import answers_errors, user_message
 from handlers.errors_command import post_error_groups
 from handlers.grammar import LogsRequest, parse_logs
 from handlers.log_targets import Place, place_of, resolve_log_group
+from handlers.logs_live import LiveLogTails
+from handlers.logs_live import register as register_live
 from handlers.usage import UsageError
 
 
@@ -81,8 +84,18 @@ async def run_logs(services: Services, request: LogsRequest, channel: str) -> No
     await post_logs(services, place=place, page=page, channel=channel)
 
 
-def register(app: AsyncApp, services: Services) -> None:
+async def run_live(services: Services, tails: LiveLogTails, request: LogsRequest, channel: str, user: str) -> None:
+    assert request.live_for is not None
+    place = place_of(services, request.scope, LOGS)
+    log_group = await resolve_log_group(services, place, request.target, LOGS)
+    await tails.run(place=place, log_group=log_group, filter_text=request.filter_text, live_for=request.live_for,
+                    channel=channel, user=user)  # fmt: skip
+
+
+def register(app: AsyncApp, services: Services) -> LiveLogTails:
     names = services.command_names
+    tails = LiveLogTails(services)
+    register_live(app, services, tails)
 
     @app.command(names(Command.LOGS))
     @answers_errors
@@ -95,6 +108,10 @@ def register(app: AsyncApp, services: Services) -> None:
             note = queue_note(services, place_of(services, request.scope, LOGS))
         except UsageError as exc:
             await ack(response_type="ephemeral", text=exc.text())
+            return
+        if request.live_for is not None:
+            await ack(response_type="ephemeral", text=f"Starting a live tail for {format_duration(request.live_for)}…")
+            await run_live(services, tails, request, command["channel_id"], command["user_id"])
             return
         await ack(response_type="ephemeral", text=f"Fetching the last {format_duration(request.since)} of logs…{note}")
         await run_logs(services, request, command["channel_id"])
@@ -140,3 +157,4 @@ def register(app: AsyncApp, services: Services) -> None:
 
     for action_id in (ActionId.LOGS_OLDER, ActionId.LOGS_NEWER, ActionId.LOGS_GROUP_ERRORS):
         app.action(action_id.value)(on_page)
+    return tails

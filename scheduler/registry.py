@@ -38,6 +38,8 @@ class CheckContext:
     """Log cursors of this account and region, by log group (for checks that read logs)."""
     regressed_after: timedelta = timedelta(hours=24)
     """When an error group seen again counts as regressed (`errors: regressed_after` in the config)."""
+    live_groups: frozenset[str] = frozenset()
+    """Log groups a Live Tail session streams right now (`log_errors` in `mode: live` does not read them)."""
 
     def client(self, service: str) -> BaseClient:
         return self.client_for(service)
@@ -112,9 +114,7 @@ def check_problems(settings: CheckSettings) -> list[str]:
     return []
 
 
-def configure_checks(
-    checks: list[CheckSettings], *, reconcile_every: timedelta | None = None
-) -> list[ConfiguredCheck]:
+def configure_checks(checks: list[CheckSettings], *, reconcile_every: timedelta | None = None) -> list[ConfiguredCheck]:
     """Validate each configured check against its type; every problem names its path. `reconcile_every` (push
     on): the default interval of the types AWS pushes for."""
     problems: list[str] = []

@@ -28,7 +28,7 @@ from bot.core.log_cursors import load_cursors, save_cursors
 from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap
 from bot.services import Services
-from scheduler.registry import CheckContext, ConfiguredCheck
+from scheduler.registry import CheckContext, CheckFunction, ConfiguredCheck
 
 log = logging.getLogger(__name__)
 MAX_JITTER_SECONDS = 5.0
@@ -50,10 +50,13 @@ async def run_check_target(
     cursors: Mapping[str, LogCursorState] | None = None,
     allowance: RunAllowance | None = None,
     regressed_after: timedelta = REGRESSED_AFTER,
+    live_groups: frozenset[str] = frozenset(),
+    run: CheckFunction | None = None,
 ) -> CheckResult:
     """Run one check over one account and region: in a worker thread within its timeout, from the given log
     cursors, each finding labelled with the account's configured name and its resource's tags. Raises what the
-    check raised; recording the result is the caller's."""
+    check raised; recording the result is the caller's. `run` replaces the check's own function (a live tail's
+    events decided by the check's code)."""
     # Outside the bot (`check --once`) no Slack request waits for its ack: an allowance that never waits.
     allowance = allowance or AcksFirst().run()
     account_id = await executor.run(allowance.in_thread(aws.account_id), target.account)
@@ -65,8 +68,9 @@ async def run_check_target(
         client_for=lambda service: aws.client(service, account=target.account, region=target.region),
         cursors=cursors or {},
         regressed_after=regressed_after,
+        live_groups=live_groups,
     )
-    check = allowance.in_thread(configured.type.run)
+    check = allowance.in_thread(run or configured.type.run)
     result = await asyncio.wait_for(executor.run(check, ctx, configured.params), check_timeout(configured))
     result = with_account_name(result, target.account)
     if any(f.tag_arns for f in result.findings):
@@ -85,6 +89,7 @@ async def with_resource_tags(
 ) -> CheckResult:
     """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
     only costs the tags. Pushed findings are tagged the same way, so that they route as the polled ones do."""
+
     def read_tags() -> dict[str, dict[str, str]]:
         client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
         return tags.tags(target.account, target.region, client)
@@ -125,6 +130,8 @@ class CheckRunner:
         self._in_flight: set[asyncio.Task[object]] = set()
         self._tags = TagCache()
         self._not_yet_run = {c.name for c in checks} if freeze else set()
+        self.live_groups: Callable[[str, AwsTarget], frozenset[str]] = lambda _check, _target: frozenset()
+        """The log groups a Live Tail session streams for a check and target right now (scheduler/live_tails.py)."""
 
     @property
     def checks(self) -> list[ConfiguredCheck]:
@@ -290,9 +297,44 @@ class CheckRunner:
                 configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
                 clock=services.clock, cursors=cursors, allowance=allowance,
                 regressed_after=services.settings.file.errors.regressed_after,
+                live_groups=self.live_groups(configured.name, target),
             )  # fmt: skip
         except Exception as exc:
             return TargetFailure(target, exc)
+
+    async def run_streamed(self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction) -> Observation:
+        """Decide what a live source delivered for one target (`run` is the check's code for it) and record it as a
+        run records its findings: cursors, error groups and incidents in one transaction. Runs of the same check
+        wait for each other, so that a live tail and the schedule never move one cursor at once."""
+        services = self._services
+        allowance = services.acks_first.run()
+        async with self._running.setdefault(configured.name, asyncio.Lock()):
+            await allowance.turn()
+            cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
+            result = await run_check_target(
+                configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
+                clock=services.clock, cursors=cursors, allowance=allowance,
+                regressed_after=services.settings.file.errors.regressed_after, run=run,
+            )  # fmt: skip
+            observed_at = services.clock()
+            regressed_after = services.settings.file.errors.regressed_after
+
+            def record(session: Session) -> Observation:
+                save_cursors(session, result.cursors, now=observed_at)
+                for source, summaries in result.error_groups.items():
+                    remember(
+                        session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after
+                    )
+                return observe(
+                    session, check=configured.name, result=result, routes=services.routes, now=observed_at,
+                    charts=services.settings.file.charts.enabled,
+                )  # fmt: skip
+
+            await allowance.turn()
+            observation = await services.db.run(record)
+        if observation.incidents_touched:
+            services.wake_notifier()
+        return observation
 
     async def send_reminders(self) -> int:
         services = self._services

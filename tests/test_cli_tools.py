@@ -42,6 +42,7 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
         "cloudwatch:DescribeAlarms",
         "logs:DescribeLogGroups",
         "logs:FilterLogEvents",
+        "logs:StartLiveTail",
         "tag:GetResources",
     ]
     assert "ec2:DescribeInstances" in waits["Action"] and "ec2:DescribeImages" in waits["Action"]

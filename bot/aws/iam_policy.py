@@ -17,8 +17,9 @@ from botocore.model import ServiceModel
 
 from bot.aws.runbook import RunbookAction, VerifyPoll
 
-# What the slash commands call, and the tag scan behind routing by tags, whatever the checks.
-COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents", "tag:GetResources")
+# What the slash commands call, and the tag scan behind routing by tags, whatever the checks. StartLiveTail serves
+# `/logs TARGET live` and `log_errors` in `mode: live`.
+COMMAND_ACTIONS = ("logs:DescribeLogGroups", "logs:FilterLogEvents", "logs:StartLiveTail", "tag:GetResources")
 
 IAM_PREFIX = {"monitoring": "cloudwatch", "cloudcontrolapi": "cloudformation"}
 """IAM service prefixes that differ from botocore's signing names (CloudWatch signs as `monitoring`; Cloud Control

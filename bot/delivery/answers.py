@@ -77,6 +77,25 @@ class Answers:
 
         await self._queue(update, channel=channel, file=file, file_thread=ts, watch=True)
 
+    async def post_updatable(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post a message that `show_latest` updates later (a live tail); returns its key. Raises AnswerRefused as
+        `post` does."""
+        key = outbox.command_key()
+
+        def message(session: Session, _key: str, now: datetime) -> OutboxItem:
+            return outbox.enqueue_message(session, key=key, channel=channel, text=text, blocks=blocks, now=now)
+
+        await self._queue(message, channel=channel, file=None, file_thread=None, watch=True, key=key)
+        return key
+
+    async def show_latest(self, key: str, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Update the message `key` to this; coalesced with an update of it not yet sent."""
+        now = self.clock()
+        await self.db.run(
+            lambda s: outbox.enqueue_latest(s, key=key, channel=channel, text=text, blocks=blocks, now=now)
+        )
+        self.wake()
+
     async def _queue(
         self,
         first: Callable[[Session, str, datetime], OutboxItem],
@@ -85,17 +104,23 @@ class Answers:
         file: tuple[str, str] | None,
         file_thread: str | None,
         watch: bool,
+        key: str | None = None,
     ) -> None:
         """Queue the answer (and its file, after it, under the same key), wake the drainer, and hear how it went."""
         now = self.clock()
 
         def queue(session: Session) -> int:
-            key = outbox.command_key()
-            item = first(session, key, now)
+            item = first(session, key or outbox.command_key(), now)
             if file is not None:
                 name, content = file
                 outbox.enqueue_file(
-                    session, key=key, channel=channel, content=content, name=name, thread_ts=file_thread, now=now
+                    session,
+                    key=item.ordering_key,
+                    channel=channel,
+                    content=content,
+                    name=name,
+                    thread_ts=file_thread,
+                    now=now,
                 )
             session.flush()
             return item.id

@@ -186,6 +186,20 @@ def enqueue_message_update(
     return _add(session, key=key, channel=channel, operation=Operation.UPDATE, at=now, payload=payload)
 
 
+def enqueue_latest(
+    session: Session, *, key: str, channel: str, text: str, blocks: list[dict[str, Any]], now: datetime
+) -> OutboxItem:
+    """Show this as the message `key` posted (a live tail's newest lines): an update still waiting takes the newer
+    content instead of queuing another, so a slow Slack gets one `chat.update` with the latest, not a backlog."""
+    waiting = _waiting(session, key, [Operation.UPDATE])
+    if waiting is not None:
+        waiting.payload = {"text": text, "blocks": blocks}
+        return waiting
+    return _add(
+        session, key=key, channel=channel, operation=Operation.UPDATE, at=now, payload={"text": text, "blocks": blocks}
+    )
+
+
 def enqueue_file(
     session: Session, *, key: str, channel: str, content: str, name: str, thread_ts: str | None, now: datetime
 ) -> OutboxItem:

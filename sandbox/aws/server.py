@@ -37,6 +37,9 @@ class MotoHandle:
         post_moto_api(self.endpoint, "/moto-api/reset", b"")
 
     def stop(self) -> None:
+        from sandbox.aws import live_tail
+
+        live_tail.break_sessions("the server is stopping")  # a streaming response would outlive the server
         self.server.stop()
 
     def environment(self, region: str = "us-east-1") -> dict[str, str]:
@@ -59,13 +62,15 @@ class MotoHandle:
 
 def start_moto() -> MotoHandle:
     """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers; taught what the
-    sandbox needs and moto lacks: a redrive's message move tasks, and instances whose status checks fail."""
+    sandbox needs and moto lacks: a redrive's message move tasks, instances whose status checks fail, and Live Tail
+    sessions that stream."""
     from moto.server import ThreadedMotoServer
 
-    from sandbox.aws import impaired_instances, message_moves
+    from sandbox.aws import impaired_instances, live_tail, message_moves
 
     message_moves.install()
     impaired_instances.install()
+    live_tail.install()
 
     # werkzeug prints every request to stderr unless its logger has a level of its own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -90,8 +95,11 @@ def post_moto_api(endpoint: str, path: str, body: bytes) -> bytes:
 
 
 def sandbox_client(endpoint: str, service: str, region: str = "us-east-1") -> BaseClient:
-    """A client for the emulated estate itself (not the bot's), failing fast on moto's 500s."""
+    """A client for the emulated estate itself (not the bot's), failing fast on moto's 500s; no host prefixes
+    (StartLiveTail's `stream-`), which a loopback endpoint has no name for."""
     session = boto3.Session(
         aws_access_key_id=SANDBOX_ACCESS_KEY, aws_secret_access_key=SANDBOX_SECRET_KEY, region_name=region
     )
-    return session.client(service, endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}))
+    return session.client(
+        service, endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}, inject_host_prefix=False)
+    )

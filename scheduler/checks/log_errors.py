@@ -3,6 +3,12 @@
 Each log group is read from its persisted cursor with FilterLogEvents, re-reading a short overlap so that events
 ingested late are not skipped and the ids already read are not repeated. Which events are errors, and how they
 group, is decided here in our own code: moto (and so the tests) cannot be trusted with complex filter patterns.
+
+With `mode: live`, up to `live_max_groups` log groups are streamed by Live Tail sessions (scheduler/live_tails.py)
+and their events go through `observe_streamed` as they arrive; the scheduled run then reads only the other groups,
+and ages the live ones' error groups (quiet ones resolve) without reading them. A live group whose session is down
+is read as any other until it is back. In live mode a cursor names events by `live_key` (Live Tail gives no event
+ids), so that the read after a session (re)starts and the stream never count one event twice.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.aws.live_tail import MAX_GROUPS_A_SESSION, live_key
 from bot.aws.logs import ERROR_TERMS, LAMBDA_PREFIX, LogEvent
 from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.durations import Duration
@@ -36,6 +43,12 @@ class LogErrorsParams(BaseModel):
     first_look_back: Duration = timedelta(minutes=5)
     max_pages: int = Field(default=20, ge=1, le=200)
     max_log_groups: int = Field(default=100, ge=1, le=1000)
+    mode: Literal["poll", "live"] = Field(
+        default="poll", description="live: stream the first `live_max_groups` log groups with Live Tail"
+    )
+    live_max_groups: int = Field(
+        default=MAX_GROUPS_A_SESSION, ge=1, le=100, description="log groups streamed live (10 a Live Tail session)"
+    )
 
 
 @dataclass
@@ -85,9 +98,17 @@ def matching_log_groups(client: Any, patterns: list[str], limit: int) -> list[st
 
 
 def read_since(
-    client: Any, log_group: str, cursor: LogCursorState | None, *, now_ms: int, first_look_back_ms: int, max_pages: int
+    client: Any,
+    log_group: str,
+    cursor: LogCursorState | None,
+    *,
+    now_ms: int,
+    first_look_back_ms: int,
+    max_pages: int,
+    live_keys: bool = False,
 ) -> tuple[list[LogEvent], LogCursorState]:
-    """New events since the cursor (oldest first) and the cursor after them; at most `max_pages` pages a run."""
+    """New events since the cursor (oldest first) and the cursor after them; at most `max_pages` pages a run. With
+    `live_keys` the cursor names events as a Live Tail stream can (`live_key`), not by their ids."""
     reached = cursor.timestamp_ms if cursor else now_ms - first_look_back_ms
     seen = set(cursor.seen_event_ids) if cursor else set()
     kwargs: dict[str, Any] = {
@@ -103,12 +124,28 @@ def read_since(
         if pages >= max_pages:
             break
     raw.sort(key=lambda e: (e["timestamp"], e.get("eventId", "")))
-    fresh = [e for e in raw if e.get("eventId") not in seen]
+    events = [LogEvent.from_api(e) for e in raw]
+    if live_keys:
+        events = [
+            e._replace(event_id=live_key(r["timestamp"], e.stream, e.message)) for e, r in zip(events, raw, strict=True)
+        ]
+    fresh = [e for e in events if e.event_id not in seen]
     newest = max([reached, *(e["timestamp"] for e in raw)])
     # Every event of the next read's overlap was read now, so its ids are all the next read must skip.
-    ids = [e["eventId"] for e in raw if e["timestamp"] >= newest - OVERLAP_MS and e.get("eventId")]
+    ids = [e.event_id for e, r in zip(events, raw, strict=True) if r["timestamp"] >= newest - OVERLAP_MS and e.event_id]
     memory = dict(cursor.memory) if cursor else {}
-    return [LogEvent.from_api(e) for e in fresh], LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), memory)
+    return fresh, LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), memory)
+
+
+def after_streamed(cursor: LogCursorState, events: list[LogEvent]) -> tuple[list[LogEvent], LogCursorState]:
+    """The streamed events the cursor has not seen (a read after a session restart may have) and the cursor moved
+    past them, so that a read after the next restart starts there."""
+    seen = set(cursor.seen_event_ids)
+    fresh = [e for e in events if e.event_id not in seen]
+    newest = max([cursor.timestamp_ms, *(int(e.timestamp.timestamp() * 1000) for e in events)])
+    ids = [*cursor.seen_event_ids, *(e.event_id for e in fresh)]
+    ids = [i for i in ids if not i.startswith("~") or int(i[1:].split(":", 1)[0]) >= newest - OVERLAP_MS]
+    return fresh, LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), cursor.memory)
 
 
 def group_errors(events: list[LogEvent]) -> dict[str, Occurrences]:
@@ -197,20 +234,61 @@ def scan_log_group(
 def log_errors(ctx: CheckContext, params: LogErrorsParams) -> CheckResult:
     """Error events in log groups, grouped; new and regressed error groups alert."""
     client = ctx.client("logs")
+    return scan_groups(ctx, params, matching_log_groups(client, params.log_groups, params.max_log_groups))
+
+
+def live_candidates(ctx: CheckContext, params: LogErrorsParams) -> list[str]:
+    """The log groups a live-mode check streams: the first `live_max_groups` it matches."""
+    limit = min(params.live_max_groups, params.max_log_groups)
+    return matching_log_groups(ctx.client("logs"), params.log_groups, limit)
+
+
+def scan_groups(ctx: CheckContext, params: LogErrorsParams, log_groups: list[str]) -> CheckResult:
+    """Read each log group from its cursor and decide its error groups; a group streamed live right now
+    (`ctx.live_groups`) is not read, only aged, so that its quiet error groups resolve on schedule."""
+    client = ctx.client("logs")
     now_ms = int(ctx.now.timestamp() * 1000)
+    parts: list[tuple[str, list[LogEvent], LogCursorState]] = []
+    for log_group in log_groups:
+        cursor = ctx.cursors.get(log_group)
+        if log_group in ctx.live_groups:
+            if cursor is not None:
+                parts.append((log_group, [], cursor))
+            continue
+        events, cursor = read_since(
+            client,
+            log_group,
+            cursor,
+            now_ms=now_ms,
+            first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
+            max_pages=params.max_pages,
+            live_keys=params.mode == "live",
+        )
+        parts.append((log_group, events, cursor))
+    return decide(ctx, params, parts)
+
+
+def observe_streamed(ctx: CheckContext, params: LogErrorsParams, streamed: dict[str, list[LogEvent]]) -> CheckResult:
+    """Events a Live Tail session delivered, by log group: decided exactly as a scheduled read's would be (same
+    grouping, same fingerprints), each group's cursor moved past them. A group never read before starts from an
+    empty cursor at its first event."""
+    parts = []
+    for log_group, events in streamed.items():
+        first_ms = min(int(e.timestamp.timestamp() * 1000) for e in events) if events else 0
+        cursor = ctx.cursors.get(log_group) or LogCursorState(first_ms)
+        fresh, cursor = after_streamed(cursor, events)
+        parts.append((log_group, fresh, cursor))
+    return decide(ctx, params, parts)
+
+
+def decide(
+    ctx: CheckContext, params: LogErrorsParams, parts: list[tuple[str, list[LogEvent], LogCursorState]]
+) -> CheckResult:
     findings: list[Finding] = []
     cursors = {}
     error_groups: dict[str, tuple[GroupSummary, ...]] = {}
     covered: set[str] = set()
-    for log_group in matching_log_groups(client, params.log_groups, params.max_log_groups):
-        events, cursor = read_since(
-            client,
-            log_group,
-            ctx.cursors.get(log_group),
-            now_ms=now_ms,
-            first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
-            max_pages=params.max_pages,
-        )
+    for log_group, events, cursor in parts:
         group_findings, cursor, summaries = scan_log_group(ctx, params, log_group, events, cursor)
         findings.extend(group_findings)
         covered.update(f.fingerprint for f in group_findings)

@@ -26,6 +26,30 @@ def test_logs_defaults_to_the_last_15_minutes_and_100_events() -> None:
     assert (request.since, request.limit, request.filter_text) == (timedelta(minutes=15), 100, None)
 
 
+def test_logs_live_streams_for_five_minutes_unless_told_and_takes_a_filter() -> None:
+    request = parse_logs('orders-api live filter "db down" region eu-west-1')
+    assert (request.target, request.live_for, request.filter_text) == ("orders-api", timedelta(minutes=5), "db down")
+    assert request.scope.region == "eu-west-1"
+    assert parse_logs("orders-api LIVE for 12m").live_for == timedelta(minutes=12)
+    assert parse_logs("orders-api 1h").live_for is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("orders-api live for 2h", "`2h` is longer than 30m, the longest live tail there is."),
+        ("orders-api live for soon", "`soon` is not a live tail like 15m, 2h, 1d."),
+        ("orders-api live 10m", "Say how long with `for`, like `live for 10m`."),
+        ("orders-api 1h for 10m", "`for` goes with `live`"),
+        ("orders-api live limit 5", "`limit` is for a past window"),
+    ],
+)
+def test_logs_live_mistakes_get_specific_messages(text: str, problem: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_logs(text)
+    assert problem in raised.value.text()
+
+
 def test_smart_quotes_from_slack_clients_work_like_plain_ones() -> None:
     assert parse_logs("orders filter \u201cout of memory\u201d").filter_text == "out of memory"
 
@@ -130,6 +154,8 @@ def test_a_usage_error_that_echoes_the_input_cannot_ping_or_link() -> None:
 def test_a_usage_error_names_the_command_as_the_prefix_makes_it() -> None:
     with pytest.raises(UsageError) as raised:
         parse_logs("", CommandNames("bw-"))
-    assert raised.value.usage == "/bw-logs TARGET [SINCE] [filter TEXT] [limit N] [account NAME] [region REGION]"
+    assert raised.value.usage == (
+        "/bw-logs TARGET [SINCE | live [for DURATION]] [filter TEXT] [limit N] [account NAME] [region REGION]"
+    )
     with pytest.raises(UsageError, match="101 ids is too many for one /bw-wait"):
         parse_wait("ec2 instance_running " + " ".join(f"i-{n}" for n in range(101)), CommandNames("bw-"))

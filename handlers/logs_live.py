@@ -1,0 +1,178 @@
+"""`/logs TARGET live [filter TEXT] [for 5m]`: one message showing a log group's newest lines as they stream, updated
+about every 3 s, with a Stop button; it ends by itself after its time (5 minutes unless told, 30 at most).
+
+The Live Tail session is read in a daemon thread of its own (a session holds its connection for minutes) and its
+events are handed to the loop; the loop shows them at most once a tick, so a burst of a thousand lines is one
+`chat.update` with the newest, through the outbox (`Answers.show_latest`: an update not yet sent takes the newer
+content). Slack allows about one write a second per channel and chat.update around 50 a minute; a tick of 3 s stays
+under both even with a few tails in one channel.
+
+Tails live in the process that started them: a Stop click reaching another replica (or this one after a restart)
+finds no tail there and shows the message as ended, which is what it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.aws.live_tail import SessionEnded, TailRequest, tail
+from bot.aws.logs import LogEvent
+from bot.blocks.logs_live import SHOWN_LINES, LiveTailView, live_tail_message
+from bot.core.access import Action
+from bot.durations import format_duration
+from bot.ids import ActionId
+from bot.runtime.daemon_pool import DaemonPool
+from bot.services import Services
+from handlers.access import refused_click
+from handlers.log_targets import Place
+from handlers.usage import UsageError
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 3.0
+MAX_TAILS = 5
+"""Live tails one process runs at once (AWS allows 15 Live Tail sessions per account and region, checks included)."""
+
+
+@dataclass
+class RunningTail:
+    view: LiveTailView
+    key: str
+    channel: str
+    stop: threading.Event = field(default_factory=threading.Event)
+    stopped_by: str | None = None
+    events: deque[LogEvent] = field(default_factory=lambda: deque(maxlen=SHOWN_LINES))
+    received: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LiveLogTails:
+    """The `/logs … live` tails of this process, by id (the Stop button's value)."""
+
+    def __init__(self, services: Services, *, tick_seconds: float = TICK_SECONDS) -> None:
+        self._services = services
+        self._tick = tick_seconds
+        self._tails: dict[str, RunningTail] = {}
+        self._pool = DaemonPool(MAX_TAILS, name="boltwatch-logs-live")
+
+    async def run(
+        self, *, place: Place, log_group: str, filter_text: str | None, live_for: timedelta, channel: str, user: str
+    ) -> None:
+        """Post the message, stream into it until the time is up or someone stops it, then show it ended."""
+        if len(self._tails) >= MAX_TAILS:
+            raise UsageError(f"{MAX_TAILS} live tails are running already; stop one (its Stop button) and try again.")
+        services = self._services
+        now = services.clock()
+        tail_id = uuid.uuid4().hex
+        view = LiveTailView(tail_id, log_group, user, now, now + live_for, (), 0, filter_text)
+        text, blocks = live_tail_message(view, now=now)
+        key = await services.answers.post_updatable(channel, text, blocks)
+        running = RunningTail(view, key, channel)
+        self._tails[tail_id] = running
+        try:
+            ended = await self._stream(running, place, live_for)
+        finally:
+            self._tails.pop(tail_id, None)
+            running.stop.set()
+        await self._show(running, ended=ended)
+
+    def stop_all(self) -> None:
+        """End every tail (the bot is stopping): each shows itself ended within a tick."""
+        for running in self._tails.values():
+            running.stop.set()
+
+    def stop(self, tail_id: str, user: str) -> bool:
+        """Stop a tail of this process; False when it is not one (ended, or another process's)."""
+        running = self._tails.get(tail_id)
+        if running is None:
+            return False
+        running.stopped_by = user
+        running.stop.set()
+        running.changed.set()
+        return True
+
+    async def _stream(self, running: RunningTail, place: Place, live_for: timedelta) -> str:
+        """Show new lines each tick until the end; returns why it ended."""
+        services = self._services
+        loop = asyncio.get_running_loop()
+        account_id = await services.executor.run(services.aws.account_id, place.account)
+        client = await services.aws_client("logs", account=place.account, region=place.region)
+        phrase = running.view.filter_text.replace('"', "") if running.view.filter_text else None
+        request = TailRequest((running.view.log_group,), account_id, place.region, f'"{phrase}"' if phrase else None,
+                              renew_after=live_for.total_seconds() + 60)  # fmt: skip
+
+        def arrived(events: dict[str, list[LogEvent]]) -> None:
+            # CloudWatch matches terms; the phrase as written is kept here (moto matches loosely too).
+            lines = [e for group in events.values() for e in group if phrase is None or phrase in e.message]
+            loop.call_soon_threadsafe(self._add, running, lines)
+
+        reader = asyncio.ensure_future(
+            self._pool.run(tail, client, request, stop=running.stop, on_start=lambda: None, on_events=arrived)
+        )
+        deadline = loop.time() + live_for.total_seconds()
+        shown = 0
+        try:
+            while not running.stop.is_set():
+                left = deadline - loop.time()
+                if left <= 0:
+                    return f"{format_duration(live_for)} are up"
+                done, _ = await asyncio.wait({reader}, timeout=min(self._tick, left))
+                if reader in done:
+                    exc = reader.exception()
+                    if isinstance(exc, SessionEnded):
+                        return f"Live Tail ended it: {exc.code}"
+                    if exc is not None:
+                        log.warning("live tail of %s failed: %s", running.view.log_group, exc)
+                        return "the stream failed; the reason is in the bot's log"
+                    return "the stream ended"
+                if running.received != shown:
+                    shown = running.received
+                    await self._show(running)
+            return "the bot stopped"
+        finally:
+            running.stop.set()  # the reading thread sees it at the next update, within a second
+
+    def _add(self, running: RunningTail, lines: list[LogEvent]) -> None:
+        running.events.extend(lines)
+        running.received += len(lines)
+
+    async def _show(self, running: RunningTail, *, ended: str | None = None) -> None:
+        view = replace(running.view, lines=tuple(running.events), received=running.received, ended=ended,
+                       stopped_by=running.stopped_by)  # fmt: skip
+        text, blocks = live_tail_message(view, now=self._services.clock())
+        await self._services.answers.show_latest(running.key, running.channel, text, blocks)
+
+
+def register(app: AsyncApp, services: Services, tails: LiveLogTails) -> None:
+    @app.action(ActionId.LOGS_LIVE_STOP.value)
+    async def stop(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        if await refused_click(services, Action.LOGS, body, client):
+            return
+        user = body["user"]["id"]
+        tail_id = str(action.get("value") or "")[:64]
+        if tails.stop(tail_id, user):
+            return
+        # Not a tail of this process: it ended already, or with a restart. Show that, without its lines.
+        channel = (body.get("channel") or {}).get("id", "")
+        ts = (body.get("message") or {}).get("ts")
+        if channel and ts:
+            now = services.clock()
+            view = LiveTailView(tail_id, _group_of(body), user, now, now, (), 0, ended="stopped", stopped_by=user)
+            text, blocks = live_tail_message(view, now=now)
+            await services.answers.replace(channel, ts, text, blocks)
+
+
+def _group_of(body: dict[str, Any]) -> str:
+    """The log group a message shows, from its own text (`Live: GROUP (N events)`)."""
+    text = str((body.get("message") or {}).get("text") or "")
+    return text.split(": ", 1)[-1].rsplit(" (", 1)[0] or "the log group"

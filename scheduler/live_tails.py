@@ -1,0 +1,212 @@
+"""Live Tail sessions for `log_errors` checks in `mode: live`: error events decided as they stream, not when the
+next scheduled read comes.
+
+Per check and target, the first `live_max_groups` log groups the check matches are streamed in sessions of at most
+10 groups (AWS's limit), each read to its end in a daemon thread of its own (a session lasts hours; it must not hold a
+thread of the AWS pool). Events go through `CheckRunner.run_streamed` with the check's own code
+(`observe_streamed`), so a streamed error and a polled one are the same alert.
+
+A session that has started marks its groups live: the scheduled run stops reading them (it only ages their error
+groups). Each start, first or again, reads the groups once from their cursors (FilterLogEvents, through the 5 TPS
+quota like any read) so that what was put while no session ran is not missed; after that the stream costs no
+FilterLogEvents at all. Sessions are renewed ten minutes before AWS's three-hour limit, restarted at once after a
+timeout, and after any other end with exponential backoff (1 s doubling to 60 s) during which the scheduled run reads
+the groups as in `mode: poll`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, chunks, tail
+from bot.aws.logs import ERROR_TERMS, LogEvent
+from bot.aws.sessions import AwsTarget
+from bot.core.findings import CheckResult
+from bot.runtime.daemon_pool import DaemonPool
+from bot.services import Services
+from scheduler.checks.log_errors import LogErrorsParams, live_candidates, observe_streamed, scan_groups
+from scheduler.registry import CheckContext, ConfiguredCheck
+from scheduler.runner import CheckRunner
+
+log = logging.getLogger(__name__)
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+STARTED, EVENTS = "started", "events"
+MAX_SESSIONS = 15
+"""AWS allows 15 concurrent Live Tail sessions per account and region; one thread each."""
+
+
+def is_live(configured: ConfiguredCheck) -> bool:
+    return isinstance(configured.params, LogErrorsParams) and configured.params.mode == "live"
+
+
+def backoff(failures: int, rng: random.Random) -> float:
+    """Seconds before the `failures`th restart in a row: doubling from 1 s to 60 s, with ±20 % jitter."""
+    base = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** max(0, failures - 1))
+    return float(base * rng.uniform(0.8, 1.2))
+
+
+@dataclass
+class SessionState:
+    """One session's groups and how it is doing, for the scheduled run and for tests."""
+
+    groups: tuple[str, ...]
+    live: bool = False
+    starts: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LiveTails:
+    """The Live Tail sessions of this process's live-mode checks; tells the runner which groups stream right now."""
+
+    def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float = RENEW_AFTER_SECONDS) -> None:
+        self._services = services
+        self._runner = runner
+        self._renew_after = renew_after
+        self._sessions: dict[tuple[str, AwsTarget], list[SessionState]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool = DaemonPool(MAX_SESSIONS, name="boltwatch-live-tail")
+        self._rng = random.Random()
+        runner.live_groups = self.live_groups
+
+    def live_groups(self, check: str, target: AwsTarget) -> frozenset[str]:
+        sessions = self._sessions.get((check, target), [])
+        return frozenset(group for s in sessions if s.live for group in s.groups)
+
+    def sessions(self, check: str, target: AwsTarget) -> list[SessionState]:
+        return list(self._sessions.get((check, target), []))
+
+    def start(self) -> None:
+        """Start the sessions of every live-mode check, for every target, in the background."""
+        for configured in self._runner.checks:
+            if is_live(configured):
+                for target in self._services.aws.targets():
+                    task = asyncio.create_task(self._tail_target(configured, target), name=f"live:{configured.name}")
+                    self._tasks.append(task)
+
+    async def stop(self) -> None:
+        """Ask every session to end (each notices within a second) and stop supervising them."""
+        for sessions in self._sessions.values():
+            for state in sessions:
+                state.stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._pool.shutdown()
+
+    async def _tail_target(self, configured: ConfiguredCheck, target: AwsTarget) -> None:
+        params = configured.params
+        assert isinstance(params, LogErrorsParams)
+        failures = 0
+        while True:  # the log groups are found once; until then, the scheduled run reads them all
+            try:
+                groups = await self._live_candidates(target, params)
+                break
+            except Exception as exc:
+                failures += 1
+                log.warning("live tail of %s in %s: cannot list log groups: %s", configured.name, target, exc)
+                await asyncio.sleep(backoff(failures, self._rng))
+        states = [SessionState(chunk) for chunk in chunks(groups)]
+        self._sessions[(configured.name, target)] = states
+        await asyncio.gather(*(self._keep_session(configured, target, state) for state in states))
+
+    async def _live_candidates(self, target: AwsTarget, params: LogErrorsParams) -> list[str]:
+        services = self._services
+        account_id = await services.executor.run(services.aws.account_id, target.account)
+        ctx = CheckContext(
+            account=target.account,
+            account_id=account_id,
+            region=target.region,
+            now=services.clock(),
+            client_for=lambda service: services.aws.client(service, account=target.account, region=target.region),
+        )
+        return await services.executor.run(live_candidates, ctx, params)
+
+    async def _keep_session(self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState) -> None:
+        while not state.stop.is_set():
+            try:
+                await self._one_session(configured, target, state)
+                state.failures = 0  # renewed
+            except SessionEnded as exc:
+                state.last_error = exc.code
+                if exc.timed_out:
+                    log.info("live tail of %s in %s reached AWS's time limit; starting again", configured.name, target)
+                    continue
+                state.failures += 1
+                pause = backoff(state.failures, self._rng)
+                log.warning("live tail of %s in %s ended (%s); polling its %d log groups, again live in %.0f s",
+                            configured.name, target, exc, len(state.groups), pause)  # fmt: skip
+                await asyncio.sleep(pause)
+            except Exception as exc:
+                state.failures += 1
+                state.last_error = type(exc).__name__
+                log.exception("live tail of %s in %s failed", configured.name, target)
+                await asyncio.sleep(backoff(state.failures, self._rng))
+
+    async def _one_session(self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState) -> None:
+        """Run one session until it ends; its events are decided in arrival order, one batch at a time."""
+        loop = asyncio.get_running_loop()
+        arrivals: asyncio.Queue[tuple[str, dict[str, list[LogEvent]]]] = asyncio.Queue()
+        account_id = await self._services.executor.run(self._services.aws.account_id, target.account)
+        client = await self._services.aws_client("logs", account=target.account, region=target.region)
+        request = TailRequest(state.groups, account_id, target.region, ERROR_TERMS, self._renew_after)
+        session_stop = threading.Event()
+
+        def started() -> None:
+            loop.call_soon_threadsafe(arrivals.put_nowait, (STARTED, {}))
+
+        def delivered(events: dict[str, list[LogEvent]]) -> None:
+            loop.call_soon_threadsafe(arrivals.put_nowait, (EVENTS, events))
+
+        watcher = asyncio.ensure_future(
+            self._pool.run(tail, client, request, stop=session_stop, on_start=started, on_events=delivered)
+        )
+        stopper = asyncio.ensure_future(state.stop.wait())
+        try:
+            while True:
+                getter = asyncio.ensure_future(arrivals.get())
+                done, _ = await asyncio.wait({getter, watcher, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    while not arrivals.empty():
+                        await self._handle(configured, target, state, *arrivals.get_nowait())
+                    if stopper in done:
+                        session_stop.set()
+                        return
+                    await watcher  # raises SessionEnded, or returns: renewal
+                    return
+                await self._handle(configured, target, state, *getter.result())
+        finally:
+            state.live = False
+            session_stop.set()
+            stopper.cancel()
+
+    async def _handle(
+        self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState, kind: str, events: dict[str, Any]
+    ) -> None:
+        params = configured.params
+        assert isinstance(params, LogErrorsParams)
+        if kind == STARTED:
+            state.live, state.starts, state.failures = True, state.starts + 1, 0
+            groups = list(state.groups)
+            # What was put while no session streamed: read once from the cursors, as the scheduled run would.
+            await self._runner.run_streamed(configured, target, _catch_up(params, groups))
+            log.info("live tail of %s in %s: %d log groups streaming", configured.name, target, len(groups))
+        else:
+            await self._runner.run_streamed(configured, target, _streamed(params, events))
+
+
+def _catch_up(params: LogErrorsParams, groups: list[str]) -> Callable[[CheckContext, Any], CheckResult]:
+    return lambda ctx, _params: scan_groups(ctx, params, groups)
+
+
+def _streamed(params: LogErrorsParams, events: dict[str, list[LogEvent]]) -> Callable[[CheckContext, Any], CheckResult]:
+    return lambda ctx, _params: observe_streamed(ctx, params, events)

@@ -1,0 +1,101 @@
+"""`/logs TARGET live`: one message updated with the newest lines as they stream (moto taught to stream Live Tail,
+sandbox/aws/live_tail.py), through signed requests and the local Slack; Stop ends it, and so does its time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+from botocore.client import BaseClient
+
+from bot.ids import ActionId
+from sandbox.aws import live_tail
+from sandbox.aws.server import MotoHandle, sandbox_client
+from sandbox.slack.messages import Message
+from tests.harness import RunningBot, running_bot
+
+GROUP = "/aws/lambda/orders"
+STREAM = "2026/12/05/[$LATEST]feed"
+
+
+@pytest.fixture
+def logs(moto: MotoHandle) -> Iterator[BaseClient]:
+    client = sandbox_client(moto.endpoint, "logs")
+    client.create_log_group(logGroupName=GROUP)
+    client.create_log_stream(logGroupName=GROUP, logStreamName=STREAM)
+    yield client
+    live_tail.break_sessions("test over")
+
+
+@pytest.fixture
+async def bot(moto: MotoHandle, database_url: str, logs: BaseClient):  # type: ignore[no-untyped-def]
+    async with running_bot(moto=moto, database_url=database_url) as running:
+        yield running
+
+
+def put(logs: BaseClient, *messages: str) -> None:
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now + i, "message": m} for i, m in enumerate(messages)]
+    logs.put_log_events(logGroupName=GROUP, logStreamName=STREAM, logEvents=events)
+
+
+def the_message(bot: RunningBot) -> Message | None:
+    messages = bot.slack.channel_messages("#alerts")
+    return messages[0] if messages else None
+
+
+def shown(bot: RunningBot) -> str:
+    message = the_message(bot)
+    return str(message.blocks) if message is not None else ""
+
+
+async def streaming(bot: RunningBot, text: str) -> Message:
+    await bot.command("/logs", text)
+    message = await bot.wait_for(lambda: the_message(bot))
+    assert "Live:" in str(message.blocks)
+    await asyncio.sleep(1.5)  # the session has started
+    return message
+
+
+async def test_new_lines_update_the_one_message_coalesced_and_escaped(bot: RunningBot, logs: BaseClient) -> None:
+    await streaming(bot, f"{GROUP} live for 2m")
+    burst = [f"line {i} of the burst" for i in range(60)]
+    for chunk in range(0, 60, 15):
+        await asyncio.to_thread(put, logs, *burst[chunk : chunk + 15])
+    await asyncio.to_thread(put, logs, "<!channel> see <http://evil.example|your bank>")
+    await bot.wait_for(lambda: "your bank" in shown(bot), timeout=15)
+    text = shown(bot)
+    assert "line 59 of the burst" in text and "line 10 of the burst" not in text  # the newest 20
+    assert "61 events" in text
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert len(bot.slack.channel_messages("#alerts")) == 1
+    # Five puts and a burst within a few seconds: a few updates, not one a line or a put.
+    assert len(bot.slack.calls_to("chat.update")) <= 3
+    assert [b for b in the_message(bot).blocks if b["type"] == "actions"]  # type: ignore[union-attr]
+
+
+async def test_stop_ends_the_tail_and_the_message_says_who_stopped_it(bot: RunningBot, logs: BaseClient) -> None:
+    message = await streaming(bot, f"{GROUP} live filter ERROR")
+    await asyncio.to_thread(put, logs, "INFO fine", "ERROR broken")
+    await bot.wait_for(lambda: "ERROR broken" in shown(bot), timeout=15)
+    assert "INFO fine" not in shown(bot)
+    await bot.click(action_id=ActionId.LOGS_LIVE_STOP.value, channel="#alerts", message_ts=message.ts, user="U0BOB")
+    await bot.wait_for(lambda: "Live tail ended" in shown(bot), timeout=15)
+    assert "stopped by <@U0BOB>" in shown(bot)
+    assert not [b for b in the_message(bot).blocks if b["type"] == "actions"]  # type: ignore[union-attr]
+    await asyncio.sleep(2)
+    assert live_tail.open_sessions() == 0
+    await asyncio.to_thread(put, logs, "ERROR after the stop")
+    await asyncio.sleep(4)
+    await bot.drain()
+    assert "after the stop" not in shown(bot)
+
+
+async def test_a_tail_ends_by_itself_when_its_time_is_up(bot: RunningBot, logs: BaseClient) -> None:
+    await streaming(bot, f"{GROUP} live for 4s")
+    await bot.wait_for(lambda: "Live tail ended" in shown(bot), timeout=15)
+    assert "4s are up" in shown(bot)
+    await asyncio.sleep(2)
+    assert live_tail.open_sessions() == 0
