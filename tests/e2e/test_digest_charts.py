@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Alert, Incident
+from bot.store.models import Alert, Incident, OutboxItem
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
 from sandbox.slack.faults import Fault
@@ -126,3 +127,34 @@ async def test_with_charts_off_the_digest_has_no_chart_and_nothing_is_uploaded(
 
         assert chart_of(bot.slack.message("#alerts", message.ts)) is None
         assert not [c for c in bot.slack.calls if c.method.startswith("files.")]
+
+
+async def test_a_chart_slack_keeps_refusing_is_given_up_and_the_digest_stays_as_posted(
+    moto: MotoHandle, database_url: str
+) -> None:
+    def refuse_the_chart(method: str, params: dict[str, Any]) -> Fault | None:
+        showing = method == "chat.update" and "chart-" in str(params.get("blocks"))
+        return Fault(200, "invalid_blocks") if showing else None
+
+    async with started(moto, database_url) as bot:
+        await bot.app.services.db.run(seed_weeks_of_incidents)
+        bot.slack.add_fault_hook(refuse_the_chart)
+        [digest] = bot.app.digests.digests
+        assert await bot.app.digests.run_scheduled(digest)
+        [message] = await bot.wait_for(lambda: digests_in(bot.slack))
+
+        def figure_state(session: Session) -> tuple[str, int]:
+            item = session.scalars(select(OutboxItem).where(OutboxItem.operation == "figure")).one()
+            return item.status, item.attempts
+
+        for _ in range(10):  # the tries are 2, 4 and 8 s apart
+            bot.clock.advance(seconds=10)
+            await bot.drain()
+        status, attempts = await bot.app.services.db.run(figure_state)
+
+        assert (status, attempts) == ("failed", 4)
+        refused = [c for c in bot.slack.calls_to("chat.update") if not c.ok]
+        assert len(refused) == 4
+        assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1, "every try showed the same upload"
+        assert chart_of(bot.slack.message("#alerts", message.ts)) is None
+        assert "*Incidents:* 1 opened" in str(bot.slack.message("#alerts", message.ts).blocks)
