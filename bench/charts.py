@@ -7,11 +7,16 @@ import math
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bench import chart_figures
 from bench.common import positive_int
 from bot.charts.model import ChartData, Series, Span
 from bot.charts.render import Theme, render_png
+from bot.charts.small_multiples import render_groups
+from bot.charts.trend import render_trend
 
 BUDGET_MS, BUDGET_KB = 150.0, 100.0
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -54,24 +59,58 @@ def chart_types(rng: random.Random) -> dict[str, ChartData]:
     return {"alarm": alarm, "lambda": lambda_chart, "empty": empty, "dense_day": dense}
 
 
+def drawings(rng: random.Random) -> dict[str, Callable[[Theme], bytes]]:
+    """Every chart type, ready to draw in a theme: the metric charts above, the digest's and `/errors`' figures."""
+    drawn: dict[str, Callable[[Theme], bytes]] = {
+        name: (lambda theme, data=data: render_png(data, theme)) for name, data in chart_types(rng).items()
+    }
+    trend, groups = chart_figures.incident_trend(rng), chart_figures.error_groups(rng)
+    drawn["digest_trend"] = lambda theme: render_trend(trend, theme)
+    drawn["error_groups"] = lambda theme: render_groups(groups, theme)
+    return drawn
+
+
+EXAMPLES = ("alarm", "digest_trend", "error_groups")
+"""The chart types `--write-examples` draws: one of each the bot posts (the others are stress shapes)."""
+
+
+def write_examples(folder: Path) -> list[Path]:
+    """One PNG of each chart type in EXAMPLES, light and dark, drawn from the seeded data (the same bytes each run
+    with the same matplotlib)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = drawings(random.Random(19))
+    written = []
+    for name in EXAMPLES:
+        for theme in Theme:
+            path = folder / (f"{name}.png" if theme is Theme.LIGHT else f"{name}-{theme}.png")
+            path.write_bytes(drawn[name](theme))
+            written.append(path)
+    return written
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=positive_int, default=10, help="renders per chart type and theme")
+    parser.add_argument("--write-examples", type=Path, metavar="DIR",
+                        help="write one PNG of each chart type the bot posts into DIR, then measure")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     render_png(ChartData("warm-up", (), T0, T0 + timedelta(minutes=1)))
     print(f"first render (imports matplotlib): {(time.perf_counter() - started) * 1000:.0f} ms, once per process")
+    if args.write_examples is not None:
+        for path in write_examples(args.write_examples):
+            print(f"wrote {path} ({path.stat().st_size / 1024:.1f} KB)")
     worst: dict[str, tuple[float, float]] = {}
-    for name, data in chart_types(random.Random(19)).items():
+    for name, draw in drawings(random.Random(19)).items():
         for theme in Theme:
             times, size = [], 0
             for _ in range(args.rounds):
                 started = time.perf_counter()
-                size = len(render_png(data, theme))
+                size = len(draw(theme))
                 times.append((time.perf_counter() - started) * 1000)
             slowest = max(times)
-            print(f"{name:>10} {theme:>5}: median {statistics.median(times):5.1f} ms, slowest {slowest:5.1f} ms, "
+            print(f"{name:>12} {theme:>5}: median {statistics.median(times):5.1f} ms, slowest {slowest:5.1f} ms, "
                   f"{size / 1024:5.1f} KB")  # fmt: skip
             ms, kb = worst.get(name, (0.0, 0.0))
             worst[name] = (max(ms, slowest), max(kb, size / 1024))

@@ -396,6 +396,7 @@ def create_app(
     notifier.action_choices = services.action_choices
     if settings.file.charts.enabled:
         notifier.chart_image = services.chart_image
+        notifier.figure_image = services.figure_image
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services, holder=replica)
     end_live_tails = handlers.register(

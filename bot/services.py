@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from bot.aws.metric_charts import ChartRequest, fetch_series
 from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
 from bot.blocks.mrkdwn import inline_code, mention
+from bot.charts.figures import draw_figure
 from bot.charts.model import ChartData, ChartImage, Series, Span, alt_text
 from bot.charts.render import Theme, render_png
 from bot.commands import CommandNames
@@ -101,6 +103,10 @@ class Services:
     async def chart_image(self, payload: dict[str, Any], now: datetime) -> ChartImage:
         """Draw an incident's chart on the AWS executor (a GetMetricData call, then matplotlib): never on the loop."""
         return await self.executor.run(draw_chart, self.aws, payload, now, self.settings.file.charts.theme)
+
+    async def figure_image(self, figure: dict[str, Any]) -> ChartImage:
+        """Draw a digest's or an answer's figure (matplotlib, from the data it carries) in a worker thread."""
+        return await asyncio.to_thread(draw_figure, figure, self.settings.file.charts.theme)
 
     async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
         """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor

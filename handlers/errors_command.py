@@ -12,14 +12,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
 from bot.aws.logs import ERROR_TERMS, EventWindow, window_events
-from bot.blocks.errors import errors_blocks, samples_text
+from bot.blocks.errors import FIGURE_AFTER, errors_blocks, samples_text
+from bot.charts.figures import figure_payload
 from bot.commands import ERRORS
 from bot.core.access import Action
 from bot.core.error_groups import remember, samples_of, summarise
 from bot.durations import format_duration
 from bot.ids import ActionId, BadPayload, Command, ErrorGroupButton
 from bot.services import Services
-from bot.views.error_groups import GroupSummary, GroupView, error_source
+from bot.views.error_groups import GroupSummary, GroupView, error_source, groups_chart
 from handlers.access import command_refusal, refused_click
 from handlers.error_handler import answers_errors
 from handlers.grammar import ErrorsRequest, parse_errors
@@ -54,7 +55,12 @@ async def post_error_groups(
     text, blocks = errors_blocks(
         log_group=log_group, groups=groups, since=since, end=end, scanned=window.scanned, truncated=window.truncated
     )
-    await services.answers.post(channel, text, blocks, thread_ts=thread_ts)
+    if groups and services.settings.file.charts.enabled:
+        chart = groups_chart(log_group=log_group, groups=groups, since=since, end=end)
+        await services.answers.post_with_figure(channel, text, blocks, figure=figure_payload(chart),
+                                                after=FIGURE_AFTER, thread_ts=thread_ts)  # fmt: skip
+    else:
+        await services.answers.post(channel, text, blocks, thread_ts=thread_ts)
 
 
 async def run_errors(services: Services, request: ErrorsRequest, channel: str) -> None:

@@ -15,9 +15,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
-from bot.blocks.digest import digest_message
+from bot.blocks.digest import FIGURE_AFTER, digest_message
+from bot.charts.figures import figure_payload
 from bot.config import DigestSettings
 from bot.core import leases
+from bot.core.digest_trends import collect_trend
 from bot.core.digests import claim_period, collect_digest
 from bot.delivery import outbox
 from bot.services import Services
@@ -114,6 +116,7 @@ class DigestScheduler:
         services = self._services
         now = services.clock()
         checks = list(services.check_schedule)
+        charts = services.settings.file.charts.enabled
 
         def claim(session: Session) -> bool:
             if lease_holder is not None and not leases.try_acquire(
@@ -126,11 +129,17 @@ class DigestScheduler:
             if claimed is None:
                 return False
             run_id, start = claimed
-            text, blocks = digest_message(collect_digest(session, start=start, end=end, project=project, checks=checks))
+            data = collect_digest(session, start=start, end=end, project=project, checks=checks)
+            text, blocks = digest_message(data)
+            key, where = f"{digest_key(channel, project)}:{period}", post_to or channel
             outbox.enqueue_message(
-                session, key=f"{digest_key(channel, project)}:{period}", channel=post_to or channel,
-                text=text, blocks=blocks, now=now, record={"digest_run": run_id},
-            )  # fmt: skip
+                session, key=key, channel=where, text=text, blocks=blocks, now=now, record={"digest_run": run_id}
+            )
+            if charts and not data.quiet:
+                # The digest goes out as it is; its chart follows under the same key and is added to it in place.
+                figure = figure_payload(collect_trend(session, end=end, project=project))
+                outbox.enqueue_figure(session, key=key, channel=where, figure=figure, text=text, blocks=blocks,
+                                      after=FIGURE_AFTER, now=now)  # fmt: skip
             return True
 
         queued = await services.db.run(claim)

@@ -10,6 +10,8 @@ from bot.blocks.mrkdwn import bold, inline_code, plain, slack_date
 from bot.durations import format_duration
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, Percentiles
 
+FIGURE_AFTER = "digest-times"
+"""The block the digest's chart goes after: its response times."""
 OPEN_SHOWN = 10
 ERRORS_SHOWN = 5
 PRACTICES_SHOWN = 5
@@ -30,6 +32,7 @@ def digest_message(data: DigestData) -> tuple[str, list[dict[str, Any]]]:
         _section(f"*Incidents:* {data.opened} opened · {data.resolved} resolved · {len(data.still_open)} still open"),
         {
             "type": "section",
+            "block_id": FIGURE_AFTER,
             "fields": [_field("MTTA", data.mtta, "acknowledged"), _field("MTTR", data.mttr, "resolved")],
         },
     ]

@@ -13,6 +13,8 @@ from bot.ids import ActionId, ErrorGroupButton
 from bot.views.error_groups import GroupView
 
 SHOWN_GROUPS = 10
+FIGURE_AFTER = "errors-head"
+"""The block the answer's chart goes after: its headline."""
 BADGE: dict[str, str] = {
     ErrorGroupStatus.NEW: ":new: new",
     ErrorGroupStatus.REGRESSED: ":rotating_light: regressed",
@@ -26,7 +28,7 @@ def errors_blocks(
     total = sum(g.summary.count for g in groups)
     where = inline_code(truncate(log_group, 300))
     head = f"*Errors in {where}, last {format_duration(since)}:* {total} errors in {len(groups)} groups"
-    blocks: list[dict[str, Any]] = [_section(head)]
+    blocks: list[dict[str, Any]] = [{**_section(head), "block_id": FIGURE_AFTER}]
     if not groups:
         blocks.append(_section(f":white_check_mark: No errors among {scanned} events."))
     for group in groups[:SHOWN_GROUPS]:

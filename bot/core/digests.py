@@ -69,7 +69,7 @@ def collect_digest(
     checks: list[tuple[str, str, timedelta]],
 ) -> DigestData:
     """Everything the digest of [start, end) shows; `checks` is (name, type, interval) per configured check."""
-    incidents = _incidents(session, start, end, project)
+    incidents = incidents_between(session, start, end, project)
     to_ack, to_resolve = response_times(
         [IncidentTimes(i.opened_at, i.acknowledged_at, i.resolved_at, i.resolved_by) for i in incidents],
         start=start,
@@ -121,7 +121,8 @@ def _in(column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime
     return and_(column >= start, column < end)
 
 
-def _incidents(session: Session, start: datetime, end: datetime, project: str | None) -> list[Incident]:
+def incidents_between(session: Session, start: datetime, end: datetime, project: str | None) -> list[Incident]:
+    """Incidents opened, answered or resolved in [start, end), or open at its end; of `project` only, if given."""
     incidents = session.scalars(
         select(Incident).where(
             or_(

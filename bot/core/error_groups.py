@@ -17,7 +17,7 @@ from bot.enums import ErrorGroupStatus
 from bot.grouping import ErrorGrouper
 from bot.store import take_turns
 from bot.store.models import ErrorGroup
-from bot.views.error_groups import TREND_BUCKETS, GroupSummary, GroupView
+from bot.views.error_groups import CHART_SLICES, TREND_BUCKETS, GroupSummary, GroupView
 from bot.views.logs import LogEvent
 
 REGRESSED_AFTER = timedelta(hours=24)
@@ -38,8 +38,9 @@ def summarise(events: Sequence[LogEvent], *, start: datetime, end: datetime) -> 
         group.last_seen = max(group.last_seen or event.timestamp, event.timestamp)
         if len(group.samples) < SAMPLES_KEPT:
             group.samples.append(event.message)
-        index = int((event.timestamp - start).total_seconds() / span * TREND_BUCKETS)
-        group.buckets[min(max(index, 0), TREND_BUCKETS - 1)] += 1
+        offset = (event.timestamp - start).total_seconds() / span
+        group.buckets[min(max(int(offset * TREND_BUCKETS), 0), TREND_BUCKETS - 1)] += 1
+        group.slices[min(max(int(offset * CHART_SLICES), 0), CHART_SLICES - 1)] += 1
     return sorted(groups.values(), key=lambda g: (-g.count, g.title))
 
 

@@ -65,6 +65,23 @@ class Answers:
 
         await self._queue(message, channel=channel, file=file, file_thread=thread_ts, watch=watch)
 
+    async def post_with_figure(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], *, figure: dict[str, Any], after: str | None,
+        thread_ts: str | None = None,
+    ) -> None:  # fmt: skip
+        """Post an answer, then add `figure` (a `bot.charts.figures` payload) to it, after the block `after`: the
+        answer never waits for its chart, and a chart that cannot be drawn or uploaded leaves the answer as it is."""
+
+        def message(session: Session, key: str, now: datetime) -> OutboxItem:
+            item = outbox.enqueue_message(
+                session, key=key, channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, now=now
+            )
+            outbox.enqueue_figure(session, key=key, channel=channel, figure=figure, text=text, blocks=blocks,
+                                  after=after, now=now)  # fmt: skip
+            return item
+
+        await self._queue(message, channel=channel, file=None, file_thread=thread_ts, watch=True)
+
     async def replace(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], *, file: tuple[str, str] | None = None
     ) -> None:

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.charts import chart_message
+from bot.blocks.figures import with_figure
 from bot.blocks.incident import misrouted_note, moved_note
 from bot.blocks.limits import fit_blocks, fit_text
 from bot.charts.model import ChartImage
@@ -80,6 +81,8 @@ class Notifier:
         self._home_this_pass: asyncio.Future[dict[str, Any]] | None = None
         self.chart_image: Callable[[dict[str, Any], datetime], Awaitable[ChartImage]] | None = None
         """Draws an incident's chart off the loop (the composition root hands in `Services.chart_image`)."""
+        self.figure_image: Callable[[dict[str, Any]], Awaitable[ChartImage]] | None = None
+        """Draws a digest's or an answer's figure off the loop (`Services.figure_image`); None with charts off."""
 
     def wake(self) -> None:
         """New work was queued: drain now rather than at the next poll."""
@@ -127,7 +130,8 @@ class Notifier:
         try:
             result = await self._apply(item)
         except Exception as exc:
-            if item.operation is Operation.CHART and not isinstance(exc, Permanent) and failed_by_itself(exc):
+            best_effort = item.operation in (Operation.CHART, Operation.FIGURE)
+            if best_effort and not isinstance(exc, Permanent) and failed_by_itself(exc):
                 await self._chart_failed(item, exc)
             elif isinstance(exc, SlackApiError):
                 await self._after_slack_error(item, exc)
@@ -250,6 +254,8 @@ class Notifier:
     async def _apply(self, item: Claimed) -> dict[str, Any]:
         if item.operation is Operation.PUBLISH_HOME:
             return await self._publish_home(item)
+        if item.operation is Operation.FIGURE:
+            return await self._figure(item)
         now = self._clock()
         rendered = await self._db.run(lambda s: render(s, item, now, self.action_choices))
         if rendered is None:
@@ -324,6 +330,30 @@ class Notifier:
         posted = await self._post(item, channel=rendered.channel, thread_ts=rendered.message_ts, text=text,
                                   blocks=blocks, unfurl_links=False, unfurl_media=False)  # fmt: skip
         return {"ts": posted["ts"], "channel": posted["channel"], "file": file_id}
+
+    async def _figure(self, item: Claimed) -> dict[str, Any]:
+        """Draw the figure, upload it (recorded on the item, so a retry shows the same file), then update the key's
+        message to show it. An update is idempotent: however often it is retried, the message shows one figure."""
+        where = await self._db.run(lambda s: outbox.posted_message(s, item.ordering_key))
+        if where is None:
+            # It waited for the items of its key queued before it, its message first: that post was given up.
+            raise Permanent("the message the figure belongs to was never posted")
+        channel, ts = where
+        file_id = item.payload.get("file_id")
+        alt_text, title = str(item.payload.get("alt_text", "")), str(item.payload.get("title", ""))
+        if file_id is None:
+            if self.figure_image is None:
+                raise Permanent("charts are off in this process (charts.enabled)")
+            image = await self.figure_image(item.payload["figure"])
+            file_id = await upload_image(self._client, image)
+            alt_text, title = image.alt_text, image.title
+            recorded = {"file_id": file_id, "alt_text": alt_text, "title": title}
+            await self._db.run(lambda s: outbox.record_upload(s, item.id, **recorded))
+        blocks = with_figure(list(item.payload.get("blocks") or []), after=item.payload.get("after"),
+                             file_id=file_id, alt_text=alt_text, title=title, key=str(item.id))  # fmt: skip
+        response = await self._client.chat_update(channel=channel, ts=ts, text=item.payload.get("text", ""),
+                                                  blocks=blocks)  # fmt: skip
+        return {"ts": response["ts"], "channel": response["channel"], "file": file_id}
 
     async def _publish_home(self, item: Claimed) -> dict[str, Any]:
         if self.home_view is None:

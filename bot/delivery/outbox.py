@@ -30,8 +30,9 @@ SCAN_LIMIT = 1000
 WAITING = (OutboxStatus.PENDING, OutboxStatus.BLOCKED)
 """Statuses of items still to be sent: a blocked item is retried (and holds back its incident's later items)."""
 COMMAND_PREFIX = "command:"
-CONTENT_FIELDS = ("text", "blocks", "content")
-"""What a command's answer carries (log lines, maybe) and forgets once Slack has it or it is given up."""
+CONTENT_FIELDS = ("text", "blocks", "content", "figure", "alt_text", "title")
+"""What a command's answer carries (log lines, maybe; a figure of them) and forgets once Slack has it or it is given
+up."""
 
 
 class Operation(StrEnum):
@@ -44,6 +45,8 @@ class Operation(StrEnum):
     PUBLISH_HOME = "publish_home"
     CHART = "chart"
     """A metric chart in the thread of an incident's message: drawn, uploaded, then shown in an image block."""
+    FIGURE = "figure"
+    """A chart of data the item carries, added to the key's message (a digest, an answer) by updating it."""
 
 
 def ordering_key(incident_id: int) -> str:
@@ -307,6 +310,36 @@ def enqueue_page(
                 operation=Operation.POST, at=now, payload={"page": payload})  # fmt: skip
 
 
+def enqueue_figure(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    figure: dict[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]],
+    after: str | None,
+    now: datetime,
+) -> OutboxItem:
+    """After the key's message (queued before it, under the same key): draw `figure`, upload it, and update the
+    message to `text` and `blocks` with the figure's image block after the block whose id is `after`."""
+    payload = {"figure": figure, "text": text, "blocks": blocks, "after": after}
+    return _add(session, key=key, channel=channel, operation=Operation.FIGURE, at=now, payload=payload)
+
+
+def posted_message(session: Session, key: str) -> tuple[str, str] | None:
+    """(channel id, ts) of the message the first post of `key` made, once Slack has it."""
+    first = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.ordering_key == key, OutboxItem.operation == Operation.POST)
+        .order_by(OutboxItem.id)
+        .limit(1)
+    ).first()
+    if first is None or first.status != OutboxStatus.DONE or not first.result.get("ts"):
+        return None
+    return str(first.result.get("channel") or first.channel), str(first.result["ts"])
+
+
 def enqueue_key_reply(
     session: Session, *, key: str, channel: str, payload: dict[str, Any], now: datetime
 ) -> OutboxItem:
@@ -398,7 +431,7 @@ def pace_key(channels: dict[str, SlackChannel], ref: str, operation: str) -> str
     updates (`chat.update`, a per-method limit of its own) are paced in a lane of their own, so that a storm's
     updates do not wait behind its posts, nor posts behind updates."""
     key = canonical_channel(channels, ref)
-    return key + UPDATES_LANE if operation == Operation.UPDATE else key
+    return key + UPDATES_LANE if operation in (Operation.UPDATE, Operation.FIGURE) else key
 
 
 def _pace(session: Session, channels: dict[str, SlackChannel], key: str, until: datetime) -> None:

@@ -3,7 +3,8 @@
 - `incident:N` and `wait:N`: one message per subject, rendered from the database when sent (so queued updates
   coalesce and a message always shows the newest state), its thread replies worded when sent.
 - `digest:…` and `command:…`: messages sent as they were queued (a digest, a command's answer); a later item of the
-  same key replies in the thread of the key's first message.
+  same key replies in the thread of the key's first message, and a figure (`Operation.FIGURE`) adds its chart to
+  that message.
 - `chart:N`: incident N's charts, in the thread of its message; a key of their own, so that the incident's updates
   never wait for one.
 - `home:USER`: that person's App Home, rendered when published.

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from bot.charts.small_multiples import MAX_PANELS, ErrorGroupsChart, GroupCounts
+from bot.durations import format_duration
 
 TREND_BUCKETS = 12
+"""Slices of the window in the text sparkline."""
+CHART_SLICES = 30
+"""Slices of the window in the chart, finer than the sparkline: a panel has room for them."""
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -26,6 +32,7 @@ class GroupSummary:
     last_seen: datetime | None = None
     samples: list[str] = field(default_factory=list)
     buckets: list[int] = field(default_factory=lambda: [0] * TREND_BUCKETS)
+    slices: list[int] = field(default_factory=lambda: [0] * CHART_SLICES)
 
     @property
     def trend(self) -> str:
@@ -42,3 +49,15 @@ class GroupView:
     id: int
     summary: GroupSummary
     status: str
+
+
+def groups_chart(*, log_group: str, groups: list[GroupView], since: timedelta, end: datetime) -> ErrorGroupsChart:
+    """The answer's top groups as the chart draws them, in the order the answer lists them."""
+    shown = groups[:MAX_PANELS]
+    return ErrorGroupsChart(
+        title=f"Errors in {log_group}, last {format_duration(since)}",
+        start=end - since,
+        end=end,
+        groups=tuple(GroupCounts(g.summary.title, g.summary.count, tuple(g.summary.slices)) for g in shown),
+        others=len(groups) - len(shown),
+    )
