@@ -28,6 +28,7 @@ from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core import leases, undos, wait_jobs
+from bot.core.inhibition import build_inhibit_rules
 from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -43,6 +44,7 @@ from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
+from scheduler.maintenance import MaintenanceRunner
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
@@ -119,6 +121,7 @@ class BoltwatchApp:
         self.sns = sns
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
+        self.maintenance = MaintenanceRunner(services)
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -234,6 +237,7 @@ class BoltwatchApp:
             self.runner.schedule(self.scheduler)
             self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
+            self.maintenance.schedule(self.scheduler)
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
@@ -360,6 +364,7 @@ def create_app(
         aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks),
         executor=executor,
         routes=build_routes(settings.file.routes, settings.slack.channel),
+        inhibit_rules=build_inhibit_rules(settings.file.inhibit_rules),
         check_schedule=[(c.name, c.type.name, c.every) for c in checks],
         clock=clock,
         actions=actions,

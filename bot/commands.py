@@ -63,15 +63,18 @@ ERRORS = Usage(Command.ERRORS, f"TARGET [SINCE] {_SCOPE}")
 WAIT = Usage(Command.WAIT, f"SERVICE WAITER ID... [timeout DURATION] {_SCOPE}")
 MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")
 UNMUTE = Usage(Command.BOLTWATCH, "unmute TARGET")
+MAINTENANCE = Usage(Command.BOLTWATCH, "maintenance TARGET START DURATION [reason]")
 AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
 ACTIONS = Usage(Command.BOLTWATCH, "actions INCIDENT")
 SUBCOMMANDS = (
-    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "audit",
+    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "maintenance",
+    "audit",
 )  # fmt: skip
 """`/boltwatch`'s subcommands, in the order help lists them."""
 _ARGUMENTS = {
     "mute": MUTE.arguments,
     "unmute": UNMUTE.arguments,
+    "maintenance": MAINTENANCE.arguments,
     "audit": AUDIT.arguments,
     "actions": ACTIONS.arguments,
 }
@@ -83,6 +86,8 @@ DESCRIPTION = {
     Command.LOGS: "Recent log events of a Lambda function or log group",
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
-    Command.BOLTWATCH: "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, audit, help",
+    Command.BOLTWATCH: (
+        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, maintenance, audit, help"
+    ),
 }
 """What each command does, as Slack lists it among the workspace's commands."""

@@ -16,7 +16,7 @@ from bot.blocks.home import home_view
 from bot.blocks.incident import all_alerts_view, change_reply, incident_message, misrouted_note, moved_note
 from bot.blocks.logs import logs_answer
 from bot.blocks.modals import snooze_modal
-from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.blocks.mute import mute_preview, muted_text, unknown_target_text
 from bot.blocks.runbook import (
     ConfirmView,
     ParamInput,
@@ -36,6 +36,7 @@ from bot.views.best_practices import BestPracticeLine, Decision
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.error_groups import GroupSummary, GroupView
 from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
+from bot.views.silence_preview import PreviewAlert, SilencePreview
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 from bot.views.wait import ActionRunLine, WaitView
 
@@ -318,9 +319,11 @@ def mute(src: Source) -> list[Output]:
     # The grammar refuses a longer target or reason before any of this is built.
     request = MuteButton(src.text()[:MAX_MUTE_TARGET] or "x", 7200, src.text()[:MAX_MUTE_REASON])
     suggestions = [src.text() for _ in src.few()]
+    top = tuple(PreviewAlert(src.text(), src.text(), Severity.CRITICAL) for _ in range(10))
     return [
         Output(text=unknown_target_text(request.target, suggestions)),
-        Output(blocks=confirm_mute_blocks(request, suggestions)),
+        Output(*mute_preview(request, SilencePreview(12_345, top), known=False, suggestions=suggestions)),
+        Output(*mute_preview(request, SilencePreview(0, ()), known=True, suggestions=[])),
         Output(text=muted_text(src.user(), request.target, LATER, request.reason)),
     ]
 
