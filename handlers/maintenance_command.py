@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.limits import BUTTON_VALUE
@@ -35,6 +36,7 @@ from bot.ids import (
     MaintenanceButton,
 )
 from bot.services import Services
+from bot.store.models import SlackChannel
 from handlers.access import click_refusal
 from handlers.error_handler import answers_errors
 from handlers.mute_command import Author, known_target
@@ -138,6 +140,15 @@ def register(app: AsyncApp, services: Services) -> None:
         await respond(replace_original=True, text="No maintenance window was made.")
 
 
+def _elsewhere(session: Session, author: Author, channels: list[str]) -> bool:
+    """Whether it was made in a channel (not a direct message) that is not one of `channels`, by name or by the id
+    Slack answered for one of them."""
+    if not author.channel or author.channel_name == "directmessage":
+        return False
+    ids = set(session.scalars(select(SlackChannel.channel_id).where(SlackChannel.ref.in_(channels))))
+    return not {author.channel, f"#{author.channel_name}"} & (set(channels) | ids)
+
+
 async def _make(services: Services, request: MaintenanceButton, author: Author) -> None:
     """The window (starting now at the earliest: a Confirm clicked late does not backdate it) and its announcement."""
     now = services.clock()
@@ -147,8 +158,7 @@ async def _make(services: Services, request: MaintenanceButton, author: Author) 
 
     def make(session: Session) -> int:
         channels = affected_channels(session, services.routes, matchers)
-        here = {author.channel, f"#{author.channel_name}"} if author.channel_name != "directmessage" else set()
-        if here and not here & set(channels) and author.channel:
+        if _elsewhere(session, author, channels):
             channels.append(author.channel)
         announcement = create_window(
             session, key=f"command:{uuid.uuid4().hex}", matchers=matchers, starts_at=starts_at, ends_at=ends_at,

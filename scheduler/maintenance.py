@@ -52,8 +52,9 @@ class MaintenanceRunner:
         now = services.clock()
 
         def tick(session: Session) -> int:
+            due = due_announcements(session, now=now)  # an end is told before the next occurrence's making
             made = plan_windows(session, self.plans, services.routes, now=now)
-            return queue_announcements(session, [*made, *due_announcements(session, now=now)], now=now)
+            return queue_announcements(session, [*due, *made], now=now)
 
         queued = await services.db.run(tick)
         if queued:

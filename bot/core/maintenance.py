@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.core.routing import Route, route_for
 from bot.core.silences import matches
 from bot.enums import IncidentStatus
-from bot.store.models import Alert, AuditEvent, Incident, MaintenanceWindow, Silence
+from bot.store.models import Alert, AuditEvent, Incident, MaintenanceWindow, Silence, SlackChannel
 from bot.views.maintenance import Announcement, Moment, WindowLine
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,13 @@ def affected_channels(session: Session, routes: list[Route], matchers: list[dict
         .where(Incident.status != IncidentStatus.RESOLVED)
     )
     channels.extend(channel for alert_labels, channel in session.execute(query) if matches(matchers, alert_labels))
-    return list(dict.fromkeys(channels))
+    # One message a channel, whether it is named (`#alerts`) or known by the id Slack answered for the name.
+    known = select(SlackChannel.ref, SlackChannel.channel_id).where(SlackChannel.ref.in_(set(channels)))
+    ids: dict[str, str | None] = {ref: channel_id for ref, channel_id in session.execute(known)}
+    unique: dict[str, str] = {}
+    for channel in channels:
+        unique.setdefault(ids.get(channel) or channel, channel)
+    return list(unique.values())
 
 
 def create_window(
