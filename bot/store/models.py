@@ -111,7 +111,7 @@ class Alert(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     count: Mapped[int] = mapped_column(Integer, default=1)
-    silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
+    silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     flap_history: Mapped[str | None] = mapped_column(String(21))
     """Its last 21 firing ("1") / not firing ("0") samples, oldest first; None while they all agree."""

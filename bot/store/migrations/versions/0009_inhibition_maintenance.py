@@ -21,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("inhibited_by", sa.String(length=200), nullable=True))
         batch_op.create_index("ix_alerts_inhibited_by", ["inhibited_by"], unique=False)
+        # What a maintenance window mutes is read by its silence every few seconds while it lasts.
+        batch_op.create_index("ix_alerts_silenced_by", ["silenced_by"], unique=False)
     op.create_table(
         "maintenance_windows",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,5 +48,6 @@ def downgrade() -> None:
     op.drop_index("ix_maintenance_windows_ended", table_name="maintenance_windows")
     op.drop_table("maintenance_windows")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_silenced_by")
         batch_op.drop_index("ix_alerts_inhibited_by")
         batch_op.drop_column("inhibited_by")
