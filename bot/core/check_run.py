@@ -225,7 +225,8 @@ class CheckRun:
         change = self._sample(state, firing=True, route=route)
         if not state.firing:
             state.first_seen, state.resolved_at = self.now, None
-        if not was_firing:
+        # An alert that stayed firing while inhibited fired once, however many runs saw it.
+        if not was_firing and not (state.firing and state.inhibited_by is not None):
             state.count += 1
         shown_before = state.shown()
         state.copy_finding(finding, labels, self.now)
