@@ -65,11 +65,11 @@ def parse_start(text: str, now: datetime) -> datetime:
         pass
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved by its offset
         raise UsageError(
             f"{quoted(text)} is not a START like `now`, `30m`, `22:00` or `2027-03-01T22:00` (UTC).", USAGE
         ) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if moment < now - LATE:
         raise UsageError(f"{quoted(text)} is in the past.", USAGE)
     if moment > now + timedelta(seconds=MAX_MAINTENANCE_AHEAD):
