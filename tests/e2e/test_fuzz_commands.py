@@ -42,7 +42,8 @@ KNOWN_BAD = [
 PIECES = [
     "orders-api", "payments-worker", "/aws/lambda/orders-api", "1h", "15m", "0s", "-5m", "99999999999999d", "limit",
     "filter", "timeout", "account", "region", "us-east-1", "mars-1", "ec2", "instance_running", "i-0abc", "status",
-    "mute", "unmute", "maintenance", "now", "22:00", "help", "checks", "incidents", "<!channel>", "<!here>", "<!everyone>", "<@U0BOB>", "<#C0OPS>",
+    "mute", "unmute", "maintenance", "now", "22:00", "help", "checks", "incidents", "<!channel>", "<!here>",
+    "<!everyone>", "<@U0BOB>", "<#C0OPS>",
     "<https://evil.example|click>", "<https://evil.example>", "*bold*", "_it_", "~s~", "`code`", "```", '"', "'", "\\",
     "“", "’", "²", "١", "\u200b", "&amp;", "<*>", "%s", "{}", "\n", "\t", "é", "🔥", "x" * 300,
 ]  # fmt: skip
