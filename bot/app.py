@@ -28,6 +28,7 @@ from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
 from bot.config import Settings
 from bot.core import leases, undos, wait_jobs
+from bot.core.inhibition import build_inhibit_rules
 from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -45,6 +46,7 @@ from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.escalation import EscalationRunner
 from scheduler.live_tails import LiveTails
+from scheduler.maintenance import MaintenanceRunner
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
@@ -123,6 +125,7 @@ class BoltwatchApp:
         self.retention = RetentionRunner(services, holder=replica)
         self.escalations = EscalationRunner(services)
         self.live_tails = LiveTails(services, runner)
+        self.maintenance = MaintenanceRunner(services)
         self.home: HomePublisher | None = None
         self.end_live_tails: Callable[[], None] = lambda: None
         """Ends the `/logs … live` tails at shutdown: listeners that would otherwise run on for minutes."""
@@ -240,6 +243,7 @@ class BoltwatchApp:
             self.runner.schedule(self.scheduler)
             self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
+            self.maintenance.schedule(self.scheduler)
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
@@ -370,6 +374,7 @@ def create_app(
         aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks),
         executor=executor,
         routes=build_routes(settings.file.routes, settings.slack.channel),
+        inhibit_rules=build_inhibit_rules(settings.file.inhibit_rules),
         check_schedule=[(c.name, c.type.name, c.every) for c in checks],
         clock=clock,
         actions=actions,

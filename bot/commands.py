@@ -63,18 +63,20 @@ ERRORS = Usage(Command.ERRORS, f"TARGET [SINCE] {_SCOPE}")
 WAIT = Usage(Command.WAIT, f"SERVICE WAITER ID... [timeout DURATION] {_SCOPE}")
 MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")
 UNMUTE = Usage(Command.BOLTWATCH, "unmute TARGET")
+MAINTENANCE = Usage(Command.BOLTWATCH, "maintenance TARGET START DURATION [reason]")
 AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
 ACTIONS = Usage(Command.BOLTWATCH, "actions INCIDENT")
 ONCALL = Usage(Command.BOLTWATCH, "oncall [SCHEDULE]")
 ONCALL_OVERRIDE = Usage(Command.BOLTWATCH, "oncall override @USER DURATION [SCHEDULE]")
 SUBCOMMANDS = (
-    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "audit",
-    "oncall",
+    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "maintenance",
+    "audit", "oncall",
 )  # fmt: skip
 """`/boltwatch`'s subcommands, in the order help lists them."""
 _ARGUMENTS = {
     "mute": MUTE.arguments,
     "unmute": UNMUTE.arguments,
+    "maintenance": MAINTENANCE.arguments,
     "audit": AUDIT.arguments,
     "actions": ACTIONS.arguments,
     "oncall": ONCALL.arguments,
@@ -88,7 +90,7 @@ DESCRIPTION = {
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
     Command.BOLTWATCH: (
-        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, audit, on call, help"
+        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, maintenance, audit, on call, help"
     ),
 }
 """What each command does, as Slack lists it among the workspace's commands."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +29,7 @@ from bot.charts.render import Theme
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.oncall_settings import ScheduleSettings, schedule_references, unique_schedule_names
+from bot.core.inhibition import InhibitRuleSettings
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
 from bot.runtime import event_loop
@@ -164,6 +165,89 @@ class DigestSettings(_Strict):
         return crontab_trigger(self.cron, self.timezone)
 
 
+class MaintenanceSettings(_Strict):
+    """One `maintenance[]` window: alerts its matchers match are recorded and not notified while it lasts, and it
+    announces itself in the channels it affects. Either `cron` (when each occurrence starts, in `timezone`) and
+    `duration`, or a one-off `start` and `end` (in `timezone` unless they name an offset)."""
+
+    matchers: dict[str, str] = Field(default_factory=dict)
+    """Label equality, like `{team: payments}`; a value with `*`, `?` or `[` is a shell-style pattern."""
+    matchers_re: dict[str, str] = Field(default_factory=dict)
+    """Label → regular expression that must match the whole value."""
+    cron: str | None = None
+    duration: Duration | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    timezone: str = "UTC"
+    reason: str = Field(default="", max_length=500)
+    channels: list[str] = Field(default_factory=list)
+    """Where it announces itself; by default the channels of the routes its alerts go to."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        return DigestSettings._known_zone(timezone)
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str | None) -> str | None:
+        if cron is not None:
+            try:
+                crontab_trigger(cron, "UTC")
+            except ValueError as exc:
+                raise ValueError(f'{cron!r} is not a crontab line like "0 2 * * 0": {exc}') from None
+        return cron
+
+    @field_validator("matchers_re")
+    @classmethod
+    def _valid_patterns(cls, patterns: dict[str, str]) -> dict[str, str]:
+        for label, pattern in patterns.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{label}: {pattern!r} is not a regular expression ({exc})") from None
+        return patterns
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> MaintenanceSettings:
+        if not self.matchers and not self.matchers_re:
+            raise ValueError("a maintenance window needs `matchers` (or `matchers_re`): what it mutes")
+        if self.cron is not None:
+            if self.duration is None or self.start is not None or self.end is not None:
+                raise ValueError("give `cron` with `duration` (and no `start`/`end`), or `start` and `end`")
+        elif self.start is None or self.end is None or self.duration is not None:
+            raise ValueError("give `cron` and `duration`, or a one-off `start` and `end`")
+        elif self.starts_at() >= self.ends_at():
+            raise ValueError("`end` must be after `start`")
+        return self
+
+    def _aware(self, moment: datetime) -> datetime:
+        zone = ZoneInfo(self.timezone)
+        return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+    def starts_at(self) -> datetime:
+        assert self.start is not None
+        return self._aware(self.start)
+
+    def ends_at(self) -> datetime:
+        assert self.end is not None
+        return self._aware(self.end)
+
+    def trigger(self) -> CronTrigger | None:
+        return crontab_trigger(self.cron, self.timezone) if self.cron is not None else None
+
+    def silence_matchers(self) -> list[dict[str, str]]:
+        """As a silence holds them (`bot.core.silences.matches`)."""
+        equal = [
+            {"label": label, "glob" if _GLOB.search(value) else "value": value}
+            for label, value in sorted(self.matchers.items())
+        ]
+        return equal + [{"label": label, "regex": value} for label, value in sorted(self.matchers_re.items())]
+
+
+_GLOB = re.compile(r"[*?\[]")
+
+
 class ErrorGroupSettings(_Strict):
     """How error groups (`/errors`, the `log_errors` check, the digest's new errors) are remembered."""
 
@@ -266,6 +350,7 @@ class FileSettings(_Strict):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     checks: list[CheckSettings] = Field(default_factory=list)
     routes: list[RouteSettings] = Field(default_factory=list)
+    inhibit_rules: list[InhibitRuleSettings] = Field(default_factory=list)
     access: list[AccessRule] = Field(default_factory=list)
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -275,6 +360,7 @@ class FileSettings(_Strict):
     push: PushSettings = Field(default_factory=PushSettings)
     charts: ChartSettings = Field(default_factory=ChartSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    maintenance: list[MaintenanceSettings] = Field(default_factory=list)
     schedules: list[ScheduleSettings] = Field(default_factory=list)
     """On-call schedules (bot/core/oncall_settings.py); escalation levels page them as `schedule:NAME`."""
 

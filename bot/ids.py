@@ -45,6 +45,8 @@ class ActionId(StrEnum):
     BEST_PRACTICE_RECHECK = "best_practice_recheck"
     MUTE_CONFIRM = "mute_confirm"
     MUTE_CANCEL = "mute_cancel"
+    MAINTENANCE_CONFIRM = "maintenance_confirm"
+    MAINTENANCE_CANCEL = "maintenance_cancel"
     INCIDENT_RUN = "incident_run"
 
 
@@ -200,6 +202,38 @@ class MuteButton:
         ):  # fmt: skip
             raise BadPayload(f"not a mute button value: {value!r}")
         return cls(target, seconds, reason)
+
+
+MAX_MAINTENANCE_AHEAD = 365 * 86400
+"""The furthest ahead a maintenance window made in Slack may start."""
+
+
+@dataclass(frozen=True)
+class MaintenanceButton:
+    """The value of Confirm under `/boltwatch maintenance`'s preview: the parsed request, its start in Unix seconds."""
+
+    target: str
+    start: int
+    seconds: int
+    reason: str = ""
+
+    def encode(self) -> str:
+        request = ["maintenance", self.target, self.start, self.seconds, self.reason]
+        return json.dumps(request, separators=(",", ":"), ensure_ascii=False).translate(_MARKUP_SAFE)
+
+    @classmethod
+    def parse(cls, value: str | None) -> MaintenanceButton:
+        try:
+            kind, target, start, seconds, reason = json.loads(value or "")
+        except (ValueError, TypeError) as exc:
+            raise BadPayload(f"not a maintenance button value: {value!r}") from exc
+        if not (
+            kind == "maintenance" and isinstance(target, str) and type(start) is int and type(seconds) is int
+            and isinstance(reason, str) and 0 < len(target) <= MAX_MUTE_TARGET and 0 < seconds <= MAX_MUTE_SECONDS
+            and 0 < start < 2**33 and len(reason) <= MAX_MUTE_REASON
+        ):  # fmt: skip
+            raise BadPayload(f"not a maintenance button value: {value!r}")
+        return cls(target, start, seconds, reason)
 
 
 _BEST_PRACTICE_VALUE = re.compile(r"^bp:(best_practices:\d{12}:[a-z0-9-]{1,30}:[a-z0-9_]{1,40}:.+)$", re.DOTALL)

@@ -23,6 +23,7 @@ from bot.charts.render import Theme, render_png
 from bot.commands import CommandNames
 from bot.config import Settings
 from bot.core.action_runs import in_effect
+from bot.core.inhibition import InhibitRule
 from bot.core.routing import Route
 from bot.delivery.answers import Answers
 from bot.runtime.acks_first import AcksFirst
@@ -47,6 +48,8 @@ class Services:
     aws: AwsSessions
     executor: AwsExecutor
     routes: list[Route]
+    inhibit_rules: list[InhibitRule] = field(default_factory=list)
+    """`inhibit_rules`, in config order."""
     check_schedule: list[tuple[str, str, timedelta]] = field(default_factory=list)
     """(name, type, interval) of every configured check, for status answers."""
     clock: Callable[[], datetime] = field(default=utcnow)

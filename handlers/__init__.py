@@ -17,6 +17,7 @@ from handlers import (
     home,
     incident_actions,
     logs_command,
+    maintenance_command,
     mute_command,
     runbook_actions,
     wait_command,
@@ -37,6 +38,7 @@ def register(
     error_handler.register(app, services)
     boltwatch_command.register(app, services, post_digest_now)
     mute_command.register(app, services)
+    maintenance_command.register(app, services)
     incident_actions.register(app, services)
     live_tails = logs_command.register(app, services)
     errors_command.register(app, services)

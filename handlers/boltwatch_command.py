@@ -1,4 +1,4 @@
-"""`/boltwatch help|status|incidents|actions|checks|digest|best-practices|mute|unmute|audit`."""
+"""`/boltwatch help|status|incidents|actions|checks|digest|best-practices|mute|unmute|maintenance|audit`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from handlers.actions_command import show_actions
 from handlers.best_practices import show_list
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
+from handlers.maintenance_command import maintenance
 from handlers.mute_command import Author, mute, unmute
 from handlers.oncall_command import oncall
 from handlers.usage import UsageError
@@ -34,7 +35,7 @@ SUBCOMMAND_ACCESS = {
     "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT, "actions": Action.STATUS,
     "oncall": Action.STATUS,
 }  # fmt: skip
-"""What the access rules call each reading subcommand (mute and unmute are checked as `mute`)."""
+"""What the access rules call each reading subcommand (mute, unmute and maintenance are checked as `mute`)."""
 AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS), "/boltwatch oncall override"]
 
 
@@ -108,7 +109,8 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             if not verdict.allowed:
                 raise UsageError(f"You can't mute or unmute here: {verdict.why}")
             author = Author(user, channel, command.get("channel_name") or "")
-            await (mute if sub == "mute" else unmute)(services, client, words[1:], author, respond)
+            run = {"mute": mute, "unmute": unmute, "maintenance": maintenance}[sub]
+            await run(services, client, words[1:], author, respond)
 
 
 AUDIT_SINCE = "24h"

@@ -1,11 +1,11 @@
-"""`/boltwatch mute TARGET DURATION [reason]` and `unmute TARGET`, and the Confirm / Cancel asked of a target that
-matches nothing Boltwatch knows.
+"""`/boltwatch mute TARGET DURATION [reason]` and `unmute TARGET`, and the Confirm / Cancel of its preview.
 
-A target is known when it (or, for a glob like `orders-*`, something it matches) is the resource of an alert seen
-before, or a Lambda function, log group, CloudWatch alarm (or a value of its dimensions) or SQS queue in a configured
-account and region. A known target is muted at once; any other only once its author confirms, privately, so that a
-typo silences nothing in public. A mute is announced where it was made, and in the alerts channel too when made
-anywhere else: the people who stop seeing the alerts see why.
+A mute first answers its author privately with what it would mute now (how many firing alerts, the first ten) and
+creates nothing until they confirm, so that a mute broader than meant, or a typo, silences nothing. A target is known
+when it (or, for a glob like `orders-*`, something it matches) is the resource of an alert seen before, or a Lambda
+function, log group, CloudWatch alarm (or a value of its dimensions) or SQS queue in a configured account and
+region; the preview of any other says so, with the closest names. A mute is announced where it was made, and in the
+alerts channel too when made anywhere else: the people who stop seeing the alerts see why.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from bot.aws.resource_names import estate_names
 from bot.aws.sessions import AwsTarget
 from bot.blocks.limits import BUTTON_VALUE
 from bot.blocks.mrkdwn import channel_ref, inline_code, mention
-from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.blocks.mute import mute_preview, muted_text
 from bot.commands import MUTE, UNMUTE
 from bot.core.access import Action
-from bot.core.silences import create_silence, expire_silence, names_anything, resource_matchers
+from bot.core.silences import create_silence, expire_silence, names_anything, preview, resource_matchers
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import MAX_MUTE_REASON, MAX_MUTE_SECONDS, MAX_MUTE_TARGET, ActionId, BadPayload, MuteButton
 from bot.services import Services
@@ -95,15 +95,17 @@ def parse_mute(words: list[str]) -> MuteButton:
 
 
 async def mute(services: Services, client: AsyncWebClient, words: list[str], author: Author, respond: Any) -> None:
+    """The preview, privately; the silence is made by Confirm (`confirm` above)."""
     request = parse_mute(words)
-    known, suggestions = await _known(services, request.target)
-    if known:
-        await _mute(services, request, author, respond)
-    elif len(request.encode()) > BUTTON_VALUE:
-        raise UsageError(f"{quoted(request.target)} matches nothing Boltwatch knows.", MUTE_USAGE)
-    else:
-        text = unknown_target_text(request.target, suggestions)
-        await respond(response_type="ephemeral", text=text, blocks=confirm_mute_blocks(request, suggestions))
+    if len(request.encode()) > BUTTON_VALUE:
+        raise UsageError(
+            "TARGET and the reason are too long together for Slack's button; shorten the reason.", MUTE_USAGE
+        )
+    known, suggestions = await known_target(services, request.target)
+    matchers = resource_matchers(request.target)
+    would_mute = await services.db.run(lambda s: preview(s, matchers))
+    text, blocks = mute_preview(request, would_mute, known=known, suggestions=suggestions)
+    await respond(response_type="ephemeral", text=text, blocks=blocks)
 
 
 async def unmute(services: Services, client: AsyncWebClient, words: list[str], author: Author, respond: Any) -> None:
@@ -122,7 +124,7 @@ async def unmute(services: Services, client: AsyncWebClient, words: list[str], a
     await _announce(services, f"{mention(author.user)} unmuted {inline_code(target)}.", author, respond)
 
 
-async def _known(services: Services, target: str) -> tuple[bool, list[str]]:
+async def known_target(services: Services, target: str) -> tuple[bool, list[str]]:
     """Whether `target` names something Boltwatch knows; if not, the closest names it does know."""
     names = await services.db.run(alert_resources)
     if names_anything(target, names):

@@ -267,10 +267,11 @@ class CheckRunner:
                 result=about_the_check,
                 routes=services.routes,
                 now=observed_at,
+                inhibit_rules=services.inhibit_rules,
             )
             return observe(
                 session, check=configured.name, result=result, routes=services.routes, now=observed_at,
-                charts=services.settings.file.charts.enabled,
+                charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
             )  # fmt: skip
 
         await allowance.turn()

@@ -9,6 +9,7 @@ from bot.commands import (
     AUDIT,
     ERRORS,
     LOGS,
+    MAINTENANCE,
     MUTE,
     ONCALL,
     ONCALL_OVERRIDE,
@@ -43,8 +44,17 @@ USAGE: dict[str, tuple[Usage, str]] = {
         _sub("best-practices"),
         "best-practice findings firing now, with Mute, Accept risk and Re-check buttons",
     ),
-    "/boltwatch mute": (MUTE, "silence alerts about a resource (or each one a glob like `orders-*` matches)"),
-    "/boltwatch unmute": (UNMUTE, "end the mute of that TARGET at once"),
+    "/boltwatch mute": (
+        MUTE,
+        "silence alerts about a resource (or each one a glob like `orders-*` matches); it shows what it would mute"
+        " and waits for your Confirm",
+    ),
+    "/boltwatch unmute": (UNMUTE, "end the mute (or maintenance window) of that TARGET at once"),
+    "/boltwatch maintenance": (
+        MAINTENANCE,
+        "a maintenance window: mutes TARGET from START (`now`, `30m` from now, `22:00` or `2027-03-01T22:00`, UTC)"
+        " for DURATION, and says so in the channels it affects when made, when it starts and when it ends",
+    ),
     "/boltwatch audit": (AUDIT, "the runbook actions run, refused and tried of the last SINCE (default 24h)"),
     "/boltwatch oncall": (ONCALL, "who is on call now in each schedule (or SCHEDULE), and the next handoffs"),
     "/boltwatch oncall override": (

@@ -16,6 +16,7 @@ SHOWN_ALERTS = 10
 ALERT_LINE = 280  # ten of them and the heading in one section
 SHOWN_EVIDENCE = 8
 SHOWN_FLAPPING = 3
+SHOWN_SUPPRESSED = 3
 SHOWN_EVIDENCE_VALUES = 10
 URL_LIMIT = 3000
 SNOOZE_CHOICES = (("30 minutes", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("24 hours", "24h"))
@@ -89,6 +90,7 @@ def _summary(incident: IncidentSnapshot, now: datetime) -> dict[str, Any]:
         lines.append(f"*Resource:* {inline_code(truncate(lead.resource, 300))}" + (f" ({where})" if where else ""))
         lines.extend(_evidence_lines(lead))
     lines.extend(_flapping_lines(incident))
+    lines.extend(_suppression_lines(incident))
     ended = incident.resolved_at if incident.status == IncidentStatus.RESOLVED and incident.resolved_at else now
     lines.append(f"*Started:* {slack_date(incident.opened_at)} · lasted {format_duration(ended - incident.opened_at)}")
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("\n".join(lines), 3000)}}
@@ -105,6 +107,27 @@ def _flapping_lines(incident: IncidentSnapshot) -> list[str]:
     ]
     if len(incident.flapping) > SHOWN_FLAPPING:
         lines.append(f"…and {len(incident.flapping) - SHOWN_FLAPPING} more flapping")
+    return lines
+
+
+def _suppression_lines(incident: IncidentSnapshot) -> list[str]:
+    """Inhibition made visible: which of its alerts another alert suppresses, and how many it suppresses itself."""
+    if incident.status == IncidentStatus.RESOLVED:
+        return []
+    lines = []
+    for alert in incident.suppressed[:SHOWN_SUPPRESSED]:
+        by = alert.suppressed_by
+        assert by is not None
+        number = f"#{by.incident_id} " if by.incident_id is not None else ""
+        lines.append(
+            f":no_bell: *Suppressed:* {plain(truncate(alert.title, 150))} — suppressed by "
+            f"{number}{plain(truncate(by.title, 150))} (inhibit rule; not notified while that fires)"
+        )
+    if len(incident.suppressed) > SHOWN_SUPPRESSED:
+        lines.append(f"…and {len(incident.suppressed) - SHOWN_SUPPRESSED} more suppressed")
+    if incident.suppressing:
+        count = f"{incident.suppressing:,} alert" + ("s" if incident.suppressing != 1 else "")
+        lines.append(f":no_bell: Also suppressing {count} (inhibit rules: not notified while this fires)")
     return lines
 
 

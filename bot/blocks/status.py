@@ -53,6 +53,29 @@ def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, A
 
 
 def silences_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
+    """Maintenance windows (in force, then to come), then the other silences."""
+    windows = [s for s in silences if s.maintenance]
+    muted = [s for s in silences if not s.maintenance]
+    return _windows_blocks(windows) + _muted_blocks(muted)
+
+
+def _windows_blocks(windows: list[SilenceLine]) -> list[dict[str, Any]]:
+    if not windows:
+        return []
+    lines = []
+    for window in windows[:SILENCES_SHOWN]:
+        what = ", ".join(_matcher(m) for m in window.matchers[:MATCHERS_SHOWN])
+        when = (
+            f"from {slack_date(window.starts_at)} until {slack_date(window.until)}"
+            if window.starts_at is not None
+            else f"in progress until {slack_date(window.until)}"
+        )
+        why = f" — {plain(truncate(window.reason, 200))}" if window.reason else ""
+        lines.append(f"• :construction: {inline_code(what)} {when}{why}")
+    return [_section(fit_lines("*Maintenance windows*", lines, total=len(windows)))]
+
+
+def _muted_blocks(silences: list[SilenceLine]) -> list[dict[str, Any]]:
     if not silences:
         return []
     lines = []

@@ -24,7 +24,7 @@ CHUNK = 1000
 STORED = (
     "fingerprint", "check_name", "status", "severity", "title", "summary", "resource", "account", "region",
     "labels", "links", "evidence", "first_seen", "last_seen", "resolved_at", "count", "silenced_by", "incident_id",
-    "flap_history", "flapping",
+    "flap_history", "flapping", "inhibited_by",
 )  # fmt: skip
 JSON_COLUMNS = ("labels", "links", "evidence")
 _SCALARS = tuple(name for name in STORED if name not in (*JSON_COLUMNS, "last_seen", "incident_id"))
@@ -64,6 +64,7 @@ class AlertState:
     incident_id: int | None
     flap_history: str | None = None
     flapping: bool = False
+    inhibited_by: str | None = None
     id: int | None = None
     incident: Incident | None = None
     stored: dict[str, Any] | None = None
@@ -97,9 +98,12 @@ class AlertState:
 
     @property
     def notifying(self) -> bool:
-        """Firing (or flapping, which holds its incident open) and not silenced: what counts towards its
-        incident's firing alerts."""
-        return (self.status == AlertStatus.FIRING or self.flapping) and self.silenced_by is None
+        """Firing (or flapping, which holds its incident open), neither silenced nor inhibited: what counts towards
+        its incident's firing alerts."""
+        return (
+            (self.status == AlertStatus.FIRING or self.flapping) and self.silenced_by is None
+            and self.inhibited_by is None
+        )  # fmt: skip
 
     def shown(self) -> tuple[str, str, str]:
         """What of a firing alert its message shows that a run can change, as the counts in "3 errors in 15m"; not
@@ -156,6 +160,16 @@ def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, 
             (row.fingerprint, AlertState.of(row))
             for row in session.connection().execute(select(*_COLUMNS).where(Alert.fingerprint.in_(part)))
         )
+    return found
+
+
+def load_inhibited_by(session: Session, sources: list[str]) -> dict[str, AlertState]:
+    """The firing alerts that these alerts inhibit, by fingerprint."""
+    found: dict[str, AlertState] = {}
+    for start in range(0, len(sources), CHUNK):
+        part = sources[start : start + CHUNK]
+        query = select(*_COLUMNS).where(Alert.inhibited_by.in_(part), Alert.status == AlertStatus.FIRING)
+        found.update((row.fingerprint, AlertState.of(row)) for row in session.connection().execute(query))
     return found
 
 

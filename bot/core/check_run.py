@@ -9,7 +9,7 @@ open incident of a group, how many of an incident's alerts fire) is kept in memo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from bot.core.alert_states import CHUNK, AlertState, load_alerts, write_alerts
+from bot.core.alert_states import CHUNK, AlertState, load_alerts, load_inhibited_by, write_alerts
 from bot.core.decisions import IncidentView, Reason, decide_alert, next_update_at
 from bot.core.findings import CheckResult, Finding
+from bot.core.inhibition import Inhibitor, InhibitRule, SourceAlert
+from bot.core.inhibition_sources import stored_sources
 from bot.core.routing import Route, route_for
 from bot.core.silences import silence_for
 from bot.delivery import outbox
@@ -79,9 +81,19 @@ class _Chart:
 
 class CheckRun:
     def __init__(
-        self, session: Session, *, check: str, routes: list[Route], now: datetime, source: Source, charts: bool = True
+        self,
+        session: Session,
+        *,
+        check: str,
+        routes: list[Route],
+        now: datetime,
+        source: Source,
+        charts: bool = True,
+        inhibit_rules: Sequence[InhibitRule] = (),
     ) -> None:
         self.session, self.check, self.routes, self.now = session, check, routes, now
+        self.inhibit_rules = list(inhibit_rules)
+        self.inhibitor: Inhibitor | None = None
         self.charts_on = charts
         self.charts: list[_Chart] = []
         self.observation = Observation(source=source)
@@ -107,6 +119,8 @@ class CheckRun:
         firing = [(f, f.all_labels(self.check)) for f in result.findings if f.firing]
         routed = [(f, labels, route_for(self.routes, labels)) for f, labels in firing]
         self._load_incidents(known, routed)
+        if self.inhibit_rules:
+            self.inhibitor = self._inhibitor(known, firing, result)
         routes_of = {id(f): (labels, route) for f, labels, route in routed}
         for finding in result.findings:
             state = known.get(finding.fingerprint)
@@ -117,9 +131,26 @@ class CheckRun:
                 self._clear(state)
         for state in unreported:
             self._clear(state)
-        self._write(known.values())
+        released = self._release(known) if self.inhibitor is not None else []
+        self._write([*known.values(), *released])
 
     # --- reading ---------------------------------------------------------------------------------------------------
+
+    def _inhibitor(
+        self, known: dict[str, AlertState], firing: list[tuple[Finding, dict[str, str]]], result: CheckResult
+    ) -> Inhibitor:
+        """The alerts that may inhibit others once this run is applied: the firing alerts of other checks as
+        stored, and this check's as the run leaves them (its firing findings, and what it fires without covering)."""
+        sources = stored_sources(self.session, self.inhibit_rules, other_than=self.check)
+        sources.extend(SourceAlert(f.fingerprint, labels) for f, labels in firing)
+        reported = {f.fingerprint for f in result.findings}
+        sources.extend(
+            SourceAlert(a.fingerprint, dict(a.decoded().labels))
+            for a in known.values()
+            if a.check_name == self.check and a.firing and a.fingerprint not in reported
+            and not result.covers(a.fingerprint)
+        )  # fmt: skip
+        return Inhibitor.of(self.inhibit_rules, sources)
 
     def _load_incidents(
         self, known: dict[str, AlertState], routed: list[tuple[Finding, dict[str, str], Route]]
@@ -170,7 +201,7 @@ class CheckRun:
         for part in _chunks(sorted(self.loaded)):
             query = (
                 select(Alert.incident_id, func.count())
-                .where(Alert.incident_id.in_(part), holding, Alert.silenced_by.is_(None))
+                .where(Alert.incident_id.in_(part), holding, Alert.silenced_by.is_(None), Alert.inhibited_by.is_(None))
                 .group_by(Alert.incident_id)
             )
             counts.update((incident_id, n) for incident_id, n in self.session.execute(query) if incident_id)
@@ -194,41 +225,64 @@ class CheckRun:
         change = self._sample(state, firing=True, route=route)
         if not state.firing:
             state.first_seen, state.resolved_at = self.now, None
-        if not was_firing:
+        # An alert that stayed firing while inhibited fired once, however many runs saw it.
+        if not was_firing and not (state.firing and state.inhibited_by is not None):
             state.count += 1
         shown_before = state.shown()
         state.copy_finding(finding, labels, self.now)
         state.silenced_by = silence.id if silence is not None else None
+        state.inhibited_by = self.inhibitor.inhibiting(labels) if self.inhibitor is not None else None
+        return self._decide_firing(
+            state, route, labels, was_firing=was_firing, silenced=silence is not None or not finding.notify,
+            changed=was_firing and state.shown() != shown_before, held=held, change=change, chart=finding.chart,
+        )  # fmt: skip
+
+    def _decide_firing(
+        self,
+        state: AlertState,
+        route: Route,
+        labels: dict[str, str],
+        *,
+        was_firing: bool,
+        silenced: bool,
+        changed: bool,
+        held: bool,
+        change: FlapChange | None,
+        chart: Mapping[str, Any] | None,
+    ) -> AlertState:
+        """What a firing alert, as it now reads, means for its incident: open it, join it, update it, or nothing."""
         incident = self._current_incident(state, route, labels)
         joined = incident is not None and not was_firing
         reason = decide_alert(
             was_firing=was_firing,
             firing=True,
-            silenced=silence is not None or not finding.notify,
+            silenced=silenced,
             incident=view_of(incident, self._firing_count(incident)) if incident is not None else None,
             now=self.now,
-            changed=was_firing and state.shown() != shown_before,
+            changed=changed,
             flapping=held and state.flapping,
+            inhibited=state.inhibited_by is not None,
         )
         self.observation.reasons[reason] += 1
-        if reason is Reason.SILENCED:
+        if reason in (Reason.SILENCED, Reason.INHIBITED):
             self._counting(state, +1)  # still counts if only its finding asked not to notify
             return state
         source = self.observation.source
         if incident is None:
-            incident = self._new_incident(state, route, labels, finding)
+            incident = self._new_incident(state, route, labels)
         elif joined:
-            self._note(incident, "alert_firing", f"{finding.title}, seen first by {source}")
+            self._note(incident, "alert_firing", f"{state.title}, seen first by {source}")
         state.incident = incident
         self._counting(state, +1)
         self.touched.append(incident)
+        severity = Severity(state.severity)
         if reason is Reason.FIRST_NOTIFICATION:
             self.queued.append(_Queued(incident, outbox.Operation.POST, self.now + route.group_wait))
-            if self.charts_on and finding.chart is not None:
+            if self.charts_on and chart is not None:
                 at = self.now + route.group_wait
-                self.charts.append(_Chart(incident, "fire", at, finding.chart, state.first_seen))
+                self.charts.append(_Chart(incident, "fire", at, chart, state.first_seen))
         elif reason in (Reason.NEW_ALERT_IN_GROUP, Reason.ALERT_CHANGED):
-            _raise_severity(incident, finding.severity)
+            _raise_severity(incident, severity)
             self._queue_update(incident, route)
         elif reason is Reason.FLAPPING or held:
             self._queue_update(incident, route)  # its strip moved
@@ -241,22 +295,22 @@ class CheckRun:
             return state.incident
         return self._open_incident(route.group_key(labels))
 
-    def _new_incident(self, state: AlertState, route: Route, labels: dict[str, str], finding: Finding) -> Incident:
+    def _new_incident(self, state: AlertState, route: Route, labels: dict[str, str]) -> Incident:
         group_key = route.group_key(labels)
         incident = Incident(
             group_key=group_key,
             route=route.name,
             channel=route.channel,
             status=IncidentStatus.OPEN,
-            severity=finding.severity.value,
-            title=finding.title,
+            severity=state.severity,
+            title=state.title,
             group_labels=route.group_labels(labels),
             opened_at=min(state.first_seen, self.now),
             updated_at=self.now,
         )
         self.session.add(incident)
         self.open_by_key.setdefault(group_key, []).append(incident)
-        self._note(incident, "opened", f"{finding.title}, seen first by {self.observation.source}")
+        self._note(incident, "opened", f"{state.title}, seen first by {self.observation.source}")
         return incident
 
     def _clear(self, state: AlertState) -> None:
@@ -264,12 +318,16 @@ class CheckRun:
         alert flaps (then its incident stays open and quiet), or just one more flap-detection sample."""
         incident = state.incident
         firing_before = self._firing_count(incident) if incident is not None else 0
-        counted, was_firing = state.notifying, state.firing
+        # An inhibited alert that held an incident before it was inhibited: its clearing may resolve that incident.
+        suppressed = state.firing and state.silenced_by is None and state.inhibited_by is not None
+        counted, was_firing = state.notifying or suppressed, state.firing
+        firing_before += suppressed
         route = route_for(self.routes, dict(state.decoded().labels))
         self._counting(state, -1)
         change = self._sample(state, firing=False, route=route)
         if was_firing:
             state.status, state.resolved_at, state.last_seen = AlertStatus.RESOLVED, self.now, self.now
+            state.inhibited_by = None
         self._counting(state, +1)  # a flapping alert still holds its incident open
         if not counted or incident is None or incident.status == IncidentStatus.RESOLVED:
             if was_firing:
@@ -303,6 +361,70 @@ class CheckRun:
         else:
             self._note(incident, "alert_resolved", f"{state.title} cleared, seen first by {source}")
             self._queue_update(incident, route)
+
+    def _release(self, known: dict[str, AlertState]) -> list[AlertState]:
+        """Alerts this run's resolved alerts inhibited, and that nothing inhibits any more: notified now, as they
+        would have been had nothing inhibited them (the run's own alerts were decided with the rest)."""
+        stopped = sorted(
+            fingerprint
+            for fingerprint, state in known.items()
+            if state.stored is not None and state.stored["status"] == AlertStatus.FIRING and not state.firing
+        )
+        if not stopped:
+            return []
+        targets = [s.decoded() for s in load_inhibited_by(self.session, stopped).values() if s.fingerprint not in known]
+        routed = [(s, dict(s.labels), route_for(self.routes, dict(s.labels))) for s in targets]
+        ids = sorted({s.incident_id for s in targets if s.incident_id is not None and s.incident_id not in self.loaded})
+        for part in _chunks(ids):
+            query = select(Incident).where(Incident.id.in_(part), Incident.status != IncidentStatus.RESOLVED)
+            self.loaded.update((i.id, i) for i in self.session.scalars(query))
+        for state in targets:
+            state.incident = self.loaded.get(state.incident_id) if state.incident_id is not None else None
+        self._load_groups(sorted({route.group_key(labels) for _, labels, route in routed} - set(self.open_by_key)))
+        self.firing_stored = None  # read again, with the incidents just loaded
+        assert self.inhibitor is not None
+        for state, labels, route in routed:
+            state.inhibited_by = self.inhibitor.inhibiting(labels)
+            self._decide_firing(
+                state, route, labels, was_firing=False, silenced=state.silenced_by is not None, changed=False,
+                held=False, change=None, chart=None,
+            )  # fmt: skip
+        return targets
+
+    def _note_inhibitions(self, states: list[AlertState]) -> None:
+        """Where an alert's inhibition began or ended: its own incident's timeline and message say which alert
+        suppresses it, and the message of the suppressing alert's incident counts what it suppresses."""
+        changes = [(s, s.stored["inhibited_by"] if s.stored else None, s.inhibited_by) for s in states]
+        changes = [(state, old, new) for state, old, new in changes if old != new]
+        if not changes:
+            return
+        sources = self._source_incidents({fp for _, old, new in changes for fp in (old, new) if fp is not None})
+        for state, old, new in changes:
+            for fingerprint in (old, new):
+                incident, _ = sources.get(fingerprint or "", (None, ""))
+                if incident is not None:
+                    self._queue_update(incident, self._route_named(incident.route))
+            own = state.incident
+            if new is not None and own is not None and own.status != IncidentStatus.RESOLVED:
+                by, title = sources.get(new, (None, new))
+                number = f"#{by.id} " if by is not None else ""
+                self._note(own, "alert_suppressed", f"{state.title}: suppressed by {number}{title}")
+                self._queue_update(own, self._route_named(own.route))
+
+    def _source_incidents(self, fingerprints: set[str]) -> dict[str, tuple[Incident | None, str]]:
+        """Each suppressing alert's open incident (None if it has none) and its title."""
+        found: dict[str, tuple[Incident | None, str]] = {}
+        query = select(Alert.fingerprint, Alert.incident_id, Alert.title).where(
+            Alert.fingerprint.in_(sorted(fingerprints))
+        )
+        for fingerprint, incident_id, title in self.session.execute(query):
+            incident = None if incident_id is None else self.session.get(Incident, incident_id)
+            open_incident = incident if incident is not None and incident.status != IncidentStatus.RESOLVED else None
+            found[fingerprint] = (open_incident, title)
+        return found
+
+    def _route_named(self, name: str) -> Route:
+        return next((r for r in self.routes if r.name == name), self.routes[-1])
 
     def _sample(self, state: AlertState, *, firing: bool, route: Route) -> FlapChange | None:
         """One more flap-detection sample; whether the alert started or stopped flapping with it."""
@@ -349,9 +471,10 @@ class CheckRun:
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
-    def _write(self, states: Iterable[AlertState]) -> None:
+    def _write(self, states: list[AlertState]) -> None:
         self.session.flush()  # the incidents this run opened get their ids
         write_alerts(self.session, states, now=self.now)
+        self._note_inhibitions(states)
         if self.events:
             events = [
                 {"incident_id": i.id, "at": self.now, "actor": BOT_ACTOR, "kind": kind, "detail": detail}

@@ -22,6 +22,7 @@ class Reason(StrEnum):
     SNOOZE_OVER = "snooze over"
     UNCHANGED = "unchanged"
     SILENCED = "silenced"
+    INHIBITED = "inhibited"
     SNOOZED = "snoozed"
     FLAPPING = "flapping"
 
@@ -47,16 +48,20 @@ def decide_alert(
     now: datetime,
     changed: bool = False,
     flapping: bool = False,
+    inhibited: bool = False,
 ) -> Reason:
     """What one observation of one alert means for the incident's message.
 
     `was_firing` is the alert's state before this observation (False for an alert never seen);
     `incident` is the open incident of its group, None when there is none yet; `changed` says that a firing
     alert now reads differently (its title, summary or severity: "3 errors" became "7 errors"); `flapping` says
-    that the alert flaps and this observation changed its state: its incident stays open and hears nothing of it.
+    that the alert flaps and this observation changed its state: its incident stays open and hears nothing of it;
+    `inhibited` says that a firing alert an inhibit rule names as its source inhibits it (recorded, not notified).
     """
     if silenced:
         return Reason.SILENCED
+    if inhibited and firing:
+        return Reason.INHIBITED
     if flapping and incident is not None:
         return Reason.FLAPPING
     if firing and not was_firing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from bot.core.alert_states import AlertState, load_by_fingerprint
 from bot.core.check_run import CheckRun, Observation, view_of
 from bot.core.decisions import Reason, decide_reminder, next_update_at
 from bot.core.findings import CheckResult, Finding
+from bot.core.inhibition import InhibitRule
 from bot.core.routing import Route
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus, Severity, Source
@@ -22,7 +24,10 @@ __all__ = ["Observation", "observe", "observe_pushed", "remind"]
 def _firing_count(session: Session, incident_id: int) -> int:
     alerts = session.scalars(
         select(Alert.id).where(
-            Alert.incident_id == incident_id, Alert.status == AlertStatus.FIRING, Alert.silenced_by.is_(None)
+            Alert.incident_id == incident_id,
+            Alert.status == AlertStatus.FIRING,
+            Alert.silenced_by.is_(None),
+            Alert.inhibited_by.is_(None),
         )
     )
     return len(alerts.all())
@@ -37,14 +42,18 @@ def observe(
     now: datetime,
     source: Source = Source.POLL,
     charts: bool = True,
+    inhibit_rules: Sequence[InhibitRule] = (),
 ) -> Observation:
     """Apply one check run's result: upsert alerts, group them into incidents, queue Slack operations. The
     incident's timeline says which `source` saw each alert fire or clear first. With `charts` off (config
-    `charts.enabled`), what findings say a chart would show is not drawn.
+    `charts.enabled`), what findings say a chart would show is not drawn. Alerts that `inhibit_rules` inhibit are
+    recorded and not notified.
 
     The run is applied as a set (`CheckRun`): its alerts, their incidents and the outbox items waiting for those are
     read in a few queries, the decisions are made in memory, and the changes are written in a few statements."""
-    run = CheckRun(session, check=check, routes=routes, now=now, source=source, charts=charts)
+    run = CheckRun(
+        session, check=check, routes=routes, now=now, source=source, charts=charts, inhibit_rules=inhibit_rules
+    )
     run.apply(result)
     return run.observation
 
@@ -57,6 +66,7 @@ def observe_pushed(
     routes: list[Route],
     now: datetime,
     charts: bool = True,
+    inhibit_rules: Sequence[InhibitRule] = (),
 ) -> Observation:
     """Apply findings AWS pushed (an alarm's state change) as `check`'s: only the alerts of these fingerprints
     change. A check run resolves what its scope covers and it did not report; a push sees one resource, so it
@@ -74,6 +84,7 @@ def observe_pushed(
         now=now,
         source=Source.PUSH,
         charts=charts,
+        inhibit_rules=inhibit_rules,
     )
     observation.reasons[Reason.UNCHANGED] += len(findings) - len(current)
     return observation

@@ -7,9 +7,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from fnmatch import fnmatchcase
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import AuditEvent, Silence
+from bot.enums import AlertStatus, Severity
+from bot.store.models import Alert, AuditEvent, Silence
+from bot.views.silence_preview import SHOWN, PreviewAlert, SilencePreview
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -44,6 +47,17 @@ def names_anything(target: str, known: Iterable[str]) -> bool:
 
 def silence_for(silences: list[Silence], labels: Mapping[str, str]) -> Silence | None:
     return next((s for s in silences if matches(list(s.matchers), labels)), None)
+
+
+def preview(session: Session, matchers: list[dict[str, str]]) -> SilencePreview:
+    """The firing alerts these matchers would silence now: their count and the most severe, oldest first."""
+    query = select(Alert.title, Alert.resource, Alert.severity, Alert.first_seen, Alert.labels).where(
+        Alert.status == AlertStatus.FIRING
+    )
+    muted = [row for row in session.execute(query) if matches(matchers, row.labels or {})]
+    muted.sort(key=lambda row: (Severity(row.severity).rank, row.first_seen, row.title))
+    top = tuple(PreviewAlert(row.title, row.resource, Severity(row.severity)) for row in muted[:SHOWN])
+    return SilencePreview(len(muted), top)
 
 
 def create_silence(

@@ -112,11 +112,14 @@ class Alert(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     count: Mapped[int] = mapped_column(Integer, default=1)
-    silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id"))
+    silenced_by: Mapped[int | None] = mapped_column(ForeignKey("silences.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     flap_history: Mapped[str | None] = mapped_column(String(21))
     """Its last 21 firing ("1") / not firing ("0") samples, oldest first; None while they all agree."""
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    inhibited_by: Mapped[str | None] = mapped_column(String(200), index=True)
+    """The fingerprint of the firing alert that inhibits it (an `inhibit_rules` entry): recorded, not notified. A
+    fingerprint rather than an id: the source may be new in the same run, before it has one."""
 
     incident: Mapped[Incident | None] = relationship(back_populates="alerts")
 
@@ -147,6 +150,33 @@ class Silence(Base):
     author: Mapped[str] = mapped_column(String(40))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     expired_at: Mapped[datetime | None]
+
+
+class MaintenanceWindow(Base):
+    """A silence that announces itself in the channels it affects: when made, when it starts and when it ends (with
+    what it muted meanwhile). Each announcement is claimed by setting its time where it is still unset, in the
+    transaction that queues it: once, whichever replica gets there first, and still owed after a restart."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_windows_ended", "ended_announced_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    """`config:N:DIGEST@START` for an occurrence of a configured window (made once), `command:UUID` for one made in
+    Slack."""
+    silence_id: Mapped[int] = mapped_column(ForeignKey("silences.id"))
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_announced_at: Mapped[datetime | None]
+    ended_announced_at: Mapped[datetime | None]
+    muted: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The alerts it muted so far, title by fingerprint (the first thousand), for the announcement of its end."""
+
+    silence: Mapped[Silence] = relationship()
 
 
 class OutboxItem(Base):

@@ -22,6 +22,14 @@ class ActionChoice:
 
 
 @dataclass(frozen=True)
+class Suppressor:
+    """The firing alert that inhibits another (an `inhibit_rules` entry): its incident's number, if it has one."""
+
+    incident_id: int | None
+    title: str
+
+
+@dataclass(frozen=True)
 class AlertLine:
     title: str
     severity: Severity
@@ -39,6 +47,8 @@ class AlertLine:
     flapping: bool = False
     flap_history: str | None = None
     """Its last 21 samples, "1" firing and "0" not, oldest first; None while they agree."""
+    suppressed_by: Suppressor | None = None
+    """What inhibits it, while something does: it is recorded and shown, not notified."""
 
     @property
     def flap_percent(self) -> float:
@@ -66,10 +76,16 @@ class IncidentSnapshot:
     alerts: list[AlertLine]
     actions: tuple[ActionChoice, ...] = ()
     """The runbook actions its message offers (chosen when it is rendered)."""
+    suppressing: int = 0
+    """Firing alerts that its own firing alerts inhibit (not notified while these fire)."""
 
     @property
     def firing(self) -> list[AlertLine]:
         return [a for a in self.alerts if a.firing]
+
+    @property
+    def suppressed(self) -> list[AlertLine]:
+        return [a for a in self.alerts if a.firing and a.suppressed_by is not None]
 
     @property
     def flapping(self) -> list[AlertLine]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.enums import AlertStatus, Severity
 from bot.store.models import Alert, Incident
-from bot.views.incident import AlertLine, IncidentSnapshot
+from bot.views.incident import AlertLine, IncidentSnapshot, Suppressor
 
 
 def load_snapshot(session: Session, incident_id: int) -> IncidentSnapshot | None:
@@ -16,8 +16,9 @@ def load_snapshot(session: Session, incident_id: int) -> IncidentSnapshot | None
     if incident is None:
         return None
     alerts = session.scalars(select(Alert).where(Alert.incident_id == incident_id).order_by(Alert.id)).all()
+    suppressors = _suppressors(session, {a.inhibited_by for a in alerts if a.inhibited_by is not None})
     lines = sorted(
-        (_line(alert) for alert in alerts),
+        (_line(alert, suppressors.get(alert.inhibited_by or "")) for alert in alerts),
         key=lambda line: (not line.firing, line.severity.rank, line.first_seen),
     )
     return IncidentSnapshot(
@@ -34,10 +35,28 @@ def load_snapshot(session: Session, incident_id: int) -> IncidentSnapshot | None
         resolved_at=incident.resolved_at,
         snoozed_until=incident.snoozed_until,
         alerts=lines,
+        suppressing=_suppressing(session, [a.fingerprint for a in alerts if a.status == AlertStatus.FIRING]),
     )
 
 
-def _line(alert: Alert) -> AlertLine:
+def _suppressors(session: Session, fingerprints: set[str]) -> dict[str, Suppressor]:
+    if not fingerprints:
+        return {}
+    query = select(Alert.fingerprint, Alert.incident_id, Alert.title).where(Alert.fingerprint.in_(sorted(fingerprints)))
+    return {fingerprint: Suppressor(incident_id, title) for fingerprint, incident_id, title in session.execute(query)}
+
+
+def _suppressing(session: Session, firing: list[str]) -> int:
+    """How many firing alerts these inhibit (a thousand fingerprints a statement: SQLite's parameter limit)."""
+    total = 0
+    for start in range(0, len(firing), 1000):
+        part = firing[start : start + 1000]
+        query = select(func.count()).where(Alert.inhibited_by.in_(part), Alert.status == AlertStatus.FIRING)
+        total += session.scalar(query) or 0
+    return total
+
+
+def _line(alert: Alert, suppressed_by: Suppressor | None = None) -> AlertLine:
     return AlertLine(
         title=alert.title,
         severity=Severity(alert.severity),
@@ -53,4 +72,5 @@ def _line(alert: Alert) -> AlertLine:
         check_type=alert.fingerprint.split(":", 1)[0],
         flapping=alert.flapping,
         flap_history=alert.flap_history,
+        suppressed_by=suppressed_by,
     )

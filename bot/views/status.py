@@ -35,6 +35,10 @@ class SilenceLine:
     until: datetime
     reason: str
     author: str
+    maintenance: bool = False
+    """A maintenance window's silence (it announces itself where it mutes)."""
+    starts_at: datetime | None = None
+    """When it starts, if it has not yet (only a maintenance window is made ahead)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.enums import AlertStatus, IncidentStatus, OutboxStatus
-from bot.store.models import Alert, CheckHealth, DigestRun, Incident, OutboxItem, Silence
+from bot.store.models import Alert, CheckHealth, DigestRun, Incident, MaintenanceWindow, OutboxItem, Silence
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 
 
@@ -85,11 +85,18 @@ def alert_resources(session: Session) -> set[str]:
 
 
 def silence_lines(session: Session, now: datetime) -> list[SilenceLine]:
+    """Silences in force (not an incident's own), then maintenance windows still to come, soonest first."""
+    windows = set(session.scalars(select(MaintenanceWindow.silence_id).where(MaintenanceWindow.ends_at > now)))
+    upcoming = session.scalars(
+        select(Silence)
+        .where(Silence.id.in_(windows), Silence.expired_at.is_(None), Silence.starts_at > now)
+        .order_by(Silence.starts_at, Silence.id)
+    )
     return [
-        SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author)
+        SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author, maintenance=s.id in windows)
         for s in active_silences(session, now)
         if s.incident_id is None
-    ]
+    ] + [SilenceLine(s.id, list(s.matchers), s.ends_at, s.reason, s.author, True, s.starts_at) for s in upcoming]
 
 
 def last_digest(session: Session) -> LastDigest | None:

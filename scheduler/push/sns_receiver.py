@@ -200,7 +200,7 @@ class SnsReceiver:
                 return Observation()
             return observe_pushed(
                 session, check=intake.check, findings=[intake.finding], routes=services.routes, now=now,
-                charts=services.settings.file.charts.enabled,
+                charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
             )  # fmt: skip
 
         return await services.db.run(take_in)

@@ -15,8 +15,9 @@ from bot.blocks.help import USAGE, help_blocks, help_text
 from bot.blocks.home import home_view
 from bot.blocks.incident import all_alerts_view, change_reply, incident_message, misrouted_note, moved_note
 from bot.blocks.logs import logs_answer
+from bot.blocks.maintenance import announcement_text, maintenance_preview
 from bot.blocks.modals import snooze_modal
-from bot.blocks.mute import confirm_mute_blocks, muted_text, unknown_target_text
+from bot.blocks.mute import mute_preview, muted_text, unknown_target_text
 from bot.blocks.runbook import (
     ConfirmView,
     ParamInput,
@@ -30,12 +31,14 @@ from bot.blocks.runbook import (
 from bot.blocks.status import WHAT, checks_blocks, incidents_blocks, status_blocks
 from bot.blocks.wait import wait_message, wait_outcome_reply
 from bot.enums import BestPracticeStatus, ErrorGroupStatus, IncidentStatus, Severity, WaitStatus
-from bot.ids import MAX_MUTE_REASON, MAX_MUTE_TARGET, LogsPage, MuteButton
+from bot.ids import MAX_MUTE_REASON, MAX_MUTE_TARGET, LogsPage, MaintenanceButton, MuteButton
 from bot.views.audit import AuditLine
 from bot.views.best_practices import BestPracticeLine, Decision
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.error_groups import GroupSummary, GroupView
-from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot
+from bot.views.incident import AlertLine, IncidentChange, IncidentSnapshot, Suppressor
+from bot.views.maintenance import Announcement, Moment, WindowLine
+from bot.views.silence_preview import PreviewAlert, SilencePreview
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 from bot.views.wait import ActionRunLine, WaitView
 
@@ -122,6 +125,7 @@ def _alert(src: Source, i: int) -> AlertLine:
         labels={src.text(): src.text()},
         links={"console": src.url()},
         evidence=evidence,
+        suppressed_by=Suppressor(i if i % 2 else None, src.text()) if i % 4 == 1 else None,
     )
 
 
@@ -140,6 +144,7 @@ def incident(src: Source) -> list[Output]:
         resolved_at=NOW,
         snoozed_until=LATER,
         alerts=[_alert(src, i) for i in range(len(src.items()) + 1)],
+        suppressing=len(src.items()),
     )
     outputs = [Output(*incident_message(replace(snapshot, status=status), now=NOW)) for status in IncidentStatus]
     change = IncidentChange("snooze", src.user(), LATER, src.text())
@@ -238,7 +243,15 @@ def _incident_lines(src: Source) -> list[IncidentLine]:
 
 def _silences(src: Source) -> list[SilenceLine]:
     return [
-        SilenceLine(i, [{"label": src.text(), "value": src.text()} for _ in src.few()], LATER, src.text(), src.user())
+        SilenceLine(
+            i,
+            [{"label": src.text(), "value": src.text()} for _ in src.few()],
+            LATER,
+            src.text(),
+            src.user(),
+            maintenance=i % 2 == 1,
+            starts_at=NOW if i % 4 == 1 else None,
+        )
         for i in src.items()
     ]
 
@@ -318,9 +331,11 @@ def mute(src: Source) -> list[Output]:
     # The grammar refuses a longer target or reason before any of this is built.
     request = MuteButton(src.text()[:MAX_MUTE_TARGET] or "x", 7200, src.text()[:MAX_MUTE_REASON])
     suggestions = [src.text() for _ in src.few()]
+    top = tuple(PreviewAlert(src.text(), src.text(), Severity.CRITICAL) for _ in range(10))
     return [
         Output(text=unknown_target_text(request.target, suggestions)),
-        Output(blocks=confirm_mute_blocks(request, suggestions)),
+        Output(*mute_preview(request, SilencePreview(12_345, top), known=False, suggestions=suggestions)),
+        Output(*mute_preview(request, SilencePreview(0, ()), known=True, suggestions=[])),
         Output(text=muted_text(src.user(), request.target, LATER, request.reason)),
     ]
 
@@ -360,6 +375,28 @@ def runbook(src: Source) -> list[Output]:
     ]
 
 
+def maintenance(src: Source) -> list[Output]:
+    matchers = [{"label": src.text(), "glob": src.text()} for _ in src.few()] + [{"label": src.text(), "regex": "x"}]
+    window = WindowLine(3, matchers, NOW, LATER, src.text(), src.user(), (src.channel(),))
+    titles = tuple(src.text() for _ in src.few())
+    request = MaintenanceButton(src.text()[:MAX_MUTE_TARGET] or "x", 1_800_000_000, 3600, src.text()[:MAX_MUTE_REASON])
+    top = tuple(PreviewAlert(src.text(), src.text(), Severity.WARNING) for _ in src.few())
+    return [
+        *(Output(text=announcement_text(Announcement(m, window, len(titles) + 3, titles))) for m in Moment),
+        Output(text=announcement_text(Announcement(Moment.CREATED, window, in_force=True))),
+        Output(
+            *maintenance_preview(
+                request,
+                SilencePreview(len(top), top),
+                starts_at=NOW,
+                ends_at=LATER,
+                known=False,
+                suggestions=[src.text()],
+            )
+        ),
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "incident": incident,
     "best_practices": best_practices,
@@ -371,6 +408,7 @@ SCENARIOS: dict[str, Callable[[Source], list[Output]]] = {
     "wait": wait,
     "help_and_modals": help_and_modals,
     "mute": mute,
+    "maintenance": maintenance,
     "runbook": runbook,
 }
 

@@ -56,6 +56,7 @@ CUTS = {
     "wait": [rf"…and {ITEMS + 1 - wait.TARGET_IDS} more"],
     "help_and_modals": [],
     "mute": [],  # at most three did-you-mean suggestions, each cut short: nothing to count
+    "maintenance": [rf"…and {FEW + 1 - 5} more`", r"…and 3 more\. Alerts still firing"],
     "runbook": [],  # the audit shows as many lines as fit in a modal's blocks; the command bounds how many it reads
 }
 

@@ -48,9 +48,19 @@ async def test_incidents_lists_open_ones_with_their_buttons(bot: RunningBot) -> 
     assert "incident_ack" in str(answer.blocks)
 
 
+async def confirmed(bot: RunningBot, text: str, channel: str = "#alerts"):  # type: ignore[no-untyped-def]
+    """`/boltwatch TEXT` (a mute or a maintenance window), its preview confirmed: the notice in `channel`."""
+    question = await reply(bot, text)
+    confirm = buttons(question)[ActionId.MUTE_CONFIRM]
+    before = len(bot.slack.channel_messages(channel))
+    await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel=channel)
+    notices = await bot.wait_for(lambda: bot.slack.channel_messages(channel)[before:])
+    return notices[-1]
+
+
 async def test_mute_silences_new_alerts_about_the_target_and_unmute_lifts_it(bot: RunningBot) -> None:
     await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")  # orders-api is known: an alarm watches it
-    answer = await reply(bot, "mute orders-api 2h deploying")
+    answer = await confirmed(bot, "mute orders-api 2h deploying")
     assert "muted alerts about `orders-api`" in answer.text
     status = await reply(bot, "status")
     assert "`resource=orders-api` until" in str(status.blocks) and "deploying" in str(status.blocks)
@@ -140,14 +150,14 @@ async def test_a_forged_confirmation_value_mutes_nothing(bot: RunningBot) -> Non
     assert await silences(bot) == 0
 
 
-async def test_a_glob_matching_known_resources_mutes_each_of_them_at_once(bot: RunningBot) -> None:
+async def test_a_glob_matching_known_resources_mutes_each_of_them(bot: RunningBot) -> None:
     logs = boto3.client("logs", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
     # orders-worker is known by its log group
     await asyncio.to_thread(logs.create_log_group, logGroupName="/aws/lambda/orders-worker")
     await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
     await asyncio.to_thread(put_alarm, bot.moto, "orders-worker-errors", function="orders-worker")
 
-    answer = await reply(bot, "mute orders-* 1h")
+    answer = await confirmed(bot, "mute orders-* 1h")
     assert "muted alerts about `orders-*`" in answer.text
     await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await asyncio.to_thread(set_state, bot.moto, "orders-worker-errors", "ALARM")
@@ -164,6 +174,9 @@ async def test_a_glob_matching_known_resources_mutes_each_of_them_at_once(bot: R
 async def test_a_mute_made_in_another_channel_is_announced_in_the_alerts_channel_too(bot: RunningBot) -> None:
     await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
     await bot.command("/boltwatch", "mute orders-api 2h", channel=bot.slack.channel_id("#ops"))
+    [question] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0ALICE"))
+    confirm = buttons(question)[ActionId.MUTE_CONFIRM]
+    await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#ops")
 
     [here] = await bot.wait_for(lambda: bot.slack.channel_messages("#ops"))
     [there] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
@@ -183,3 +196,33 @@ async def test_a_confirmation_is_refused_to_someone_the_rules_do_not_allow_to_mu
         [refusal] = await bot.wait_for(lambda: bot.slack.ephemerals(user="U0BOB"))
         assert "only <@U0ALICE> may mute" in refusal.text
         assert await silences(bot) == 0
+
+
+async def test_a_mute_previews_what_it_would_mute_and_creates_nothing_until_confirmed(bot: RunningBot) -> None:
+    for n in range(12):
+        await asyncio.to_thread(put_alarm, bot.moto, f"orders-api-{n:02}", function="orders-api")
+        await asyncio.to_thread(set_state, bot.moto, f"orders-api-{n:02}", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "billing-errors", function="billing")
+    await asyncio.to_thread(set_state, bot.moto, "billing-errors", "ALARM")
+    await bot.run_checks()
+    await bot.drain()
+    posted = len(bot.slack.channel_messages("#alerts"))
+
+    question = await reply(bot, "mute orders-api 2h deploying")
+
+    assert question in bot.slack.ephemerals(user="U0ALICE")
+    text = str(question.blocks)
+    assert "Muting `orders-api` for 2h would mute 12 alerts firing now:" in text
+    assert text.count("Alarm orders-api-") == 10 and "…and 2 more" in text and "billing" not in text
+    assert "Nothing is muted until you confirm." in text
+    assert set(buttons(question)) == {ActionId.MUTE_CONFIRM, ActionId.MUTE_CANCEL}
+    assert await silences(bot) == 0
+    assert len(bot.slack.channel_messages("#alerts")) == posted
+
+    await bot.click(action_id=ActionId.MUTE_CANCEL.value, channel="#alerts")
+    await bot.wait_for(lambda: [e for e in bot.slack.ephemerals() if e.text == "Nothing was muted."])
+    assert await silences(bot) == 0
+
+    notice = await confirmed(bot, "mute orders-api 2h deploying")
+    assert "<@U0ALICE> muted alerts about `orders-api`" in notice.text
+    assert await silences(bot) == 1

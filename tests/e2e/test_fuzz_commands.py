@@ -35,11 +35,15 @@ KNOWN_BAD = [
     ("/logs", "<!channel> 1h"),
     ("/errors", "<https://evil.example|click>"),
     ("/boltwatch", "mute <!here> 1h *bold* `tick`"),
+    ("/boltwatch", "maintenance <!here> now 1h *bold* `tick`"),
+    ("/boltwatch", "maintenance x 0001-01-01T00:00+01:00 1h"),
+    ("/boltwatch", "maintenance x 99999999999999d 1h"),
 ]
 PIECES = [
     "orders-api", "payments-worker", "/aws/lambda/orders-api", "1h", "15m", "0s", "-5m", "99999999999999d", "limit",
     "filter", "timeout", "account", "region", "us-east-1", "mars-1", "ec2", "instance_running", "i-0abc", "status",
-    "mute", "unmute", "help", "checks", "incidents", "<!channel>", "<!here>", "<!everyone>", "<@U0BOB>", "<#C0OPS>",
+    "mute", "unmute", "maintenance", "now", "22:00", "help", "checks", "incidents", "<!channel>", "<!here>",
+    "<!everyone>", "<@U0BOB>", "<#C0OPS>",
     "<https://evil.example|click>", "<https://evil.example>", "*bold*", "_it_", "~s~", "`code`", "```", '"', "'", "\\",
     "“", "’", "²", "١", "\u200b", "&amp;", "<*>", "%s", "{}", "\n", "\t", "é", "🔥", "x" * 300,
 ]  # fmt: skip
