@@ -90,7 +90,8 @@ DESCRIPTION = {
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
     Command.BOLTWATCH: (
-        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, maintenance, audit, on call, help"
+        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, maintenance, audit, "
+        "on call, help"
     ),
 }
 """What each command does, as Slack lists it among the workspace's commands."""

@@ -28,8 +28,8 @@ from bot.aws.sns_hosts import HOST_PATTERN, SNS_CERT_HOSTS
 from bot.charts.render import Theme
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
-from bot.core.oncall_settings import ScheduleSettings, schedule_references, unique_schedule_names
 from bot.core.inhibition import InhibitRuleSettings
+from bot.core.oncall_settings import ScheduleSettings, schedule_references, unique_schedule_names
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
 from bot.runtime import event_loop
