@@ -36,12 +36,12 @@ async def yielded_seconds(bot: RunningBot) -> float:
 
 async def test_a_check_run_waits_out_a_stream_of_commands_then_alerts(moto: MotoHandle, database_url: str) -> None:
     async with running_bot(moto=moto, database_url=database_url) as bot:
-        put_alarm(moto, "orders-api-errors")
-        set_state(moto, "orders-api-errors", "ALARM")
+        await asyncio.to_thread(put_alarm, moto, "orders-api-errors")
+        await asyncio.to_thread(set_state, moto, "orders-api-errors", "ALARM")
         await bot.run_checks()  # the first run builds the clients; the next one is the one measured
         await bot.drain()
         assert len(bot.slack.channel_messages("#alerts")) == 1
-        set_state(moto, "orders-api-errors", "OK")
+        await asyncio.to_thread(set_state, moto, "orders-api-errors", "OK")
 
         # Commands for longer than a run's budget of waiting (1 s): the run waits, then goes on regardless.
         traffic_ends = time.monotonic() + 3.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -67,8 +68,8 @@ async def test_one_failing_account_does_not_stop_the_others(moto: MotoHandle, da
             "accounts": [{"name": "default"}, {"name": "broken", "profile": "no-such-profile"}],
         }
     )
-    put_alarm(moto, "orders-api-errors")
-    set_state(moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, moto, "orders-api-errors", "ALARM")
     async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
         await bot.run_checks()
         await bot.drain()

@@ -3,6 +3,7 @@ error by API method and error code, and the incident goes out once the cause is 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -25,8 +26,8 @@ async def metrics(bot: RunningBot) -> str:
 
 
 async def alarm_fires(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
 

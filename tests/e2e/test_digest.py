@@ -45,8 +45,8 @@ async def test_the_digest_reports_incidents_and_response_times_from_the_clicks(
 ) -> None:
     clock = FakeClock(MONDAY_6_UTC)
     async with running_bot(moto=moto, database_url=database_url, config=config(), clock=clock) as bot:
-        put_alarm(moto, "orders-api-errors")
-        set_state(moto, "orders-api-errors", "ALARM")
+        await asyncio.to_thread(put_alarm, moto, "orders-api-errors")
+        await asyncio.to_thread(set_state, moto, "orders-api-errors", "ALARM")
         await bot.run_checks()
         await bot.drain()
         first = bot.slack.channel_messages("#alerts")[-1]
@@ -63,12 +63,12 @@ async def test_the_digest_reports_incidents_and_response_times_from_the_clicks(
         clock.advance(minutes=10)
         await click(bot, "incident_ack", second.ts, replies=1)
         clock.advance(minutes=50)
-        set_state(moto, "orders-api-errors", "OK", reason="back to normal")
+        await asyncio.to_thread(set_state, moto, "orders-api-errors", "OK", reason="back to normal")
         await bot.run_checks()  # resolved by the alarm, not a person: MTTA 10m, MTTR 1h
         await bot.drain()
 
-        put_alarm(moto, "payments-errors", function="payments")
-        set_state(moto, "payments-errors", "ALARM")
+        await asyncio.to_thread(put_alarm, moto, "payments-errors", function="payments")
+        await asyncio.to_thread(set_state, moto, "payments-errors", "ALARM")
         await bot.run_checks()  # nobody answers this one
         await bot.drain()
 
@@ -116,8 +116,8 @@ async def test_one_digest_per_period_across_a_restart_and_between_replicas(moto:
 
 async def test_boltwatch_digest_posts_one_now_in_the_channel_it_was_run_in(moto: MotoHandle, database_url: str) -> None:
     async with running_bot(moto=moto, database_url=database_url, config=config()) as bot:
-        put_alarm(bot.moto, "orders-api-errors")
-        set_state(bot.moto, "orders-api-errors", "ALARM")
+        await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+        await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
         await bot.run_checks()
         await bot.drain()
         await bot.command("/boltwatch", "digest", channel="#alerts")
@@ -141,9 +141,10 @@ async def test_a_running_app_schedules_each_configured_digest(moto: MotoHandle, 
 async def test_the_digest_counts_flapping_alerts(moto: MotoHandle, database_url: str) -> None:
     clock = FakeClock(MONDAY_6_UTC)
     async with running_bot(moto=moto, database_url=database_url, config=config(), clock=clock) as bot:
-        put_alarm(moto, "orders-api-errors")
+        await asyncio.to_thread(put_alarm, moto, "orders-api-errors")
         for state in "1010101":  # the seventh run is the sixth change: 35.5%, flapping
-            set_state(moto, "orders-api-errors", "ALARM" if state == "1" else "OK", reason="flip")
+            state_now = "ALARM" if state == "1" else "OK"
+            await asyncio.to_thread(set_state, moto, "orders-api-errors", state_now, reason="flip")
             await bot.run_checks()
             clock.advance(minutes=1)
             await bot.drain()

@@ -3,6 +3,8 @@ marked FLAPPING with its state strip; one reply when it starts, one when it stop
 
 from __future__ import annotations
 
+import asyncio
+
 from sandbox.aws.server import MotoHandle
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
@@ -13,7 +15,7 @@ ALARM = "orders-api-errors"
 async def runs(bot: RunningBot, states: str) -> None:
     """One check run a character, a minute apart: "1" the alarm is in ALARM, "0" it is OK."""
     for state in states:
-        set_state(bot.moto, ALARM, "ALARM" if state == "1" else "OK", reason="flip")
+        await asyncio.to_thread(set_state, bot.moto, ALARM, "ALARM" if state == "1" else "OK", reason="flip")
         await bot.run_checks()
         bot.clock.advance(seconds=60)
         await bot.drain()
@@ -25,7 +27,7 @@ def header(message) -> str:  # type: ignore[no-untyped-def]
 
 async def test_a_flapping_alarm_is_one_quiet_incident_until_it_settles(moto: MotoHandle, database_url: str) -> None:
     async with running_bot(moto=moto, database_url=database_url) as bot:
-        put_alarm(bot.moto, ALARM)
+        await asyncio.to_thread(put_alarm, bot.moto, ALARM)
         # Before the detector has six changes (35.5% > 30%), each ALARM is an incident and each OK resolves it.
         await runs(bot, "101010")
         before = bot.slack.channel_messages("#alerts")

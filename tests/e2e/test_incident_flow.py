@@ -48,8 +48,8 @@ async def bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-d
 
 
 async def test_an_alarm_in_alarm_posts_exactly_one_message_with_the_buttons(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
     await bot.run_checks()
@@ -69,8 +69,8 @@ async def test_an_alarm_in_alarm_posts_exactly_one_message_with_the_buttons(bot:
 
 
 async def test_acknowledge_updates_the_same_message_to_show_who(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
     [message] = bot.slack.channel_messages("#alerts")
@@ -89,11 +89,11 @@ async def test_acknowledge_updates_the_same_message_to_show_who(bot: RunningBot)
 
 async def test_a_second_alarm_in_the_group_updates_the_message_instead_of_posting(bot: RunningBot) -> None:
     for name in ("orders-api-errors", "payments-errors"):
-        put_alarm(bot.moto, name, function=name.removesuffix("-errors"))
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+        await asyncio.to_thread(put_alarm, bot.moto, name, function=name.removesuffix("-errors"))
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
-    set_state(bot.moto, "payments-errors", "ALARM")
+    await asyncio.to_thread(set_state, bot.moto, "payments-errors", "ALARM")
     await bot.run_checks()
     bot.clock.advance(seconds=10)
     await bot.drain()
@@ -105,11 +105,11 @@ async def test_a_second_alarm_in_the_group_updates_the_message_instead_of_postin
 
 
 async def test_an_alarm_back_to_ok_updates_the_message_to_resolved(bot: RunningBot) -> None:
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
-    set_state(bot.moto, "orders-api-errors", "OK", reason="back to normal")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "OK", reason="back to normal")
     await bot.run_checks()
     bot.clock.advance(seconds=10)
     await bot.drain()
@@ -122,8 +122,8 @@ async def test_an_alarm_back_to_ok_updates_the_message_to_resolved(bot: RunningB
 
 
 async def fire(bot: RunningBot, name: str = "orders-api-errors"):  # type: ignore[no-untyped-def]
-    put_alarm(bot.moto, name)
-    set_state(bot.moto, name, "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, name)
+    await asyncio.to_thread(set_state, bot.moto, name, "ALARM")
     await bot.run_checks()
     await bot.drain()
     return bot.slack.channel_messages("#alerts")[-1]
@@ -218,8 +218,8 @@ async def test_a_forged_button_value_is_ignored(bot: RunningBot) -> None:
 
 
 async def test_restarting_on_the_same_database_posts_nothing_new(moto: MotoHandle, database_url: str) -> None:
-    put_alarm(moto, "orders-api-errors")
-    set_state(moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, moto, "orders-api-errors", "ALARM")
     clock = FakeClock()
     async with LocalSlack(signing_secret=SIGNING_SECRET, clock=clock.timestamp) as slack:
         async with running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock) as first:

@@ -75,9 +75,7 @@ async def test_log_lines_cannot_ping_or_forge_links(bot_on_own_aws: RunningBot) 
 
 async def test_an_unknown_target_gets_a_did_you_mean_and_nothing_is_posted(bot: RunningBot) -> None:
     await bot.command("/logs", "orders-apl 1h")
-    replies = await bot.wait_for(
-        lambda: len(bot.slack.ephemerals(user="U0ALICE")) >= 2 and bot.slack.ephemerals()
-    )
+    replies = await bot.wait_for(lambda: len(bot.slack.ephemerals(user="U0ALICE")) >= 2 and bot.slack.ephemerals())
 
     assert "Did you mean `orders-api`?" in replies[-1].text
     assert bot.slack.channel_messages("#alerts") == []

@@ -3,6 +3,7 @@ command, action and event the code handles is declared, and back, under the name
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -224,8 +225,8 @@ async def test_an_open_app_home_refreshes_when_an_incident_changes(bot: RunningB
     await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
     home = await bot.wait_for(lambda: bot.slack.home_view("U0BOB"))
     assert "*Open incidents* (0)" in str(home["blocks"])
-    put_alarm(bot.moto, "orders-api-errors")
-    set_state(bot.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, bot.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
     await bot.run_checks()
     await bot.drain()
     refreshed = await bot.wait_for(lambda: "*Open incidents* (1)" in str(bot.slack.home_view("U0BOB")["blocks"]))

@@ -49,8 +49,8 @@ async def silences(bot: RunningBot) -> int:
 
 async def test_a_command_replayed_to_the_other_replica_runs_once(replicas: Replicas) -> None:
     a, b = replicas
-    put_alarm(a.moto, "orders-api-errors")
-    set_state(a.moto, "orders-api-errors", "ALARM")
+    await asyncio.to_thread(put_alarm, a.moto, "orders-api-errors")
+    await asyncio.to_thread(set_state, a.moto, "orders-api-errors", "ALARM")
     await a.run_checks()
 
     sent = await a.command("/boltwatch", "mute orders-api 2h deploying")
