@@ -50,6 +50,11 @@ def mentions_failure(message: str) -> bool:
     return "level" in lowered and _NUMERIC_LEVEL.search(lowered) is not None
 
 
+def numeric_level(lowered: str) -> bool:
+    """True when the lower-cased message states a numeric level of ERROR or worse (pino's 50/60, syslog's 0-3)."""
+    return _NUMERIC_LEVEL.search(lowered) is not None
+
+
 def line_level(line: LogLine) -> Level:
     """The level of a read line, counting platform failures, error objects, stack traces and crash dumps."""
     if line.level is not UNKNOWN:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 # Paths and module prefixes of language runtimes, the Lambda runtime and installed libraries.
@@ -36,10 +36,16 @@ class Frame:
     function: str
     in_app: bool
     line: str = ""
+    # Made once with the frame: a group's events share their frames (the memos below), and a signature reads the
+    # label of each in-app frame of each event.
+    _label: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        where = f"{self.module}:{self.line}" if self.line else self.module
+        object.__setattr__(self, "_label", f"{where} in {self.function}" if where else self.function)
 
     def label(self) -> str:
-        where = f"{self.module}:{self.line}" if self.line else self.module
-        return f"{where} in {self.function}" if where else self.function
+        return self._label
 
 
 @lru_cache(maxsize=1 << 14)  # a group's events share their frames: each distinct frame is read once
@@ -60,4 +66,4 @@ def qualified_frame(qualified_name: str, line: str = "") -> Frame:
 
 def in_app_labels(frames: list[Frame]) -> tuple[str, ...]:
     """Labels of the in-app frames, the part of a stack that identifies a bug."""
-    return tuple(frame.label() for frame in frames if frame.in_app)
+    return tuple([frame._label for frame in frames if frame.in_app])

@@ -96,7 +96,10 @@ def _frames(payload: dict[str, Any]) -> list[Frame]:
     if all(isinstance(entry, dict) for entry in stack):
         # Go: [{"path": "/var/task/main.go", "line": 25, "label": "handler"}, ...]
         return [go_frame(_text(e.get("label")), _text(e.get("path")), str(e.get("line") or "")) for e in stack]
-    text = "\n".join(_text(entry) for entry in stack)
+    try:
+        text = "\n".join(stack)  # the runtimes write strings: one C call instead of a Python call a line
+    except TypeError:
+        text = "\n".join(_text(entry) for entry in stack)
     if 'File "' in text:
         return python_frames(text)
     if node := node_frames(text):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -73,7 +73,11 @@ def _frames_by_line(
     """A frame pattern reads one line, so a stack's frames are its lines' frames. A group's events share their frame
     lines: each distinct line is read once, and a long line (never a frame in practice) without the memo, so that
     the memo stays small."""
-    found = (remembered(line) if len(line) <= _REMEMBERED_LINE else frame_of(line) for line in text.split("\n"))
+    lines = text.split("\n")
+    if len(text) <= _REMEMBERED_LINE:  # no line is long: the memo's C call for each, without a Python loop
+        found: Iterable[Frame | None] = map(remembered, lines)
+    else:
+        found = (remembered(line) if len(line) <= _REMEMBERED_LINE else frame_of(line) for line in lines)
     return [frame for frame in found if frame is not None]
 
 

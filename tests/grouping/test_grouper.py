@@ -143,3 +143,27 @@ def _one_invocation_each(messages: list[str]) -> list[Event]:
             Event(f"END RequestId: {request}"),
         ]
     return events
+
+
+def test_the_grouper_reads_exactly_the_lines_the_first_test_lets_through(monkeypatch) -> None:
+    """The grouper writes `may_be_error`'s tests out in its loop; a word added to one and not the other shows here."""
+    from bot.grouping import grouper
+    from bot.grouping.detection import _FAILURE_MARKS, may_be_error
+
+    read: list[str] = []
+    monkeypatch.setattr(grouper.ErrorGrouper, "_read", lambda self, event, message, stream: read.append(message) or [])
+    lines = [f"{TS} {REQUEST} the {word.upper()} counter moved" for word in _FAILURE_MARKS]
+    lines += [f"{TS} {REQUEST} the {word.title()} counter moved" for word in _FAILURE_MARKS]
+    lines += [
+        '{"level":50,"time":1714557600000,"msg":"upstream failed"}',
+        '{"level":30,"time":1714557600000,"msg":"Fatal-error handler registered"}',
+        f"[INFO]\t{TS}\t{REQUEST}\tretrying after error: ThrottlingException",
+        '{"time":"2024-05-01T10:00:00Z","type":"platform.report","record":{"status":"timeout"}}',
+        '{"time":"2024-05-01T10:00:00Z","type":"platform.report","record":{"status":"success"}}',
+        f"REPORT RequestId: {REQUEST}\tDuration: 3000.00 ms\tStatus: timeout",
+        f"REPORT RequestId: {REQUEST}\tDuration: 3.00 ms",
+        "all good here",
+    ]
+    list(ErrorGrouper().group([Event(line) for line in lines]))
+    assert read == [line for line in lines if may_be_error(line)]
+    assert len(read) == 2 * len(_FAILURE_MARKS) + 3
