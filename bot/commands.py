@@ -65,8 +65,10 @@ MUTE = Usage(Command.BOLTWATCH, "mute TARGET DURATION [reason]")
 UNMUTE = Usage(Command.BOLTWATCH, "unmute TARGET")
 AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
 ACTIONS = Usage(Command.BOLTWATCH, "actions INCIDENT")
+CHART = Usage(Command.BOLTWATCH, f"chart TARGET [METRIC] [SINCE] {_SCOPE}")
 SUBCOMMANDS = (
-    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "audit",
+    "help", "status", "incidents", "actions", "checks", "chart", "digest", "best-practices", "mute", "unmute",
+    "audit",
 )  # fmt: skip
 """`/boltwatch`'s subcommands, in the order help lists them."""
 _ARGUMENTS = {
@@ -74,6 +76,7 @@ _ARGUMENTS = {
     "unmute": UNMUTE.arguments,
     "audit": AUDIT.arguments,
     "actions": ACTIONS.arguments,
+    "chart": CHART.arguments,
 }
 BOLTWATCH = Usage(Command.BOLTWATCH, " | ".join(_ARGUMENTS.get(sub, sub) for sub in SUBCOMMANDS))
 
@@ -83,6 +86,8 @@ DESCRIPTION = {
     Command.LOGS: "Recent log events of a Lambda function or log group",
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
-    Command.BOLTWATCH: "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, audit, help",
+    Command.BOLTWATCH: (
+        "Status, incidents, runbook actions, checks, metric charts, digest, best practices, mute, unmute, audit, help"
+    ),
 }
 """What each command does, as Slack lists it among the workspace's commands."""

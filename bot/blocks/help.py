@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import ACTIONS, AUDIT, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
+from bot.commands import ACTIONS, AUDIT, CHART, ERRORS, LOGS, MUTE, UNMUTE, UNPREFIXED, WAIT, CommandNames, Usage
 from bot.ids import Command
 
 
@@ -25,6 +25,12 @@ USAGE: dict[str, tuple[Usage, str]] = {
         " and its Run button",
     ),
     "/boltwatch checks": (_sub("checks"), "the configured checks and their last result"),
+    "/boltwatch chart": (
+        CHART,
+        "a chart of a Lambda function, SQS queue, EC2 instance (`i-…`), ECS service (`CLUSTER/SERVICE`) or alarm:"
+        " METRIC, or the resource's standard set; an alarm's own metric and threshold (SINCE: default 3h, 14d at"
+        " most)",
+    ),
     "/boltwatch digest": (_sub("digest"), "a digest of this channel's incidents, errors and checks, now"),
     "/boltwatch best-practices": (
         _sub("best-practices"),
