@@ -73,15 +73,15 @@ def _resolve(services: Services, place: Place, ask: ChartAsk, usage: str) -> tup
             clients, resource, ask.metric, span=ask.since, account=place.account, region=place.region
         )
     except UnknownTarget as exc:
-        kinds = ", ".join(KIND_NAMES[kind] for kind in ResourceKind)
-        hint = did_you_mean(exc.target.split(":", 1)[-1], exc.names)
+        kinds = [KIND_NAMES[kind] for kind in exc.kinds]
+        listed = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+        hint = did_you_mean(exc.name, exc.names)
+        forms = " An ECS service is CLUSTER/SERVICE, an instance its id (i-…)." if len(kinds) > 1 else ""
         raise UsageError(
-            f"No {kinds} is called {quoted(exc.target)} in {place.account} / {place.region}.{hint} "
-            "An ECS service is CLUSTER/SERVICE, an instance its id (i-…).",
-            usage,
+            f"No {listed} is called {quoted(exc.name)} in {place.account} / {place.region}.{hint}{forms}", usage
         ) from None
     except AmbiguousChartTarget as exc:
-        what = " and ".join(f"a {KIND_NAMES[kind]}" for kind in exc.kinds)
+        what = " and ".join(f"{_article(kind)} {KIND_NAMES[kind]}" for kind in exc.kinds)
         pick = " or ".join(f"`{kind}:{exc.target}`" for kind in exc.kinds)
         raise UsageError(f"{quoted(exc.target)} names {what}: write {pick}.", usage) from None
     except UnknownMetric as exc:
@@ -98,3 +98,8 @@ def _resolve(services: Services, place: Place, ask: ChartAsk, usage: str) -> tup
     except UnchartableAlarm as exc:
         raise UsageError(f"Alarm {quoted(ask.target)} uses {exc}, which Boltwatch cannot chart yet.") from None
     return resource, request
+
+
+def _article(kind: ResourceKind) -> str:
+    """`an SQS queue`, `an EC2 instance`, `an ECS service`, `a Lambda function`, `a CloudWatch alarm`."""
+    return "an" if kind in (ResourceKind.SQS, ResourceKind.EC2, ResourceKind.ECS) else "a"

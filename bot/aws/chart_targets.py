@@ -100,11 +100,11 @@ _KIND_PREFIX = re.compile(r"^(lambda|sqs|ec2|ecs|alarm):(.+)$")
 
 
 class UnknownTarget(Exception):
-    """TARGET names no resource of a kind the command charts; `names` are real ones to suggest from."""
+    """`name` is no resource of `kinds` (those TARGET may be); `names` are real ones to suggest from."""
 
-    def __init__(self, target: str, names: list[str]) -> None:
-        super().__init__(target)
-        self.target, self.names = target, names
+    def __init__(self, name: str, kinds: list[ResourceKind], names: list[str]) -> None:
+        super().__init__(name)
+        self.name, self.kinds, self.names = name, kinds, names
 
 
 class AmbiguousChartTarget(Exception):
@@ -150,7 +150,7 @@ def find_resource(clients: Clients, target: str) -> Resource:
     if len(found) > 1:
         raise AmbiguousChartTarget(target, [resource.kind for resource in found])
     if not found:
-        raise UnknownTarget(target, suggestions(clients, kinds))
+        raise UnknownTarget(name, kinds, suggestions(clients, kinds))
     return found[0]
 
 
