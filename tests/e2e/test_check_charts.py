@@ -167,19 +167,21 @@ async def test_a_metric_threshold_rule_charts_its_metric_and_threshold(moto: Mot
     async with charting_bot(moto, database_url, {"type": "metric_threshold", "metrics": [rule]}) as bot:
         now = bot.clock.now
         dimensions = {"Service": "orders"}
-        await asyncio.to_thread(put_minutes, moto, "Custom/Orders", dimensions, "Latency", [700, 800, 300], end=now)
+        # Five slow minutes: the rule's last three complete minutes stay slow while draining moves the clock on.
+        slow = [300, 700, 800, 900, 650]
+        await asyncio.to_thread(put_minutes, moto, "Custom/Orders", dimensions, "Latency", slow, end=now)
 
         def fast_again() -> None:
-            later = bot.clock.advance(minutes=5)
-            put_minutes(moto, "Custom/Orders", dimensions, "Latency", [120, 90, 110], end=later)
+            later = bot.clock.advance(minutes=10)
+            put_minutes(moto, "Custom/Orders", dimensions, "Latency", [120, 90, 110, 100, 95], end=later)
 
         fired, resolved = await fire_then_resolve(bot, fast_again)
 
     alt = fired["alt_text"]
     assert "orders-latency: Custom/Orders Latency" in alt
-    assert "Latency (Maximum): latest 300 at" in alt and "max 800 at" in alt
-    assert "Threshold >500: 2 points breach it." in alt
-    assert "Latency (Maximum): latest 110 at" in resolved["alt_text"]
+    assert "Latency (Maximum): latest 650 at" in alt and "max 900 at" in alt and "5 points" in alt
+    assert "Threshold >500: 4 points breach it." in alt
+    assert "Latency (Maximum): latest 95 at" in resolved["alt_text"]
 
 
 def put_metric_math_alarm(moto: MotoHandle, *, end: datetime) -> None:
