@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import chart_figures
+from bench.check_charts import check_chart_types
 from bench.common import positive_int
 from bot.charts.model import ChartData, Series, Span
 from bot.charts.render import Theme, render_png
@@ -61,8 +62,9 @@ def chart_types(rng: random.Random) -> dict[str, ChartData]:
 
 def drawings(rng: random.Random) -> dict[str, Callable[[Theme], bytes]]:
     """Every chart type, ready to draw in a theme: the metric charts above, the digest's and `/errors`' figures."""
+    metric_charts = chart_types(rng) | check_chart_types(T0, rng)
     drawn: dict[str, Callable[[Theme], bytes]] = {
-        name: (lambda theme, data=data: render_png(data, theme)) for name, data in chart_types(rng).items()
+        name: (lambda theme, data=data: render_png(data, theme)) for name, data in metric_charts.items()
     }
     trend, groups = chart_figures.incident_trend(rng), chart_figures.error_groups(rng)
     drawn["digest_trend"] = lambda theme: render_trend(trend, theme)
@@ -70,7 +72,10 @@ def drawings(rng: random.Random) -> dict[str, Callable[[Theme], bytes]]:
     return drawn
 
 
-EXAMPLES = ("alarm", "digest_trend", "error_groups")
+EXAMPLES = (
+    "alarm", "alarm_metric_math", "lambda_errors", "lambda_duration", "sqs_dead_letters", "metric_threshold",
+    "chart_command_3h", "digest_trend", "error_groups",
+)  # fmt: skip
 """The chart types `--write-examples` draws: one of each the bot posts (the others are stress shapes)."""
 
 
@@ -104,14 +109,16 @@ def run(args: argparse.Namespace) -> int:
     worst: dict[str, tuple[float, float]] = {}
     for name, draw in drawings(random.Random(19)).items():
         for theme in Theme:
-            times, size = [], 0
+            times, cpu, size = [], [], 0
             for _ in range(args.rounds):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 size = len(draw(theme))
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
             slowest = max(times)
-            print(f"{name:>12} {theme:>5}: median {statistics.median(times):5.1f} ms, slowest {slowest:5.1f} ms, "
-                  f"{size / 1024:5.1f} KB")  # fmt: skip
+            # CPU time too: on a shared machine the wall time includes waiting for a core, the CPU time does not.
+            print(f"{name:>17} {theme:>5}: median {statistics.median(times):5.1f} ms, slowest {slowest:5.1f} ms "
+                  f"(CPU median {statistics.median(cpu):5.1f} ms), {size / 1024:5.1f} KB")  # fmt: skip
             ms, kb = worst.get(name, (0.0, 0.0))
             worst[name] = (max(ms, slowest), max(kb, size / 1024))
     missed = [name for name, (ms, kb) in worst.items() if ms > BUDGET_MS or kb > BUDGET_KB]

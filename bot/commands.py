@@ -68,9 +68,10 @@ AUDIT = Usage(Command.BOLTWATCH, "audit [SINCE]")
 ACTIONS = Usage(Command.BOLTWATCH, "actions INCIDENT")
 ONCALL = Usage(Command.BOLTWATCH, "oncall [SCHEDULE]")
 ONCALL_OVERRIDE = Usage(Command.BOLTWATCH, "oncall override @USER DURATION [SCHEDULE]")
+CHART = Usage(Command.BOLTWATCH, f"chart TARGET [METRIC] [SINCE] {_SCOPE}")
 SUBCOMMANDS = (
-    "help", "status", "incidents", "actions", "checks", "digest", "best-practices", "mute", "unmute", "maintenance",
-    "audit", "oncall",
+    "help", "status", "incidents", "actions", "checks", "chart", "digest", "best-practices", "mute", "unmute",
+    "maintenance", "audit", "oncall",
 )  # fmt: skip
 """`/boltwatch`'s subcommands, in the order help lists them."""
 _ARGUMENTS = {
@@ -80,6 +81,7 @@ _ARGUMENTS = {
     "audit": AUDIT.arguments,
     "actions": ACTIONS.arguments,
     "oncall": ONCALL.arguments,
+    "chart": CHART.arguments,
 }
 BOLTWATCH = Usage(Command.BOLTWATCH, " | ".join(_ARGUMENTS.get(sub, sub) for sub in SUBCOMMANDS))
 
@@ -90,8 +92,8 @@ DESCRIPTION = {
     Command.ERRORS: "Errors of a Lambda function or log group, grouped",
     Command.WAIT: "Wait on an AWS resource state with a boto3 waiter",
     Command.BOLTWATCH: (
-        "Status, incidents, runbook actions, checks, digest, best practices, mute, unmute, maintenance, audit, "
-        "on call, help"
+        "Status, incidents, runbook actions, checks, metric charts, digest, best practices, mute, unmute, "
+        "maintenance, audit, on call, help"
     ),
 }
 """What each command does, as Slack lists it among the workspace's commands."""

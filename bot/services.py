@@ -18,7 +18,7 @@ from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
 from bot.blocks.mrkdwn import inline_code, mention
 from bot.charts.figures import draw_figure
-from bot.charts.model import ChartData, ChartImage, Series, Span, alt_text
+from bot.charts.model import ChartData, ChartImage, Reference, Series, Span, alt_text
 from bot.charts.render import Theme, render_png
 from bot.commands import CommandNames
 from bot.config import Settings
@@ -121,23 +121,30 @@ class Services:
 
 
 def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: Theme = Theme.LIGHT) -> ChartImage:
-    """An outbox chart item's picture: its one GetMetricData call, then the PNG. Blocking: run it on the executor."""
+    """An outbox chart item's picture: its one GetMetricData call, then the PNG. Blocking: run it on the executor.
+
+    An incident's chart shows its alert from some context before `since`; a `/boltwatch chart` answer carries the
+    window it was asked for (`start`, `until`)."""
     request = ChartRequest.from_payload(payload["chart"])
-    since = datetime.fromisoformat(payload["since"])
     until = datetime.fromisoformat(payload["until"]) if payload.get("until") else now
-    start, end = request.window(since=since, now=until)
+    since = datetime.fromisoformat(payload["since"]) if payload.get("since") else None
+    if payload.get("start"):
+        start, end = datetime.fromisoformat(payload["start"]), until
+    else:
+        start, end = request.window(since=since or until, now=until)
     client = aws.client("cloudwatch", account=request.account, region=request.region)
     series = fetch_series(client, request, start=start, end=end)
     lines = tuple(
-        Series(line.label, tuple((point.at, point.value) for point in series[line.id])) for line in request.lines
+        Series(line.label, tuple((point.at, point.value) for point in series.get(line.id, ())), line.unit)
+        for line in request.lines
     )
     spans: tuple[Span, ...] = ()
     if request.alarm_since is not None:
         spans = (Span(datetime.fromisoformat(request.alarm_since), until, "ALARM"),)
     delay = timedelta(seconds=request.data_delay_seconds)
-    event = "resolved" if payload.get("event") == "resolve" else "firing"
+    event = {"fire": " (firing)", "resolve": " (resolved)"}.get(payload.get("event", ""), "")
     data = ChartData(
-        title=f"{request.title} ({event})",
+        title=f"{request.title}{event}",
         series=lines,
         start=start,
         end=end,
@@ -146,6 +153,7 @@ def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: 
         comparison=request.comparison,
         complete_until=end - delay if delay else None,
         spans=spans,
+        references=tuple(Reference(label, level) for label, level in request.references),
     )
     png = render_png(data, theme)
     return ChartImage(png=png, alt_text=alt_text(data), title=data.title, filename=f"chart-{end:%Y%m%dT%H%M}.png")

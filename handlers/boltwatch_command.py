@@ -1,4 +1,4 @@
-"""`/boltwatch help|status|incidents|actions|checks|digest|best-practices|mute|unmute|maintenance|audit`."""
+"""`/boltwatch help|status|incidents|actions|checks|chart|digest|best-practices|mute|unmute|maintenance|audit|oncall`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.actions_command import show_actions
 from handlers.best_practices import show_list
+from handlers.chart_command import show_chart
 from handlers.error_handler import answers_errors
 from handlers.grammar import did_you_mean, split_words
 from handlers.maintenance_command import maintenance
@@ -33,7 +34,7 @@ from handlers.usage import UsageError
 SUBCOMMAND_ACCESS = {
     "status": Action.STATUS, "checks": Action.STATUS, "incidents": Action.STATUS, "digest": Action.DIGEST,
     "best-practices": Action.BEST_PRACTICES, "audit": Action.AUDIT, "actions": Action.STATUS,
-    "oncall": Action.STATUS,
+    "oncall": Action.STATUS, "chart": Action.STATUS,
 }  # fmt: skip
 """What the access rules call each reading subcommand (mute, unmute and maintenance are checked as `mute`)."""
 AVAILABLE = ["/logs", "/errors", "/wait", *(f"/boltwatch {sub}" for sub in SUBCOMMANDS), "/boltwatch oncall override"]
@@ -91,6 +92,8 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
             await show_actions(services, words[1:], command, respond)
         elif sub == "oncall":
             await oncall(services, words[1:], command, respond)
+        elif sub == "chart":
+            await show_chart(services, words[1:], command, respond)
         elif sub == "best-practices":
             await show_list(services, respond)
         elif sub == "digest":

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.commands import ERRORS, LOGS, UNPREFIXED, WAIT, CommandNames
+from bot.commands import CHART, ERRORS, LOGS, UNPREFIXED, WAIT, CommandNames
 from bot.durations import DurationError, DurationTooLong, format_duration, parse_duration
 from handlers.usage import UsageError, quoted
 
@@ -68,6 +68,16 @@ class WaitRequest:
     waiter: str
     ids: tuple[str, ...]
     timeout: timedelta | None = None
+    scope: Scope = field(default_factory=Scope)
+
+
+@dataclass(frozen=True)
+class ChartAsk:
+    """`/boltwatch chart TARGET [METRIC] [SINCE]`."""
+
+    target: str
+    metric: str | None = None
+    since: timedelta = timedelta(hours=3)
     scope: Scope = field(default_factory=Scope)
 
 
@@ -164,6 +174,32 @@ def parse_wait(text: str, names: CommandNames = UNPREFIXED) -> WaitRequest:
         raise UsageError(problem, usage)
     timeout = _duration(found["timeout"], "timeout", usage, MAX_WAIT) if "timeout" in found else None
     return WaitRequest(words[0].lower(), words[1], tuple(ids), timeout, _scope(found, usage))
+
+
+MAX_CHART_SPAN = timedelta(days=14)
+"""The longest a chart looks back: CloudWatch keeps 1-minute data for 15 days."""
+_LOOKS_LIKE_SINCE = re.compile(r"^[0-9]")
+"""A word that starts with a digit is a SINCE (no metric's name does), so `3x` is a bad SINCE, not a metric."""
+
+
+def parse_chart(words: list[str], names: CommandNames = UNPREFIXED) -> ChartAsk:
+    """The words after `/boltwatch chart`."""
+    usage = CHART.line(names)
+    words, found = _take_keywords(words, {"account", "region"}, usage)
+    if not words:
+        raise UsageError(
+            "TARGET is missing: a Lambda function, SQS queue, EC2 instance, ECS service (CLUSTER/SERVICE) or alarm.",
+            usage,
+        )
+    if len(words) > 3:
+        raise UsageError(f"{quoted(words[3])} is not understood here.", usage)
+    target, rest = words[0], words[1:]
+    since = ChartAsk.since
+    if rest and _LOOKS_LIKE_SINCE.match(rest[-1]):
+        since = _duration(rest.pop(), "time span", usage, MAX_CHART_SPAN)
+    if len(rest) > 1:
+        raise UsageError(f"{quoted(rest[1])} is not a time span like 3h or 1d.", usage)
+    return ChartAsk(target, rest[0] if rest else None, since, _scope(found, usage))
 
 
 def _target_and_since(words: list[str], usage: str, default: timedelta) -> tuple[str, timedelta]:

@@ -40,9 +40,17 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
     checks, waits, roles = document["Statement"]
     assert checks["Action"] == [
         "cloudwatch:DescribeAlarms",
+        "cloudwatch:GetMetricData",  # incident charts and /boltwatch chart
+        "cloudwatch:ListMetrics",
+        "ec2:DescribeInstances",  # /boltwatch chart finds its TARGET
+        "ecs:DescribeServices",
+        "lambda:GetFunction",
+        "lambda:ListFunctions",
         "logs:DescribeLogGroups",
         "logs:FilterLogEvents",
         "logs:StartLiveTail",
+        "sqs:GetQueueUrl",
+        "sqs:ListQueues",
         "tag:GetResources",
     ]
     assert "ec2:DescribeInstances" in waits["Action"] and "ec2:DescribeImages" in waits["Action"]

@@ -74,24 +74,46 @@ def metric_data(
     """
     _validate_ids(queries)
     values: dict[str, list[Datapoint]] = {query.id: [] for query in queries}
-    paginator = client.get_paginator("get_metric_data")
     for batch in batches(queries):
-        pages = paginator.paginate(
-            MetricDataQueries=[query.request(period) for query in batch],
-            StartTime=start,
-            EndTime=end,
-            ScanBy="TimestampAscending",
-        )
-        for page in pages:
-            for result in page.get("MetricDataResults", []):
-                if result.get("StatusCode") in _FAILED_STATUSES:
-                    messages = "; ".join(m.get("Value", "") for m in result.get("Messages", []))
-                    raise MetricDataError(f"GetMetricData {result['StatusCode']} for {result['Id']}: {messages}")
-                pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
-                values[result["Id"]].extend(Datapoint(at.astimezone(UTC), float(value)) for at, value in pairs)
+        _collect(client, [query.request(period) for query in batch], start=start, end=end, into=values)
     for points in values.values():
         points.sort()
     return values
+
+
+def raw_query_data(
+    client: BaseClient, queries: Sequence[Mapping[str, Any]], *, start: datetime, end: datetime
+) -> dict[str, list[Datapoint]]:
+    """The datapoints of `MetricDataQueries` given as GetMetricData takes them (a metric alarm's `Metrics`, metric
+    math included), by id, oldest first: one call (plus one per further page), as they are at most 500."""
+    if len(queries) > MAX_QUERIES_PER_CALL:
+        raise ValueError(f"{len(queries)} metric queries; GetMetricData takes {MAX_QUERIES_PER_CALL} at most")
+    values: dict[str, list[Datapoint]] = {str(query["Id"]): [] for query in queries}
+    _collect(client, [dict(query) for query in queries], start=start, end=end, into=values)
+    for points in values.values():
+        points.sort()
+    return values
+
+
+def _collect(
+    client: BaseClient,
+    requests: list[dict[str, Any]],
+    *,
+    start: datetime,
+    end: datetime,
+    into: dict[str, list[Datapoint]],
+) -> None:
+    """One GetMetricData call with every page of its results, added to `into` by query id."""
+    pages = client.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=requests, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
+    )
+    for page in pages:
+        for result in page.get("MetricDataResults", []):
+            if result.get("StatusCode") in _FAILED_STATUSES:
+                messages = "; ".join(m.get("Value", "") for m in result.get("Messages", []))
+                raise MetricDataError(f"GetMetricData {result['StatusCode']} for {result['Id']}: {messages}")
+            pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
+            into.setdefault(result["Id"], []).extend(Datapoint(at.astimezone(UTC), float(value)) for at, value in pairs)
 
 
 def _validate_ids(queries: Sequence[MetricQuery]) -> None:

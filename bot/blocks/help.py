@@ -7,6 +7,7 @@ from typing import Any
 from bot.commands import (
     ACTIONS,
     AUDIT,
+    CHART,
     ERRORS,
     LOGS,
     MAINTENANCE,
@@ -39,6 +40,12 @@ USAGE: dict[str, tuple[Usage, str]] = {
         " and its Run button",
     ),
     "/boltwatch checks": (_sub("checks"), "the configured checks and their last result"),
+    "/boltwatch chart": (
+        CHART,
+        "a chart of a Lambda function, SQS queue, EC2 instance (`i-…`), ECS service (`CLUSTER/SERVICE`) or alarm:"
+        " METRIC, or the resource's standard set; an alarm's own metric and threshold (SINCE: default 3h, 14d at"
+        " most)",
+    ),
     "/boltwatch digest": (_sub("digest"), "a digest of this channel's incidents, errors and checks, now"),
     "/boltwatch best-practices": (
         _sub("best-practices"),

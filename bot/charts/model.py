@@ -32,6 +32,8 @@ class Series:
 
     label: str
     points: tuple[tuple[datetime, float], ...]
+    unit: str = ""
+    """What the values measure (`ms`, `s`, `%`; empty for counts): a chart's second unit gets its own axis."""
 
     def finite(self) -> list[tuple[datetime, float]]:
         return [(at, value) for at, value in self.points if math.isfinite(value)]
@@ -44,6 +46,14 @@ class Span:
     start: datetime
     end: datetime
     state: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A level worth seeing beside the threshold (a Lambda function's timeout), on the first series' axis."""
+
+    label: str
+    value: float
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class ChartData:
     complete_until: datetime | None = None
     """Data after this may still grow (late Lambda metrics): marked on the chart."""
     spans: tuple[Span, ...] = field(default=())
+    references: tuple[Reference, ...] = field(default=())
 
     def breaches(self, value: float) -> bool:
         if self.threshold is None or self.comparison is None or not math.isfinite(value):
@@ -94,6 +105,13 @@ def number(value: float) -> str:
     return f"{value:.3g}"
 
 
+def with_unit(value: float, unit: str) -> str:
+    """`7`, `2.4k ms`, `35%`."""
+    if not unit:
+        return number(value)
+    return f"{number(value)}{unit}" if unit == "%" else f"{number(value)} {unit}"
+
+
 def alt_text(data: ChartData) -> str:
     """The chart in words, with its numbers: what a screen reader and a notification show."""
     window = f"{data.start:%H:%M}–{data.end:%H:%M} UTC"
@@ -106,14 +124,18 @@ def alt_text(data: ChartData) -> str:
         peak_at, peak = max(finite, key=lambda point: point[1])
         low = min(value for _, value in finite)
         latest_at, latest = finite[-1]
+        unit = series.unit
         parts.append(
-            f"{series.label}: latest {number(latest)} at {latest_at:%H:%M}, max {number(peak)} at {peak_at:%H:%M}, "
-            f"min {number(low)}, {len(finite)} points."
+            f"{series.label}: latest {with_unit(latest, unit)} at {latest_at:%H:%M}, max {with_unit(peak, unit)} at "
+            f"{peak_at:%H:%M}, min {with_unit(low, unit)}, {len(finite)} points."
         )
+    first_unit = data.series[0].unit if data.series else ""
     if data.threshold is not None:
         sign = COMPARISONS.get(data.comparison or "", "")
         breaching = data.breaching_points()
-        parts.append(f"Threshold {sign}{number(data.threshold)}: {len(breaching)} points breach it.".replace("  ", " "))
+        level = with_unit(data.threshold, first_unit)
+        parts.append(f"Threshold {sign}{level}: {len(breaching)} points breach it.".replace("  ", " "))
+    parts.extend(f"{ref.label.capitalize()} {with_unit(ref.value, first_unit)}." for ref in data.references)
     alarm = [span for span in data.spans if span.state == "ALARM"]
     if alarm:
         parts.append("In ALARM " + ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in alarm) + " UTC.")

@@ -17,6 +17,9 @@ from typing import Any
 from bot.charts.model import COMPARISONS, ChartData, number
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
+LEGEND_COLUMNS = 4
+LEGEND_ROW = 0.065
+"""The height of a legend row, as a fraction of the figure's."""
 
 
 class Theme(StrEnum):
@@ -70,8 +73,11 @@ def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     _style(axes, palette)
-    _draw(axes, data, palette)
-    figure.subplots_adjust(left=0.08, right=0.95, top=0.80, bottom=0.14)
+    legend_rows = _draw(axes, data, palette)
+    two_axes = _right_unit(data) is not None
+    top = 0.80 - LEGEND_ROW * (legend_rows - 1)  # a second row of the legend pushes the plot down, not into the title
+    left = 0.095 if data.series and data.series[0].unit else 0.08
+    figure.subplots_adjust(left=left, right=0.90 if two_axes else 0.95, top=top, bottom=0.14)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", facecolor=palette.background, metadata={"Software": None})
     return buffer.getvalue()
@@ -88,7 +94,8 @@ def _style(axes: Any, palette: Palette) -> None:
     axes.set_axisbelow(True)
 
 
-def _draw(axes: Any, data: ChartData, palette: Palette) -> None:
+def _draw(axes: Any, data: ChartData, palette: Palette) -> int:
+    """Draws the chart; returns the rows its legend takes."""
     from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.ticker import FuncFormatter
 
@@ -102,17 +109,25 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> None:
         axes.axvspan(data.complete_until, data.end, color=palette.pending, alpha=0.8, linewidth=0, zorder=0)
         axes.text(data.complete_until, 0.98, f"complete up to {data.complete_until:%H:%M} ", ha="right", va="top",
                   transform=axes.get_xaxis_transform(), color=palette.text, fontsize=10, zorder=5)  # fmt: skip
+    right_unit = _right_unit(data)
+    right = axes.twinx() if right_unit is not None else None
     values: list[float] = []
+    right_values: list[float] = []
     for index, series in enumerate(data.series):
+        on_right = right is not None and series.unit == right_unit
         finite = series.finite()
-        values += [value for _, value in finite]
+        (right_values if on_right else values).extend(value for _, value in finite)
         if not series.points:
             continue
         times = [at for at, _ in series.points]
         ys = [value if math.isfinite(value) else float("nan") for _, value in series.points]
         colour = palette.lines[index % len(palette.lines)]
-        axes.plot(times, ys, color=colour, linewidth=2, label=series.label, marker="o" if len(finite) < 3 else None,
-                  markersize=4, zorder=3)  # fmt: skip
+        if right is not None and on_right:
+            target, label = right, f"{series.label} ({right_unit}, right)"
+        else:
+            target, label = axes, series.label
+        target.plot(times, ys, color=colour, linewidth=2, label=label, marker="o" if len(finite) < 3 else None,
+                    markersize=4, zorder=3)  # fmt: skip
     breaching = data.breaching_points()
     if breaching:
         axes.scatter([at for at, _ in breaching], [value for _, value in breaching], s=36, color=palette.breach,
@@ -122,8 +137,23 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> None:
         sign = COMPARISONS.get(data.comparison or "", "")
         axes.axhline(data.threshold, color=palette.threshold, linewidth=1.5, linestyle="--", zorder=2,
                      label=f"threshold {sign}{number(data.threshold)}")  # fmt: skip
+    for reference in data.references:
+        if math.isfinite(reference.value):
+            values.append(reference.value)
+            axes.axhline(reference.value, color=palette.text, linewidth=1.2, linestyle="-.", zorder=2,
+                         label=f"{reference.label} {number(reference.value)}")  # fmt: skip
     _y_range(axes, values)
-    if not values:
+    if right is not None:
+        _style(right, palette)
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        right.spines["right"].set_color(palette.grid)
+        _y_range(right, right_values)
+        right.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: number(value)))
+        right.set_ylabel(right_unit, color=palette.text, fontsize=10)
+    if left_unit := data.series[0].unit if data.series else "":
+        axes.set_ylabel(left_unit, color=palette.text, fontsize=10, labelpad=2)
+    if not values and not right_values:
         axes.text(0.5, 0.5, "no data in this window", transform=axes.transAxes, ha="center", va="center",
                   color=palette.text, fontsize=13)  # fmt: skip
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
@@ -132,11 +162,25 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> None:
     axes.set_xlabel("UTC", color=palette.text, fontsize=10, loc="right", labelpad=1)
     figure = axes.get_figure()
     figure.suptitle(data.title, x=0.08, y=0.97, ha="left", color=palette.text, fontsize=14, fontweight="bold")
-    if axes.get_legend_handles_labels()[0]:
-        legend = axes.legend(loc="lower left", fontsize=10, frameon=False, ncols=4,
-                             bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
-        for text in legend.get_texts():
-            text.set_color(palette.text)
+    handles, labels = axes.get_legend_handles_labels()
+    if right is not None:
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    if not handles:
+        return 0
+    columns = LEGEND_COLUMNS if right is None else LEGEND_COLUMNS - 1
+    legend = axes.legend(handles, labels, loc="lower left", fontsize=10, frameon=False, ncols=columns,
+                         bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
+    for text in legend.get_texts():
+        text.set_color(palette.text)
+    return math.ceil(len(handles) / columns)
+
+
+def _right_unit(data: ChartData) -> str | None:
+    """The unit of the right-hand axis: the second of exactly two units (counts and ms, say); with one unit, or more
+    than two, every series shares the left axis."""
+    units = list(dict.fromkeys(series.unit for series in data.series))
+    return units[1] if len(units) == 2 else None
 
 
 def _y_range(axes: Any, values: list[float]) -> None:

@@ -5,7 +5,7 @@ whose answer Slack refused (the bot is not in that private channel, say) is told
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,6 +113,24 @@ class Answers:
         )
         self.wake()
 
+    async def post_chart(
+        self, channel: str, request: Mapping[str, Any], *, start: datetime, until: datetime
+    ) -> tuple[str, str | None] | None:
+        """Queue a chart of `request` over [start, until] in `channel`; (status, error) once it is sent or given up,
+        or None when that takes longer than a few seconds (it is still delivered, only unwatched)."""
+        now = self.clock()
+
+        def queue(session: Session) -> int:
+            item = outbox.enqueue_answer_chart(
+                session, key=outbox.command_key(), channel=channel, request=request, start=start, until=until, now=now
+            )
+            session.flush()
+            return item.id
+
+        item_id = await self.db.run(queue)
+        self.wake()
+        return await self._outcome(item_id)
+
     async def _queue(
         self,
         first: Callable[[Session, str, datetime], OutboxItem],
@@ -148,12 +166,17 @@ class Answers:
             await self._hear_back(item_id)
 
     async def _hear_back(self, item_id: int) -> None:
+        outcome = await self._outcome(item_id)
+        if outcome is not None and outcome[0] == OutboxStatus.FAILED:
+            raise AnswerRefused(outcome[1] or "unknown")
+
+    async def _outcome(self, item_id: int) -> tuple[str, str | None] | None:
+        """(status, error) of the item once it is done or failed, or None after HEAR_BACK_SECONDS."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + HEAR_BACK_SECONDS
         while loop.time() < deadline:
             status, error = await self.db.run(lambda s: outbox.state_of(s, item_id))
-            if status == OutboxStatus.DONE:
-                return
-            if status == OutboxStatus.FAILED:
-                raise AnswerRefused(error or "unknown")
+            if status in (OutboxStatus.DONE, OutboxStatus.FAILED):
+                return status, error
             await asyncio.sleep(POLL_SECONDS)
+        return None

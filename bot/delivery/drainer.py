@@ -149,9 +149,15 @@ class Notifier:
                 self.after_incident_sent()
 
     async def _chart_failed(self, item: Claimed, exc: Exception) -> None:
-        """A chart is best-effort: tried again a few times, then given up with one line in the log."""
+        """A chart is best-effort: tried again a few times, then given up with one line in the log. A command's chart
+        (`/boltwatch chart`) is someone's answer: what Slack refuses goes the way of any answer, and a chart that
+        cannot be drawn is given up at once, so that the person waiting is told and can ask again."""
+        answer = item.ordering_key.startswith(outbox.COMMAND_PREFIX)
+        if answer and isinstance(exc, SlackApiError):
+            await self._after_slack_error(item, exc)
+            return
         now, reason = self._clock(), f"{type(exc).__name__}: {exc}"
-        if item.attempts + 1 >= CHART_ATTEMPTS:
+        if answer or item.attempts + 1 >= CHART_ATTEMPTS:
             log.warning("chart %s (%s) given up after %d tries: %s", item.id, item.ordering_key, CHART_ATTEMPTS, reason)
             await self._db.run(lambda s: outbox.give_up(s, item.id, now=now, error=reason))
             return
@@ -308,12 +314,13 @@ class Notifier:
         return {"file": file.get("id")}
 
     async def _chart(self, item: Claimed, rendered: Rendered) -> dict[str, Any]:
-        """Draw, upload (privately: the image block shares it), then post the image block in the thread.
+        """Draw, upload (privately: the image block shares it), then post the image block in the incident's thread
+        (or, a command's chart, in the channel).
 
         The post is exactly once (`_post` looks up an attempt of unknown outcome by its metadata). The upload is
         recorded on the item before the post, so a retry after a refused or lost post shows the same file rather
         than uploading another; an upload lost before it was recorded leaves a private file that nobody sees."""
-        if rendered.message_ts is None:
+        if rendered.message_ts is None and kind_of(item.ordering_key) is Kind.CHART:
             # It waited for every item its incident queued before it (`outbox.claim_due`): the post was given up.
             raise Permanent("the incident's message was never posted")
         file_id = item.payload.get("file_id")

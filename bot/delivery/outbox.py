@@ -273,6 +273,22 @@ def enqueue_chart(
                 operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
 
 
+def enqueue_answer_chart(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    request: Mapping[str, Any],
+    start: datetime,
+    until: datetime,
+    now: datetime,
+) -> OutboxItem:
+    """A command's chart (`/boltwatch chart`) of [start, until]: drawn, uploaded and posted in `channel` as the
+    message of `key`."""
+    payload = {"chart": dict(request), "event": "answer", "start": start.isoformat(), "until": until.isoformat()}
+    return _add(session, key=key, channel=channel, operation=Operation.CHART, at=now, payload=payload)
+
+
 def charts_of(session: Session, incident_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The payload of each incident's first chart (at fire), for those that had one: one query a thousand ids."""
     found: dict[int, dict[str, Any]] = {}

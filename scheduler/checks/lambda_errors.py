@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.aws.metric_charts import ChartLine, ChartRequest
 from bot.aws.metrics import Datapoint, MetricQuery, metric_data
 from bot.core.findings import CheckResult, Finding
 from bot.durations import Duration, format_duration
@@ -168,7 +169,14 @@ class Subject:
     window: Window
 
     def finding(
-        self, problem: Problem, *, firing: bool, severity: Severity, title: str, evidence: dict[str, str]
+        self,
+        problem: Problem,
+        *,
+        firing: bool,
+        severity: Severity,
+        title: str,
+        evidence: dict[str, str],
+        chart: ChartRequest | None = None,
     ) -> Finding:
         ctx, name = self.ctx, self.function["FunctionName"]
         runtime = self.function.get("Runtime") or "container"
@@ -184,7 +192,29 @@ class Subject:
             links={"console": console_url(ctx.region, name)},
             evidence=evidence | self.window.evidence(),
             tag_arns=(self.function["FunctionArn"],) if self.function.get("FunctionArn") else (),
+            chart=chart.to_payload() if chart is not None and firing else None,
         )
+
+    def chart(self, title: str, lines: tuple[ChartLine, ...], **shown: Any) -> ChartRequest:
+        """A chart of this function's metrics, marked where they may still grow (timeout + metric delay)."""
+        window = self.window
+        return ChartRequest(
+            title=f"{self.function['FunctionName']}: {title}",
+            account=self.ctx.account,
+            region=self.ctx.region,
+            lines=lines,
+            period_seconds=int(PERIOD.total_seconds()),
+            data_delay_seconds=int((window.timeout + window.metric_delay).total_seconds()),
+            **shown,
+        )
+
+    def line(self, key: str, unit: str = "", stat: str | None = None) -> ChartLine:
+        """The metric the check reads as `key` (in METRICS), with its own statistic or `stat`."""
+        metric, checked = METRICS[key]
+        stat = stat or checked
+        query_id = key if stat == checked else f"{key}_{stat.lower()}"
+        dimensions = {"FunctionName": self.function["FunctionName"]}
+        return ChartLine(query_id, NAMESPACE, metric, stat, f"{metric} ({stat})", dimensions, unit)
 
 
 def _errors(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Finding:
@@ -198,6 +228,11 @@ def _errors(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Findi
         severity=Severity.CRITICAL if rate >= CRITICAL_ERROR_RATE else Severity.WARNING,
         title=f"{_count(usage.errors, 'error')} in {subject.window.span} ({_percent(rate)} of {invocations})",
         evidence={"Errors": f"{usage.errors} of {invocations} ({_percent(rate)})", "Fires at": threshold},
+        chart=subject.chart(
+            "errors and invocations",
+            (subject.line("errors"), subject.line("invocations")),
+            **_per_minute_threshold(params.min_errors if not params.error_rate else None),
+        ),
     )
 
 
@@ -211,6 +246,11 @@ def _throttles(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Fi
             "Throttles": f"{usage.throttles}, besides {_count(usage.invocations, 'invocation')} that ran",
             "Fires at": _count(params.throttles, "throttle"),
         },
+        chart=subject.chart(
+            "throttles and invocations",
+            (subject.line("throttles"), subject.line("invocations")),
+            **_per_minute_threshold(params.throttles),
+        ),
     )
 
 
@@ -232,7 +272,23 @@ def _duration(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Fin
             "Slowest invocation": shown,
             "Fires at": f"{_percent(params.duration_ratio)} of the timeout ({_ms(limit_ms)})",
         },
+        chart=subject.chart(
+            "duration and its timeout",
+            (subject.line("duration", "ms"), subject.line("duration", "ms", stat="Average")),
+            threshold=limit_ms,
+            comparison="GreaterThanOrEqualToThreshold",
+            references=(("timeout", timeout_ms),),
+        ),
     )
+
+
+def _per_minute_threshold(fires_at: int | None) -> dict[str, Any]:
+    """The threshold line of a count summed over the window, on a chart of it per minute: drawn only when one
+    (error, throttle) fires, the one rule that a minute with a point over the line breaks exactly as the window does.
+    A higher count or a rate is in the alert's evidence instead of a line that would not mean it."""
+    if fires_at != 1:
+        return {}
+    return {"threshold": 1.0, "comparison": "GreaterThanOrEqualToThreshold"}
 
 
 def _minute(at: datetime) -> datetime:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.aws.metric_charts import ChartLine, ChartRequest
 from bot.aws.metrics import MetricQuery, metric_data
 from bot.core.findings import CheckResult, Finding
 from bot.durations import Duration, format_duration
@@ -27,6 +28,13 @@ from bot.enums import Severity
 from scheduler.registry import CheckContext, check
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+ALARM_COMPARISON = {
+    ">": "GreaterThanThreshold",
+    ">=": "GreaterThanOrEqualToThreshold",
+    "<": "LessThanThreshold",
+    "<=": "LessThanOrEqualToThreshold",
+}
+"""A rule's comparison as a CloudWatch alarm (and a chart) names it."""
 HIGH_RESOLUTION_SECONDS = (1, 5, 10, 30)
 VALUES_SHOWN = 10
 
@@ -175,9 +183,10 @@ def _finding(ctx: CheckContext, rule: MetricRule, recent: Recent, evaluation: Ev
         treated = {"ignore": "not counted", "breaching": "counted as breaching", "not_breaching": "counted as fine"}
         evidence["Missing data"] = f"{evaluation.missing} of {len(recent)} periods, {treated[rule.missing_data]}"
     breached = f"{evaluation.breaching} of {_periods(len(recent), rule.period)}"
+    firing = evaluation.verdict is Verdict.FIRING
     return Finding(
         fingerprint=f"metric_threshold:{ctx.account_id}:{ctx.region}:{rule.name}",
-        firing=evaluation.verdict is Verdict.FIRING,
+        firing=firing,
         title=f"{rule.name}: {rule.metric} {rule.comparison} {_number(rule.threshold)} for {breached}",
         severity=Severity(rule.severity),
         resource=next(iter(rule.dimensions.values()), rule.metric),
@@ -186,6 +195,22 @@ def _finding(ctx: CheckContext, rule: MetricRule, recent: Recent, evaluation: Ev
         labels={**rule.dimensions, "namespace": rule.namespace, "metric": rule.metric, "rule": rule.name},
         links={"console": console_url(ctx.region, rule)},
         evidence=evidence,
+        chart=rule_chart(ctx, rule).to_payload() if firing else None,
+    )
+
+
+def rule_chart(ctx: CheckContext, rule: MetricRule) -> ChartRequest:
+    """The rule's metric at its statistic and period, and its threshold."""
+    line = ChartLine("m0", rule.namespace, rule.metric, rule.statistic, f"{rule.metric} ({rule.statistic})",
+                     rule.dimensions)  # fmt: skip
+    return ChartRequest(
+        title=f"{rule.name}: {rule.namespace} {rule.metric}",
+        account=ctx.account,
+        region=ctx.region,
+        lines=(line,),
+        period_seconds=int(rule.period.total_seconds()),
+        threshold=rule.threshold,
+        comparison=ALARM_COMPARISON[rule.comparison],
     )
 
 

@@ -21,6 +21,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.aws.metric_charts import ChartLine, ChartRequest
 from bot.aws.metrics import Datapoint, MetricQuery, metric_data
 from bot.core.findings import CheckResult, Finding
 from bot.durations import Duration, format_duration
@@ -150,6 +151,29 @@ def console_url(ctx: CheckContext, queue: str) -> str:
     return f"https://{ctx.region}.console.aws.amazon.com/sqs/v3/home?region={ctx.region}#/queues/{quote(url, safe='')}"
 
 
+DEPTH = ("ApproximateNumberOfMessagesVisible", "Maximum", "messages waiting", "")
+AGE = ("ApproximateAgeOfOldestMessage", "Maximum", "oldest message age", "s")
+
+
+def queue_chart(ctx: CheckContext, queue: Queue, problem: Problem, threshold: float) -> ChartRequest:
+    """The queue's depth and the age of its oldest message (seconds, on an axis of their own), the alert's own metric
+    first with its threshold. SQS sends these a minute apart, a few minutes late.
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html"""
+    first, second = (DEPTH, AGE) if problem is Problem.DLQ else (AGE, DEPTH)
+    lines = tuple(
+        ChartLine(f"m{index}", "AWS/SQS", metric, stat, label, {"QueueName": queue.name}, unit)
+        for index, (metric, stat, label, unit) in enumerate((first, second))
+    )
+    return ChartRequest(
+        title=f"{queue.name}: {first[2]} and {second[2]}",
+        account=ctx.account,
+        region=ctx.region,
+        lines=lines,
+        threshold=threshold,
+        comparison="GreaterThanOrEqualToThreshold",
+    )
+
+
 def _finding(
     ctx: CheckContext, queue: Queue, problem: Problem, labels: dict[str, str] | None = None, **fields: Any
 ) -> Finding:
@@ -178,12 +202,14 @@ def _dead_letters(
     consumed_by = {"Consumed by": ", ".join(functions)} if functions else {}
     # What a redrive (the sqs_redrive action) moves where: this queue's messages back to the queues they came from.
     redrive = {"queue_arn": dlq.arn, "source_queues": names, "dead_letters": str(count)}
+    firing = count >= params.min_messages
     return _finding(
         ctx,
         dlq,
         Problem.DLQ,
         redrive | ({"function": functions[0]} if functions else {}),
-        firing=count >= params.min_messages,
+        firing=firing,
+        chart=queue_chart(ctx, dlq, Problem.DLQ, params.min_messages).to_payload() if firing else None,
         title=f"{dlq.name}: {_count(count, 'dead letter')} from {names}",
         summary=f"Messages that {names} failed to process, moved here after their last allowed receive.",
         evidence={
@@ -208,11 +234,13 @@ def _age(ctx: CheckContext, queue: Queue, newest: Datapoint | None, max_age: tim
             evidence={"Oldest message": f"no ApproximateAgeOfOldestMessage data in {look_back}"} | fires_at,
         )
     age = timedelta(seconds=newest.value)
+    firing = age >= max_age
     return _finding(
         ctx,
         queue,
         Problem.AGE,
-        firing=age >= max_age,
+        firing=firing,
+        chart=queue_chart(ctx, queue, Problem.AGE, max_age.total_seconds()).to_payload() if firing else None,
         title=f"{queue.name}: oldest message {format_duration(age)} old",
         evidence={"Oldest message": f"{format_duration(age)} old at {newest.at:%H:%M} UTC"} | fires_at,
         # When the oldest message crossed max_age, not when this run saw it.
