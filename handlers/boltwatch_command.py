@@ -1,4 +1,5 @@
-"""`/boltwatch help|status|incidents|actions|checks|chart|digest|best-practices|mute|unmute|maintenance|audit|oncall`."""
+"""`/boltwatch SUBCOMMAND`: help, status, incidents, actions, checks, chart, digest, best-practices, mute, unmute,
+maintenance, audit, oncall."""
 
 from __future__ import annotations
 
