@@ -241,11 +241,12 @@ class CheckRunner:
         observed_at = services.clock()
         firing = sum(1 for f in result.findings if f.firing)
         regressed_after = services.settings.file.errors.regressed_after
+        cycle_seconds = time.perf_counter() - started
 
         def observe_and_record(session: Session) -> Observation:
             health = record_run(
                 session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
-                firing=firing, every_target=every_target,
+                firing=firing, every_target=every_target, seconds=cycle_seconds,
             )  # fmt: skip
             save_cursors(session, result.cursors, now=observed_at)
             for source, summaries in result.error_groups.items():

@@ -3,6 +3,12 @@
 Each log group is read from its persisted cursor with FilterLogEvents, re-reading a short overlap so that events
 ingested late are not skipped and the ids already read are not repeated. Which events are errors, and how they
 group, is decided here in our own code: moto (and so the tests) cannot be trusted with complex filter patterns.
+
+FilterLogEvents allows 5 calls a second per account and region, shared with `/logs` and `/errors`: a thousand log
+groups would take 200 s a cycle. Most groups are idle most of the time, so a group whose newest stream took nothing
+since the last read (DescribeLogStreams ordered by LastEventTime, a quota of its own) is not read; since AWS
+updates a stream's last event time "on an eventual consistency basis" (LogStream, CloudWatch Logs API reference),
+an idle group is still read every `idle_reread`, and the cursor, which only moves on a read, loses nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from scheduler.registry import CheckContext, check
 OVERLAP_MS = 120_000
 MAX_SEEN_IDS = 5_000
 MAX_REMEMBERED_GROUPS = 500
+READ_AT = "read_at"
+"""In a cursor's memory: when the group was last read with FilterLogEvents (ms since the epoch)."""
 
 
 class LogErrorsParams(BaseModel):
@@ -36,6 +44,9 @@ class LogErrorsParams(BaseModel):
     first_look_back: Duration = timedelta(minutes=5)
     max_pages: int = Field(default=20, ge=1, le=200)
     max_log_groups: int = Field(default=100, ge=1, le=1000)
+    idle_reread: Duration = Field(
+        default=timedelta(minutes=5), description="how often a log group that looks idle is read all the same"
+    )
 
 
 @dataclass
@@ -84,6 +95,26 @@ def matching_log_groups(client: Any, patterns: list[str], limit: int) -> list[st
     return found
 
 
+def newest_ingestion_ms(client: Any, log_group: str) -> int | None:
+    """When the log group last took an event (ms since the epoch), from its newest stream; None if it has none."""
+    response = client.describe_log_streams(logGroupName=log_group, orderBy="LastEventTime", descending=True, limit=1)
+    streams = response.get("logStreams", [])
+    if not streams:
+        return None
+    newest = max(streams[0].get("lastIngestionTime") or 0, streams[0].get("lastEventTimestamp") or 0)
+    return newest or None
+
+
+def looks_idle(client: Any, log_group: str, cursor: LogCursorState | None, *, now_ms: int, reread_ms: int) -> bool:
+    """Nothing arrived since the group was last read (by the overlap's margin, for clocks that disagree), and that
+    read is recent enough to trust AWS's eventually consistent last event time."""
+    read_at = cursor.memory.get(READ_AT) if cursor else None
+    if read_at is None or now_ms - read_at >= reread_ms:
+        return False
+    newest = newest_ingestion_ms(client, log_group)
+    return newest is None or newest < read_at - OVERLAP_MS
+
+
 def read_since(
     client: Any, log_group: str, cursor: LogCursorState | None, *, now_ms: int, first_look_back_ms: int, max_pages: int
 ) -> tuple[list[LogEvent], LogCursorState]:
@@ -107,7 +138,7 @@ def read_since(
     newest = max([reached, *(e["timestamp"] for e in raw)])
     # Every event of the next read's overlap was read now, so its ids are all the next read must skip.
     ids = [e["eventId"] for e in raw if e["timestamp"] >= newest - OVERLAP_MS and e.get("eventId")]
-    memory = dict(cursor.memory) if cursor else {}
+    memory = (dict(cursor.memory) if cursor else {}) | {READ_AT: now_ms}
     return [LogEvent.from_api(e) for e in fresh], LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), memory)
 
 
@@ -182,7 +213,7 @@ def scan_log_group(
             findings.append(_finding(ctx, log_group, key, known.title, still))
             known.alerting = still
     kept = sorted(memory.items(), key=lambda item: item[1].last_seen)[-MAX_REMEMBERED_GROUPS:]
-    state = {"groups": {k: vars(m) for k, m in kept}}
+    state = {**cursor.memory, "groups": {k: vars(m) for k, m in kept}}
     summaries = [seen.summary() for seen in groups.values()]
     return findings, LogCursorState(cursor.timestamp_ms, cursor.seen_event_ids, state), summaries
 
@@ -190,7 +221,7 @@ def scan_log_group(
 @check(
     "log_errors",
     service="logs",
-    permissions=["logs:DescribeLogGroups", "logs:FilterLogEvents"],
+    permissions=["logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents"],
     every="30s",
     params=LogErrorsParams,
 )
@@ -202,15 +233,20 @@ def log_errors(ctx: CheckContext, params: LogErrorsParams) -> CheckResult:
     cursors = {}
     error_groups: dict[str, tuple[GroupSummary, ...]] = {}
     covered: set[str] = set()
+    reread_ms = int(params.idle_reread.total_seconds() * 1000)
     for log_group in matching_log_groups(client, params.log_groups, params.max_log_groups):
-        events, cursor = read_since(
-            client,
-            log_group,
-            ctx.cursors.get(log_group),
-            now_ms=now_ms,
-            first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
-            max_pages=params.max_pages,
-        )
+        cursor = ctx.cursors.get(log_group)
+        if cursor is not None and looks_idle(client, log_group, cursor, now_ms=now_ms, reread_ms=reread_ms):
+            events: list[LogEvent] = []
+        else:
+            events, cursor = read_since(
+                client,
+                log_group,
+                cursor,
+                now_ms=now_ms,
+                first_look_back_ms=int(params.first_look_back.total_seconds() * 1000),
+                max_pages=params.max_pages,
+            )
         group_findings, cursor, summaries = scan_log_group(ctx, params, log_group, events, cursor)
         findings.extend(group_findings)
         covered.update(f.fingerprint for f in group_findings)

@@ -37,7 +37,7 @@ def test_filter_log_events_calls_share_one_bucket_per_account_and_region(moto: M
     logs = boto3.client("logs", endpoint_url=moto.endpoint, region_name="us-east-1")
     logs.create_log_group(logGroupName="/app")
     sessions = AwsSessions(AwsSettings(max_attempts=1), endpoint_url=moto.endpoint, guard_event_loop=False)
-    sessions.logs_quota = LogsQuota(rate=4.0)
+    sessions.logs_quota = LogsQuota({"FilterLogEvents": 4.0})
     client = sessions.client("logs")
     started = time.monotonic()
     for _ in range(8):
