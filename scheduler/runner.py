@@ -26,7 +26,7 @@ from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
 from bot.runtime.acks_first import AcksFirst, RunAllowance
-from bot.runtime.heap import freeze_heap
+from bot.runtime.heap import freeze_heap, release_free_memory
 from bot.services import Services
 from scheduler.registry import CheckContext, ConfiguredCheck
 
@@ -206,6 +206,7 @@ class CheckRunner:
         try:
             return await self._run_steps(configured, targets, allowance, take_lease=take_lease)
         finally:
+            release_free_memory()  # the run's findings went with its frame: give back what they held
             if allowance.waited:
                 services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
 
