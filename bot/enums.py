@@ -37,6 +37,22 @@ class OutboxStatus(StrEnum):
     and retried until it goes through, holding back the items queued after it for the same incident."""
 
 
+class OutboxOperation(StrEnum):
+    """What an outbox item does (`bot.delivery.outbox.Operation`). The stored names date from when only incidents
+    went through the outbox; they apply to every subject."""
+
+    POST = "post_incident"
+    UPDATE = "update_incident"
+    REPLY = "thread_reply"
+    UPLOAD_FILE = "upload_file"
+    """A file into the thread of the key's message (a long `/logs` answer)."""
+    PUBLISH_HOME = "publish_home"
+    CHART = "chart"
+    """A metric chart in the thread of an incident's message: drawn, uploaded, then shown in an image block."""
+    FIGURE = "figure"
+    """A chart of data the item carries, added to the key's message (a digest, an answer) by updating it."""
+
+
 class Source(StrEnum):
     """How the bot learnt of a change: a check run (poll) or a delivery from AWS (push)."""
 

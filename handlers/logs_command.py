@@ -29,8 +29,9 @@ from handlers.usage import UsageError
 
 
 def queue_note(services: Services, place: Place) -> str:
-    """Say so when log reads in this account and region are already queued behind the 5-a-second quota."""
-    ahead = services.aws.logs_quota.bucket(place.account, place.region).waiting
+    """Say so when people's log reads in this account and region are already queued behind the 5-a-second quota
+    (scheduled reads wait behind this one, `bot.aws.quotas`)."""
+    ahead = services.aws.logs_quota.bucket(place.account, place.region).urgent_waiting
     return f" Queued, {ahead} ahead (CloudWatch Logs allows 5 reads a second per account and region)." if ahead else ""
 
 

@@ -26,7 +26,7 @@ from bot.core.findings import CheckResult, Finding, LogCursorState
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
 from bot.runtime.acks_first import AcksFirst, RunAllowance
-from bot.runtime.heap import freeze_heap
+from bot.runtime.heap import freeze_heap, release_free_memory
 from bot.services import Services
 from scheduler.registry import CheckContext, CheckFunction, ConfiguredCheck
 
@@ -213,6 +213,7 @@ class CheckRunner:
         try:
             return await self._run_steps(configured, targets, allowance, take_lease=take_lease)
         finally:
+            release_free_memory()  # the run's findings went with its frame: give back what they held
             if allowance.waited:
                 services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
 
@@ -248,11 +249,12 @@ class CheckRunner:
         observed_at = services.clock()
         firing = sum(1 for f in result.findings if f.firing)
         regressed_after = services.settings.file.errors.regressed_after
+        cycle_seconds = time.perf_counter() - started
 
         def observe_and_record(session: Session) -> Observation:
             health = record_run(
                 session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
-                firing=firing, every_target=every_target,
+                firing=firing, every_target=every_target, seconds=cycle_seconds,
             )  # fmt: skip
             save_cursors(session, result.cursors, now=observed_at)
             for source, summaries in result.error_groups.items():

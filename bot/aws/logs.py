@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from bot.aws.quotas import interactive_reads
+
 LAMBDA_PREFIX = "/aws/lambda/"
 MAX_CANDIDATES = 10
 MAX_PAGES = 50
@@ -88,11 +90,19 @@ def newest_events(
     limit: int,
     filter_text: str | None = None,
 ) -> EventWindow:
-    """The newest `limit` events of the window across all streams, oldest first.
+    """The newest `limit` events of the window across all streams, oldest first (`/logs`: someone waits for them,
+    so its reads go before scheduled ones in the quota).
 
     Reads backwards in growing slices (5 minutes, then doubling) so that a long window with a busy log group
     does not page through hours of events to show the last hundred.
     """
+    with interactive_reads():
+        return _newest_events(client, log_group, start=start, end=end, limit=limit, filter_text=filter_text)
+
+
+def _newest_events(
+    client: Any, log_group: str, *, start: datetime, end: datetime, limit: int, filter_text: str | None
+) -> EventWindow:
     phrase = filter_text.replace('"', "") if filter_text else None
     collected: list[LogEvent] = []
     scanned = pages = 0
@@ -138,7 +148,15 @@ ERROR_TERMS = (
 def window_events(
     client: Any, log_group: str, *, start: datetime, end: datetime, pattern: str | None, max_pages: int = MAX_PAGES
 ) -> EventWindow:
-    """Every event of the window (oldest first) matching `pattern`, up to `max_pages` pages."""
+    """Every event of the window (oldest first) matching `pattern`, up to `max_pages` pages (`/errors`: someone
+    waits for them, so its reads go before scheduled ones in the quota)."""
+    with interactive_reads():
+        return _window_events(client, log_group, start=start, end=end, pattern=pattern, max_pages=max_pages)
+
+
+def _window_events(
+    client: Any, log_group: str, *, start: datetime, end: datetime, pattern: str | None, max_pages: int
+) -> EventWindow:
     kwargs: dict[str, Any] = {
         "logGroupName": log_group,
         "startTime": int(start.timestamp() * 1000),

@@ -41,7 +41,18 @@ def _check_text(check: CheckLine, now: datetime) -> str:
     stale = " :warning: stale" if check.last_ok_at and now - check.last_ok_at > 3 * check.every else ""
     kind = inline_code(truncate(check.check_type, 100))
     what = f"{bold(truncate(check.name, 200))} ({kind}, every {format_duration(check.every)})"
-    return f"{what} — {state} · {fresh}{stale}"
+    return f"{what} — {state} · {fresh}{stale}{_pace_text(check)}"
+
+
+def _pace_text(check: CheckLine) -> str:
+    """A check whose cycle over its targets outlasts its interval cannot keep it: say by how much, so that its
+    interval (or its scope) gets changed rather than its data silently getting older than promised."""
+    if not check.behind or check.took is None:
+        return ""
+    return (
+        f" · :hourglass: cannot keep its interval: its last run took {format_duration(check.took)}"
+        f" for every {format_duration(check.every)}"
+    )
 
 
 def checks_blocks(checks: list[CheckLine], *, now: datetime) -> list[dict[str, Any]]:

@@ -22,9 +22,11 @@ def record_run(
     error: str | None,
     firing: int,
     every_target: bool = True,
+    seconds: float | None = None,
 ) -> CheckHealth:
-    """Record one run. A run over some of the targets (a Re-check) counts as a run and its failure as a failure,
-    but its success clears neither the failures nor the firing count of the targets it did not run."""
+    """Record one run that took `seconds`. A run over some of the targets (a Re-check) counts as a run and its
+    failure as a failure, but its success clears neither the failures nor the firing count of the targets it did not
+    run, and its time says nothing of a whole cycle's."""
     health = session.get(CheckHealth, name)
     if health is None:
         health = CheckHealth(name=name, check_type=check_type, consecutive_failures=0, findings_firing=0)
@@ -32,6 +34,8 @@ def record_run(
     health.check_type, health.last_run_at = check_type, now
     if every_target:
         health.findings_firing = firing
+        if seconds is not None:
+            health.last_run_seconds = seconds
     if error is not None:
         health.last_error = error
         health.consecutive_failures = (health.consecutive_failures or 0) + 1

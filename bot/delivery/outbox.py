@@ -13,40 +13,26 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.enums import OutboxStatus
+from bot.delivery.outbox_heads import WAITING, due_heads, first_waiting
+from bot.enums import OutboxOperation, OutboxStatus
 from bot.store import rows_changed, take_turns
 from bot.store.models import OutboxItem, SlackChannel
 from bot.views.incident import IncidentChange
 
 CLAIM_SECONDS = 60
 CLAIM_LOCK = 727_110  # any constant; the advisory lock that serialises outbox claims across replicas
-SCAN_LIMIT = 1000
-WAITING = (OutboxStatus.PENDING, OutboxStatus.BLOCKED)
-"""Statuses of items still to be sent: a blocked item is retried (and holds back its incident's later items)."""
 COMMAND_PREFIX = "command:"
 CONTENT_FIELDS = ("text", "blocks", "content", "figure", "alt_text", "title")
 """What a command's answer carries (log lines, maybe; a figure of them) and forgets once Slack has it or it is given
 up."""
 
 
-class Operation(StrEnum):
-    # The stored names date from when only incidents went through the outbox; they apply to every subject.
-    POST = "post_incident"
-    UPDATE = "update_incident"
-    REPLY = "thread_reply"
-    UPLOAD_FILE = "upload_file"
-    """A file into the thread of the key's message (a long `/logs` answer)."""
-    PUBLISH_HOME = "publish_home"
-    CHART = "chart"
-    """A metric chart in the thread of an incident's message: drawn, uploaded, then shown in an image block."""
-    FIGURE = "figure"
-    """A chart of data the item carries, added to the key's message (a digest, an answer) by updating it."""
+Operation = OutboxOperation
 
 
 def ordering_key(incident_id: int) -> str:
@@ -379,25 +365,22 @@ class Claimed:
 def claim_due(session: Session, *, holder: str, now: datetime, interval: timedelta, limit: int = 50) -> list[Claimed]:
     """Claim the first pending item of each ordering key that is due, one per channel whose pace allows it.
 
-    New incident posts go before updates of existing ones. A chart waits for the items its incident queued before
-    it (the message it goes under, first of all); the incident's items never wait for a chart. Each claimed channel
-    is reserved for `interval`, in the database, so that replicas share Slack's per-channel budget. On PostgreSQL
-    claimers take turns (an advisory lock), so no replica can take an incident's second item while another holds
-    its first.
+    Every channel's due heads are read (`outbox_heads.due_heads`), so a channel with thousands of queued items
+    holds back no other channel's. New incident posts go before updates of existing ones. A chart waits for the
+    items its incident queued before it (the message it goes under, first of all); the incident's items never wait
+    for a chart. Each claimed channel is reserved for `interval`, in the database, so that replicas share Slack's
+    per-channel budget. On PostgreSQL claimers take turns (an advisory lock), so no replica can take an incident's
+    second item while another holds its first.
     """
     take_turns(session, CLAIM_LOCK)
     channels = {row.ref: row for row in session.scalars(select(SlackChannel))}
-    pending = select(OutboxItem).where(OutboxItem.status.in_(WAITING))
-    query = pending.order_by(OutboxItem.id).limit(SCAN_LIMIT)
-    heads: dict[str, OutboxItem] = {}
-    for item in session.scalars(query):
-        heads.setdefault(item.ordering_key, item)
-    ordered = sorted(heads.values(), key=lambda item: (item.operation != Operation.POST, item.id))
+    heads = due_heads(session, now=now)
+    charts = [item for item in heads if item.operation == Operation.CHART and item.incident_id is not None]
+    incidents_first = first_waiting(session, sorted({ordering_key(item.incident_id or 0) for item in charts}))
     claimed: list[Claimed] = []
     used: set[str] = set()
-    for item in ordered:
-        busy = item.claimed_until is not None and item.claimed_until > now
-        if busy or item.next_attempt_at > now or _behind_its_incident(heads, item):
+    for item in heads:
+        if _behind_its_incident(incidents_first, item):
             continue
         if item.operation != Operation.PUBLISH_HOME:  # Home is per person, not a channel's message budget
             key = pace_key(channels, item.channel, item.operation)
@@ -425,12 +408,12 @@ def claim_due(session: Session, *, holder: str, now: datetime, interval: timedel
     return claimed
 
 
-def _behind_its_incident(heads: dict[str, OutboxItem], item: OutboxItem) -> bool:
-    """A chart whose incident still has an item queued before it (the scan is in id order, so that item is seen)."""
+def _behind_its_incident(incidents_first: dict[str, int], item: OutboxItem) -> bool:
+    """A chart whose incident still has an item queued before it (due or not, claimed or not)."""
     if item.operation != Operation.CHART or item.incident_id is None:
         return False
-    head = heads.get(ordering_key(item.incident_id))
-    return head is not None and head.id < item.id
+    first = incidents_first.get(ordering_key(item.incident_id))
+    return first is not None and first < item.id
 
 
 def canonical_channel(channels: dict[str, SlackChannel], ref: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -374,6 +375,8 @@ class CheckHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     findings_firing: Mapped[int] = mapped_column(Integer, default=0)
+    last_run_seconds: Mapped[float | None] = mapped_column(Float)
+    """How long its last run over every target took: longer than its interval, it cannot keep that interval."""
 
 
 class ErrorGroup(Base):

@@ -26,6 +26,13 @@ class CheckLine:
     last_error: str | None
     consecutive_failures: int
     firing: int
+    took: timedelta | None = None
+    """How long its last run over every target took."""
+
+    @property
+    def behind(self) -> bool:
+        """Its runs take longer than its interval: it cannot keep it (runs start late, or are skipped)."""
+        return self.took is not None and self.took > self.every
 
 
 @dataclass(frozen=True)

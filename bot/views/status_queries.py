@@ -69,6 +69,7 @@ def check_lines(session: Session, configured: list[tuple[str, str, timedelta]]) 
                 h.last_error if h else None,
                 h.consecutive_failures if h else 0,
                 h.findings_firing if h else 0,
+                timedelta(seconds=h.last_run_seconds) if h and h.last_run_seconds is not None else None,
             )
         )
     return lines

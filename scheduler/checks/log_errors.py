@@ -9,6 +9,12 @@ and their events go through `observe_streamed` as they arrive; the scheduled run
 and ages the live ones' error groups (quiet ones resolve) without reading them. A live group whose session is down
 is read as any other until it is back. In live mode a cursor names events by `live_key` (Live Tail gives no event
 ids), so that the read after a session (re)starts and the stream never count one event twice.
+
+FilterLogEvents allows 5 calls a second per account and region, shared with `/logs` and `/errors`: a thousand log
+groups would take 200 s a cycle. Most groups are idle most of the time, so a group whose newest stream took nothing
+since the last read (DescribeLogStreams ordered by LastEventTime, a quota of its own) is not read; since AWS
+updates a stream's last event time "on an eventual consistency basis" (LogStream, CloudWatch Logs API reference),
+an idle group is still read every `idle_reread`, and the cursor, which only moves on a read, loses nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from scheduler.registry import CheckContext, check
 OVERLAP_MS = 120_000
 MAX_SEEN_IDS = 5_000
 MAX_REMEMBERED_GROUPS = 500
+READ_AT = "read_at"
+"""In a cursor's memory: when the group was last read with FilterLogEvents (ms since the epoch)."""
 
 
 class LogErrorsParams(BaseModel):
@@ -48,6 +56,9 @@ class LogErrorsParams(BaseModel):
     )
     live_max_groups: int = Field(
         default=MAX_GROUPS_A_SESSION, ge=1, le=100, description="log groups streamed live (10 a Live Tail session)"
+    )
+    idle_reread: Duration = Field(
+        default=timedelta(minutes=5), description="how often a log group that looks idle is read all the same"
     )
 
 
@@ -97,6 +108,26 @@ def matching_log_groups(client: Any, patterns: list[str], limit: int) -> list[st
     return found
 
 
+def newest_ingestion_ms(client: Any, log_group: str) -> int | None:
+    """When the log group last took an event (ms since the epoch), from its newest stream; None if it has none."""
+    response = client.describe_log_streams(logGroupName=log_group, orderBy="LastEventTime", descending=True, limit=1)
+    streams = response.get("logStreams", [])
+    if not streams:
+        return None
+    newest = max(streams[0].get("lastIngestionTime") or 0, streams[0].get("lastEventTimestamp") or 0)
+    return newest or None
+
+
+def looks_idle(client: Any, log_group: str, cursor: LogCursorState | None, *, now_ms: int, reread_ms: int) -> bool:
+    """Nothing arrived since the group was last read (by the overlap's margin, for clocks that disagree), and that
+    read is recent enough to trust AWS's eventually consistent last event time."""
+    read_at = cursor.memory.get(READ_AT) if cursor else None
+    if read_at is None or now_ms - read_at >= reread_ms:
+        return False
+    newest = newest_ingestion_ms(client, log_group)
+    return newest is None or newest < read_at - OVERLAP_MS
+
+
 def read_since(
     client: Any,
     log_group: str,
@@ -133,7 +164,7 @@ def read_since(
     newest = max([reached, *(e["timestamp"] for e in raw)])
     # Every event of the next read's overlap was read now, so its ids are all the next read must skip.
     ids = [e.event_id for e, r in zip(events, raw, strict=True) if r["timestamp"] >= newest - OVERLAP_MS and e.event_id]
-    memory = dict(cursor.memory) if cursor else {}
+    memory = (dict(cursor.memory) if cursor else {}) | {READ_AT: now_ms}
     return fresh, LogCursorState(newest, tuple(ids[-MAX_SEEN_IDS:]), memory)
 
 
@@ -219,7 +250,7 @@ def scan_log_group(
             findings.append(_finding(ctx, log_group, key, known.title, still))
             known.alerting = still
     kept = sorted(memory.items(), key=lambda item: item[1].last_seen)[-MAX_REMEMBERED_GROUPS:]
-    state = {"groups": {k: vars(m) for k, m in kept}}
+    state = {**cursor.memory, "groups": {k: vars(m) for k, m in kept}}
     summaries = [seen.summary() for seen in groups.values()]
     return findings, LogCursorState(cursor.timestamp_ms, cursor.seen_event_ids, state), summaries
 
@@ -227,7 +258,7 @@ def scan_log_group(
 @check(
     "log_errors",
     service="logs",
-    permissions=["logs:DescribeLogGroups", "logs:FilterLogEvents"],
+    permissions=["logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents"],
     every="30s",
     params=LogErrorsParams,
 )
@@ -248,12 +279,16 @@ def scan_groups(ctx: CheckContext, params: LogErrorsParams, log_groups: list[str
     (`ctx.live_groups`) is not read, only aged, so that its quiet error groups resolve on schedule."""
     client = ctx.client("logs")
     now_ms = int(ctx.now.timestamp() * 1000)
+    reread_ms = int(params.idle_reread.total_seconds() * 1000)
     parts: list[tuple[str, list[LogEvent], LogCursorState]] = []
     for log_group in log_groups:
         cursor = ctx.cursors.get(log_group)
         if log_group in ctx.live_groups:
             if cursor is not None:
                 parts.append((log_group, [], cursor))
+            continue
+        if cursor is not None and looks_idle(client, log_group, cursor, now_ms=now_ms, reread_ms=reread_ms):
+            parts.append((log_group, [], cursor))
             continue
         events, cursor = read_since(
             client,

@@ -136,6 +136,40 @@ def test_a_channel_takes_one_message_per_interval_and_other_channels_are_not_hel
     assert claimed_ids(db, at=NOW + PACE) == [second_post]
 
 
+def test_a_channel_with_thousands_of_queued_messages_does_not_delay_another_channels_one(db: Database) -> None:
+    with db.transaction() as session:
+        rows = [
+            outbox.new_row(key=f"digest:{n}", channel="#busy", operation=outbox.Operation.POST, at=NOW)
+            for n in range(5_000)
+        ]
+        outbox.add_rows(session, rows)
+    quiet = post(db, new_incident(db, "#quiet"))
+
+    claimed = claim(db)
+    assert [item.channel for item in claimed] == ["#busy", "#quiet"]
+    assert claimed[1].id == quiet
+    complete(db, claimed[0].id)
+    assert [item.channel for item in claim(db, at=NOW + PACE)] == ["#busy"]
+
+
+def test_a_chart_waits_for_its_incidents_update_even_while_that_is_not_yet_due(db: Database) -> None:
+    incident = new_incident(db)
+    complete(db, post(db, incident))
+    later = update(db, incident, at=NOW + timedelta(seconds=30))
+    with db.transaction() as session:
+        chart = outbox.enqueue_chart(
+            session, incident_id=incident, channel="#alerts", request={"metric": "Errors"}, event="fire",
+            since=NOW, until=None, not_before=NOW,
+        )  # fmt: skip
+        session.flush()
+        chart_id = chart.id
+
+    assert claim(db, pace=timedelta(0)) == []
+    assert claimed_ids(db, at=NOW + timedelta(seconds=30), pace=timedelta(0)) == [later]
+    complete(db, later, at=NOW + timedelta(seconds=30))
+    assert claimed_ids(db, at=NOW + timedelta(seconds=31), pace=timedelta(0)) == [chart_id]
+
+
 def test_a_paused_channel_takes_nothing_until_the_pause_ends(db: Database) -> None:
     item_id = post(db, new_incident(db))
     with db.transaction() as session:

@@ -145,9 +145,9 @@ async def test_a_target_matching_several_groups_offers_each_as_a_button(bot_on_o
 
 async def test_a_busy_quota_says_how_many_reads_are_queued_ahead(bot: RunningBot) -> None:
     bucket = TokenBucket(2.0, burst=1)
-    bot.app.services.aws.logs_quota._buckets[("default", "us-east-1")] = bucket
+    bot.app.services.aws.logs_quota._buckets[("FilterLogEvents", "default", "us-east-1")] = bucket
     bucket.acquire()
-    readers = [threading.Thread(target=bucket.acquire) for _ in range(3)]
+    readers = [threading.Thread(target=bucket.acquire, kwargs={"urgent": True}) for _ in range(3)]
     for reader in readers:
         reader.start()
     await bot.wait_for(lambda: bucket.waiting == 3)

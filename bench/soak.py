@@ -1,0 +1,159 @@
+"""Soak: the real bot over 10,000 firing alerts in 1,000 open incidents, with churn, for `--minutes`; RSS sampled.
+
+The bot is `boltwatch run` in a process of its own (`bench/soak_estate.py`: the real CLI plus a synthetic check type
+standing in for a large estate), on SQLite in a temporary directory or PostgreSQL (`--postgres`), against the local
+Slack (20 channels, routed by team, grouped by service) and moto. Its RSS is read from /proc every `--sample`
+seconds. Targets: peak RSS ≤ 150 MB per role, and no growth in the last half (the peak of its second quarter at
+most 5 MB above the peak of its first). Only the embedded role (`all`: web, checks and drainer in one process)
+exists so far; the last line gives the peak RSS per role in MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bench.common import positive_int
+from bench.startup import _free_port
+from sandbox.aws.server import start_moto
+from sandbox.slack import LocalSlack
+
+TARGET_MB = 150.0
+GROWTH_MB = 5.0
+SECRET = "bench-signing-secret"
+CONFIG = """\
+slack:
+  channel: "#alerts"
+aws:
+  regions: [us-east-1]
+  accounts: [{{name: default, id: "123456789012"}}]
+routes:
+{routes}
+checks:
+  - type: soak_estate
+    every: {every}s
+    alerts: {alerts}
+    per_incident: {per_incident}
+    channels: {channels}
+"""
+ROUTE = """\
+  - match: {{team: team-{n}}}
+    channel: "#soak-{n}"
+    group_by: [service]
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--minutes", type=float, default=30.0, help="how long the bot runs (default 30)")
+    parser.add_argument("--alerts", type=positive_int, default=10_000)
+    parser.add_argument("--incidents", type=positive_int, default=1_000)
+    parser.add_argument("--channels", type=positive_int, default=20)
+    parser.add_argument("--every", type=positive_int, default=15, help="the check's interval in seconds")
+    parser.add_argument("--sample", type=float, default=2.0, help="seconds between RSS samples")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL URL (a schema of its own is made and dropped)")
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_soak(args))
+
+
+def rss_mb(pid: int) -> float | None:
+    """The process's resident set size (VmRSS in /proc/PID/status), in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def verdict(samples: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """(peak MB, peak of the last half's first quarter of the run, peak of its last quarter)."""
+    values = [mb for _, mb in samples]
+    n = len(values)
+    third, fourth = values[n // 2 : 3 * n // 4], values[3 * n // 4 :]
+    return max(values), max(third or values), max(fourth or values)
+
+
+async def _soak(args: argparse.Namespace) -> int:
+    routes = "".join(ROUTE.format(n=n) for n in range(args.channels))
+    config_text = CONFIG.format(
+        routes=routes, every=args.every, alerts=args.alerts, per_incident=args.alerts // args.incidents,
+        channels=args.channels,
+    )  # fmt: skip
+    moto = start_moto()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, _database(args.postgres, Path(tmp)) as database_url:
+            config = Path(tmp) / "soak.yml"
+            config.write_text(config_text)
+            async with LocalSlack(signing_secret=SECRET) as slack:
+                for n in range(args.channels):
+                    slack.add_channel(f"soak-{n}")
+                env = os.environ | moto.environment() | slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
+                samples = await _run_bot(env, config, args)
+                posted = sum(len(slack.channel_messages(f"#soak-{n}")) for n in range(args.channels))
+    finally:
+        moto.stop()
+    if len(samples) < 4:
+        print("the bot did not stay up long enough to sample")
+        return 1
+    peak, third, fourth = verdict(samples)
+    print(f"{len(samples)} samples over {samples[-1][0]:.0f} s; incident messages in Slack: {posted}")
+    for at, mb in samples[:: max(1, len(samples) // 12)]:
+        print(f"  {at:7.0f} s  {mb:6.1f} MB")
+    growth = fourth - third
+    print(f"last half: peak {third:.1f} MB in its first half, {fourth:.1f} MB in its second (growth {growth:+.1f} MB)")
+    missed = peak > TARGET_MB or growth > GROWTH_MB
+    print(f"target ≤ {TARGET_MB:.0f} MB and growth ≤ {GROWTH_MB:.0f} MB: {'missed' if missed else 'met'}")
+    print(f"peak RSS per role (MB): all={peak:.1f}")
+    return 1 if missed else 0
+
+
+async def _run_bot(env: dict[str, str], config: Path, args: argparse.Namespace) -> list[tuple[float, float]]:
+    port = _free_port()
+    command = [sys.executable, "-m", "bench.soak_estate", "--config", str(config), "--port", str(port),
+               "--log-level", "WARNING"]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL)
+    samples: list[tuple[float, float]] = []
+    started = time.monotonic()
+    try:
+        while (elapsed := time.monotonic() - started) < args.minutes * 60 and process.returncode is None:
+            mb = rss_mb(process.pid)
+            if mb is not None:
+                samples.append((elapsed, mb))
+            await asyncio.sleep(args.sample)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+    return samples
+
+
+class _database:
+    """A SQLite file in `directory`, or a schema of its own in the PostgreSQL database at `url`."""
+
+    def __init__(self, url: str | None, directory: Path) -> None:
+        self.url, self.directory = url, directory
+        self.schema = f"bw_soak_{uuid.uuid4().hex[:12]}"
+
+    def __enter__(self) -> str:
+        if self.url is None:
+            return f"sqlite:///{self.directory / 'soak.db'}"
+        with create_engine(self.url, isolation_level="AUTOCOMMIT").connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}options=-csearch_path%3D{self.schema}"
+
+    def __exit__(self, *_: object) -> None:
+        if self.url is not None:
+            with create_engine(self.url, isolation_level="AUTOCOMMIT").connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
