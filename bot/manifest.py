@@ -25,7 +25,7 @@ SCOPES = {
     "groups:read": "the same for private channels",
     "channels:join": "join a public alert channel Slack says the bot is not in",
     "commands": "the slash commands",
-    "files:write": "long /logs output as a file",
+    "files:write": "long /logs output as a file, and charts (charts.enabled)",
 }
 """Every bot scope the bot asks for, and why: no more."""
 
