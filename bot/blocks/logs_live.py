@@ -51,12 +51,13 @@ def live_tail_message(view: LiveTailView, *, now: datetime) -> tuple[str, list[d
     what = inline_code(truncate(view.log_group, 300))
     if view.filter_text:
         what += f", containing “{plain(truncate(view.filter_text, 300))}”"
-    if view.ended is None:
+    streaming = view.ended is None and view.stopped_by is None
+    if streaming:
         headline = f":red_circle: *Live:* {what}"
         timing = f"streaming since {view.started:%H:%M:%S} UTC · ends in {format_duration(_left(view, now))}"
     else:
         headline = f":white_circle: *Live tail ended:* {what}"
-        why = f"stopped by {mention(view.stopped_by)}" if view.stopped_by else plain(truncate(view.ended, 300))
+        why = f"stopped by {mention(view.stopped_by)}" if view.stopped_by else plain(truncate(view.ended or "", 300))
         timing = f"{view.started:%H:%M:%S}–{now:%H:%M:%S} UTC · {why}"
     counts = f"{view.received} events" + (
         f", the newest {min(view.received, SHOWN_LINES)} shown" if view.received else ""
@@ -70,11 +71,11 @@ def live_tail_message(view: LiveTailView, *, now: datetime) -> tuple[str, list[d
             "elements": [{"type": "mrkdwn", "text": f"{timing} · {counts} · by {mention(view.requester)}"}],
         },
     ]
-    if view.ended is None:
+    if streaming:
         stop = {"type": "button", "text": {"type": "plain_text", "text": "Stop"}, "style": "danger",
                 "action_id": ActionId.LOGS_LIVE_STOP.value, "value": view.tail_id}  # fmt: skip
         blocks.append({"type": "actions", "elements": [stop]})
-    state = "Live" if view.ended is None else "Live tail ended"
+    state = "Live" if streaming else "Live tail ended"
     return fit_text(f"{state}: {plain(view.log_group)} ({view.received} events)"), fit_blocks(blocks)
 
 
