@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 import handlers
 from bot.aws.executor import AwsExecutor
 from bot.aws.sessions import AwsSessions
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
 from bot.core.routing import build_routes
 from bot.delivery import outbox
@@ -44,11 +45,15 @@ from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.push.sns_receiver import SnsReceiver
-from scheduler.registry import configure_actions, configure_checks
+from scheduler.registry import ConfiguredCheck, configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
 from scheduler.undos import UndoRunner
 from scheduler.waits import WaitRunner
+
+if TYPE_CHECKING:
+    # Procrastinate is the `postgres` extra's: imported when scheduler.engine is procrastinate, not before.
+    from scheduler.engines.distributed import DistributedChecks
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,9 @@ def _not_the_unused_token_warning(record: logging.LogRecord) -> bool:
 
 
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_unused_token_warning)  # AnsweringBolt logs there too
+Role = Literal["web", "all"]
+WORKER_CONCURRENCY = 10
+"""Jobs a worker runs at once: mostly waiting on AWS, so more than the cores (`boltwatch worker --concurrency`)."""
 SHUTDOWN_SECONDS = 10.0
 # How `stop()` spends them. Slack's listeners ack within 3 s, so a request in flight when the inputs close has
 # answered by then; running work (check runs, the outbox pass, listeners after their ack) gets until FINISH_SECONDS,
@@ -119,6 +127,11 @@ class BoltwatchApp:
         self.sns = sns
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
+        self.runs_checks = True
+        """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""
+        self.distributed: DistributedChecks | None = None
+        """`--role all` with scheduler.engine procrastinate: this process is a worker too."""
+        self._worker: asyncio.Task[None] | None = None
         self.home: HomePublisher | None = None
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._background: list[asyncio.Task[None]] = []
@@ -231,7 +244,7 @@ class BoltwatchApp:
             await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
-            self.runner.schedule(self.scheduler)
+            self.runner.schedule(self.scheduler, checks=self.runs_checks)
             self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
         self.scheduler.start()
@@ -239,6 +252,8 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
+        if self.background and self.distributed is not None:
+            await self._start_worker(self.distributed)
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -260,6 +275,22 @@ class BoltwatchApp:
         log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
         return self.port
 
+    async def _start_worker(self, distributed: DistributedChecks) -> None:
+        from scheduler.engines.distributed import ensure_queue_schema
+
+        await asyncio.to_thread(ensure_queue_schema, self.services.db.engine)
+        await distributed.app.open_async()
+        worker = distributed.run_worker(concurrency=WORKER_CONCURRENCY, name=self.replica)
+        self._worker = asyncio.create_task(worker, name="procrastinate-worker")
+
+    async def _stop_worker(self) -> None:
+        """Running jobs get the worker's grace; what is left goes back to the queue."""
+        if self._worker is None or self.distributed is None:
+            return
+        self._worker.cancel()
+        await asyncio.gather(self._worker, return_exceptions=True)
+        await self.distributed.app.close_async()
+
     async def stop(self) -> None:
         """Stop taking work, let running work finish, release what this replica holds: within SHUTDOWN_SECONDS.
 
@@ -272,7 +303,9 @@ class BoltwatchApp:
         if self.scheduler.running:
             # Pausing fires no more jobs and leaves running ones be; shutting down would cancel them at once.
             self.scheduler.pause()
-        running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
+        running = asyncio.gather(
+            self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS), self._stop_worker()
+        )
         await asyncio.gather(self._close_socket_mode(), self._close_http())
         await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
         await running
@@ -331,6 +364,44 @@ def replica_name(port: int) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def build_services(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    aws_endpoint_url: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    acks_first: bool = True,
+) -> tuple[Services, list[ConfiguredCheck]]:
+    """What web and worker processes share: storage, AWS access, routes, metrics, the configured checks. With
+    `acks_first`, every boto3 client waits its turn inside check runs' threads while Slack requests arrive (a
+    process that answers Slack); a worker answers none."""
+    push = settings.file.push
+    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
+    if settings.file.scheduler.engine == "procrastinate":
+        from scheduler.engines.distributed import schedule_problems
+
+        if problems := schedule_problems(checks):
+            raise ConfigError(problems)
+    actions = configure_actions(settings.file.actions)
+    metrics = Metrics()
+    executor = AwsExecutor.from_settings(settings.aws)
+    metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
+    services = Services(
+        settings=settings,
+        db=db or Database.from_url(settings.database_url),
+        metrics=metrics,
+        aws=AwsSessions(
+            settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks if acks_first else None
+        ),
+        executor=executor,
+        routes=build_routes(settings.file.routes, settings.slack.channel),
+        check_schedule=[(c.name, c.type.name, c.every) for c in checks],
+        clock=clock,
+        actions=actions,
+    )
+    return services, checks
+
+
 def create_app(
     settings: Settings,
     *,
@@ -340,30 +411,22 @@ def create_app(
     holder: str | None = None,
     background: bool = True,
     freeze: bool = True,
+    role: Role = "all",
 ) -> BoltwatchApp:
     """Build the whole bot from settings; nothing starts until `start()`.
 
     `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them);
     `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
+    `role`: `all` runs the checks too (in-process, or as a Procrastinate worker with `scheduler.engine:
+    procrastinate`); `web` runs none (workers do).
     """
-    push = settings.file.push
-    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
-    actions = configure_actions(settings.file.actions)
-    metrics = Metrics()
-    executor = AwsExecutor.from_settings(settings.aws)
-    metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
-    services = Services(
-        settings=settings,
-        db=db or Database.from_url(settings.database_url),
-        metrics=metrics,
-        # Every boto3 client waits its turn inside check runs' threads (acks first); elsewhere the hook is a no-op.
-        aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks),
-        executor=executor,
-        routes=build_routes(settings.file.routes, settings.slack.channel),
-        check_schedule=[(c.name, c.type.name, c.every) for c in checks],
-        clock=clock,
-        actions=actions,
-    )
+    engine = settings.file.scheduler.engine
+    if role == "web" and engine != "procrastinate":
+        raise ConfigError(
+            ["--role web runs no checks, and with scheduler.engine apscheduler nothing else would: use --role all,"
+             " or scheduler.engine procrastinate with `boltwatch worker` processes"]
+        )  # fmt: skip
+    services, checks = build_services(settings, db=db, aws_endpoint_url=aws_endpoint_url, clock=clock)
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
     bolt = AnsweringBolt(
         # Named, or Bolt names the app after its caller's file from inspect.stack(), which resolves the path of every
@@ -397,5 +460,11 @@ def create_app(
         settings, services, bolt, notifier, runner, waits, digests, sns, UndoRunner(services, holder=replica),
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
+    if engine == "procrastinate":
+        app.runs_checks = False
+        if role == "all":
+            from scheduler.engines.distributed import DistributedChecks
+
+            app.distributed = DistributedChecks(services, checks, tags=runner.tags)
     app.home = home
     return app
