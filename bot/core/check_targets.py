@@ -64,17 +64,11 @@ def sum_health(
 ) -> CheckHealth:
     """The check's health from its configured targets' rows: failing while any target fails (as many runs in a
     row as the worst one), the errors of each failing target, the findings firing over all of them."""
+    health = _locked_health(session, check=check, check_type=check_type)  # first: then the rows are all committed
     configured = set(targets)
-    rows = [
-        r
-        for r in session.scalars(select(CheckTarget).where(CheckTarget.check_name == check))
-        if (r.account, r.region) in configured
-    ]
+    query = select(CheckTarget).where(CheckTarget.check_name == check).execution_options(populate_existing=True)
+    rows = [r for r in session.scalars(query) if (r.account, r.region) in configured]
     failing = sorted((r for r in rows if r.last_error), key=lambda r: (r.account, r.region))
-    health = session.get(CheckHealth, check)
-    if health is None:
-        health = CheckHealth(name=check, check_type=check_type, consecutive_failures=0, findings_firing=0)
-        session.add(health)
     health.check_type, health.last_run_at = check_type, now
     health.findings_firing = sum(r.findings_firing for r in rows)
     health.consecutive_failures = max((r.consecutive_failures for r in failing), default=0)
@@ -83,3 +77,18 @@ def sum_health(
     else:
         health.last_ok_at, health.last_error = now, None
     return health
+
+
+def _locked_health(session: Session, *, check: str, check_type: str) -> CheckHealth:
+    """The check's health row, locked until the commit: targets of one check recorded at once (workers) sum their
+    rows one after the other, the last seeing every other's committed row. Created by the first run of the check,
+    whichever target's wins the race."""
+    health = session.scalars(select(CheckHealth).where(CheckHealth.name == check).with_for_update()).one_or_none()
+    if health is not None:
+        return health
+    try:
+        with session.begin_nested():
+            session.add(CheckHealth(name=check, check_type=check_type, consecutive_failures=0, findings_firing=0))
+    except IntegrityError:
+        pass  # another target's run created it
+    return session.scalars(select(CheckHealth).where(CheckHealth.name == check).with_for_update()).one()

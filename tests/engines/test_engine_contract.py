@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.store.models import Alert, CheckHealth, CheckTarget
 from sandbox.aws.server import MotoHandle
+from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema  # imported here, not in a test's loop
 from tests.conftest import PG_URL, postgres_schema
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, base_config, running_bot
@@ -67,8 +68,6 @@ async def one_interval(engine: str, moto: MotoHandle, database_url: str) -> Inte
 
 async def run_worker_until_every_target_ran(bot: RunningBot, seconds: float = 30) -> None:
     """A Procrastinate worker in this loop: its periodic tasks defer each check's tick, then one job per target."""
-    from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema
-
     services = bot.app.services
     distributed = DistributedChecks(services, bot.app.runner.checks)
     await asyncio.to_thread(ensure_queue_schema, services.db.engine)
@@ -136,11 +135,11 @@ async def test_both_engines_record_the_same_findings(moto: MotoHandle) -> None:
     intervals = {}
     for engine in ENGINES:
         schema = postgres_schema(PG_URL)
-        database_url = next(schema)
+        database_url = await asyncio.to_thread(next, schema)
         try:
             intervals[engine] = await one_interval(engine, moto, database_url)
         finally:
-            next(schema, None)
+            await asyncio.to_thread(next, schema, None)  # drops the schema
     embedded, distributed = intervals["apscheduler"], intervals["procrastinate"]
     assert embedded.alerts == distributed.alerts and embedded.alerts
     assert embedded.health == distributed.health
