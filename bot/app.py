@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
@@ -25,16 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
 import handlers
-from bot.aws.executor import AwsExecutor
-from bot.aws.sessions import AwsSessions
+from bot.assembly import build_services, package_version
 from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
-from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
 from bot.delivery.slack_client import counting_session
-from bot.runtime.acks_first import yields_to_acks
 from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
 from bot.runtime.metrics import Metrics
@@ -45,7 +41,6 @@ from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.push.sns_receiver import SnsReceiver
-from scheduler.registry import ConfiguredCheck, configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
 from scheduler.undos import UndoRunner
@@ -75,13 +70,6 @@ SHUTDOWN_SECONDS = 10.0
 INPUTS_CLOSE_SECONDS = 3.0
 FINISH_SECONDS = 6.0
 RELEASE_SECONDS = 1.5
-
-
-def package_version() -> str:
-    try:
-        return version("boltwatch")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass(frozen=True)
@@ -362,44 +350,6 @@ def replica_name(port: int) -> str:
     if port:
         return f"{socket.gethostname()}:{port}"
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def build_services(
-    settings: Settings,
-    *,
-    db: Database | None = None,
-    aws_endpoint_url: str | None = None,
-    clock: Callable[[], datetime] = utcnow,
-    acks_first: bool = True,
-) -> tuple[Services, list[ConfiguredCheck]]:
-    """What web and worker processes share: storage, AWS access, routes, metrics, the configured checks. With
-    `acks_first`, every boto3 client waits its turn inside check runs' threads while Slack requests arrive (a
-    process that answers Slack); a worker answers none."""
-    push = settings.file.push
-    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
-    if settings.file.scheduler.engine == "procrastinate":
-        from scheduler.engines.distributed import schedule_problems
-
-        if problems := schedule_problems(checks):
-            raise ConfigError(problems)
-    actions = configure_actions(settings.file.actions)
-    metrics = Metrics()
-    executor = AwsExecutor.from_settings(settings.aws)
-    metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
-    services = Services(
-        settings=settings,
-        db=db or Database.from_url(settings.database_url),
-        metrics=metrics,
-        aws=AwsSessions(
-            settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks if acks_first else None
-        ),
-        executor=executor,
-        routes=build_routes(settings.file.routes, settings.slack.channel),
-        check_schedule=[(c.name, c.type.name, c.every) for c in checks],
-        clock=clock,
-        actions=actions,
-    )
-    return services, checks
 
 
 def create_app(

@@ -10,7 +10,7 @@ import logging
 
 from aiohttp import web
 
-from bot.app import build_services, package_version
+from bot.assembly import build_services, package_version
 from bot.config import Settings
 from bot.runtime.metrics import Metrics
 from bot.store import ensure_current

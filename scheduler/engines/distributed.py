@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision
-from procrastinate.exceptions import AlreadyEnqueued, JobAborted
-from procrastinate.jobs import Job
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, JobAborted, UniqueViolation
+from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -47,7 +47,7 @@ MAX_SPREAD = timedelta(seconds=30)
 HEARTBEAT_SECONDS = 2.0
 STALLED_AFTER_SECONDS = 10.0
 REAPER_SECONDS = 5
-SHUTDOWN_GRACE_SECONDS = 7.0
+SHUTDOWN_GRACE_SECONDS = 6.0
 """Within the 10 s a process manager gives between SIGTERM and SIGKILL, with time left to put jobs back."""
 SCHEMA_LOCK = 7_020_020  # pg_advisory_xact_lock key: workers starting together apply the queue's schema once
 
@@ -203,10 +203,24 @@ class DistributedChecks:
         manager = self.app.job_manager
         stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
         for job in stalled:
-            await manager.retry_job(job)
+            try:
+                await self._put_back(job)
+            except ConnectorException as exc:  # the others still go back
+                log.error("could not put back stalled job %s (%s): %s", job.id, job.task_name, exc)
+                continue
             self._services.metrics.check_jobs.labels(str(job.task_kwargs.get("check", "?")), "retried").inc()
             log.warning("retried job %s (%s), stalled on a worker that stopped beating", job.id, job.task_name)
         return len(stalled)
+
+    async def _put_back(self, job: Job) -> None:
+        """Back to the queue; or, when the next tick's job of its target already waits (it holds the queueing
+        lock), as a new job beside it, run one at a time with it (the lock): both ticks are still recorded."""
+        manager = self.app.job_manager
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            await manager.finish_job(job, status=Status.FAILED, delete_job=True)
+            await self._target_task.configure(lock=job.lock).defer_async(**job.task_kwargs)
 
     async def queue_state(self) -> QueueState:
         """Jobs due and waiting, the age of the oldest, and the stalled ones: SQL over Procrastinate's tables."""

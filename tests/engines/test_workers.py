@@ -1,5 +1,5 @@
 """`boltwatch worker` processes on PostgreSQL sharing slow targets: exactly one completion per (target, tick); a
-worker killed with SIGKILL has its running jobs run again elsewhere within one interval, and only those; SIGTERM
+worker killed with SIGKILL has its running jobs run again elsewhere within one interval of the kill, and only those; SIGTERM
 finishes or puts back a worker's jobs within 10 s.
 
 The targets are `sleepy_targets` (tests/engines/sleepy_check.py): each sleeps 0.2–9 s and calls no AWS. What ran is
@@ -34,9 +34,10 @@ from tests.harness import SIGNING_SECRET, migrate
 pytestmark = pytest.mark.skipif(not PG_URL, reason="workers share a PostgreSQL queue (BOLTWATCH_TEST_DATABASE_URL)")
 
 JOB = re.compile(
-    r"(?P<what>Starting job|Job) boltwatch\.check_target\[(?P<id>\d+)\]\(check='[^']+', account='(?P<account>[^']+)',"
-    r" region='(?P<region>[^']+)', tick=(?P<tick>\d+)\)(?: ended with status: (?P<status>[^,]+))?"
+    r"(?P<what>Starting job|Job) boltwatch\.check_target\[(?P<id>\d+)\]\((?P<kwargs>[^)]*)\)"
+    r"(?: ended with status: (?P<status>.+?), lasted)?"
 )
+KWARG = re.compile(r"(\w+)=(?:'([^']*)'|(\d+))")  # in jsonb's order, which is not the call's
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 STOP_SECONDS = 10
 
@@ -90,7 +91,7 @@ class Worker:
         async with aiohttp.ClientSession() as http:
             while True:
                 assert self.process is not None and self.process.returncode is None, self.log.read_text()
-                assert time.monotonic() - started < 30, "the worker never became healthy"
+                assert time.monotonic() - started < 60, "the worker never became healthy"  # a loaded machine: imports
                 try:
                     async with http.get(f"http://127.0.0.1:{self.port}/healthz") as response:
                         if response.status == 200:
@@ -103,8 +104,8 @@ class Worker:
         lines = []
         for match in JOB.finditer(self.log.read_text()):
             status = match["status"] if match["what"] == "Job" else None
-            target = (match["account"], match["region"])
-            lines.append(JobLine(int(match["id"]), target, int(match["tick"]), status))
+            kwargs = {key: text or number for key, text, number in KWARG.findall(match["kwargs"])}
+            lines.append(JobLine(int(match["id"]), (kwargs["account"], kwargs["region"]), int(kwargs["tick"]), status))
         return lines
 
     def in_flight(self) -> set[int]:
@@ -220,15 +221,16 @@ async def test_a_killed_workers_jobs_run_again_elsewhere_within_one_interval(tmp
             ticks = await asyncio.to_thread(recorded_ticks, database_url)
             return all(ticks.get(target, 0) >= tick for target in targets)
 
-        await wait_until(tick_done, max(0.0, tick + 30 - time.time()), "the tick did not complete within its interval")
+        await wait_until(tick_done, 30, "the tick did not complete within one interval of the kill")
         for worker in survivors:
             await worker.stop(signal.SIGTERM)
 
     done = successes(running)
     assert {target for target, t in done if t == tick} == targets
     assert all(done[(target, tick)] == 1 for target in targets)
-    started = Counter(j.job_id for w in running for j in w.jobs() if j.status is None)
-    assert {job for job, n in started.items() if n > 1} == killed_in_flight, "only the killed worker's jobs re-ran"
+    started = Counter((j.target, j.tick) for w in running for j in w.jobs() if j.status is None)
+    killed_runs = {(j.target, j.tick) for j in victim.jobs() if j.job_id in killed_in_flight}
+    assert {run for run, n in started.items() if n > 1} == killed_runs, "only the killed worker's jobs ran again"
 
 
 async def test_sigterm_finishes_or_puts_back_a_workers_jobs_within_ten_seconds(
@@ -248,6 +250,6 @@ async def test_sigterm_finishes_or_puts_back_a_workers_jobs_within_ten_seconds(
     ended = {j.job_id: j.status for j in worker.jobs() if j.status is not None}
     finished = {job for job in in_flight if ended.get(job) == "Success"}
     put_back = {job for job in in_flight if ended.get(job) == "Aborted, to retry"}
-    assert finished | put_back == in_flight and put_back, ended  # the 9 s targets outlast the 7 s grace
+    assert finished | put_back == in_flight and put_back, ended  # the 9 s targets outlast the 6 s grace
     statuses = await asyncio.to_thread(jobs_by_status, database_url)
     assert statuses["doing"] == 0 and statuses["todo"] >= len(put_back)
