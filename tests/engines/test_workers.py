@@ -1,6 +1,6 @@
 """`boltwatch worker` processes on PostgreSQL sharing slow targets: exactly one completion per (target, tick); a
-worker killed with SIGKILL has its running jobs run again elsewhere within one interval of the kill, and only those; SIGTERM
-finishes or puts back a worker's jobs within 10 s.
+worker killed with SIGKILL has its running jobs run again elsewhere within one interval of the kill, and only
+those; SIGTERM finishes or puts back a worker's jobs within 10 s.
 
 The targets are `sleepy_targets` (tests/engines/sleepy_check.py): each sleeps 0.2–9 s and calls no AWS. What ran is
 read from the workers' own logs (Procrastinate logs every job's start and end, with its id and arguments)."""
