@@ -14,6 +14,7 @@ from bench import (
     detection,
     engine,
     lambda_grouping,
+    scale,
     startup,
     storm,
 )
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "lambda_grouping": lambda_grouping,
     "engine": engine,
     "charts": charts,
+    "scale": scale,
 }
 
 

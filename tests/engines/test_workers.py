@@ -2,7 +2,7 @@
 worker killed with SIGKILL has its running jobs run again elsewhere within one interval of the kill, and only
 those; SIGTERM finishes or puts back a worker's jobs within 10 s.
 
-The targets are `sleepy_targets` (tests/engines/sleepy_check.py): each sleeps 0.2–9 s and calls no AWS. What ran is
+The targets are `sleepy_targets` (sandbox/sleepy_check.py): each sleeps 0.2–9 s and calls no AWS. What ran is
 read from the workers' own logs (Procrastinate logs every job's start and end, with its id and arguments)."""
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import yaml
 from sqlalchemy import create_engine, select, text
 
 from bot.store.models import CheckTarget
+from sandbox.sleepy_check import SLEEPY
 from tests.conftest import PG_URL, postgres_schema
 from tests.e2e.test_process import free_port
-from tests.engines.sleepy_check import SLEEPY
 from tests.harness import SIGNING_SECRET, migrate
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="workers share a PostgreSQL queue (BOLTWATCH_TEST_DATABASE_URL)")
@@ -82,7 +82,7 @@ class Worker:
     async def start(self) -> None:
         with self.log.open("wb") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.engines.sleepy_check", "worker", "--config", str(self.config),
+                sys.executable, "-m", "sandbox.sleepy_check", "worker", "--config", str(self.config),
                 "--port", str(self.port), "--concurrency", "10", env=self.env, stdout=out, stderr=out,
             )  # fmt: skip
 

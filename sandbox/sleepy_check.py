@@ -1,8 +1,9 @@
-"""A check type for engine tests: each target sleeps a fixed 0.2–2 s (I/O-bound, like a slow AWS call) and reports
-one finding, so that runs take long enough for a worker to be killed or stopped in the middle of them.
+"""A check type for engine tests and `python -m bench scale`: each target sleeps a fixed time of its own (by
+default 0.2–2 s; I/O-bound, like a slow AWS call) and reports one finding, so that runs take long enough for a
+worker to be killed or stopped in the middle of them.
 
-Registered on import: worker processes of the tests import this module before `boltwatch worker` starts
-(`python -c "import tests.engines.sleepy_check; ..."`)."""
+Registered on import: `python -m sandbox.sleepy_check worker --config …` is `boltwatch worker` with this check type
+known (the tests' and the benchmark's worker processes)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ if SLEEPY not in REGISTRY:
 
 
 def main() -> int:
-    """`python -m tests.engines.sleepy_check worker --config …`: `boltwatch` with this check type known."""
+    """`boltwatch` with this check type known."""
     from bot.cli import main as boltwatch
 
     return boltwatch(sys.argv[1:])
