@@ -66,11 +66,24 @@ def sum_health(
     row as the worst one), the errors of each failing target, the findings firing over all of them."""
     health = _locked_health(session, check=check, check_type=check_type)  # first: then the rows are all committed
     configured = set(targets)
-    query = select(CheckTarget).where(CheckTarget.check_name == check).execution_options(populate_existing=True)
-    rows = [r for r in session.scalars(query) if (r.account, r.region) in configured]
-    failing = sorted((r for r in rows if r.last_error), key=lambda r: (r.account, r.region))
+    # Only the rows that fire or fail are read: a job's cost must not grow with the number of targets.
+    of_check = CheckTarget.check_name == check
+    firing_rows = session.execute(
+        select(CheckTarget.account, CheckTarget.region, CheckTarget.findings_firing).where(
+            of_check, CheckTarget.findings_firing > 0
+        )
+    ).all()
+    failing = [
+        r
+        for r in session.execute(
+            select(CheckTarget.account, CheckTarget.region, CheckTarget.last_error, CheckTarget.consecutive_failures)
+            .where(of_check, CheckTarget.last_error.is_not(None))
+            .order_by(CheckTarget.account, CheckTarget.region)
+        )
+        if (r.account, r.region) in configured
+    ]
     health.check_type, health.last_run_at = check_type, now
-    health.findings_firing = sum(r.findings_firing for r in rows)
+    health.findings_firing = sum(r.findings_firing for r in firing_rows if (r.account, r.region) in configured)
     health.consecutive_failures = max((r.consecutive_failures for r in failing), default=0)
     if failing:
         health.last_error = "; ".join(f"{r.account}/{r.region}: {r.last_error}" for r in failing)
