@@ -48,6 +48,14 @@ def take_tick(
     return row
 
 
+def recorded_targets(session: Session, *, check: str, tick: datetime) -> set[tuple[str, str]]:
+    """(account, region) of the targets of `check` that recorded `tick` or a later one."""
+    query = select(CheckTarget.account, CheckTarget.region).where(
+        CheckTarget.check_name == check, CheckTarget.tick >= tick
+    )
+    return {(account, region) for account, region in session.execute(query)}
+
+
 def record_target(row: CheckTarget, *, now: datetime, error: str | None, firing: int) -> None:
     """One run of the target: a failure counts one more in a row (its findings are unknown, so the firing count
     stays); a success clears them."""

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
+from bot.core.check_targets import recorded_targets
 from bot.services import Services
 from scheduler.probe import check_timeout
 from scheduler.registry import ConfiguredCheck
@@ -163,8 +164,12 @@ class DistributedChecks:
             return 0
         tick = datetime.fromtimestamp(timestamp, UTC)
         targets = sorted(self._services.aws.targets(), key=lambda t: (t.account, t.region))
+        # This job may run twice too (its worker killed): targets that recorded the tick already are not run again.
+        done = await self._services.db.run(lambda s: recorded_targets(s, check=check, tick=tick))
         deferred = 0
         for index, target in enumerate(targets):
+            if (target.account, target.region) in done:
+                continue
             key = target_key(check, target)
             job = self._target_task.configure(
                 lock=key, queueing_lock=key, schedule_at=spread_at(tick, configured.every, index, len(targets))
