@@ -14,6 +14,7 @@ from bench import (
     detection,
     engine,
     lambda_grouping,
+    scale,
     soak,
     startup,
     storm,
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "lambda_grouping": lambda_grouping,
     "engine": engine,
     "charts": charts,
+    "scale": scale,
     "soak": soak,
 }
 

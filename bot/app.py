@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,17 +24,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session
 
 import handlers
-from bot.aws.executor import AwsExecutor
-from bot.aws.sessions import AwsSessions
-from bot.config import Settings
+from bot.assembly import build_services, package_version
+from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
-from bot.core.inhibition import build_inhibit_rules
-from bot.core.routing import build_routes
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
 from bot.delivery.slack_client import counting_session
-from bot.runtime.acks_first import yields_to_acks
 from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
 from bot.runtime.metrics import Metrics
@@ -48,11 +44,14 @@ from scheduler.escalation import EscalationRunner
 from scheduler.live_tails import LiveTails
 from scheduler.maintenance import MaintenanceRunner
 from scheduler.push.sns_receiver import SnsReceiver
-from scheduler.registry import configure_actions, configure_checks
 from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
 from scheduler.undos import UndoRunner
 from scheduler.waits import WaitRunner
+
+if TYPE_CHECKING:
+    # Procrastinate is the `postgres` extra's: imported when scheduler.engine is procrastinate, not before.
+    from scheduler.engines.distributed import DistributedChecks
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +63,9 @@ def _not_the_unused_token_warning(record: logging.LogRecord) -> bool:
 
 
 logging.getLogger("slack_bolt.AsyncApp").addFilter(_not_the_unused_token_warning)  # AnsweringBolt logs there too
+Role = Literal["web", "all"]
+WORKER_CONCURRENCY = 10
+"""Jobs a worker runs at once: mostly waiting on AWS, so more than the cores (`boltwatch worker --concurrency`)."""
 SHUTDOWN_SECONDS = 10.0
 # How `stop()` spends them. Slack's listeners ack within 3 s, so a request in flight when the inputs close has
 # answered by then; running work (check runs, the outbox pass, listeners after their ack) gets until FINISH_SECONDS,
@@ -71,13 +73,6 @@ SHUTDOWN_SECONDS = 10.0
 INPUTS_CLOSE_SECONDS = 3.0
 FINISH_SECONDS = 6.0
 RELEASE_SECONDS = 1.5
-
-
-def package_version() -> str:
-    try:
-        return version("boltwatch")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass(frozen=True)
@@ -126,6 +121,11 @@ class BoltwatchApp:
         self.escalations = EscalationRunner(services)
         self.live_tails = LiveTails(services, runner)
         self.maintenance = MaintenanceRunner(services)
+        self.runs_checks = True
+        """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""
+        self.distributed: DistributedChecks | None = None
+        """`--role all` with scheduler.engine procrastinate: this process is a worker too."""
+        self._worker: asyncio.Task[None] | None = None
         self.home: HomePublisher | None = None
         self.end_live_tails: Callable[[], None] = lambda: None
         """Ends the `/logs … live` tails at shutdown: listeners that would otherwise run on for minutes."""
@@ -240,7 +240,7 @@ class BoltwatchApp:
             await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
-            self.runner.schedule(self.scheduler)
+            self.runner.schedule(self.scheduler, checks=self.runs_checks)
             self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
             self.maintenance.schedule(self.scheduler)
@@ -250,7 +250,10 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
-            self.live_tails.start()
+            if self.runs_checks:  # Live Tail sessions feed the in-process checks (workers do not stream yet)
+                self.live_tails.start()
+        if self.background and self.distributed is not None:
+            await self._start_worker(self.distributed)
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -272,6 +275,22 @@ class BoltwatchApp:
         log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
         return self.port
 
+    async def _start_worker(self, distributed: DistributedChecks) -> None:
+        from scheduler.engines.distributed import ensure_queue_schema
+
+        await asyncio.to_thread(ensure_queue_schema, self.services.db.engine)
+        await distributed.app.open_async()
+        worker = distributed.run_worker(concurrency=WORKER_CONCURRENCY, name=self.replica)
+        self._worker = asyncio.create_task(worker, name="procrastinate-worker")
+
+    async def _stop_worker(self) -> None:
+        """Running jobs get the worker's grace; what is left goes back to the queue."""
+        if self._worker is None or self.distributed is None:
+            return
+        self._worker.cancel()
+        await asyncio.gather(self._worker, return_exceptions=True)
+        await self.distributed.app.close_async()
+
     async def stop(self) -> None:
         """Stop taking work, let running work finish, release what this replica holds: within SHUTDOWN_SECONDS.
 
@@ -286,7 +305,9 @@ class BoltwatchApp:
             self.scheduler.pause()
         await self.live_tails.stop()
         self.end_live_tails()
-        running = asyncio.gather(self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS))
+        running = asyncio.gather(
+            self.runner.finish_running(FINISH_SECONDS), self.notifier.stop(FINISH_SECONDS), self._stop_worker()
+        )
         await asyncio.gather(self._close_socket_mode(), self._close_http())
         await self.bolt.ack_runner.finish(max(0.0, finish_by - loop.time()))
         await running
@@ -354,31 +375,22 @@ def create_app(
     holder: str | None = None,
     background: bool = True,
     freeze: bool = True,
+    role: Role = "all",
 ) -> BoltwatchApp:
     """Build the whole bot from settings; nothing starts until `start()`.
 
     `background=False` keeps checks and the outbox drainer from running by themselves (tests drive them);
     `freeze=False` leaves the garbage collector alone (for processes that build and drop many apps, like tests).
+    `role`: `all` runs the checks too (in-process, or as a Procrastinate worker with `scheduler.engine:
+    procrastinate`); `web` runs none (workers do).
     """
-    push = settings.file.push
-    checks = configure_checks(settings.checks, reconcile_every=push.reconcile_every if push.enabled else None)
-    actions = configure_actions(settings.file.actions)
-    metrics = Metrics()
-    executor = AwsExecutor.from_settings(settings.aws)
-    metrics.aws_calls_in_flight.set_function(lambda: executor.in_flight)
-    services = Services(
-        settings=settings,
-        db=db or Database.from_url(settings.database_url),
-        metrics=metrics,
-        # Every boto3 client waits its turn inside check runs' threads (acks first); elsewhere the hook is a no-op.
-        aws=AwsSessions(settings.aws, endpoint_url=aws_endpoint_url, on_new_client=yields_to_acks),
-        executor=executor,
-        routes=build_routes(settings.file.routes, settings.slack.channel),
-        inhibit_rules=build_inhibit_rules(settings.file.inhibit_rules),
-        check_schedule=[(c.name, c.type.name, c.every) for c in checks],
-        clock=clock,
-        actions=actions,
-    )
+    engine = settings.file.scheduler.engine
+    if role == "web" and engine != "procrastinate":
+        raise ConfigError(
+            ["--role web runs no checks, and with scheduler.engine apscheduler nothing else would: use --role all,"
+             " or scheduler.engine procrastinate with `boltwatch worker` processes"]
+        )  # fmt: skip
+    services, checks = build_services(settings, db=db, aws_endpoint_url=aws_endpoint_url, clock=clock)
     client = AsyncWebClient(token=settings.secrets.bot_token.get_secret_value(), base_url=settings.secrets.api_url)
     bolt = AnsweringBolt(
         # Named, or Bolt names the app after its caller's file from inspect.stack(), which resolves the path of every
@@ -413,6 +425,12 @@ def create_app(
         settings, services, bolt, notifier, runner, waits, digests, sns, UndoRunner(services, holder=replica),
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
+    if engine == "procrastinate":
+        app.runs_checks = False
+        if role == "all":
+            from scheduler.engines.distributed import DistributedChecks
+
+            app.distributed = DistributedChecks(services, checks, tags=runner.tags)
     app.home = home
     app.end_live_tails = end_live_tails
     return app

@@ -1,4 +1,4 @@
-"""`boltwatch`: run, sandbox, iam-policy, check, db upgrade, manifest.
+"""`boltwatch`: run, worker, sandbox, iam-policy, check, db upgrade, manifest.
 
 Each command imports what it needs when it runs: `boltwatch --help`, a usage error and a config error answer
 without loading the app (Slack, the database, the scheduler).
@@ -14,10 +14,9 @@ import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.app import BoltwatchApp
     from bot.aws.runbook import RunbookAction
     from bot.aws.settings import AwsSettings
     from bot.config import FileSettings
@@ -59,7 +58,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=None, help="port to bind (default 3000)")
     run.add_argument("--log-level", default="INFO")
+    run.add_argument(
+        "--role",
+        choices=["all", "web"],
+        default="all",
+        help="all (default): also run the checks; web: Slack, HTTP and the outbox only, `boltwatch worker` processes"
+        " run the checks (scheduler.engine procrastinate)",
+    )
     run.set_defaults(func=_run)
+
+    worker = commands.add_parser(
+        "worker", help="run check jobs from the PostgreSQL queue (scheduler.engine procrastinate); serves /healthz"
+    )
+    worker.add_argument("--config", required=True, help="YAML config file")
+    worker.add_argument("--concurrency", type=int, default=10, help="jobs run at once (default 10)")
+    worker.add_argument("--host", default=None, help="address to bind /healthz and /metrics (default 127.0.0.1)")
+    worker.add_argument("--port", type=int, default=3001, help="port of /healthz and /metrics (default 3001)")
+    worker.add_argument("--log-level", default="INFO")
+    worker.set_defaults(func=_worker)
 
     sandbox = commands.add_parser("sandbox", help="run the bot against emulated AWS and a local Slack")
     sandbox.add_argument("--command", action="append", default=[], help='e.g. "/boltwatch help"; repeatable')
@@ -136,14 +152,48 @@ def _run(args: argparse.Namespace) -> int:
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
     try:
-        app = create_app(settings, holder=replica_name(args.port or settings.server.port))
+        app = create_app(settings, holder=replica_name(args.port or settings.server.port), role=args.role)
         event_loop.run(serve_until_signalled(app, args.host, args.port), settings.server.event_loop)
     except SchemaError as exc:
         return _database_error(exc)
     return 0
 
 
-async def serve_until_signalled(app: BoltwatchApp, host: str | None, port: int | None) -> None:
+def _worker(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_settings
+    from scheduler.registry import check_problems
+
+    if args.concurrency < 1:
+        raise ConfigError([f"--concurrency: {args.concurrency} is not a number of jobs; give 1 or more"])
+    settings = load_settings(args.config, judge_check=check_problems)
+    if settings.file.scheduler.engine != "procrastinate":
+        raise ConfigError(["scheduler.engine: `boltwatch worker` takes jobs only with engine procrastinate"])
+
+    from bot.app import replica_name
+    from bot.runtime import event_loop
+    from bot.runtime.log_redaction import configure_logging
+    from bot.store import SchemaError
+    from bot.worker import WorkerProcess
+
+    secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
+    configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
+    try:
+        worker = WorkerProcess(settings, name=replica_name(args.port), concurrency=args.concurrency)
+        event_loop.run(serve_until_signalled(worker, args.host, args.port), settings.server.event_loop)
+    except SchemaError as exc:
+        return _database_error(exc)
+    return 0
+
+
+class Serving(Protocol):
+    """A process that serves until stopped: `BoltwatchApp`, `WorkerProcess`."""
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve_until_signalled(app: Serving, host: str | None, port: int | None) -> None:
     """Serve until SIGTERM or SIGINT, then shut down within SHUTDOWN_SECONDS."""
     import asyncio
     import signal
@@ -300,13 +350,13 @@ async def _run_once(check: ConfiguredCheck, settings: AwsSettings, now: datetime
     from bot.aws.executor import AwsExecutor
     from bot.aws.sessions import AwsSessions, AwsTarget
     from bot.aws.tags import TagCache
-    from scheduler.runner import run_check_target
+    from scheduler.probe import probe_target
 
     aws, executor, tags = AwsSessions(settings), AwsExecutor.from_settings(settings), TagCache()
 
     async def one(target: AwsTarget) -> CheckResult | str:
         try:
-            return await run_check_target(check, target, aws=aws, executor=executor, tags=tags, clock=lambda: now)
+            return await probe_target(check, target, aws=aws, executor=executor, tags=tags, clock=lambda: now)
         except Exception as exc:
             return f"{target.account} / {target.region}: {classify(exc).message}"
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -77,6 +77,14 @@ class ServerSettings(_Strict):
 
 class DatabaseSettings(_Strict):
     url: str | None = None
+
+
+class SchedulerSettings(_Strict):
+    """Who runs the checks. `apscheduler` (default): each `boltwatch run` process, in-process. `procrastinate`:
+    `boltwatch worker` processes take one job per (check, account, region) from PostgreSQL, and `boltwatch run
+    --role web` runs no checks."""
+
+    engine: Literal["apscheduler", "procrastinate"] = "apscheduler"
 
 
 class CheckSettings(BaseModel):
@@ -354,6 +362,7 @@ class FileSettings(_Strict):
     access: list[AccessRule] = Field(default_factory=list)
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     digests: list[DigestSettings] = Field(default_factory=list)
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     actions: ActionSettings = Field(default_factory=ActionSettings)
@@ -462,6 +471,13 @@ def settings_from_mapping(raw: object, env: Mapping[str, str], *, judge_check: C
     if problems or file_settings is None or secrets is None:
         raise ConfigError(problems)
     database_url = env.get("BOLTWATCH_DATABASE_URL") or file_settings.database.url or default_database_url()
+    if file_settings.scheduler.engine == "procrastinate" and not database_url.startswith("postgresql"):
+        raise ConfigError(
+            [
+                "scheduler.engine: procrastinate keeps its jobs in PostgreSQL: set database.url (or"
+                " BOLTWATCH_DATABASE_URL) to a postgresql+psycopg:// URL, or use engine: apscheduler"
+            ]
+        )
     return Settings(file=file_settings, secrets=secrets, database_url=database_url)
 
 

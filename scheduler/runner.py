@@ -1,14 +1,15 @@
-"""Runs checks: `run_check_target` is the one way a check runs over one target (the scheduled run, the Re-check
-button and `boltwatch check --once` all call it); `CheckRunner` runs a check on its schedule, or now for one
-target: lease → targets on the worker pool → check health, log cursors and incidents in one transaction → outbox."""
+"""Runs checks: `run_check_target(check, target, tick)` is the one way a check's run over one target is recorded
+(both engines and the Re-check button call it); `CheckRunner` is the embedded engine: APScheduler 3 in-process
+fires each check on its schedule (behind the lease when replicas share a database) and runs its targets at once,
+each recorded in its own transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,109 +17,105 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session
 
 from bot.aws.errors import classify
-from bot.aws.executor import AwsExecutor
-from bot.aws.sessions import AwsSessions, AwsTarget
+from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
 from bot.core import leases
-from bot.core.check_health import health_result, record_run
-from bot.core.error_groups import REGRESSED_AFTER, remember
-from bot.core.findings import CheckResult, Finding, LogCursorState
+from bot.core.check_health import health_result, record_cycle_seconds
+from bot.core.check_targets import record_target, sum_health, take_tick
+from bot.core.error_groups import remember
+from bot.core.findings import CheckResult
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
 from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap, release_free_memory
 from bot.services import Services
-from scheduler.registry import CheckContext, CheckFunction, ConfiguredCheck
+from scheduler.probe import probe_target
+from scheduler.registry import CheckFunction, ConfiguredCheck
 
 log = logging.getLogger(__name__)
 MAX_JITTER_SECONDS = 5.0
 
 
-def check_timeout(configured: ConfiguredCheck) -> float:
-    """Seconds one target's run may take: two intervals, at least 30 s."""
-    return max(configured.every.total_seconds() * 2, 30)
+@dataclass(frozen=True)
+class TargetRun:
+    """What one target's run did: `repeat` when its tick was recorded already (nothing was written)."""
+
+    target: AwsTarget
+    observation: Observation | None
+    error: BaseException | None = None
+
+    @property
+    def repeat(self) -> bool:
+        return self.observation is None
 
 
 async def run_check_target(
     configured: ConfiguredCheck,
     target: AwsTarget,
+    tick: datetime | None,
     *,
-    aws: AwsSessions,
-    executor: AwsExecutor,
+    services: Services,
     tags: TagCache,
-    clock: Callable[[], datetime],
-    cursors: Mapping[str, LogCursorState] | None = None,
     allowance: RunAllowance | None = None,
-    regressed_after: timedelta = REGRESSED_AFTER,
+    targets: list[AwsTarget] | None = None,
     live_groups: frozenset[str] = frozenset(),
-    run: CheckFunction | None = None,
-) -> CheckResult:
-    """Run one check over one account and region: in a worker thread within its timeout, from the given log
-    cursors, each finding labelled with the account's configured name and its resource's tags. Raises what the
-    check raised; recording the result is the caller's. `run` replaces the check's own function (a live tail's
-    events decided by the check's code)."""
-    # Outside the bot (`check --once`) no Slack request waits for its ack: an allowance that never waits.
+) -> TargetRun:
+    """Run `configured` over one target and record it: the findings, the log cursors, the error groups, the
+    check's health and the outbox rows in one transaction keyed by (check, target, tick), so that a job run twice
+    for one tick (at-least-once delivery) changes nothing the second time. A failing target records its failure
+    and raises nothing: the other targets go on. `tick` None: a run that is never delivered twice (in-process, or a
+    Re-check), not keyed. `live_groups`: log groups a Live Tail session streams for this target now, which the
+    check ages rather than reads."""
     allowance = allowance or AcksFirst().run()
-    account_id = await executor.run(allowance.in_thread(aws.account_id), target.account)
-    ctx = CheckContext(
-        account=target.account,
-        account_id=account_id,
-        region=target.region,
-        now=clock(),
-        client_for=lambda service: aws.client(service, account=target.account, region=target.region),
-        cursors=cursors or {},
-        regressed_after=regressed_after,
-        live_groups=live_groups,
-    )
-    check = allowance.in_thread(run or configured.type.run)
-    result = await asyncio.wait_for(executor.run(check, ctx, configured.params), check_timeout(configured))
-    result = with_account_name(result, target.account)
-    if any(f.tag_arns for f in result.findings):
-        result = await with_resource_tags(result, target, aws=aws, executor=executor, tags=tags, allowance=allowance)
-    return result
-
-
-async def with_resource_tags(
-    result: CheckResult,
-    target: AwsTarget,
-    *,
-    aws: AwsSessions,
-    executor: AwsExecutor,
-    tags: TagCache,
-    allowance: RunAllowance,
-) -> CheckResult:
-    """Add each finding's resource tags as labels (never replacing a label the check set); a tagging failure
-    only costs the tags. Pushed findings are tagged the same way, so that they route as the polled ones do."""
-
-    def read_tags() -> dict[str, dict[str, str]]:
-        client = aws.client("resourcegroupstaggingapi", account=target.account, region=target.region)
-        return tags.tags(target.account, target.region, client)
-
+    regressed_after = services.settings.file.errors.regressed_after
+    error: BaseException | None = None
+    result = CheckResult.of([])
     try:
-        found = await executor.run(allowance.in_thread(read_tags))
+        await allowance.turn()
+        cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
+        result = await probe_target(
+            configured, target, aws=services.aws, executor=services.executor, tags=tags, clock=services.clock,
+            cursors=cursors, allowance=allowance, regressed_after=regressed_after, live_groups=live_groups,
+        )  # fmt: skip
     except Exception as exc:
-        log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
-        return result
-    return replace(result, findings=[with_tags(f, found) for f in result.findings])
+        log.warning("check %s failed for %s/%s: %s", configured.name, target.account, target.region, exc)
+        error = exc
+    problem = classify(error) if error is not None else None
+    observed_at = services.clock()
+    everywhere = [(t.account, t.region) for t in (targets or services.aws.targets())]
 
+    def record(session: Session) -> Observation | None:
+        row = take_tick(
+            session, check=configured.name, account=target.account, region=target.region, tick=tick, now=observed_at
+        )
+        if row is None:
+            return None
+        firing = sum(1 for f in result.findings if f.firing)
+        record_target(row, now=observed_at, error=problem.message if problem else None, firing=firing)
+        save_cursors(session, result.cursors, now=observed_at)
+        for source, summaries in result.error_groups.items():
+            remember(session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after)
+        about_the_target = health_result(
+            check=configured.name, targets=[(target.account, target.region)],
+            problems={(target.account, target.region): problem} if problem else {},
+            consecutive_failures=row.consecutive_failures,
+        )  # fmt: skip
+        observe(
+            session, check=f"health:{configured.name}", result=about_the_target, routes=services.routes,
+            now=observed_at, inhibit_rules=services.inhibit_rules,
+        )  # fmt: skip
+        observation = observe(
+            session, check=configured.name, result=result, routes=services.routes, now=observed_at,
+            charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
+        )  # fmt: skip
+        sum_health(session, check=configured.name, check_type=configured.type.name, targets=everywhere, now=observed_at)
+        return observation
 
-def with_account_name(result: CheckResult, account: str) -> CheckResult:
-    """Label every finding with the configured name of its account, which commands and buttons take."""
-    findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
-    return replace(result, findings=findings)
-
-
-def with_tags(finding: Finding, tags: dict[str, dict[str, str]]) -> Finding:
-    found = next((tags[arn] for arn in finding.tag_arns if tags.get(arn)), {})
-    if not found:
-        return finding
-    return replace(finding, labels={**found, **finding.labels})
-
-
-@dataclass(frozen=True)
-class TargetFailure:
-    target: AwsTarget
-    error: BaseException
+    await allowance.turn()
+    observation = await services.db.run(record)
+    if observation is not None and observation.incidents_touched:
+        services.wake_notifier()
+    return TargetRun(target, observation, error)
 
 
 class CheckRunner:
@@ -146,9 +143,10 @@ class CheckRunner:
         """Run every configured check once, now (the sandbox and the tests use this)."""
         await asyncio.gather(*(self.run_check(c) for c in self._checks))
 
-    def schedule(self, scheduler: AsyncIOScheduler) -> None:
-        """One job per check (at most one run at a time, missed runs coalesced), plus the reminder sweep."""
-        for configured in self._checks:
+    def schedule(self, scheduler: AsyncIOScheduler, *, checks: bool = True) -> None:
+        """One job per check (at most one run at a time, missed runs coalesced), plus the reminder sweep. Without
+        `checks`, the reminder sweep only: Procrastinate workers run the checks."""
+        for configured in self._checks if checks else []:
             seconds = configured.every.total_seconds()
             scheduler.add_job(
                 self.run_check,
@@ -162,8 +160,8 @@ class CheckRunner:
             )
         scheduler.add_job(self.send_reminders, IntervalTrigger(seconds=30), id="reminders", max_instances=1)
 
-    async def run_check(self, configured: ConfiguredCheck) -> Observation | None:
-        """Run one check over every target, unless another replica holds its lease; returns what changed."""
+    async def run_check(self, configured: ConfiguredCheck) -> list[TargetRun] | None:
+        """Run one check over every target, unless another replica holds its lease; returns each target's run."""
         return await self._one_at_a_time(configured, self._services.aws.targets(), take_lease=True)
 
     async def recheck(self, check_name: str, account: str, region: str) -> bool:
@@ -181,7 +179,7 @@ class CheckRunner:
 
     async def _one_at_a_time(
         self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
-    ) -> Observation | None:
+    ) -> list[TargetRun] | None:
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
@@ -207,7 +205,7 @@ class CheckRunner:
 
     async def _run_check(
         self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
-    ) -> Observation | None:
+    ) -> list[TargetRun] | None:
         services = self._services
         allowance = services.acks_first.run()  # acks first: the run waits out bursts of Slack requests
         try:
@@ -227,83 +225,34 @@ class CheckRunner:
 
     async def _run_steps(
         self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance, *, take_lease: bool
-    ) -> Observation | None:
+    ) -> list[TargetRun] | None:
         services = self._services
         await allowance.turn()
         if take_lease and not await self._take_lease(configured):
             return None
         started = time.perf_counter()
-        outcomes = await asyncio.gather(*(self._run_target(configured, target, allowance) for target in targets))
-        result = CheckResult.of([])
-        failures: list[TargetFailure] = []
-        for outcome in outcomes:
-            if isinstance(outcome, TargetFailure):
-                failures.append(outcome)
-            else:
-                result = result.merge(outcome)
-        for failure in failures:
-            log.warning("check %s failed for %s: %s", configured.name, failure.target, failure.error)
-        problems = {(f.target.account, f.target.region): classify(f.error) for f in failures}
-        error = "; ".join(f"{account}/{region}: {p.message}" for (account, region), p in problems.items()) or None
-        every_target = set(targets) >= set(services.aws.targets())
-        observed_at = services.clock()
-        firing = sum(1 for f in result.findings if f.firing)
-        regressed_after = services.settings.file.errors.regressed_after
-        cycle_seconds = time.perf_counter() - started
-
-        def observe_and_record(session: Session) -> Observation:
-            health = record_run(
-                session, name=configured.name, check_type=configured.type.name, now=observed_at, error=error,
-                firing=firing, every_target=every_target, seconds=cycle_seconds,
-            )  # fmt: skip
-            save_cursors(session, result.cursors, now=observed_at)
-            for source, summaries in result.error_groups.items():
-                remember(session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after)
-            about_the_check = health_result(
-                check=configured.name, targets=[(t.account, t.region) for t in targets], problems=problems,
-                consecutive_failures=health.consecutive_failures,
-            )  # fmt: skip
-            observe(
-                session,
-                check=f"health:{configured.name}",
-                result=about_the_check,
-                routes=services.routes,
-                now=observed_at,
-                inhibit_rules=services.inhibit_rules,
+        # In-process, APScheduler fires each run once (no redelivery to guard against): its runs need no tick key.
+        runs = await asyncio.gather(
+            *(
+                run_check_target(
+                    configured, target, None, services=services, tags=self._tags, allowance=allowance,
+                    live_groups=self.live_groups(configured.name, target),
+                )  # fmt: skip
+                for target in targets
             )
-            return observe(
-                session, check=configured.name, result=result, routes=services.routes, now=observed_at,
-                charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
-            )  # fmt: skip
-
-        await allowance.turn()
-        observation = await services.db.run(observe_and_record)
+        )
+        cycle_seconds = time.perf_counter() - started
+        if set(targets) >= set(services.aws.targets()):  # a Re-check's time says nothing of a whole cycle's
+            await services.db.run(lambda s: record_cycle_seconds(s, name=configured.name, seconds=cycle_seconds))
         if self._not_yet_run:
             self._not_yet_run.discard(configured.name)
             if not self._not_yet_run:
                 # The first run of every check built its boto3 clients: the heap is now what it will stay.
                 freeze_heap("every check has run once")
-        services.metrics.check_runs.labels(configured.name, "error" if failures else "ok").inc()
+        failed = any(run.error is not None for run in runs)
+        services.metrics.check_runs.labels(configured.name, "error" if failed else "ok").inc()
         services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
-        if observation.incidents_touched:
-            services.wake_notifier()
-        return observation
-
-    async def _run_target(
-        self, configured: ConfiguredCheck, target: AwsTarget, allowance: RunAllowance
-    ) -> CheckResult | TargetFailure:
-        services = self._services
-        try:
-            await allowance.turn()
-            cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
-            return await run_check_target(
-                configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
-                clock=services.clock, cursors=cursors, allowance=allowance,
-                regressed_after=services.settings.file.errors.regressed_after,
-                live_groups=self.live_groups(configured.name, target),
-            )  # fmt: skip
-        except Exception as exc:
-            return TargetFailure(target, exc)
+        return runs
 
     async def run_streamed(self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction) -> Observation:
         """Decide what a live source delivered for one target (`run` is the check's code for it) and record it as a
@@ -311,16 +260,15 @@ class CheckRunner:
         wait for each other, so that a live tail and the schedule never move one cursor at once."""
         services = self._services
         allowance = services.acks_first.run()
+        regressed_after = services.settings.file.errors.regressed_after
         async with self._running.setdefault(configured.name, asyncio.Lock()):
             await allowance.turn()
             cursors = await services.db.run(lambda s: load_cursors(s, account=target.account, region=target.region))
-            result = await run_check_target(
+            result = await probe_target(
                 configured, target, aws=services.aws, executor=services.executor, tags=self._tags,
-                clock=services.clock, cursors=cursors, allowance=allowance,
-                regressed_after=services.settings.file.errors.regressed_after, run=run,
+                clock=services.clock, cursors=cursors, allowance=allowance, regressed_after=regressed_after, run=run,
             )  # fmt: skip
             observed_at = services.clock()
-            regressed_after = services.settings.file.errors.regressed_after
 
             def record(session: Session) -> Observation:
                 save_cursors(session, result.cursors, now=observed_at)
@@ -330,7 +278,7 @@ class CheckRunner:
                     )
                 return observe(
                     session, check=configured.name, result=result, routes=services.routes, now=observed_at,
-                    charts=services.settings.file.charts.enabled,
+                    charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
                 )  # fmt: skip
 
             await allowance.turn()

@@ -13,13 +13,14 @@ from sqlalchemy import create_engine, text
 
 from bot.store import Database, make_engine, upgrade
 from sandbox.aws.server import MotoHandle, start_moto
-from scheduler.registry import load_check_types
+from scheduler.registry import load_action_types, load_check_types
 from tests.readonly_estate import SeededEstate, seeded_estate
 
 pytest_plugins = ["tests.loop_stalls"]
 # `boltwatch run` imports every check module before its event loop starts; a test builds the app inside its loop,
 # so the first one would pay those imports there (seconds on a busy machine). Import them once, up front.
 load_check_types()
+load_action_types()  # the same for runbook actions (create_app configures them)
 
 # Nothing in the tests may reach real AWS: fake credentials, no profile.
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):

@@ -1,9 +1,8 @@
-"""Check health: when each check last ran, last succeeded, and how many runs in a row failed."""
+"""Check health: the findings a check's own failures raise (its runs are recorded by `check_targets`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -11,38 +10,6 @@ from sqlalchemy.orm import Session
 from bot.core.findings import CheckResult, Finding
 from bot.enums import Severity
 from bot.store.models import CheckHealth
-
-
-def record_run(
-    session: Session,
-    *,
-    name: str,
-    check_type: str,
-    now: datetime,
-    error: str | None,
-    firing: int,
-    every_target: bool = True,
-    seconds: float | None = None,
-) -> CheckHealth:
-    """Record one run that took `seconds`. A run over some of the targets (a Re-check) counts as a run and its
-    failure as a failure, but its success clears neither the failures nor the firing count of the targets it did not
-    run, and its time says nothing of a whole cycle's."""
-    health = session.get(CheckHealth, name)
-    if health is None:
-        health = CheckHealth(name=name, check_type=check_type, consecutive_failures=0, findings_firing=0)
-        session.add(health)
-    health.check_type, health.last_run_at = check_type, now
-    if every_target:
-        health.findings_firing = firing
-        if seconds is not None:
-            health.last_run_seconds = seconds
-    if error is not None:
-        health.last_error = error
-        health.consecutive_failures = (health.consecutive_failures or 0) + 1
-    elif every_target or not health.consecutive_failures:
-        health.last_ok_at, health.last_error, health.consecutive_failures = now, None, 0
-    return health
-
 
 FAILURES_BEFORE_INCIDENT = 3
 
@@ -89,3 +56,11 @@ def health_result(
             )
         )
     return CheckResult.of(findings)
+
+
+def record_cycle_seconds(session: Session, *, name: str, seconds: float) -> None:
+    """How long the check's last run over every target took (`/boltwatch checks` warns when it exceeds the check's
+    interval); a run over some targets (a Re-check) is not recorded."""
+    health = session.get(CheckHealth, name)
+    if health is not None:
+        health.last_run_seconds = seconds

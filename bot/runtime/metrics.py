@@ -51,5 +51,25 @@ class Metrics:
             "boltwatch_aws_calls_in_flight", "boto3 calls running on the worker pool.", registry=self.registry
         )
 
+        # Distributed engine (`boltwatch worker`): its jobs, and the queue as PostgreSQL holds it at scrape time.
+        self.check_jobs = Counter(
+            "boltwatch_check_jobs",
+            "Check target jobs by event: started, succeeded, failed, retried (a stalled job put back), repeat (its"
+            " tick was recorded already).",
+            ["check", "event"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "boltwatch_queue_depth", "Jobs due and waiting for a worker.", registry=self.registry
+        )
+        self.queue_oldest_seconds = Gauge(
+            "boltwatch_queue_oldest_waiting_seconds",
+            "How long the oldest due job has waited for a worker.",
+            registry=self.registry,
+        )
+        self.stalled_jobs = Gauge(
+            "boltwatch_stalled_jobs", "Jobs running on workers whose heartbeat stopped.", registry=self.registry
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -379,6 +379,22 @@ class CheckHealth(Base):
     """How long its last run over every target took: longer than its interval, it cannot keep that interval."""
 
 
+class CheckTarget(Base):
+    """One target of a check (check, account, region): the tick it last recorded, so that a run of a tick already
+    recorded (an at-least-once retry) changes nothing twice, and its own failures in a row."""
+
+    __tablename__ = "check_targets"
+
+    check_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)
+    region: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tick: Mapped[datetime | None]
+    ran_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    findings_firing: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ErrorGroup(Base):
     """Errors from one log source that share a fingerprint."""
 

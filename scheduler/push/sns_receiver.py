@@ -29,11 +29,11 @@ from bot.core.incidents import Observation, observe_pushed
 from bot.core.push_deliveries import KEPT_FOR, delivery_recorded, forget_before, record_delivery
 from bot.runtime.acks_first import AcksFirst
 from bot.services import Services
+from scheduler.probe import with_account_name, with_resource_tags
 from scheduler.push.alarms import pushed_finding, watcher_of
 from scheduler.push.health import HEALTH_CHECK, health_finding, is_health_event
 from scheduler.push.rechecks import RECHECKED_BY, PushedRechecks, Recheck
 from scheduler.registry import ConfiguredCheck
-from scheduler.runner import with_account_name, with_resource_tags
 
 log = logging.getLogger(__name__)
 FORGET_EVERY = timedelta(minutes=1)

@@ -1,0 +1,92 @@
+"""`boltwatch worker`: a process that runs check jobs from Procrastinate's queue (scheduler.engine procrastinate)
+and serves `/healthz` and `/metrics`. It answers no Slack request and writes to Slack only through the outbox,
+which the web processes drain."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from bot.assembly import build_services, package_version
+from bot.config import Settings
+from bot.runtime.metrics import Metrics
+from bot.store import ensure_current
+from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema
+
+log = logging.getLogger(__name__)
+DEFAULT_PORT = 3001
+
+
+class WorkerProcess:
+    """Create, `await start()`, `await stop()`: the same shape as `BoltwatchApp`, for `serve_until_signalled`."""
+
+    def __init__(self, settings: Settings, *, name: str, concurrency: int) -> None:
+        self.settings = settings
+        self.name = name
+        self.concurrency = concurrency
+        self.services, checks = build_services(settings, acks_first=False)
+        self.distributed = DistributedChecks(self.services, checks)
+        self._worker: asyncio.Task[None] | None = None
+        self._http: web.AppRunner | None = None
+        self.web = web.Application()
+        self.web.router.add_get("/healthz", self._healthz)
+        self.web.router.add_get("/metrics", self._metrics)
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int:
+        """Take jobs and serve HTTP; returns the bound port."""
+        engine = self.services.db.engine
+        await asyncio.to_thread(ensure_current, engine)  # `boltwatch db upgrade` first, as for web processes
+        if await asyncio.to_thread(ensure_queue_schema, engine):
+            log.info("created Procrastinate's tables")
+        await self.distributed.app.open_async()
+        run = self.distributed.run_worker(concurrency=self.concurrency, name=self.name)
+        self._worker = asyncio.create_task(run, name="procrastinate-worker")
+        self._http = web.AppRunner(self.web, handle_signals=False, access_log=None)
+        await self._http.setup()
+        site = web.TCPSite(self._http, host or self.settings.server.host, DEFAULT_PORT if port is None else port)
+        await site.start()
+        bound: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        log.info(
+            "boltwatch worker %s taking jobs (concurrency %d), serving on port %d", self.name, self.concurrency, bound
+        )
+        return bound
+
+    async def stop(self) -> None:
+        """Take no new job; running ones get the worker's grace, then go back to the queue."""
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+        await self.distributed.app.close_async()
+        if self._http is not None:
+            await self._http.cleanup()
+        self.services.executor.shutdown()
+        await asyncio.to_thread(self.services.db.close)
+
+    def running(self) -> bool:
+        return self._worker is not None and not self._worker.done()
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        database_ok = await self.services.db.healthy()
+        body = {
+            "version": package_version(),
+            "role": "worker",
+            "database": "ok" if database_ok else "unreachable",
+            "worker": "running" if self.running() else "stopped",
+        }
+        healthy = database_ok and self.running()
+        return web.json_response(body, status=200 if healthy else 503, dumps=json.dumps)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        metrics = self.services.metrics
+        try:
+            state = await self.distributed.queue_state()
+        except Exception as exc:  # the job counters still tell something while the database does not answer
+            log.warning("could not read the queue's state: %s", exc)
+        else:
+            metrics.queue_depth.set(state.waiting)
+            metrics.queue_oldest_seconds.set(state.oldest_waiting_seconds)
+            metrics.stalled_jobs.set(state.stalled)
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": Metrics.content_type})

@@ -1,0 +1,244 @@
+"""The distributed engine: `boltwatch worker` processes share the check work through Procrastinate's queue in
+PostgreSQL, one job per (check, account, region) and tick.
+
+- One periodic task per check (not one per target: procrastinate issue 1464, periodic tasks beyond ~70 are not
+  deferred) fires each tick; the database defers it once per period however many workers run (Procrastinate docs,
+  "Launch a task periodically"). Its job defers one job per target, spread over the first half of the interval
+  (30 s at most).
+- Each target job holds `lock = queueing_lock = check:account:region`: one waiting and one running job per target,
+  so a target that cannot keep its interval skips ticks rather than piling them up.
+- A job runs `run_check_target` within `check_timeout`; what it writes is keyed by (check, target, tick), so a job
+  run twice writes once. Finished jobs are deleted (`delete_jobs="successful"`).
+- Workers beat every HEARTBEAT_SECONDS; a reaper job every REAPER_SECONDS retries the jobs of workers silent for
+  STALLED_AFTER_SECONDS ("Retry stalled jobs" in the docs): a killed worker's jobs run again within one interval.
+- On SIGTERM a worker takes no new job and gives running ones SHUTDOWN_GRACE_SECONDS; the rest are cancelled and
+  put back in the queue (ReleaseOnShutdown) for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, JobAborted, UniqueViolation
+from procrastinate.jobs import Job, Status
+from procrastinate.schema import SchemaManager
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.aws.sessions import AwsTarget
+from bot.aws.tags import TagCache
+from bot.core.check_targets import recorded_targets
+from bot.services import Services
+from scheduler.probe import check_timeout
+from scheduler.registry import ConfiguredCheck
+from scheduler.runner import run_check_target
+
+log = logging.getLogger(__name__)
+QUEUE = "boltwatch-checks"
+SPREAD = 0.5
+"""Target jobs of a tick are spread over this part of the interval, leaving the rest for them to run..."""
+MAX_SPREAD = timedelta(seconds=30)
+"""...and over no more than this: enough to smooth a large estate's burst, and a long interval's runs stay prompt."""
+HEARTBEAT_SECONDS = 2.0
+STALLED_AFTER_SECONDS = 10.0
+REAPER_SECONDS = 5
+SHUTDOWN_GRACE_SECONDS = 6.0
+"""Within the 10 s a process manager gives between SIGTERM and SIGKILL, with time left to put jobs back."""
+SCHEMA_LOCK = 7_020_020  # pg_advisory_xact_lock key: workers starting together apply the queue's schema once
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq URL of a SQLAlchemy one (`postgresql+psycopg://` → `postgresql://`), query options kept."""
+    scheme, rest = database_url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
+def cron_for(every: timedelta) -> str | None:
+    """The cron expression (seconds in the 6th field, as croniter reads it) that fires every `every` in step with
+    the clock, or None when no cron expression can (an interval that does not divide a minute, an hour or a day)."""
+    seconds = every.total_seconds()
+    if seconds != int(seconds) or seconds <= 0:
+        return None
+    s = int(seconds)
+    if s < 60 and 60 % s == 0:
+        return f"* * * * * */{s}"
+    if s % 60 == 0 and s < 3600 and 60 % (s // 60) == 0:
+        return f"*/{s // 60} * * * *"
+    if s % 3600 == 0 and s < 86400 and 24 % (s // 3600) == 0:
+        return f"0 */{s // 3600} * * *"
+    if s == 86400:
+        return "0 0 * * *"
+    return None
+
+
+def schedule_problems(checks: Sequence[ConfiguredCheck]) -> list[str]:
+    """Checks whose interval the periodic tasks cannot keep."""
+    return [
+        f"checks: {c.name}: every {c.every} cannot be a periodic task's schedule under scheduler.engine procrastinate;"
+        " choose an interval that divides a minute, an hour or a day (e.g. 30s, 2m, 15m, 6h)"
+        for c in checks
+        if cron_for(c.every) is None
+    ]
+
+
+def spread_at(tick: datetime, every: timedelta, index: int, count: int) -> datetime:
+    """When the `index`-th of `count` target jobs of a tick is due: evenly over the first SPREAD of the interval,
+    MAX_SPREAD at most."""
+    return tick + min(every * SPREAD, MAX_SPREAD) * (index / max(count, 1))
+
+
+def target_key(check: str, target: AwsTarget) -> str:
+    return f"check:{check}:{target.account}:{target.region}"
+
+
+class ReleaseOnShutdown(BaseRetryStrategy):
+    """A job cancelled because its worker stops goes back to the queue for another worker; a job that failed
+    otherwise does not (the target's failure is recorded, and the next tick runs it again)."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, (JobAborted, asyncio.CancelledError)):
+            return RetryDecision(retry_in={"seconds": 0})
+        return None
+
+
+def ensure_queue_schema(engine: Engine) -> bool:
+    """Create Procrastinate's tables when this database has none; True when it did. Workers starting together take
+    a transaction lock first, so that one creates them and the others see them."""
+    with engine.begin() as connection:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        if connection.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
+            return False
+        raw: Any = connection.connection.driver_connection
+        raw.execute(SchemaManager.get_schema())  # a script of many statements: psycopg runs it without parameters
+    return True
+
+
+@dataclass(frozen=True)
+class QueueState:
+    waiting: int
+    oldest_waiting_seconds: float
+    stalled: int
+
+
+QUEUE_STATE_SQL = """
+SELECT count(*) AS waiting,
+       coalesce(extract(epoch FROM now() - min(coalesce(j.scheduled_at, e.at))), 0) AS oldest_seconds
+FROM procrastinate_jobs j
+LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+"""
+
+
+class DistributedChecks:
+    """The Procrastinate app of a set of checks: its tasks, periodic ticks and reaper, and a worker to run them."""
+
+    def __init__(self, services: Services, checks: Sequence[ConfiguredCheck], *, tags: TagCache | None = None) -> None:
+        self._services = services
+        self._checks = {c.name: c for c in checks}
+        self._tags = tags or TagCache()
+        self.app = App(connector=PsycopgConnector(conninfo=conninfo(services.settings.database_url)))
+        self._target_task = self.app.task(
+            name="boltwatch.check_target", queue=QUEUE, retry=ReleaseOnShutdown(), pass_context=True
+        )(self.check_target)
+        tick_task = self.app.task(name="boltwatch.check_tick", queue=QUEUE)(self.check_tick)
+        for configured in checks:
+            cron = cron_for(configured.every)
+            assert cron is not None, "schedule_problems() refuses such checks before"
+            self.app.periodic(
+                cron=cron, periodic_id=f"check:{configured.name}", task_kwargs={"check": configured.name}
+            )(tick_task)
+        reaper = self.app.task(name="boltwatch.retry_stalled", queue=QUEUE)(self.retry_stalled)
+        self.app.periodic(cron=f"* * * * * */{REAPER_SECONDS}", periodic_id="retry_stalled")(reaper)
+
+    async def check_tick(self, timestamp: int, check: str) -> int:
+        """Defer one job per target of `check` for the tick at `timestamp`; returns how many."""
+        configured = self._checks.get(check)
+        if configured is None:
+            log.warning("a tick of check %s, which this worker's config does not have: skipped", check)
+            return 0
+        tick = datetime.fromtimestamp(timestamp, UTC)
+        targets = sorted(self._services.aws.targets(), key=lambda t: (t.account, t.region))
+        # This job may run twice too (its worker killed): targets that recorded the tick already are not run again.
+        done = await self._services.db.run(lambda s: recorded_targets(s, check=check, tick=tick))
+        deferred = 0
+        for index, target in enumerate(targets):
+            if (target.account, target.region) in done:
+                continue
+            key = target_key(check, target)
+            job = self._target_task.configure(
+                lock=key, queueing_lock=key, schedule_at=spread_at(tick, configured.every, index, len(targets))
+            )
+            try:
+                await job.defer_async(check=check, account=target.account, region=target.region, tick=timestamp)
+            except AlreadyEnqueued:
+                log.warning("check %s: %s still waits from an earlier tick; not queued again", check, key)
+                continue
+            deferred += 1
+        return deferred
+
+    async def check_target(self, context: JobContext, check: str, account: str, region: str, tick: int) -> None:
+        """One target's run for one tick, recorded once however many times this job runs."""
+        metrics = self._services.metrics.check_jobs
+        configured = self._checks.get(check)
+        target = AwsTarget(account, region)
+        if configured is None or target not in self._services.aws.targets():
+            log.warning(
+                "a job of %s for %s/%s, which this worker's config does not have: skipped", check, account, region
+            )
+            return
+        metrics.labels(check, "started").inc()
+        try:
+            async with asyncio.timeout(check_timeout(configured)):
+                run = await run_check_target(
+                    configured, target, datetime.fromtimestamp(tick, UTC), services=self._services, tags=self._tags
+                )
+        except Exception:
+            metrics.labels(check, "failed").inc()
+            raise
+        metrics.labels(check, "repeat" if run.repeat else "failed" if run.error else "succeeded").inc()
+
+    async def retry_stalled(self, timestamp: int) -> int:
+        """Put back the jobs of workers whose heartbeat stopped (killed, frozen); returns how many."""
+        manager = self.app.job_manager
+        stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
+        for job in stalled:
+            try:
+                await self._put_back(job)
+            except ConnectorException as exc:  # the others still go back
+                log.error("could not put back stalled job %s (%s): %s", job.id, job.task_name, exc)
+                continue
+            self._services.metrics.check_jobs.labels(str(job.task_kwargs.get("check", "?")), "retried").inc()
+            log.warning("retried job %s (%s), stalled on a worker that stopped beating", job.id, job.task_name)
+        return len(stalled)
+
+    async def _put_back(self, job: Job) -> None:
+        """Back to the queue; or, when the next tick's job of its target already waits (it holds the queueing
+        lock), as a new job beside it, run one at a time with it (the lock): both ticks are still recorded."""
+        manager = self.app.job_manager
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            await manager.finish_job(job, status=Status.FAILED, delete_job=True)
+            await self._target_task.configure(lock=job.lock).defer_async(**job.task_kwargs)
+
+    async def queue_state(self) -> QueueState:
+        """Jobs due and waiting, the age of the oldest, and the stalled ones: SQL over Procrastinate's tables."""
+        connector = self.app.connector
+        row = await connector.execute_query_one_async(QUEUE_STATE_SQL)
+        stalled = await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+        return QueueState(int(row["waiting"]), float(row["oldest_seconds"]), len(list(stalled)))
+
+    async def run_worker(self, *, concurrency: int, name: str) -> None:
+        """Take and run jobs until cancelled; then let running jobs finish for SHUTDOWN_GRACE_SECONDS and put the
+        rest back in the queue. The app must be open (`async with app.open_async()`)."""
+        await self.app.run_worker_async(
+            queues=[QUEUE], name=name, concurrency=concurrency, delete_jobs="successful",
+            shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS, update_heartbeat_interval=HEARTBEAT_SECONDS,
+            stalled_worker_timeout=STALLED_AFTER_SECONDS, install_signal_handlers=False,
+        )  # fmt: skip
