@@ -232,15 +232,7 @@ class CheckRunner:
             return None
         started = time.perf_counter()
         # In-process, APScheduler fires each run once (no redelivery to guard against): its runs need no tick key.
-        runs = await asyncio.gather(
-            *(
-                run_check_target(
-                    configured, target, None, services=services, tags=self._tags, allowance=allowance,
-                    live_groups=self.live_groups(configured.name, target),
-                )  # fmt: skip
-                for target in targets
-            )
-        )
+        runs = await asyncio.gather(*(self._run_target(configured, target, allowance) for target in targets))
         cycle_seconds = time.perf_counter() - started
         if set(targets) >= set(services.aws.targets()):  # a Re-check's time says nothing of a whole cycle's
             await services.db.run(lambda s: record_cycle_seconds(s, name=configured.name, seconds=cycle_seconds))
@@ -253,6 +245,12 @@ class CheckRunner:
         services.metrics.check_runs.labels(configured.name, "error" if failed else "ok").inc()
         services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
         return runs
+
+    async def _run_target(self, configured: ConfiguredCheck, target: AwsTarget, allowance: RunAllowance) -> TargetRun:
+        return await run_check_target(
+            configured, target, None, services=self._services, tags=self._tags, allowance=allowance,
+            live_groups=self.live_groups(configured.name, target),
+        )  # fmt: skip
 
     async def run_streamed(self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction) -> Observation:
         """Decide what a live source delivered for one target (`run` is the check's code for it) and record it as a
