@@ -22,7 +22,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, chunks, tail
 from bot.aws.logs import ERROR_TERMS, LogEvent
@@ -67,10 +67,13 @@ class SessionState:
 class LiveTails:
     """The Live Tail sessions of this process's live-mode checks; tells the runner which groups stream right now."""
 
-    def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float = RENEW_AFTER_SECONDS) -> None:
+    RENEW_AFTER: ClassVar[float] = RENEW_AFTER_SECONDS
+    """Seconds after which a session is ended and started again, before AWS's limit ends it."""
+
+    def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float | None = None) -> None:
         self._services = services
         self._runner = runner
-        self._renew_after = renew_after
+        self._renew_after = self.RENEW_AFTER if renew_after is None else renew_after
         self._sessions: dict[tuple[str, AwsTarget], list[SessionState]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._pool = DaemonPool(MAX_SESSIONS, name="boltwatch-live-tail")

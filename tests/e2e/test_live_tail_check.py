@@ -21,6 +21,7 @@ from bot.aws.sessions import AwsTarget
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
+from scheduler.live_tails import LiveTails
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 
 GROUP = "/aws/lambda/orders"
@@ -159,3 +160,24 @@ async def test_an_error_put_while_the_bot_was_stopped_alerts_when_it_streams_aga
             assert len(posts_naming(bot, "BeforeStopError")) == 1
     finally:
         await slack.stop()
+
+
+async def test_sessions_are_renewed_before_aws_ends_them_and_the_stream_goes_on(
+    moto: MotoHandle, database_url: str, logs: BaseClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS ends a session at three hours; the bot ends and starts it again ten minutes before. Scaled down: sessions
+    that moto would time out after 3 s are renewed after 1.2 s, so none times out, and the stream never stops."""
+    monkeypatch.setattr(LiveTails, "RENEW_AFTER", 1.2)
+    live_tail.set_session_limit(3.0)
+    async with bot_running(moto, database_url) as bot:
+        await live(bot)
+        [state] = bot.app.live_tails.sessions("log_errors", TARGET)
+        await bot.wait_for(lambda: state.starts >= 4, timeout=20)
+
+        await asyncio.to_thread(put_error, logs, "AfterRenewalsError")
+        await bot.wait_for(lambda: posts_naming(bot, "AfterRenewalsError"), timeout=10)
+        assert state.last_error is None and state.failures == 0  # renewed each time, never timed out or failed
+        await live(bot)  # between two sessions only for the moment of a renewal
+        await asyncio.sleep(1.5)
+        await bot.drain()
+        assert len(posts_naming(bot, "AfterRenewalsError")) == 1
