@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from apscheduler.triggers.cron import CronTrigger
@@ -34,6 +34,7 @@ from bot.core.routing import RouteSettings
 from bot.durations import Duration
 from bot.runtime import event_loop
 from bot.runtime.event_loop import EventLoopChoice
+from bot.validators import known_time_zone, regular_expressions
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -154,11 +155,7 @@ class DigestSettings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, timezone: str) -> str:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{timezone!r} is not a time zone like UTC or Europe/Paris") from None
-        return timezone
+        return known_time_zone(timezone)
 
     @field_validator("cron")
     @classmethod
@@ -209,12 +206,7 @@ class MaintenanceSettings(_Strict):
     @field_validator("matchers_re")
     @classmethod
     def _valid_patterns(cls, patterns: dict[str, str]) -> dict[str, str]:
-        for label, pattern in patterns.items():
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{label}: {pattern!r} is not a regular expression ({exc})") from None
-        return patterns
+        return regular_expressions(patterns)
 
     @model_validator(mode="after")
     def _one_schedule(self) -> MaintenanceSettings:

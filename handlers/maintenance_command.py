@@ -28,9 +28,7 @@ from bot.delivery.maintenance_notices import queue_announcements
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import (
     MAX_MAINTENANCE_AHEAD,
-    MAX_MUTE_REASON,
     MAX_MUTE_SECONDS,
-    MAX_MUTE_TARGET,
     ActionId,
     BadPayload,
     MaintenanceButton,
@@ -39,7 +37,7 @@ from bot.services import Services
 from bot.store.models import SlackChannel
 from handlers.access import click_refusal
 from handlers.error_handler import answers_errors
-from handlers.mute_command import Author, known_target
+from handlers.mute_command import Author, check_lengths, known_target
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
@@ -88,10 +86,7 @@ def parse_maintenance(words: list[str], now: datetime) -> MaintenanceButton:
         raise UsageError(f"{quoted(words[2])} is longer than 30 days, the longest window.", USAGE) from None
     except DurationError:
         raise UsageError(f"{quoted(words[2])} is not a DURATION like 30m, 2h, 1d.", USAGE) from None
-    if len(target) > MAX_MUTE_TARGET:
-        raise UsageError(f"TARGET is {len(target):,} characters long; {MAX_MUTE_TARGET} at most.", USAGE)
-    if len(reason) > MAX_MUTE_REASON:
-        raise UsageError(f"The reason is {len(reason):,} characters long; {MAX_MUTE_REASON} at most.", USAGE)
+    check_lengths(target, reason, USAGE)
     request = MaintenanceButton(target, int(start.timestamp()), max(1, int(length.total_seconds())), reason)
     if len(request.encode()) > BUTTON_VALUE:
         raise UsageError("TARGET and the reason are too long together for Slack's button; shorten the reason.", USAGE)

@@ -87,11 +87,16 @@ def parse_mute(words: list[str]) -> MuteButton:
         raise UsageError(f"{quoted(words[1])} is longer than 30 days, the longest mute.", MUTE_USAGE) from None
     except DurationError:
         raise UsageError(f"{quoted(words[1])} is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
-    if len(target) > MAX_MUTE_TARGET:
-        raise UsageError(f"TARGET is {len(target):,} characters long; {MAX_MUTE_TARGET} at most.", MUTE_USAGE)
-    if len(reason) > MAX_MUTE_REASON:
-        raise UsageError(f"The reason is {len(reason):,} characters long; {MAX_MUTE_REASON} at most.", MUTE_USAGE)
+    check_lengths(target, reason, MUTE_USAGE)
     return MuteButton(target, max(1, int(length.total_seconds())), reason)
+
+
+def check_lengths(target: str, reason: str, usage: str) -> None:
+    """A UsageError when TARGET or the reason is longer than a silence keeps."""
+    if len(target) > MAX_MUTE_TARGET:
+        raise UsageError(f"TARGET is {len(target):,} characters long; {MAX_MUTE_TARGET} at most.", usage)
+    if len(reason) > MAX_MUTE_REASON:
+        raise UsageError(f"The reason is {len(reason):,} characters long; {MAX_MUTE_REASON} at most.", usage)
 
 
 async def mute(services: Services, client: AsyncWebClient, words: list[str], author: Author, respond: Any) -> None:

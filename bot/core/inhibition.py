@@ -20,14 +20,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-def _patterns(patterns: dict[str, str]) -> dict[str, str]:
-    for label, pattern in patterns.items():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"{label}: {pattern!r} is not a regular expression ({exc})") from None
-    return patterns
+from bot.validators import regular_expressions
 
 
 class InhibitRuleSettings(BaseModel):
@@ -44,7 +37,7 @@ class InhibitRuleSettings(BaseModel):
     @field_validator("source_match_re", "target_match_re")
     @classmethod
     def _valid_patterns(cls, patterns: dict[str, str]) -> dict[str, str]:
-        return _patterns(patterns)
+        return regular_expressions(patterns)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.oncall import DAY_NAMES, Restriction, Rotation, Schedule
 from bot.durations import parse_duration
+from bot.validators import known_time_zone
 
 NAMED_LENGTHS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 DEFAULT_START = date(2024, 1, 1)
@@ -143,11 +143,7 @@ class ScheduleSettings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, timezone: str) -> str:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{timezone!r} is not a time zone like UTC or Europe/Berlin") from None
-        return timezone
+        return known_time_zone(timezone)
 
     def build(self) -> Schedule:
         return Schedule(self.name, self.timezone, tuple(r.build() for r in self.rotations), self.channel)

@@ -12,6 +12,7 @@ from bot.core.escalation_policy import MAX_REPEATS, EscalationLevelSettings, Pol
 from bot.durations import Duration, DurationOrZero
 from bot.enums import Severity
 from bot.flapping import DEFAULT_START, DEFAULT_STOP
+from bot.validators import regular_expressions
 
 DEFAULT_GROUP_BY = ("check", "account", "region")
 
@@ -52,12 +53,7 @@ class RouteSettings(BaseModel):
     @field_validator("match_re")
     @classmethod
     def _valid_patterns(cls, patterns: dict[str, str]) -> dict[str, str]:
-        for label, pattern in patterns.items():
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{label}: {pattern!r} is not a regular expression ({exc})") from None
-        return patterns
+        return regular_expressions(patterns)
 
 
 @dataclass(frozen=True)
