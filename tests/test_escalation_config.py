@@ -42,6 +42,8 @@ def test_the_issues_example_loads_into_a_policy_that_repeats() -> None:
     [
         ({"escalation": [{"after": "5m", "notify": ["schedule:secondary"]}]}, None,
          "routes[0].escalation[0].notify: no schedule is named 'secondary' (schedules: primary)"),
+        ({"mentions": {"critical": ["U0LEAD", "schedule:nights"]}}, None,
+         "routes[0].mentions.critical: no schedule is named 'nights' (schedules: primary)"),
         ({"escalation": [{"after": "15m", "notify": ["U1X"]}, {"after": "5m", "notify": ["U2X"]}]}, None,
          "routes[0].escalation: each level's `after` counts from the incident's start"),
         ({"escalation": [{"after": "5m", "notify": ["bob"]}]}, None,

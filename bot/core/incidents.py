@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,8 +11,11 @@ from sqlalchemy.orm import Session
 from bot.core.alert_states import AlertState, load_by_fingerprint
 from bot.core.check_run import CheckRun, Observation, view_of
 from bot.core.decisions import Reason, decide_reminder, next_update_at
+from bot.core.escalation_policy import SCHEDULE_PREFIX
 from bot.core.findings import CheckResult, Finding
 from bot.core.inhibition import InhibitRule
+from bot.core.oncall import Schedule, on_call
+from bot.core.oncall_store import active_overrides
 from bot.core.routing import Route
 from bot.delivery import outbox
 from bot.enums import AlertStatus, IncidentStatus, Severity, Source
@@ -99,8 +102,11 @@ def _superseded(alert: AlertState | None, finding: Finding) -> bool:
     return alert.status == AlertStatus.FIRING and alert.first_seen > changed_at
 
 
-def remind(session: Session, *, routes: list[Route], now: datetime) -> int:
-    """Thread reminders for firing, unacknowledged incidents whose repeat interval elapsed or snooze ended."""
+def remind(
+    session: Session, *, routes: list[Route], now: datetime, schedules: Mapping[str, Schedule] | None = None
+) -> int:
+    """Thread reminders for firing, unacknowledged incidents whose repeat interval elapsed or snooze ended. A route's
+    `mentions` may name `schedule:NAME`: whoever is on call in it now (overrides included) is mentioned."""
     sent = 0
     for incident in session.scalars(select(Incident).where(Incident.status == IncidentStatus.OPEN)).all():
         route = next((r for r in routes if r.name == incident.route), routes[-1])
@@ -109,7 +115,10 @@ def remind(session: Session, *, routes: list[Route], now: datetime) -> int:
         )
         if reason not in (Reason.REPEAT_DUE, Reason.SNOOZE_OVER):
             continue
-        mentions = " ".join(f"<@{u}>" for u in route.mentions.get(Severity(incident.severity), ()))
+        mentions = " ".join(
+            f"<@{u}>" for u in mentioned_users(session, route.mentions.get(Severity(incident.severity), ()),
+                                               schedules or {}, now)
+        )  # fmt: skip
         text = "Still firing and not acknowledged." if reason is Reason.REPEAT_DUE else "Snooze over: still firing."
         outbox.enqueue_reply(
             session, incident_id=incident.id, channel=incident.channel, text=f"{text} {mentions}".strip(), now=now
@@ -126,3 +135,21 @@ def _queue_update(session: Session, incident: Incident, route: Route, now: datet
     incident.updated_at = now
     when = next_update_at(last_update_at=incident.last_notified_at, group_interval=route.group_interval, now=now)
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=when)
+
+
+def mentioned_users(
+    session: Session, targets: Iterable[str], schedules: Mapping[str, Schedule], now: datetime
+) -> list[str]:
+    """User ids for a route's mentions: a user id as is, `schedule:NAME` as whoever is on call in it at `now` (no one
+    when the schedule is unknown or has nobody then); each user once."""
+    users: dict[str, None] = {}
+    for target in targets:
+        if target.startswith(SCHEDULE_PREFIX):
+            name = target.removeprefix(SCHEDULE_PREFIX)
+            schedule = schedules.get(name)
+            who = on_call(schedule, active_overrides(session, schedule=name, at=now), now).user if schedule else None
+            if who:
+                users[who] = None
+        else:
+            users[target] = None
+    return list(users)

@@ -162,9 +162,14 @@ def build_schedules(schedules: list[ScheduleSettings]) -> dict[str, Schedule]:
 
 
 def schedule_references(routes: list[Any]) -> list[tuple[str, str]]:
-    """(path, schedule name) of every `schedule:NAME` a route's escalation names, for checking they exist."""
+    """(path, schedule name) of every `schedule:NAME` a route's escalation or mentions name, for checking they
+    exist."""
     found = []
     for i, route in enumerate(routes):
+        for severity, mentioned in (getattr(route, "mentions", {}) or {}).items():
+            for target in mentioned:
+                if target.startswith("schedule:"):
+                    found.append((f"routes[{i}].mentions.{severity}", target.removeprefix("schedule:")))
         for j, level in enumerate(getattr(route, "escalation", []) or []):
             for target in level.notify:
                 if target.startswith("schedule:"):

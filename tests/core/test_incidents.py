@@ -10,6 +10,8 @@ from bot.core.access import Action
 from bot.core.decisions import Reason
 from bot.core.incident_actions import act
 from bot.core.incidents import remind
+from bot.core.oncall_settings import RotationSettings, ScheduleSettings, build_schedules
+from bot.core.oncall_store import add_override
 from bot.core.silences import create_silence, expire_silence
 from bot.enums import Severity
 from bot.store import Database
@@ -326,6 +328,24 @@ def test_a_reminder_after_the_repeat_interval_goes_in_the_thread_with_the_routes
     assert sent == 1
     assert reminders(db) == ["Still firing and not acknowledged. <@U0ONCALL>"]
     assert incidents(db)[0].last_reminded_at == NOW + timedelta(hours=4)
+
+
+def test_a_schedule_in_the_routes_mentions_mentions_whoever_is_on_call_at_the_reminder(db: Database) -> None:
+    schedules = build_schedules([ScheduleSettings(name="primary", rotations=[RotationSettings(users=["U0ALICE"])])])
+    routing = routes(mentions={"warning": ["schedule:primary", "U0LEAD", "schedule:gone"]})
+    run_check(db, [finding("orders-api")], now=NOW, routing=routing)
+    record_delivered(db, now=NOW)
+    with db.transaction() as session:
+        assert remind(session, routes=routing, now=NOW + timedelta(hours=4), schedules=schedules) == 1
+        add_override(session, schedule="primary", user="U0BOB", starts=NOW + timedelta(hours=5),
+                     ends=NOW + timedelta(hours=9), by="U0LEAD", channel=CHANNEL)  # fmt: skip
+    with db.transaction() as session:
+        assert remind(session, routes=routing, now=NOW + timedelta(hours=8), schedules=schedules) == 1
+
+    assert reminders(db) == [
+        "Still firing and not acknowledged. <@U0ALICE> <@U0LEAD>",
+        "Still firing and not acknowledged. <@U0BOB> <@U0LEAD>",
+    ]
 
 
 def test_the_next_reminder_waits_a_whole_repeat_interval_after_the_last(db: Database) -> None:
