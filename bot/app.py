@@ -27,6 +27,9 @@ import handlers
 from bot.assembly import build_services, package_version
 from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
+from bot.core.oncall import answer
+from bot.core.oncall_settings import build_schedules
+from bot.core.oncall_store import active_overrides
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
 from bot.delivery.home import HomePublisher
@@ -407,7 +410,13 @@ def create_app(
     )
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, holder=replica)
-    home = HomePublisher(services.db, notifier.wake, clock, services.check_schedule)
+    schedules = build_schedules(settings.file.schedules)
+    home = HomePublisher(
+        services.db, notifier.wake, clock, services.check_schedule,
+        on_call=lambda s, now: [
+            answer(schedule, active_overrides(s, schedule=name, at=now), now) for name, schedule in schedules.items()
+        ],
+    )  # fmt: skip
     notifier.after_incident_sent = home.incidents_changed
     notifier.home_view = home.view_for
     notifier.action_choices = services.action_choices

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import home_view
 from bot.delivery import outbox
 from bot.store import Database
+from bot.views.oncall import OnCallAnswer
 from bot.views.status_queries import blocked_lines, check_lines, last_digest, open_incidents, silence_lines
 
 log = logging.getLogger(__name__)
@@ -34,22 +35,28 @@ class HomePublisher:
     check_schedule: list[tuple[str, str, timedelta]]
     """(name, type, interval) of every configured check."""
     refresh_seconds: float = REFRESH_SECONDS
+    on_call: Callable[[Session, datetime], list[OnCallAnswer]] | None = None
+    """Who is on call in each configured schedule (overrides read from the database), with the next handoffs."""
 
     def __post_init__(self) -> None:
         self._viewers: dict[str, None] = {}
         self._pending: asyncio.Task[None] | None = None
 
     async def view_for(self, now: datetime) -> dict:
-        incidents, checks, silences, digest, blocked = await self.db.run(
+        on_call = self.on_call
+        incidents, checks, silences, digest, blocked, answers = await self.db.run(
             lambda s: (
                 open_incidents(s),
                 check_lines(s, self.check_schedule),
                 silence_lines(s, now),
                 last_digest(s),
                 blocked_lines(s),
+                on_call(s, now) if on_call else [],
             )
         )
-        return home_view(incidents, checks, now=now, silences=silences, last_digest=digest, blocked=blocked)
+        return home_view(
+            incidents, checks, now=now, silences=silences, last_digest=digest, blocked=blocked, on_call=answers
+        )
 
     async def opened(self, user: str) -> None:
         self._viewers.pop(user, None)

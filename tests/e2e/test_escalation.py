@@ -215,3 +215,19 @@ async def test_oncall_mistakes_get_a_specific_private_reply_and_change_nothing(
         finally:
             engine.dispose()
         assert overrides == []
+
+
+async def test_home_shows_who_is_on_call_and_follows_an_override(moto: MotoHandle, database_url: str) -> None:
+    async with running_bot(moto=moto, database_url=database_url, config=config()) as bot:
+        assert bot.app.home is not None
+        bot.app.home.refresh_seconds = 0
+        await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
+        home = str((await bot.wait_for(lambda: bot.slack.home_view("U0BOB")))["blocks"])
+        assert "*On call*" in home and "*primary*: <@U0ALICE> is on call now" in home
+        assert "Europe/Berlin) → <@U0BOB>" in home
+
+        await answer(bot, "oncall override <@U0CAROL|carol> 2h")
+        await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
+        await bot.wait_for(
+            lambda: "<@U0CAROL> is on call now (override)" in str(bot.slack.home_view("U0BOB")["blocks"])
+        )
