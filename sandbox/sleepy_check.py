@@ -2,8 +2,9 @@
 default 0.2–2 s; I/O-bound, like a slow AWS call) and reports one finding, so that runs take long enough for a
 worker to be killed or stopped in the middle of them.
 
-Registered on import: `python -m sandbox.sleepy_check worker --config …` is `boltwatch worker` with this check type
-known (the tests' and the benchmark's worker processes)."""
+Registered only by `python -m sandbox.sleepy_check worker --config …`, which is `boltwatch worker` with this check
+type known (the tests' and the benchmark's worker processes): importing the module (for SLEEPY) registers nothing,
+so the registry the rest of a test run sees (IAM policies, the config reference) stays the product's."""
 
 from __future__ import annotations
 
@@ -43,14 +44,16 @@ def sleepy(ctx: CheckContext, params: SleepyParams) -> CheckResult:
     return CheckResult.of([finding], scope=f"{SLEEPY}:{ctx.account}:{ctx.region}:")
 
 
-if SLEEPY not in REGISTRY:
-    check(SLEEPY, service="sts", permissions=[], every="10s", params=SleepyParams)(sleepy)
+def register() -> None:
+    if SLEEPY not in REGISTRY:
+        check(SLEEPY, service="sts", permissions=[], every="10s", params=SleepyParams)(sleepy)
 
 
 def main() -> int:
     """`boltwatch` with this check type known."""
     from bot.cli import main as boltwatch
 
+    register()
     return boltwatch(sys.argv[1:])
 
 

@@ -47,6 +47,7 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
         "lambda:GetFunction",
         "lambda:ListFunctions",
         "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
         "logs:StartLiveTail",
         "sqs:GetQueueUrl",

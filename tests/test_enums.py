@@ -18,7 +18,9 @@ from bot.enums import (
     AlertStatus,
     BestPracticeStatus,
     ErrorGroupStatus,
+    EscalationStatus,
     IncidentStatus,
+    OutboxOperation,
     OutboxStatus,
     Severity,
     Source,
@@ -39,6 +41,10 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
     Source: ["poll", "push"],  # in the incident timeline's words ("seen first by push")
     UndoStatus: ["pending", "done", "superseded"],
+    EscalationStatus: ["active", "stopped", "exhausted"],
+    OutboxOperation: [
+        "post_incident", "update_incident", "thread_reply", "upload_file", "publish_home", "chart", "figure",
+    ],  # outbox rows queued by an older release are sent by the newer one
 }
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)

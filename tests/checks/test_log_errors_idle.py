@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from bot.core.findings import CheckResult, LogCursorState
 from sandbox.aws.server import MotoHandle
@@ -22,6 +23,14 @@ REAL_NOW = datetime.now(UTC).replace(microsecond=0)
 START = REAL_NOW + timedelta(minutes=3)
 
 
+@pytest.fixture(autouse=True)
+def real_now() -> None:
+    """Each test's own real time (not the module's import time, minutes earlier in a whole-suite run)."""
+    global REAL_NOW, START
+    REAL_NOW = datetime.now(UTC).replace(microsecond=0)
+    START = REAL_NOW + timedelta(minutes=3)
+
+
 class Reads:
     """A logs client on moto that counts its FilterLogEvents calls per log group."""
 
@@ -33,8 +42,8 @@ class Reads:
     def _count(self, params: dict[str, Any], **_: Any) -> None:
         self.filtered[params["logGroupName"]] += 1
 
-    def put(self, group: str, *messages: str, at: datetime = REAL_NOW - timedelta(minutes=1)) -> None:
-        ms = int(at.timestamp() * 1000)
+    def put(self, group: str, *messages: str, at: datetime | None = None) -> None:
+        ms = int((at or REAL_NOW - timedelta(minutes=1)).timestamp() * 1000)
         events = [{"timestamp": ms + n, "message": m} for n, m in enumerate(messages)]
         self.client.put_log_events(logGroupName=group, logStreamName="s", logEvents=events)
 
