@@ -41,7 +41,7 @@ async def test_a_burst_is_recorded_in_a_few_transactions_and_replays_across_it_a
     database_url: str,
 ) -> None:
     db = CountingDatabase(make_engine(database_url))
-    upgrade(db.engine)
+    await asyncio.to_thread(upgrade, db.engine)
     a, b = SharedReplayGuard(db), SharedReplayGuard(db)
     keys = [f"signature:{n}" for n in range(300)]
     firsts = await asyncio.gather(*(a.first_time(key, NOW) for key in keys))
