@@ -28,7 +28,6 @@ from bot.delivery.maintenance_notices import queue_announcements
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import (
     MAX_MAINTENANCE_AHEAD,
-    MAX_MUTE_SECONDS,
     ActionId,
     BadPayload,
     MaintenanceButton,
@@ -37,7 +36,7 @@ from bot.services import Services
 from bot.store.models import SlackChannel
 from handlers.access import click_refusal
 from handlers.error_handler import answers_errors
-from handlers.mute_command import Author, check_lengths, known_target
+from handlers.mute_command import Author, check_lengths, known_target, silence_length
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
@@ -80,12 +79,7 @@ def parse_maintenance(words: list[str], now: datetime) -> MaintenanceButton:
         raise UsageError("TARGET, START and DURATION are needed.", USAGE)
     target, reason = words[0], " ".join(words[3:])
     start = parse_start(words[1], now)
-    try:
-        length = parse_duration(words[2], at_most=timedelta(seconds=MAX_MUTE_SECONDS))
-    except DurationTooLong:
-        raise UsageError(f"{quoted(words[2])} is longer than 30 days, the longest window.", USAGE) from None
-    except DurationError:
-        raise UsageError(f"{quoted(words[2])} is not a DURATION like 30m, 2h, 1d.", USAGE) from None
+    length = silence_length(words[2], "window", USAGE)
     check_lengths(target, reason, USAGE)
     request = MaintenanceButton(target, int(start.timestamp()), max(1, int(length.total_seconds())), reason)
     if len(request.encode()) > BUTTON_VALUE:

@@ -81,14 +81,19 @@ def parse_mute(words: list[str]) -> MuteButton:
     if len(words) < 2:
         raise UsageError("TARGET and DURATION are needed.", MUTE_USAGE)
     target, reason = words[0], " ".join(words[2:])
-    try:
-        length = parse_duration(words[1], at_most=timedelta(seconds=MAX_MUTE_SECONDS))
-    except DurationTooLong:
-        raise UsageError(f"{quoted(words[1])} is longer than 30 days, the longest mute.", MUTE_USAGE) from None
-    except DurationError:
-        raise UsageError(f"{quoted(words[1])} is not a duration like 30m, 2h, 1d.", MUTE_USAGE) from None
+    length = silence_length(words[1], "mute", MUTE_USAGE)
     check_lengths(target, reason, MUTE_USAGE)
     return MuteButton(target, max(1, int(length.total_seconds())), reason)
+
+
+def silence_length(text: str, what: str, usage: str) -> timedelta:
+    """How long a silence (a mute, a maintenance window) lasts, or a UsageError naming `what` it is."""
+    try:
+        return parse_duration(text, at_most=timedelta(seconds=MAX_MUTE_SECONDS))
+    except DurationTooLong:
+        raise UsageError(f"{quoted(text)} is longer than 30 days, the longest {what}.", usage) from None
+    except DurationError:
+        raise UsageError(f"{quoted(text)} is not a duration like 30m, 2h, 1d.", usage) from None
 
 
 def check_lengths(target: str, reason: str, usage: str) -> None:
