@@ -15,12 +15,12 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/boltwatch
 # What the wheel is built from (pyproject.toml's packages: bot, handlers, scheduler; the sandbox is a dev extra and
-# stays out of the image).
-COPY pyproject.toml README.md ./
+# stays out of the image), with the AWS SDK at the version deploy/'s IAM roles were generated from.
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY scheduler ./scheduler
-RUN /opt/boltwatch/bin/pip install '.[postgres]' \
+RUN /opt/boltwatch/bin/pip install -c constraints.txt '.[postgres]' \
     && /opt/boltwatch/bin/boltwatch --help > /dev/null
 
 FROM ${PYTHON_IMAGE}
