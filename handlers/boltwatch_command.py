@@ -19,7 +19,7 @@ from bot.durations import DurationError, parse_duration
 from bot.ids import Command
 from bot.services import Services
 from bot.views.audit_queries import action_audit
-from bot.views.status_queries import blocked_lines, check_lines, open_incidents, silence_lines
+from bot.views.status_queries import blocked_lines, check_lines, open_incidents, queue_line, silence_lines
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.actions_command import show_actions
@@ -79,11 +79,20 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
         now = services.clock()
         if sub in {"status", "checks"}:
             schedule = services.check_schedule
-            incidents, checks, silences, blocked = await services.db.run(
-                lambda s: (open_incidents(s), check_lines(s, schedule), silence_lines(s, now), blocked_lines(s))
+            distributed = services.settings.file.scheduler.engine == "procrastinate"
+            incidents, checks, silences, blocked, queue = await services.db.run(
+                lambda s: (
+                    open_incidents(s),
+                    check_lines(s, schedule),
+                    silence_lines(s, now),
+                    blocked_lines(s),
+                    queue_line(s) if distributed and sub == "status" else None,
+                )
             )
             if sub == "status":
-                blocks = status_blocks(incidents, checks, now=now, silences=silences, blocked=blocked)
+                blocks = status_blocks(
+                    incidents, checks, now=now, silences=silences, blocked=blocked, queue=queue, distributed=distributed
+                )
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)

@@ -11,7 +11,7 @@ from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, sl
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
-from bot.views.status import BlockedLine, CheckLine, IncidentLine, SilenceLine
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, QueueLine, SilenceLine
 
 BLOCKED_SHOWN = 10
 CHECKS_SHOWN = 20
@@ -123,6 +123,31 @@ def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[st
     return [_section(fit_lines(heading, lines, total=len(blocked)))]
 
 
+def queue_blocks(queue: QueueLine | None, checks: list[CheckLine], *, distributed: bool) -> list[dict[str, Any]]:
+    """The distributed engine's workers and queue lag: whether checks run at all, and on time."""
+    if not distributed:
+        return []
+    if queue is None or queue.workers_alive + queue.workers_gone == 0:
+        return [_section(":x: *Workers*: none has started: checks do not run until a `boltwatch worker` does.")]
+    if queue.workers_alive == 0:
+        beat = f" (the last beat {format_duration(queue.last_beat)} ago)" if queue.last_beat is not None else ""
+        workers = f":x: *Workers*: none alive{beat}: checks do not run"
+    else:
+        workers = f"*Workers*: {queue.workers_alive} alive"
+    if queue.workers_gone:
+        workers += f", {queue.workers_gone} gone in the last hour"
+    lag = f"oldest waiting {format_duration(queue.oldest_waiting)}" if queue.waiting else "no lag"
+    shortest = min((c.every for c in checks), default=None)
+    lagging = shortest is not None and queue.lagging(shortest)
+    flag = ":warning: " if lagging else ""
+    text = f"{workers} · {flag}queue: {queue.waiting} waiting ({lag}), {queue.running} running"
+    if queue.stalled:
+        text += f", {queue.stalled} stalled on gone workers (put back within seconds)"
+    if lagging and shortest is not None:
+        text += f" — jobs wait longer than the shortest check interval ({format_duration(shortest)}): add workers"
+    return [_section(text)]
+
+
 def status_blocks(
     incidents: list[IncidentLine],
     checks: list[CheckLine],
@@ -130,6 +155,8 @@ def status_blocks(
     now: datetime,
     silences: list[SilenceLine] = (),  # type: ignore[assignment]
     blocked: list[BlockedLine] = (),  # type: ignore[assignment]
+    queue: QueueLine | None = None,
+    distributed: bool = False,
 ) -> list[dict[str, Any]]:
     by_status = Counter(i.status for i in incidents)
     failing = [c for c in checks if c.consecutive_failures]
@@ -140,6 +167,7 @@ def status_blocks(
     return fit_blocks(
         [
             _section(headline),
+            *queue_blocks(queue, checks, distributed=distributed),
             *blocked_blocks(list(blocked), now=now),
             *checks_blocks(checks, now=now),
             *silences_blocks(list(silences)),

@@ -73,3 +73,31 @@ class BlockedLine:
 class LastDigest:
     channel: str
     until: datetime
+
+
+WORKER_STALLED_AFTER = timedelta(seconds=10)
+"""A worker whose heartbeat is older than this is gone (killed, frozen, cut off): its running jobs are stalled, and
+the distributed engine's reaper puts them back in the queue."""
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    """The distributed engine's workers and queue (scheduler.engine procrastinate), read from Procrastinate's tables."""
+
+    workers_alive: int
+    workers_gone: int
+    """Workers that stopped beating less than an hour ago: recent crashes or kills (Procrastinate prunes them)."""
+    last_beat: timedelta | None
+    """How long ago the freshest heartbeat was; None without any worker."""
+    waiting: int
+    """Jobs due and not taken yet."""
+    oldest_waiting: timedelta
+    """The queue's lag: how long the oldest due job has waited for a worker."""
+    running: int
+    stalled: int
+    """Running jobs whose worker is gone."""
+
+    def lagging(self, shortest_interval: timedelta) -> bool:
+        """Jobs wait longer than the shortest check interval: the workers cannot keep up (add workers or
+        concurrency), or none is running."""
+        return self.waiting > 0 and self.oldest_waiting > shortest_interval

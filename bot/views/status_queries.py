@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.enums import AlertStatus, IncidentStatus, OutboxStatus
 from bot.store.models import Alert, CheckHealth, DigestRun, Incident, MaintenanceWindow, OutboxItem, Silence
-from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
+from bot.views.status import (
+    WORKER_STALLED_AFTER,
+    BlockedLine,
+    CheckLine,
+    IncidentLine,
+    LastDigest,
+    QueueLine,
+    SilenceLine,
+)
 
 
 def open_incidents(session: Session) -> list[IncidentLine]:
@@ -105,3 +113,46 @@ def last_digest(session: Session) -> LastDigest | None:
         select(DigestRun).where(DigestRun.message_ts.is_not(None)).order_by(DigestRun.created_at.desc())
     ).first()
     return LastDigest(run.channel, run.period_end) if run is not None else None
+
+
+_WORKERS_SQL = text("""
+SELECT count(*) FILTER (WHERE last_heartbeat >= now() - make_interval(secs => :stalled)) AS alive,
+       count(*) FILTER (WHERE last_heartbeat < now() - make_interval(secs => :stalled)
+                          AND last_heartbeat >= now() - interval '1 hour') AS gone,
+       extract(epoch FROM now() - max(last_heartbeat)) AS last_beat
+FROM procrastinate_workers
+""")
+_JOBS_SQL = text("""
+SELECT count(*) FILTER (WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())) AS waiting,
+       coalesce(extract(epoch FROM now() - min(coalesce(j.scheduled_at, e.at))
+                FILTER (WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now()))), 0)
+           AS oldest,
+       count(*) FILTER (WHERE j.status = 'doing') AS running,
+       count(*) FILTER (WHERE j.status = 'doing' AND (w.id IS NULL
+                        OR w.last_heartbeat < now() - make_interval(secs => :stalled))) AS stalled
+FROM procrastinate_jobs j
+LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
+WHERE j.status IN ('todo', 'doing')
+""")
+
+
+def queue_line(session: Session) -> QueueLine | None:
+    """The distributed engine's workers and queue, from Procrastinate's own tables (PostgreSQL only; None where they
+    do not exist: the embedded engine, or no worker has started yet)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if session.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None:
+        return None
+    stalled = {"stalled": WORKER_STALLED_AFTER.total_seconds()}
+    workers = session.execute(_WORKERS_SQL, stalled).one()
+    jobs = session.execute(_JOBS_SQL, stalled).one()
+    return QueueLine(
+        workers_alive=int(workers.alive),
+        workers_gone=int(workers.gone),
+        last_beat=timedelta(seconds=float(workers.last_beat)) if workers.last_beat is not None else None,
+        waiting=int(jobs.waiting),
+        oldest_waiting=timedelta(seconds=float(jobs.oldest)),
+        running=int(jobs.running),
+        stalled=int(jobs.stalled),
+    )

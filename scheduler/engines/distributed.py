@@ -35,6 +35,7 @@ from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
 from bot.core.check_targets import recorded_targets
 from bot.services import Services
+from bot.views.status import WORKER_STALLED_AFTER
 from scheduler.probe import check_timeout
 from scheduler.registry import ConfiguredCheck
 from scheduler.runner import run_check_target
@@ -46,7 +47,8 @@ SPREAD = 0.5
 MAX_SPREAD = timedelta(seconds=30)
 """...and over no more than this: enough to smooth a large estate's burst, and a long interval's runs stay prompt."""
 HEARTBEAT_SECONDS = 2.0
-STALLED_AFTER_SECONDS = 10.0
+STALLED_AFTER_SECONDS = WORKER_STALLED_AFTER.total_seconds()
+"""What `/boltwatch status` calls a worker gone, too."""
 REAPER_SECONDS = 5
 SHUTDOWN_GRACE_SECONDS = 6.0
 """Within the 10 s a process manager gives between SIGTERM and SIGKILL, with time left to put jobs back."""

@@ -1,4 +1,5 @@
-"""The blocked items shown by `/boltwatch status` and App Home: what, where, Slack's answer, for how long, the fix."""
+"""What `/boltwatch status` and App Home show: blocked items (what, where, Slack's answer, for how long, the fix),
+and under the distributed engine the workers and the queue's lag."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.blocks.home import home_view
 from bot.blocks.status import BLOCKED_SHOWN, blocked_blocks, status_blocks
-from bot.views.status import BlockedLine
+from bot.views.status import BlockedLine, CheckLine, QueueLine
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -65,3 +66,43 @@ def test_status_and_home_lead_with_blocked_items() -> None:
 
     assert "*Not delivered* (1)" in status[1]["text"]["text"]
     assert "*Not delivered* (1)" in home[1]["text"]["text"]
+
+
+def queue(**fields: object) -> QueueLine:
+    values: dict[str, object] = {
+        "workers_alive": 2, "workers_gone": 0, "last_beat": timedelta(seconds=1), "waiting": 0,
+        "oldest_waiting": timedelta(0), "running": 3, "stalled": 0,
+    }  # fmt: skip
+    values.update(fields)
+    return QueueLine(**values)  # type: ignore[arg-type]
+
+
+def status_text(line: QueueLine | None, *, every: timedelta = timedelta(seconds=30)) -> str:
+    check = CheckLine("alarms", "cloudwatch_alarms", every, None, None, None, 0, 0)
+    blocks = status_blocks([], [check], now=NOW, queue=line, distributed=True)
+    return "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+
+
+def test_the_embedded_engine_shows_no_workers() -> None:
+    blocks = status_blocks([], [], now=NOW)
+    assert "Workers" not in str(blocks)
+
+
+def test_status_says_how_many_workers_run_and_the_queues_lag() -> None:
+    text = status_text(queue(waiting=4, oldest_waiting=timedelta(seconds=3)))
+    assert "*Workers*: 2 alive · queue: 4 waiting (oldest waiting 3s), 3 running" in text
+    assert ":warning:" not in text
+
+
+def test_jobs_waiting_longer_than_the_shortest_interval_ask_for_more_workers() -> None:
+    text = status_text(queue(waiting=40, oldest_waiting=timedelta(seconds=95), workers_gone=1, stalled=2))
+    assert "2 alive, 1 gone in the last hour" in text
+    assert ":warning: queue: 40 waiting (oldest waiting 1m)" in text
+    assert "2 stalled on gone workers" in text
+    assert "longer than the shortest check interval (30s): add workers" in text
+
+
+def test_no_worker_alive_or_none_started_says_checks_do_not_run() -> None:
+    assert "none has started: checks do not run until a `boltwatch worker` does" in status_text(None)
+    dead = status_text(queue(workers_alive=0, workers_gone=1, last_beat=timedelta(minutes=4)))
+    assert ":x: *Workers*: none alive (the last beat 4m ago): checks do not run" in dead
