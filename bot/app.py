@@ -299,7 +299,7 @@ class BoltwatchApp:
 
         Inputs close first (the scheduler, Socket Mode, the HTTP listener) while check runs and the outbox pass in
         flight go on; at FINISH_SECONDS what still runs is cancelled, a boto3 call that hangs abandoned to its
-        daemon thread. Then this replica's leases go, so that another replica runs the checks and digests at once.
+        daemon thread. Then this replica's leases go, so that another replica runs the checks at once.
         """
         loop = asyncio.get_running_loop()
         finish_by = loop.time() + FINISH_SECONDS
@@ -346,7 +346,7 @@ class BoltwatchApp:
             await self._runner.cleanup()
 
     async def _release_leases(self) -> None:
-        """Give up this replica's check and digest leases and its claims on `/wait` jobs."""
+        """Give up this replica's check leases and its claims on `/wait` jobs."""
 
         def release(session: Session) -> tuple[int, int]:
             holder = self.replica
@@ -424,7 +424,7 @@ def create_app(
         notifier.chart_image = services.chart_image
         notifier.figure_image = services.figure_image
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
-    digests = DigestScheduler(services, holder=replica)
+    digests = DigestScheduler(services)
     end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,

@@ -1,9 +1,10 @@
 """Digests on their cron schedule, and on demand: exactly one per period and channel, across restarts and replicas.
 
-Every replica schedules every digest. The one that takes the lease records the period in `digest_runs` (unique per
-channel, project and period) and queues the message in the outbox, in one transaction; a replica or a restarted
-process that finds the period recorded queues nothing. The outbox then posts it exactly once, retrying until Slack
-takes it.
+Every replica schedules every digest. The first to record the period in `digest_runs` (unique per channel, project and
+period) queues the message in the outbox, in the same transaction: that row is the claim, so no lease is needed. A
+replica racing it waits on the unique index and finds the period taken (PostgreSQL), or waits for SQLite's one
+writer; either way it queues nothing, as does a restarted process that finds the period recorded. The outbox then
+posts the digest exactly once, retrying until Slack takes it.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from sqlalchemy.orm import Session
 from bot.blocks.digest import FIGURE_AFTER, digest_message
 from bot.charts.figures import figure_payload
 from bot.config import DigestSettings
-from bot.core import leases
 from bot.core.digest_trends import collect_trend
 from bot.core.digests import claim_period, collect_digest
 from bot.delivery import outbox
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-LEASE_TTL = timedelta(minutes=5)
+MISFIRE_GRACE = timedelta(minutes=5)
+"""A digest whose time passed while the process was busy or paused still goes out this long after."""
 LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367))
 
 
@@ -55,9 +56,8 @@ def digests_here(digests: list[DigestSettings], channel_id: str, channel_name: s
 class DigestScheduler:
     """One cron job per configured digest, and the digest on demand."""
 
-    def __init__(self, services: Services, *, holder: str) -> None:
+    def __init__(self, services: Services) -> None:
         self._services = services
-        self._holder = holder
 
     @property
     def digests(self) -> list[DigestSettings]:
@@ -72,7 +72,7 @@ class DigestScheduler:
                 id=digest_key(digest.channel, digest.project),
                 max_instances=1,
                 coalesce=True,
-                misfire_grace_time=int(LEASE_TTL.total_seconds()),
+                misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
             )
 
     async def run_scheduled(self, digest: DigestSettings) -> bool:
@@ -83,8 +83,7 @@ class DigestScheduler:
         fired = fired.astimezone(UTC)
         try:
             return await self._post(
-                channel=digest.channel, project=digest.project, period=fired.isoformat(), end=fired, scheduled=True,
-                lease_holder=self._holder,
+                channel=digest.channel, project=digest.project, period=fired.isoformat(), end=fired, scheduled=True
             )  # fmt: skip
         except Exception:
             log.exception("the digest for %s could not be queued", digest.channel)
@@ -109,20 +108,15 @@ class DigestScheduler:
         end: datetime,
         scheduled: bool,
         post_to: str | None = None,
-        lease_holder: str | None = None,
     ) -> bool:
         """Record the digest of `period` for `channel` and queue it for `post_to` (by default the same channel);
-        False when the lease or the period was another's."""
+        False when the period was recorded already (by this process before a restart, or by another replica)."""
         services = self._services
         now = services.clock()
         checks = list(services.check_schedule)
         charts = services.settings.file.charts.enabled
 
         def claim(session: Session) -> bool:
-            if lease_holder is not None and not leases.try_acquire(
-                session, name=digest_key(channel, project), holder=lease_holder, now=now, ttl=LEASE_TTL
-            ):
-                return False
             claimed = claim_period(
                 session, channel=channel, project=project, period=period, scheduled=scheduled, end=end, now=now
             )

@@ -94,7 +94,7 @@ async def test_one_digest_per_period_across_a_restart_and_between_replicas(moto:
         common = {"moto": moto, "database_url": database_url, "config": config(), "clock": clock, "slack": slack}
         async with running_bot(**common, holder="first") as first:
             assert await scheduled_digest(first) is not None
-        clock.advance(minutes=10)  # the first process's lease has expired; its record of the period has not
+        clock.advance(minutes=10)  # a restart, later: the record of the period outlives the process
         async with running_bot(**common, holder="second") as second:
             assert await scheduled_digest(second) is None
             assert len(digests_in(slack)) == 1
