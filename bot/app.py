@@ -126,6 +126,8 @@ class BoltwatchApp:
         self.maintenance = MaintenanceRunner(services)
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""
+        self.runs_jobs = True
+        """This process polls `/wait` jobs and posts scheduled digests; `--role web` leaves them to the workers."""
         self.distributed: DistributedChecks | None = None
         """`--role all` with scheduler.engine procrastinate: this process is a worker too."""
         self._worker: asyncio.Task[None] | None = None
@@ -244,13 +246,15 @@ class BoltwatchApp:
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
             self.runner.schedule(self.scheduler, checks=self.runs_checks)
-            self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
+            if self.runs_jobs:
+                self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
             self.maintenance.schedule(self.scheduler)
         self.scheduler.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
-            self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
+            if self.runs_jobs:
+                self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
             if self.runs_checks:  # Live Tail sessions feed the in-process checks (workers do not stream yet)
@@ -436,6 +440,7 @@ def create_app(
     )  # fmt: skip
     if engine == "procrastinate":
         app.runs_checks = False
+        app.runs_jobs = role == "all"
         if role == "all":
             from scheduler.engines.distributed import DistributedChecks
 

@@ -1,20 +1,31 @@
-"""`boltwatch worker`: a process that runs check jobs from Procrastinate's queue (scheduler.engine procrastinate)
-and serves `/healthz` and `/metrics`. It answers no Slack request and writes to Slack only through the outbox,
-which the web processes drain."""
+"""`boltwatch worker`: a process that runs check jobs from Procrastinate's queue (scheduler.engine procrastinate),
+polls `/wait` jobs, posts scheduled digests, and serves `/healthz` and `/metrics`. It answers no Slack request and
+writes to Slack only through the outbox, which the web processes drain.
+
+Waits and digests are shared among workers by the database, not by the queue: a wait job is claimed by one poller
+at a time (`SELECT … FOR UPDATE SKIP LOCKED`, claims that expire), and a digest's period by the first process to
+record it (`digest_runs`, unique per channel, project and period). Every worker schedules every digest."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.assembly import build_services, package_version
 from bot.config import Settings
+from bot.core import wait_jobs
 from bot.runtime.metrics import Metrics
+from bot.services import utcnow
 from bot.store import ensure_current
+from scheduler.digest import DigestScheduler
 from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema
+from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 3001
@@ -23,13 +34,30 @@ DEFAULT_PORT = 3001
 class WorkerProcess:
     """Create, `await start()`, `await stop()`: the same shape as `BoltwatchApp`, for `serve_until_signalled`."""
 
-    def __init__(self, settings: Settings, *, name: str, concurrency: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        name: str,
+        concurrency: int,
+        aws_endpoint_url: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        """`aws_endpoint_url`: one endpoint for every AWS service (the sandbox's and tests' moto server); `clock`:
+        the time the web processes keep (tests)."""
         self.settings = settings
         self.name = name
         self.concurrency = concurrency
-        self.services, checks = build_services(settings, acks_first=False)
+        self.services, checks = build_services(
+            settings, aws_endpoint_url=aws_endpoint_url, clock=clock, acks_first=False
+        )
         self.distributed = DistributedChecks(self.services, checks)
+        self.waits = WaitRunner(self.services, holder=name)
+        self.digests = DigestScheduler(self.services)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        """The digests' cron schedules (the checks' ticks are Procrastinate's periodic tasks)."""
         self._worker: asyncio.Task[None] | None = None
+        self._waiting: asyncio.Task[None] | None = None
         self._http: web.AppRunner | None = None
         self.web = web.Application()
         self.web.router.add_get("/healthz", self._healthz)
@@ -42,8 +70,13 @@ class WorkerProcess:
         if await asyncio.to_thread(ensure_queue_schema, engine):
             log.info("created Procrastinate's tables")
         await self.distributed.app.open_async()
+        # A worker started under the name of one that died takes back its wait claims at once.
+        await self.services.db.run(lambda s: wait_jobs.release_claims(s, holder=self.name))
         run = self.distributed.run_worker(concurrency=self.concurrency, name=self.name)
         self._worker = asyncio.create_task(run, name="procrastinate-worker")
+        self._waiting = asyncio.create_task(self.waits.run(), name="wait-jobs")
+        self.digests.schedule(self.scheduler)
+        self.scheduler.start()
         self._http = web.AppRunner(self.web, handle_signals=False, access_log=None)
         await self._http.setup()
         site = web.TCPSite(self._http, host or self.settings.server.host, DEFAULT_PORT if port is None else port)
@@ -55,10 +88,21 @@ class WorkerProcess:
         return bound
 
     async def stop(self) -> None:
-        """Take no new job; running ones get the worker's grace, then go back to the queue."""
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+        """Take no new job; running ones get the worker's grace, then go back to the queue; wait claims are given
+        back, so another worker polls those waits at once."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        tasks = [task for task in (self._worker, self._waiting) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            released = await self.services.db.run(lambda s: wait_jobs.release_claims(s, holder=self.name))
+        except Exception as exc:  # they expire anyway
+            log.warning("could not give back this worker's wait claims: %s", exc)
+        else:
+            if released:
+                log.info("gave back %d wait claims", released)
         await self.distributed.app.close_async()
         if self._http is not None:
             await self._http.cleanup()

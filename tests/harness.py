@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from bot.app import BoltwatchApp, create_app
+from bot.app import BoltwatchApp, Role, create_app
 from bot.config import settings_from_mapping
 from bot.store import make_engine, upgrade
 from sandbox.slack import LocalSlack
@@ -128,6 +128,7 @@ async def running_bot(
     socket_mode: bool = False,
     background: bool = False,
     holder: str | None = None,
+    role: Role = "all",
 ) -> AsyncIterator[RunningBot]:
     """Start the bot; with `background=False` neither the scheduler's checks nor the drainer run by themselves,
     so a test decides when checks run (`run_checks`) and when Slack is written to (`drain`)."""
@@ -147,8 +148,9 @@ async def running_bot(
         # so not on this loop).
         await asyncio.to_thread(migrate, database_url)
     app = create_app(
-        settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder, freeze=False
-    )
+        settings, aws_endpoint_url=moto.endpoint, clock=clock, background=background, holder=holder, freeze=False,
+        role=role,
+    )  # fmt: skip
     await app.start(host="127.0.0.1", port=0)
     try:
         yield RunningBot(app=app, slack=slack, moto=moto, clock=clock)
