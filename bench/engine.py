@@ -1,9 +1,11 @@
 """The incident engine at scale: one check run of N findings through `incidents.observe`, new, unchanged, resolved.
 
 Each run starts from an empty, migrated database (SQLite in a temporary directory; PostgreSQL in a schema of its own
-at `--postgres`, default `$BOLTWATCH_TEST_DATABASE_URL`), then times three check runs in a transaction each: N new
-firing findings (10 to an incident, or all in one incident with `single group`), the same N again (unchanged), and
-a run that reports none of them (every alert resolves). Targets: 10,000 unchanged ≤ 0.5 s and 10,000 new ≤ 3 s.
+at `--postgres`, default `$BOLTWATCH_TEST_DATABASE_URL`), then times four check runs in a transaction each: N new
+firing findings (10 to an incident, or all in one incident with `single group`), the same N again a minute later
+(unchanged), the same N once their stored `last_seen` is LAST_SEEN_STEP old (`refresh`: unchanged, but every
+`last_seen` is rewritten, which a run does once per step, not every run), and a run that reports none of them (every
+alert resolves). Targets: 10,000 unchanged ≤ 0.5 s and 10,000 new ≤ 3 s.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
+from bot.core.alert_states import LAST_SEEN_STEP
 from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import observe
 from bot.core.routing import Route, RouteSettings, build_routes
@@ -29,7 +32,7 @@ CHECK = "lambda_errors"
 SCOPE = f"{CHECK}:"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PER_INCIDENT = 10
-PHASES = ("new", "unchanged", "resolve")
+PHASES = ("new", "unchanged", "refresh", "resolve")
 TARGETS = {("new", 10_000): 3.0, ("unchanged", 10_000): 0.5}
 """Seconds a run of that many findings may take at most (the median of the runs, on either database)."""
 
@@ -78,14 +81,15 @@ def _one_run(db: Database, count: int, single_group: bool) -> Iterator[tuple[str
     routes = _routes()
     firing = [_finding(i, single_group) for i in range(count)]
     runs = (
-        ("new", CheckResult.of(firing, scope=SCOPE)),
-        ("unchanged", CheckResult.of(firing, scope=SCOPE)),
-        ("resolve", CheckResult.of([], scope=SCOPE)),
+        ("new", CheckResult.of(firing, scope=SCOPE), timedelta(0)),
+        ("unchanged", CheckResult.of(firing, scope=SCOPE), timedelta(minutes=1)),
+        ("refresh", CheckResult.of(firing, scope=SCOPE), LAST_SEEN_STEP),
+        ("resolve", CheckResult.of([], scope=SCOPE), LAST_SEEN_STEP + timedelta(minutes=1)),
     )
-    for minute, (phase, result) in enumerate(runs):
+    for phase, result, later in runs:
         started = time.perf_counter()
         with db.transaction() as session:
-            observe(session, check=CHECK, result=result, routes=routes, now=NOW + timedelta(minutes=minute))
+            observe(session, check=CHECK, result=result, routes=routes, now=NOW + later)
         yield phase, time.perf_counter() - started
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.best_practices import FINGERPRINT_PREFIX, digest_changes
-from bot.enums import ErrorGroupStatus, IncidentStatus
+from bot.enums import AlertStatus, ErrorGroupStatus, IncidentStatus
 from bot.store.models import Alert, DigestRun, ErrorGroup, Incident, IncidentEvent
 from bot.views.digest import CheckTrouble, DigestData, ErrorGroupLine, OpenIncident, Percentiles
 from bot.views.status_queries import all_health
@@ -166,7 +166,9 @@ def _noisiest(session: Session, start: datetime, end: datetime, project: str | N
     standing best-practice findings aside)."""
     alerts = session.execute(
         select(Alert.resource, Alert.title, Alert.labels).where(
-            Alert.last_seen >= start, Alert.first_seen < end, Alert.check_name.not_like(f"{HEALTH_CHECK_PREFIX}%"),
+            # A firing alert's stored last_seen may lag up to LAST_SEEN_STEP: it was seen up to now all the same.
+            or_(Alert.last_seen >= start, Alert.status == AlertStatus.FIRING), Alert.first_seen < end,
+            Alert.check_name.not_like(f"{HEALTH_CHECK_PREFIX}%"),
             Alert.fingerprint.not_like(f"{FINGERPRINT_PREFIX}%"),
         )
     )  # fmt: skip

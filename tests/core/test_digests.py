@@ -89,6 +89,8 @@ def incident(id_: int, opened: float, *, project: str = "shop", **times: datetim
         fingerprint=f"fp{id_}", check_name="alarms", resource=f"fn-{id_ % 2}", labels={"project": project},
         first_seen=at(opened), last_seen=at(opened), incident_id=id_,
     )  # fmt: skip
+    if "resolved_at" in times:  # a resolved incident's alerts are resolved, when it was (or before)
+        alert.status, alert.resolved_at, alert.last_seen = "resolved", times["resolved_at"], times["resolved_at"]
     return [row, alert]
 
 

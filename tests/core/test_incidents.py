@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.access import Action
+from bot.core.alert_states import LAST_SEEN_STEP
 from bot.core.decisions import Reason
 from bot.core.incident_actions import act
 from bot.core.incidents import remind
@@ -69,7 +70,19 @@ def test_a_finding_reported_again_queues_nothing_more(db: Database) -> None:
     assert observation.reasons == {Reason.UNCHANGED: 1}
     assert len(incidents(db)) == 1 and len(outbox_items(db)) == 1
     stored = alert(db, "orders-api")
-    assert stored is not None and stored.count == 1 and stored.last_seen == NOW + timedelta(minutes=1)
+    assert stored is not None and stored.count == 1 and stored.last_seen == NOW, "an unchanged alert costs no write"
+
+
+def test_an_unchanged_alerts_last_seen_is_written_once_it_is_a_step_old(db: Database) -> None:
+    run_check(db, [finding("orders-api")], now=NOW)
+    for minutes in (1, 2, 4):
+        run_check(db, [finding("orders-api")], now=NOW + timedelta(minutes=minutes))
+    assert (stored := alert(db, "orders-api")) is not None and stored.last_seen == NOW
+
+    run_check(db, [finding("orders-api")], now=NOW + LAST_SEEN_STEP)
+
+    assert (stored := alert(db, "orders-api")) is not None and stored.last_seen == NOW + LAST_SEEN_STEP
+    assert stored.count == 1 and len(outbox_items(db)) == 1
 
 
 def test_an_alert_in_another_group_opens_an_incident_of_its_own(db: Database) -> None:
