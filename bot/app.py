@@ -129,6 +129,9 @@ class BoltwatchApp:
         self.runs_jobs = True
         """This process polls `/wait` jobs and posts scheduled digests; `--role web` leaves them to the workers."""
         self.distributed: DistributedChecks | None = None
+        """scheduler.engine procrastinate: the job queue, where this process defers the check runs pushed events ask
+        for (and which it works with `--role all`)."""
+        self.works_queue = False
         """`--role all` with scheduler.engine procrastinate: this process is a worker too."""
         self._worker: asyncio.Task[None] | None = None
         self.home: HomePublisher | None = None
@@ -259,8 +262,8 @@ class BoltwatchApp:
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
             if self.runs_checks:  # Live Tail sessions feed the in-process checks (workers do not stream yet)
                 self.live_tails.start()
-        if self.background and self.distributed is not None:
-            await self._start_worker(self.distributed)
+        if self.distributed is not None:
+            await self._open_queue(self.distributed)
         self._runner = web.AppRunner(
             self.web, handle_signals=False, access_log=None, shutdown_timeout=INPUTS_CLOSE_SECONDS
         )
@@ -282,20 +285,24 @@ class BoltwatchApp:
         log.info("boltwatch listening on http://%s:%s", bind_host, self.port)
         return self.port
 
-    async def _start_worker(self, distributed: DistributedChecks) -> None:
+    async def _open_queue(self, distributed: DistributedChecks) -> None:
+        """Open the job queue: to defer the check runs that pushed events ask for, and with `--role all` (in the
+        background) to work its jobs too."""
         from scheduler.engines.distributed import ensure_queue_schema
 
         await asyncio.to_thread(ensure_queue_schema, self.services.db.engine)
         await distributed.app.open_async()
-        worker = distributed.run_worker(concurrency=WORKER_CONCURRENCY, name=self.replica)
-        self._worker = asyncio.create_task(worker, name="procrastinate-worker")
+        if self.background and self.works_queue:
+            worker = distributed.run_worker(concurrency=WORKER_CONCURRENCY, name=self.replica)
+            self._worker = asyncio.create_task(worker, name="procrastinate-worker")
 
     async def _stop_worker(self) -> None:
         """Running jobs get the worker's grace; what is left goes back to the queue."""
-        if self._worker is None or self.distributed is None:
+        if self.distributed is None:
             return
-        self._worker.cancel()
-        await asyncio.gather(self._worker, return_exceptions=True)
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
         await self.distributed.app.close_async()
 
     async def stop(self) -> None:
@@ -433,18 +440,22 @@ def create_app(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
         post_digest_now=digests.post_now,
     )  # fmt: skip
-    sns = SnsReceiver(services, checks, runner.tags, recheck=runner.recheck)
+    distributed: DistributedChecks | None = None
+    if engine == "procrastinate":
+        from scheduler.engines.distributed import DistributedChecks
+
+        distributed = DistributedChecks(services, checks, tags=runner.tags)
+    # An EC2/ECS event runs the check of its target now: in this process, or as a job a worker takes.
+    recheck = distributed.defer_recheck if distributed is not None else runner.recheck
+    sns = SnsReceiver(services, checks, runner.tags, recheck=recheck)
     app = BoltwatchApp(
         settings, services, bolt, notifier, runner, waits, digests, sns, UndoRunner(services, holder=replica),
         replica=replica, background=background, freeze=freeze,
     )  # fmt: skip
-    if engine == "procrastinate":
+    if distributed is not None:
         app.runs_checks = False
-        app.runs_jobs = role == "all"
-        if role == "all":
-            from scheduler.engines.distributed import DistributedChecks
-
-            app.distributed = DistributedChecks(services, checks, tags=runner.tags)
+        app.runs_jobs = app.works_queue = role == "all"
+        app.distributed = distributed
     app.home = home
     app.end_live_tails = end_live_tails
     return app

@@ -144,6 +144,8 @@ class DistributedChecks:
         self._services = services
         self._checks = {c.name: c for c in checks}
         self._tags = tags or TagCache()
+        self._rechecked: dict[str, int] = {}
+        """The tick of each target's last pushed run, by target key."""
         self.app = App(connector=PsycopgConnector(conninfo=conninfo(services.settings.database_url)))
         self._target_task = self.app.task(
             name="boltwatch.check_target", queue=QUEUE, retry=ReleaseOnShutdown(), pass_context=True
@@ -204,6 +206,27 @@ class DistributedChecks:
             metrics.labels(check, "failed").inc()
             raise
         metrics.labels(check, "repeat" if run.repeat else "failed" if run.error else "succeeded").inc()
+
+    async def defer_recheck(self, check: str, account: str, region: str) -> bool:
+        """Run `check` over (account, region) soon, as a job a worker takes (an EventBridge event said a resource of
+        that target changed); False when that check or target is not configured, or when a job of that target
+        waits already (it will see this change too)."""
+        configured = self._checks.get(check)
+        target = AwsTarget(account, region)
+        if configured is None or target not in self._services.aws.targets():
+            return False
+        key = target_key(check, target)
+        # A run is recorded once per (check, target, tick): a second event in the same second gets the next one,
+        # so that its run is not taken for a repeat of the first.
+        tick = max(int(self._services.clock().timestamp()), self._rechecked.get(key, 0) + 1)
+        try:
+            await self._target_task.configure(lock=key, queueing_lock=key).defer_async(
+                check=check, account=account, region=region, tick=tick
+            )
+        except AlreadyEnqueued:
+            return False
+        self._rechecked[key] = tick
+        return True
 
     async def retry_stalled(self, timestamp: int) -> int:
         """Put back the jobs of workers whose heartbeat stopped (killed, frozen); returns how many."""

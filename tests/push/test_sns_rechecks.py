@@ -8,10 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import boto3
+import pytest
 
+from bot.config import settings_from_mapping
 from bot.core.findings import CheckResult
 from bot.core.incidents import observe
+from bot.worker import WorkerProcess
 from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.ec2_status import instance_findings
@@ -95,3 +99,42 @@ async def test_a_burst_of_events_runs_the_check_once_more_after_the_run_in_progr
         ("ec2_status", "default", "eu-west-1"), ("ec2_status", "default", "us-east-1"),
         ("ec2_status", "default", "us-east-1"),
     ]  # fmt: skip
+
+
+async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes(
+    moto: MotoHandle, database_url: str, sns: FakeSns, tmp_path: Path
+) -> None:
+    """Under the distributed engine a `--role web` replica runs no check: the event defers the target's run to the
+    queue, a `boltwatch worker` runs it, and its resolution reaches Slack through the web replica's outbox."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("Procrastinate keeps its queue in PostgreSQL")
+    config = push_config(
+        tmp_path, checks=[{"type": "ec2_status", "every": "1h"}], scheduler={"engine": "procrastinate"}
+    )
+    async with running_bot(moto=moto, database_url=database_url, config=config, background=True, role="web") as web:
+        instance = await asyncio.to_thread(launch, moto.endpoint)
+        await stopped_alert(web, instance)
+        env = web.slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
+        settings = await asyncio.to_thread(settings_from_mapping, config, env)
+        worker = WorkerProcess(
+            settings, name="worker-1", concurrency=2, aws_endpoint_url=moto.endpoint, clock=web.clock
+        )
+        worker_port = await worker.start(host="127.0.0.1", port=0)
+        try:
+            assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
+            await web.app.sns.rechecks.wait()
+            for _ in range(300):  # the worker's run resolves the alert
+                if [status for _fp, status, _seen, _n in (await stored(web)).alerts] == ["resolved"]:
+                    break
+                await asyncio.sleep(0.1)
+            web.clock.advance(seconds=30)
+            [message] = await web.wait_for(
+                lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
+                timeout=30,
+            )
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{worker_port}/metrics") as got:
+                worker_metrics = await got.text()
+        finally:
+            await worker.stop()
+        assert instance in message.text
+        assert 'boltwatch_check_jobs_total{check="ec2_status",event="succeeded"} 1.0' in worker_metrics
