@@ -29,7 +29,16 @@ Each app child also samples its own event-loop lag (a 5 ms sleep that wakes late
 windows. After a warm-up (20 sequential commands, then one unmeasured burst) bursts alternate which app goes
 first. Exit status 1 when a target is missed.
 
+`--mode distributed` (issue 20) adds a third app, `web`: the bot's web role (`scheduler.engine: procrastinate`,
+`--role web`, PostgreSQL in a schema of its own) answering the same bursts while the check cycle runs in a separate
+`boltwatch worker` process (bench/ack_servers.py `worker`: `WorkerProcess`, as the CLI builds it). The estate gets
+`--functions` (1,000) more functions, so every cycle, the embedded bot's and the worker's alike, is a 1,000-function
+`lambda_errors` cycle. The worker's check runs once a day, so it runs cycles only when the bench defers a tick
+(before each web burst, as the periodic deferrer would; the burst is sent once the target's run has begun). Its rows
+and verdicts follow the bot's; the default run's output is unchanged.
+
     .venv/bin/python -m bench.ack_latency [--requests 200] [--repeats 3] [--warmup 20] [--check lambda_errors]
+    BOLTWATCH_TEST_DATABASE_URL=postgresql+psycopg://... .venv/bin/python -m bench ack_latency --mode distributed
 """
 
 from __future__ import annotations
@@ -440,6 +449,8 @@ async def measure(args: argparse.Namespace, database_url: str | None = None) -> 
                         runs = await control(http, cyclers["web"] if name == "web" else bot, "/runs")
                         burst.cycle_cover = overlap(runs["runs"], burst.started, burst.ended)
                         bursts.append(burst)
+                for each in bots:  # the runs under way end, so that their times are whole
+                    await control(http, each, "/quiet")
                 runs = await control(http, bot, "/runs")
                 worker_runs = await control(http, cyclers["web"], "/runs") if distributed else None
         finally:

@@ -20,7 +20,8 @@ import resource
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -271,6 +272,27 @@ async def serve_bare(spec: dict[str, Any]) -> None:
         await runner.cleanup()
 
 
+class RunTimes:
+    """When check runs began and ended (monotonic), those still running included: a 1,000-function run outlasts the
+    burst it is compared with."""
+
+    def __init__(self) -> None:
+        self._runs: list[list[float | None]] = []
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        run: list[float | None] = [time.monotonic(), None]
+        self._runs.append(run)
+        try:
+            yield
+        finally:
+            run[1] = time.monotonic()
+
+    def so_far(self) -> list[list[float]]:
+        now = time.monotonic()
+        return [[start or 0.0, now if end is None else end] for start, end in self._runs]
+
+
 class ErrorCount(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -341,15 +363,12 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
     if spec.get("stock_runner"):
         use_stock_runner(spec["stock_runner"] == "acks-first")
     app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"], role=spec.get("role", "all"))
-    runs: list[list[float]] = []
+    runs = RunTimes()
     run_check = app.runner.run_check
 
     async def timed_run_check(configured: Any) -> Any:
-        started = time.monotonic()
-        try:
+        with runs.one():
             return await run_check(configured)
-        finally:
-            runs.append([started, time.monotonic()])
 
     # Recorded so the load generator can tell whether a run was in flight during a burst; the scheduler's
     # jobs are added in start(), so they pick this wrapper up too.
@@ -377,7 +396,7 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
             for sample in metric.samples
             if sample.name.endswith("_total")
         )
-        return {"runs": runs, "errors": errors.count, "yielded": yielded}
+        return {"runs": runs.so_far(), "errors": errors.count, "yielded": yielded}
 
     async def quiet(params: dict[str, Any]) -> dict[str, int]:
         """Stop scheduled runs and wait for those in flight: from here on, runs happen only on `/cycle`."""
@@ -427,21 +446,20 @@ async def serve_worker(spec: dict[str, Any]) -> None:
         "BOLTWATCH_DATABASE_URL": spec["database_url"],
     }
     worker = WorkerProcess(settings_from_mapping(config, env), name="bench-worker", concurrency=10)
-    runs: list[list[float]] = []
+    runs = RunTimes()
     in_flight: set[asyncio.Task[Any]] = set()
     begun = asyncio.Event()
     run_check_target = distributed.run_check_target
 
     async def timed_run(*args: Any, **kwargs: Any) -> Any:
-        started = time.monotonic()
         task = asyncio.current_task()
         if task is not None:
             in_flight.add(task)
         begun.set()
         try:
-            return await run_check_target(*args, **kwargs)
+            with runs.one():
+                return await run_check_target(*args, **kwargs)
         finally:
-            runs.append([started, time.monotonic()])
             in_flight.discard(task)  # type: ignore[arg-type]
 
     # The worker's target jobs call the module's run_check_target: timed here, so the load generator can tell
@@ -468,7 +486,7 @@ async def serve_worker(spec: dict[str, Any]) -> None:
         return {"started": True}
 
     async def list_runs(_params: dict[str, Any]) -> dict[str, Any]:
-        return {"runs": runs, "errors": errors.count, "yielded": 0.0}
+        return {"runs": runs.so_far(), "errors": errors.count, "yielded": 0.0}
 
     async def quiet(_params: dict[str, Any]) -> dict[str, int]:
         """Wait for the runs in flight."""
