@@ -41,19 +41,19 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 def operation_of(environ: Environ, service: str) -> str:
     """The AWS operation a request calls, as its protocol names it."""
     target = environ.get("HTTP_X_AMZ_TARGET")
-    path = environ.get("PATH_INFO", "")
+    path = str(environ.get("PATH_INFO", ""))
     if target:
         return str(target).rsplit(".", 1)[-1]
     if "/operation/" in path:
         return path.rsplit("/operation/", 1)[-1]
-    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    action = parse_qs(str(environ.get("QUERY_STRING", ""))).get("Action")
     if action:
         return action[0]
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size)
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
-        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        action = parse_qs(bytes(body).decode("utf-8", "replace")).get("Action")
         if action:
             return action[0]
     request = f"{environ.get('REQUEST_METHOD', '?')} {path}"

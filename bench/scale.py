@@ -5,6 +5,9 @@ targets are due than 4 workers can run, so the queue never empties. Throughput i
 success in the measured window, read from the workers' logs. Target (issue 20): throughput(W) ≥ 0.85 × W ×
 throughput(1) below the CPU ceiling. Needs BOLTWATCH_BENCH_DATABASE_URL or BOLTWATCH_TEST_DATABASE_URL (a schema
 of its own per run, dropped after).
+
+`--real` measures the real path instead (bench/scale_real.py): one `lambda_errors` cycle over 1,000 functions in
+moto across 4 fake accounts, embedded and on 2 workers, its wall time and its AWS calls against the batch lower bound.
 """
 
 from __future__ import annotations
