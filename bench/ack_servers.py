@@ -316,7 +316,8 @@ def use_stock_runner(keep_acks_first: bool) -> None:
             return None
 
     class StockBolt(AsyncApp):
-        def __init__(self, *, on_request: Any = None, **kwargs: Any) -> None:
+        def __init__(self, *, on_request: Any = None, after_ack: Any = None, **kwargs: Any) -> None:
+            # Bolt's stock runner has no hook after an ack: listeners go on at once (`after_ack` unused).
             super().__init__(**kwargs)
             self.ack_runner = StockRunner()
             if keep_acks_first and on_request is not None:
