@@ -29,7 +29,16 @@ Each app child also samples its own event-loop lag (a 5 ms sleep that wakes late
 windows. After a warm-up (20 sequential commands, then one unmeasured burst) bursts alternate which app goes
 first. Exit status 1 when a target is missed.
 
+`--mode distributed` (issue 20) adds a third app, `web`: the bot's web role (`scheduler.engine: procrastinate`,
+`--role web`, PostgreSQL in a schema of its own) answering the same bursts while the check cycle runs in a separate
+`boltwatch worker` process (bench/ack_servers.py `worker`: `WorkerProcess`, as the CLI builds it). The estate gets
+`--functions` (1,000) more functions, so every cycle, the embedded bot's and the worker's alike, is a 1,000-function
+`lambda_errors` cycle. The worker's check runs once a day, so it runs cycles only when the bench defers a tick
+(before each web burst, as the periodic deferrer would; the burst is sent once the target's run has begun). Its rows
+and verdicts follow the bot's; the default run's output is unchanged.
+
     .venv/bin/python -m bench.ack_latency [--requests 200] [--repeats 3] [--warmup 20] [--check lambda_errors]
+    BOLTWATCH_TEST_DATABASE_URL=postgresql+psycopg://... .venv/bin/python -m bench ack_latency --mode distributed
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ import aiohttp
 
 from bench import raw_http
 from bench.ack_report import Burst, cpu_pressure, overlap, percentile, print_table
+from bench.common import postgres_schema
 from bot.runtime import event_loop
 
 SECRET = "bench-ack-latency-signing-secret"
@@ -128,6 +138,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="what the bot is compared with (default bare: a bare Bolt app; stock-bot: the same bot on Bolt's own"
         " listener runner, with a check cycle before its bursts too; stock-bot-acks-first: the same, with check runs"
         " still stepping aside for Slack requests, told by a Bolt middleware)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=["embedded", "distributed"],
+        default="embedded",
+        help="embedded (default): the bot against the bare app; distributed: also the web role (`--role web`,"
+        " PostgreSQL) while the check cycle runs on a separate `boltwatch worker`, over --functions more functions"
+        " (needs BOLTWATCH_BENCH_DATABASE_URL or BOLTWATCH_TEST_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--functions",
+        type=int,
+        default=1000,
+        help="--mode distributed: Lambda functions added to the estate, so a cycle is a 1,000-function one for the"
+        " embedded bot and the worker alike (default 1000)",
     )
     parser.add_argument(
         "--profile",
@@ -299,8 +324,9 @@ async def control(session: aiohttp.ClientSession, child: Child, path: str, **par
         return await response.json()
 
 
-async def measure(args: argparse.Namespace) -> int:
+async def measure(args: argparse.Namespace, database_url: str | None = None) -> int:
     checks = args.check or ["lambda_errors"]
+    distributed = database_url is not None
     load = os.getloadavg()
     print(f"ack latency: {args.requests} concurrent `{COMMAND} {TEXT}` x {args.repeats} bursts per app")
     print(
@@ -314,7 +340,7 @@ async def measure(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as workdir:
         stack = AsyncExitStack()
         try:
-            infra = await spawn("infra", {})
+            infra = await spawn("infra", {"bench_functions": args.functions} if distributed else {})
             children.append(infra)
             slack = {"slack_api": infra.info["slack_api"], "bot_token": infra.info["bot_token"]}
             bot_spec = slack | {
@@ -336,6 +362,24 @@ async def measure(args: argparse.Namespace) -> int:
             else:
                 bare, bot = await asyncio.gather(spawn("bare", bare_spec), spawn("boltwatch", bot_spec))
             children += [bare, bot]
+            apps = {"bare": bare, "boltwatch": bot}
+            # Whose check runs each app's bursts get, and whose /runs tell when they ran.
+            cyclers = {"boltwatch": bot} | ({"bare": bare} if args.baseline.startswith("stock-bot") else {})
+            if distributed:
+                # A day: the worker runs no periodic tick by itself; its cycles come when the bench defers a tick.
+                daily = [CHECKS[c] | {"every": "1d"} for c in checks]
+                web_spec = bot_spec | {"database_url": database_url, "engine": "procrastinate", "role": "web"}
+                web = await spawn("boltwatch", web_spec | {"checks": daily})
+                children.append(web)
+                worker = await spawn("worker", slack | {"moto": infra.info["moto"], "database_url": database_url,
+                                                        "checks": daily, "event_loop": "auto"})  # fmt: skip
+                children.append(worker)
+                apps["web"] = web
+                cyclers["web"] = worker
+                print(
+                    f"distributed: web role pid {web.process.pid} on {web.info['event_loop']}, boltwatch worker pid"
+                    f" {worker.process.pid} on {worker.info['event_loop']}, both on PostgreSQL"
+                )
             print(
                 f"processes: infra pid {infra.process.pid} (moto, local Slack; seeded {infra.info['functions']}"
                 f" functions), bare pid {bare.process.pid} on {bare.info['event_loop']},"
@@ -344,7 +388,6 @@ async def measure(args: argparse.Namespace) -> int:
 
             if args.baseline.startswith("stock-bot"):
                 print("baseline: the rows named bare are the same bot on Bolt's stock listener runner (--baseline)")
-            apps = {"bare": bare, "boltwatch": bot}
             senders = {
                 name: Sender(child.info["url"], kind=args.sender, keep_alive=args.keep_alive)
                 for name, child in apps.items()
@@ -364,20 +407,26 @@ async def measure(args: argparse.Namespace) -> int:
                 bots = [bot, bare] if args.baseline.startswith("stock-bot") else [bot]
                 for other in bots[1:]:
                     await control(http, other, "/quiet", first=True)
+                if distributed:
+                    bots += [apps["web"], cyclers["web"]]
+                    # A first cycle in the worker, as the bot's start-up run: boto3 clients made, models loaded.
+                    await control(http, cyclers["web"], "/cycle")
+                    await control(http, cyclers["web"], "/quiet")
                 print(
                     f"objects tracked by the garbage collector after start-up: bare {bare.info['objects']},"
                     f" boltwatch {bot.info['objects']} when listening, {tracked} after its start-up check run"
                     + (f"; gc.freeze() in the bot: {args.gc_freeze}" if args.gc_freeze else "")
                 )
                 for repeat in range(args.repeats):
-                    order = ["bare", "boltwatch"] if repeat % 2 == 0 else ["boltwatch", "bare"]
+                    names = list(apps)
+                    order = names[repeat % len(names) :] + names[: repeat % len(names)]
                     for name in order:
                         child = apps[name]
                         for each in bots:
                             await control(http, each, "/quiet")
                         await asyncio.sleep(0.5)
-                        if child in bots and not args.no_cycle:
-                            await control(http, child, "/cycle")
+                        if name in cyclers and not args.no_cycle:
+                            await control(http, cyclers[name], "/cycle")
                         profiling = args.profile and repeat == args.repeats - 1
                         if profiling:
                             await control(http, child, "/profile", on=True)
@@ -397,17 +446,21 @@ async def measure(args: argparse.Namespace) -> int:
                         burst.loop_lag_ms = lag["max_ms"]
                         burst.gc_ms, burst.gc_max_ms = lag["gc_ms"], lag["gc_max_ms"]
                         await asyncio.sleep(0.2)
-                        runs = await control(http, bot, "/runs")
+                        runs = await control(http, cyclers["web"] if name == "web" else bot, "/runs")
                         burst.cycle_cover = overlap(runs["runs"], burst.started, burst.ended)
                         bursts.append(burst)
+                for each in bots:  # the runs under way end, so that their times are whole
+                    await control(http, each, "/quiet")
                 runs = await control(http, bot, "/runs")
+                worker_runs = await control(http, cyclers["web"], "/runs") if distributed else None
         finally:
             await stack.aclose()
             for child in reversed(children):
                 await child.stop()
     print()
-    medians = print_table(bursts)
-    for app in ("bare", "boltwatch"):
+    shown = ["bare", "boltwatch"] + (["web"] if distributed else [])
+    medians = print_table(bursts, shown)
+    for app in shown:
         mine = [b for b in bursts if b.app == app]
         loop_ms = statistics.median(b.loop_cpu_s * 1000 / len(b.latencies_ms) for b in mine)
         sender_ms = statistics.median(b.sender_cpu_s * 1000 / len(b.latencies_ms) for b in mine)
@@ -415,48 +468,61 @@ async def measure(args: argparse.Namespace) -> int:
             f"{app}: CPU per request, median over bursts: {loop_ms:.2f} ms on the app's event-loop thread"
             f" (the rest of cpu/req is its other threads), {sender_ms:.2f} ms in the sender"
         )
-    bare_p99, bot_p99 = medians["bare"]["p99"], medians["boltwatch"]["p99"]
-    ratio = bot_p99 / bare_p99
-    durations = [end - start for start, end in runs["runs"]]
-    if durations:
-        print(
-            f"check runs in the bot: {len(durations)}, each {min(durations) * 1000:.0f}-{max(durations) * 1000:.0f} ms"
-            f" (median {statistics.median(durations) * 1000:.0f} ms), of which {runs['yielded'] * 1000:.0f} ms in all"
-            f" waiting for a pause in the commands (acks first); warnings logged by the bot: {runs['errors']}"
-        )
-    pairs = [
-        with_bot.pct(99) / with_bare.pct(99)
-        for with_bare, with_bot in zip(
-            [b for b in bursts if b.app == "bare"], [b for b in bursts if b.app == "boltwatch"], strict=True
-        )
-    ]
-    print(
-        "p99 ratio of each adjacent (bare, boltwatch) pair of bursts: "
-        + ", ".join(f"{r:.2f}" for r in pairs)
-        + f"; median {statistics.median(pairs):.2f}"
-    )
-    pooled = {app: percentile([x for b in bursts if b.app == app for x in b.latencies_ms], 99) for app in medians}
-    print(
-        f"p99 over every request (not judged): boltwatch / bare = {pooled['boltwatch']:.1f} / {pooled['bare']:.1f}"
-        f" = {pooled['boltwatch'] / pooled['bare']:.2f}"
-    )
-    ratio_ok = ratio <= RATIO_TARGET
-    p99_ok = bot_p99 < P99_TARGET_MS
-    errors_ok = medians["bare"]["non_200"] == 0 and medians["boltwatch"]["non_200"] == 0
-    print(
-        f"p99 boltwatch / bare = {bot_p99:.1f} / {bare_p99:.1f} = {ratio:.2f}"
-        f" (target <= {RATIO_TARGET}): {'PASS' if ratio_ok else 'FAIL'}"
-    )
-    print(f"p99 boltwatch {bot_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms): {'PASS' if p99_ok else 'FAIL'}")
-    print(f"non-200 answers: {'PASS' if errors_ok else 'FAIL'}")
+    print_runs("the bot", runs)
+    if worker_runs is not None:
+        print_runs("the worker (for the web role's bursts)", worker_runs, "the worker")
+    passed = True
+    for app in shown[1:]:
+        passed &= judge(app, bursts, medians)
     load = os.getloadavg()
     print(f"load average after the run {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {cpu_pressure()}")
     for app, top in profiles.items():
         print(f"\n--- profile of the {app} event-loop thread during its last burst (cProfile, by own time)")
         print(top.strip())
-    passed = ratio_ok and p99_ok and errors_ok
     print("RESULT:", "PASS" if passed else "FAIL")
     return 0 if passed else 1
+
+
+def print_runs(where: str, runs: dict[str, Any], logger: str = "the bot") -> None:
+    durations = [end - start for start, end in runs["runs"]]
+    if durations:
+        print(
+            f"check runs in {where}: {len(durations)}, each {min(durations) * 1000:.0f}-{max(durations) * 1000:.0f} ms"
+            f" (median {statistics.median(durations) * 1000:.0f} ms), of which {runs['yielded'] * 1000:.0f} ms in all"
+            f" waiting for a pause in the commands (acks first); warnings logged by {logger}: {runs['errors']}"
+        )
+
+
+def judge(app: str, bursts: list[Burst], medians: dict[str, dict[str, float]]) -> bool:
+    """`app` against the bare app: p99 ratio, p99 and non-200 answers, each with its verdict."""
+    bare_p99, app_p99 = medians["bare"]["p99"], medians[app]["p99"]
+    ratio = app_p99 / bare_p99
+    pairs = [
+        with_app.pct(99) / with_bare.pct(99)
+        for with_bare, with_app in zip(
+            [b for b in bursts if b.app == "bare"], [b for b in bursts if b.app == app], strict=True
+        )
+    ]
+    print(
+        f"p99 ratio of each adjacent (bare, {app}) pair of bursts: "
+        + ", ".join(f"{r:.2f}" for r in pairs)
+        + f"; median {statistics.median(pairs):.2f}"
+    )
+    pooled = {name: percentile([x for b in bursts if b.app == name for x in b.latencies_ms], 99) for name in medians}
+    print(
+        f"p99 over every request (not judged): {app} / bare = {pooled[app]:.1f} / {pooled['bare']:.1f}"
+        f" = {pooled[app] / pooled['bare']:.2f}"
+    )
+    ratio_ok = ratio <= RATIO_TARGET
+    p99_ok = app_p99 < P99_TARGET_MS
+    errors_ok = medians["bare"]["non_200"] == 0 and medians[app]["non_200"] == 0
+    print(
+        f"p99 {app} / bare = {app_p99:.1f} / {bare_p99:.1f} = {ratio:.2f}"
+        f" (target <= {RATIO_TARGET}): {'PASS' if ratio_ok else 'FAIL'}"
+    )
+    print(f"p99 {app} {app_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms): {'PASS' if p99_ok else 'FAIL'}")
+    print(f"non-200 answers: {'PASS' if errors_ok else 'FAIL'}")
+    return ratio_ok and p99_ok and errors_ok
 
 
 def run(args: argparse.Namespace | None = None) -> int:
@@ -465,7 +531,14 @@ def run(args: argparse.Namespace | None = None) -> int:
         add_arguments(parser)
         args = parser.parse_args([])
     # The sender on uvloop too (when installed): the less CPU it takes, the less it competes with the app it measures.
-    return event_loop.run(measure(args))
+    if args.mode == "embedded":
+        return event_loop.run(measure(args))
+    base = os.environ.get("BOLTWATCH_BENCH_DATABASE_URL") or os.environ.get("BOLTWATCH_TEST_DATABASE_URL")
+    if not base:
+        print("ack_latency --mode distributed: set BOLTWATCH_BENCH_DATABASE_URL (or BOLTWATCH_TEST_DATABASE_URL)")
+        return 1
+    with postgres_schema(base, "bw_ack") as url:
+        return event_loop.run(measure(args, url))
 
 
 def main(argv: list[str] | None = None) -> int:

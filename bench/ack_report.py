@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def cpu_pressure() -> str:
     return f"cpu pressure (some) avg10 {fields['avg10']}% avg60 {fields['avg60']}%"
 
 
-def print_table(bursts: list[Burst]) -> dict[str, dict[str, float]]:
+def print_table(bursts: list[Burst], apps: Sequence[str] = ("bare", "boltwatch")) -> dict[str, dict[str, float]]:
     header = (
         f"{'app':<10} {'burst':>5} {'requests':>8} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8} {'non-200':>7}"
         f" {'loop lag':>8} {'cpu/req':>7} {'gc':>6} {'gc max':>6} {'cycle':>6}"
@@ -72,7 +73,7 @@ def print_table(bursts: list[Burst]) -> dict[str, dict[str, float]]:
     print(header)
     print("-" * len(header))
     medians: dict[str, dict[str, float]] = {}
-    for app in ("bare", "boltwatch"):
+    for app in apps:
         mine = [b for b in bursts if b.app == app]
         for index, b in enumerate(mine, 1):
             cover = "-" if b.cycle_cover is None else f"{b.cycle_cover:.0%}"
@@ -103,4 +104,6 @@ def print_table(bursts: list[Burst]) -> dict[str, dict[str, float]]:
     print(" the app's event loop during the burst; cpu/req = the app process's CPU time during the burst / requests;")
     print(" gc, gc max = total and longest garbage collection pause in the app process during the burst;")
     print(" cycle = share of the burst during which a check run was in flight in the bot)")
+    if "web" in apps:
+        print(" (web: the web role, whose checks run in the worker; its cycle = a run in flight in the worker)")
     return medians

@@ -1,4 +1,5 @@
-"""The processes the ack-latency benchmark measures: moto + the local Slack, a bare Bolt app, and Boltwatch.
+"""The processes the ack-latency benchmark measures: moto + the local Slack, a bare Bolt app, and Boltwatch (and, for
+`--mode distributed`, Boltwatch's web role and a `boltwatch worker`).
 
 Each is started by `bench/ack_latency.py` as `python -m bench.ack_servers ROLE SPEC`, prints one JSON line when it is
 ready, answers the driver's probes (event-loop lag, GC pauses, CPU, a profile) on a control port, and stops when its
@@ -19,7 +20,8 @@ import resource
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -188,6 +190,13 @@ async def serve_infra(spec: dict[str, Any]) -> None:
     moto = start_moto()
     slack = await LocalSlack(signing_secret=SECRET).start()
     estate = await asyncio.to_thread(seed_estate, moto.endpoint)
+    fleet = spec.get("bench_functions", 0)
+    if fleet:  # `ack_latency --mode distributed`: a 1,000-function estate for the check cycles
+        from bench.lambda_fleet import create_functions
+
+        await asyncio.to_thread(
+            create_functions, lambda service: sandbox_client(moto.endpoint, service), fleet, broken=3, threads=8
+        )
     bulk = spec.get("bulk_events", 0)
     if bulk:
         await asyncio.to_thread(seed_bulk_log_group, sandbox_client(moto.endpoint, "logs"), bulk)
@@ -213,7 +222,7 @@ async def serve_infra(spec: dict[str, Any]) -> None:
             "moto": moto.endpoint,
             "slack_api": slack.api_url,
             "bot_token": slack.bot_token,
-            "functions": len(estate.functions),
+            "functions": len(estate.functions) + fleet,
             "bulk_events": bulk,
             "control_port": control_port,
         }
@@ -263,6 +272,27 @@ async def serve_bare(spec: dict[str, Any]) -> None:
         await runner.cleanup()
 
 
+class RunTimes:
+    """When check runs began and ended (monotonic), those still running included: a 1,000-function run outlasts the
+    burst it is compared with."""
+
+    def __init__(self) -> None:
+        self._runs: list[list[float | None]] = []
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        run: list[float | None] = [time.monotonic(), None]
+        self._runs.append(run)
+        try:
+            yield
+        finally:
+            run[1] = time.monotonic()
+
+    def so_far(self) -> list[list[float]]:
+        now = time.monotonic()
+        return [[start or 0.0, now if end is None else end] for start, end in self._runs]
+
+
 class ErrorCount(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -286,7 +316,8 @@ def use_stock_runner(keep_acks_first: bool) -> None:
             return None
 
     class StockBolt(AsyncApp):
-        def __init__(self, *, on_request: Any = None, **kwargs: Any) -> None:
+        def __init__(self, *, on_request: Any = None, after_ack: Any = None, **kwargs: Any) -> None:
+            # Bolt's stock runner has no hook after an ack: listeners go on at once (`after_ack` unused).
             super().__init__(**kwargs)
             self.ack_runner = StockRunner()
             if keep_acks_first and on_request is not None:
@@ -322,6 +353,7 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         "slack": {"channel": "#alerts"},
         "aws": {"regions": ["us-east-1"], "max_attempts": 1},
         "checks": spec["checks"],
+        "scheduler": {"engine": spec.get("engine", "apscheduler")},
     }
     env = {
         "SLACK_BOT_TOKEN": spec["bot_token"],
@@ -331,16 +363,13 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
     }
     if spec.get("stock_runner"):
         use_stock_runner(spec["stock_runner"] == "acks-first")
-    app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"])
-    runs: list[list[float]] = []
+    app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"], role=spec.get("role", "all"))
+    runs = RunTimes()
     run_check = app.runner.run_check
 
     async def timed_run_check(configured: Any) -> Any:
-        started = time.monotonic()
-        try:
+        with runs.one():
             return await run_check(configured)
-        finally:
-            runs.append([started, time.monotonic()])
 
     # Recorded so the load generator can tell whether a run was in flight during a burst; the scheduler's
     # jobs are added in start(), so they pick this wrapper up too.
@@ -368,7 +397,7 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
             for sample in metric.samples
             if sample.name.endswith("_total")
         )
-        return {"runs": runs, "errors": errors.count, "yielded": yielded}
+        return {"runs": runs.so_far(), "errors": errors.count, "yielded": yielded}
 
     async def quiet(params: dict[str, Any]) -> dict[str, int]:
         """Stop scheduled runs and wait for those in flight: from here on, runs happen only on `/cycle`."""
@@ -390,7 +419,92 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         await app.stop()
 
 
-SERVERS = {"infra": serve_infra, "bare": serve_bare, "boltwatch": serve_boltwatch}
+async def serve_worker(spec: dict[str, Any]) -> None:
+    """`boltwatch worker` (WorkerProcess, as the CLI builds it) on the web role's database, with control routes:
+    `/cycle` defers a tick of each check as the periodic deferrer does and answers once a target's run has begun."""
+    import scheduler.engines.distributed as distributed
+    from bot.config import settings_from_mapping
+    from bot.worker import WorkerProcess
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=spec["moto"],
+    )  # fmt: skip
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    errors = ErrorCount()
+    logging.getLogger().addHandler(errors)
+    config = {
+        "slack": {"channel": "#alerts"},
+        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
+        "checks": spec["checks"],
+        "scheduler": {"engine": "procrastinate"},
+    }
+    env = {
+        "SLACK_BOT_TOKEN": spec["bot_token"],
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": spec["slack_api"],
+        "BOLTWATCH_DATABASE_URL": spec["database_url"],
+    }
+    worker = WorkerProcess(settings_from_mapping(config, env), name="bench-worker", concurrency=10)
+    runs = RunTimes()
+    in_flight: set[asyncio.Task[Any]] = set()
+    begun = asyncio.Event()
+    run_check_target = distributed.run_check_target
+
+    async def timed_run(*args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            in_flight.add(task)
+        begun.set()
+        try:
+            with runs.one():
+                return await run_check_target(*args, **kwargs)
+        finally:
+            in_flight.discard(task)  # type: ignore[arg-type]
+
+    # The worker's target jobs call the module's run_check_target: timed here, so the load generator can tell
+    # whether a run was in flight during a burst of the web role.
+    distributed.run_check_target = timed_run  # type: ignore[assignment]
+    await worker.start(host="127.0.0.1", port=0)
+    probe = LagProbe()
+    probe.start()
+    collector = GcProbe()
+    last_tick = 0
+
+    async def cycle(_params: dict[str, Any]) -> dict[str, bool]:
+        nonlocal last_tick
+        last_tick = max(int(time.time()), last_tick + 1)  # a target records each tick once
+        begun.clear()
+        app = worker.distributed.app
+        for check in spec["checks"]:
+            task = app.configure_task("boltwatch.check_tick", queue=distributed.QUEUE)
+            await task.defer_async(timestamp=last_tick, check=check["type"])
+        try:
+            await asyncio.wait_for(begun.wait(), 30)
+        except TimeoutError:
+            return {"started": False}
+        return {"started": True}
+
+    async def list_runs(_params: dict[str, Any]) -> dict[str, Any]:
+        return {"runs": runs.so_far(), "errors": errors.count, "yielded": 0.0}
+
+    async def quiet(_params: dict[str, Any]) -> dict[str, int]:
+        """Wait for the runs in flight."""
+        if in_flight:
+            await asyncio.wait(set(in_flight), timeout=60)
+        return {"objects": objects()}
+
+    routes = common_routes(probe, collector) | {"/cycle": cycle, "/runs": list_runs, "/quiet": quiet}
+    control_port = await serve_control(routes)
+    ready({"control_port": control_port, "objects": objects(), "event_loop": event_loop.running_loop_name()})
+    try:
+        await until_stdin_closes()
+    finally:
+        await worker.stop()
+
+
+SERVERS = {"infra": serve_infra, "bare": serve_bare, "boltwatch": serve_boltwatch, "worker": serve_worker}
 
 
 def main(argv: list[str] | None = None) -> int:

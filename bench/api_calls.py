@@ -18,21 +18,18 @@ exactly as AWS does), which shows that the check follows every page and makes no
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import math
 import time
-import zipfile
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.model import OperationModel
 
+from bench import lambda_fleet
 from bench.common import environment, positive_int
 from bot.aws.metrics import MAX_QUERIES_PER_CALL
 from bot.aws.sessions import AwsSessions
@@ -49,7 +46,6 @@ from scheduler.checks.lambda_errors import METRICS, LambdaErrorsParams, lambda_e
 from scheduler.registry import CheckContext
 
 REGION = "us-east-1"
-ROLE = "bench-api-calls"
 AWS_LIST_FUNCTIONS_PAGE = 50
 """ListFunctions' largest (and default) page on AWS."""
 QUERIES_PER_FUNCTION = len(METRICS)
@@ -123,53 +119,10 @@ def create_functions(moto: MotoHandle, count: int, broken: int, threads: int) ->
     """`count` functions (and metrics for the first `broken`); returns the seconds it took."""
     started = time.perf_counter()
     use_lambda_without_docker(moto.endpoint)
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-    iam = sandbox_client(moto.endpoint, "iam", REGION)
-    role = iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    lambda_client = sandbox_client(moto.endpoint, "lambda", REGION)
-    package = _deployment_package()
-
-    def create(index: int) -> None:
-        lambda_client.create_function(
-            FunctionName=function_name(index),
-            Runtime="python3.12",
-            Role=role,
-            Handler="app.handler",
-            Code={"ZipFile": package},
-            Timeout=30,
-        )
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(create, range(count)))
-    cloudwatch = sandbox_client(moto.endpoint, "cloudwatch", REGION)
-    minute = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
-    for index in range(min(broken, count)):
-        dimensions = [{"Name": "FunctionName", "Value": function_name(index)}]
-        cloudwatch.put_metric_data(
-            Namespace="AWS/Lambda",
-            MetricData=[
-                {"MetricName": "Invocations", "Dimensions": dimensions, "Timestamp": minute, "Value": 10.0},
-                {"MetricName": "Errors", "Dimensions": dimensions, "Timestamp": minute, "Value": 4.0},
-            ],
-        )
+    lambda_fleet.create_functions(
+        lambda service: sandbox_client(moto.endpoint, service, REGION), count, broken, threads
+    )
     return time.perf_counter() - started
-
-
-def _deployment_package() -> bytes:
-    """A zip moto accepts; the code never runs."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("app.py", "def handler(event, context):\n    return None\n")
-    return buffer.getvalue()
-
-
-def function_name(index: int) -> str:
-    return f"bench-fn-{index:04d}"
 
 
 @dataclass(frozen=True)

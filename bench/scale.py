@@ -5,6 +5,9 @@ targets are due than 4 workers can run, so the queue never empties. Throughput i
 success in the measured window, read from the workers' logs. Target (issue 20): throughput(W) ≥ 0.85 × W ×
 throughput(1) below the CPU ceiling. Needs BOLTWATCH_BENCH_DATABASE_URL or BOLTWATCH_TEST_DATABASE_URL (a schema
 of its own per run, dropped after).
+
+`--real` measures the real path instead (bench/scale_real.py): one `lambda_errors` cycle over 1,000 functions in
+moto across 4 fake accounts, embedded and on 2 workers, its wall time and its AWS calls against the batch lower bound.
 """
 
 from __future__ import annotations
@@ -13,19 +16,17 @@ import argparse
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import create_engine, text
 
-from bot.store import make_engine, upgrade
+from bench.common import free_port, positive_int, postgres_schema, wait_healthy
+from bench.scale_real import run_real
 
 SUCCESS = re.compile(
     r"^(\S+ \S+) INFO procrastinate\.worker: Job boltwatch\.check_target\[\d+\].* status: Success", re.M
@@ -37,6 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker counts to measure (default 1,2,4)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured window per count (default 20)")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds after all are healthy before measuring")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="instead: one lambda_errors cycle over moto functions across fake accounts, embedded vs workers, with"
+        " its AWS calls against the batch lower bound (bench/scale_real.py)",
+    )
+    parser.add_argument("--functions", type=positive_int, default=1000, help="--real: functions (default 1000)")
+    parser.add_argument("--accounts", type=positive_int, default=4, help="--real: accounts (default 4)")
+    parser.add_argument("--real-workers", type=positive_int, default=2, help="--real: workers (default 2)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if not base:
         print("scale: set BOLTWATCH_BENCH_DATABASE_URL (or BOLTWATCH_TEST_DATABASE_URL) to a PostgreSQL URL")
         return 1
+    if args.real:
+        return run_real(base, functions=args.functions, accounts=args.accounts, workers=args.real_workers)
     counts = [int(n) for n in args.workers.split(",")]
     rates = {n: measure(base, n, args.seconds, args.warmup) for n in counts}
     one = rates[counts[0]] / counts[0]
@@ -56,21 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def measure(base: str, workers: int, seconds: float, warmup: float) -> float:
-    schema = f"bw_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            return _measure(Path(tmp), url, workers, seconds, warmup)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base, "bw_scale") as url, tempfile.TemporaryDirectory() as tmp:
+        return _measure(Path(tmp), url, workers, seconds, warmup)
 
 
 def _measure(tmp: Path, url: str, workers: int, seconds: float, warmup: float) -> float:
@@ -89,7 +88,7 @@ def _measure(tmp: Path, url: str, workers: int, seconds: float, warmup: float) -
     processes, logs = [], []
     for i in range(workers):
         log = tmp / f"worker-{i}.log"
-        port = _free_port()
+        port = free_port()
         with log.open("wb") as out:
             command = [sys.executable, "-m", "sandbox.sleepy_check", "worker", "--config", str(tmp / "boltwatch.yml")]
             command += ["--port", str(port), "--concurrency", "10", "--log-level", "INFO"]
@@ -97,7 +96,7 @@ def _measure(tmp: Path, url: str, workers: int, seconds: float, warmup: float) -
         logs.append((log, port))
     try:
         for _log, port in logs:
-            _wait_healthy(port)
+            wait_healthy(port)
         time.sleep(warmup)
         start = time.time()
         time.sleep(seconds)
@@ -116,25 +115,3 @@ def _measure(tmp: Path, url: str, workers: int, seconds: float, warmup: float) -
             at = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
             done += start <= at < end
     return done / (end - start)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(port: int, seconds: float = 240) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the worker on port {port} never became healthy")
