@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.charts.canvas import png, sheet
+from bot.charts.canvas import new_figure, png, sheet
 from bot.charts.model import COMPARISONS, ChartData, number
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
@@ -82,14 +82,11 @@ def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
 def _blank(theme: Theme) -> Any:
     """The figure every metric chart in `theme` is drawn on: styled Axes with a UTC time axis, and a hidden twin for
     a second unit. Built once per thread (see `canvas`); the chart sets the limits, labels and everything drawn."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, DateFormatter
-    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
     palette = PALETTES[theme]
-    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=palette.background)
-    FigureCanvasAgg(figure)
+    figure = new_figure(palette.background, dpi=DPI, size_px=(WIDTH_PX, HEIGHT_PX))
     axes = figure.add_subplot()
     _style(axes, palette)
     axes.set_xlim(EPOCH, EPOCH + timedelta(hours=1))  # the time axis's units, before the twin shares them
