@@ -101,7 +101,19 @@ def _blank(theme: Theme) -> Any:
     right.spines["right"].set_color(palette.grid)
     right.yaxis.set_major_formatter(FuncFormatter(_tick_label))
     right.set_visible(False)
+    _pin_time_label(figure, axes)
     return figure
+
+
+def _pin_time_label(figure: Any, axes: Any) -> None:
+    """Fixes "UTC" where matplotlib's automatic placement puts it, under the time axis's tick labels (whose height
+    never changes), so that a chart's draw no longer measures every tick label again to place it there."""
+    from matplotlib.transforms import ScaledTranslation
+
+    figure.canvas.draw()
+    below = axes.bbox.y0 - axes.xaxis.label.get_position()[1]  # pixels, from the axes' bottom edge
+    down = ScaledTranslation(0, -below / figure.dpi, figure.dpi_scale_trans)
+    axes.xaxis.set_label_coords(1, 0, transform=axes.transAxes + down)
 
 
 def _tick_label(value: float, _position: int) -> str:
