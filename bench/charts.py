@@ -137,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def warm_up(drawn: dict[str, Callable[[Theme], bytes]]) -> str:
-    """Draws each type in each theme once, unmeasured, and says what that cost: a worker thread builds the figure
-    it keeps for each kind of chart and theme on its first chart of that kind (bot/charts/canvas.py), once."""
+    """Draws each type in each theme once, unmeasured, and says what that cost: the first chart of each kind and
+    theme builds the figure the process keeps for it (bot/charts/canvas.py), once."""
     firsts = []
     for name, draw in drawn.items():
         for theme in Theme:
@@ -146,8 +146,8 @@ def warm_up(drawn: dict[str, Callable[[Theme], bytes]]) -> str:
             draw(theme)
             firsts.append(((time.perf_counter() - started) * 1000, f"{name} {theme}"))
     slowest, which = max(firsts)
-    return (f"warm-up, one render of each type and theme (builds the thread's figure for each kind and theme, "
-            f"once per thread): median {statistics.median(ms for ms, _ in firsts):.0f} ms, slowest {slowest:.0f} ms "
+    return (f"warm-up, one render of each type and theme (builds the figure kept for each kind and theme, once "
+            f"per process): median {statistics.median(ms for ms, _ in firsts):.0f} ms, slowest {slowest:.0f} ms "
             f"({which})")  # fmt: skip
 
 

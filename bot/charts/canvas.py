@@ -1,11 +1,14 @@
-"""Figures reused across renders, one per chart kind and theme in each thread, and their PNG encoding.
+"""Figures kept and reused across renders, a few per chart kind and theme, and their PNG encoding.
 
 A new matplotlib Figure costs more than the drawing on it: each Axes builds its spines, its ticks (a Line2D with
 a deep-copied marker and a Text per tick) and its transforms, and a fresh canvas has a fresh renderer, so none of
-the text it measured last time is cached. A reused figure keeps all of that; between charts it loses only what a
-chart added (its lines, collections, patches, texts and legend), so each chart starts from the same blank sheet.
-matplotlib is not thread-safe (its docs: "Matplotlib is not thread-safe"), hence one sheet per thread: the worker
-threads that draw charts are few and long-lived (the AWS executor's and asyncio's default executor's).
+the text it measured last time is cached. A kept figure has all of that; between charts it loses only what a chart
+added (its lines, collections, patches, texts and legend), so each chart starts from the same blank sheet.
+
+matplotlib is not thread-safe (its docs: "Matplotlib is not thread-safe"), so a figure is lent to one thread at a
+time; charts drawn at once in two threads get two figures. At most KEPT of each kind and theme are kept (a metric
+chart's figure holds ~4 MB): the AWS executor's threads that draw charts are up to 16, and keeping one in each would
+hold memory for no speed (the outbox drains one chart at a time).
 """
 
 from __future__ import annotations
@@ -19,29 +22,44 @@ from typing import Any
 PNG_COMPRESS_LEVEL = 3
 """zlib level 3 instead of Pillow's default 6: ~40 % less encoding time for ~4 % more bytes (the busiest chart,
 five noisy lines, stays under 90 KB)."""
+KEPT = 2
+"""Blank figures kept per chart kind and theme."""
 
-_sheets = threading.local()
+_kept: dict[Hashable, list[Any]] = {}
+_kept_lock = threading.Lock()
 
 
 @contextmanager
 def sheet(key: Hashable, build: Callable[[], Any]) -> Iterator[Any]:
-    """This thread's figure for `key` (built by `build` the first time), blank on entry.
+    """A blank figure for `key`: a kept one if one is free, else a new one from `build`; the caller's alone until
+    the block ends.
 
-    The figure is taken out of the cache while in use and goes back cleared only when the drawing succeeded: after an
-    error its state is unknown, so the next chart gets a new one."""
-    figures: dict[Hashable, Any] = _sheets.__dict__.setdefault("figures", {})
-    figure = figures.pop(key, None)
+    It is kept again, cleared, only when the drawing succeeded: after an error its state is unknown, so it is
+    dropped and a later chart gets a new one."""
+    with _kept_lock:
+        free = _kept.get(key)
+        figure = free.pop() if free else None
     if figure is None:
         figure = build()
     yield figure
     clear(figure)
-    figures[key] = figure
+    with _kept_lock:
+        free = _kept.setdefault(key, [])
+        if len(free) < KEPT:
+            free.append(figure)
+
+
+def discard_kept_figures() -> None:
+    """Lets go of every kept figure (their memory goes with the next garbage collection); later charts build new
+    ones."""
+    with _kept_lock:
+        _kept.clear()
 
 
 @contextmanager
 def pixel_axes(kind: str, background: str, width: int, height: int, dpi: int) -> Iterator[Any]:
-    """A blank frameless Axes whose units are pixels from the bottom left, filling this thread's figure for `kind`
-    (one per background colour), sized `width` × `height` pixels."""
+    """A blank frameless Axes whose units are pixels from the bottom left, filling a kept figure for `kind` and
+    `background`, sized `width` × `height` pixels."""
     with sheet((kind, background), lambda: _frameless(background, dpi)) as figure:
         if tuple(figure.canvas.get_width_height()) != (width, height):
             figure.set_size_inches(width / dpi, height / dpi)
@@ -71,7 +89,7 @@ def new_figure(background: str, *, dpi: int, size_px: tuple[int, int] | None = N
 
 def _set_up_matplotlib() -> None:
     """Draws glyphs unhinted. FreeType's hinter (matplotlib's default, `text.hinting: default`) snaps each glyph's
-    outline to the pixel grid at full size, and is a fifth of a chart's render time; Slack shows the chart scaled
+    outline to the pixel grid at full size, and costs 12–25 % of a chart's render time; Slack shows the chart scaled
     to ~45 % in its preview, where the snapping is lost anyway, and at full size unhinted text is as legible. An
     rcParam because Agg reads it globally at draw time (`backend_agg.get_hinting_flag`); the bot is the process's
     only matplotlib user."""

@@ -81,7 +81,7 @@ def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
 
 def _blank(theme: Theme) -> Any:
     """The figure every metric chart in `theme` is drawn on: styled Axes with a UTC time axis, and a hidden twin for
-    a second unit. Built once per thread (see `canvas`); the chart sets the limits, labels and everything drawn."""
+    a second unit. Kept and reused (see `canvas`); each chart sets the limits, labels and everything drawn."""
     from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.ticker import FuncFormatter
 

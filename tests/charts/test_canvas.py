@@ -1,5 +1,6 @@
-"""A thread draws every chart on the figure it keeps for that kind and theme: each chart must come out as it would on
-a new figure, whatever that figure drew before, even a chart that failed halfway."""
+"""Charts are drawn on figures kept for their kind and theme: each chart must come out as it would on a new figure,
+whatever that figure drew before (even a chart that failed halfway), and charts drawn at once in two threads as
+each would alone."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from bench.chart_figures import error_groups, incident_trend
 from bench.check_charts import check_chart_types
+from bot.charts.canvas import discard_kept_figures
 from bot.charts.model import ChartData, Series
 from bot.charts.render import Theme, render_png
 from bot.charts.small_multiples import render_groups
@@ -23,19 +25,14 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 Drawing = Callable[[], bytes]
 
 
-def in_a_new_thread(*drawings: Drawing) -> list[bytes]:
-    """The PNGs of `drawings`, drawn in order by a thread of their own (so on figures no other test drew on); a
-    drawing that raises TypeError (a broken chart, on purpose) adds none."""
+def on_new_figures(*drawings: Drawing) -> list[bytes]:
+    """The PNGs of `drawings`, drawn in order starting from no kept figure; a drawing that raises TypeError (a
+    broken chart, on purpose) adds none."""
+    discard_kept_figures()
     pngs: list[bytes] = []
-
-    def draw_all() -> None:
-        for draw in drawings:
-            with contextlib.suppress(TypeError):
-                pngs.append(draw())
-
-    thread = threading.Thread(target=draw_all)
-    thread.start()
-    thread.join()
+    for draw in drawings:
+        with contextlib.suppress(TypeError):
+            pngs.append(draw())
     return pngs
 
 
@@ -56,15 +53,15 @@ NO_DATA = ChartData("queue depth", (Series("ApproximateNumberOfMessagesVisible",
     ],
 )
 def test_a_metric_chart_drawn_after_others_is_the_picture_it_is_on_its_own(before: list[str], chart: str) -> None:
-    [alone] = in_a_new_thread(metric(chart))
-    *_, after = in_a_new_thread(*(metric(name) for name in before), metric(chart))
+    [alone] = on_new_figures(metric(chart))
+    *_, after = on_new_figures(*(metric(name) for name in before), metric(chart))
 
     assert after == alone
 
 
 def test_a_chart_without_data_after_a_busy_one_shows_no_leftovers() -> None:
-    [alone] = in_a_new_thread(lambda: render_png(NO_DATA))
-    *_, after = in_a_new_thread(metric("chart_command_3h"), lambda: render_png(NO_DATA))
+    [alone] = on_new_figures(lambda: render_png(NO_DATA))
+    *_, after = on_new_figures(metric("chart_command_3h"), lambda: render_png(NO_DATA))
 
     assert after == alone
 
@@ -74,16 +71,16 @@ def test_the_digest_and_errors_charts_drawn_after_others_are_the_pictures_they_a
     trend, groups = incident_trend(rng), error_groups(rng)
     fewer = error_groups(random.Random(7), panels=3)
     draw_trend, draw_groups = (lambda: render_trend(trend)), (lambda: render_groups(groups))
-    [trend_alone, groups_alone] = in_a_new_thread(draw_trend, draw_groups)
+    [trend_alone, groups_alone] = on_new_figures(draw_trend, draw_groups)
 
-    *_, trend_after, groups_after = in_a_new_thread(
+    *_, trend_after, groups_after = on_new_figures(
         lambda: render_trend(incident_trend(random.Random(3), days=14)), lambda: render_groups(fewer),
         draw_trend, draw_groups,
     )  # fmt: skip
 
     assert trend_after == trend_alone
     assert groups_after == groups_alone
-    assert decoded(groups_after).size != decoded(in_a_new_thread(lambda: render_groups(fewer))[0]).size
+    assert decoded(groups_after).size != decoded(on_new_figures(lambda: render_groups(fewer))[0]).size
 
 
 def test_a_chart_that_fails_halfway_leaves_nothing_on_the_next_one() -> None:
@@ -92,17 +89,38 @@ def test_a_chart_that_fails_halfway_leaves_nothing_on_the_next_one() -> None:
     broken = ChartData("broken", (drawn, not_a_number), T0, T0 + timedelta(hours=1))  # fails after drawing a line
     with pytest.raises(TypeError):
         render_png(broken)
-    [alone] = in_a_new_thread(metric("lambda_errors"))
+    [alone] = on_new_figures(metric("lambda_errors"))
 
-    *_, after = in_a_new_thread(metric("alarm_metric_math"), lambda: render_png(broken), metric("lambda_errors"))
+    *_, after = on_new_figures(metric("alarm_metric_math"), lambda: render_png(broken), metric("lambda_errors"))
 
     assert after == alone
 
 
 def test_the_two_themes_keep_figures_of_their_own() -> None:
-    light, dark, light_again = in_a_new_thread(
+    light, dark, light_again = on_new_figures(
         metric("lambda_errors"), metric("lambda_errors", Theme.DARK), metric("lambda_errors")
     )
 
     assert light_again == light
     assert decoded(dark).convert("RGB").getpixel((2, 2)) != decoded(light).convert("RGB").getpixel((2, 2))
+
+
+def test_charts_drawn_at_once_in_two_threads_are_each_the_picture_drawn_alone() -> None:
+    names = ["lambda_errors", "chart_command_3h", "metric_threshold", "sqs_dead_letters"]
+    alone = dict(zip(names, on_new_figures(*(metric(name) for name in names)), strict=True))
+    start = threading.Barrier(2)
+    drawn: dict[str, list[bytes]] = {name: [] for name in names}
+
+    def draw(mine: list[str]) -> None:
+        start.wait()
+        for _ in range(3):
+            for name in mine:
+                drawn[name].append(metric(name)())
+
+    threads = [threading.Thread(target=draw, args=(names[:2],)), threading.Thread(target=draw, args=(names[2:],))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {name: set(pngs) for name, pngs in drawn.items()} == {name: {alone[name]} for name in names}
