@@ -434,6 +434,9 @@ def create_app(
     if settings.file.charts.enabled:
         notifier.chart_image = services.chart_image
         notifier.figure_image = services.figure_image
+        if freeze:
+            # The first chart imports matplotlib (~55k long-lived objects): out of every later full collection's way.
+            services.after_first_chart = lambda: freeze_heap("the first chart is drawn")
     runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
     digests = DigestScheduler(services)
     end_live_tails = handlers.register(

@@ -58,6 +58,9 @@ class Services:
     """When Slack requests last arrived: check runs step aside for them."""
     actions: dict[str, RunbookAction] = field(default_factory=dict)
     """The runbook actions `actions.enabled` turns on, by name."""
+    after_first_chart: Callable[[], None] = field(default=_nothing)
+    """Called once, on the loop, when the process's first chart is drawn: matplotlib is loaded by then (the
+    composition root freezes the heap there, as it does once every check has run)."""
 
     def action_choices(self, session: Session, snapshot: IncidentSnapshot) -> tuple[ActionChoice, ...]:
         """The enabled actions that apply to a firing alert of the incident, in the order they are enabled; an undo
@@ -105,11 +108,19 @@ class Services:
 
     async def chart_image(self, payload: dict[str, Any], now: datetime) -> ChartImage:
         """Draw an incident's chart on the AWS executor (a GetMetricData call, then matplotlib): never on the loop."""
-        return await self.executor.run(draw_chart, self.aws, payload, now, self.settings.file.charts.theme)
+        image = await self.executor.run(draw_chart, self.aws, payload, now, self.settings.file.charts.theme)
+        self._chart_drawn()
+        return image
 
     async def figure_image(self, figure: dict[str, Any]) -> ChartImage:
         """Draw a digest's or an answer's figure (matplotlib, from the data it carries) in a worker thread."""
-        return await asyncio.to_thread(draw_figure, figure, self.settings.file.charts.theme)
+        image = await asyncio.to_thread(draw_figure, figure, self.settings.file.charts.theme)
+        self._chart_drawn()
+        return image
+
+    def _chart_drawn(self) -> None:
+        first, self.after_first_chart = self.after_first_chart, _nothing
+        first()
 
     async def aws_client(self, service: str, *, account: str | None = None, region: str | None = None) -> BaseClient:
         """`aws.client(...)` for code on the event loop: the first client of a service is made on the AWS executor

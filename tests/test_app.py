@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
+import random
 from pathlib import Path
 
 import pytest
 
+from bench.chart_figures import incident_trend
 from bot.app import create_app
+from bot.charts.figures import figure_payload
 from bot.config import settings_from_mapping
 
 
@@ -26,3 +31,26 @@ def test_building_the_bot_from_the_environment_logs_no_unused_token_warning(
         app = create_app(settings, background=False, freeze=False)
     app.services.executor.shutdown()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []
+
+
+def test_after_its_first_chart_the_bot_freezes_its_heap_once_more(tmp_path: Path) -> None:
+    """The first chart imports matplotlib: ~55k objects that live as long as the process, which every later full
+    collection (a pause of the whole process, the event loop included) would otherwise walk again."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "BOLTWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/b.db",
+    }
+    app = create_app(settings_from_mapping({"slack": {"channel": "#a"}}, env), background=False, freeze=True)
+    figure = figure_payload(incident_trend(random.Random(19)))
+    frozen_before = gc.get_freeze_count()
+    try:
+        asyncio.run(app.services.figure_image(figure))
+        frozen_after_first = gc.get_freeze_count()
+        asyncio.run(app.services.figure_image(figure))
+
+        assert frozen_after_first > frozen_before
+        assert gc.get_freeze_count() <= frozen_after_first, "only the first chart freezes (frozen objects still die)"
+    finally:
+        gc.unfreeze()  # the test session's heap is not the bot's to keep
+        app.services.executor.shutdown()

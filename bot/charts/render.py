@@ -8,18 +8,20 @@ blindness) that keep their contrast on either background, so a chart stays legib
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.charts.canvas import new_figure, png, sheet
 from bot.charts.model import COMPARISONS, ChartData, number
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
 LEGEND_COLUMNS = 4
 LEGEND_ROW = 0.065
 """The height of a legend row, as a fraction of the figure's."""
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Theme(StrEnum):
@@ -65,22 +67,57 @@ PALETTES = {
 
 def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
     """The chart as PNG bytes. Blocking (tens of ms): call it in a worker thread."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    with sheet(("metric", theme), lambda: _blank(theme)) as figure:
+        axes, right = figure.axes
+        palette = PALETTES[theme]
+        legend_rows = _draw(axes, right, data, palette)
+        figure.text(0.08, 0.97, data.title, ha="left", va="top", color=palette.text, fontsize=14, fontweight="bold",
+                    parse_math=False)  # fmt: skip
+        top = 0.80 - LEGEND_ROW * (legend_rows - 1)  # a second legend row pushes the plot down, not into the title
+        left = 0.095 if data.series and data.series[0].unit else 0.08
+        figure.subplots_adjust(left=left, right=0.90 if right.get_visible() else 0.95, top=top, bottom=0.14)
+        return png(figure)
+
+
+def _blank(theme: Theme) -> Any:
+    """The figure every metric chart in `theme` is drawn on: styled Axes with a UTC time axis, and a hidden twin for
+    a second unit. Kept and reused (see `canvas`); each chart sets the limits, labels and everything drawn."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    from matplotlib.ticker import FuncFormatter
 
     palette = PALETTES[theme]
-    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=palette.background)
-    FigureCanvasAgg(figure)
+    figure = new_figure(palette.background, dpi=DPI, size_px=(WIDTH_PX, HEIGHT_PX))
     axes = figure.add_subplot()
     _style(axes, palette)
-    legend_rows = _draw(axes, data, palette)
-    two_axes = _right_unit(data) is not None
-    top = 0.80 - LEGEND_ROW * (legend_rows - 1)  # a second row of the legend pushes the plot down, not into the title
-    left = 0.095 if data.series and data.series[0].unit else 0.08
-    figure.subplots_adjust(left=left, right=0.90 if two_axes else 0.95, top=top, bottom=0.14)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor=palette.background, metadata={"Software": None})
-    return buffer.getvalue()
+    axes.set_xlim(EPOCH, EPOCH + timedelta(hours=1))  # the time axis's units, before the twin shares them
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
+    axes.xaxis.set_major_formatter(DateFormatter("%H:%M", tz="UTC"))
+    axes.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+    axes.set_xlabel("UTC", color=palette.text, fontsize=10, loc="right", labelpad=1)
+    right = axes.twinx()
+    _style(right, palette)
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    right.spines["right"].set_color(palette.grid)
+    right.yaxis.set_major_formatter(FuncFormatter(_tick_label))
+    right.set_visible(False)
+    _pin_time_label(figure, axes)
+    return figure
+
+
+def _pin_time_label(figure: Any, axes: Any) -> None:
+    """Fixes "UTC" where matplotlib's automatic placement puts it, under the time axis's tick labels (whose height
+    never changes), so that a chart's draw no longer measures every tick label again to place it there."""
+    from matplotlib.transforms import ScaledTranslation
+
+    figure.canvas.draw()
+    below = axes.bbox.y0 - axes.xaxis.label.get_position()[1]  # pixels, from the axes' bottom edge
+    down = ScaledTranslation(0, -below / figure.dpi, figure.dpi_scale_trans)
+    axes.xaxis.set_label_coords(1, 0, transform=axes.transAxes + down)
+
+
+def _tick_label(value: float, _position: int) -> str:
+    return number(value)
 
 
 def _style(axes: Any, palette: Palette) -> None:
@@ -94,11 +131,9 @@ def _style(axes: Any, palette: Palette) -> None:
     axes.set_axisbelow(True)
 
 
-def _draw(axes: Any, data: ChartData, palette: Palette) -> int:
-    """Draws the chart; returns the rows its legend takes."""
-    from matplotlib.dates import AutoDateLocator, DateFormatter
-    from matplotlib.ticker import FuncFormatter
-
+def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
+    """Draws the chart on blank `axes` and their twin `right` (shown only for a second unit); returns the rows its
+    legend takes."""
     axes.set_xlim(data.start, data.end)
     for span in data.spans:
         if span.state == "ALARM":
@@ -110,11 +145,11 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> int:
         axes.text(data.complete_until, 0.98, f"complete up to {data.complete_until:%H:%M} ", ha="right", va="top",
                   transform=axes.get_xaxis_transform(), color=palette.text, fontsize=10, zorder=5)  # fmt: skip
     right_unit = _right_unit(data)
-    right = axes.twinx() if right_unit is not None else None
+    right.set_visible(right_unit is not None)
     values: list[float] = []
     right_values: list[float] = []
     for index, series in enumerate(data.series):
-        on_right = right is not None and series.unit == right_unit
+        on_right = right_unit is not None and series.unit == right_unit
         finite = series.finite()
         (right_values if on_right else values).extend(value for _, value in finite)
         if not series.points:
@@ -122,7 +157,7 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> int:
         times = [at for at, _ in series.points]
         ys = [value if math.isfinite(value) else float("nan") for _, value in series.points]
         colour = palette.lines[index % len(palette.lines)]
-        if right is not None and on_right:
+        if on_right:
             target, label = right, f"{series.label} ({right_unit}, right)"
         else:
             target, label = axes, series.label
@@ -143,32 +178,20 @@ def _draw(axes: Any, data: ChartData, palette: Palette) -> int:
             axes.axhline(reference.value, color=palette.text, linewidth=1.2, linestyle="-.", zorder=2,
                          label=f"{reference.label} {number(reference.value)}")  # fmt: skip
     _y_range(axes, values)
-    if right is not None:
-        _style(right, palette)
-        right.grid(False)
-        right.spines["right"].set_visible(True)
-        right.spines["right"].set_color(palette.grid)
+    if right_unit is not None:
         _y_range(right, right_values)
-        right.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: number(value)))
         right.set_ylabel(right_unit, color=palette.text, fontsize=10)
-    if left_unit := data.series[0].unit if data.series else "":
-        axes.set_ylabel(left_unit, color=palette.text, fontsize=10, labelpad=2)
+    axes.set_ylabel(data.series[0].unit if data.series else "", color=palette.text, fontsize=10, labelpad=2)
     if not values and not right_values:
         axes.text(0.5, 0.5, "no data in this window", transform=axes.transAxes, ha="center", va="center",
                   color=palette.text, fontsize=13)  # fmt: skip
-    axes.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
-    axes.xaxis.set_major_formatter(DateFormatter("%H:%M", tz="UTC"))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: number(value)))
-    axes.set_xlabel("UTC", color=palette.text, fontsize=10, loc="right", labelpad=1)
-    figure = axes.get_figure()
-    figure.suptitle(data.title, x=0.08, y=0.97, ha="left", color=palette.text, fontsize=14, fontweight="bold")
     handles, labels = axes.get_legend_handles_labels()
-    if right is not None:
+    if right_unit is not None:
         more_handles, more_labels = right.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
     if not handles:
         return 0
-    columns = LEGEND_COLUMNS if right is None else LEGEND_COLUMNS - 1
+    columns = LEGEND_COLUMNS if right_unit is None else LEGEND_COLUMNS - 1
     legend = axes.legend(handles, labels, loc="lower left", fontsize=10, frameon=False, ncols=columns,
                          bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
     for text in legend.get_texts():

@@ -7,12 +7,12 @@ its peak written on it, so that a group of 3 errors is not flattened by one of 3
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.charts.canvas import pixel_axes, png
 from bot.charts.model import ALT_TEXT_LIMIT, ChartImage, number
 from bot.charts.render import DPI, PALETTES, WIDTH_PX, Palette, Theme
 
@@ -110,30 +110,20 @@ def render_groups(chart: ErrorGroupsChart, theme: Theme = Theme.LIGHT) -> bytes:
     """All panels in one frameless Axes whose units are pixels: matplotlib's cost per Axes (ticks, spines, their
     text) six times over would not fit the 150 ms budget, and a panel needs none of it but a baseline and two
     numbers."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     palette = PALETTES[theme]
     groups = chart.groups[:MAX_PANELS]
     height = height_px(len(groups))
-    figure = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI, facecolor=palette.background)
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_axis_off()
-    axes.set_xlim(0, WIDTH_PX)
-    axes.set_ylim(0, height)
-    axes.text(LEFT_PX, height - 10, shorten(chart.title, 90), ha="left", va="top", color=palette.text, fontsize=14,
-              fontweight="bold", parse_math=False)  # fmt: skip
-    if groups:
-        more = f"; {chart.others} more groups not drawn" if chart.others else ""
-        note = f"errors per {_span(chart.slice_of(groups[0]))} (UTC), each panel on its own scale{more}"
-    else:
-        note = "no errors in this window"
-    axes.text(LEFT_PX, height - 36, note, ha="left", va="top", color=palette.text, fontsize=10)
-    _panels(axes, chart, groups, palette, height)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor=palette.background, metadata={"Software": None})
-    return buffer.getvalue()
+    with pixel_axes("groups", palette.background, WIDTH_PX, height, DPI) as axes:
+        axes.text(LEFT_PX, height - 10, shorten(chart.title, 90), ha="left", va="top", color=palette.text,
+                  fontsize=14, fontweight="bold", parse_math=False)  # fmt: skip
+        if groups:
+            more = f"; {chart.others} more groups not drawn" if chart.others else ""
+            note = f"errors per {_span(chart.slice_of(groups[0]))} (UTC), each panel on its own scale{more}"
+        else:
+            note = "no errors in this window"
+        axes.text(LEFT_PX, height - 36, note, ha="left", va="top", color=palette.text, fontsize=10)
+        _panels(axes, chart, groups, palette, height)
+        return png(axes.get_figure())
 
 
 def _span(step: timedelta) -> str:
