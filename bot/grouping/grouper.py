@@ -112,7 +112,8 @@ class ErrorGrouper(Generic[Event]):
             start = first == "{" and '"platform.start"' in message[:120] and message.startswith(_JSON_RECORD)
             if start and invocation_start(message):
                 edges[getattr(event, "stream", "")] = message
-        yield from self.finish()
+        if dumps or notices:  # else nothing waits (a check's run of a few events mostly ends here)
+            yield from self.finish()
 
     def add(self, event: Event) -> list[Grouped[Event]]:
         """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""
