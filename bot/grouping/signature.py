@@ -66,43 +66,93 @@ def fingerprint(message: str) -> ErrorSignature:
 
 
 def line_signature(line: LogLine, text: str | None = None, known: Known = _NONE_KNOWN) -> ErrorSignature:
-    """The signature of a read line; `text` is the whole crash dump when the line is a dump's header."""
+    """The signature of a read line; `text` is the whole crash dump when the line is a dump's header.
+
+    A line's signature depends on its body (the text after the runtime's prefix) and on where the body starts, and
+    nothing else: the prefix holds a time, a request id and a level, none of which is part of a signature, and the
+    one search of the whole line that a position bounds (platform_errors' timeout) sees the same text at the same
+    place. Lines of one failure repeat their body under a new prefix ("Database connection pool exhausted" in every
+    failed invocation), so each distinct body is read once; `known` then picks the group's own signature as before.
+    """
+    if text is None and len(line.body) <= _REMEMBERED_BODY:
+        remembered = (len(line.message) - len(line.body), line.body)
+        read = _read_bodies.get(remembered)
+        if read is None:
+            if len(_read_bodies) >= _BODIES_KEPT:
+                _read_bodies.clear()
+            read = _read_bodies[remembered] = _ReadBody(_line_parts(line, None))
+        return known.get(read.parts[0]) or read.signature()
+    parts = _line_parts(line, text)
+    return known.get(parts[0]) or ErrorSignature(*parts)
+
+
+# A signature's fields: key, kind, title, template, culprit.
+Parts = tuple[str, Kind, str, str, "str | None"]
+
+
+class _ReadBody:
+    """A body's signature fields, and its signature once a caller that did not know the key asked for it."""
+
+    __slots__ = ("_signature", "parts")
+
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+        self._signature: ErrorSignature | None = None
+
+    def signature(self) -> ErrorSignature:
+        if self._signature is None:
+            self._signature = ErrorSignature(*self.parts)
+        return self._signature
+
+
+_read_bodies: dict[tuple[int, str], _ReadBody] = {}
+_BODIES_KEPT = 1 << 12
+_REMEMBERED_BODY = 4096  # longer bodies are read each time, so that the memo stays small
+
+
+def _line_parts(line: LogLine, text: str | None) -> Parts:
     body = (text if text is not None else line.body).replace("\r", "\n")
     platform = platform_failure(line.message if line.payload is None else "", line.payload)
     if platform is not None:
-        key = signature_key("platform", platform.template)
-        return known.get(key) or ErrorSignature(key, "platform", platform.template, platform.template)
+        return signature_key("platform", platform.template), "platform", platform.template, platform.template, None
     parsed = exception_in(line.payload) if line.payload is not None else parse_stack_trace(body)
     if parsed is not None:
-        return exception_signature(parsed, known)
+        return _exception_parts(parsed)
     template = mask(human_message(line.payload, body))
     if template[:1] in _LEADING_LEVEL_STARTS and (level := _LEADING_LEVEL.match(template)):
         template = template[level.end() :]
-    return message_signature(template, known)
+    return _message_parts(template)
 
 
 def exception_signature(parsed: ParsedException, known: Known = _NONE_KNOWN) -> ErrorSignature:
     """Type, causes, in-app frames (with lines) and the message template; a runtime's own type is platform."""
+    parts = _exception_parts(parsed)
+    return known.get(parts[0]) or ErrorSignature(*parts)
+
+
+def _exception_parts(parsed: ParsedException) -> Parts:
     frames = in_app_labels(parsed.frames)
     message = parsed.message.replace("\r", "\n").split("\n", 1)[0].strip()
     template = mask(message)
+    runtime_type = parsed.type.startswith(("Runtime.", "Sandbox."))
     # Runtimes name a type by its class alone (type(e).__name__) or qualified (a traceback's last line).
-    short_type = parsed.type.rsplit(".", 1)[-1] if not parsed.type.startswith(("Runtime.", "Sandbox.")) else parsed.type
+    short_type = parsed.type if runtime_type else parsed.type.rsplit(".", 1)[-1]
     key = signature_key("exception", short_type, *parsed.causes, *frames, template)
-    if key in known:
-        return known[key]
-    kind: Kind = "platform" if parsed.type.startswith(("Runtime.", "Sandbox.")) else "exception"
     shown = f"{parsed.type}: {template}" if template else parsed.type
     # The title shows the first event's own message, as Sentry does; the template is what the group shares.
     title = f"{parsed.type}: {message}" if message else parsed.type
-    return ErrorSignature(key, kind, _short(title), shown, frames[0] if frames else None)
+    return key, "platform" if runtime_type else "exception", _short(title), shown, frames[0] if frames else None
 
 
 def message_signature(template: str, known: Known = _NONE_KNOWN) -> ErrorSignature:
     """The signature of a message without an exception; the key is its template alone."""
+    parts = _message_parts(template)
+    return known.get(parts[0]) or ErrorSignature(*parts)
+
+
+def _message_parts(template: str) -> Parts:
     template = template.strip() or WILDCARD
-    key = signature_key("template", template)
-    return known.get(key) or ErrorSignature(key, "template", _short(template), template)
+    return signature_key("template", template), "template", _short(template), template, None
 
 
 def human_message(payload: dict[str, Any] | None, body: str) -> str:
