@@ -126,9 +126,9 @@ def read_line(message: str) -> LogLine:
     prefix = _RUNTIME_PREFIX.match(message) if message[:1] != "{" else None
     runtime_level, request_id, body = UNKNOWN, "", message
     if prefix is not None:
-        name = prefix["py"] or prefix["node"] or prefix["java"]
-        runtime_level = LEVEL_NAMES.get(name or "", UNKNOWN)
-        request_id = prefix["py_id"] or prefix["node_id"] or prefix["plain_id"] or ""
+        py, py_id, node_id, node, java, plain_id = prefix.groups()  # one call for the six groups
+        runtime_level = LEVEL_NAMES.get(py or node or java or "", UNKNOWN)
+        request_id = py_id or node_id or plain_id or ""
         request_id = "" if request_id == "undefined" else request_id
         body = message[prefix.end() :]
     payload = json_payload(body)
