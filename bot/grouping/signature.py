@@ -73,39 +73,30 @@ def line_signature(line: LogLine, text: str | None = None, known: Known = _NONE_
     one search of the whole line that a position bounds (platform_errors' timeout) sees the same text at the same
     place. Lines of one failure repeat their body under a new prefix ("Database connection pool exhausted" in every
     failed invocation), so each distinct body is read once; `known` then picks the group's own signature as before.
+    A line without a runtime prefix (a JSON logger's record, with its own time and request id) is read each time:
+    it hardly ever repeats, and remembering it costs more than it saves (seed-1 corpus: 19 repeats in 2,320 lines,
+    against 809 in 1,563 prefixed lines).
     """
-    if text is None and len(line.body) <= _REMEMBERED_BODY:
-        remembered = (len(line.message) - len(line.body), line.body)
+    offset = len(line.message) - len(line.body)
+    if text is None and offset and len(line.body) <= _REMEMBERED_BODY:
+        remembered = (offset, line.body)
         read = _read_bodies.get(remembered)
         if read is None:
             if len(_read_bodies) >= _BODIES_KEPT:
                 _read_bodies.clear()
-            read = _read_bodies[remembered] = _ReadBody(_line_parts(line, None))
-        return known.get(read.parts[0]) or read.signature()
+            read = _read_bodies[remembered] = [_line_parts(line, None), None]
+        signature = known.get(read[0][0]) or read[1]
+        if signature is None:  # made once, the first time a caller did not know the key
+            signature = read[1] = ErrorSignature(*read[0])
+        return signature
     parts = _line_parts(line, text)
     return known.get(parts[0]) or ErrorSignature(*parts)
 
 
 # A signature's fields: key, kind, title, template, culprit.
 Parts = tuple[str, Kind, str, str, "str | None"]
-
-
-class _ReadBody:
-    """A body's signature fields, and its signature once a caller that did not know the key asked for it."""
-
-    __slots__ = ("_signature", "parts")
-
-    def __init__(self, parts: Parts) -> None:
-        self.parts = parts
-        self._signature: ErrorSignature | None = None
-
-    def signature(self) -> ErrorSignature:
-        if self._signature is None:
-            self._signature = ErrorSignature(*self.parts)
-        return self._signature
-
-
-_read_bodies: dict[tuple[int, str], _ReadBody] = {}
+# By (where the body starts, body): its signature's fields, and its signature once made.
+_read_bodies: dict[tuple[int, str], list] = {}
 _BODIES_KEPT = 1 << 12
 _REMEMBERED_BODY = 4096  # longer bodies are read each time, so that the memo stays small
 
