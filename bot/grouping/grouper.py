@@ -86,7 +86,9 @@ class ErrorGrouper(Generic[Event]):
                 continue
             if first == "R" and message.startswith(_REPORT) and "Status: " not in message:
                 continue
-            if quiet(message) is None and not (first == "{" and healthy_platform(message)):
+            if quiet(message) is None and not (
+                first == "{" and message.startswith(_JSON_RECORD) and healthy_platform(message)
+            ):
                 lowered = message.lower()
                 if (
                     "err" in lowered
@@ -109,10 +111,11 @@ class ErrorGrouper(Generic[Event]):
                         yield from found
                     continue
             # Not an error. A JSON platform.start record opens its stream's invocation.
-            start = first == "{" and '"platform.start"' in message[:120] and message.startswith(_JSON_RECORD)
+            start = first == "{" and message.startswith(_JSON_RECORD) and '"platform.start"' in message[:120]
             if start and invocation_start(message):
                 edges[getattr(event, "stream", "")] = message
-        yield from self.finish()
+        if dumps or notices:  # else nothing waits (a check's run of a few events mostly ends here)
+            yield from self.finish()
 
     def add(self, event: Event) -> list[Grouped[Event]]:
         """The errors this event completes: itself, a crash dump it ends, notices of an invocation it ends."""

@@ -42,17 +42,26 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 # A parameter that can span a space: a quoted value, a code after its name ("status 502", "exited with code 1"), and
 # an HTTP status whose lookahead sees its reason past one ("502 Bad Gateway"). The words such a parameter may take
 # are masked together; every other word alone, each distinct word once.
+# One pattern a name (over the lower-cased text), each searched only when its name is in the text: a pattern that
+# starts with a word is found by a quick search for the word, where one alternation of the names tries every position.
 _CODE_NAMES = ("status", "code", "errno", "signal", "http")
-_CODE_SPAN = re.compile(r"(?:status|code|errno|signal|http)[\"']?[\s:=]{0,3}[0-9]")  # over the lower-cased text
+_CODE_SPANS = tuple((name, re.compile(name + r"[\"']?[\s:=]{0,3}[0-9]").finditer) for name in _CODE_NAMES)
 _CODE_LEAD = len("exited with ")  # the longest phrase before a code's name
 _HTTP_SPAN = re.compile(r"[0-9] [A-Z][a-z]")
 # A word that is one token: the characters of `token` without those the other parameters need ("@", quotes, a ":"
 # but the last), a digit, and no literal where a literal could match first.
 _TOKEN_WORD = re.compile(r"[A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?")
 _LITERALS = ("true", "false", "null", "undefined", "None", "nil")
+# Other words `_PARAMETER` masks in one piece, each found by one match instead of a pass of every alternative:
+# - led by a digit, ":" and all ("09:48:51.385", "10.0.0.7:443"): no other alternative starts with a digit;
+# - a URL: the first alternative, which takes the word to its end when no quote or angle bracket stops it;
+# - a token before closing punctuation ("259)", "ord_17,"), which no alternative matches.
+_ASCII_DIGITS = "0123456789"
+_DIGIT_LED = re.compile(r"[0-9][A-Za-z0-9_./:+-]*")
+_URL_WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]*")
+_TOKEN_THEN_CLOSE = re.compile(r"([A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?)[),;]+")
 _WORDS_KEPT = 1 << 16
 _REMEMBERED_WORD = 256
-_masked_words: dict[str, str] = {}
 
 
 def mask(text: str) -> str:
@@ -69,13 +78,13 @@ def _mask_uncached(text: str) -> str:
     if "{" in text or "[" in text:
         text = mask_documents(text)
     if text.isascii():
-        masked = " ".join(_masked_pieces(text))
+        masked = _masked_pieces(text)
     else:
         masked = _PARAMETER.sub(_replace, text)  # lower-casing could move what _spanned finds
     return _WILDCARD_RUN.sub(WILDCARD, masked) if masked.count(WILDCARD) > 1 else masked
 
 
-def _masked_pieces(text: str) -> list[str]:
+def _masked_pieces(text: str) -> str:
     """The text's space-separated pieces masked one by one: words, and the runs of words a parameter may span.
 
     No parameter starts at a space, and none crosses a space outside the runs, so masking the pieces alone gives
@@ -83,31 +92,32 @@ def _masked_pieces(text: str) -> list[str]:
     """
     spanned = _spanned(text)
     if not spanned:
-        return _masked_words_of(text.split(" "))
+        return " ".join(map(_masked_word, text.split(" ")))
     pieces: list[str] = []
     position = 0
     for start, end in spanned:
         if start > position:
-            pieces += _masked_words_of(text[position : start - 1].split(" "))
-        pieces += _masked_words_of([text[start:end]])
+            pieces += map(_masked_word, text[position : start - 1].split(" "))
+        pieces.append(_masked_word(text[start:end]))
         position = end + 1
     if position <= len(text):
-        pieces += _masked_words_of(text[position:].split(" "))
-    return pieces
+        pieces += map(_masked_word, text[position:].split(" "))
+    return " ".join(pieces)
 
 
 def _spanned(text: str) -> list[tuple[int, int]]:
     """Where a parameter may span spaces, widened to whole words and merged, in order."""
     ranges: list[tuple[int, int]] = []
-    for quote in ("'", '"'):
-        first = text.find(quote)
-        if first != -1 and (last := text.rfind(quote)) > first:
-            ranges.append((first, last + 1))
+    first = text.find("'")
+    if first != -1 and (last := text.rfind("'")) > first:
+        ranges.append((first, last + 1))
+    first = text.find('"')
+    if first != -1 and (last := text.rfind('"')) > first:
+        ranges.append((first, last + 1))
     lowered = text.lower()
-    for name in _CODE_NAMES:
+    for name, spans in _CODE_SPANS:
         if name in lowered:
-            ranges += [(max(m.start() - _CODE_LEAD, 0), m.end()) for m in _CODE_SPAN.finditer(lowered)]
-            break
+            ranges += [(max(m.start() - _CODE_LEAD, 0), m.end()) for m in spans(lowered)]
     if _HTTP_SPAN.search(text):
         ranges += [m.span() for m in _HTTP_SPAN.finditer(text)]
     if not ranges:
@@ -124,10 +134,15 @@ def _spanned(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def _masked_words_of(words: list[str]) -> list[str]:
-    """Words (or runs of words) masked alone, each distinct one once."""
-    known = _masked_words.get
-    return [masked if (masked := known(word)) is not None else _mask_word(word) for word in words]
+class _MaskedWords(dict[str, str]):
+    """Each word's (or run of words') mask, made the first time the word is seen."""
+
+    def __missing__(self, word: str) -> str:
+        return _mask_word(word)
+
+
+_masked_words = _MaskedWords()
+_masked_word = _masked_words.__getitem__  # a C call a word; a miss calls _mask_word
 
 
 def _mask_word(word: str) -> str:
@@ -138,6 +153,12 @@ def _mask_word(word: str) -> str:
         masked = WILDCARD if word in _LITERALS else word
     elif _TOKEN_WORD.fullmatch(word) and not word.startswith(_LITERALS):
         masked = _token(word)
+    elif word[:1] in _ASCII_DIGITS and _DIGIT_LED.fullmatch(word):
+        masked = _token(word)
+    elif "://" in word and _URL_WORD.fullmatch(word):
+        masked = WILDCARD
+    elif (token := _TOKEN_THEN_CLOSE.fullmatch(word)) and not word.startswith(_LITERALS):
+        masked = _token(token[1]) + word[token.end(1) :]
     else:
         masked = _PARAMETER.sub(_replace, word)
     if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats

@@ -126,9 +126,9 @@ def read_line(message: str) -> LogLine:
     prefix = _RUNTIME_PREFIX.match(message) if message[:1] != "{" else None
     runtime_level, request_id, body = UNKNOWN, "", message
     if prefix is not None:
-        name = prefix["py"] or prefix["node"] or prefix["java"]
-        runtime_level = LEVEL_NAMES.get(name or "", UNKNOWN)
-        request_id = prefix["py_id"] or prefix["node_id"] or prefix["plain_id"] or ""
+        py, py_id, node_id, node, java, plain_id = prefix.groups()  # one call for the six groups
+        runtime_level = LEVEL_NAMES.get(py or node or java or "", UNKNOWN)
+        request_id = py_id or node_id or plain_id or ""
         request_id = "" if request_id == "undefined" else request_id
         body = message[prefix.end() :]
     payload = json_payload(body)
@@ -142,7 +142,11 @@ def read_line(message: str) -> LogLine:
         found = _REQUEST_ID.search(message, 0, 400)
         request_id = found.group(1) if found else ""
     # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
-    return LogLine(message, body, level if level is not UNKNOWN else runtime_level, request_id, payload)
+    return _new_line(LogLine, (message, body, level if level is not UNKNOWN else runtime_level, request_id, payload))
+
+
+# A NamedTuple's own __new__ is a Python function that calls this; a candidate line is read once, so call it directly.
+_new_line = tuple.__new__
 
 
 def _stated_request_id(payload: dict[str, Any]) -> str:
@@ -192,6 +196,14 @@ def json_payload(body: str) -> dict[str, Any] | None:
 
 def payload_level(payload: dict[str, Any]) -> Level:
     """The level a structured logger wrote into its JSON record."""
+    value = payload.get("level")
+    if value.__class__ is str:  # the commonest record: a level name under "level", read through a memo
+        level = _named_levels.get(value)
+        if level is None:
+            level = level_named(value)
+            if len(_named_levels) < _NAMED_LEVELS_KEPT:
+                _named_levels[value] = level
+        return level
     for key in _LEVEL_KEYS:
         value = payload.get(key)
         if value is None:
@@ -203,6 +215,10 @@ def payload_level(payload: dict[str, Any]) -> Level:
         if isinstance(value, str):
             return level_named(value)
     return UNKNOWN
+
+
+_named_levels: dict[str, Level] = {}
+_NAMED_LEVELS_KEPT = 256  # loggers use a handful of names; a log full of odd ones is read without the memo
 
 
 def level_named(name: str) -> Level:

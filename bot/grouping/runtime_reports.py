@@ -30,6 +30,8 @@ _JAVA_REPORT = re.compile(
     rf'|(?:Exception in thread "[^"\n]*" )?{_JAVA_CLASS}(?::[^\n]*)?\r?\n[ \t]+at '  # a stack trace, first frame next
 )
 _JSON_START = re.compile(r'"type":\s*"platform\.start".*?"requestId":\s*"([^"]+)"')
+# The record as Lambda writes it (compact, its keys in this order): the same request id, found without a search.
+_COMPACT_START = re.compile(r'\{"time":"[^"\\]*","type":"platform\.start","record":\{"requestId":"([^"]+)"')
 
 
 def is_runtime_report(line: LogLine) -> bool:
@@ -55,6 +57,6 @@ def invocation_start(message: str) -> str:
     if message.startswith("START RequestId: "):
         return message.split(None, 3)[2]
     if message.startswith("{") and '"platform.start"' in message[:120]:
-        found = _JSON_START.search(message)
+        found = _COMPACT_START.match(message) or _JSON_START.search(message)
         return found.group(1) if found else ""
     return ""

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.grouping.frames import Frame, file_frame, qualified_frame
 
 
-@dataclass(frozen=True)
-class ParsedException:
-    """An exception as printed: its type, message and frames, the frame that raised it first."""
+class ParsedException(NamedTuple):
+    """An exception as printed: its type, message and frames, the frame that raised it first.
+
+    A named tuple rather than a frozen dataclass: one is made for each exception read, and a frozen dataclass's
+    __init__ sets each field through object.__setattr__.
+    """
 
     type: str
     message: str
-    frames: list[Frame] = field(default_factory=list)
+    frames: list[Frame]
     causes: tuple[str, ...] = ()
 
 
@@ -78,7 +81,7 @@ def _frames_by_line(
         found: Iterable[Frame | None] = map(remembered, lines)
     else:
         found = (remembered(line) if len(line) <= _REMEMBERED_LINE else frame_of(line) for line in lines)
-    return [frame for frame in found if frame is not None]
+    return list(filter(None, found))  # a Frame is always true
 
 
 def _python_frame(line: str) -> Frame | None:

@@ -19,6 +19,9 @@ WORDS = st.sampled_from(
         # Words that are one token, or nearly.
         "null.v1", "v1.null", "true-1", "x.py:3", "app.js:4:2", "1.2.3.4", "a/b/3", "1:", "s3:", "status:", "code.5",
         "http-5", "arn:5", "5:", "7:x", "-3", "+4.", "nil/9", "None1", "٣", "ab٣",
+        # Words masked by a shape of their own: led by a digit, a URL, a token before closing punctuation.
+        "09:48:51.385", "10.0.0.7:443", "7:status", "1@b.io", "1e3)", "https://h.io/v1/7:", "s3://b/k.json",
+        "http://x'y", "https://h.io/a<b", "259)", "ord_17,", "x.py:3)", "None1)", "null.5;", "a:5)", "7),",
     ]
 )  # fmt: skip
 

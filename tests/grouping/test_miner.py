@@ -64,3 +64,24 @@ def test_past_its_memory_bound_the_miner_keys_new_lines_as_fingerprint_does() ->
         miner.add(f"unique word{chr(97 + i % 26)}{chr(97 + i // 26)} here")
     assert len(miner) == 10
     assert miner.add("brand new line").key == fingerprint("brand new line").key
+
+
+def test_a_group_shows_its_own_first_title_whatever_other_sources_saw_first() -> None:
+    # Signatures are remembered by body across miners: each miner still titles a group by the first event it saw.
+    payments, orders = TemplateMiner(), TemplateMiner()
+    assert payments.add(samples.python_traceback(key="user_id")).title == "KeyError: 'user_id'"
+    assert orders.add(samples.python_traceback(key="order_id")).title == "KeyError: 'order_id'"
+    assert orders.add(samples.python_traceback(key="user_id")).title == "KeyError: 'order_id'"
+    assert fingerprint(samples.python_traceback(key="user_id")).title == "KeyError: 'user_id'"
+
+
+def test_one_body_under_new_prefixes_is_one_group_and_a_timeout_is_read_at_its_place() -> None:
+    miner = TemplateMiner()
+    first = miner.add(_login_failed("alice"))
+    again = miner.add(_login_failed("alice").replace("10:00:00.000Z", "11:59:59.999Z").replace("6f1c", "0000"))
+    assert again == first
+    # The platform's timeout is found in a line's first 200 characters: the same body further along is no timeout.
+    body = "Task timed out after 3.00 seconds"
+    assert fingerprint(f"2024-05-01T10:00:00.000Z 6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11 {body}").kind == "platform"
+    padded = f"2024-05-01T10:00:00.000Z {' ' * 180}6f1c9a2e-1b7d-4c1e-9a77-2f0c1e0b9d11 {body}"
+    assert fingerprint(padded).kind == "template"
