@@ -1,6 +1,10 @@
 """`/logs TARGET live [filter TEXT] [for 5m]`: one message showing a log group's newest lines as they stream, updated
 about every 3 s, with a Stop button; it ends by itself after its time (5 minutes unless told, 30 at most).
 
+A session that fails (AWS refusing to start one, or ending it with SessionStreamingException) is started again after
+a backoff that doubles from 1 s with jitter, the message saying "reconnecting…" meanwhile; after MAX_FAILURES in a row
+without a start, or when its time is up, the tail ends and says why. Lines put while it reconnects are not shown.
+
 The Live Tail session is read in a daemon thread of its own (a session holds its connection for minutes) and its
 events are handed to the loop; the loop shows them at most once a tick, so a burst of a thousand lines is one
 `chat.update` with the newest, through the outbox (`Answers.show_latest`: an update not yet sent takes the newer
@@ -14,18 +18,20 @@ finds no tail there and shows the message as ended, which is what it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.aws.live_tail import SessionEnded, TailRequest, tail
+from bot.aws.live_tail import SessionEnded, TailRequest, backoff, tail
 from bot.aws.logs import LogEvent
 from bot.blocks.logs_live import SHOWN_LINES, LiveTailView, live_tail_message
 from bot.core.access import Action
@@ -53,16 +59,28 @@ class RunningTail:
     events: deque[LogEvent] = field(default_factory=lambda: deque(maxlen=SHOWN_LINES))
     received: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by Stop: ends a pause between sessions at once."""
+    failures: int = 0
+    """Sessions in a row that failed before AWS started them again."""
+    reconnecting: str | None = None
+    version: int = 0
+    """Counts changes to what the message shows; `shown` is the version last put in the outbox."""
+    shown: int = 0
 
 
 class LiveLogTails:
     """The `/logs … live` tails of this process, by id (the Stop button's value)."""
+
+    MAX_FAILURES: ClassVar[int] = 5
+    """Sessions in a row that may fail (AWS refusing to start one, or ending it with an error) before the tail gives
+    up; with the backoff doubling from 1 s, the fifth comes about 15 s after the first."""
 
     def __init__(self, services: Services, *, tick_seconds: float = TICK_SECONDS) -> None:
         self._services = services
         self._tick = tick_seconds
         self._tails: dict[str, RunningTail] = {}
         self._pool = DaemonPool(MAX_TAILS, name="boltwatch-logs-live")
+        self._rng = random.Random()
 
     async def run(
         self, *, place: Place, log_group: str, filter_text: str | None, live_for: timedelta, channel: str, user: str
@@ -89,6 +107,7 @@ class LiveLogTails:
         """End every tail (the bot is stopping): each shows itself ended within a tick."""
         for running in self._tails.values():
             running.stop.set()
+            running.changed.set()
 
     def stop(self, tail_id: str, user: str) -> bool:
         """Stop a tail of this process; False when it is not one (ended, or another process's)."""
@@ -101,7 +120,8 @@ class LiveLogTails:
         return True
 
     async def _stream(self, running: RunningTail, place: Place, live_for: timedelta) -> str:
-        """Show new lines each tick until the end; returns why it ended."""
+        """Show new lines each tick until the end, starting the session again when it fails (with backoff, the
+        message saying so); returns why it ended."""
         services = self._services
         loop = asyncio.get_running_loop()
         account_id = await services.executor.run(services.aws.account_id, place.account)
@@ -109,45 +129,79 @@ class LiveLogTails:
         phrase = running.view.filter_text.replace('"', "") if running.view.filter_text else None
         request = TailRequest((running.view.log_group,), account_id, place.region, f'"{phrase}"' if phrase else None,
                               renew_after=live_for.total_seconds() + 60)  # fmt: skip
+        deadline = loop.time() + live_for.total_seconds()
+        time_up = f"{format_duration(live_for)} are up"
+        try:
+            while (failure := await self._session(running, client, request, phrase, deadline)) is not None:
+                running.failures += 1
+                if running.failures >= self.MAX_FAILURES:
+                    return f"Live Tail failed {running.failures} times in a row ({failure}); gave up"
+                attempt = f"attempt {running.failures + 1} of {self.MAX_FAILURES}"
+                running.reconnecting = f"{failure}: reconnecting… ({attempt})"
+                running.version += 1
+                await self._show(running)
+                pause = min(backoff(running.failures, self._rng), max(0.0, deadline - loop.time()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(running.changed.wait(), timeout=pause)  # a Stop ends the pause
+                if running.stop.is_set() or loop.time() >= deadline:
+                    break
+            if running.stop.is_set() and running.stopped_by is None:
+                return "the bot stopped"
+            return time_up
+        finally:
+            running.stop.set()  # the reading thread sees it at the next update, within a second
+
+    async def _session(
+        self, running: RunningTail, client: Any, request: TailRequest, phrase: str | None, deadline: float
+    ) -> str | None:
+        """Run one Live Tail session, showing what it delivers each tick; None when it ended as asked (Stop, the
+        time is up), else why it failed."""
+        loop = asyncio.get_running_loop()
 
         def arrived(events: dict[str, list[LogEvent]]) -> None:
             # CloudWatch matches terms; the phrase as written is kept here (moto matches loosely too).
             lines = [e for group in events.values() for e in group if phrase is None or phrase in e.message]
             loop.call_soon_threadsafe(self._add, running, lines)
 
+        def started() -> None:
+            loop.call_soon_threadsafe(self._started, running)
+
         reader = asyncio.ensure_future(
-            self._pool.run(tail, client, request, stop=running.stop, on_start=lambda: None, on_events=arrived)
+            self._pool.run(tail, client, request, stop=running.stop, on_start=started, on_events=arrived)
         )
-        deadline = loop.time() + live_for.total_seconds()
-        shown = 0
-        try:
-            while not running.stop.is_set():
-                left = deadline - loop.time()
-                if left <= 0:
-                    return f"{format_duration(live_for)} are up"
-                done, _ = await asyncio.wait({reader}, timeout=min(self._tick, left))
-                if reader in done:
-                    exc = reader.exception()
-                    if isinstance(exc, SessionEnded):
-                        return f"Live Tail ended it: {exc.code}"
-                    if exc is not None:
-                        log.warning("live tail of %s failed: %s", running.view.log_group, exc)
-                        return "the stream failed; the reason is in the bot's log"
-                    return "the stream ended"
-                if running.received != shown:
-                    shown = running.received
-                    await self._show(running)
-            return "the bot stopped"
-        finally:
-            running.stop.set()  # the reading thread sees it at the next update, within a second
+        while not running.stop.is_set():
+            left = deadline - loop.time()
+            if left <= 0:
+                return None
+            done, _ = await asyncio.wait({reader}, timeout=min(self._tick, left))
+            if running.version != running.shown:
+                await self._show(running)
+            if reader in done:
+                exc = reader.exception()
+                if isinstance(exc, SessionEnded):
+                    return exc.code
+                if exc is not None:
+                    log.warning("live tail of %s failed: %s", running.view.log_group, exc)
+                    return type(exc).__name__
+                return None if running.stop.is_set() else "the stream ended"
+        return None
+
+    def _started(self, running: RunningTail) -> None:
+        if running.reconnecting is not None:
+            running.reconnecting = None
+            running.version += 1
+        running.failures = 0
 
     def _add(self, running: RunningTail, lines: list[LogEvent]) -> None:
-        running.events.extend(lines)
-        running.received += len(lines)
+        if lines:
+            running.events.extend(lines)
+            running.received += len(lines)
+            running.version += 1
 
     async def _show(self, running: RunningTail, *, ended: str | None = None) -> None:
+        running.shown = running.version
         view = replace(running.view, lines=tuple(running.events), received=running.received, ended=ended,
-                       stopped_by=running.stopped_by)  # fmt: skip
+                       stopped_by=running.stopped_by, reconnecting=None if ended else running.reconnecting)  # fmt: skip
         text, blocks = live_tail_message(view, now=self._services.clock())
         await self._services.answers.show_latest(running.key, running.channel, text, blocks)
 

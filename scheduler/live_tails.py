@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, chunks, tail
+from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, backoff, chunks, tail
 from bot.aws.logs import ERROR_TERMS, LogEvent
 from bot.aws.sessions import AwsTarget
 from bot.core.findings import CheckResult
@@ -35,8 +35,6 @@ from scheduler.registry import CheckContext, ConfiguredCheck
 from scheduler.runner import CheckRunner
 
 log = logging.getLogger(__name__)
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
 STARTED, EVENTS = "started", "events"
 MAX_SESSIONS = 15
 """AWS allows 15 concurrent Live Tail sessions per account and region; one thread each."""
@@ -44,12 +42,6 @@ MAX_SESSIONS = 15
 
 def is_live(configured: ConfiguredCheck) -> bool:
     return isinstance(configured.params, LogErrorsParams) and configured.params.mode == "live"
-
-
-def backoff(failures: int, rng: random.Random) -> float:
-    """Seconds before the `failures`th restart in a row: doubling from 1 s to 60 s, with ±20 % jitter."""
-    base = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** max(0, failures - 1))
-    return float(base * rng.uniform(0.8, 1.2))
 
 
 @dataclass

@@ -11,6 +11,7 @@ import pytest
 from botocore.client import BaseClient
 
 from bot.ids import ActionId
+from handlers.logs_live import LiveLogTails
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack.messages import Message
@@ -27,6 +28,7 @@ def logs(moto: MotoHandle) -> Iterator[BaseClient]:
     client.create_log_stream(logGroupName=GROUP, logStreamName=STREAM)
     yield client
     live_tail.break_sessions("test over")
+    live_tail.reset()
 
 
 @pytest.fixture
@@ -99,3 +101,48 @@ async def test_a_tail_ends_by_itself_when_its_time_is_up(bot: RunningBot, logs: 
     assert "4s are up" in shown(bot)
     await asyncio.sleep(2)
     assert live_tail.open_sessions() == 0
+
+
+async def test_a_failed_stream_reconnects_with_backoff_and_the_message_says_so(
+    bot: RunningBot, logs: BaseClient
+) -> None:
+    await streaming(bot, f"{GROUP} live for 2m")
+    live_tail.refuse_sessions("ServiceUnavailableException")
+    assert live_tail.break_sessions() == 1
+    await bot.wait_for(lambda: "reconnecting…" in shown(bot), timeout=15)
+    assert "SessionStreamingException" in shown(bot) or "ServiceUnavailableException" in shown(bot)
+    assert "Live tail ended" not in shown(bot)
+    assert [b for b in the_message(bot).blocks if b["type"] == "actions"]  # type: ignore[union-attr]
+
+    live_tail.refuse_sessions(None)
+    await bot.wait_for(lambda: live_tail.open_sessions() == 1, timeout=15)
+    await asyncio.sleep(1.5)  # the new session streams
+    await asyncio.to_thread(put, logs, "ERROR after reconnecting")
+    await bot.wait_for(lambda: "after reconnecting" in shown(bot), timeout=15)
+    assert "reconnecting…" not in shown(bot) and "Live:" in shown(bot)
+    assert len(bot.slack.channel_messages("#alerts")) == 1
+
+
+async def test_a_stream_that_keeps_failing_gives_up_with_a_clear_line(
+    bot: RunningBot, logs: BaseClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LiveLogTails, "MAX_FAILURES", 3)
+    await streaming(bot, f"{GROUP} live for 2m")
+    live_tail.refuse_sessions("ServiceUnavailableException")
+    live_tail.break_sessions()
+    # Backoff between attempts: about 1 s, then 2 s; the third failure in a row ends it.
+    await bot.wait_for(lambda: "Live tail ended" in shown(bot), timeout=20)
+    assert "Live Tail failed 3 times in a row (ServiceUnavailableException); gave up" in shown(bot)
+    assert not [b for b in the_message(bot).blocks if b["type"] == "actions"]  # type: ignore[union-attr]
+    calls = bot.slack.calls_to("chat.update")
+    assert any("attempt 3 of 3" in str(c.params) for c in calls), "it said it was reconnecting before giving up"
+
+
+async def test_a_tail_whose_time_runs_out_while_reconnecting_ends_with_its_time(
+    bot: RunningBot, logs: BaseClient
+) -> None:
+    await streaming(bot, f"{GROUP} live for 5s")
+    live_tail.refuse_sessions("ServiceUnavailableException")
+    live_tail.break_sessions()
+    await bot.wait_for(lambda: "Live tail ended" in shown(bot), timeout=20)
+    assert "5s are up" in shown(bot)
