@@ -122,7 +122,7 @@ class BoltwatchApp:
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
         self.escalations = EscalationRunner(services)
-        self.live_tails = LiveTails(services, runner)
+        self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""

@@ -12,11 +12,15 @@ quota like any read) so that what was put while no session ran is not missed; af
 FilterLogEvents at all. Sessions are renewed ten minutes before AWS's three-hour limit, restarted at once after a
 timeout, and after any other end with exponential backoff (1 s doubling to 60 s) during which the scheduled run reads
 the groups as in `mode: poll`.
+
+Replicas on one database stream each check's groups in an account and region once: only the holder of its owner
+lease (scheduler/live_tail_lease.py) runs the sessions; the others wait to take the lease over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -31,6 +35,7 @@ from bot.core.findings import CheckResult
 from bot.runtime.daemon_pool import DaemonPool
 from bot.services import Services
 from scheduler.checks.log_errors import LogErrorsParams, live_candidates, observe_streamed, scan_groups
+from scheduler.live_tail_lease import TailLease, lease_name
 from scheduler.registry import CheckContext, ConfiguredCheck
 from scheduler.runner import CheckRunner
 
@@ -61,12 +66,19 @@ class LiveTails:
 
     RENEW_AFTER: ClassVar[float] = RENEW_AFTER_SECONDS
     """Seconds after which a session is ended and started again, before AWS's limit ends it."""
+    LEASE_SECONDS: ClassVar[float] = 30.0
+    """The owner lease's period (scheduler/live_tail_lease.py): a dead owner's groups stream again on another
+    replica within about 40 s."""
 
-    def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float | None = None) -> None:
+    def __init__(
+        self, services: Services, runner: CheckRunner, *, holder: str, renew_after: float | None = None
+    ) -> None:
         self._services = services
         self._runner = runner
+        self._holder = holder
         self._renew_after = self.RENEW_AFTER if renew_after is None else renew_after
         self._sessions: dict[tuple[str, AwsTarget], list[SessionState]] = {}
+        self._leases: list[TailLease] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._pool = DaemonPool(MAX_SESSIONS, name="boltwatch-live-tail")
         self._rng = random.Random()
@@ -80,15 +92,20 @@ class LiveTails:
         return list(self._sessions.get((check, target), []))
 
     def start(self) -> None:
-        """Start the sessions of every live-mode check, for every target, in the background."""
+        """Stream the log groups of every live-mode check, for every target whose lease this replica gets, in the
+        background."""
         for configured in self._runner.checks:
             if is_live(configured):
                 for target in self._services.aws.targets():
-                    task = asyncio.create_task(self._tail_target(configured, target), name=f"live:{configured.name}")
+                    lease = TailLease(self._services, name=lease_name(configured.name, target), holder=self._holder,
+                                      period=self.LEASE_SECONDS)  # fmt: skip
+                    self._leases.append(lease)
+                    task = asyncio.create_task(self._own_target(configured, target, lease), name=f"live:{lease.name}")
                     self._tasks.append(task)
 
     async def stop(self) -> None:
-        """Ask every session to end (each notices within a second) and stop supervising them."""
+        """Ask every session to end (each notices within a second), stop supervising them, and give up the leases
+        so that another replica streams at once."""
         for sessions in self._sessions.values():
             for state in sessions:
                 state.stop.set()
@@ -96,20 +113,37 @@ class LiveTails:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._pool.shutdown()
+        await asyncio.gather(*(lease.release() for lease in self._leases))
 
-    async def _tail_target(self, configured: ConfiguredCheck, target: AwsTarget) -> None:
+    async def _own_target(self, configured: ConfiguredCheck, target: AwsTarget, lease: TailLease) -> None:
+        """Stream the target's groups while this replica holds the lease; wait to take it again when it is lost."""
+        while True:
+            await lease.take()
+            log.info("live tail of %s in %s: this replica streams (lease %s)", configured.name, target, lease.name)
+            lost = asyncio.Event()
+            streaming = asyncio.create_task(self._tail_target(configured, target, lost))
+            try:
+                await lease.hold()
+            finally:
+                lost.set()  # every session ends within a second, its last events decided
+                await asyncio.gather(streaming, return_exceptions=True)
+                self._sessions.pop((configured.name, target), None)
+
+    async def _tail_target(self, configured: ConfiguredCheck, target: AwsTarget, lost: asyncio.Event) -> None:
         params = configured.params
         assert isinstance(params, LogErrorsParams)
         failures = 0
-        while True:  # the log groups are found once; until then, the scheduled run reads them all
+        while not lost.is_set():  # the log groups are found once; until then, the scheduled run reads them all
             try:
                 groups = await self._live_candidates(target, params)
                 break
             except Exception as exc:
                 failures += 1
                 log.warning("live tail of %s in %s: cannot list log groups: %s", configured.name, target, exc)
-                await asyncio.sleep(backoff(failures, self._rng))
-        states = [SessionState(chunk) for chunk in chunks(groups)]
+                await _pause(lost, backoff(failures, self._rng))
+        else:
+            return
+        states = [SessionState(chunk, stop=lost) for chunk in chunks(groups)]
         self._sessions[(configured.name, target)] = states
         await asyncio.gather(*(self._keep_session(configured, target, state) for state in states))
 
@@ -139,12 +173,12 @@ class LiveTails:
                 pause = backoff(state.failures, self._rng)
                 log.warning("live tail of %s in %s ended (%s); polling its %d log groups, again live in %.0f s",
                             configured.name, target, exc, len(state.groups), pause)  # fmt: skip
-                await asyncio.sleep(pause)
+                await _pause(state.stop, pause)
             except Exception as exc:
                 state.failures += 1
                 state.last_error = type(exc).__name__
                 log.exception("live tail of %s in %s failed", configured.name, target)
-                await asyncio.sleep(backoff(state.failures, self._rng))
+                await _pause(state.stop, backoff(state.failures, self._rng))
 
     async def _one_session(self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState) -> None:
         """Run one session until it ends; its events are decided in arrival order, one batch at a time."""
@@ -197,6 +231,12 @@ class LiveTails:
             log.info("live tail of %s in %s: %d log groups streaming", configured.name, target, len(groups))
         else:
             await self._runner.run_streamed(configured, target, _streamed(params, events))
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, or less when `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _catch_up(params: LogErrorsParams, groups: list[str]) -> Callable[[CheckContext, Any], CheckResult]:

@@ -39,3 +39,11 @@ def release_all(session: Session, *, holder: str) -> int:
     how many. Deleting, not expiring, the rows: no replica's clock has to agree with the stopping one's."""
     released = session.execute(delete(Lease).where(Lease.holder == holder).execution_options(synchronize_session=False))
     return rows_changed(released)
+
+
+def release(session: Session, *, name: str, holder: str) -> bool:
+    """Give up one lease if `holder` still has it; False when it was not (or no longer) theirs."""
+    released = session.execute(
+        delete(Lease).where(Lease.name == name, Lease.holder == holder).execution_options(synchronize_session=False)
+    )
+    return rows_changed(released) == 1

@@ -34,3 +34,13 @@ def test_release_all_frees_every_lease_of_the_holder_and_only_those(db: Database
     assert acquire(db, "check:alarms", "replica-c", -timedelta(minutes=1))
     assert acquire(db, "digest:#ops:", "replica-c", -timedelta(minutes=1))
     assert not acquire(db, "check:lambda", "replica-c")
+
+
+def test_release_gives_up_one_lease_only_for_its_holder(db: Database) -> None:
+    assert acquire(db, "live-tail:log_errors:default:us-east-1", "replica-a")
+    with db.transaction() as session:
+        assert not leases.release(session, name="live-tail:log_errors:default:us-east-1", holder="replica-b")
+    assert not acquire(db, "live-tail:log_errors:default:us-east-1", "replica-b")
+    with db.transaction() as session:
+        assert leases.release(session, name="live-tail:log_errors:default:us-east-1", holder="replica-a")
+    assert acquire(db, "live-tail:log_errors:default:us-east-1", "replica-b")
