@@ -427,7 +427,7 @@ def create_app(
     digests = DigestScheduler(services, holder=replica)
     end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
-        post_digest_now=digests.post_now,
+        post_digest_now=digests.post_now, replica=replica,
     )  # fmt: skip
     sns = SnsReceiver(services, checks, runner.tags, recheck=runner.recheck)
     app = BoltwatchApp(

@@ -11,8 +11,9 @@ events are handed to the loop; the loop shows them at most once a tick, so a bur
 content). Slack allows about one write a second per channel and chat.update around 50 a minute; a tick of 3 s stays
 under both even with a few tails in one channel.
 
-Tails live in the process that started them: a Stop click reaching another replica (or this one after a restart)
-finds no tail there and shows the message as ended, which is what it is.
+Tails live in the process that started them. A Stop click reaching another replica asks the tail's own replica, through
+the tail's lease in the database (bot/core/live_log_tails.py), which ends it within STOP_POLL_SECONDS; a click on a tail
+whose process died (its lease expired) or that ended already shows the message as ended, which is what it is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.aws.live_tail import SessionEnded, TailRequest, backoff, tail
 from bot.aws.logs import LogEvent
 from bot.blocks.logs_live import SHOWN_LINES, LiveTailView, live_tail_message
+from bot.core import live_log_tails
 from bot.core.access import Action
 from bot.durations import format_duration
 from bot.ids import ActionId
@@ -46,6 +48,8 @@ from handlers.usage import UsageError
 log = logging.getLogger(__name__)
 TICK_SECONDS = 3.0
 MAX_TAILS = 5
+TAIL_LEASE_SECONDS = 30.0
+"""A tail's lease outlives a few missed renewals; after its process dies, a Stop click shows it ended this soon."""
 """Live tails one process runs at once (AWS allows 15 Live Tail sessions per account and region, checks included)."""
 
 
@@ -71,12 +75,15 @@ class RunningTail:
 class LiveLogTails:
     """The `/logs … live` tails of this process, by id (the Stop button's value)."""
 
+    STOP_POLL_SECONDS: ClassVar[float] = 2.0
+    """How often a tail renews its lease, and so how soon a Stop clicked on another replica ends it."""
     MAX_FAILURES: ClassVar[int] = 5
     """Sessions in a row that may fail (AWS refusing to start one, or ending it with an error) before the tail gives
     up; with the backoff doubling from 1 s, the fifth comes about 15 s after the first."""
 
-    def __init__(self, services: Services, *, tick_seconds: float = TICK_SECONDS) -> None:
+    def __init__(self, services: Services, *, holder: str, tick_seconds: float = TICK_SECONDS) -> None:
         self._services = services
+        self._holder = holder
         self._tick = tick_seconds
         self._tails: dict[str, RunningTail] = {}
         self._pool = DaemonPool(MAX_TAILS, name="boltwatch-logs-live")
@@ -91,16 +98,20 @@ class LiveLogTails:
         services = self._services
         now = services.clock()
         tail_id = uuid.uuid4().hex
+        await self._keep_running(tail_id)  # before its Stop button shows: a click on any replica finds it
         view = LiveTailView(tail_id, log_group, user, now, now + live_for, (), 0, filter_text)
         text, blocks = live_tail_message(view, now=now)
         key = await services.answers.post_updatable(channel, text, blocks)
         running = RunningTail(view, key, channel)
         self._tails[tail_id] = running
+        watching = asyncio.create_task(self._watch_for_stop(tail_id), name=f"logs-live-stop:{tail_id}")
         try:
             ended = await self._stream(running, place, live_for)
         finally:
             self._tails.pop(tail_id, None)
             running.stop.set()
+            watching.cancel()
+            await self._end(tail_id)
         await self._show(running, ended=ended)
 
     def stop_all(self) -> None:
@@ -118,6 +129,31 @@ class LiveLogTails:
         running.stop.set()
         running.changed.set()
         return True
+
+    async def _watch_for_stop(self, tail_id: str) -> None:
+        """Renew the tail's lease every STOP_POLL_SECONDS; a Stop clicked on another replica shows up here."""
+        while tail_id in self._tails:
+            await asyncio.sleep(self.STOP_POLL_SECONDS)
+            if (user := await self._keep_running(tail_id)) is not None:
+                log.info("live tail %s stopped by %s on another replica", tail_id, user)
+                self.stop(tail_id, user)
+                return
+
+    async def _keep_running(self, tail_id: str) -> str | None:
+        now, ttl, holder = self._services.clock(), timedelta(seconds=TAIL_LEASE_SECONDS), self._holder
+        try:
+            return await self._services.db.run(
+                lambda s: live_log_tails.keep_running(s, tail_id=tail_id, holder=holder, now=now, ttl=ttl)
+            )
+        except Exception as exc:  # the tail goes on; only a Stop from another replica waits for the database
+            log.warning("live tail %s: could not renew its lease: %s", tail_id, exc)
+            return None
+
+    async def _end(self, tail_id: str) -> None:
+        try:
+            await self._services.db.run(lambda s: live_log_tails.ended(s, tail_id=tail_id))
+        except Exception as exc:
+            log.warning("live tail %s: could not remove its lease (it expires by itself): %s", tail_id, exc)
 
     async def _stream(self, running: RunningTail, place: Place, live_for: timedelta) -> str:
         """Show new lines each tick until the end, starting the session again when it fails (with backoff, the
@@ -216,11 +252,13 @@ def register(app: AsyncApp, services: Services, tails: LiveLogTails) -> None:
         tail_id = str(action.get("value") or "")[:64]
         if tails.stop(tail_id, user):
             return
-        # Not a tail of this process: it ended already, or with a restart. Show that, without its lines.
+        now = services.clock()
+        if await services.db.run(lambda s: live_log_tails.ask_to_stop(s, tail_id=tail_id, user=user, now=now)):
+            return  # another replica runs it: it ends the tail and shows who stopped it within a few seconds
+        # It runs nowhere: it ended already, or its process died. Show that, without its lines.
         channel = (body.get("channel") or {}).get("id", "")
         ts = (body.get("message") or {}).get("ts")
         if channel and ts:
-            now = services.clock()
             view = LiveTailView(tail_id, _group_of(body), user, now, now, (), 0, ended="stopped", stopped_by=user)
             text, blocks = live_tail_message(view, now=now)
             await services.answers.replace(channel, ts, text, blocks)

@@ -14,8 +14,9 @@ from bot.ids import ActionId
 from handlers.logs_live import LiveLogTails
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
+from sandbox.slack import LocalSlack
 from sandbox.slack.messages import Message
-from tests.harness import RunningBot, running_bot
+from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, running_bot
 
 GROUP = "/aws/lambda/orders"
 STREAM = "2026/12/05/[$LATEST]feed"
@@ -146,3 +147,32 @@ async def test_a_tail_whose_time_runs_out_while_reconnecting_ends_with_its_time(
     live_tail.break_sessions()
     await bot.wait_for(lambda: "Live tail ended" in shown(bot), timeout=20)
     assert "5s are up" in shown(bot)
+
+
+async def test_stop_clicked_on_another_replica_ends_the_tail_where_it_runs(
+    moto: MotoHandle, database_url: str, logs: BaseClient
+) -> None:
+    slack = await LocalSlack(signing_secret=SIGNING_SECRET).start()
+    clock = FakeClock()
+    try:
+        async with (
+            running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock, holder="replica-a") as owner,
+            running_bot(moto=moto, database_url=database_url, slack=slack, clock=clock, holder="replica-b") as other,
+        ):
+            message = await streaming(owner, f"{GROUP} live for 5m")
+            await asyncio.to_thread(put, logs, "ERROR before the stop")
+            await owner.wait_for(lambda: "before the stop" in shown(owner), timeout=15)
+
+            await other.click(action_id=ActionId.LOGS_LIVE_STOP.value, channel="#alerts", message_ts=message.ts,
+                              user="U0BOB")  # fmt: skip
+            await owner.wait_for(lambda: "Live tail ended" in shown(owner), timeout=15)
+            assert "stopped by <@U0BOB>" in shown(owner)
+            assert "before the stop" in shown(owner), "the tail's own replica ended it, with its lines"
+            await asyncio.sleep(2)
+            assert live_tail.open_sessions() == 0
+            await asyncio.to_thread(put, logs, "ERROR after the stop")
+            await asyncio.sleep(4)
+            await owner.drain()
+            assert "after the stop" not in shown(owner)
+    finally:
+        await slack.stop()
