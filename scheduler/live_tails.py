@@ -35,7 +35,7 @@ from bot.core.findings import CheckResult
 from bot.runtime.daemon_pool import DaemonPool
 from bot.services import Services
 from scheduler.checks.log_errors import LogErrorsParams, live_candidates, observe_streamed, scan_groups
-from scheduler.live_tail_lease import TailLease, lease_name
+from scheduler.live_tail_lease import TailLease
 from scheduler.registry import CheckContext, ConfiguredCheck
 from scheduler.runner import CheckRunner
 
@@ -59,6 +59,8 @@ class SessionState:
     failures: int = 0
     last_error: str | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: Callable[[], None] = lambda: None
+    """Called when `live` changes (the owner lease publishes the live groups)."""
 
 
 class LiveTails:
@@ -79,12 +81,18 @@ class LiveTails:
         self._renew_after = self.RENEW_AFTER if renew_after is None else renew_after
         self._sessions: dict[tuple[str, AwsTarget], list[SessionState]] = {}
         self._leases: list[TailLease] = []
+        self._elsewhere: dict[tuple[str, AwsTarget], frozenset[str]] = {}
+        """Groups another replica streams (it holds the target's lease), as its lease rows said at the last try."""
         self._tasks: list[asyncio.Task[None]] = []
         self._pool = DaemonPool(MAX_SESSIONS, name="boltwatch-live-tail")
         self._rng = random.Random()
         runner.live_groups = self.live_groups
 
     def live_groups(self, check: str, target: AwsTarget) -> frozenset[str]:
+        """The groups streamed right now, by this replica's sessions or by the replica that owns the target's."""
+        return self.streaming_here(check, target) | self._elsewhere.get((check, target), frozenset())
+
+    def streaming_here(self, check: str, target: AwsTarget) -> frozenset[str]:
         sessions = self._sessions.get((check, target), [])
         return frozenset(group for s in sessions if s.live for group in s.groups)
 
@@ -97,7 +105,7 @@ class LiveTails:
         for configured in self._runner.checks:
             if is_live(configured):
                 for target in self._services.aws.targets():
-                    lease = TailLease(self._services, name=lease_name(configured.name, target), holder=self._holder,
+                    lease = TailLease(self._services, check=configured.name, target=target, holder=self._holder,
                                       period=self.LEASE_SECONDS)  # fmt: skip
                     self._leases.append(lease)
                     task = asyncio.create_task(self._own_target(configured, target, lease), name=f"live:{lease.name}")
@@ -117,19 +125,27 @@ class LiveTails:
 
     async def _own_target(self, configured: ConfiguredCheck, target: AwsTarget, lease: TailLease) -> None:
         """Stream the target's groups while this replica holds the lease; wait to take it again when it is lost."""
+        key = (configured.name, target)
+
+        def streamed_elsewhere(groups: frozenset[str]) -> None:
+            self._elsewhere[key] = groups
+
         while True:
-            await lease.take()
+            await lease.take(streamed_elsewhere)
+            self._elsewhere.pop(key, None)
             log.info("live tail of %s in %s: this replica streams (lease %s)", configured.name, target, lease.name)
             lost = asyncio.Event()
-            streaming = asyncio.create_task(self._tail_target(configured, target, lost))
+            streaming = asyncio.create_task(self._tail_target(configured, target, lost, lease.groups_changed))
             try:
-                await lease.hold()
+                await lease.hold(lambda: self.streaming_here(*key))
             finally:
                 lost.set()  # every session ends within a second, its last events decided
                 await asyncio.gather(streaming, return_exceptions=True)
                 self._sessions.pop((configured.name, target), None)
 
-    async def _tail_target(self, configured: ConfiguredCheck, target: AwsTarget, lost: asyncio.Event) -> None:
+    async def _tail_target(
+        self, configured: ConfiguredCheck, target: AwsTarget, lost: asyncio.Event, changed: Callable[[], None]
+    ) -> None:
         params = configured.params
         assert isinstance(params, LogErrorsParams)
         failures = 0
@@ -143,7 +159,7 @@ class LiveTails:
                 await _pause(lost, backoff(failures, self._rng))
         else:
             return
-        states = [SessionState(chunk, stop=lost) for chunk in chunks(groups)]
+        states = [SessionState(chunk, stop=lost, changed=changed) for chunk in chunks(groups)]
         self._sessions[(configured.name, target)] = states
         await asyncio.gather(*(self._keep_session(configured, target, state) for state in states))
 
@@ -214,7 +230,9 @@ class LiveTails:
                     return
                 await self._handle(configured, target, state, *getter.result())
         finally:
-            state.live = False
+            if state.live:
+                state.live = False
+                state.changed()
             session_stop.set()
             stopper.cancel()
 
@@ -225,6 +243,7 @@ class LiveTails:
         assert isinstance(params, LogErrorsParams)
         if kind == STARTED:
             state.live, state.starts, state.failures = True, state.starts + 1, 0
+            state.changed()
             groups = list(state.groups)
             # What was put while no session streamed: read once from the cursors, as the scheduled run would.
             await self._runner.run_streamed(configured, target, _catch_up(params, groups))

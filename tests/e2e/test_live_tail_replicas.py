@@ -19,7 +19,15 @@ from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
 from scheduler.live_tail_lease import lease_name
 from scheduler.live_tails import LiveTails
-from tests.e2e.test_live_tail_check import GROUP, TARGET, bot_running, logs, posts_naming, put_error
+from tests.e2e.test_live_tail_check import (
+    GROUP,
+    TARGET,
+    FilterCalls,
+    bot_running,
+    logs,
+    posts_naming,
+    put_error,
+)
 from tests.harness import SIGNING_SECRET, RunningBot
 
 __all__ = ["logs"]  # the fixture
@@ -39,7 +47,7 @@ async def slack() -> Any:
 
 
 def streams(bot: RunningBot) -> bool:
-    return bot.app.live_tails.live_groups("log_errors", TARGET) == {GROUP}
+    return bot.app.live_tails.streaming_here("log_errors", TARGET) == {GROUP}
 
 
 async def test_one_replica_streams_and_the_other_takes_over_when_it_stops(
@@ -60,6 +68,13 @@ async def test_one_replica_streams_and_the_other_takes_over_when_it_stops(
 
         await asyncio.to_thread(put_error, logs, "OwnerStreamedError")
         await other.wait_for(lambda: posts_naming(other, "OwnerStreamedError"), timeout=10)
+
+        # A check run on the other replica skips the group the owner streams: no FilterLogEvents read of it.
+        await other.wait_for(lambda: other.app.live_tails.live_groups("log_errors", TARGET) == {GROUP}, timeout=10)
+        client = await asyncio.to_thread(other.app.services.aws.client, "logs", account="default", region="us-east-1")
+        calls = FilterCalls(client)
+        assert await other.app.runner.recheck("log_errors", TARGET.account, TARGET.region)
+        assert calls.count == 0
 
         await stacks[owner].aclose()  # a graceful stop gives the lease up
         await asyncio.to_thread(put_error, logs, "DuringHandoverError")
