@@ -181,9 +181,9 @@ class LiveLogTails:
                     await asyncio.wait_for(running.changed.wait(), timeout=pause)  # a Stop ends the pause
                 if running.stop.is_set() or loop.time() >= deadline:
                     break
-            if running.stop.is_set() and running.stopped_by is None:
-                return "the bot stopped"
-            return time_up
+            if running.stopped_by is not None:
+                return f"stopped by {running.stopped_by}"  # the message names them itself
+            return "the bot stopped" if running.stop.is_set() else time_up
         finally:
             running.stop.set()  # the reading thread sees it at the next update, within a second
 
