@@ -205,6 +205,8 @@ class LiveLogTails:
         reader = asyncio.ensure_future(
             self._pool.run(tail, client, request, stop=running.stop, on_start=started, on_events=arrived)
         )
+        # Left to end by itself when the tail stops or its time is up: how it ended then does not matter.
+        reader.add_done_callback(lambda f: f.cancelled() or f.exception())
         while not running.stop.is_set():
             left = deadline - loop.time()
             if left <= 0:

@@ -235,6 +235,8 @@ class LiveTails:
                 state.changed()
             session_stop.set()
             stopper.cancel()
+            # A session asked to stop ends at its next update; how it ended no longer matters (nor is it logged).
+            watcher.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def _handle(
         self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState, kind: str, events: dict[str, Any]
