@@ -38,8 +38,10 @@ async def bot(moto: MotoHandle, database_url: str, logs: BaseClient):  # type: i
         yield running
 
 
-def put(logs: BaseClient, *messages: str) -> None:
-    now = int(time.time() * 1000)
+def put(logs: BaseClient, *messages: str, after: int = 0) -> None:
+    """Put the messages stamped a millisecond apart, `after` ms from now (puts within a few ms of each other would
+    otherwise interleave their stamps, and the message shows the newest lines by time)."""
+    now = int(time.time() * 1000) + after
     events = [{"timestamp": now + i, "message": m} for i, m in enumerate(messages)]
     logs.put_log_events(logGroupName=GROUP, logStreamName=STREAM, logEvents=events)
 
@@ -58,7 +60,9 @@ async def streaming(bot: RunningBot, text: str) -> Message:
     await bot.command("/logs", text)
     message = await bot.wait_for(lambda: the_message(bot))
     assert "Live:" in str(message.blocks)
-    await asyncio.sleep(1.5)  # the session has started
+    # The session has started: what is put from now on streams (the first start builds a client and asks STS for the
+    # account, which can outlast a fixed sleep on a busy machine).
+    await bot.wait_for(lambda: live_tail.open_sessions() == 1, timeout=15)
     return message
 
 
@@ -66,8 +70,8 @@ async def test_new_lines_update_the_one_message_coalesced_and_escaped(bot: Runni
     await streaming(bot, f"{GROUP} live for 2m")
     burst = [f"line {i} of the burst" for i in range(60)]
     for chunk in range(0, 60, 15):
-        await asyncio.to_thread(put, logs, *burst[chunk : chunk + 15])
-    await asyncio.to_thread(put, logs, "<!channel> see <http://evil.example|your bank>")
+        await asyncio.to_thread(put, logs, *burst[chunk : chunk + 15], after=chunk)
+    await asyncio.to_thread(put, logs, "<!channel> see <http://evil.example|your bank>", after=60)
     await bot.wait_for(lambda: "your bank" in shown(bot), timeout=15)
     text = shown(bot)
     assert "line 59 of the burst" in text and "line 10 of the burst" not in text  # the newest 20
