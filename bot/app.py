@@ -122,7 +122,7 @@ class BoltwatchApp:
         self.undos = undos
         self.retention = RetentionRunner(services, holder=replica)
         self.escalations = EscalationRunner(services)
-        self.live_tails = LiveTails(services, runner)
+        self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""
@@ -441,7 +441,7 @@ def create_app(
     digests = DigestScheduler(services)
     end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,
-        post_digest_now=digests.post_now,
+        post_digest_now=digests.post_now, replica=replica,
     )  # fmt: skip
     distributed: DistributedChecks | None = None
     if engine == "procrastinate":

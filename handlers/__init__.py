@@ -32,6 +32,7 @@ def register(
     home_publisher: HomePublisher,
     recheck: best_practices.Recheck,
     post_digest_now: boltwatch_command.PostDigestNow,
+    replica: str,
 ) -> Callable[[], None]:
     """What listeners need of the scheduler comes in as callables: handlers never import it. Returns what ends the
     listeners that run on for minutes (`/logs … live`), for shutdown."""
@@ -40,7 +41,7 @@ def register(
     mute_command.register(app, services)
     maintenance_command.register(app, services)
     incident_actions.register(app, services)
-    live_tails = logs_command.register(app, services)
+    live_tails = logs_command.register(app, services, replica=replica)
     errors_command.register(app, services)
     command_pick.register(app, services)
     home.register(app, home_publisher)

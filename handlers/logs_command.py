@@ -93,9 +93,9 @@ async def run_live(services: Services, tails: LiveLogTails, request: LogsRequest
                     channel=channel, user=user)  # fmt: skip
 
 
-def register(app: AsyncApp, services: Services) -> LiveLogTails:
+def register(app: AsyncApp, services: Services, *, replica: str) -> LiveLogTails:
     names = services.command_names
-    tails = LiveLogTails(services)
+    tails = LiveLogTails(services, holder=replica)
     register_live(app, services, tails)
 
     @app.command(names(Command.LOGS))

@@ -37,9 +37,7 @@ class EscalationRunner:
         now = services.clock()
         policies, schedules = self._policies, self._schedules
         taken = await services.db.run(lambda s: escalation.tick(s, policies=policies, schedules=schedules, now=now))
-        told = await services.db.run(
-            lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note)
-        )
+        told = await services.db.run(lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note))
         if taken or told:
             services.wake_notifier()
         return taken

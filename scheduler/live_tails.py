@@ -12,11 +12,15 @@ quota like any read) so that what was put while no session ran is not missed; af
 FilterLogEvents at all. Sessions are renewed ten minutes before AWS's three-hour limit, restarted at once after a
 timeout, and after any other end with exponential backoff (1 s doubling to 60 s) during which the scheduled run reads
 the groups as in `mode: poll`.
+
+Replicas on one database stream each check's groups in an account and region once: only the holder of its owner
+lease (scheduler/live_tail_lease.py) runs the sessions; the others wait to take the lease over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -24,19 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, chunks, tail
+from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, backoff, chunks, tail
 from bot.aws.logs import ERROR_TERMS, LogEvent
 from bot.aws.sessions import AwsTarget
 from bot.core.findings import CheckResult
 from bot.runtime.daemon_pool import DaemonPool
 from bot.services import Services
 from scheduler.checks.log_errors import LogErrorsParams, live_candidates, observe_streamed, scan_groups
+from scheduler.live_tail_lease import TailLease
 from scheduler.registry import CheckContext, ConfiguredCheck
 from scheduler.runner import CheckRunner
 
 log = logging.getLogger(__name__)
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
 STARTED, EVENTS = "started", "events"
 MAX_SESSIONS = 15
 """AWS allows 15 concurrent Live Tail sessions per account and region; one thread each."""
@@ -44,12 +47,6 @@ MAX_SESSIONS = 15
 
 def is_live(configured: ConfiguredCheck) -> bool:
     return isinstance(configured.params, LogErrorsParams) and configured.params.mode == "live"
-
-
-def backoff(failures: int, rng: random.Random) -> float:
-    """Seconds before the `failures`th restart in a row: doubling from 1 s to 60 s, with ±20 % jitter."""
-    base = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** max(0, failures - 1))
-    return float(base * rng.uniform(0.8, 1.2))
 
 
 @dataclass
@@ -62,6 +59,8 @@ class SessionState:
     failures: int = 0
     last_error: str | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: Callable[[], None] = lambda: None
+    """Called when `live` changes (the owner lease publishes the live groups)."""
 
 
 class LiveTails:
@@ -69,18 +68,31 @@ class LiveTails:
 
     RENEW_AFTER: ClassVar[float] = RENEW_AFTER_SECONDS
     """Seconds after which a session is ended and started again, before AWS's limit ends it."""
+    LEASE_SECONDS: ClassVar[float] = 30.0
+    """The owner lease's period (scheduler/live_tail_lease.py): a dead owner's groups stream again on another
+    replica within about 40 s."""
 
-    def __init__(self, services: Services, runner: CheckRunner, *, renew_after: float | None = None) -> None:
+    def __init__(
+        self, services: Services, runner: CheckRunner, *, holder: str, renew_after: float | None = None
+    ) -> None:
         self._services = services
         self._runner = runner
+        self._holder = holder
         self._renew_after = self.RENEW_AFTER if renew_after is None else renew_after
         self._sessions: dict[tuple[str, AwsTarget], list[SessionState]] = {}
+        self._leases: list[TailLease] = []
+        self._elsewhere: dict[tuple[str, AwsTarget], frozenset[str]] = {}
+        """Groups another replica streams (it holds the target's lease), as its lease rows said at the last try."""
         self._tasks: list[asyncio.Task[None]] = []
         self._pool = DaemonPool(MAX_SESSIONS, name="boltwatch-live-tail")
         self._rng = random.Random()
         runner.live_groups = self.live_groups
 
     def live_groups(self, check: str, target: AwsTarget) -> frozenset[str]:
+        """The groups streamed right now, by this replica's sessions or by the replica that owns the target's."""
+        return self.streaming_here(check, target) | self._elsewhere.get((check, target), frozenset())
+
+    def streaming_here(self, check: str, target: AwsTarget) -> frozenset[str]:
         sessions = self._sessions.get((check, target), [])
         return frozenset(group for s in sessions if s.live for group in s.groups)
 
@@ -88,15 +100,20 @@ class LiveTails:
         return list(self._sessions.get((check, target), []))
 
     def start(self) -> None:
-        """Start the sessions of every live-mode check, for every target, in the background."""
+        """Stream the log groups of every live-mode check, for every target whose lease this replica gets, in the
+        background."""
         for configured in self._runner.checks:
             if is_live(configured):
                 for target in self._services.aws.targets():
-                    task = asyncio.create_task(self._tail_target(configured, target), name=f"live:{configured.name}")
+                    lease = TailLease(self._services, check=configured.name, target=target, holder=self._holder,
+                                      period=self.LEASE_SECONDS)  # fmt: skip
+                    self._leases.append(lease)
+                    task = asyncio.create_task(self._own_target(configured, target, lease), name=f"live:{lease.name}")
                     self._tasks.append(task)
 
     async def stop(self) -> None:
-        """Ask every session to end (each notices within a second) and stop supervising them."""
+        """Ask every session to end (each notices within a second), stop supervising them, and give up the leases
+        so that another replica streams at once."""
         for sessions in self._sessions.values():
             for state in sessions:
                 state.stop.set()
@@ -104,20 +121,45 @@ class LiveTails:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._pool.shutdown()
+        await asyncio.gather(*(lease.release() for lease in self._leases))
 
-    async def _tail_target(self, configured: ConfiguredCheck, target: AwsTarget) -> None:
+    async def _own_target(self, configured: ConfiguredCheck, target: AwsTarget, lease: TailLease) -> None:
+        """Stream the target's groups while this replica holds the lease; wait to take it again when it is lost."""
+        key = (configured.name, target)
+
+        def streamed_elsewhere(groups: frozenset[str]) -> None:
+            self._elsewhere[key] = groups
+
+        while True:
+            await lease.take(streamed_elsewhere)
+            self._elsewhere.pop(key, None)
+            log.info("live tail of %s in %s: this replica streams (lease %s)", configured.name, target, lease.name)
+            lost = asyncio.Event()
+            streaming = asyncio.create_task(self._tail_target(configured, target, lost, lease.groups_changed))
+            try:
+                await lease.hold(lambda: self.streaming_here(*key))
+            finally:
+                lost.set()  # every session ends within a second, its last events decided
+                await asyncio.gather(streaming, return_exceptions=True)
+                self._sessions.pop((configured.name, target), None)
+
+    async def _tail_target(
+        self, configured: ConfiguredCheck, target: AwsTarget, lost: asyncio.Event, changed: Callable[[], None]
+    ) -> None:
         params = configured.params
         assert isinstance(params, LogErrorsParams)
         failures = 0
-        while True:  # the log groups are found once; until then, the scheduled run reads them all
+        while not lost.is_set():  # the log groups are found once; until then, the scheduled run reads them all
             try:
                 groups = await self._live_candidates(target, params)
                 break
             except Exception as exc:
                 failures += 1
                 log.warning("live tail of %s in %s: cannot list log groups: %s", configured.name, target, exc)
-                await asyncio.sleep(backoff(failures, self._rng))
-        states = [SessionState(chunk) for chunk in chunks(groups)]
+                await _pause(lost, backoff(failures, self._rng))
+        else:
+            return
+        states = [SessionState(chunk, stop=lost, changed=changed) for chunk in chunks(groups)]
         self._sessions[(configured.name, target)] = states
         await asyncio.gather(*(self._keep_session(configured, target, state) for state in states))
 
@@ -147,12 +189,12 @@ class LiveTails:
                 pause = backoff(state.failures, self._rng)
                 log.warning("live tail of %s in %s ended (%s); polling its %d log groups, again live in %.0f s",
                             configured.name, target, exc, len(state.groups), pause)  # fmt: skip
-                await asyncio.sleep(pause)
+                await _pause(state.stop, pause)
             except Exception as exc:
                 state.failures += 1
                 state.last_error = type(exc).__name__
                 log.exception("live tail of %s in %s failed", configured.name, target)
-                await asyncio.sleep(backoff(state.failures, self._rng))
+                await _pause(state.stop, backoff(state.failures, self._rng))
 
     async def _one_session(self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState) -> None:
         """Run one session until it ends; its events are decided in arrival order, one batch at a time."""
@@ -188,9 +230,13 @@ class LiveTails:
                     return
                 await self._handle(configured, target, state, *getter.result())
         finally:
-            state.live = False
+            if state.live:
+                state.live = False
+                state.changed()
             session_stop.set()
             stopper.cancel()
+            # A session asked to stop ends at its next update; how it ended no longer matters (nor is it logged).
+            watcher.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def _handle(
         self, configured: ConfiguredCheck, target: AwsTarget, state: SessionState, kind: str, events: dict[str, Any]
@@ -199,12 +245,19 @@ class LiveTails:
         assert isinstance(params, LogErrorsParams)
         if kind == STARTED:
             state.live, state.starts, state.failures = True, state.starts + 1, 0
+            state.changed()
             groups = list(state.groups)
             # What was put while no session streamed: read once from the cursors, as the scheduled run would.
             await self._runner.run_streamed(configured, target, _catch_up(params, groups))
             log.info("live tail of %s in %s: %d log groups streaming", configured.name, target, len(groups))
         else:
             await self._runner.run_streamed(configured, target, _streamed(params, events))
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, or less when `stop` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _catch_up(params: LogErrorsParams, groups: list[str]) -> Callable[[CheckContext, Any], CheckResult]:

@@ -12,6 +12,7 @@ of the same event computes the same way, so that a scan after a session ends rep
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 import zlib
@@ -28,6 +29,8 @@ MAX_GROUPS_A_SESSION = 10
 SESSION_LIMIT_SECONDS = 3 * 3600
 RENEW_AFTER_SECONDS = SESSION_LIMIT_SECONDS - 10 * 60
 """A session is renewed ten minutes before AWS would end it."""
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
 
 
 class SessionEnded(Exception):
@@ -56,6 +59,13 @@ class TailRequest:
     def arn(self, log_group: str) -> str:
         partition = "aws-cn" if self.region.startswith("cn-") else "aws-us-gov" if "-gov-" in self.region else "aws"
         return f"arn:{partition}:logs:{self.region}:{self.account_id}:log-group:{log_group}"
+
+
+def backoff(failures: int, rng: random.Random) -> float:
+    """Seconds before the `failures`th restart in a row: doubling from 1 s to 60 s, with ±20 % jitter, so that
+    sessions a single outage ended do not all start again in the same second."""
+    base = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** max(0, failures - 1))
+    return float(base * rng.uniform(0.8, 1.2))
 
 
 def live_key(timestamp_ms: int, stream: str, message: str) -> str:

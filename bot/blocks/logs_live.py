@@ -36,6 +36,8 @@ class LiveTailView:
     """Why it ended ("5m are up", an error), as plain text, or None while it streams."""
     stopped_by: str | None = None
     """Who pressed Stop (a user id), shown as a mention."""
+    reconnecting: str | None = None
+    """While the stream is down and being started again: why and which attempt, as plain text."""
 
 
 def live_lines(events: Sequence[LogEvent]) -> str:
@@ -55,6 +57,8 @@ def live_tail_message(view: LiveTailView, *, now: datetime) -> tuple[str, list[d
     if streaming:
         headline = f":red_circle: *Live:* {what}"
         timing = f"streaming since {view.started:%H:%M:%S} UTC · ends in {format_duration(_left(view, now))}"
+        if view.reconnecting:
+            timing = f":warning: {plain(truncate(view.reconnecting, 300))} · {timing}"
     else:
         headline = f":white_circle: *Live tail ended:* {what}"
         why = f"stopped by {mention(view.stopped_by)}" if view.stopped_by else plain(truncate(view.ended or "", 300))

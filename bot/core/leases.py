@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,3 +39,31 @@ def release_all(session: Session, *, holder: str) -> int:
     how many. Deleting, not expiring, the rows: no replica's clock has to agree with the stopping one's."""
     released = session.execute(delete(Lease).where(Lease.holder == holder).execution_options(synchronize_session=False))
     return rows_changed(released)
+
+
+def release(session: Session, *, name: str, holder: str) -> bool:
+    """Give up one lease if `holder` still has it; False when it was not (or no longer) theirs."""
+    released = session.execute(
+        delete(Lease).where(Lease.name == name, Lease.holder == holder).execution_options(synchronize_session=False)
+    )
+    return rows_changed(released) == 1
+
+
+def held_under(session: Session, *, prefix: str, now: datetime) -> dict[str, str]:
+    """The live leases whose names start with `prefix`: name → holder."""
+    rows = session.execute(
+        select(Lease.name, Lease.holder).where(Lease.name.startswith(prefix, autoescape=True), Lease.expires_at > now)
+    )
+    return {name: holder for name, holder in rows}
+
+
+def hold_only(session: Session, *, prefix: str, names: set[str], holder: str, now: datetime, ttl: timedelta) -> None:
+    """Make `holder`'s leases under `prefix` exactly `names`: renew or take those, give up the others. A name another
+    holder has live stays theirs."""
+    session.execute(
+        delete(Lease)
+        .where(Lease.name.startswith(prefix, autoescape=True), Lease.holder == holder, Lease.name.not_in(names))
+        .execution_options(synchronize_session=False)
+    )
+    for name in sorted(names):
+        try_acquire(session, name=name, holder=holder, now=now, ttl=ttl)

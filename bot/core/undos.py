@@ -116,9 +116,7 @@ def record_made(session: Session, *, undo_id: int, seen: str | None, now: dateti
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
 
 
-def record_failure(
-    session: Session, *, undo_id: int, error: str, iam_action: str | None, now: datetime
-) -> None:
+def record_failure(session: Session, *, undo_id: int, error: str, iam_action: str | None, now: datetime) -> None:
     """AWS refused the call: try again later (sooner at first), and say so in the thread the first time."""
     undo = session.get_one(ScheduledUndo, undo_id)
     if undo.status != UndoStatus.PENDING:

@@ -29,7 +29,9 @@ class AliasParams(BaseModel):
 
     function: str = Field(pattern=FUNCTION, description="the function's name (the alert's `function` label)")
     alias: str = Field(
-        default=DEFAULT_ALIAS, pattern=ALIAS, max_length=128,
+        default=DEFAULT_ALIAS,
+        pattern=ALIAS,
+        max_length=128,
         description="the alias: the alert's `alias` label, else `live`",
     )
 

@@ -54,9 +54,7 @@ class Intake:
 
 
 class SnsReceiver:
-    def __init__(
-        self, services: Services, checks: list[ConfiguredCheck], tags: TagCache, *, recheck: Recheck
-    ) -> None:
+    def __init__(self, services: Services, checks: list[ConfiguredCheck], tags: TagCache, *, recheck: Recheck) -> None:
         settings = services.settings.file.push.sns
         self._services = services
         self._checks = checks

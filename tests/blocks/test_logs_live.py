@@ -41,3 +41,10 @@ def test_an_ended_tail_says_why_and_has_no_button() -> None:
     assert not [b for b in blocks if b["type"] == "actions"]
     _text, blocks = live_tail_message(view([], ended="<b> 5m are up"), now=NOW)
     assert "&lt;b&gt; 5m are up" in str(blocks) and "No events yet" in str(blocks)
+
+
+def test_a_tail_reconnecting_says_so_and_keeps_its_stop_button() -> None:
+    _text, blocks = live_tail_message(view(["a"], reconnecting="<x> reconnecting… (attempt 2 of 5)"), now=NOW)
+    assert ":warning: &lt;x&gt; reconnecting… (attempt 2 of 5)" in str(blocks)
+    assert "Live tail ended" not in str(blocks)
+    assert [b for b in blocks if b["type"] == "actions"]

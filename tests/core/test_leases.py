@@ -34,3 +34,31 @@ def test_release_all_frees_every_lease_of_the_holder_and_only_those(db: Database
     assert acquire(db, "check:alarms", "replica-c", -timedelta(minutes=1))
     assert acquire(db, "digest:#ops:", "replica-c", -timedelta(minutes=1))
     assert not acquire(db, "check:lambda", "replica-c")
+
+
+def test_release_gives_up_one_lease_only_for_its_holder(db: Database) -> None:
+    assert acquire(db, "live-tail:log_errors:default:us-east-1", "replica-a")
+    with db.transaction() as session:
+        assert not leases.release(session, name="live-tail:log_errors:default:us-east-1", holder="replica-b")
+    assert not acquire(db, "live-tail:log_errors:default:us-east-1", "replica-b")
+    with db.transaction() as session:
+        assert leases.release(session, name="live-tail:log_errors:default:us-east-1", holder="replica-a")
+    assert acquire(db, "live-tail:log_errors:default:us-east-1", "replica-b")
+
+
+def test_a_holder_holds_exactly_the_names_it_says_under_a_prefix(db: Database) -> None:
+    prefix = "live-group:log_errors:default:us-east-1:"
+    assert acquire(db, "live-group:logXerrors:default:us-east-1:/x", "replica-a"), "`_` is no wildcard here"
+    assert acquire(db, prefix + "/taken", "replica-b")
+    with db.transaction() as session:
+        leases.hold_only(session, prefix=prefix, names={prefix + "/a", prefix + "/b", prefix + "/taken"},
+                         holder="replica-a", now=NOW, ttl=TTL)  # fmt: skip
+        assert leases.held_under(session, prefix=prefix, now=NOW) == {
+            prefix + "/a": "replica-a",
+            prefix + "/b": "replica-a",
+            prefix + "/taken": "replica-b",
+        }
+    with db.transaction() as session:
+        leases.hold_only(session, prefix=prefix, names={prefix + "/b"}, holder="replica-a", now=NOW, ttl=TTL)
+        assert set(leases.held_under(session, prefix=prefix, now=NOW)) == {prefix + "/b", prefix + "/taken"}
+        assert leases.held_under(session, prefix=prefix, now=NOW + TTL) == {}, "expired ones are nobody's"
