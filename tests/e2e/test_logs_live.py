@@ -4,6 +4,7 @@ sandbox/aws/live_tail.py), through signed requests and the local Slack; Stop end
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.client import BaseClient
 
 from bot.ids import ActionId
-from handlers.logs_live import LiveLogTails
+from handlers.logs_live import TICK_SECONDS, LiveLogTails
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
@@ -68,18 +69,23 @@ async def streaming(bot: RunningBot, text: str) -> Message:
 
 async def test_new_lines_update_the_one_message_coalesced_and_escaped(bot: RunningBot, logs: BaseClient) -> None:
     await streaming(bot, f"{GROUP} live for 2m")
+    updates_before = len(bot.slack.calls_to("chat.update"))
+    started = time.monotonic()
     burst = [f"line {i} of the burst" for i in range(60)]
     for chunk in range(0, 60, 15):
         await asyncio.to_thread(put, logs, *burst[chunk : chunk + 15], after=chunk)
     await asyncio.to_thread(put, logs, "<!channel> see <http://evil.example|your bank>", after=60)
     await bot.wait_for(lambda: "your bank" in shown(bot), timeout=15)
+    took = time.monotonic() - started
     text = shown(bot)
     assert "line 59 of the burst" in text and "line 10 of the burst" not in text  # the newest 20
     assert "61 events" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
     assert len(bot.slack.channel_messages("#alerts")) == 1
-    # Five puts and a burst within a few seconds: a few updates, not one a line or a put.
-    assert len(bot.slack.calls_to("chat.update")) <= 3
+    # Five puts and a burst: at most one update a TICK_SECONDS while they last (however slow the machine makes
+    # them), not one a line or a put.
+    updates = len(bot.slack.calls_to("chat.update")) - updates_before
+    assert updates <= math.ceil(took / TICK_SECONDS) + 1, (updates, took)
     assert [b for b in the_message(bot).blocks if b["type"] == "actions"]  # type: ignore[union-attr]
 
 
