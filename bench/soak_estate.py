@@ -40,7 +40,8 @@ def soak_estate(ctx: CheckContext, params: SoakParams) -> CheckResult:
             resource=f"resource-{i}",
             account=ctx.account_id,
             region=ctx.region,
-            labels={"service": f"service-{i // params.per_incident}", "team": f"team-{i % params.channels}"},
+            # The team follows the service, so that a group (route + service) holds `per_incident` alerts.
+            labels={"service": f"service-{i // params.per_incident}", "team": f"team-{i // params.per_incident % params.channels}"},
             links={"console": f"https://console.aws.amazon.com/resource-{i}"},
             evidence={"Errors": "3 of 120 invocations"},
         )
