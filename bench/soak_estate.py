@@ -31,6 +31,7 @@ def soak_estate(ctx: CheckContext, params: SoakParams) -> CheckResult:
     """A synthetic estate: many firing alerts, a few clearing each run."""
     cycle = int(ctx.now.timestamp() // 15)
     scope = f"soak_estate:{ctx.account_id}:{ctx.region}:"
+    group = params.per_incident
     findings = [
         Finding(
             fingerprint=f"{scope}resource-{i}",
@@ -40,7 +41,8 @@ def soak_estate(ctx: CheckContext, params: SoakParams) -> CheckResult:
             resource=f"resource-{i}",
             account=ctx.account_id,
             region=ctx.region,
-            labels={"service": f"service-{i // params.per_incident}", "team": f"team-{i % params.channels}"},
+            # The team follows the service, so that a group (route + service) holds `per_incident` alerts.
+            labels={"service": f"service-{i // group}", "team": f"team-{i // group % params.channels}"},
             links={"console": f"https://console.aws.amazon.com/resource-{i}"},
             evidence={"Errors": "3 of 120 invocations"},
         )

@@ -88,13 +88,21 @@ async def with_resource_tags(
     except Exception as exc:
         log.warning("could not read tags in %s/%s: %s", target.account, target.region, classify(exc).message)
         return result
-    return replace(result, findings=[with_tags(f, found) for f in result.findings])
+    return _relabelled(result, lambda f: with_tags(f, found))
 
 
 def with_account_name(result: CheckResult, account: str) -> CheckResult:
     """Label every finding with the configured name of its account, which commands and buttons take."""
-    findings = [replace(f, labels={**f.labels, "account_name": account}) for f in result.findings]
-    return replace(result, findings=findings)
+    return _relabelled(result, lambda f: replace(f, labels={**f.labels, "account_name": account}))
+
+
+def _relabelled(result: CheckResult, relabel: Callable[[Finding], Finding]) -> CheckResult:
+    """`result` with each finding replaced by `relabel(finding)` in its list, one at a time: a copy of the list
+    would hold a run's ten thousand findings twice over while it is made."""
+    findings = result.findings
+    for index, finding in enumerate(findings):
+        findings[index] = relabel(finding)
+    return result
 
 
 def with_tags(finding: Finding, tags: dict[str, dict[str, str]]) -> Finding:

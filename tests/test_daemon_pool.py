@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import subprocess
 import sys
 import textwrap
 import time
+import weakref
 
 from bot.runtime.daemon_pool import DaemonPool
 
@@ -45,3 +48,18 @@ async def test_calls_run_off_the_loop_and_queued_ones_are_cancelled_at_shutdown(
         assert "test-pool is shut down" in str(exc)
     else:
         raise AssertionError("a shut-down pool took a call")
+
+
+async def test_an_idle_worker_keeps_no_finished_calls_result_alive() -> None:
+    class Findings:
+        """Stands in for a check run's result: large, and garbage once its caller is done with it."""
+
+    pool = DaemonPool(2, name="test-pool")
+    result = await pool.run(Findings)
+    gone = weakref.ref(result)
+    del result
+    await asyncio.sleep(0.05)  # the worker is back waiting for its next call
+    gc.collect()
+
+    assert gone() is None
+    pool.shutdown()

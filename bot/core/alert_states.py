@@ -144,26 +144,30 @@ class AlertState:
         return json.dumps([value for value, _ in pairs]) != "[" + ", ".join(text for _, text in pairs) + "]"
 
 
-def load_alerts(session: Session, *, check: str, fingerprints: Iterable[str]) -> dict[str, AlertState]:
-    """The check's firing alerts and those whose state changed lately (those a run may resolve or must sample for
-    flap detection) in one query, and the stored alerts of the run's other fingerprints (new ones, resolved ones)
-    in a query a thousand."""
+def sampled_alerts(session: Session, *, check: str) -> dict[str, str]:
+    """The status of each of the check's firing alerts and those whose state changed lately (those a run may resolve
+    or must sample for flap detection), by fingerprint, oldest first: two columns, so that a run over ten thousand
+    alerts learns which its scope resolves without holding them all."""
     sampled = or_(Alert.status == AlertStatus.FIRING, Alert.flap_history.is_not(None))
-    query = select(*_COLUMNS).where(Alert.check_name == check, sampled).order_by(Alert.id)
-    # `.all()`: one fetch of every row; psycopg's row-at-a-time iteration costs more than decoding the rows.
-    found = {row.fingerprint: AlertState.of(row) for row in session.connection().execute(query).all()}
-    found.update(load_by_fingerprint(session, [f for f in dict.fromkeys(fingerprints) if f not in found]))
-    return found
+    query = select(Alert.fingerprint, Alert.status).where(Alert.check_name == check, sampled).order_by(Alert.id)
+    return {fingerprint: status for fingerprint, status in session.connection().execute(query).all()}
 
 
 def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, AlertState]:
+    """The stored alerts of these fingerprints: on PostgreSQL in one statement whose fingerprints are one array
+    parameter (as `touch_last_seen`), on SQLite a statement per thousand."""
     found: dict[str, AlertState] = {}
     session.flush()
-    for start in range(0, len(fingerprints), CHUNK):
-        part = fingerprints[start : start + CHUNK]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        parts = [bindparam("fingerprints", fingerprints, type_=ARRAY(Text))] if fingerprints else []
+        matches = [Alert.fingerprint == func.any(part) for part in parts]
+    else:
+        matches = [Alert.fingerprint.in_(fingerprints[i : i + CHUNK]) for i in range(0, len(fingerprints), CHUNK)]
+    for match in matches:
+        # `.all()`: one fetch of every row; psycopg's row-at-a-time iteration costs more than decoding the rows.
         found.update(
-            (row.fingerprint, AlertState.of(row))
-            for row in session.connection().execute(select(*_COLUMNS).where(Alert.fingerprint.in_(part))).all()
+            (row.fingerprint, AlertState.of(row)) for row in connection.execute(select(*_COLUMNS).where(match)).all()
         )
     return found
 

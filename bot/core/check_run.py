@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from bot.core.alert_states import CHUNK, AlertState, load_alerts, load_inhibited_by, write_alerts
+from bot.core.alert_states import (
+    CHUNK,
+    AlertState,
+    load_by_fingerprint,
+    load_inhibited_by,
+    sampled_alerts,
+    write_alerts,
+)
 from bot.core.decisions import IncidentView, Reason, decide_alert, next_update_at
 from bot.core.findings import CheckResult, Finding
 from bot.core.inhibition import Inhibitor, InhibitRule, SourceAlert
@@ -31,6 +38,9 @@ from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem
 from bot.views.status_queries import active_silences
 
 BOT_ACTOR = "boltwatch"
+PART = 2000
+"""Findings (and alerts its scope resolves) a run decides and writes at a time: a run of ten thousand holds the
+states of a fifth of them at once, and the statements stay as few (a thousand fingerprints to a statement on SQLite)."""
 
 
 @dataclass
@@ -101,73 +111,87 @@ class CheckRun:
         self.loaded: dict[int, Incident] = {}
         self.open_by_key: dict[str, list[Incident]] = {}
         self.firing_delta: Counter[Incident] = Counter()
-        self.firing_stored: dict[int, int] | None = None
+        self.firing_stored: dict[int, int] = {}
+        self.opened: list[Incident] = []
         self.events: list[tuple[Incident, str, str]] = []
         self.queued: list[_Queued] = []
         self.waiting_update: dict[Incident, _Queued] = {}
         self.touched: list[Incident] = []
 
     def apply(self, result: CheckResult) -> None:
-        known = load_alerts(self.session, check=self.check, fingerprints=[f.fingerprint for f in result.findings])
+        """The run's findings in parts of `PART` (their alerts loaded, decided and written, then let go), then the
+        alerts its scope resolves, so that what a run holds at once does not grow with its findings."""
+        sampled = sampled_alerts(self.session, check=self.check)
         reported = {f.fingerprint for f in result.findings}
-        unreported = [
-            a
-            for a in known.values()
-            if a.check_name == self.check and (a.firing or a.flap_history is not None) and a.fingerprint not in reported
-            and result.covers(a.fingerprint)
-        ]  # fmt: skip
-        firing = [(f, f.all_labels(self.check)) for f in result.findings if f.firing]
-        routed = [(f, labels, route_for(self.routes, labels)) for f, labels in firing]
-        self._load_incidents(known, routed)
+        unreported = [fp for fp in sampled if fp not in reported and result.covers(fp)]
         if self.inhibit_rules:
-            self.inhibitor = self._inhibitor(known, firing, result)
-        routes_of = {id(f): (labels, route) for f, labels, route in routed}
-        for finding in result.findings:
+            uncovered = [fp for fp, status in sampled.items() if status == AlertStatus.FIRING and fp not in reported
+                         and not result.covers(fp)]  # fmt: skip
+            self.inhibitor = self._inhibitor(result.findings, uncovered)
+        stopped: list[str] = []
+        # A fingerprint reported twice is decided twice against one state: such a run is applied in one part.
+        size = PART if len(reported) == len(result.findings) else max(len(result.findings), 1)
+        for start in range(0, len(result.findings), size):
+            stopped += self._apply_findings(result.findings[start : start + size])
+        for start in range(0, len(unreported), PART):
+            part = unreported[start : start + PART]
+            states = load_by_fingerprint(self.session, part)
+            self._load_incidents(states, [])
+            ordered = [states[fp] for fp in part if fp in states]  # oldest first, as stored
+            for state in ordered:
+                self._clear(state)
+            stopped += self._write_alerts(ordered)
+        if self.inhibitor is not None:
+            self._write_alerts(self._release(sorted(stopped), reported.union(sampled)))
+        self._write()
+
+    def _apply_findings(self, findings: list[Finding]) -> list[str]:
+        """Decide and write one part of the run's findings; the fingerprints of the alerts it stopped."""
+        fingerprints = list(dict.fromkeys(f.fingerprint for f in findings))
+        known = load_by_fingerprint(self.session, fingerprints)
+        routed: dict[int, tuple[dict[str, str], Route]] = {}
+        for finding in findings:
+            if finding.firing:
+                labels = finding.all_labels(self.check)
+                routed[id(finding)] = labels, route_for(self.routes, labels)
+        self._load_incidents(known, [(f.fingerprint, *routed[id(f)]) for f in findings if f.firing])
+        for finding in findings:
             state = known.get(finding.fingerprint)
             if finding.firing:
-                labels, route = routes_of[id(finding)]
+                labels, route = routed[id(finding)]
                 known[finding.fingerprint] = self._fire(finding, state, labels, route)
             elif state is not None and (state.firing or state.flap_history is not None):
                 self._clear(state)
-        for state in unreported:
-            self._clear(state)
-        released = self._release(known) if self.inhibitor is not None else []
-        self._write([*known.values(), *released])
+        return self._write_alerts([known[fp] for fp in fingerprints if fp in known])  # in the run's order
 
     # --- reading ---------------------------------------------------------------------------------------------------
 
-    def _inhibitor(
-        self, known: dict[str, AlertState], firing: list[tuple[Finding, dict[str, str]]], result: CheckResult
-    ) -> Inhibitor:
+    def _inhibitor(self, findings: list[Finding], uncovered: list[str]) -> Inhibitor:
         """The alerts that may inhibit others once this run is applied: the firing alerts of other checks as
-        stored, and this check's as the run leaves them (its firing findings, and what it fires without covering)."""
+        stored, and this check's as the run leaves them (its firing findings, and the `uncovered` alerts it fires
+        without covering)."""
         sources = stored_sources(self.session, self.inhibit_rules, other_than=self.check)
-        sources.extend(SourceAlert(f.fingerprint, labels) for f, labels in firing)
-        reported = {f.fingerprint for f in result.findings}
-        sources.extend(
-            SourceAlert(a.fingerprint, dict(a.decoded().labels))
-            for a in known.values()
-            if a.check_name == self.check and a.firing and a.fingerprint not in reported
-            and not result.covers(a.fingerprint)
-        )  # fmt: skip
+        sources.extend(SourceAlert(f.fingerprint, f.all_labels(self.check)) for f in findings if f.firing)
+        for start in range(0, len(uncovered), PART):
+            states = load_by_fingerprint(self.session, uncovered[start : start + PART])
+            sources.extend(SourceAlert(a.fingerprint, dict(a.decoded().labels)) for a in states.values())
         return Inhibitor.of(self.inhibit_rules, sources)
 
-    def _load_incidents(
-        self, known: dict[str, AlertState], routed: list[tuple[Finding, dict[str, str], Route]]
-    ) -> None:
-        """The open incidents of the run's alerts, and of the groups that its firing findings without one join."""
-        ids = sorted({a.incident_id for a in known.values() if a.incident_id is not None})
+    def _load_incidents(self, known: dict[str, AlertState], routed: list[tuple[str, dict[str, str], Route]]) -> None:
+        """The open incidents of these alerts, and of the groups that their firing findings without one join (those
+        the run has not read yet)."""
+        ids = sorted({a.incident_id for a in known.values() if a.incident_id is not None} - self.loaded.keys())
         for part in _chunks(ids):
             query = select(Incident).where(Incident.id.in_(part), Incident.status != IncidentStatus.RESOLVED)
-            self.loaded.update((i.id, i) for i in self.session.scalars(query))
+            self._read(list(self.session.scalars(query)))
         for state in known.values():
             state.incident = self.loaded.get(state.incident_id) if state.incident_id is not None else None
         keys = {
             route.group_key(labels)
-            for finding, labels, route in routed
-            if (alert := known.get(finding.fingerprint)) is None or alert.incident is None
+            for fingerprint, labels, route in routed
+            if (alert := known.get(fingerprint)) is None or alert.incident is None
         }
-        self._load_groups(sorted(keys))
+        self._load_groups(sorted(keys - self.open_by_key.keys()))
 
     def _load_groups(self, keys: list[str]) -> None:
         for part in _chunks(keys):
@@ -177,9 +201,24 @@ class CheckRun:
                 .where(Incident.group_key.in_(part), Incident.status != IncidentStatus.RESOLVED)
                 .order_by(Incident.id)
             )
-            for incident in self.session.scalars(query):
-                self.loaded[incident.id] = incident
+            incidents = list(self.session.scalars(query))
+            for incident in incidents:
                 self.open_by_key[incident.group_key].append(incident)
+            self._read(incidents)
+
+    def _read(self, incidents: list[Incident]) -> None:
+        """Incidents read from the database, and how many of their alerts fire as stored. Those are counted before
+        the run writes any of their alerts: a part of the run that writes an incident's alerts has read it first."""
+        new = [i for i in incidents if i.id not in self.loaded]
+        self.loaded.update((i.id, i) for i in new)
+        holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))  # as `AlertState.notifying`
+        for part in _chunks(sorted(i.id for i in new)):
+            query = (
+                select(Alert.incident_id, func.count())
+                .where(Alert.incident_id.in_(part), holding, Alert.silenced_by.is_(None), Alert.inhibited_by.is_(None))
+                .group_by(Alert.incident_id)
+            )
+            self.firing_stored.update((i, n) for i, n in self.session.execute(query) if i is not None)
 
     def _open_incident(self, group_key: str) -> Incident | None:
         """The group's oldest open incident (one this run opened included)."""
@@ -191,21 +230,7 @@ class CheckRun:
         """Its alerts firing and not silenced, as the database would say had every change so far been written."""
         if incident.id is None:
             return self.firing_delta[incident]
-        if self.firing_stored is None:
-            self.firing_stored = self._stored_firing_counts()
         return self.firing_stored.get(incident.id, 0) + self.firing_delta[incident]
-
-    def _stored_firing_counts(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))  # as `AlertState.notifying`
-        for part in _chunks(sorted(self.loaded)):
-            query = (
-                select(Alert.incident_id, func.count())
-                .where(Alert.incident_id.in_(part), holding, Alert.silenced_by.is_(None), Alert.inhibited_by.is_(None))
-                .group_by(Alert.incident_id)
-            )
-            counts.update((incident_id, n) for incident_id, n in self.session.execute(query) if incident_id)
-        return counts
 
     def _counting(self, state: AlertState, sign: int) -> None:
         if state.notifying and state.incident is not None:
@@ -309,6 +334,7 @@ class CheckRun:
             updated_at=self.now,
         )
         self.session.add(incident)
+        self.opened.append(incident)
         self.open_by_key.setdefault(group_key, []).append(incident)
         self._note(incident, "opened", f"{state.title}, seen first by {self.observation.source}")
         return incident
@@ -362,26 +388,19 @@ class CheckRun:
             self._note(incident, "alert_resolved", f"{state.title} cleared, seen first by {source}")
             self._queue_update(incident, route)
 
-    def _release(self, known: dict[str, AlertState]) -> list[AlertState]:
-        """Alerts this run's resolved alerts inhibited, and that nothing inhibits any more: notified now, as they
-        would have been had nothing inhibited them (the run's own alerts were decided with the rest)."""
-        stopped = sorted(
-            fingerprint
-            for fingerprint, state in known.items()
-            if state.stored is not None and state.stored["status"] == AlertStatus.FIRING and not state.firing
-        )
+    def _release(self, stopped: list[str], run_fingerprints: set[str]) -> list[AlertState]:
+        """Alerts that this run's `stopped` alerts inhibited, and that nothing inhibits any more: notified now, as
+        they would have been had nothing inhibited them (the run's own alerts were decided with the rest)."""
         if not stopped:
             return []
-        targets = [s.decoded() for s in load_inhibited_by(self.session, stopped).values() if s.fingerprint not in known]
-        routed = [(s, dict(s.labels), route_for(self.routes, dict(s.labels))) for s in targets]
-        ids = sorted({s.incident_id for s in targets if s.incident_id is not None and s.incident_id not in self.loaded})
-        for part in _chunks(ids):
-            query = select(Incident).where(Incident.id.in_(part), Incident.status != IncidentStatus.RESOLVED)
-            self.loaded.update((i.id, i) for i in self.session.scalars(query))
-        for state in targets:
-            state.incident = self.loaded.get(state.incident_id) if state.incident_id is not None else None
-        self._load_groups(sorted({route.group_key(labels) for _, labels, route in routed} - set(self.open_by_key)))
-        self.firing_stored = None  # read again, with the incidents just loaded
+        targets = {
+            fingerprint: state.decoded()
+            for fingerprint, state in load_inhibited_by(self.session, stopped).items()
+            if fingerprint not in run_fingerprints
+        }
+        routed = [(s, dict(s.labels), route_for(self.routes, dict(s.labels))) for s in targets.values()]
+        self._load_incidents(targets, [])
+        self._load_groups(sorted({route.group_key(labels) for _, labels, route in routed} - self.open_by_key.keys()))
         assert self.inhibitor is not None
         for state, labels, route in routed:
             state.inhibited_by = self.inhibitor.inhibiting(labels)
@@ -389,7 +408,7 @@ class CheckRun:
                 state, route, labels, was_firing=False, silenced=state.silenced_by is not None, changed=False,
                 held=False, change=None, chart=None,
             )  # fmt: skip
-        return targets
+        return list(targets.values())
 
     def _note_inhibitions(self, states: list[AlertState]) -> None:
         """Where an alert's inhibition began or ended: its own incident's timeline and message say which alert
@@ -471,10 +490,18 @@ class CheckRun:
 
     # --- writing ---------------------------------------------------------------------------------------------------
 
-    def _write(self, states: list[AlertState]) -> None:
-        self.session.flush()  # the incidents this run opened get their ids
+    def _write_alerts(self, states: list[AlertState]) -> list[str]:
+        """One part's alerts, once the incidents this run opened have their ids; the fingerprints of those that
+        stopped firing."""
+        self.session.flush()
+        self.loaded.update((i.id, i) for i in self.opened)  # counted in memory from the start: never read
         write_alerts(self.session, states, now=self.now)
         self._note_inhibitions(states)
+        return [s.fingerprint for s in states if s.stored is not None and s.stored["status"] == AlertStatus.FIRING
+                and not s.firing]  # fmt: skip
+
+    def _write(self) -> None:
+        """What the whole run queued: timeline events, outbox items, charts."""
         if self.events:
             events = [
                 {"incident_id": i.id, "at": self.now, "actor": BOT_ACTOR, "kind": kind, "detail": detail}

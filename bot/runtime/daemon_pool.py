@@ -83,14 +83,10 @@ class DaemonPool:
 
     def _work(self) -> None:
         while (taken := self._calls.get()) is not None:
-            future, call = taken
-            if future.set_running_or_notify_cancel():
-                try:
-                    result = call()
-                except BaseException as exc:
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+            _run(*taken)
+            # Dropped before the wait for the next call: an idle worker would otherwise keep its last future, and the
+            # result in it (a check run's ten thousand findings), alive. ThreadPoolExecutor's workers `del work_item`.
+            del taken
             self._idle.release()
 
     def _call_ended(self, _: Future[Any]) -> None:
@@ -99,3 +95,13 @@ class DaemonPool:
     def _count(self, delta: int) -> None:
         with self._count_lock:
             self._in_flight += delta
+
+
+def _run(future: Future[Any], call: Callable[[], Any]) -> None:
+    if future.set_running_or_notify_cancel():
+        try:
+            result = call()
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
