@@ -55,6 +55,9 @@ def _lost_connection(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
+SQLITE_CACHE_KIB = 1024
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the settings each backend needs to be shared by threads."""
     if url.startswith("sqlite"):
@@ -73,6 +76,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 1 MiB of page cache a connection rather than SQLite's 2 MiB: the pool holds several, the operating system
+    # caches the file too, and resident memory is what an embedded bot is judged by (bench soak).
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
