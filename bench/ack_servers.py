@@ -107,6 +107,25 @@ class GcProbe:
         return sum(pauses), max(pauses, default=0.0)
 
 
+def bot_settings(spec: dict[str, Any], *, engine: str) -> Any:
+    """The bot's settings for a child: the checks of the spec, the local Slack and the database it names."""
+    from bot.config import settings_from_mapping  # the children import the bot; the load generator does not
+
+    config = {
+        "slack": {"channel": "#alerts"},
+        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
+        "checks": spec["checks"],
+        "scheduler": {"engine": engine},
+    }
+    env = {
+        "SLACK_BOT_TOKEN": spec["bot_token"],
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": spec["slack_api"],
+        "BOLTWATCH_DATABASE_URL": spec["database_url"],
+    }
+    return settings_from_mapping(config, env)
+
+
 async def serve_control(routes: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]) -> int:
     async def handle(request: web.Request) -> web.Response:
         params = await request.json() if request.can_read_body else {}
@@ -337,7 +356,6 @@ def use_stock_runner(keep_acks_first: bool) -> None:
 
 async def serve_boltwatch(spec: dict[str, Any]) -> None:
     from bot.app import create_app
-    from bot.config import settings_from_mapping
 
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -349,21 +367,10 @@ async def serve_boltwatch(spec: dict[str, Any]) -> None:
         logging.getLogger("asyncio").setLevel(logging.WARNING)
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
-    config = {
-        "slack": {"channel": "#alerts"},
-        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
-        "checks": spec["checks"],
-        "scheduler": {"engine": spec.get("engine", "apscheduler")},
-    }
-    env = {
-        "SLACK_BOT_TOKEN": spec["bot_token"],
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": spec["slack_api"],
-        "BOLTWATCH_DATABASE_URL": spec["database_url"],
-    }
     if spec.get("stock_runner"):
         use_stock_runner(spec["stock_runner"] == "acks-first")
-    app = create_app(settings_from_mapping(config, env), aws_endpoint_url=spec["moto"], role=spec.get("role", "all"))
+    settings = bot_settings(spec, engine=spec.get("engine", "apscheduler"))
+    app = create_app(settings, aws_endpoint_url=spec["moto"], role=spec.get("role", "all"))
     runs = RunTimes()
     run_check = app.runner.run_check
 
@@ -423,7 +430,6 @@ async def serve_worker(spec: dict[str, Any]) -> None:
     """`boltwatch worker` (WorkerProcess, as the CLI builds it) on the web role's database, with control routes:
     `/cycle` defers a tick of each check as the periodic deferrer does and answers once a target's run has begun."""
     import scheduler.engines.distributed as distributed
-    from bot.config import settings_from_mapping
     from bot.worker import WorkerProcess
 
     os.environ.update(
@@ -434,19 +440,7 @@ async def serve_worker(spec: dict[str, Any]) -> None:
         os.environ.pop(name, None)
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
-    config = {
-        "slack": {"channel": "#alerts"},
-        "aws": {"regions": ["us-east-1"], "max_attempts": 1},
-        "checks": spec["checks"],
-        "scheduler": {"engine": "procrastinate"},
-    }
-    env = {
-        "SLACK_BOT_TOKEN": spec["bot_token"],
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": spec["slack_api"],
-        "BOLTWATCH_DATABASE_URL": spec["database_url"],
-    }
-    worker = WorkerProcess(settings_from_mapping(config, env), name="bench-worker", concurrency=10)
+    worker = WorkerProcess(bot_settings(spec, engine="procrastinate"), name="bench-worker", concurrency=10)
     runs = RunTimes()
     in_flight: set[asyncio.Task[Any]] = set()
     begun = asyncio.Event()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -78,3 +80,14 @@ def postgres_schema(base: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def stop_processes(processes: list[subprocess.Popen[bytes]] | list[subprocess.Popen[str]], grace: float = 15) -> None:
+    """SIGTERM to each (they stop together), then wait for each for `grace` seconds before killing it."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()

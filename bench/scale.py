@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.common import free_port, positive_int, postgres_schema, wait_healthy
+from bench.common import free_port, positive_int, postgres_schema, stop_processes, wait_healthy
 from bench.scale_real import run_real
 
 SUCCESS = re.compile(
@@ -102,13 +101,7 @@ def _measure(tmp: Path, url: str, workers: int, seconds: float, warmup: float) -
         time.sleep(seconds)
         end = time.time()
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
     done = 0
     for log, _port in logs:
         for stamp in SUCCESS.findall(log.read_text()):

@@ -25,7 +25,6 @@ import json
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,7 @@ from typing import Any
 import yaml
 
 from bench import lambda_fleet
-from bench.common import environment, free_port, postgres_schema, wait_healthy
+from bench.common import environment, free_port, postgres_schema, stop_processes, wait_healthy
 from bot.aws.metrics import MAX_QUERIES_PER_CALL
 from sandbox.aws.server import SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, use_lambda_without_docker
 from scheduler.checks.lambda_errors import METRICS
@@ -244,13 +243,7 @@ def running_workers(config: Path, env: dict[str, str], count: int, tmp: Path) ->
             wait_healthy(port)
         yield logs
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
 
 def distributed_cycle(moto: CountingMoto, estate: Estate, url: str, logs: list[Path], *, spread: bool) -> Cycle:
