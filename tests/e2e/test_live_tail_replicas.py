@@ -39,6 +39,17 @@ def short_lease(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(LiveTails, "LEASE_SECONDS", LEASE_SECONDS)
 
 
+@pytest.fixture(autouse=True)
+async def no_session_left_open() -> None:
+    """The emulated Live Tail sessions are counted across the moto server: a session of an earlier test may still be
+    closing (its reader notices its end within a second or two), and these tests count sessions."""
+    for _ in range(100):
+        if live_tail.open_sessions() == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{live_tail.open_sessions()} Live Tail session(s) of an earlier test still open after 10 s")
+
+
 @pytest.fixture
 async def slack() -> Any:
     local = await LocalSlack(signing_secret=SIGNING_SECRET).start()
