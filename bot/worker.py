@@ -23,6 +23,7 @@ from bot.core import wait_jobs
 from bot.runtime.metrics import Metrics
 from bot.services import utcnow
 from bot.store import ensure_current
+from bot.views.status_queries import queue_line
 from scheduler.digest import DigestScheduler
 from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema
 from scheduler.waits import WaitRunner
@@ -126,11 +127,12 @@ class WorkerProcess:
     async def _metrics(self, _request: web.Request) -> web.Response:
         metrics = self.services.metrics
         try:
-            state = await self.distributed.queue_state()
+            line = await self.services.db.run(queue_line)  # what `/boltwatch status` shows, read the same way
         except Exception as exc:  # the job counters still tell something while the database does not answer
             log.warning("could not read the queue's state: %s", exc)
         else:
-            metrics.queue_depth.set(state.waiting)
-            metrics.queue_oldest_seconds.set(state.oldest_waiting_seconds)
-            metrics.stalled_jobs.set(state.stalled)
+            if line is not None:
+                metrics.queue_depth.set(line.waiting)
+                metrics.queue_oldest_seconds.set(line.oldest_waiting.total_seconds())
+                metrics.stalled_jobs.set(line.stalled)
         return web.Response(body=metrics.exposition(), headers={"Content-Type": Metrics.content_type})

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from bot.blocks.limits import BUTTON_VALUE
 from bot.blocks.maintenance import maintenance_preview
 from bot.commands import MAINTENANCE
-from bot.core.access import Action
 from bot.core.maintenance import affected_channels, create_window
 from bot.core.silences import preview, resource_matchers
 from bot.delivery.maintenance_notices import queue_announcements
@@ -29,14 +28,12 @@ from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.ids import (
     MAX_MAINTENANCE_AHEAD,
     ActionId,
-    BadPayload,
     MaintenanceButton,
 )
 from bot.services import Services
 from bot.store.models import SlackChannel
-from handlers.access import click_refusal
 from handlers.error_handler import answers_errors
-from handlers.mute_command import Author, check_lengths, known_target, silence_length
+from handlers.mute_command import Author, check_lengths, confirmed, known_target, silence_length
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
@@ -108,20 +105,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @answers_errors
     async def confirm(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
-        try:
-            request = MaintenanceButton.parse(action.get("value"))
-        except BadPayload:
-            log.warning(
-                "ignored a maintenance confirmation that is not ours from %s", (body.get("user") or {}).get("id")
-            )
-            return
-        if refusal := click_refusal(services, Action.MUTE, body):
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
-            return
-        where = body.get("channel") or {}
-        author = Author(body["user"]["id"], where.get("id", ""), where.get("name") or "")
-        await respond(delete_original=True)
-        await _make(services, request, author)
+        if confirmation := await confirmed(services, body, action, respond, MaintenanceButton.parse, "maintenance"):
+            request, author = confirmation
+            await _make(services, request, author)
 
     @app.action(ActionId.MAINTENANCE_CANCEL.value)
     async def cancel(ack: Any, respond: Any) -> None:

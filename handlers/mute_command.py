@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +38,7 @@ from handlers.error_handler import answers_errors
 from handlers.usage import UsageError, quoted
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MUTE_USAGE = MUTE.line()
 UNMUTE_USAGE = UNMUTE.line()
 
@@ -50,6 +52,30 @@ class Author:
     channel_name: str = ""
 
 
+async def confirmed(
+    services: Services,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Any,
+    parse: Callable[[str | None], T],
+    what: str,
+) -> tuple[T, Author] | None:
+    """The Confirm click on a silence's preview (a mute's, a maintenance window's): its request and who confirmed
+    where, the preview taken away; None when the button is not ours (logged) or the user may not mute (told)."""
+    try:
+        request = parse(action.get("value"))
+    except BadPayload:
+        log.warning("ignored a %s confirmation that is not ours from %s", what, (body.get("user") or {}).get("id"))
+        return None
+    if refusal := click_refusal(services, Action.MUTE, body):
+        await respond(response_type="ephemeral", replace_original=False, text=refusal)
+        return None
+    where = body.get("channel") or {}
+    author = Author(body["user"]["id"], where.get("id", ""), where.get("name") or "")
+    await respond(delete_original=True)
+    return request, author
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.action(ActionId.MUTE_CONFIRM.value)
     @answers_errors
@@ -57,18 +83,9 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         await ack()
-        try:
-            request = MuteButton.parse(action.get("value"))
-        except BadPayload:
-            log.warning("ignored a mute confirmation that is not ours from %s", (body.get("user") or {}).get("id"))
-            return
-        if refusal := click_refusal(services, Action.MUTE, body):
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
-            return
-        where = body.get("channel") or {}
-        author = Author(body["user"]["id"], where.get("id", ""), where.get("name") or "")
-        await respond(delete_original=True)
-        await _mute(services, request, author, respond)
+        if confirmation := await confirmed(services, body, action, respond, MuteButton.parse, "mute"):
+            request, author = confirmation
+            await _mute(services, request, author, respond)
 
     @app.action(ActionId.MUTE_CANCEL.value)
     async def cancel(ack: Any, respond: Any) -> None:

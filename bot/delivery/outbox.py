@@ -510,13 +510,8 @@ def _forget_content(item: OutboxItem) -> None:
 
 def posted_ts(session: Session, key: str) -> str | None:
     """The ts of the message the first post of `key` made, once Slack has it (the parent of its later replies)."""
-    first = session.scalars(
-        select(OutboxItem)
-        .where(OutboxItem.ordering_key == key, OutboxItem.operation == Operation.POST)
-        .order_by(OutboxItem.id)
-        .limit(1)
-    ).first()
-    return first.result.get("ts") if first is not None and first.status == OutboxStatus.DONE else None
+    posted = posted_message(session, key)
+    return posted[1] if posted is not None else None
 
 
 def state_of(session: Session, item_id: int) -> tuple[str, str | None]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,22 +118,6 @@ def ensure_queue_schema(engine: Engine) -> bool:
         raw: Any = connection.connection.driver_connection
         raw.execute(SchemaManager.get_schema())  # a script of many statements: psycopg runs it without parameters
     return True
-
-
-@dataclass(frozen=True)
-class QueueState:
-    waiting: int
-    oldest_waiting_seconds: float
-    stalled: int
-
-
-QUEUE_STATE_SQL = """
-SELECT count(*) AS waiting,
-       coalesce(extract(epoch FROM now() - min(coalesce(j.scheduled_at, e.at))), 0) AS oldest_seconds
-FROM procrastinate_jobs j
-LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
-WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
-"""
 
 
 class DistributedChecks:
@@ -251,13 +234,6 @@ class DistributedChecks:
         except UniqueViolation:
             await manager.finish_job(job, status=Status.FAILED, delete_job=True)
             await self._target_task.configure(lock=job.lock).defer_async(**job.task_kwargs)
-
-    async def queue_state(self) -> QueueState:
-        """Jobs due and waiting, the age of the oldest, and the stalled ones: SQL over Procrastinate's tables."""
-        connector = self.app.connector
-        row = await connector.execute_query_one_async(QUEUE_STATE_SQL)
-        stalled = await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
-        return QueueState(int(row["waiting"]), float(row["oldest_seconds"]), len(list(stalled)))
 
     async def run_worker(self, *, concurrency: int, name: str) -> None:
         """Take and run jobs until cancelled; then let running jobs finish for SHUTDOWN_GRACE_SECONDS and put the
