@@ -85,12 +85,17 @@ def use_lambda_without_docker(endpoint: str) -> None:
     post_moto_api(endpoint, "/moto-api/config", json.dumps({"lambda": {"use_docker": False}}).encode())
 
 
+MOTO_API_TIMEOUT_SECONDS = 60.0
+"""moto is local and its control calls are short, but a shared CI machine has been seen to stall for 12 s: a
+shorter wait fails a test for the machine's sake, not moto's."""
+
+
 def post_moto_api(endpoint: str, path: str, body: bytes) -> bytes:
     """POST to moto's own control API (`/moto-api/...`)."""
     request = urllib.request.Request(
         endpoint + path, data=body, method="POST", headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=MOTO_API_TIMEOUT_SECONDS) as response:
         return response.read()
 
 
