@@ -193,7 +193,7 @@ def embedded_cycles(moto: CountingMoto, estate: Estate) -> list[Cycle]:
         settings = settings_from_mapping(estate.config("apscheduler"), env)
         services, checks = build_services(settings)
         upgrade(services.db.engine)
-        runner = CheckRunner(services, checks, holder="bench", freeze=False)
+        runner = CheckRunner(services, checks, freeze=False)
         cycles = []
         for label in ("first", "second"):
             moto.calls(reset=True)

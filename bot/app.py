@@ -44,6 +44,7 @@ from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
 from scheduler.digest import DigestScheduler
 from scheduler.escalation import EscalationRunner
+from scheduler.leader import SchedulerLeader
 from scheduler.live_tails import LiveTails
 from scheduler.maintenance import MaintenanceRunner
 from scheduler.push.sns_receiver import SnsReceiver
@@ -125,7 +126,10 @@ class BoltwatchApp:
         self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
         self.runs_checks = True
-        """The in-process scheduler runs the checks (scheduler.engine apscheduler)."""
+        """The in-process scheduler runs the checks (scheduler.engine apscheduler) while this replica holds the
+        scheduler lock (`leader`)."""
+        self.leader: SchedulerLeader | None = None
+        """Whether this replica, of those sharing the database, is the one that runs the checks."""
         self.runs_jobs = True
         """This process polls `/wait` jobs and posts scheduled digests; `--role web` leaves them to the workers."""
         self.distributed: DistributedChecks | None = None
@@ -232,8 +236,8 @@ class BoltwatchApp:
 
     def _take_over_from_predecessor(self, session: Session) -> None:
         """A replica is named by its host and port, so a process restarted in the place of one that died (kill -9,
-        OOM) has its name: what that one held — check leases, outbox claims — is this one's at once, not when it
-        expires."""
+        OOM) has its name: what that one held — Live Tail and retention leases, outbox claims — is this one's at once,
+        not when it expires."""
         leases_back = leases.release_all(session, holder=self.replica)
         claims_back = outbox.release_claims(session, holder=self.replica)
         claims_back += wait_jobs.release_claims(session, holder=self.replica)
@@ -248,12 +252,20 @@ class BoltwatchApp:
             await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
         if self.background:
-            self.runner.schedule(self.scheduler, checks=self.runs_checks)
+            self.runner.schedule(self.scheduler)
+            if self.runs_checks:
+                scheduler = self.scheduler
+                self.leader = SchedulerLeader(
+                    self.services, holder=self.replica, gained=lambda: self.runner.schedule_checks(scheduler),
+                    lost=lambda: self.runner.unschedule_checks(scheduler),
+                )  # fmt: skip
             if self.runs_jobs:
                 self.digests.schedule(self.scheduler)  # digests: one cron job per configured digest
             self.retention.schedule(self.scheduler)
             self.maintenance.schedule(self.scheduler)
         self.scheduler.start()
+        if self.leader is not None:
+            self.leader.start()
         if self.background:
             self._background.append(asyncio.create_task(self.notifier.run(), name="outbox-drainer"))
             if self.runs_jobs:
@@ -310,7 +322,8 @@ class BoltwatchApp:
 
         Inputs close first (the scheduler, Socket Mode, the HTTP listener) while check runs and the outbox pass in
         flight go on; at FINISH_SECONDS what still runs is cancelled, a boto3 call that hangs abandoned to its
-        daemon thread. Then this replica's leases go, so that another replica runs the checks at once.
+        daemon thread. Then the scheduler lock goes, so that another replica runs the checks within seconds, and
+        this replica's leases and claims go too.
         """
         loop = asyncio.get_running_loop()
         finish_by = loop.time() + FINISH_SECONDS
@@ -330,7 +343,7 @@ class BoltwatchApp:
         for task in self._background:
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        await self._release_leases()
+        await asyncio.gather(self._release_leases(), *([self.leader.stop()] if self.leader is not None else []))
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()
         await self.sns.close()
@@ -357,7 +370,7 @@ class BoltwatchApp:
             await self._runner.cleanup()
 
     async def _release_leases(self) -> None:
-        """Give up this replica's check leases and its claims on `/wait` jobs."""
+        """Give up this replica's leases (Live Tail, retention) and its claims on `/wait` jobs and undos."""
 
         def release(session: Session) -> tuple[int, int]:
             holder = self.replica
@@ -437,7 +450,7 @@ def create_app(
         if freeze:
             # The first chart imports matplotlib (~55k long-lived objects): out of every later full collection's way.
             services.after_first_chart = lambda: freeze_heap("the first chart is drawn")
-    runner = CheckRunner(services, checks, holder=replica, freeze=freeze)
+    runner = CheckRunner(services, checks, freeze=freeze)
     digests = DigestScheduler(services)
     end_live_tails = handlers.register(
         bolt, services, wake_waits=waits.wake, home_publisher=home, recheck=runner.recheck,

@@ -19,7 +19,14 @@ from bot.durations import DurationError, parse_duration
 from bot.ids import Command
 from bot.services import Services
 from bot.views.audit_queries import action_audit
-from bot.views.status_queries import blocked_lines, check_lines, open_incidents, queue_line, silence_lines
+from bot.views.status_queries import (
+    blocked_lines,
+    check_lines,
+    leader_line,
+    open_incidents,
+    queue_line,
+    silence_lines,
+)
 from handlers.access import command_refusal
 from handlers.ack_runner import EncodedAnswer
 from handlers.actions_command import show_actions
@@ -80,19 +87,21 @@ def register(app: AsyncApp, services: Services, post_digest_now: PostDigestNow) 
         if sub in {"status", "checks"}:
             schedule = services.check_schedule
             distributed = services.settings.file.scheduler.engine == "procrastinate"
-            incidents, checks, silences, blocked, queue = await services.db.run(
+            incidents, checks, silences, blocked, queue, leader = await services.db.run(
                 lambda s: (
                     open_incidents(s),
                     check_lines(s, schedule),
                     silence_lines(s, now),
                     blocked_lines(s),
                     queue_line(s) if distributed and sub == "status" else None,
+                    leader_line(s) if not distributed and sub == "status" else None,
                 )
             )
             if sub == "status":
                 blocks = status_blocks(
-                    incidents, checks, now=now, silences=silences, blocked=blocked, queue=queue, distributed=distributed
-                )
+                    incidents, checks, now=now, silences=silences, blocked=blocked, queue=queue,
+                    distributed=distributed, leader=leader,
+                )  # fmt: skip
             else:
                 blocks = checks_blocks(checks, now=now)
             await respond(response_type="ephemeral", text=f"Boltwatch {sub}", blocks=blocks)

@@ -1,7 +1,7 @@
 """Runs checks: `run_check_target(check, target, tick)` is the one way a check's run over one target is recorded
 (both engines and the Re-check button call it); `CheckRunner` is the embedded engine: APScheduler 3 in-process
-fires each check on its schedule (behind the lease when replicas share a database) and runs its targets at once,
-each recorded in its own transaction."""
+fires each check on its schedule and runs its targets at once, each recorded in its own transaction. When replicas
+share a database, only the one holding the scheduler lock (scheduler/leader.py) has the checks on its schedule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from bot.aws.errors import classify
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
-from bot.core import leases
 from bot.core.check_health import health_result, record_cycle_seconds
 from bot.core.check_targets import record_target, sum_health, take_tick
 from bot.core.error_groups import remember
@@ -30,6 +29,7 @@ from bot.core.oncall_settings import build_schedules
 from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap, release_free_memory
 from bot.services import Services
+from bot.views.status_queries import all_health
 from scheduler.probe import probe_target
 from scheduler.registry import CheckFunction, ConfiguredCheck
 
@@ -120,10 +120,9 @@ async def run_check_target(
 
 
 class CheckRunner:
-    def __init__(self, services: Services, checks: list[ConfiguredCheck], *, holder: str, freeze: bool = True) -> None:
+    def __init__(self, services: Services, checks: list[ConfiguredCheck], *, freeze: bool = True) -> None:
         self._services = services
         self._checks = checks
-        self._holder = holder
         self._running: dict[str, asyncio.Lock] = {c.name: asyncio.Lock() for c in checks}
         self._in_flight: set[asyncio.Task[object]] = set()
         self._tags = TagCache()
@@ -145,11 +144,25 @@ class CheckRunner:
         """Run every configured check once, now (the sandbox and the tests use this)."""
         await asyncio.gather(*(self.run_check(c) for c in self._checks))
 
-    def schedule(self, scheduler: AsyncIOScheduler, *, checks: bool = True) -> None:
-        """One job per check (at most one run at a time, missed runs coalesced), plus the reminder sweep. Without
-        `checks`, the reminder sweep only: Procrastinate workers run the checks."""
-        for configured in self._checks if checks else []:
+    def schedule(self, scheduler: AsyncIOScheduler) -> None:
+        """The reminder sweep, on every replica. The checks join the schedule on the replica that holds the
+        scheduler lock (`schedule_checks`)."""
+        scheduler.add_job(self.send_reminders, IntervalTrigger(seconds=30), id="reminders", max_instances=1)
+
+    async def schedule_checks(self, scheduler: AsyncIOScheduler) -> None:
+        """One job per check (at most one run at a time, missed runs coalesced), each first run when the check is
+        due by its last recorded run — on any replica — or now if it is overdue or never ran: a replica taking over
+        from another that stopped keeps its cadence rather than running every check again at once."""
+        now = self._services.clock()
+        try:
+            health = await self._services.db.run(all_health)
+            last_runs = {name: h.last_run_at for name, h in health.items()}
+        except Exception as exc:
+            log.warning("could not read when the checks last ran (%s): running them now", exc)
+            last_runs = {}
+        for configured in self._checks:
             seconds = configured.every.total_seconds()
+            last = last_runs.get(configured.name)
             scheduler.add_job(
                 self.run_check,
                 IntervalTrigger(seconds=seconds, jitter=min(seconds * 0.1, MAX_JITTER_SECONDS)),
@@ -158,36 +171,40 @@ class CheckRunner:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=int(seconds),
-                next_run_time=self._services.clock(),
+                next_run_time=max(now, last + configured.every) if last is not None else now,
+                replace_existing=True,
             )
-        scheduler.add_job(self.send_reminders, IntervalTrigger(seconds=30), id="reminders", max_instances=1)
+
+    def unschedule_checks(self, scheduler: AsyncIOScheduler) -> None:
+        """Take the checks off the schedule (this replica lost the scheduler lock); runs in flight finish."""
+        for configured in self._checks:
+            if scheduler.get_job(f"check:{configured.name}") is not None:
+                scheduler.remove_job(f"check:{configured.name}")
 
     async def run_check(self, configured: ConfiguredCheck) -> list[TargetRun] | None:
-        """Run one check over every target, unless another replica holds its lease; returns each target's run."""
-        return await self._one_at_a_time(configured, self._services.aws.targets(), take_lease=True)
+        """Run one check over every target; returns each target's run (None when shutdown cut it off)."""
+        return await self._one_at_a_time(configured, self._services.aws.targets())
 
     async def recheck(self, check_name: str, account: str, region: str) -> bool:
         """Run the check `check_name` now over one account and region, recorded as a scheduled run records it
         (log cursors, check health, incidents); False when that check or target is not configured.
 
-        It waits for a run of the same check in this process to end, but takes no lease: the lease says which
-        replica runs the schedule, and a click is answered by whichever replica Slack reached."""
+        It waits for a run of the same check in this process to end; any replica runs it, not only the one holding
+        the scheduler lock: a click is answered by whichever replica Slack reached."""
         configured = next((c for c in self._checks if c.name == check_name), None)
         target = AwsTarget(account, region)
         if configured is None or target not in self._services.aws.targets():
             return False
-        await self._one_at_a_time(configured, [target], take_lease=False)
+        await self._one_at_a_time(configured, [target])
         return True
 
-    async def _one_at_a_time(
-        self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
-    ) -> list[TargetRun] | None:
+    async def _one_at_a_time(self, configured: ConfiguredCheck, targets: list[AwsTarget]) -> list[TargetRun] | None:
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
         try:
             async with self._running.setdefault(configured.name, asyncio.Lock()):
-                return await self._run_check(configured, targets, take_lease=take_lease)
+                return await self._run_check(configured, targets)
         except asyncio.CancelledError:
             # Only shutdown cancels a run; its findings are dropped whole (observe is one transaction).
             log.info("check %s interrupted by shutdown", configured.name)
@@ -205,33 +222,21 @@ class CheckRunner:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _run_check(
-        self, configured: ConfiguredCheck, targets: list[AwsTarget], *, take_lease: bool
-    ) -> list[TargetRun] | None:
+    async def _run_check(self, configured: ConfiguredCheck, targets: list[AwsTarget]) -> list[TargetRun]:
         services = self._services
         allowance = services.acks_first.run()  # acks first: the run waits out bursts of Slack requests
         try:
-            return await self._run_steps(configured, targets, allowance, take_lease=take_lease)
+            return await self._run_steps(configured, targets, allowance)
         finally:
             release_free_memory()  # the run's findings went with its frame: give back what they held
             if allowance.waited:
                 services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
 
-    async def _take_lease(self, configured: ConfiguredCheck) -> bool:
-        now = self._services.clock()
-        ttl = max(configured.every, timedelta(seconds=30))
-        name = f"check:{configured.name}"
-        return await self._services.db.run(
-            lambda s: leases.try_acquire(s, name=name, holder=self._holder, now=now, ttl=ttl)
-        )
-
     async def _run_steps(
-        self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance, *, take_lease: bool
-    ) -> list[TargetRun] | None:
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance
+    ) -> list[TargetRun]:
         services = self._services
         await allowance.turn()
-        if take_lease and not await self._take_lease(configured):
-            return None
         started = time.perf_counter()
         # In-process, APScheduler fires each run once (no redelivery to guard against): its runs need no tick key.
         runs = await asyncio.gather(*(self._run_target(configured, target, allowance) for target in targets))

@@ -11,7 +11,7 @@ from bot.blocks.mrkdwn import bold, channel_ref, inline_code, mention, plain, sl
 from bot.durations import format_duration
 from bot.enums import IncidentStatus
 from bot.ids import ActionId, IncidentButton
-from bot.views.status import BlockedLine, CheckLine, IncidentLine, QueueLine, SilenceLine
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, LeaderLine, QueueLine, SilenceLine
 
 BLOCKED_SHOWN = 10
 CHECKS_SHOWN = 20
@@ -123,6 +123,15 @@ def blocked_blocks(blocked: list[BlockedLine], *, now: datetime) -> list[dict[st
     return [_section(fit_lines(heading, lines, total=len(blocked)))]
 
 
+def leader_blocks(leader: LeaderLine | None) -> list[dict[str, Any]]:
+    """Which replica runs the embedded engine's checks, or that none does."""
+    if leader is None:
+        return []
+    if leader.holder is None:
+        return [_section(":x: *Checks*: no replica holds the scheduler lock, so none runs them")]
+    return [_section(f"*Checks* run on {inline_code(truncate(leader.holder, 100))} (it holds the scheduler lock)")]
+
+
 def queue_blocks(queue: QueueLine | None, checks: list[CheckLine], *, distributed: bool) -> list[dict[str, Any]]:
     """The distributed engine's workers and queue lag: whether checks run at all, and on time."""
     if not distributed:
@@ -157,6 +166,7 @@ def status_blocks(
     blocked: list[BlockedLine] = (),  # type: ignore[assignment]
     queue: QueueLine | None = None,
     distributed: bool = False,
+    leader: LeaderLine | None = None,
 ) -> list[dict[str, Any]]:
     by_status = Counter(i.status for i in incidents)
     failing = [c for c in checks if c.consecutive_failures]
@@ -167,6 +177,7 @@ def status_blocks(
     return fit_blocks(
         [
             _section(headline),
+            *leader_blocks(leader),
             *queue_blocks(queue, checks, distributed=distributed),
             *blocked_blocks(list(blocked), now=now),
             *checks_blocks(checks, now=now),

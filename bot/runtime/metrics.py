@@ -50,6 +50,11 @@ class Metrics:
         self.aws_calls_in_flight = Gauge(
             "boltwatch_aws_calls_in_flight", "boto3 calls running on the worker pool.", registry=self.registry
         )
+        self.scheduler_leader = Gauge(
+            "boltwatch_scheduler_leader",
+            "1 on the replica holding the scheduler lock (it runs the embedded engine's checks), 0 elsewhere.",
+            registry=self.registry,
+        )
 
         # Distributed engine (`boltwatch worker`): its jobs, and the queue as PostgreSQL holds it at scrape time.
         self.check_jobs = Counter(

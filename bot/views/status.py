@@ -81,6 +81,13 @@ the distributed engine's reaper puts them back in the queue."""
 
 
 @dataclass(frozen=True)
+class LeaderLine:
+    """Which replica runs the embedded engine's checks: the one holding the scheduler lock (None: no replica does)."""
+
+    holder: str | None
+
+
+@dataclass(frozen=True)
 class QueueLine:
     """The distributed engine's workers and queue (scheduler.engine procrastinate), read from Procrastinate's tables."""
 

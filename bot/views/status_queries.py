@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from bot.enums import AlertStatus, IncidentStatus, OutboxStatus
 from bot.store.models import Alert, CheckHealth, DigestRun, Incident, MaintenanceWindow, OutboxItem, Silence
+from bot.store.scheduler_lock import Unlocked, lock_holder
 from bot.views.status import (
     WORKER_STALLED_AFTER,
     BlockedLine,
     CheckLine,
     IncidentLine,
     LastDigest,
+    LeaderLine,
     QueueLine,
     SilenceLine,
 )
@@ -81,6 +83,13 @@ def check_lines(session: Session, configured: list[tuple[str, str, timedelta]]) 
             )
         )
     return lines
+
+
+def leader_line(session: Session) -> LeaderLine | None:
+    """Which replica holds the scheduler lock and so runs the checks (None for an in-memory database: one process
+    is all there is)."""
+    holder = lock_holder(session)
+    return None if isinstance(holder, Unlocked) else LeaderLine(holder)
 
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:

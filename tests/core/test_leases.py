@@ -17,23 +17,23 @@ def acquire(db: Database, name: str, holder: str, at_offset: timedelta = timedel
 
 
 def test_a_live_lease_is_its_holders_alone(db: Database) -> None:
-    assert acquire(db, "check:alarms", "replica-a")
-    assert not acquire(db, "check:alarms", "replica-b")
-    assert acquire(db, "check:alarms", "replica-b", TTL), "expired, it is anyone's"
+    assert acquire(db, "retention", "replica-a")
+    assert not acquire(db, "retention", "replica-b")
+    assert acquire(db, "retention", "replica-b", TTL), "expired, it is anyone's"
 
 
 def test_release_all_frees_every_lease_of_the_holder_and_only_those(db: Database) -> None:
-    for name in ("check:alarms", "digest:#ops:"):
+    for name in ("retention", "live-tail:log_errors:default:eu-west-1"):
         assert acquire(db, name, "replica-a")
-    assert acquire(db, "check:lambda", "replica-b")
+    assert acquire(db, "live-tail:lambda_logs:default:us-east-1", "replica-b")
 
     with db.transaction() as session:
         assert leases.release_all(session, holder="replica-a") == 2
 
     # At once, and even for a replica whose clock is behind the stopping one's.
-    assert acquire(db, "check:alarms", "replica-c", -timedelta(minutes=1))
-    assert acquire(db, "digest:#ops:", "replica-c", -timedelta(minutes=1))
-    assert not acquire(db, "check:lambda", "replica-c")
+    assert acquire(db, "retention", "replica-c", -timedelta(minutes=1))
+    assert acquire(db, "live-tail:log_errors:default:eu-west-1", "replica-c", -timedelta(minutes=1))
+    assert not acquire(db, "live-tail:lambda_logs:default:us-east-1", "replica-c")
 
 
 def test_release_gives_up_one_lease_only_for_its_holder(db: Database) -> None:

@@ -1,5 +1,6 @@
 """`boltwatch run` as a real process: healthy on /healthz, and SIGTERM or SIGINT stops it cleanly within 10 seconds
-(HTTP or Socket Mode, Slack reachable or not, an AWS call hanging or not), giving up its leases on the way out."""
+(HTTP or Socket Mode, Slack reachable or not, an AWS call hanging or not), giving up the scheduler lock on the way
+out."""
 
 from __future__ import annotations
 
@@ -11,19 +12,19 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from bot.core import leases
 from bot.delivery.outbox import Operation
 from bot.services import utcnow
-from bot.store import Database
-from bot.store.models import Lease, OutboxItem
+from bot.store import Database, make_engine
+from bot.store.models import OutboxItem
+from bot.store.scheduler_lock import scheduler_lock
 from sandbox.aws.alarms import put_sandbox_alarms
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
@@ -39,7 +40,6 @@ checks:
   - type: cloudwatch_alarms
     every: 30s
 """
-CHECK_LEASE = "check:cloudwatch_alarms"
 STOP_SECONDS = 10
 
 
@@ -88,13 +88,15 @@ class SilentSocketModeSlack:
 
 
 class BotProcess:
-    """One `boltwatch run` process on a fresh SQLite database."""
+    """One `boltwatch run` process, on a fresh SQLite database unless given another (replicas share one)."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, tmp_path: Path, env: dict[str, str], *, database_url: str | None = None, config: str = CONFIG
+    ) -> None:
         self.port = free_port()
-        self.database_url = f"sqlite:///{tmp_path / 'boltwatch.db'}"
-        self.config = tmp_path / "boltwatch.yml"
-        self.config.write_text(CONFIG)
+        self.database_url = database_url or f"sqlite:///{tmp_path / 'boltwatch.db'}"
+        self.config = tmp_path / f"boltwatch-{self.port}.yml"
+        self.config.write_text(config)
         self.env = os.environ | {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "BOLTWATCH_DATABASE_URL": self.database_url}
         self.env |= env
         self.process: asyncio.subprocess.Process | None = None
@@ -125,17 +127,32 @@ class BotProcess:
                     pass
                 await asyncio.sleep(0.05)
 
-    async def lease_taken(self) -> None:
-        """Wait until the process holds the check's lease (its first run has started)."""
-        db = Database.from_url(self.database_url)
-        try:
-            for _ in range(300):
-                if await db.run(lambda s: s.scalar(select(Lease.holder).where(Lease.name == CHECK_LEASE))):
-                    return
-                await asyncio.sleep(0.05)
-            raise AssertionError("the check never took its lease")
-        finally:
-            db.close()
+    async def metrics(self) -> dict[str, float]:
+        """Its /metrics samples by name and labels, like `boltwatch_scheduler_leader` or
+        `boltwatch_check_runs_total{check=cloudwatch_alarms,result=ok}`."""
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{self.port}/metrics") as response:
+            body = await response.text()
+        samples = {}
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+        return samples
+
+    async def check_runs(self) -> float:
+        samples = await self.metrics()
+        return sum(v for k, v in samples.items() if k.startswith("boltwatch_check_runs_total{"))
+
+    async def leads(self) -> bool:
+        return (await self.metrics()).get("boltwatch_scheduler_leader") == 1
+
+    async def took_the_scheduler_lock(self) -> None:
+        """Wait until the process holds the scheduler lock (its first check runs start at once)."""
+        for _ in range(300):
+            if await self.leads():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the process never took the scheduler lock")
 
     async def stop(self, signum: signal.Signals = signal.SIGTERM) -> tuple[int, float, str]:
         """Send `signum`; the exit code, the seconds it took and the output. Fails if it took 10 s or more."""
@@ -151,16 +168,17 @@ class BotProcess:
         print(f"{signum.name}: exit {code} after {seconds:.2f} s")
         return code, seconds, output
 
-    async def another_replica_takes_the_lease(self) -> bool:
-        db = Database.from_url(self.database_url)
-        try:
-            return await db.run(
-                lambda s: leases.try_acquire(
-                    s, name=CHECK_LEASE, holder="another-replica", now=utcnow(), ttl=timedelta(seconds=30)
-                )
-            )
-        finally:
-            db.close()
+    async def another_replica_takes_the_scheduler_lock(self) -> bool:
+        def take() -> bool:
+            engine = make_engine(self.database_url)
+            lock = scheduler_lock(engine, holder="another-replica")
+            try:
+                return lock.take()
+            finally:
+                lock.release()
+                engine.dispose()
+
+        return await asyncio.to_thread(take)
 
 
 def assert_clean_exit(code: int, seconds: float, output: str, signum: signal.Signals = signal.SIGTERM) -> None:
@@ -186,16 +204,16 @@ async def test_sigterm_stops_the_bot_cleanly_within_ten_seconds(moto: MotoHandle
             assert delivery.status == 200
             # uvloop is a dependency on this platform, and `server.event_loop` defaults to using it
             assert health["event_loop"] == "uvloop"
-            await bot.lease_taken()
+            await bot.took_the_scheduler_lock()
 
             code, seconds, output = await bot.stop()
             assert_clean_exit(code, seconds, output)
             assert "Traceback" not in output, output
             assert slack.bot_token not in output and SIGNING_SECRET not in output
-        assert await bot.another_replica_takes_the_lease(), "a graceful stop gives up the replica's leases"
+        assert await bot.another_replica_takes_the_scheduler_lock(), "the lock goes with the process"
 
 
-async def test_sigterm_with_slack_unreachable_exits_cleanly_and_frees_the_lease(
+async def test_sigterm_with_slack_unreachable_exits_cleanly_and_frees_the_scheduler_lock(
     moto: MotoHandle, tmp_path: Path
 ) -> None:
     bot = BotProcess(
@@ -203,9 +221,9 @@ async def test_sigterm_with_slack_unreachable_exits_cleanly_and_frees_the_lease(
     )
     async with bot.running():
         await bot.healthy()
-        await bot.lease_taken()
+        await bot.took_the_scheduler_lock()
         assert_clean_exit(*await bot.stop())
-    assert await bot.another_replica_takes_the_lease()
+    assert await bot.another_replica_takes_the_scheduler_lock()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -220,10 +238,10 @@ async def test_socket_mode_stops_on_a_signal_while_slack_is_unreachable(
         bot = BotProcess(tmp_path, moto.environment() | env)
         async with bot.running():
             await bot.healthy()
-            await bot.lease_taken()
+            await bot.took_the_scheduler_lock()
             await asyncio.sleep(1)  # the Socket Mode client has failed to connect at least once, or is waiting
             assert_clean_exit(*await bot.stop(signum), signum)
-    assert await bot.another_replica_takes_the_lease()
+    assert await bot.another_replica_takes_the_scheduler_lock()
 
 
 async def test_socket_mode_stops_on_sigterm_when_slack_falls_silent_on_an_open_connection(
@@ -265,17 +283,17 @@ async def test_sigterm_while_slack_holds_a_post_leaves_its_claim_for_reconciliat
     assert posts == [("pending", True, 0)], "the post may have reached Slack: it is neither released nor failed"
     # The alarm's chart goes in the post's thread: it waits, untried, for the post's outcome.
     assert [item for item in items if item[0] != Operation.POST] == [(Operation.CHART, "pending", False, 0)]
-    assert await bot.another_replica_takes_the_lease()
+    assert await bot.another_replica_takes_the_scheduler_lock()
 
 
-async def test_sigterm_with_an_aws_call_hanging_exits_cleanly_and_frees_the_lease(tmp_path: Path) -> None:
+async def test_sigterm_with_an_aws_call_hanging_exits_cleanly_and_frees_the_scheduler_lock(tmp_path: Path) -> None:
     aws = HangingServer()
     async with aws.serving() as endpoint:
         env = {"AWS_ENDPOINT_URL": endpoint, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": unreachable_url()}
         bot = BotProcess(tmp_path, env)
         async with bot.running():
             await bot.healthy()
-            await bot.lease_taken()
+            await bot.took_the_scheduler_lock()
             await asyncio.wait_for(aws.connected.wait(), 10)  # the check's first boto3 call now hangs
             assert_clean_exit(*await bot.stop())
-    assert await bot.another_replica_takes_the_lease()
+    assert await bot.another_replica_takes_the_scheduler_lock()
