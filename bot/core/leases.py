@@ -1,4 +1,6 @@
-"""Leases: a row per named job lets exactly one replica run it until the lease expires.
+"""Leases: a row per named job lets exactly one replica run it until the lease expires. Live Tail owners
+(scheduler/live_tail_lease.py, bot/core/live_log_tails.py) and retention take them; checks do not (the embedded
+engine's leader holds the scheduler lock, bot/store/scheduler_lock.py; Procrastinate locks per target).
 
 Taking a lease is one compare-and-set UPDATE (or an INSERT for a lease never taken), so that two replicas racing
 for it cannot both win on PostgreSQL or on SQLite.

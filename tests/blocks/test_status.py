@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.blocks.home import home_view
 from bot.blocks.status import BLOCKED_SHOWN, blocked_blocks, status_blocks
-from bot.views.status import BlockedLine, CheckLine, QueueLine
+from bot.views.status import BlockedLine, CheckLine, LeaderLine, QueueLine
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -106,3 +106,14 @@ def test_no_worker_alive_or_none_started_says_checks_do_not_run() -> None:
     assert "none has started: checks do not run until a `boltwatch worker` does" in status_text(None)
     dead = status_text(queue(workers_alive=0, workers_gone=1, last_beat=timedelta(minutes=4)))
     assert ":x: *Workers*: none alive (the last beat 4m ago): checks do not run" in dead
+
+
+def test_status_names_the_replica_that_runs_the_checks_or_says_none_does() -> None:
+    running = text(status_blocks([], [], now=NOW, leader=LeaderLine("host-a:3000")))
+    nobody = text(status_blocks([], [], now=NOW, leader=LeaderLine(None)))
+    escaped = text(status_blocks([], [], now=NOW, leader=LeaderLine("<!channel>`")))
+
+    assert "*Checks* run on `host-a:3000`" in running
+    assert ":x: *Checks*: no replica holds the scheduler lock, so none runs them" in nobody
+    assert "<!channel>" not in escaped and "&lt;!channel&gt;" in escaped
+    assert "*Checks*" not in text(status_blocks([], [], now=NOW)), "in-memory or distributed: nothing to say"

@@ -103,3 +103,32 @@ def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(da
         row = connection.execute(text("SELECT status, attempted_at, blocked_since FROM outbox")).one()
     assert tuple(row) == ("pending", None, None)
     engine.dispose()
+
+
+def test_the_upgrade_to_0013_drops_the_check_and_digest_leases_and_keeps_the_others(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.store.schema import SCRIPT_LOCATION
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0012")
+    expires = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    names = ["check:cloudwatch_alarms", "digest:#ops:", "retention", "live-tail:log_errors:default:us-east-1",
+             "live-group:log_errors:default:us-east-1:/aws/lambda/check:x"]  # fmt: skip
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(
+                text("INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES (:n, 'host:3000', :at, :at)"),
+                {"n": name, "at": expires},
+            )
+
+    assert upgrade(engine) == ("0012", head_revision())
+    with engine.connect() as connection:
+        left = sorted(connection.scalars(text("SELECT name FROM leases")))
+    assert left == sorted(names[2:]), "only what checks and digests took is gone"
+    engine.dispose()
