@@ -43,6 +43,7 @@ class SchedulerLeader:
         self._pool = DaemonPool(1, name="boltwatch-scheduler-lock")
         self._task: asyncio.Task[None] | None = None
         self._standing_by_said = False
+        self._problem: str | None = None
         self.leads = False
         """This replica holds the lock and runs the checks."""
 
@@ -68,20 +69,29 @@ class SchedulerLeader:
             except TimeoutError:
                 log.warning("the scheduler lock did not answer within %.0f s: counted as lost", TRY_TIMEOUT_SECONDS)
                 holds = False
-            except Exception:
-                log.exception("trying for the scheduler lock failed; trying again in %.0f s", TRY_SECONDS)
+            except Exception as exc:
+                problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if problem != self._problem:  # once per kind of failure, not every 2 s while the database is down
+                    log.warning("could not try for the scheduler lock (%s); trying again every %.0f s", problem,
+                                TRY_SECONDS)  # fmt: skip
+                self._problem = problem
                 holds = False
+            else:
+                self._problem = None
             if holds and not self.leads:
                 log.info("this replica (%s) holds the scheduler lock: it runs the checks", self._holder)
                 self._set(True)
                 self._standing_by_said = False
-                await self._gained()
+                try:
+                    await self._gained()
+                except Exception:  # the loop goes on: it is what notices the lock lost, and gives it up at stop
+                    log.exception("scheduling the checks after taking the scheduler lock failed")
             elif not holds and self.leads:
                 log.warning("this replica (%s) lost the scheduler lock: it runs no checks until it has it again",
                             self._holder)  # fmt: skip
                 self._set(False)
                 self._lost()
-            elif not holds and not self._standing_by_said:
+            elif not holds and not self._standing_by_said and self._problem is None:
                 log.info("another replica holds the scheduler lock and runs the checks: this one (%s) stands by",
                          self._holder)  # fmt: skip
                 self._standing_by_said = True

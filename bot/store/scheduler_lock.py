@@ -57,7 +57,8 @@ def lock_path(engine: Engine) -> str | None:
 
 class SchedulerLock(Protocol):
     def take(self) -> bool:
-        """Take the lock if it is free, or confirm this process still holds it: True while it does."""
+        """Take the lock if it is free, or confirm this process still holds it: True while it does. Raises when it
+        cannot tell (the database does not answer) and did not hold it."""
 
     def release(self) -> None:
         """Give it up (if held); another process may take it at once."""
@@ -89,9 +90,11 @@ class PostgresLock:
                 key = lock_key(str(schema))
                 self._held = bool(self._connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
         except Exception as exc:  # the connection is lost: so is the lock, if it was held
-            if self._held:
-                log.warning("lost the scheduler lock's connection: %s", str(exc).splitlines()[0])
+            held = self._held
             self._discard()
+            if not held:
+                raise  # not "another process holds it": nobody here can tell
+            log.warning("lost the scheduler lock's connection: %s", str(exc).splitlines()[0])
         return self._held
 
     def release(self) -> None:

@@ -5,6 +5,7 @@ them. Real apps with their schedulers on, in one process (each has its own lock 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -12,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from bot.store.models import Lease, OutboxItem
+from bot.store.models import CheckHealth, Lease, OutboxItem
 from sandbox.aws.server import MotoHandle
 from scheduler.leader import TRY_SECONDS
 from tests.harness import FakeClock, RunningBot, base_config, running_bot
@@ -22,10 +23,10 @@ CHECK = "cloudwatch_alarms"
 TAKE_OVER_SECONDS = TRY_SECONDS * 3 + 5  # a standby's next tries, on a loaded machine
 
 
-def runs(bot: RunningBot) -> float:
-    """Check runs this replica made."""
+def runs(bot: RunningBot, check: str = CHECK) -> float:
+    """Runs of `check` this replica made."""
     counter = bot.app.services.metrics.check_runs
-    return sum(counter.labels(CHECK, result)._value.get() for result in ("ok", "error"))
+    return sum(counter.labels(check, result)._value.get() for result in ("ok", "error"))
 
 
 def leads(bot: RunningBot) -> bool:
@@ -54,8 +55,9 @@ async def start(stack: AsyncExitStack, moto: MotoHandle, database_url: str, name
 
 
 async def test_only_the_leader_runs_the_checks_and_a_standby_takes_over_when_it_stops(
-    moto: MotoHandle, database_url: str
+    moto: MotoHandle, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="scheduler.leader")
     first, second = AsyncExitStack(), AsyncExitStack()
     async with first, second:
         bots = {"replica-a": await start(first, moto, database_url, "replica-a")}
@@ -66,6 +68,8 @@ async def test_only_the_leader_runs_the_checks_and_a_standby_takes_over_when_it_
         await until(lambda: runs(leader) >= 3, 20, "the leader does not run the check every second")
         assert runs(standby) == 0 and not leads(standby), "the standby ran a check the leader runs"
         assert "*Checks* run on `replica-a`" in await status_text(standby)
+        standing_by = [r for r in caplog.records if "stands by" in r.getMessage()]
+        assert [r.getMessage().count("(replica-b)") for r in standing_by] == [1], "said once, by the standby"
 
         await first.aclose()  # the leader stops (gracefully: it gives the lock up)
         await until(lambda: leads(standby), TAKE_OVER_SECONDS, "the standby never took over")
@@ -134,3 +138,24 @@ async def test_a_replica_restarted_under_its_name_takes_back_what_its_dead_prede
             claimed = session.scalars(select(OutboxItem.claimed_by).where(OutboxItem.ordering_key == "incident:9"))
             assert list(claimed) == [None]
             assert session.scalars(select(Lease.holder).where(Lease.name.startswith("live-tail:"))).all() == []
+
+
+async def test_a_replica_taking_the_lock_keeps_each_checks_cadence_from_its_last_recorded_run(
+    moto: MotoHandle, database_url: str
+) -> None:
+    clock = FakeClock()
+    config = base_config(checks=[{"type": CHECK, "every": "1h"}, {"type": "ec2_status", "every": "1h"}])
+    ran_at = clock() - timedelta(minutes=10)
+    async with running_bot(moto=moto, database_url=database_url, config=config, clock=clock, holder="x") as seed:
+        with seed.app.services.db.transaction() as session:  # what the replica that stopped recorded
+            session.add(CheckHealth(name=CHECK, check_type=CHECK, last_run_at=ran_at))
+
+    async with running_bot(
+        moto=moto, database_url=database_url, config=config, clock=clock, holder="replica-b", background=True
+    ) as bot:
+        await until(lambda: leads(bot), TAKE_OVER_SECONDS, "the only replica never took the lock")
+        scheduler = bot.app.scheduler
+        await until(lambda: scheduler.get_job(f"check:{CHECK}") is not None, 5, "the checks were never scheduled")
+        assert scheduler.get_job(f"check:{CHECK}").next_run_time == ran_at + timedelta(hours=1)
+        await until(lambda: runs(bot, "ec2_status") >= 1, 20, "the check that never ran does not run at once")
+        assert runs(bot) == 0, "the check that ran 10 minutes ago ran again at once"
