@@ -1,25 +1,29 @@
 """`log_errors` in `mode: live` under the distributed engine: the `boltwatch worker` processes stream the log groups
 (the web role never does), each group in one worker at a time by the owner lease, the check jobs skip the groups that
 stream whichever worker runs them, and a streamed error reaches Slack through the web role's outbox drainer. When the
-streaming worker stops, another streams its groups."""
+streaming worker stops, another streams its groups; when it dies, another takes them over within the lease's time, a
+`--role all` replica as well as a worker."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.client import BaseClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import settings_from_mapping
-from bot.store.models import CheckTarget
+from bot.store import Database, make_engine, upgrade
+from bot.store.models import CheckTarget, Lease
 from bot.worker import WorkerProcess
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
+from scheduler.live_tail_lease import lease_name
+from scheduler.live_tails import LiveTails
 from tests.e2e.test_live_tail_check import GROUP, TARGET, FilterCalls, WallClock, logs, posts_naming, put_error
 from tests.e2e.test_live_tail_replicas import LEASE_SECONDS, no_session_left_open, short_lease
 from tests.harness import SIGNING_SECRET, RunningBot, base_config, running_bot
@@ -61,8 +65,9 @@ async def start_worker(web: RunningBot, database_url: str, name: str) -> WorkerP
     return worker
 
 
-def streams(worker: WorkerProcess) -> bool:
-    return worker.live_tails.streaming_here("log_errors", TARGET) == {GROUP}
+def streams(process: WorkerProcess | RunningBot) -> bool:
+    live_tails: LiveTails = process.live_tails if isinstance(process, WorkerProcess) else process.app.live_tails
+    return live_tails.streaming_here("log_errors", TARGET) == {GROUP}
 
 
 def knows_it_streams(worker: WorkerProcess) -> bool:
@@ -150,3 +155,40 @@ async def test_each_live_group_streams_in_one_worker_and_moves_to_the_other_when
             for worker in workers:
                 if worker.running():
                     await worker.stop()
+
+
+async def test_a_dead_owners_groups_stream_in_one_of_the_others_within_a_lease_period(
+    moto: MotoHandle, pg_database_url: str, logs: BaseClient
+) -> None:
+    # What a worker killed with -9 leaves behind: its lease, which it renewed a moment before it died.
+    name = lease_name("log_errors", TARGET)
+    dead = Database(make_engine(pg_database_url))
+    await asyncio.to_thread(upgrade, dead.engine)
+    dead_lease = Lease(name=name, holder="dead-worker", expires_at=datetime.now(UTC) + timedelta(hours=1))
+    await dead.run(lambda s: s.add(dead_lease))
+    async with running_bot(
+        moto=moto, database_url=pg_database_url, config=CONFIG, background=True, clock=WallClock(), holder="replica"
+    ) as replica:  # `--role all`: a web process that is a worker too
+        worker = await start_worker(replica, pg_database_url, "worker-1")
+        survivors: list[WorkerProcess | RunningBot] = [replica, worker]
+        try:
+            died = datetime.now(UTC)
+            last_renewal = update(Lease).where(Lease.name == name)
+            await dead.run(lambda s: s.execute(last_renewal.values(expires_at=died + timedelta(seconds=LEASE_SECONDS))))
+            await asyncio.sleep(LEASE_SECONDS / 2)
+            assert not any(streams(p) for p in survivors), "the lease is still the dead worker's"
+            await asyncio.to_thread(put_error, logs, "WhileOwnerDeadError")
+            await replica.wait_for(lambda: any(streams(p) for p in survivors), timeout=2 * LEASE_SECONDS + 5)
+            # Within a period of the last renewal, and a third of one for the next try (and the session's start).
+            assert datetime.now(UTC) - died <= timedelta(seconds=LEASE_SECONDS * 4 / 3 + 2)
+            await replica.wait_for(lambda: posts_naming(replica, "WhileOwnerDeadError"), timeout=15)
+            await asyncio.sleep(2 * LEASE_SECONDS)  # both have tried for the lease several times
+            assert sum(streams(p) for p in survivors) == 1
+            assert live_tail.open_sessions() == 1
+            await worker.stop()  # the replica streams the groups now, if it did not already
+            await replica.wait_for(lambda: streams(replica), timeout=LEASE_SECONDS + 5)
+            await replica.wait_for(lambda: live_tail.open_sessions() == 1, timeout=5)  # the worker's has closed
+        finally:
+            if worker.running():
+                await worker.stop()
+            await asyncio.to_thread(dead.close)
