@@ -272,7 +272,7 @@ class BoltwatchApp:
                 self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
-            if self.runs_checks:  # Live Tail sessions feed the in-process checks (workers do not stream yet)
+            if self.runs_checks or self.works_queue:  # sessions feed the checks run here: in-process, or as jobs
                 self.live_tails.start()
         if self.distributed is not None:
             await self._open_queue(self.distributed)
@@ -472,6 +472,7 @@ def create_app(
         app.runs_checks = False
         app.runs_jobs = app.works_queue = role == "all"
         app.distributed = distributed
+        distributed.live_groups = app.live_tails.live_groups  # `--role all`: its jobs skip the groups that stream
     app.home = home
     app.end_live_tails = end_live_tails
     return app

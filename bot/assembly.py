@@ -3,7 +3,6 @@ the configured checks. Kept apart from `bot.app` so that a worker loads no Slack
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -18,8 +17,6 @@ from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
 from bot.store import Database
 from scheduler.registry import ConfiguredCheck, configure_actions, configure_checks
-
-log = logging.getLogger(__name__)
 
 
 def package_version() -> str:
@@ -47,15 +44,6 @@ def build_services(
 
         if problems := schedule_problems(checks):
             raise ConfigError(problems)
-        from scheduler.live_tails import is_live
-
-        if live := [c.name for c in checks if is_live(c)]:
-            # Workers take check jobs, not Live Tail sessions (yet): say so rather than stream nothing quietly.
-            log.warning(
-                "%s: mode live streams only with scheduler.engine apscheduler; with procrastinate the workers read"
-                " these log groups on the check's interval (FilterLogEvents)",
-                ", ".join(live),
-            )
     actions = configure_actions(settings.file.actions)
     metrics = Metrics()
     executor = AwsExecutor.from_settings(settings.aws)

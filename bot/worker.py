@@ -1,6 +1,12 @@
 """`boltwatch worker`: a process that runs check jobs from Procrastinate's queue (scheduler.engine procrastinate),
-polls `/wait` jobs, posts scheduled digests, and serves `/healthz` and `/metrics`. It answers no Slack request and
-writes to Slack only through the outbox, which the web processes drain.
+streams the log groups of `log_errors` checks in `mode: live`, polls `/wait` jobs, posts scheduled digests, and
+serves `/healthz` and `/metrics`. It answers no Slack request and writes to Slack only through the outbox, which the
+web processes drain.
+
+Live Tail sessions are shared among workers (and `--role all` processes) by their owner leases
+(scheduler/live_tail_lease.py): each check's log groups in an account and region stream in one of them, a stopping
+worker gives its leases up and a dead one's expire, and another takes over. Whichever worker runs a target's check job
+skips the groups that stream, here or in another worker.
 
 Waits and digests are shared among workers by the database, not by the queue: a wait job is claimed by one poller
 at a time (`SELECT … FOR UPDATE SKIP LOCKED`, claims that expire), and a digest's period by the first process to
@@ -26,6 +32,8 @@ from bot.store import ensure_current
 from bot.views.status_queries import queue_line
 from scheduler.digest import DigestScheduler
 from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema
+from scheduler.live_tails import LiveTails
+from scheduler.runner import CheckRunner
 from scheduler.waits import WaitRunner
 
 log = logging.getLogger(__name__)
@@ -52,7 +60,11 @@ class WorkerProcess:
         self.services, checks = build_services(
             settings, aws_endpoint_url=aws_endpoint_url, clock=clock, acks_first=False
         )
-        self.distributed = DistributedChecks(self.services, checks)
+        # Records what the Live Tail sessions deliver (`run_streamed`); it schedules nothing: the checks are jobs.
+        streamed = CheckRunner(self.services, checks, holder=name, freeze=False)
+        self.distributed = DistributedChecks(self.services, checks, tags=streamed.tags)
+        self.live_tails = LiveTails(self.services, streamed, holder=name)
+        self.distributed.live_groups = self.live_tails.live_groups
         self.waits = WaitRunner(self.services, holder=name)
         self.digests = DigestScheduler(self.services)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -76,6 +88,7 @@ class WorkerProcess:
         run = self.distributed.run_worker(concurrency=self.concurrency, name=self.name)
         self._worker = asyncio.create_task(run, name="procrastinate-worker")
         self._waiting = asyncio.create_task(self.waits.run(), name="wait-jobs")
+        self.live_tails.start()
         self.digests.schedule(self.scheduler)
         self.scheduler.start()
         self._http = web.AppRunner(self.web, handle_signals=False, access_log=None)
@@ -90,7 +103,8 @@ class WorkerProcess:
 
     async def stop(self) -> None:
         """Take no new job; running ones get the worker's grace, then go back to the queue; wait claims are given
-        back, so another worker polls those waits at once."""
+        back, so another worker polls those waits at once; Live Tail leases too, so another worker streams."""
+        await self.live_tails.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         tasks = [task for task in (self._worker, self._waiting) if task is not None]

@@ -14,7 +14,9 @@ timeout, and after any other end with exponential backoff (1 s doubling to 60 s)
 the groups as in `mode: poll`.
 
 Replicas on one database stream each check's groups in an account and region once: only the holder of its owner
-lease (scheduler/live_tail_lease.py) runs the sessions; the others wait to take the lease over.
+lease (scheduler/live_tail_lease.py) runs the sessions; the others wait to take the lease over. Under the distributed
+engine the replicas are the `boltwatch worker` processes and `--role all` replicas (the web role streams nothing),
+and the target's check jobs, in whichever of them, skip the groups streamed (`live_groups`).
 """
 
 from __future__ import annotations

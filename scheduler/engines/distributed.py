@@ -13,13 +13,16 @@ PostgreSQL, one job per (check, account, region) and tick.
   STALLED_AFTER_SECONDS ("Retry stalled jobs" in the docs): a killed worker's jobs run again within one interval.
 - On SIGTERM a worker takes no new job and gives running ones SHUTDOWN_GRACE_SECONDS; the rest are cancelled and
   put back in the queue (ReleaseOnShutdown) for another worker.
+- The workers stream the log groups of `log_errors` checks in `mode: live` (scheduler/live_tails.py, one worker per
+  check and target by its owner lease); a target's job is told which of its groups stream (`live_groups`, whichever
+  worker streams them) and does not read those, as the embedded engine's runs do not.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -129,6 +132,9 @@ class DistributedChecks:
         self._tags = tags or TagCache()
         self._rechecked: dict[str, int] = {}
         """The tick of each target's last pushed run, by target key."""
+        self.live_groups: Callable[[str, AwsTarget], frozenset[str]] = lambda _check, _target: frozenset()
+        """The log groups a Live Tail session streams for a check and target right now, in this worker or another
+        (scheduler/live_tails.py): its jobs do not read them."""
         self.app = App(connector=PsycopgConnector(conninfo=conninfo(services.settings.database_url)))
         self._target_task = self.app.task(
             name="boltwatch.check_target", queue=QUEUE, retry=ReleaseOnShutdown(), pass_context=True
@@ -183,8 +189,9 @@ class DistributedChecks:
         try:
             async with asyncio.timeout(check_timeout(configured)):
                 run = await run_check_target(
-                    configured, target, datetime.fromtimestamp(tick, UTC), services=self._services, tags=self._tags
-                )
+                    configured, target, datetime.fromtimestamp(tick, UTC), services=self._services, tags=self._tags,
+                    live_groups=self.live_groups(check, target),
+                )  # fmt: skip
         except Exception:
             metrics.labels(check, "failed").inc()
             raise

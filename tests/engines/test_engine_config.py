@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.assembly import build_services
 from bot.cli import EXIT_CONFIG, main
-from bot.config import settings_from_mapping
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:9/none"  # never reached: the config is refused first
 
@@ -81,16 +79,3 @@ def test_intervals_become_cron_schedules_in_step_with_the_clock(every: str, cron
     from scheduler.engines.distributed import cron_for
 
     assert cron_for(parse_duration(every)) == cron
-
-
-def test_a_live_mode_check_under_the_distributed_engine_says_it_polls(caplog: pytest.LogCaptureFixture) -> None:
-    config = {
-        "slack": {"channel": "#alerts"},
-        "checks": [{"type": "log_errors", "every": "30s", "log_groups": ["/aws/lambda/*"], "mode": "live"}],
-        "scheduler": {"engine": "procrastinate"},
-    }
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "BOLTWATCH_DATABASE_URL": PG}
-    services, _checks = build_services(settings_from_mapping(config, env))
-    services.executor.shutdown()
-    services.db.close()
-    assert "log_errors: mode live streams only with scheduler.engine apscheduler" in caplog.text
