@@ -61,7 +61,7 @@ class WorkerProcess:
             settings, aws_endpoint_url=aws_endpoint_url, clock=clock, acks_first=False
         )
         # Records what the Live Tail sessions deliver (`run_streamed`); it schedules nothing: the checks are jobs.
-        streamed = CheckRunner(self.services, checks, holder=name, freeze=False)
+        streamed = CheckRunner(self.services, checks, freeze=False)
         self.distributed = DistributedChecks(self.services, checks, tags=streamed.tags)
         self.live_tails = LiveTails(self.services, streamed, holder=name)
         self.distributed.live_groups = self.live_tails.live_groups
