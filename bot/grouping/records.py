@@ -138,7 +138,9 @@ def read_line(message: str) -> LogLine:
         request_id = request_id or _stated_request_id(payload)
     elif runtime_level is UNKNOWN:
         level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
-    if not request_id:
+    # Every form `_REQUEST_ID` finds holds one of these words: a search of the pattern, which starts with no literal,
+    # tries each position of the first 400 characters, where three `in` tests skip the lines that hold none.
+    if not request_id and ("equestId" in message or "reqId" in message or "request_id" in message):
         found = _REQUEST_ID.search(message, 0, 400)
         request_id = found.group(1) if found else ""
     # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
