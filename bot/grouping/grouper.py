@@ -78,8 +78,9 @@ class ErrorGrouper(Generic[Event]):
                 if found:
                     yield from found
                 continue
-            # The first character before `startswith`, which costs more (it parses its arguments each call).
-            first = message[:1]
+            # The first character before `startswith`, which costs more (it parses its arguments each call); an index
+            # rather than a slice, which makes a slice object each time.
+            first = message[0] if message else ""
             # The healthy records of every invocation, and lines that cannot be errors, cost a test or two.
             if first in "SE" and message.startswith(_HEALTHY_EDGES):
                 edges[getattr(event, "stream", "")] = message
@@ -155,7 +156,8 @@ class ErrorGrouper(Generic[Event]):
             pass  # the runtime reports a failure the function already logged in an event of its own
         else:
             self._mark_failed(invocation)
-            if is_dump_header(line.body):
+            # A JSON record is never a dump's header (that is one line of text, not "{" or a Node.js report).
+            if line.payload is None and is_dump_header(line.body):
                 self._dumps[stream] = Dump(event, line, python=line.body.startswith("Traceback"))
             else:
                 out.append((event, self._miner.add_line(line)))
