@@ -109,6 +109,7 @@ QUIET_LINE = re.compile(
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
 _DECODER = json.JSONDecoder()
+_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
 
 
 class LogLine(NamedTuple):
@@ -190,8 +191,8 @@ def json_payload(body: str) -> dict[str, Any] | None:
     if not body.rstrip().endswith("}"):
         return None
     try:
-        value, _ = _DECODER.raw_decode(body, start)
-    except ValueError:
+        value, _ = _scan_json(body, start)  # raw_decode's own call, without its Python frame
+    except (StopIteration, ValueError):  # raw_decode turns the scanner's StopIteration into a ValueError
         return None
     return value if isinstance(value, dict) else None
 
