@@ -56,7 +56,8 @@ class ErrorGrouper(Generic[Event]):
     """Fed one log group's events in order; gives back each error event with its signature."""
 
     def __init__(self, miner: TemplateMiner | None = None) -> None:
-        self._miner = miner or TemplateMiner()
+        # Made at the first error (`_signatures`): most of a check's runs of a log group hold none.
+        self._miner = miner
         self._dumps: dict[str, Dump[Event]] = {}
         # The record that last moved each stream between invocations (START, END, platform.start), read lazily:
         # every invocation has them, few lines need them.
@@ -78,8 +79,9 @@ class ErrorGrouper(Generic[Event]):
                 if found:
                     yield from found
                 continue
-            # The first character before `startswith`, which costs more (it parses its arguments each call).
-            first = message[:1]
+            # The first character before `startswith`, which costs more (it parses its arguments each call); an index
+            # rather than a slice, which makes a slice object each time.
+            first = message[0] if message else ""
             # The healthy records of every invocation, and lines that cannot be errors, cost a test or two.
             if first in "SE" and message.startswith(_HEALTHY_EDGES):
                 edges[getattr(event, "stream", "")] = message
@@ -155,10 +157,12 @@ class ErrorGrouper(Generic[Event]):
             pass  # the runtime reports a failure the function already logged in an event of its own
         else:
             self._mark_failed(invocation)
-            if is_dump_header(line.body):
+            # A JSON record is never a dump's header (that is one line of text, not "{" or a Node.js report).
+            if line.payload is None and is_dump_header(line.body):
                 self._dumps[stream] = Dump(event, line, python=line.body.startswith("Traceback"))
             else:
-                out.append((event, self._miner.add_line(line)))
+                miner = self._miner if self._miner is not None else self._signatures()
+                out.append((event, miner.add_line(line)))
         if message.startswith(_ENDS):
             out += self._end_invocation(line.request_id)
         return out
@@ -172,7 +176,12 @@ class ErrorGrouper(Generic[Event]):
 
     def _close(self, stream: str) -> Grouped[Event]:
         dump = self._dumps.pop(stream)
-        return dump.header, self._miner.add_line(dump.line, dump.text())
+        return dump.header, self._signatures().add_line(dump.line, dump.text())
+
+    def _signatures(self) -> TemplateMiner:
+        if self._miner is None:
+            self._miner = TemplateMiner()
+        return self._miner
 
     def _follow_invocations(self, stream: str, message: str) -> None:
         """Which invocation the stream serves: a START opens one; after END, lines belong to the next init."""
@@ -197,4 +206,5 @@ class ErrorGrouper(Generic[Event]):
 
     def _end_invocation(self, invocation: str) -> list[Grouped[Event]]:
         notices = self._notices.pop(invocation, [])
-        return [(event, self._miner.add_line(line)) for event, line in notices]
+        miner = self._signatures()
+        return [(event, miner.add_line(line)) for event, line in notices]

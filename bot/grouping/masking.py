@@ -36,6 +36,7 @@ _CODE_LOCATION = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
 _EDGE = ".:/-+@"
 _WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
 _DECODER = json.JSONDecoder()
+_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
 _OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
 _BRACKETS = re.compile(r"[\[\]{}]")
 # These read ASCII texts only (others are masked whole), so [0-9] and [A-Za-z0-9_] say what \d and \w would, quicker.
@@ -187,8 +188,9 @@ def mask_documents(text: str) -> str:
 def _document_end(text: str, start: int) -> int | None:
     """Where the document opened at `start` ends: JSON's own end, else the matching bracket, else the text's."""
     try:
-        return _DECODER.raw_decode(text, start)[1]
-    except ValueError:
+        end: int = _scan_json(text, start)[1]  # raw_decode's own call, without its Python frame
+        return end
+    except (StopIteration, ValueError):  # raw_decode turns the scanner's StopIteration into a ValueError
         if text[start] == "[" and text[start + 1 : start + 2].isalpha():
             return None  # "[null, 3]" is JSON; "[thread-1]" is a word in brackets
     depth = 0

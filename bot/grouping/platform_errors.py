@@ -44,6 +44,10 @@ class PlatformRecord:
     error_type: str = ""
 
 
+# Every timeout's record: made once, not for each of a log group's timeouts.
+_TIMED_OUT = PlatformRecord("timeout", "Task timed out after <*> seconds", "Sandbox.Timedout")
+
+
 def platform_failure(message: str, payload: dict[str, Any] | None = None) -> PlatformRecord | None:
     """The failure a platform record reports, None for a healthy record or a line the platform did not write."""
     if payload is not None:
@@ -58,7 +62,7 @@ def _text_record(message: str) -> PlatformRecord | None:
     if message.startswith(_TEXT_REPORTS):
         return _text_report(message)
     if "Task timed out after" in message and _TIMEOUT.search(message, 0, 200):
-        return PlatformRecord("timeout", "Task timed out after <*> seconds", "Sandbox.Timedout")
+        return _TIMED_OUT
     if "Runtime exited" in message:
         found = _RUNTIME_EXIT.search(message)
         if found is not None:
@@ -103,6 +107,7 @@ def _json_record(payload: dict[str, Any]) -> PlatformRecord | None:
     return _report(name.get(kind, kind), str(status), error_type or "", phase or "")
 
 
+@lru_cache(maxsize=256)  # a log group's failed invocations repeat a few records; each is made once
 def _report(record: str, status: str, error_type: str, phase: str) -> PlatformRecord:
     phase_text = f" Phase: {phase}" if phase and record != "REPORT" else ""
     return PlatformRecord(record, _with_type(f"{record}{phase_text} Status: {status}", error_type), error_type)

@@ -109,6 +109,7 @@ QUIET_LINE = re.compile(
 _PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
 _CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
 _DECODER = json.JSONDecoder()
+_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
 
 
 class LogLine(NamedTuple):
@@ -138,7 +139,9 @@ def read_line(message: str) -> LogLine:
         request_id = request_id or _stated_request_id(payload)
     elif runtime_level is UNKNOWN:
         level = leading_level(body)  # a level word after a prefix that states none (Go's log, the platform's)
-    if not request_id:
+    # Every form `_REQUEST_ID` finds holds one of these words: a search of the pattern, which starts with no literal,
+    # tries each position of the first 400 characters, where three `in` tests skip the lines that hold none.
+    if not request_id and ("equestId" in message or "reqId" in message or "request_id" in message):
         found = _REQUEST_ID.search(message, 0, 400)
         request_id = found.group(1) if found else ""
     # Whoever wrote the body stated its level; the runtime's prefix only says which console method ran.
@@ -188,8 +191,8 @@ def json_payload(body: str) -> dict[str, Any] | None:
     if not body.rstrip().endswith("}"):
         return None
     try:
-        value, _ = _DECODER.raw_decode(body, start)
-    except ValueError:
+        value, _ = _scan_json(body, start)  # raw_decode's own call, without its Python frame
+    except (StopIteration, ValueError):  # raw_decode turns the scanner's StopIteration into a ValueError
         return None
     return value if isinstance(value, dict) else None
 

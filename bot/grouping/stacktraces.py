@@ -44,6 +44,10 @@ _JAVA_HEAD = re.compile(
 )
 _JAVA_AT = re.compile(r"^[^\S\n]+at [\w$.<>/]+\([^()\n]*\)[^\S\n]*$", re.M)
 _JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
+# The same lines found after a line break: a pattern that starts with "\n" is searched by a scan for the character,
+# where one that starts with "^" (re.M) tries every position of the text. `_starts_a_line` adds the text's start.
+_NODE_FRAME_AFTER_BREAK = re.compile("\n" + _NODE_FRAME.pattern.removeprefix("^"), re.M)
+_JAVA_AT_AFTER_BREAK = re.compile("\n" + _JAVA_AT.pattern.removeprefix("^"), re.M)
 _GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
 _GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
@@ -58,11 +62,16 @@ def parse_stack_trace(text: str) -> ParsedException | None:
         return _parse_go(text)
     if "at " not in text:
         return None
-    if _NODE_FRAME.search(text):
+    if _starts_a_line(_NODE_FRAME, _NODE_FRAME_AFTER_BREAK, text):
         return _parse_node(text)
-    if _JAVA_AT.search(text):
+    if _starts_a_line(_JAVA_AT, _JAVA_AT_AFTER_BREAK, text):
         return _parse_java(text)
     return None
+
+
+def _starts_a_line(line: re.Pattern[str], after_break: re.Pattern[str], text: str) -> bool:
+    """True when one of the text's lines starts with the pattern (`line.search` with its "^", found quicker)."""
+    return line.match(text) is not None or after_break.search(text) is not None
 
 
 def python_frames(text: str) -> list[Frame]:
@@ -107,7 +116,7 @@ _remembered_java_frame = lru_cache(maxsize=1 << 12)(_java_frame)
 
 def _parse_python(text: str) -> ParsedException | None:
     lines = [line for line in text.splitlines() if line.strip()]
-    head = _PYTHON_ERROR_LINE.search(text)
+    head = _PYTHON_ERROR_LINE.search(text) if "[ERROR] " in text else None  # the substring its pattern needs
     if head is None and len(lines) > 1 and lines[1].startswith("Traceback"):
         # The Python runtime's unhandled error, its "[ERROR] " already read off as the line's level.
         head = _PYTHON_LAST_LINE.match(lines[0])
@@ -146,7 +155,7 @@ def _parse_java(text: str) -> ParsedException | None:
     head = _head_before_frames(text, _JAVA_AT, _JAVA_HEAD)
     if head is None:
         return None
-    causes = tuple(m["type"] for m in _JAVA_CAUSE.finditer(text))
+    causes = tuple(m["type"] for m in _JAVA_CAUSE.finditer(text)) if "Caused by: " in text else ()
     return ParsedException(head["type"], (head["message"] or "").strip(), java_frames(text), causes)
 
 
