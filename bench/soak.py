@@ -4,8 +4,9 @@ The bot is `boltwatch run` in a process of its own (`bench/soak_estate.py`: the 
 standing in for a large estate), on SQLite in a temporary directory or PostgreSQL (`--postgres`), against the local
 Slack (20 channels, routed by team, grouped by service) and moto. Its RSS is read from /proc every `--sample`
 seconds. Targets: peak RSS ≤ 150 MB per role, and no growth in the last half (the peak of its second quarter at
-most 5 MB above the peak of its first). Only the embedded role (`all`: web, checks and drainer in one process)
-exists so far; the last line gives the peak RSS per role in MB.
+most 5 MB above the peak of its first). By default the embedded role (`all`: web, checks and drainer in one
+process); with `--distributed` (PostgreSQL), `scheduler.engine: procrastinate` and two processes, `boltwatch run
+--role web` and one `boltwatch worker`, each sampled. The last line gives the peak RSS per role in MB.
 """
 
 from __future__ import annotations
@@ -59,9 +60,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=positive_int, default=15, help="the check's interval in seconds")
     parser.add_argument("--sample", type=float, default=2.0, help="seconds between RSS samples")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL (a schema of its own is made and dropped)")
+    parser.add_argument(
+        "--distributed", action="store_true",
+        help="the web role and a worker (scheduler.engine procrastinate) instead of one process; needs --postgres",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.distributed and not args.postgres:
+        print("--distributed keeps the check jobs in PostgreSQL: give --postgres URL")
+        return 2
     return asyncio.run(_soak(args))
 
 
@@ -90,6 +98,8 @@ async def _soak(args: argparse.Namespace) -> int:
         routes=routes, every=args.every, alerts=args.alerts, per_incident=args.alerts // args.incidents,
         channels=args.channels,
     )  # fmt: skip
+    if args.distributed:
+        config_text += "scheduler:\n  engine: procrastinate\n"
     moto = start_moto()
     try:
         with tempfile.TemporaryDirectory() as tmp, _database(args.postgres, Path(tmp)) as database_url:
@@ -99,42 +109,70 @@ async def _soak(args: argparse.Namespace) -> int:
                 for n in range(args.channels):
                     slack.add_channel(f"soak-{n}")
                 env = os.environ | moto.environment() | slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
-                samples = await _run_bot(env, config, args)
+                samples = await _run_roles(env, config, args)
                 posted = sum(len(slack.channel_messages(f"#soak-{n}")) for n in range(args.channels))
     finally:
         moto.stop()
-    if len(samples) < 4:
+    if not samples or any(len(role_samples) < 4 for role_samples in samples.values()):
         print("the bot did not stay up long enough to sample")
         return 1
-    peak, third, fourth = verdict(samples)
-    print(f"{len(samples)} samples over {samples[-1][0]:.0f} s; incident messages in Slack: {posted}")
-    for at, mb in samples[:: max(1, len(samples) // 12)]:
-        print(f"  {at:7.0f} s  {mb:6.1f} MB")
-    growth = fourth - third
-    print(f"last half: peak {third:.1f} MB in its first half, {fourth:.1f} MB in its second (growth {growth:+.1f} MB)")
-    missed = peak > TARGET_MB or growth > GROWTH_MB
-    print(f"target ≤ {TARGET_MB:.0f} MB and growth ≤ {GROWTH_MB:.0f} MB: {'missed' if missed else 'met'}")
-    print(f"peak RSS per role (MB): all={peak:.1f}")
+    missed = False
+    peaks: dict[str, float] = {}
+    for role, role_samples in samples.items():
+        peak, third, fourth = verdict(role_samples)
+        peaks[role] = peak
+        print(f"{role}: {len(role_samples)} samples over {role_samples[-1][0]:.0f} s")
+        for at, mb in role_samples[:: max(1, len(role_samples) // 12)]:
+            print(f"  {at:7.0f} s  {mb:6.1f} MB")
+        growth = fourth - third
+        print(f"{role}, last half: peak {third:.1f} MB in its first half, {fourth:.1f} MB in its second"
+              f" (growth {growth:+.1f} MB)")  # fmt: skip
+        missed = missed or peak > TARGET_MB or growth > GROWTH_MB
+    print(f"incident messages in Slack: {posted}")
+    print(f"target ≤ {TARGET_MB:.0f} MB and growth ≤ {GROWTH_MB:.0f} MB per role: {'missed' if missed else 'met'}")
+    print("peak RSS per role (MB): " + " ".join(f"{role}={peak:.1f}" for role, peak in peaks.items()))
     return 1 if missed else 0
 
 
-async def _run_bot(env: dict[str, str], config: Path, args: argparse.Namespace) -> list[tuple[float, float]]:
-    port = _free_port()
-    command = [sys.executable, "-m", "bench.soak_estate", "--config", str(config), "--port", str(port),
-               "--log-level", "WARNING"]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL)
-    samples: list[tuple[float, float]] = []
+Samples = list[tuple[float, float]]
+"""(seconds since the start, RSS in MB)."""
+
+
+async def _run_roles(env: dict[str, str], config: Path, args: argparse.Namespace) -> dict[str, Samples]:
+    """Start the bot's processes and sample each one's RSS until `--minutes` have passed or one of them ends."""
+    module = [sys.executable, "-m", "bench.soak_estate"]
+    quiet = ["--config", str(config), "--log-level", "WARNING"]
+    if args.distributed:  # web and worker processes do not migrate the database: `boltwatch db upgrade` does
+        upgrade = await asyncio.create_subprocess_exec(*module, "db", "upgrade", env=env)
+        if await upgrade.wait() != 0:
+            return {}
+        commands = {
+            "web": [*module, *quiet, "--port", str(_free_port()), "--role", "web"],
+            "worker": [*module, "worker", *quiet, "--port", str(_free_port())],
+        }
+    else:
+        commands = {"all": [*module, *quiet, "--port", str(_free_port())]}
+    processes = {
+        role: await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL)
+        for role, command in commands.items()
+    }
+    samples: dict[str, Samples] = {role: [] for role in processes}
     started = time.monotonic()
     try:
-        while (elapsed := time.monotonic() - started) < args.minutes * 60 and process.returncode is None:
-            mb = rss_mb(process.pid)
-            if mb is not None:
-                samples.append((elapsed, mb))
+        while (elapsed := time.monotonic() - started) < args.minutes * 60 and all(
+            p.returncode is None for p in processes.values()
+        ):
+            for role, process in processes.items():
+                mb = rss_mb(process.pid)
+                if mb is not None:
+                    samples[role].append((elapsed, mb))
             await asyncio.sleep(args.sample)
     finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
+        for process in processes.values():
+            if process.returncode is None:
+                process.terminate()
+        for process in processes.values():
+            await process.wait()
     return samples
 
 

@@ -1,9 +1,10 @@
-"""The soak benchmark's bot: `python -m bench.soak_estate --config FILE [boltwatch run options]`.
+"""The soak benchmark's bot: `python -m bench.soak_estate --config FILE [boltwatch run options]`, or its worker:
+`python -m bench.soak_estate worker --config FILE [boltwatch worker options]` (and `db upgrade`).
 
-The real `boltwatch run`, with one more check type, `soak_estate`, that stands in for a large estate without AWS:
-`alerts` alerts over `alerts / per_incident` groups, firing; each run a rotating one in `churn_every` of them clears
-(and fires again on the next run), so incidents see updates, flap samples and resolves every cycle. As a real check
-should, it reports only what fires and lets its scope resolve the rest.
+The real `boltwatch run` (or `boltwatch worker`), with one more check type, `soak_estate`, that stands in for a
+large estate without AWS: `alerts` alerts over `alerts / per_incident` groups, firing; each run a rotating one in
+`churn_every` of them clears (and fires again on the next run), so incidents see updates, flap samples and resolves
+every cycle. As a real check should, it reports only what fires and lets its scope resolve the rest.
 """
 
 from __future__ import annotations
@@ -53,4 +54,5 @@ def soak_estate(ctx: CheckContext, params: SoakParams) -> CheckResult:
 
 
 if __name__ == "__main__":
-    sys.exit(main(["run", *sys.argv[1:]]))
+    arguments = sys.argv[1:]
+    sys.exit(main(arguments if arguments[:1] in (["worker"], ["db"]) else ["run", *arguments]))

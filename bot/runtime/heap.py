@@ -13,6 +13,8 @@ import ctypes
 import gc
 import logging
 import sys
+import time
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +56,23 @@ def release_free_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+class ThrottledRelease:
+    """`release_free_memory` after work, at most once every `seconds`: a worker ends many small jobs a second, and
+    malloc_trim walks the whole heap (a few ms), while what a big job freed is given back within `seconds` of the
+    next job's end."""
+
+    def __init__(self, seconds: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._last: float | None = None
+
+    def __call__(self) -> bool:
+        """Release now unless it was done less than `seconds` ago; True when it did."""
+        now = self._clock()
+        if self._last is not None and now - self._last < self._seconds:
+            return False
+        self._last = now
+        release_free_memory()
+        return True

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
 from bot.core.check_targets import recorded_targets
+from bot.runtime.heap import ThrottledRelease
 from bot.services import Services
 from bot.views.status import WORKER_STALLED_AFTER
 from scheduler.probe import check_timeout
@@ -132,6 +133,7 @@ class DistributedChecks:
         self._tags = tags or TagCache()
         self._rechecked: dict[str, int] = {}
         """The tick of each target's last pushed run, by target key."""
+        self._release_memory = ThrottledRelease()
         self.live_groups: Callable[[str, AwsTarget], frozenset[str]] = lambda _check, _target: frozenset()
         """The log groups a Live Tail session streams for a check and target right now, in this worker or another
         (scheduler/live_tails.py): its jobs do not read them."""
@@ -195,6 +197,8 @@ class DistributedChecks:
         except Exception:
             metrics.labels(check, "failed").inc()
             raise
+        finally:
+            self._release_memory()  # what the run's findings held, given back (at most every few seconds)
         metrics.labels(check, "repeat" if run.repeat else "failed" if run.error else "succeeded").inc()
 
     async def defer_recheck(self, check: str, account: str, region: str) -> bool:
