@@ -171,10 +171,12 @@ def _worker(args: argparse.Namespace) -> int:
 
     from bot.app import replica_name
     from bot.runtime import event_loop
+    from bot.runtime.heap import limit_malloc_arenas
     from bot.runtime.log_redaction import configure_logging
     from bot.store import SchemaError
     from bot.worker import WorkerProcess
 
+    limit_malloc_arenas()  # before any worker thread allocates, as for `run`
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
     try:
