@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import positive_int
 from bench.startup import _free_port
+from bot.store import make_engine, upgrade
 from sandbox.aws.server import start_moto
 from sandbox.slack import LocalSlack
 
@@ -59,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=positive_int, default=15, help="the check's interval in seconds")
     parser.add_argument("--sample", type=float, default=2.0, help="seconds between RSS samples")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL URL (a schema of its own is made and dropped)")
+    parser.add_argument(
+        "--migrated", action="store_true",
+        help="migrate the database before the bot starts (`boltwatch db upgrade`, or any start but the first)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,6 +98,10 @@ async def _soak(args: argparse.Namespace) -> int:
     moto = start_moto()
     try:
         with tempfile.TemporaryDirectory() as tmp, _database(args.postgres, Path(tmp)) as database_url:
+            if args.migrated:
+                engine = make_engine(database_url)
+                upgrade(engine)
+                engine.dispose()
             config = Path(tmp) / "soak.yml"
             config.write_text(config_text)
             async with LocalSlack(signing_secret=SECRET) as slack:
