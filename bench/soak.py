@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import positive_int
 from bench.startup import _free_port
+from bot.store import make_engine, upgrade
 from sandbox.aws.server import start_moto
 from sandbox.slack import LocalSlack
 
@@ -64,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--distributed", action="store_true",
         help="the web role and a worker (scheduler.engine procrastinate) instead of one process; needs --postgres",
     )  # fmt: skip
+    parser.add_argument(
+        "--migrated", action="store_true",
+        help="migrate the database before the bot starts (`boltwatch db upgrade`, or any start but the first)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +108,10 @@ async def _soak(args: argparse.Namespace) -> int:
     moto = start_moto()
     try:
         with tempfile.TemporaryDirectory() as tmp, _database(args.postgres, Path(tmp)) as database_url:
+            if args.migrated or args.distributed:  # the web role and workers do not migrate: `db upgrade` does
+                engine = make_engine(database_url)
+                upgrade(engine)
+                engine.dispose()
             config = Path(tmp) / "soak.yml"
             config.write_text(config_text)
             async with LocalSlack(signing_secret=SECRET) as slack:
@@ -113,7 +122,7 @@ async def _soak(args: argparse.Namespace) -> int:
                 posted = sum(len(slack.channel_messages(f"#soak-{n}")) for n in range(args.channels))
     finally:
         moto.stop()
-    if not samples or any(len(role_samples) < 4 for role_samples in samples.values()):
+    if any(len(role_samples) < 4 for role_samples in samples.values()):
         print("the bot did not stay up long enough to sample")
         return 1
     missed = False
@@ -142,10 +151,7 @@ async def _run_roles(env: dict[str, str], config: Path, args: argparse.Namespace
     """Start the bot's processes and sample each one's RSS until `--minutes` have passed or one of them ends."""
     module = [sys.executable, "-m", "bench.soak_estate"]
     quiet = ["--config", str(config), "--log-level", "WARNING"]
-    if args.distributed:  # web and worker processes do not migrate the database: `boltwatch db upgrade` does
-        upgrade = await asyncio.create_subprocess_exec(*module, "db", "upgrade", env=env)
-        if await upgrade.wait() != 0:
-            return {}
+    if args.distributed:
         commands = {
             "web": [*module, *quiet, "--port", str(_free_port()), "--role", "web"],
             "worker": [*module, "worker", *quiet, "--port", str(_free_port())],

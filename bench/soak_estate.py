@@ -1,5 +1,5 @@
 """The soak benchmark's bot: `python -m bench.soak_estate --config FILE [boltwatch run options]`, or its worker:
-`python -m bench.soak_estate worker --config FILE [boltwatch worker options]` (and `db upgrade`).
+`python -m bench.soak_estate worker --config FILE [boltwatch worker options]`.
 
 The real `boltwatch run` (or `boltwatch worker`), with one more check type, `soak_estate`, that stands in for a
 large estate without AWS: `alerts` alerts over `alerts / per_incident` groups, firing; each run a rotating one in
@@ -55,4 +55,4 @@ def soak_estate(ctx: CheckContext, params: SoakParams) -> CheckResult:
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
-    sys.exit(main(arguments if arguments[:1] in (["worker"], ["db"]) else ["run", *arguments]))
+    sys.exit(main(arguments if arguments[:1] == ["worker"] else ["run", *arguments]))

@@ -176,7 +176,7 @@ def _worker(args: argparse.Namespace) -> int:
     from bot.store import SchemaError
     from bot.worker import WorkerProcess
 
-    limit_malloc_arenas()  # before any worker thread allocates: a worker's pool runs boto3 in threads as run's does
+    limit_malloc_arenas()  # before any worker thread allocates, as for `run`
     secrets = [settings.secrets.bot_token, settings.secrets.signing_secret, settings.secrets.app_token]
     configure_logging(args.log_level, [s.get_secret_value() for s in secrets if s is not None])
     try:

@@ -1,6 +1,9 @@
 """Whether an SNS delivery really comes from Amazon SNS, for a topic we take, and recently: its signature checked
 with the signing certificate SNS names (fetched from an SNS host over HTTPS, cached by URL, valid now),
-SignatureVersion 1 (SHA1withRSA) or 2 (SHA256withRSA)."""
+SignatureVersion 1 (SHA1withRSA) or 2 (SHA256withRSA).
+
+`cryptography` is imported when the first certificate is read, in a worker thread: ~10 MB of RSS (its Rust library
+and X.509 modules) that a bot taking no SNS deliveries never needs."""
 
 from __future__ import annotations
 
@@ -10,21 +13,21 @@ import binascii
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING
 
 from bot.aws.sns_http import SnsHttp
 from bot.aws.sns_messages import SnsMessage
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 MAX_AGE = timedelta(hours=1)
 """SNS retries a delivery for at most an hour (the longest delivery policy): an older message is a replay."""
 MAX_AHEAD = timedelta(minutes=5)
 """Clock skew allowed for a message dated in the future."""
 CERTIFICATES_KEPT = 32
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
+SIGNATURE_VERSIONS = ("1", "2")
+"""SHA1withRSA and SHA256withRSA."""
 
 
 class Refused(Exception):
@@ -64,22 +67,33 @@ class SigningCertificates:
 
     async def _download(self, url: str) -> x509.Certificate:
         body = await self._http.get(url)
-        try:
-            certificate = x509.load_pem_x509_certificate(body)
-        except ValueError:
-            raise Refused("the signing certificate is not a PEM X.509 certificate") from None
+        certificate = await asyncio.to_thread(_load_certificate, body)  # the first one imports `cryptography`
         self._kept[url] = certificate
         while len(self._kept) > self._capacity:
             self._kept.popitem(last=False)
         return certificate
 
 
+def _load_certificate(body: bytes) -> x509.Certificate:
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(body)
+    except ValueError:
+        raise Refused("the signing certificate is not a PEM X.509 certificate") from None
+
+
 def signature_problem(message: SnsMessage, certificate: x509.Certificate) -> str | None:
     """Why the message's signature does not verify with `certificate`'s key, or None when it does."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
         return "the signing certificate's key is not an RSA key"
-    hash_type = _HASHES.get(message.signature_version or "")
+    hashes_by_version: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
+    hash_type = hashes_by_version.get(message.signature_version or "")
     if hash_type is None or message.signature is None:
         return "the message is not signed with SignatureVersion 1 or 2"
     try:
@@ -106,7 +120,7 @@ class SnsVerifier:
     async def verify(self, message: SnsMessage, now: datetime) -> None:
         if message.signature is None or message.signing_cert_url is None:
             raise Refused("the message is unsigned (no Signature or SigningCertURL)")
-        if message.signature_version not in _HASHES:
+        if message.signature_version not in SIGNATURE_VERSIONS:
             raise Refused(f"SignatureVersion {str(message.signature_version)[:10]!r} is not 1 or 2")
         if not self._topics:
             raise Refused("push.sns.topics is empty: no topic is taken")

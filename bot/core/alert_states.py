@@ -137,11 +137,21 @@ class AlertState:
         incident_id = self.incident.id if self.incident is not None else self.incident_id
         if incident_id != stored["incident_id"] or _scalars_of(self) != _stored_scalars(stored):
             return True
-        pairs = [(getattr(self, name), stored[name]) for name in JSON_COLUMNS]
-        if any(value is None or text is None for value, text in pairs):
-            return any(value is not None and json.dumps(value) != text for value, text in pairs)
-        # One encoding of the three rather than three: `dumps([a, b, c])` is "[" + the three joined by ", " + "]".
-        return json.dumps([value for value, _ in pairs]) != "[" + ", ".join(text for _, text in pairs) + "]"
+        return not encoded_as(
+            [getattr(self, name) for name in JSON_COLUMNS], [stored[name] for name in JSON_COLUMNS], none_is_stored=True
+        )
+
+
+def encoded_as(values: list[Any], texts: list[str | None], *, none_is_stored: bool = False) -> bool:
+    """Whether `values` (labels, links, evidence) encode as the `texts` stored. With `none_is_stored`, a value None
+    stands for its stored text (a state's JSON columns are decoded only when needed)."""
+    if any(value is None or text is None for value, text in zip(values, texts, strict=True)):
+        return all(
+            (value is None and none_is_stored) or (value is not None and json.dumps(value) == text)
+            for value, text in zip(values, texts, strict=True)
+        )
+    # One encoding of the three rather than three: `dumps([a, b, c])` is "[" + the three joined by ", " + "]".
+    return json.dumps(values) == "[" + ", ".join(texts) + "]"  # type: ignore[arg-type]  # no None among them
 
 
 def sampled_alerts(session: Session, *, check: str) -> dict[str, str]:
@@ -154,9 +164,14 @@ def sampled_alerts(session: Session, *, check: str) -> dict[str, str]:
 
 
 def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, AlertState]:
-    """The stored alerts of these fingerprints: on PostgreSQL in one statement whose fingerprints are one array
-    parameter (as `touch_last_seen`), on SQLite a statement per thousand."""
-    found: dict[str, AlertState] = {}
+    """The stored alerts of these fingerprints."""
+    return {fingerprint: AlertState.of(row) for fingerprint, row in load_rows(session, fingerprints).items()}
+
+
+def load_rows(session: Session, fingerprints: list[str]) -> dict[str, Row[Any]]:
+    """The stored rows of these fingerprints (`AlertState.of` makes a state of one): on PostgreSQL in one statement
+    whose fingerprints are one array parameter (as `touch_last_seen`), on SQLite a statement per thousand."""
+    found: dict[str, Row[Any]] = {}
     session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -166,9 +181,7 @@ def load_by_fingerprint(session: Session, fingerprints: list[str]) -> dict[str, 
         matches = [Alert.fingerprint.in_(fingerprints[i : i + CHUNK]) for i in range(0, len(fingerprints), CHUNK)]
     for match in matches:
         # `.all()`: one fetch of every row; psycopg's row-at-a-time iteration costs more than decoding the rows.
-        found.update(
-            (row.fingerprint, AlertState.of(row)) for row in connection.execute(select(*_COLUMNS).where(match)).all()
-        )
+        found.update((row.fingerprint, row) for row in connection.execute(select(*_COLUMNS).where(match)).all())
     return found
 
 
@@ -182,12 +195,13 @@ def load_inhibited_by(session: Session, sources: list[str]) -> dict[str, AlertSt
     return found
 
 
-def write_alerts(session: Session, states: Iterable[AlertState], *, now: datetime) -> None:
+def write_alerts(session: Session, states: Iterable[AlertState], *, now: datetime, seen: Iterable[int] = ()) -> None:
     """New alerts in one INSERT, changed ones in one executemany UPDATE, and those the run saw unchanged and last
-    wrote more than LAST_SEEN_STEP ago in one UPDATE of `last_seen`; the others cost no write at all."""
+    wrote more than LAST_SEEN_STEP ago in one UPDATE of `last_seen` (with the ids in `seen`, alerts the run found
+    unchanged without a state); the others cost no write at all."""
     inserted: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
-    seen: list[int] = []
+    seen = list(seen)
     for state in states:
         if state.stored is None:
             inserted.append(state.values())

@@ -11,14 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store import rows_changed
+from bot.store import rows_changed, upsert
 from bot.store.models import PushDelivery
 
 KEPT_FOR = timedelta(days=1)
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def record_delivery(
@@ -29,7 +27,7 @@ def record_delivery(
         "message_id": message_id[:100], "topic_arn": topic_arn[:300], "kind": kind[:100], "outcome": outcome[:300],
         "received_at": now,
     }  # fmt: skip
-    insert: Any = _INSERTS[session.get_bind().dialect.name](PushDelivery).values([row])  # either dialect's
+    insert: Any = upsert(session, PushDelivery).values([row])
     statement = insert.on_conflict_do_nothing(index_elements=["message_id"]).returning(PushDelivery.message_id)
     return session.scalars(statement).first() is not None
 

@@ -10,13 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store import rows_changed
+from bot.store import rows_changed, upsert
 from bot.store.models import RequestReplay
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def first_sighting(session: Session, *, key: str, now: datetime, window: timedelta) -> bool:
@@ -29,7 +26,7 @@ def first_sightings(session: Session, *, keys: list[str], now: datetime, window:
     if not keys:
         return set()
     rows = [{"key": key, "seen_at": now} for key in keys]
-    insert: Any = _INSERTS[session.get_bind().dialect.name](RequestReplay).values(rows)  # either dialect's
+    insert: Any = upsert(session, RequestReplay).values(rows)
     stale = RequestReplay.seen_at < now - window
     statement = insert.on_conflict_do_update(
         index_elements=["key"], set_={"seen_at": insert.excluded.seen_at}, where=stale

@@ -1,6 +1,6 @@
 """Storage: models, transactions and schema versions. It knows no domain decisions."""
 
-from bot.store.database import Database, make_engine, rows_changed, take_turns
+from bot.store.database import Database, make_engine, rows_changed, take_turns, upsert
 from bot.store.schema import SchemaError, ensure_current, head_revision, upgrade
 
 __all__ = [
@@ -12,4 +12,5 @@ __all__ = [
     "rows_changed",
     "take_turns",
     "upgrade",
+    "upsert",
 ]

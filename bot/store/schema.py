@@ -1,41 +1,95 @@
-"""Schema versions: upgrade through Alembic, refuse a database newer than this code knows."""
+"""Schema versions: upgrade through Alembic, refuse a database newer than this code knows.
+
+Which versions this code knows is read from its migration files (their `revision` and `down_revision` lines, as
+Alembic reads them) and a database's version from Alembic's table, so that Alembic itself is imported only to run
+migrations: with Mako and the Pygments lexers Mako loads, it would hold ~9 MB of every process's heap for as long as
+the process lives, to answer "this database is current" once at start."""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+import re
+import sys
+from functools import cache
+from importlib.resources import files
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, String, column, inspect, select, table
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SCRIPT_LOCATION = "bot.store:migrations"
+VERSION_TABLE = "alembic_version"
+_ASSIGNMENT = re.compile(r"^(down_revision|revision)\s*(?::[^=\n]*)?=\s*(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
 
 
 class SchemaError(Exception):
     """The database's schema is not one this code can use."""
 
 
+@cache
+def _revisions() -> tuple[frozenset[str], str]:
+    """Every revision the migration files declare, and the head: the one no other revision follows."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for script in files("bot.store.migrations").joinpath("versions").iterdir():
+        if not script.name.endswith(".py") or script.name.startswith("__"):
+            continue
+        for name, value in _ASSIGNMENT.findall(script.read_text(encoding="utf-8")):
+            (followed if name == "down_revision" else revisions).update(_QUOTED.findall(value))
+    heads = revisions - followed
+    assert len(heads) == 1, f"the package's migrations must have one head, not {sorted(heads)}"
+    return frozenset(revisions), heads.pop()
+
+
+def head_revision() -> str:
+    return _revisions()[1]
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The version Alembic recorded in the database; None for a database it never upgraded."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        query = select(column("version_num", String)).select_from(table(VERSION_TABLE))
+        versions: list[str] = list(connection.execute(query).scalars())
+    if len(versions) > 1:
+        raise SchemaError(f"the database schema has {len(versions)} versions at once ({', '.join(versions)})")
+    return versions[0] if versions else None
+
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
 
 
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None, "the package ships no migrations"
-    return head
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+def _alembic_command() -> ModuleType:
+    """`alembic.command`, imported without the Pygments lexers Mako would load (~4 MB kept for the process's life):
+    they only colour Mako's HTML error pages, which Alembic never renders, and Mako falls back to plain text when
+    Pygments cannot be imported."""
+    hide = "pygments" not in sys.modules
+    if hide:
+        sys.modules["pygments"] = None  # type: ignore[assignment]  # an import of it raises ImportError
+    try:
+        from alembic import command
+    finally:
+        if hide:
+            del sys.modules["pygments"]
+    return command
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest version; returns (before, after)."""
     before = current_revision(engine)
+    if before == head_revision():
+        return before, before
     ensure_known(before)
+    command = _alembic_command()
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -44,19 +98,12 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 
 def ensure_known(revision: str | None) -> None:
-    if revision is None:
-        return
-    scripts = ScriptDirectory.from_config(_alembic_config())
-    if not _is_known(scripts, revision):
+    if revision is not None and revision not in _revisions()[0]:
         raise SchemaError(
             f"the database schema is at version {revision}, which this Boltwatch "
             f"(schema {head_revision()}) does not know: it was written by a newer release. "
             "Upgrade Boltwatch, or point it at another database."
         )
-
-
-def _is_known(scripts: ScriptDirectory, revision: str) -> bool:
-    return any(script.revision == revision for script in scripts.walk_revisions())
 
 
 def ensure_current(engine: Engine) -> None:

@@ -4,6 +4,7 @@ through groups that span parts, resolves by scope, inhibition and its release, a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from bot.core import check_run
 from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import observe
 from bot.core.inhibition import InhibitRuleSettings, build_inhibit_rules
+from bot.enums import Severity
 from bot.store import Database, make_engine, upgrade
 from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem
 from tests.alerting import NOW, record_delivered, routes
@@ -69,15 +71,15 @@ RUNS: list[tuple[str, list[Finding]]] = [
 ]
 
 
-def apply_runs(db: Database) -> list[Any]:
+def apply_runs(db: Database, runs: list[tuple[str, list[Finding]]] = RUNS, rules: Any = RULES) -> list[Any]:
     """What each run observed and what the database holds after it."""
     seen = []
-    for minute, (check, findings) in enumerate(RUNS):
+    for minute, (check, findings) in enumerate(runs):
         now = NOW + timedelta(minutes=minute)
         scope = SCOPE if check == CHECK else f"{HEALTH}:"
         with db.transaction() as session:
             result = CheckResult.of(findings, scope=scope)
-            observation = observe(session, check=check, result=result, routes=ROUTES, now=now, inhibit_rules=RULES)
+            observation = observe(session, check=check, result=result, routes=ROUTES, now=now, inhibit_rules=rules)
         seen.append((dict(observation.reasons), sorted(observation.incidents_touched), stored(db)))
         if minute % 3 == 0:
             record_delivered(db, now=now)
@@ -89,7 +91,8 @@ def stored(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         return {
             "alerts": [
                 (a.fingerprint, a.status, a.incident_id, a.count, a.first_seen, a.last_seen, a.resolved_at, a.flapping,
-                 a.flap_history, a.inhibited_by, a.title)
+                 a.flap_history, a.inhibited_by, a.title, a.summary, a.severity, a.resource, a.silenced_by, a.labels,
+                 a.links, a.evidence)
                 for a in session.scalars(select(Alert).order_by(Alert.id))
             ],
             "incidents": [
@@ -133,3 +136,39 @@ def test_a_run_applied_in_parts_of_two_leaves_what_the_whole_run_leaves(
     assert any("inhibited" in r for r in reasons) and any("flapping" in r for r in reasons)
     first, *others = [status for _, status, *_ in whole[-1][2]["incidents"]]
     assert first == "open" and set(others) == {"resolved"}
+
+
+def changed(n: int, **fields: Any) -> Finding:
+    return dataclasses.replace(alarm(n), **fields)
+
+
+STEADY_RUNS: list[tuple[str, list[Finding]]] = [
+    alarms(*range(12)),
+    *(alarms(*range(12)) for _ in range(6)),  # unchanged, past LAST_SEEN_STEP: `last_seen` is written once
+    (CHECK, [alarm(n) for n in range(12) if n != 5] + [changed(5, evidence={"errors": 3})]),
+    (CHECK, [alarm(n) for n in range(12) if n != 5] + [changed(5, evidence={"errors": 4})]),
+    (CHECK, [alarm(n) for n in range(12) if n != 1] + [changed(1, title="alarm-1 worse")]),
+    (CHECK, [alarm(n) for n in range(12) if n != 2] + [changed(2, links={"console": "https://console"})]),
+    (CHECK, [alarm(n) for n in range(12) if n != 3] + [changed(3, labels={"service": "service-0", "team": "a"})]),
+    (CHECK, [alarm(n) for n in range(12) if n != 4] + [changed(4, started_at=NOW - timedelta(hours=1))]),
+    (CHECK, [alarm(n) for n in range(12) if n != 6] + [changed(6, notify=False)]),
+    (CHECK, [alarm(n) for n in range(12) if n != 7] + [changed(7, severity=Severity.CRITICAL)]),
+    (CHECK, [alarm(n) for n in range(12) if n != 8] + [changed(8, resource="alarm-8b")]),
+    alarms(*range(12)),  # each back as it was
+    alarms(*range(12)),
+]
+
+
+def test_alerts_found_unchanged_without_a_state_leave_what_the_full_decision_leaves(
+    db: Database, twin: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`CheckRun._steady` decides an alert that fires, notifies and reads as stored without loading its state: each
+    field a finding carries, changed alone, takes the alert through the full decision, as do resolves and flapping
+    (RUNS, without inhibit rules: with them, every alert goes through the full decision)."""
+    shortcut = apply_runs(db, STEADY_RUNS + RUNS, rules=())
+    monkeypatch.setattr(check_run.CheckRun, "_steady", lambda *_: {})
+    full = apply_runs(twin, STEADY_RUNS + RUNS, rules=())
+
+    for run, (expected, got) in enumerate(zip(full, shortcut, strict=True)):
+        assert got == expected, f"run {run} differs"
+    assert [reasons for reasons, _, _ in full[1:3]] == [{"unchanged": 12}] * 2

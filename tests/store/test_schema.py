@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.config import Config
 from sqlalchemy import text
 
 from bot.store import Database, SchemaError, ensure_current, head_revision, make_engine, upgrade
@@ -16,6 +19,44 @@ def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None
     assert upgrade(engine) == (head_revision(), head_revision())
     ensure_current(engine)
     engine.dispose()
+
+
+def test_the_versions_read_from_the_migration_files_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.store.schema import SCRIPT_LOCATION, _revisions
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    scripts = ScriptDirectory.from_config(config)
+    known, head = _revisions()
+    assert head == scripts.get_current_head()
+    assert known == {script.revision for script in scripts.walk_revisions()}
+
+
+def test_a_start_on_a_current_database_leaves_alembic_unloaded(database_url: str) -> None:
+    """Alembic, Mako and Pygments stay out of the process (~8 MB) when there is nothing to migrate."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    code = (
+        "import sys\nfrom bot.store import ensure_current, make_engine, upgrade\n"
+        f"engine = make_engine({database_url!r})\nprint(upgrade(engine))\nensure_current(engine)\n"
+        "print(sorted(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == [str((head_revision(), head_revision())), "[]"]
+
+
+def test_a_migration_leaves_the_pygments_lexers_unloaded(database_url: str) -> None:
+    """Mako would load them (~4 MB kept for the process's life) only to colour HTML error pages Alembic never shows."""
+    code = (
+        "import sys\nfrom bot.store import make_engine, upgrade\n"
+        f"print(upgrade(make_engine({database_url!r})))\n"
+        "print(sorted(m for m in ('alembic', 'pygments') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == [str((None, head_revision())), "['alembic']"]
 
 
 def test_an_empty_database_is_refused_until_upgraded(database_url: str) -> None:
@@ -77,7 +118,6 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(database_ur
 
 def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(database_url: str) -> None:
     from alembic import command
-    from alembic.config import Config
 
     from bot.store.schema import SCRIPT_LOCATION
 
