@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from bot.store import Database, SchemaError, ensure_current, head_revision, make_engine, upgrade
 from bot.store.models import Alert, Incident, IncidentEvent
@@ -116,7 +116,8 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(database_ur
     engine.dispose()
 
 
-def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(database_url: str) -> None:
+def engine_at(database_url: str, revision: str) -> Engine:
+    """An engine on a database migrated to `revision` only, as an older release left it."""
     from alembic import command
 
     from bot.store.schema import SCRIPT_LOCATION
@@ -126,7 +127,12 @@ def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(da
     config.set_main_option("script_location", SCRIPT_LOCATION)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        command.upgrade(config, revision)
+    return engine
+
+
+def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(database_url: str) -> None:
+    engine = engine_at(database_url, "0001")
     created = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with engine.begin() as connection:
         connection.execute(
@@ -146,17 +152,7 @@ def test_an_outbox_written_by_schema_0001_keeps_its_items_through_the_upgrade(da
 
 
 def test_the_upgrade_to_0013_drops_the_check_and_digest_leases_and_keeps_the_others(database_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from bot.store.schema import SCRIPT_LOCATION
-
-    engine = make_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", SCRIPT_LOCATION)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0012")
+    engine = engine_at(database_url, "0012")
     expires = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     names = ["check:cloudwatch_alarms", "digest:#ops:", "retention", "live-tail:log_errors:default:us-east-1",
              "live-group:log_errors:default:us-east-1:/aws/lambda/check:x"]  # fmt: skip
