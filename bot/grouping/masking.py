@@ -170,8 +170,10 @@ def _mask_word(word: str) -> str:
             masked = known
         else:
             masked = _mask_other_word(word)
-            if shape != word and " " not in word and (masked == WILDCARD or _ASCII_DIGIT.search(masked) is None):
-                _masked_shapes[shape] = masked
+            # Kept only with the word itself (below), so that emptying the words' memo bounds both.
+            if shape != word and " " not in word and len(word) <= _REMEMBERED_WORD:
+                if masked == WILDCARD or _ASCII_DIGIT.search(masked) is None:
+                    _masked_shapes[shape] = masked
     if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats
         _masked_words[word] = masked
     return masked
