@@ -146,13 +146,42 @@ _masked_words = _MaskedWords()
 _masked_word = _masked_words.__getitem__  # a C call a word; a miss calls _mask_word
 
 
+# A word's digits as "0": in a word without a space, masking reads a digit only as a digit (`\\d`, [0-9]; an HTTP
+# status's [1-5] needs the space before its reason), and the shape keeps the word's length and every other character.
+# So words of one shape are masked alike, each digit kept or masked in both: a mask that keeps no ASCII digit is the
+# mask of every word of its shape ("ord_19198389" and "ord_94194000", "52.41" and "37.09"), and a parameter that is
+# new only in its digits costs a translation and a lookup (tests/grouping/test_masking.py checks it).
+_DIGITS_AS_ZERO = "".join(map(chr, range(48))) + "0" * 10 + "".join(map(chr, range(58, 128)))  # by code point
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_masked_shapes: dict[str, str] = {}
+
+
 def _mask_word(word: str) -> str:
     if len(_masked_words) >= _WORDS_KEPT:
         _masked_words.clear()
+        _masked_shapes.clear()
     # Most words are letters (a literal or kept), or one token (an id, a number, a path, a host).
     if word.isalpha():
         masked = WILDCARD if word in _LITERALS else word
-    elif _TOKEN_WORD.fullmatch(word) and not word.startswith(_LITERALS):
+    else:
+        shape = word.translate(_DIGITS_AS_ZERO)
+        known = _masked_shapes.get(shape)
+        if known is not None:
+            masked = known
+        else:
+            masked = _mask_other_word(word)
+            # Kept only with the word itself (below), so that emptying the words' memo bounds both.
+            if shape != word and " " not in word and len(word) <= _REMEMBERED_WORD:
+                if masked == WILDCARD or _ASCII_DIGIT.search(masked) is None:
+                    _masked_shapes[shape] = masked
+    if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats
+        _masked_words[word] = masked
+    return masked
+
+
+def _mask_other_word(word: str) -> str:
+    """A word (or run of words) that is not all letters, masked."""
+    if _TOKEN_WORD.fullmatch(word) and not word.startswith(_LITERALS):
         masked = _token(word)
     elif word[:1] in _ASCII_DIGITS and _DIGIT_LED.fullmatch(word):
         masked = _token(word)
@@ -162,8 +191,6 @@ def _mask_word(word: str) -> str:
         masked = _token(token[1]) + word[token.end(1) :]
     else:
         masked = _PARAMETER.sub(_replace, word)
-    if len(word) <= _REMEMBERED_WORD:  # a run of words between two quotes can be long, and rarely repeats
-        _masked_words[word] = masked
     return masked
 
 

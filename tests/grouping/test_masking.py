@@ -44,3 +44,44 @@ def test_a_quoted_value_and_a_status_code_span_their_words() -> None:
     text = "Lock 'blue whale' held, status 502 Bad Gateway (Service: S3, Status Code: 403, Request ID: R2XV9)"
     template = "Lock <*> held, status 502 Bad Gateway (Service: S3, Status Code: 403, Request ID: <*>)"
     assert masking.mask(text) == template
+
+
+DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=1)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(WORDS.filter(lambda word: " " not in word), st.data())
+def test_a_word_new_only_in_its_digits_is_masked_as_its_shape_was(word: str, data: st.DataObject) -> None:
+    # Masking remembers a word's mask under its shape (its digits as "0") when the mask keeps no digit.
+    other = "".join(data.draw(DIGITS) if c in "0123456789" else c for c in word)
+    first = masking._mask_other_word(word)
+    if not any(c in "0123456789" for c in first):
+        assert masking._mask_other_word(other) == first
+
+
+def test_corpus_words_of_one_shape_are_masked_alike() -> None:
+    from bench.lambda_corpus import generate
+
+    words = {word for event in generate(seed=7, events=20_000) for word in event.message.split(" ")}
+    by_shape: dict[str, list[str]] = {}
+    for word in words:
+        shape = word.translate(masking._DIGITS_AS_ZERO)
+        if shape != word and "\n" not in word:
+            by_shape.setdefault(shape, []).append(word)
+    compared = 0
+    for group in by_shape.values():
+        masks = [masking._mask_other_word(word) for word in group]
+        shown = [mask for mask in masks if not any(c in "0123456789" for c in mask)]
+        if len(group) > 1 and shown:
+            compared += len(group)
+            assert set(masks) == {shown[0]}, group
+    assert compared > 1000
+
+
+def test_a_new_number_in_a_known_shape_gets_the_shapes_mask_but_a_kept_code_its_own() -> None:
+    assert masking.mask("order ord_19198389 failed after 297.64 ms") == "order <*> failed after <*> ms"
+    assert masking.mask("order ord_94194000 failed after 101.79 ms") == "order <*> failed after <*> ms"
+    assert masking.mask("error at app.py:42 in s3") == "error at app.py:42 in s3"
+    assert masking.mask("error at app.py:57 in s4") == "error at app.py:57 in s4"
+    assert masking.mask("upstream said 502 Bad Gateway") == "upstream said 502 Bad Gateway"
+    assert masking.mask("upstream said 602 Bad Gateway") == "upstream said <*> Bad Gateway"
