@@ -8,6 +8,7 @@ read from the workers' own logs (Procrastinate logs every job's start and end, w
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import signal
@@ -200,6 +201,33 @@ async def test_three_workers_complete_every_target_once_per_tick(tmp_path: Path,
     assert len(finished) >= 2, ticks
     for tick in finished:
         assert {target for target, t in done if t == tick} == targets, f"tick {tick} is missing targets"
+    assert not [j for w in running for j in w.jobs() if j.status not in (None, "Success")]
+
+
+async def test_three_workers_complete_five_hundred_targets_once_per_tick_for_a_minute(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The issue's scale: 100 accounts × 5 regions of 0.2–2 s each (~550 s of work a tick for 30 slots), every 30 s,
+    for a minute: no (target, tick) completes twice, no tick is skipped, and every tick that had its whole interval
+    before the stop completed every target."""
+    config = worker_config(accounts=100, every="30s", min_seconds=0.2, max_seconds=2.0)
+    targets = targets_of(config)
+    assert len(targets) == 500
+    async with workers(tmp_path, database_url, 3, config) as running:
+        began = time.time()
+        await asyncio.sleep(62)
+        stopped_at = time.time()
+        for seconds in await asyncio.gather(*(w.stop(signal.SIGTERM) for w in running)):
+            assert seconds < STOP_SECONDS
+    done = successes(running)
+    assert done and max(done.values()) == 1, [k for k, n in done.items() if n > 1]
+    ticks = sorted({tick for _target, tick in done})
+    assert all(b - a == 30 for a, b in itertools.pairwise(ticks)), f"a tick was skipped: {ticks}"
+    finished = [t for t in ticks if t + 30 <= stopped_at and t >= began - 30]
+    assert finished, ticks
+    for tick in finished:
+        missing = targets - {target for target, t in done if t == tick}
+        assert not missing, f"tick {tick}: {len(missing)} of 500 targets never completed"
     assert not [j for w in running for j in w.jobs() if j.status not in (None, "Success")]
 
 
