@@ -1,5 +1,6 @@
 """The contract both engines keep (embedded APScheduler, distributed Procrastinate): in one interval every check
-type runs once over every target, a failing target does not stop the others, and what they find is the same.
+type Boltwatch ships runs once over every target, a failing target does not stop the others, and what they find is
+the same.
 
 The Procrastinate runs need PostgreSQL (BOLTWATCH_TEST_DATABASE_URL); they run a real worker in the test's loop, its
 periodic ticks firing on the wall clock."""
@@ -16,13 +17,38 @@ import pytest
 from sqlalchemy import select
 
 from bot.store.models import Alert, CheckHealth, CheckTarget
-from sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle, sandbox_client
 from scheduler.engines.distributed import DistributedChecks, ensure_queue_schema  # imported here, not in a test's loop
+from scheduler.registry import REGISTRY
 from tests.conftest import PG_URL, postgres_schema
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, base_config, running_bot
 
-CHECKS = ["cloudwatch_alarms", "ec2_status", "sqs_dead_letters"]
+PARAMS: dict[str, dict[str, Any]] = {
+    "best_practices": {},
+    "cloudwatch_alarms": {},
+    "ec2_status": {},
+    "ecs_services": {},
+    "lambda_errors": {},
+    "log_errors": {"log_groups": ["/aws/lambda/*"]},
+    "metric_threshold": {
+        "metrics": [
+            {
+                "name": "orders-backlog",
+                "namespace": "AWS/SQS",
+                "metric": "ApproximateNumberOfMessagesVisible",
+                "dimensions": {"QueueName": "orders"},
+                "statistic": "Maximum",
+                "comparison": ">",
+                "threshold": 100,
+            }
+        ],
+    },
+    "s3_arrival": {"bucket": "exports-bucket", "key": "daily/%Y-%m-%d.csv", "deadline": "00:00"},
+    "sqs_dead_letters": {},
+}
+"""Every check type there is, each with the params it needs."""
+CHECKS = list(PARAMS)
 ACCOUNTS = [{"name": "default"}, {"name": "broken", "profile": "no-such-profile"}]
 REGIONS = ["us-east-1", "eu-west-1"]
 TARGETS = {(a["name"], r) for a in ACCOUNTS for r in REGIONS}
@@ -33,7 +59,7 @@ INTERVAL = timedelta(seconds=10)
 def contract_config(engine: str) -> dict[str, Any]:
     return base_config(
         aws={"regions": REGIONS, "max_attempts": 1, "accounts": ACCOUNTS},
-        checks=[{"type": name, "every": "10s"} for name in CHECKS],
+        checks=[{"type": name, "every": "10s", **params} for name, params in PARAMS.items()],
         scheduler={"engine": engine},
     )
 
@@ -103,8 +129,14 @@ async def seed_alarm(moto: MotoHandle) -> None:
     def seed() -> None:
         put_alarm(moto, "orders-api-errors")
         set_state(moto, "orders-api-errors", "ALARM")
+        sandbox_client(moto.endpoint, "s3").create_bucket(Bucket=PARAMS["s3_arrival"]["bucket"])
 
     await asyncio.to_thread(seed)
+
+
+def test_the_contract_covers_every_check_type_boltwatch_ships() -> None:
+    shipped = {name for name, kind in REGISTRY.items() if kind.run.__module__.startswith("scheduler.checks.")}
+    assert shipped == set(PARAMS)
 
 
 @pytest.mark.parametrize("engine_database", ENGINES, indirect=True)
