@@ -38,7 +38,7 @@ from bot.runtime.event_loop import LISTEN_BACKLOG, running_loop_name
 from bot.runtime.heap import freeze_heap
 from bot.runtime.metrics import Metrics
 from bot.services import Services, utcnow
-from bot.store import Database, ensure_current, upgrade
+from bot.store import Database, ensure_current, upgrade_apart
 from handlers.ack_runner import AnsweringBolt
 from handlers.replays import SharedReplayGuard
 from handlers.signature import replay_key, signature_problem
@@ -231,7 +231,7 @@ class BoltwatchApp:
     async def prepare_database(self) -> None:
         """Upgrade an embedded SQLite database; refuse any other database that is not current."""
         db = self.services.db
-        step = upgrade if db.dialect == "sqlite" else ensure_current
+        step = upgrade_apart if db.dialect == "sqlite" else ensure_current
         await asyncio.get_running_loop().run_in_executor(None, step, db.engine)
 
     def _take_over_from_predecessor(self, session: Session) -> None:

@@ -1,7 +1,7 @@
 """Storage: models, transactions and schema versions. It knows no domain decisions."""
 
 from bot.store.database import Database, make_engine, rows_changed, take_turns, upsert
-from bot.store.schema import SchemaError, ensure_current, head_revision, upgrade
+from bot.store.schema import SchemaError, ensure_current, head_revision, upgrade, upgrade_apart
 
 __all__ = [
     "Database",
@@ -12,5 +12,6 @@ __all__ = [
     "rows_changed",
     "take_turns",
     "upgrade",
+    "upgrade_apart",
     "upsert",
 ]

@@ -4,12 +4,13 @@ import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-from bot.store import Database, SchemaError, ensure_current, head_revision, make_engine, upgrade
+from bot.store import Database, SchemaError, ensure_current, head_revision, make_engine, upgrade, upgrade_apart
 from bot.store.models import Alert, Incident, IncidentEvent
 
 
@@ -57,6 +58,32 @@ def test_a_migration_leaves_the_pygments_lexers_unloaded(database_url: str) -> N
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.splitlines() == [str((None, head_revision())), "['alembic']"]
+
+
+def test_the_embedded_bots_first_start_migrates_its_sqlite_file_in_a_child_and_keeps_alembic_out(
+    tmp_path: Path,
+) -> None:
+    """The start of `boltwatch run` on a new SQLite file: the schema reaches the head, and Alembic, Mako and the
+    PostgreSQL dialect never enter the long-lived process (they would stay ~9 MB for its life)."""
+    url = f"sqlite:///{tmp_path / 'boltwatch.db'}"
+    code = (
+        "import sys\nfrom bot.store import ensure_current, make_engine, upgrade_apart\n"
+        f"engine = make_engine({url!r})\nprint(upgrade_apart(engine))\nensure_current(engine)\n"
+        "print(sorted(m for m in ('alembic', 'mako', 'sqlalchemy.dialects.postgresql') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == [str((None, head_revision())), "[]"]
+
+
+def test_a_failed_migration_in_the_child_is_a_schema_error_that_says_why(tmp_path: Path) -> None:
+    """A database that says it is at 0012 but has none of its tables: the child's 0013 fails, and the start says so."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'boltwatch.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO alembic_version VALUES ('0012')"))
+    with pytest.raises(SchemaError, match=r"migrating the database to schema \d+ failed: .*no such table"):
+        upgrade_apart(engine)
+    engine.dispose()
 
 
 def test_an_empty_database_is_refused_until_upgraded(database_url: str) -> None:
