@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -35,6 +36,21 @@ for _service in ("cloudwatch", "logs", "ec2", "lambda", "sqs", "ecs", "s3", "sts
 
 PG_URL = os.environ.get("BOLTWATCH_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """Puts the root logger's handlers and level back after each test.
+
+    `boltwatch run`/`sandbox`, called in-process, install a handler on the sys.stderr of that moment: pytest's capture
+    stream, closed when the test ends. Left in place, every later warning would fail to write ("Logging error …
+    I/O operation on closed file", with a traceback printed per record) and slow the loop of whichever test logs it.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(params=BACKENDS)
