@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NATIVE := $(VENV)/.compiled-stamp
 
 .PHONY: sandbox test lint bench install clean deploy-roles
 
@@ -10,15 +11,21 @@ $(STAMP): pyproject.toml sandbox/pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("Boltwatch needs Python 3.11 or newer (set PYTHON=python3.11)" if sys.version_info < (3, 11) else 0)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres]' -e ./sandbox
+	BOLTWATCH_PURE_PYTHON=1 $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres]' -e ./sandbox
 	touch $(STAMP)
 
-install: $(STAMP)
+# bot/grouping compiled by mypyc in place (setup.py), again whenever one of its sources changes; without a C compiler
+# the sources run (bot/grouping/_compiled.py), as they do whenever a source is newer than the build.
+$(NATIVE): $(STAMP) setup.py $(wildcard bot/grouping/*.py)
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps -e .
+	touch $(NATIVE)
 
-sandbox: $(STAMP)
+install: $(NATIVE)
+
+sandbox: $(NATIVE)
 	$(BIN)/boltwatch sandbox
 
-test: $(STAMP)
+test: $(NATIVE)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -26,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(BIN)/python -m bench
 
 # deploy/*.yaml from the check and action registries (tests/aws/test_role_template.py keeps them equal to this).
@@ -36,4 +43,5 @@ deploy-roles: $(STAMP)
 	$(BIN)/boltwatch push template > deploy/push.yaml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build
+	rm -f bot/grouping/*.so

@@ -96,7 +96,10 @@ def run(args: argparse.Namespace) -> int:
             problems.append(problem)
     naive = speeds[next(iter(OTHERS))]
     ratios = ", ".join(f"{name} {speeds[name] / naive:.2f}×" for name in BOT_PATHS)
-    print(f"\nBoltwatch ÷ naive regex, events/s in this run: {ratios}")
+    from bot.grouping import COMPILED
+
+    built = "compiled by mypyc (setup.py)" if COMPILED else "its Python sources (no compiled build)"
+    print(f"\nBoltwatch ÷ naive regex, events/s in this run: {ratios}; bot.grouping ran {built}")
     print(f"scoring: {scoring_seconds:.2f} s for {len(BOT_PATHS) + len(OTHERS)} groupers")
     _print_misses(events, truth)
     for problem in problems:

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 from bot.grouping.records import LogLine
 
 Event = TypeVar("Event")
@@ -50,6 +52,8 @@ def is_dump_header(body: str) -> bool:
     return "\n" not in body and "\r" not in body and _HEADER.match(body) is not None
 
 
+# A plain Python class when compiled (bot/grouping/__init__.py): mypyc's native classes cannot be generic dataclasses.
+@mypyc_attr(native_class=False)
 @dataclass
 class Dump(Generic[Event]):
     """An open crash dump: its header event and the lines that followed it in the same stream."""

@@ -15,6 +15,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
+from mypy_extensions import mypyc_attr
+
 from bot.grouping.frames import in_app_labels
 from bot.grouping.lambda_payloads import exception_in
 from bot.grouping.masking import WILDCARD, mask
@@ -34,6 +36,9 @@ _LEADING_LEVEL = re.compile(r"(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\
 _LEADING_LEVEL_STARTS = frozenset("<[" + "".join(name[0] for name in LEVEL_NAMES))
 
 
+# A plain Python class when compiled (bot/grouping/__init__.py), so that `_signature` can fill its __dict__, and the
+# rest of the bot (views, the store) sees the dataclass it always saw.
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class ErrorSignature:
     """What identifies an error group: a stable key, and what to show people about it."""

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,20 @@ def test_the_wheel_carries_the_bot_handlers_scheduler_and_the_migrations(wheel_f
     assert tops == {"bot", "handlers", "scheduler"}
     assert "bot/store/migrations/versions/0001_initial_schema.py" in wheel_files
     assert "bot/store/migrations/env.py" in wheel_files
+
+
+def test_the_wheel_carries_bot_grouping_compiled_beside_its_sources(wheel_files: list[str]) -> None:
+    """setup.py compiles bot/grouping with mypyc where a C compiler is; the sources ship too (they run when stale)."""
+    assert {"bot/grouping/__init__.py", "bot/grouping/_compiled.py", "bot/grouping/masking.py"} <= set(wheel_files)
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler: the wheel is pure Python")
+    modules = {name.split("/")[-1].split(".")[0] for name in wheel_files if name.startswith("bot/grouping/")}
+    built_modules = {
+        name.split("/")[-1].split(".")[0]
+        for name in wheel_files
+        if name.startswith("bot/grouping/") and name.endswith(tuple(EXTENSION_SUFFIXES))
+    }
+    assert built_modules == (modules - {"__init__", "_compiled"}) | {"_native__mypyc"}
 
 
 def test_sandbox_without_the_extra_says_how_to_install_it_in_one_line() -> None:
