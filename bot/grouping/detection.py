@@ -8,6 +8,7 @@ Lambda error objects, stack traces and crash dumps, and lines that read as failu
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from bot.grouping.dumps import is_dump_header
 from bot.grouping.lambda_payloads import exception_in
@@ -17,23 +18,28 @@ from bot.grouping.stacktraces import parse_stack_trace
 
 # Every error has one of these (lower-cased): a level name, a failure word, a platform status, or a numeric
 # level (pino's 50/60, syslog's 0-3). Most lines have none, and are rejected before any parsing.
-_ERROR_WORDS = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
-_PLATFORM_WORDS = ("timed out", "timeout", "segmentation")
-_FAILURE_MARKS = _ERROR_WORDS + _PLATFORM_WORDS
-_NUMERIC_LEVEL = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
+_ERROR_WORDS: Final = ("err", "fatal", "panic", "crit", "emerg", "alert", "severe", "exception", "traceback", "failure")
+_PLATFORM_WORDS: Final = ("timed out", "timeout", "segmentation")
+_FAILURE_MARKS: Final = _ERROR_WORDS + _PLATFORM_WORDS
+_NUMERIC_LEVEL: Final = re.compile(r"level\"?\s*[:=]\s*\"?(?:[56]\d|[0-3])\b")
 # The platform's records of every healthy invocation are most of a Lambda log group.
-_HEALTHY_RECORDS = ("START RequestId: ", "END RequestId: ")
+_HEALTHY_RECORDS: Final = ("START RequestId: ", "END RequestId: ")
 # Without a stated level, failures that read as failures in any log: "error: ...", "fatal: ...", an unhandled
 # exception, a segmentation fault, or a line that starts with an exception type ("ValueError: ...").
-_FAILURE_WORDS = re.compile(
+_FAILURE_WORDS: Final = re.compile(
     r"^\s*(?:error|fatal|fatal error|panic|critical)\s*:"
     r"|\b(?:unhandled|uncaught)\b.*\b(?:exception|rejection)\b"
     r"|\bsegmentation fault\b|\bcore dumped\b",
     re.IGNORECASE,
 )
-_FAILURE_HEAD = re.compile(r"\s*(?:error|fatal|fatal error|panic|critical)\s*:", re.IGNORECASE)
-_FAILURES_INSIDE = ("unhandled", "uncaught", "segmentation fault", "core dumped")  # what the rest needs, lower-cased
-_EXCEPTION_HEAD = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::|$)")
+_FAILURE_HEAD: Final = re.compile(r"\s*(?:error|fatal|fatal error|panic|critical)\s*:", re.IGNORECASE)
+_FAILURES_INSIDE: Final = (
+    "unhandled",
+    "uncaught",
+    "segmentation fault",
+    "core dumped",
+)  # what the rest needs, lower-cased
+_EXCEPTION_HEAD: Final = re.compile(r"^\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)(?::|$)")
 
 
 def may_be_error(message: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 from mypy_extensions import mypyc_attr
 
@@ -22,14 +22,14 @@ from bot.grouping.records import LogLine
 
 Event = TypeVar("Event")
 
-_HEADER = re.compile(
+_HEADER: Final = re.compile(
     r"Traceback \(most recent call last\):$"
     r"|panic: |fatal error: "
     r'|Exception in thread "[^"]*" '
     r"|(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Error|Exception|Throwable)(?::|$)"  # a JVM exception, qualified
     r"|(?:Uncaught )?[A-Z]\w*Error(?::|$)"  # a JavaScript error's first line
 )
-_CONTINUATION = re.compile(
+_CONTINUATION: Final = re.compile(
     r"""
       [ \t\u00a0]+\S                               # indented: frames, code lines, "\tat", "    at", "\t/x.go:25"
     | Caused\ by:\ | Suppressed:\ | \.\.\.\ \d+\ more
@@ -42,9 +42,9 @@ _CONTINUATION = re.compile(
     re.VERBOSE,
 )
 # A Python traceback ends with its exception line, which reads like any "Type: message" line.
-_PYTHON_LAST = re.compile(r"[A-Za-z_][\w.]*(?::\s.*)?$")
-_PYTHON_CHAIN = re.compile(r"During handling of the above exception|The above exception was the direct cause")
-MAX_LINES = 200
+_PYTHON_LAST: Final = re.compile(r"[A-Za-z_][\w.]*(?::\s.*)?$")
+_PYTHON_CHAIN: Final = re.compile(r"During handling of the above exception|The above exception was the direct cause")
+MAX_LINES: Final = 200
 
 
 def is_dump_header(body: str) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 # Paths and module prefixes of language runtimes, the Lambda runtime and installed libraries.
-_LIBRARY_PATH = re.compile(
+_LIBRARY_PATH: Final = re.compile(
     r"""
       ^/var/runtime/ | ^/var/lang/ | ^/opt/ | ^/usr/ | ^/lib/ | ^<frozen | ^<string>
     | /site-packages/ | /dist-packages/ | /node_modules/ | ^node: | ^internal/ | ^native
@@ -15,13 +16,13 @@ _LIBRARY_PATH = re.compile(
     """,
     re.VERBOSE,
 )
-_LIBRARY_MODULE = re.compile(
+_LIBRARY_MODULE: Final = re.compile(
     r"^(?:java|javax|jdk|sun|com\.sun|kotlin|kotlinx|scala|lambdainternal|com\.amazonaws|"
     r"software\.amazon|org\.apache|org\.springframework|com\.fasterxml|reactor|io\.netty|runtime|"
     r"github\.com/aws/aws-lambda-go)(?:[./]|$)"
 )
-_TASK_ROOT = re.compile(r"^(?:file://)?/var/task/")
-_SOURCE_SUFFIX = re.compile(r"\.(?:py|js|mjs|cjs|ts|go|java|kt)$")
+_TASK_ROOT: Final = re.compile(r"^(?:file://)?/var/task/")
+_SOURCE_SUFFIX: Final = re.compile(r"\.(?:py|js|mjs|cjs|ts|go|java|kt)$")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ input); it counts as the error only when nothing else reported one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Generic, Protocol, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
 from bot.grouping.detection import line_level, may_be_error, numeric_level
 from bot.grouping.dumps import Dump, is_dump_header
@@ -27,18 +27,18 @@ from bot.grouping.records import ERROR, QUIET_LINE, LogLine, is_healthy_platform
 from bot.grouping.runtime_reports import invocation_start, is_runtime_report
 from bot.grouping.signature import ErrorSignature
 
-NOTICES = (
+NOTICES: Final = (
     "calling the handler function resulted in a panic, the process should exit",
     "LAMBDA_WARNING: Unhandled exception.",
     "Unexpected Top Level Error:",
 )
-_ENDS = ("END RequestId: ", "REPORT RequestId: ")
-_START = "START RequestId: "
-_HEALTHY_EDGES = (_START, "END RequestId: ")
-_REPORT = "REPORT RequestId: "
-_JSON_RECORD = '{"time"'
-MAX_INVOCATIONS = 10_000
-_NONE: list = []  # shared, never appended to: most events complete no error
+_ENDS: Final = ("END RequestId: ", "REPORT RequestId: ")
+_START: Final = "START RequestId: "
+_HEALTHY_EDGES: Final = (_START, "END RequestId: ")
+_REPORT: Final = "REPORT RequestId: "
+_JSON_RECORD: Final = '{"time"'
+MAX_INVOCATIONS: Final = 10_000
+_NONE: Final[list] = []  # shared, never appended to: most events complete no error
 
 
 class LogEventLike(Protocol):

@@ -15,7 +15,7 @@ Shapes, from the sources:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from bot.grouping.frames import Frame
 from bot.grouping.records import json_payload
@@ -28,7 +28,7 @@ from bot.grouping.stacktraces import (
     python_frames,
 )
 
-_NESTED = ("err", "error", "exception", "message", "errorInfo")
+_NESTED: Final = ("err", "error", "exception", "message", "errorInfo")
 
 
 def error_payload(message: str) -> dict[str, Any] | None:

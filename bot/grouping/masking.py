@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Final
 
-WILDCARD = "<*>"
+WILDCARD: Final = "<*>"
 
-_KEEP_EXTENSIONS = r"(?:py|js|mjs|cjs|ts|java|go|kt|rb|cs|scala)"
-_PARAMETER = re.compile(
+_KEEP_EXTENSIONS: Final = r"(?:py|js|mjs|cjs|ts|java|go|kt|rb|cs|scala)"
+_PARAMETER: Final = re.compile(
     r"""
       (?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]*)
     | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
@@ -30,39 +31,39 @@ _PARAMETER = re.compile(
     re.VERBOSE,
 )
 # Names with a digit or two stay words: s3, ec2, utf8, base64, http2, v2, sha256, k8s, i18n.
-_NAME_WITH_DIGITS = re.compile(r"[A-Za-z]{1,8}\d{1,3}|[a-zA-Z]\d{1,2}[a-zA-Z]{1,3}")
-_LONGEST_NAME = 11
-_CODE_LOCATION = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
-_EDGE = ".:/-+@"
-_WILDCARD_RUN = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
-_DECODER = json.JSONDecoder()
-_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
-_OPENERS = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
-_BRACKETS = re.compile(r"[\[\]{}]")
+_NAME_WITH_DIGITS: Final = re.compile(r"[A-Za-z]{1,8}\d{1,3}|[a-zA-Z]\d{1,2}[a-zA-Z]{1,3}")
+_LONGEST_NAME: Final = 11
+_CODE_LOCATION: Final = re.compile(rf"[\w$/.-]*\.{_KEEP_EXTENSIONS}(?::\d+){{1,2}}")
+_EDGE: Final = ".:/-+@"
+_WILDCARD_RUN: Final = re.compile(r"<\*>(?:[\s,;:/.=-]*<\*>)+")
+_DECODER: Final = json.JSONDecoder()
+_scan_json: Final = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
+_OPENERS: Final = re.compile(r"\{|\[(?=\s*[\[{\"'\d\]ntf-])")
+_BRACKETS: Final = re.compile(r"[\[\]{}]")
 # These read ASCII texts only (others are masked whole), so [0-9] and [A-Za-z0-9_] say what \d and \w would, quicker.
 # A parameter that can span a space: a quoted value, a code after its name ("status 502", "exited with code 1"), and
 # an HTTP status whose lookahead sees its reason past one ("502 Bad Gateway"). The words such a parameter may take
 # are masked together; every other word alone, each distinct word once.
 # One pattern a name (over the lower-cased text), each searched only when its name is in the text: a pattern that
 # starts with a word is found by a quick search for the word, where one alternation of the names tries every position.
-_CODE_NAMES = ("status", "code", "errno", "signal", "http")
-_CODE_SPANS = tuple((name, re.compile(name + r"[\"']?[\s:=]{0,3}[0-9]").finditer) for name in _CODE_NAMES)
-_CODE_LEAD = len("exited with ")  # the longest phrase before a code's name
-_HTTP_SPAN = re.compile(r"[0-9] [A-Z][a-z]")
+_CODE_NAMES: Final = ("status", "code", "errno", "signal", "http")
+_CODE_SPANS: Final = tuple((name, re.compile(name + r"[\"']?[\s:=]{0,3}[0-9]").finditer) for name in _CODE_NAMES)
+_CODE_LEAD: Final = len("exited with ")  # the longest phrase before a code's name
+_HTTP_SPAN: Final = re.compile(r"[0-9] [A-Z][a-z]")
 # A word that is one token: the characters of `token` without those the other parameters need ("@", quotes, a ":"
 # but the last), a digit, and no literal where a literal could match first.
-_TOKEN_WORD = re.compile(r"[A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?")
-_LITERALS = ("true", "false", "null", "undefined", "None", "nil")
+_TOKEN_WORD: Final = re.compile(r"[A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?")
+_LITERALS: Final = ("true", "false", "null", "undefined", "None", "nil")
 # Other words `_PARAMETER` masks in one piece, each found by one match instead of a pass of every alternative:
 # - led by a digit, ":" and all ("09:48:51.385", "10.0.0.7:443"): no other alternative starts with a digit;
 # - a URL: the first alternative, which takes the word to its end when no quote or angle bracket stops it;
 # - a token before closing punctuation ("259)", "ord_17,"), which no alternative matches.
-_ASCII_DIGITS = "0123456789"
-_DIGIT_LED = re.compile(r"[0-9][A-Za-z0-9_./:+-]*")
-_URL_WORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]*")
-_TOKEN_THEN_CLOSE = re.compile(r"([A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?)[),;]+")
-_WORDS_KEPT = 1 << 16
-_REMEMBERED_WORD = 256
+_ASCII_DIGITS: Final = "0123456789"
+_DIGIT_LED: Final = re.compile(r"[0-9][A-Za-z0-9_./:+-]*")
+_URL_WORD: Final = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]*")
+_TOKEN_THEN_CLOSE: Final = re.compile(r"([A-Za-z0-9_./+-]*[0-9][A-Za-z0-9_./+-]*:?)[),;]+")
+_WORDS_KEPT: Final = 1 << 16
+_REMEMBERED_WORD: Final = 256
 
 
 def mask(text: str) -> str:
@@ -142,8 +143,8 @@ class _MaskedWords(dict[str, str]):
         return _mask_word(word)
 
 
-_masked_words = _MaskedWords()
-_masked_word = _masked_words.__getitem__  # a C call a word; a miss calls _mask_word
+_masked_words: Final = _MaskedWords()
+_masked_word: Final = _masked_words.__getitem__  # a C call a word; a miss calls _mask_word
 
 
 # A word's digits as "0": in a word without a space, masking reads a digit only as a digit (`\\d`, [0-9]; an HTTP
@@ -151,9 +152,9 @@ _masked_word = _masked_words.__getitem__  # a C call a word; a miss calls _mask_
 # So words of one shape are masked alike, each digit kept or masked in both: a mask that keeps no ASCII digit is the
 # mask of every word of its shape ("ord_19198389" and "ord_94194000", "52.41" and "37.09"), and a parameter that is
 # new only in its digits costs a translation and a lookup (tests/grouping/test_masking.py checks it).
-_DIGITS_AS_ZERO = "".join(map(chr, range(48))) + "0" * 10 + "".join(map(chr, range(58, 128)))  # by code point
-_ASCII_DIGIT = re.compile(r"[0-9]")
-_masked_shapes: dict[str, str] = {}
+_DIGITS_AS_ZERO: Final = "".join(map(chr, range(48))) + "0" * 10 + "".join(map(chr, range(58, 128)))  # by code point
+_ASCII_DIGIT: Final = re.compile(r"[0-9]")
+_masked_shapes: Final[dict[str, str]] = {}
 
 
 def _mask_word(word: str) -> str:

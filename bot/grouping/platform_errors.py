@@ -18,21 +18,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
-_FAILED_STATUSES = frozenset({"error", "failure", "timeout"})
-_TEXT_REPORTS = ("REPORT ", "INIT_REPORT ", "RESTORE_REPORT ")
-_QUIET_RECORDS = ("START ", "END ", "INIT_START ", "EXTENSION ", "TELEMETRY ", "RESTORE_START ", "LOGS ")
+_FAILED_STATUSES: Final = frozenset({"error", "failure", "timeout"})
+_TEXT_REPORTS: Final = ("REPORT ", "INIT_REPORT ", "RESTORE_REPORT ")
+_QUIET_RECORDS: Final = ("START ", "END ", "INIT_START ", "EXTENSION ", "TELEMETRY ", "RESTORE_START ", "LOGS ")
 # Fields that start a word; `_word_search` checks the word's start (a leading \b would make each search try every
 # position of the line instead of jumping to the field's name).
-_STATUS = re.compile(r"Status: (?P<status>\w+)")
-_ERROR_TYPE = re.compile(r"Error Type: (?P<type>[\w.]+)")
-_PHASE = re.compile(r"Phase: (?P<phase>\w+)")
-_TIMEOUT = re.compile(r"Task timed out after [\d.]+ seconds")
-_RUNTIME_EXIT = re.compile(
+_STATUS: Final = re.compile(r"Status: (?P<status>\w+)")
+_ERROR_TYPE: Final = re.compile(r"Error Type: (?P<type>[\w.]+)")
+_PHASE: Final = re.compile(r"Phase: (?P<phase>\w+)")
+_TIMEOUT: Final = re.compile(r"Task timed out after [\d.]+ seconds")
+_RUNTIME_EXIT: Final = re.compile(
     r"Runtime exited (?:with error: (?P<reason>(?:signal: \w+|exit status \d+))|without providing a reason)"
 )
-_RUNTIME_TYPE = re.compile(r"(?:Runtime|Sandbox)\.\w+")
+_RUNTIME_TYPE: Final = re.compile(r"(?:Runtime|Sandbox)\.\w+")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class PlatformRecord:
 
 
 # Every timeout's record: made once, not for each of a log group's timeouts.
-_TIMED_OUT = PlatformRecord("timeout", "Task timed out after <*> seconds", "Sandbox.Timedout")
+_TIMED_OUT: Final = PlatformRecord("timeout", "Task timed out after <*> seconds", "Sandbox.Timedout")
 
 
 def platform_failure(message: str, payload: dict[str, Any] | None = None) -> PlatformRecord | None:

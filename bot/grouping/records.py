@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from enum import IntEnum
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 
 class Level(IntEnum):
@@ -39,7 +39,7 @@ class Level(IntEnum):
 # Enum members read off their class cost ~150 ns each in Python 3.11; the per-line code reads these names instead.
 UNKNOWN, ERROR, _CRITICAL = Level.UNKNOWN, Level.ERROR, Level.CRITICAL
 
-LEVEL_NAMES = {
+LEVEL_NAMES: Final = {
     "TRACE": Level.DEBUG,
     "DEBUG": Level.DEBUG,
     "VERBOSE": Level.DEBUG,
@@ -60,12 +60,12 @@ LEVEL_NAMES = {
     "PANIC": Level.CRITICAL,
 }
 # syslog severities 0-7 (RFC 5424), as GELF writes them; pino/bunyan 10-60.
-_SYSLOG_NUMBERS = (Level.CRITICAL,) * 3 + (Level.ERROR, Level.WARNING, Level.INFO, Level.INFO, Level.DEBUG)
-_LEVEL_KEYS = ("level", "log_level", "levelname", "severity", "lvl", "loglevel", "@level", "severity_text")
+_SYSLOG_NUMBERS: Final = (Level.CRITICAL,) * 3 + (Level.ERROR, Level.WARNING, Level.INFO, Level.INFO, Level.DEBUG)
+_LEVEL_KEYS: Final = ("level", "log_level", "levelname", "severity", "lvl", "loglevel", "@level", "severity_text")
 
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?"
-_RUNTIME_PREFIX = re.compile(
+_UUID: Final = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_ISO: Final = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?"
+_RUNTIME_PREFIX: Final = re.compile(
     rf"\[(?P<py>[A-Z]+)\]\t{_ISO}\t(?P<py_id>{_UUID}|)\t"  # Python RIC text
     rf"|{_ISO}\t(?P<node_id>{_UUID}|undefined|)\t(?P<node>[A-Z]+)\t"  # Node.js RIC text
     rf"|\[(?P<java>TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\] "  # Java RIC text, Python's unhandled error
@@ -73,22 +73,26 @@ _RUNTIME_PREFIX = re.compile(
     r"|\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)? "  # Go's log package
 )
 # A level word where loggers put it: first, or after a few tokens holding digits (time, pid) or brackets.
-_LEADING_LEVEL = re.compile(
+_LEADING_LEVEL: Final = re.compile(
     r"(?:\S*\d\S*\s+|\[[^\]\s]*\]\s+){0,4}[\[(]?(?P<name>"
     + "|".join(sorted(LEVEL_NAMES, key=len, reverse=True))
     + r"|Error|Fatal|Warning|Critical|Panic)[\])]?(?:[\s:|,]|-\s|$)"
 )
 # After a space: searched in the text with a space before it, which is "at the start or after a space", and lets the
 # search jump from space to space.
-_KEY_VALUE_LEVEL = re.compile(r"\s(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
-_LOGGER_ID_KEYS = ("function_request_id", "reqId", "request_id")  # Powertools, pino, slog: read by _REQUEST_ID too
-_REQUEST_ID_VALUE = re.compile(_UUID)
-_REQUEST_ID = re.compile(
+_KEY_VALUE_LEVEL: Final = re.compile(r"\s(?:level|lvl|severity)=\"?(?P<name>[A-Za-z]+)", re.IGNORECASE)
+_LOGGER_ID_KEYS: Final = (
+    "function_request_id",
+    "reqId",
+    "request_id",
+)  # Powertools, pino, slog: read by _REQUEST_ID too
+_REQUEST_ID_VALUE: Final = re.compile(_UUID)
+_REQUEST_ID: Final = re.compile(
     rf"(?:RequestId: |\"(?:requestId|AWSRequestId|function_request_id|reqId|request_id)\":\s*\"|request_id=)({_UUID})"
 )
-NODE_REPORTS = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
-_QUIET_NAMES = "|".join(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
-_NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
+NODE_REPORTS: Final = ("Invoke Error ", "Uncaught Exception ", "Unhandled Promise Rejection ")
+_QUIET_NAMES: Final = "|".join(name for name, level in LEVEL_NAMES.items() if level < Level.ERROR)
+_NOT_A_PAYLOAD: Final = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rejection )"
 # The commonest healthy lines state a level below ERROR where `read_line` finds it without reading further: a JSON
 # record's "level" as its first or second key (a name in any case, or pino's number 4-49), in a record that can parse
 # (it ends with its closing brace); the runtimes' text prefixes before a body that is not JSON; slog's text format,
@@ -96,8 +100,8 @@ _NOT_A_PAYLOAD = r"(?!\{|Invoke Error |Uncaught Exception |Unhandled Promise Rej
 # a Java logger's text layout (log4j2, logback: "<date> <time> <request id> LEVEL ...") whose first 200 characters
 # hold no "=" (a level=... field would win), the level word after three fields holding digits (`leading_level`).
 # ASCII only: narrower than what `read_line` reads (so never wrong, at worst slower), and quicker to match.
-_ASCII_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z?"
-QUIET_LINE = re.compile(
+_ASCII_ISO: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z?"
+QUIET_LINE: Final = re.compile(
     rf'\{{(?:"[A-Za-z0-9_]+":"[^"\\]*",)?"level":(?:"(?ai:{_QUIET_NAMES})"|0*(?:[4-9]|[1-4][0-9]))(?=[,}}])(?s:.*)\}}\Z'
     rf"|\[(?:{_QUIET_NAMES})\]\t{_ASCII_ISO}\t(?:{_UUID}|)\t{_NOT_A_PAYLOAD}"
     rf"|{_ASCII_ISO}\t(?:{_UUID}|undefined|)\t(?:{_QUIET_NAMES})\t{_NOT_A_PAYLOAD}"
@@ -106,10 +110,10 @@ QUIET_LINE = re.compile(
     rf"(?:{_QUIET_NAMES})[ \t]"
 )
 # The platform's own JSON records ({"time", "type", "record"}) fail only by their record's status.
-_PLATFORM_RECORD = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
-_CAPITALISED = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
-_DECODER = json.JSONDecoder()
-_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
+_PLATFORM_RECORD: Final = re.compile(r'\{"time":"[^"\\]*","type":"platform\.\w+","record":\{')
+_CAPITALISED: Final = frozenset(("Error", "Fatal", "Warning", "Critical", "Panic"))
+_DECODER: Final = json.JSONDecoder()
+_scan_json: Final = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__, not in its stub
 
 
 class LogLine(NamedTuple):
@@ -149,7 +153,7 @@ def read_line(message: str) -> LogLine:
 
 
 # A NamedTuple's own __new__ is a Python function that calls this; a candidate line is read once, so call it directly.
-_new_line = tuple.__new__
+_new_line: Final = tuple.__new__
 
 
 def _stated_request_id(payload: dict[str, Any]) -> str:
@@ -220,8 +224,8 @@ def payload_level(payload: dict[str, Any]) -> Level:
     return UNKNOWN
 
 
-_named_levels: dict[str, Level] = {}
-_NAMED_LEVELS_KEPT = 256  # loggers use a handful of names; a log full of odd ones is read without the memo
+_named_levels: Final[dict[str, Level]] = {}
+_NAMED_LEVELS_KEPT: Final = 256  # loggers use a handful of names; a log full of odd ones is read without the memo
 
 
 def level_named(name: str) -> Level:

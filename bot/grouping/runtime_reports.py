@@ -21,17 +21,18 @@ another event reports, so it is not a second error.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from bot.grouping.records import NODE_REPORTS, LogLine
 
-_JAVA_CLASS = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
-_JAVA_REPORT = re.compile(
+_JAVA_CLASS: Final = r"(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*"
+_JAVA_REPORT: Final = re.compile(
     rf"[^\n]*: {_JAVA_CLASS}\r?\n"  # the RIC's "message: pkg.Type"
     rf'|(?:Exception in thread "[^"\n]*" )?{_JAVA_CLASS}(?::[^\n]*)?\r?\n[ \t]+at '  # a stack trace, first frame next
 )
-_JSON_START = re.compile(r'"type":\s*"platform\.start".*?"requestId":\s*"([^"]+)"')
+_JSON_START: Final = re.compile(r'"type":\s*"platform\.start".*?"requestId":\s*"([^"]+)"')
 # The record as Lambda writes it (compact, its keys in this order): the same request id, found without a search.
-_COMPACT_START = re.compile(r'\{"time":"[^"\\]*","type":"platform\.start","record":\{"requestId":"([^"]+)"')
+_COMPACT_START: Final = re.compile(r'\{"time":"[^"\\]*","type":"platform\.start","record":\{"requestId":"([^"]+)"')
 
 
 def is_runtime_report(line: LogLine) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from mypy_extensions import mypyc_attr
 
@@ -25,15 +25,15 @@ from bot.grouping.records import LEVEL_NAMES, LogLine, read_line
 from bot.grouping.stacktraces import ParsedException, parse_stack_trace
 
 Kind = Literal["exception", "platform", "template"]
-TITLE_LIMIT = 200
+TITLE_LIMIT: Final = 200
 
-_MESSAGE_KEYS = ("msg", "message", "Message", "error_message", "event")
-_ERROR_KEYS = ("err", "error", "error_message", "reason")
+_MESSAGE_KEYS: Final = ("msg", "message", "Message", "error_message", "event")
+_ERROR_KEYS: Final = ("err", "error", "error_message", "reason")
 # After a space: read in the line with a space before it ("at the start or after a space").
-_LOGFMT_FIELD = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"[^"\\]*(?:\\.[^"\\]*)*"|\S+)')
+_LOGFMT_FIELD: Final = re.compile(r'\s(?P<key>msg|message|err|error)=(?P<value>"[^"\\]*(?:\\.[^"\\]*)*"|\S+)')
 # A level word (and the time before it) opening a free-text line; the template reads better without it.
-_LEADING_LEVEL = re.compile(r"(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
-_LEADING_LEVEL_STARTS = frozenset("<[" + "".join(name[0] for name in LEVEL_NAMES))
+_LEADING_LEVEL: Final = re.compile(r"(?:<\*>\s*)*\[?(?:" + "|".join(LEVEL_NAMES) + r")\]?(?:\s*[:|-])?\s+")
+_LEADING_LEVEL_STARTS: Final = frozenset("<[" + "".join(name[0] for name in LEVEL_NAMES))
 
 
 # A plain Python class when compiled (bot/grouping/__init__.py), so that `_signature` can fill its __dict__, and the
@@ -52,7 +52,7 @@ class ErrorSignature:
 
 # Signatures already made, by key: an event of a known group gets its group's signature without a title of its own.
 Known = Mapping[str, ErrorSignature]
-_NONE_KNOWN: Known = MappingProxyType({})
+_NONE_KNOWN: Final[Known] = MappingProxyType({})
 
 
 def signature_key(*parts: str) -> str:
@@ -111,11 +111,11 @@ def _signature(parts: Parts) -> ErrorSignature:
     return signature
 
 
-_new_object = object.__new__
+_new_object: Final = object.__new__
 # By (where the body starts, body): its signature's fields, and its signature once made.
-_read_bodies: dict[tuple[int, str], list] = {}
-_BODIES_KEPT = 1 << 12
-_REMEMBERED_BODY = 4096  # longer bodies are read each time, so that the memo stays small
+_read_bodies: Final[dict[tuple[int, str], list]] = {}
+_BODIES_KEPT: Final = 1 << 12
+_REMEMBERED_BODY: Final = 4096  # longer bodies are read each time, so that the memo stays small
 
 
 def _line_parts(line: LogLine, text: str | None) -> Parts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from bot.grouping.frames import Frame, file_frame, qualified_frame
 
@@ -25,31 +25,31 @@ class ParsedException(NamedTuple):
 
 # Frame patterns stay inside their line ([^\S\n]: a space but not a line's end), so a line that is not a frame never
 # makes one of the next line, and a search does not run past its line looking for the rest.
-_PYTHON_FRAME = re.compile(r'^[^\S\n]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
-_PYTHON_ERROR_LINE = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
+_PYTHON_FRAME: Final = re.compile(r'^[^\S\n]*File "(?P<path>[^"\n]+)", line (?P<line>\d+), in (?P<function>\S+)', re.M)
+_PYTHON_ERROR_LINE: Final = re.compile(r"^\[ERROR\] (?P<type>[A-Za-z_][\w.]*): ?(?P<message>.*)$", re.M)
 # Without a traceback, "[ERROR] Name: text" is an exception only when Name reads as one.
-_EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
-_PYTHON_LAST_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
-_NODE_FRAME = re.compile(
+_EXCEPTION_NAME: Final = re.compile(r"(?:Error|Exception|Exit|Interrupt|Warning|Timeout|Iteration|Fault)$")
+_PYTHON_LAST_LINE: Final = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: ?(?P<message>.*))?$")
+_NODE_FRAME: Final = re.compile(
     r"^[^\S\n]+at (?:async )?(?:(?P<function>[^(\n]+?) \()?(?P<path>[^()\s]+?):(?P<line>\d+):\d+\)?(?: \{)?[^\S\n]*$",
     re.M,
 )
-_NODE_HEAD = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
-_NODE_INLINE = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
-_JAVA_FRAME = re.compile(
+_NODE_HEAD: Final = re.compile(r"^(?:Uncaught )?(?P<type>[A-Za-z_$][\w$.]*): ?(?P<message>.*)$")
+_NODE_INLINE: Final = re.compile(r"^.*?\s(?P<type>[A-Z][\w$]*(?:Error|Exception)): ?(?P<message>.*)$")
+_JAVA_FRAME: Final = re.compile(
     r"^[^\S\n]*(?:at )?(?P<function>[\w$.<>/]+)\((?P<file>[^():\n]*)(?::(?P<line>\d+))?\)[^\S\n]*$", re.M
 )
-_JAVA_HEAD = re.compile(
+_JAVA_HEAD: Final = re.compile(
     r'^(?:Exception in thread "[^"]*" )?(?P<type>[A-Za-z_$][\w$]*(?:\.[\w$]+)+)(?:: ?(?P<message>.*))?$'
 )
-_JAVA_AT = re.compile(r"^[^\S\n]+at [\w$.<>/]+\([^()\n]*\)[^\S\n]*$", re.M)
-_JAVA_CAUSE = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
+_JAVA_AT: Final = re.compile(r"^[^\S\n]+at [\w$.<>/]+\([^()\n]*\)[^\S\n]*$", re.M)
+_JAVA_CAUSE: Final = re.compile(r"^Caused by: (?P<type>[\w$.]+)(?::\s?(?P<message>.*))?$", re.M)
 # The same lines found after a line break: a pattern that starts with "\n" is searched by a scan for the character,
 # where one that starts with "^" (re.M) tries every position of the text. `_starts_a_line` adds the text's start.
-_NODE_FRAME_AFTER_BREAK = re.compile("\n" + _NODE_FRAME.pattern.removeprefix("^"), re.M)
-_JAVA_AT_AFTER_BREAK = re.compile("\n" + _JAVA_AT.pattern.removeprefix("^"), re.M)
-_GO_PANIC = re.compile(r"^panic: (?P<message>.+)$", re.M)
-_GO_FRAME = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
+_NODE_FRAME_AFTER_BREAK: Final = re.compile("\n" + _NODE_FRAME.pattern.removeprefix("^"), re.M)
+_JAVA_AT_AFTER_BREAK: Final = re.compile("\n" + _JAVA_AT.pattern.removeprefix("^"), re.M)
+_GO_PANIC: Final = re.compile(r"^panic: (?P<message>.+)$", re.M)
+_GO_FRAME: Final = re.compile(r"^(?P<function>\S+?)\(.*\)\n\t(?P<path>\S+?):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$", re.M)
 
 
 @lru_cache(maxsize=16)  # `line_level` and `line_signature` read the same text one after the other
@@ -108,10 +108,10 @@ def _java_frame(line: str) -> Frame | None:
     return qualified_frame(found["function"], found["line"] or "") if found else None
 
 
-_REMEMBERED_LINE = 1024
-_remembered_python_frame = lru_cache(maxsize=1 << 12)(_python_frame)
-_remembered_node_frame = lru_cache(maxsize=1 << 12)(_node_frame)
-_remembered_java_frame = lru_cache(maxsize=1 << 12)(_java_frame)
+_REMEMBERED_LINE: Final = 1024
+_remembered_python_frame: Final = lru_cache(maxsize=1 << 12)(_python_frame)
+_remembered_node_frame: Final = lru_cache(maxsize=1 << 12)(_node_frame)
+_remembered_java_frame: Final = lru_cache(maxsize=1 << 12)(_java_frame)
 
 
 def _parse_python(text: str) -> ParsedException | None:
