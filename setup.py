@@ -1,7 +1,7 @@
 """Compiles bot/grouping with mypyc when it can; everything else is pyproject.toml.
 
 Error detection and grouping read every log event a check or `/errors` fetches, so their speed is the product's
-(issue 15: at least half the naive regex's events/s). The same typed Python, compiled by mypyc, runs ~1.3–1.5× as
+(issue 15: at least half the naive regex's events/s). The same typed Python, compiled by mypyc, runs ~1.5× as
 fast (`python -m bench lambda_grouping`). The sources stay the truth:
 
 - without mypyc or a C compiler, or with BOLTWATCH_PURE_PYTHON=1, the package installs as plain Python (the

@@ -2,7 +2,7 @@
 
 Pure code: no I/O, no clock, no database, no AWS.
 
-Installed with mypyc at hand, the modules of this package are compiled (setup.py) and run ~1.3-1.5x as fast. This
+Installed with mypyc at hand, the modules of this package are compiled (setup.py) and run ~1.5x as fast. This
 file is never compiled: it runs the sources instead when a compiled module is older than its source (an edit since
 the last build) or when BOLTWATCH_PURE_PYTHON=1, all of them together, since compiled modules call each other
 directly. `COMPILED` says which ran.
