@@ -14,22 +14,25 @@ from importlib.util import spec_from_file_location
 from pathlib import Path
 
 _HERE = Path(__file__).parent
+_NEVER_COMPILED = ("__init__.py", "_compiled.py")
+# A wheel's install writes each module's source a moment after its compiled module (the wheel lists "masking.cpython-…"
+# before "masking.py"): a source counts as edited only when it is newer than its own compiled module by more than this.
+_SAME_INSTALL = 2.0
 
 
 def _stale_build() -> str | None:
     """Why the compiled modules must not run ("" for no build at all), or None when they may."""
     if os.environ.get("BOLTWATCH_PURE_PYTHON") == "1":
         return "BOLTWATCH_PURE_PYTHON=1"
-    built = [p for suffix in EXTENSION_SUFFIXES for p in _HERE.glob("*" + suffix)]
+    built = {p.name.split(".", 1)[0]: p.stat().st_mtime for s in EXTENSION_SUFFIXES for p in _HERE.glob("*" + s)}
     if not built:
         return ""
-    build_time = min(p.stat().st_mtime for p in built)
-    newer = sorted(
+    changed = sorted(
         p.name
         for p in _HERE.glob("*.py")
-        if p.name not in ("__init__.py", "_compiled.py") and p.stat().st_mtime > build_time
+        if p.name not in _NEVER_COMPILED and p.stat().st_mtime > built.get(p.stem, 0.0) + _SAME_INSTALL
     )
-    return f"{', '.join(newer)} changed since the build" if newer else None
+    return f"{', '.join(changed)} changed since the build" if changed else None
 
 
 class _Sources(MetaPathFinder):

@@ -64,7 +64,10 @@ def test_a_source_edited_after_the_build_runs_with_all_the_sources_and_says_so(t
     assert fresh.stdout.startswith("True ") and fresh.stdout.strip().endswith(tuple(EXTENSION_SUFFIXES))
     assert "runs its sources" not in fresh.stderr
 
-    os.utime(root / "bot" / "grouping" / "masking.py")  # an edit, after the build
+    grouping = root / "bot" / "grouping"
+    [built] = [p for suffix in EXTENSION_SUFFIXES for p in grouping.glob("masking" + suffix)]
+    edited = built.stat().st_mtime + 60
+    os.utime(grouping / "masking.py", (edited, edited))  # an edit, a minute after the build
     stale = _import_grouping(root)
     assert stale.stdout.split() == ["False", str(root / "bot" / "grouping" / "masking.py")]
     assert "bot.grouping runs its sources, not its compiled modules: masking.py changed since the build" in stale.stderr

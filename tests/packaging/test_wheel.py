@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     # From a copy of the tracked files: setuptools builds in `build/` beside the sources, and a stale one from an
     # older layout would put its files in the wheel.
@@ -30,7 +31,12 @@ def wheel_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         check=True,
         capture_output=True,
     )
-    [wheel] = out.glob("boltwatch-*.whl")
+    [built] = out.glob("boltwatch-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_files(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         return archive.namelist()
 
@@ -60,6 +66,21 @@ def test_the_wheel_carries_bot_grouping_compiled_beside_its_sources(wheel_files:
     assert built_modules == (modules - {"__init__", "_compiled"}) | {"_native__mypyc"}
 
 
+def test_an_installed_wheel_runs_bot_grouping_compiled(wheel: Path, tmp_path: Path) -> None:
+    """pip writes each module's source just after its compiled module, which is not an edit (grouping/_compiled.py)."""
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler: the wheel is pure Python")
+    install = [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(tmp_path), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True, timeout=300)
+    code = "import bot.grouping as g; print(g.COMPILED)"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("BOLTWATCH_PURE_PYTHON", None)
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (ran.stdout.strip(), ran.stderr) == ("True", "")
+
+
 def test_sandbox_without_the_extra_says_how_to_install_it_in_one_line() -> None:
     # A finder that knows no `sandbox`, first on the path: the import fails as where boltwatch-sandbox is not installed.
     program = """
@@ -78,6 +99,4 @@ sys.exit(main(["sandbox"]))
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd="/")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines() == [
-        "boltwatch sandbox needs the sandbox extra: pip install 'boltwatch[sandbox]'"
-    ]
+    assert done.stderr.splitlines() == ["boltwatch sandbox needs the sandbox extra: pip install 'boltwatch[sandbox]'"]
