@@ -37,7 +37,7 @@ def _extensions() -> list:
         return []
     try:
         extensions = mypycify(COMPILED, opt_level="3", group_name="bot.grouping._native")
-    except BaseException as exc:  # mypy type errors end in SystemExit; the pure package still works
+    except (Exception, SystemExit) as exc:  # mypy type errors end in SystemExit; the pure package still works
         print(f"boltwatch: mypyc could not compile bot/grouping ({exc!r}); it stays pure Python", file=sys.stderr)
         return []
     for extension in extensions:

@@ -14,6 +14,12 @@ from bot.store import Database, SchemaError, ensure_current, head_revision, make
 from bot.store.models import Alert, Incident, IncidentEvent
 
 
+def _printed_by_a_new_interpreter(code: str) -> list[str]:
+    """The lines `code` prints, run in a fresh Python process (what it imports is then its own, not the tests')."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.splitlines()
+
+
 def test_upgrade_creates_the_schema_and_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     assert upgrade(engine) == (None, head_revision())
@@ -45,8 +51,7 @@ def test_a_start_on_a_current_database_leaves_alembic_unloaded(database_url: str
         f"engine = make_engine({database_url!r})\nprint(upgrade(engine))\nensure_current(engine)\n"
         "print(sorted(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.splitlines() == [str((head_revision(), head_revision())), "[]"]
+    assert _printed_by_a_new_interpreter(code) == [str((head_revision(), head_revision())), "[]"]
 
 
 def test_a_migration_leaves_the_pygments_lexers_unloaded(database_url: str) -> None:
@@ -56,8 +61,7 @@ def test_a_migration_leaves_the_pygments_lexers_unloaded(database_url: str) -> N
         f"print(upgrade(make_engine({database_url!r})))\n"
         "print(sorted(m for m in ('alembic', 'pygments') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.splitlines() == [str((None, head_revision())), "['alembic']"]
+    assert _printed_by_a_new_interpreter(code) == [str((None, head_revision())), "['alembic']"]
 
 
 def test_the_embedded_bots_first_start_migrates_its_sqlite_file_in_a_child_and_keeps_alembic_out(
@@ -71,8 +75,7 @@ def test_the_embedded_bots_first_start_migrates_its_sqlite_file_in_a_child_and_k
         f"engine = make_engine({url!r})\nprint(upgrade_apart(engine))\nensure_current(engine)\n"
         "print(sorted(m for m in ('alembic', 'mako', 'sqlalchemy.dialects.postgresql') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.splitlines() == [str((None, head_revision())), "[]"]
+    assert _printed_by_a_new_interpreter(code) == [str((None, head_revision())), "[]"]
 
 
 def test_a_failed_migration_in_the_child_is_a_schema_error_that_says_why(tmp_path: Path) -> None:
