@@ -111,6 +111,10 @@ async def run_worker_until_every_target_ran(bot: RunningBot, seconds: float = 30
             await asyncio.gather(worker, return_exceptions=True)
 
 
+def _failing(health: dict[str, tuple[int, str | None]]) -> dict[str, tuple[bool, str | None]]:
+    return {name: (failures > 0, error) for name, (failures, error) in health.items()}
+
+
 async def recorded(bot: RunningBot) -> Interval:
     def read(session: Any) -> Interval:
         targets: dict[str, list[tuple[str, str, Any, str | None]]] = {}
@@ -176,7 +180,10 @@ async def test_both_engines_record_the_same_findings(moto: MotoHandle) -> None:
             await asyncio.to_thread(next, schema, None)  # drops the schema
     embedded, distributed = intervals["apscheduler"], intervals["procrastinate"]
     assert embedded.alerts == distributed.alerts and embedded.alerts
-    assert embedded.health == distributed.health
+    # How many ticks a check had is the wall clock's: Procrastinate's periodic tasks fire every 10 s, and a slow run
+    # fits a second tick in (a broken target then has 2 failures in a row, not 1). The same checks failing with the
+    # same error is the contract.
+    assert _failing(embedded.health) == _failing(distributed.health)
     errors = {
         e: {c: [(a, r, err) for a, r, _t, err in rows] for c, rows in i.targets.items()} for e, i in intervals.items()
     }
