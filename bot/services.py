@@ -12,13 +12,14 @@ from typing import Any
 from botocore.client import BaseClient
 from sqlalchemy.orm import Session
 
+from bot.aws.alarm_history import alarm_states
 from bot.aws.executor import AwsExecutor
-from bot.aws.metric_charts import ChartRequest, fetch_series
+from bot.aws.metric_charts import ChartRequest, chart_period, fetch_series, threshold_holds, with_alarm_threshold
 from bot.aws.runbook import RunbookAction
 from bot.aws.sessions import AwsSessions
 from bot.blocks.mrkdwn import inline_code, mention
 from bot.charts.figures import draw_figure
-from bot.charts.model import ChartData, ChartImage, Reference, Series, Span, alt_text
+from bot.charts.model import ALARM, FIRING, ChartData, ChartImage, Reference, Series, Span, alt_text, number
 from bot.charts.render import Theme, render_png
 from bot.commands import CommandNames
 from bot.config import Settings
@@ -26,6 +27,7 @@ from bot.core.action_runs import in_effect
 from bot.core.inhibition import InhibitRule
 from bot.core.routing import Route
 from bot.delivery.answers import Answers
+from bot.durations import format_duration
 from bot.runtime.acks_first import AcksFirst
 from bot.runtime.metrics import Metrics
 from bot.store import Database
@@ -132,7 +134,8 @@ class Services:
 
 
 def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: Theme = Theme.LIGHT) -> ChartImage:
-    """An outbox chart item's picture: its one GetMetricData call, then the PNG. Blocking: run it on the executor.
+    """An outbox chart item's picture: its one GetMetricData call (and, for an alarm, its state history, and its
+    threshold when AWS did not push it), then the PNG. Blocking: run it on the executor.
 
     An incident's chart shows its alert from some context before `since`; a `/boltwatch chart` answer carries the
     window it was asked for (`start`, `until`)."""
@@ -144,14 +147,21 @@ def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: 
     else:
         start, end = request.window(since=since or until, now=until)
     client = aws.client("cloudwatch", account=request.account, region=request.region)
-    series = fetch_series(client, request, start=start, end=end)
+    if request.threshold_from_alarm and request.alarm_name is not None:
+        request = with_alarm_threshold(client, request)
+    period = chart_period(request, start=start, end=end, now=now)
+    series = fetch_series(client, request, start=start, end=end, period=period)
+    coarser = f", {_seconds(period)} periods" if period != request.own_period() else ""
     lines = tuple(
-        Series(line.label, tuple((point.at, point.value) for point in series.get(line.id, ())), line.unit)
+        Series(f"{line.label}{coarser}", tuple((p.at, p.value) for p in series.get(line.id, ())), line.unit, line.right)
         for line in request.lines
     )
-    spans: tuple[Span, ...] = ()
-    if request.alarm_since is not None:
-        spans = (Span(datetime.fromisoformat(request.alarm_since), until, "ALARM"),)
+    threshold = request.threshold
+    notes: tuple[str, ...] = ()
+    if threshold is not None and not threshold_holds(request, period):
+        notes = (f"The threshold ({number(threshold)} per {_seconds(request.own_period())} period) is not drawn: "
+                 f"it does not compare with sums over {_seconds(period)}.",)  # fmt: skip
+        threshold = None
     delay = timedelta(seconds=request.data_delay_seconds)
     event = {"fire": " (firing)", "resolve": " (resolved)"}.get(payload.get("event", ""), "")
     data = ChartData(
@@ -160,14 +170,37 @@ def draw_chart(aws: AwsSessions, payload: dict[str, Any], now: datetime, theme: 
         start=start,
         end=end,
         alert_start=since,
-        threshold=request.threshold,
-        comparison=request.comparison,
+        threshold=threshold,
+        comparison=request.comparison if threshold is not None else None,
         complete_until=end - delay if delay else None,
-        spans=spans,
+        spans=_spans(client, request, start=start, end=end, since=since if event else None),
         references=tuple(Reference(label, level) for label, level in request.references),
+        notes=notes,
     )
     png = render_png(data, theme)
     return ChartImage(png=png, alt_text=alt_text(data), title=data.title, filename=f"chart-{end:%Y%m%dT%H%M}.png")
+
+
+def _seconds(period: int) -> str:
+    return format_duration(timedelta(seconds=period))
+
+
+def _spans(
+    client: BaseClient, request: ChartRequest, *, start: datetime, end: datetime, since: datetime | None
+) -> tuple[Span, ...]:
+    """What the chart shades: an alarm's states from its history (else its time in ALARM since it entered it); an
+    incident's own firing time for a check's metric, from when its alert fired (`since`) to the chart's end (its
+    resolution, for the chart at resolve)."""
+    if request.alarm_name is not None:
+        spells = alarm_states(client, request.alarm_name, start=start, end=end)
+        if spells is not None:
+            return tuple(Span(spell.start, spell.end, spell.state) for spell in spells)
+        if request.alarm_since is not None:
+            return (Span(max(start, datetime.fromisoformat(request.alarm_since)), end, ALARM),)
+        return ()
+    if since is not None and since < end:
+        return (Span(max(start, since), end, FIRING),)
+    return ()
 
 
 def target_alert(action: RunbookAction, snapshot: IncidentSnapshot) -> AlertLine | None:

@@ -39,6 +39,7 @@ def test_iam_policy_lists_what_the_configured_checks_and_commands_call(
     document = json.loads(capsys.readouterr().out)
     checks, waits, roles = document["Statement"]
     assert checks["Action"] == [
+        "cloudwatch:DescribeAlarmHistory",  # an alarm's chart shades its states
         "cloudwatch:DescribeAlarms",
         "cloudwatch:GetMetricData",  # incident charts and /boltwatch chart
         "cloudwatch:ListMetrics",

@@ -23,7 +23,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from bot.aws.metric_charts import ChartLine, ChartRequest, alarm_chart
+from bot.aws.metric_charts import ChartLine, ChartRequest, alarm_chart, period_for
 
 Clients = Callable[[str], BaseClient]
 """`clients(service)`: a boto3 client of the place the command looks in."""
@@ -242,17 +242,6 @@ def metric_names(clients: Clients, resource: Resource) -> dict[str, Known]:
         for metric in page.get("Metrics", []):
             known.setdefault(metric["MetricName"], _AVG)
     return known
-
-
-PERIODS = (60, 300, 900, 3600)
-MAX_POINTS = 500
-"""A chart's line has at most this many points (800 px wide): the shortest period that keeps it so is used."""
-
-
-def period_for(span: timedelta) -> int:
-    """60 s up to 8 h, 5 min up to ~1.7 days, 15 min up to ~5 days, then an hour (CloudWatch keeps 1-minute data for
-    15 days, 5-minute data for 63: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html)."""
-    return next((period for period in PERIODS if span.total_seconds() / period <= MAX_POINTS), PERIODS[-1])
 
 
 def chart_request(

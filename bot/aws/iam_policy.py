@@ -18,13 +18,13 @@ from botocore.model import ServiceModel
 from bot.aws.runbook import RunbookAction, VerifyPoll
 
 # What the slash commands call (`/boltwatch chart` finds its target and reads its metrics, which incident charts read
-# too), and the tag scan behind routing by tags, whatever the checks. StartLiveTail serves `/logs TARGET live` and
-# `log_errors` in `mode: live`.
+# too, with an alarm's state history), and the tag scan behind routing by tags, whatever the checks. StartLiveTail
+# serves `/logs TARGET live` and `log_errors` in `mode: live`.
 COMMAND_ACTIONS = (
     "logs:DescribeLogGroups", "logs:FilterLogEvents", "logs:StartLiveTail", "tag:GetResources",
     "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:DescribeAlarms",
-    "lambda:GetFunction", "lambda:ListFunctions", "sqs:GetQueueUrl", "sqs:ListQueues",
-    "ec2:DescribeInstances", "ecs:DescribeServices",
+    "cloudwatch:DescribeAlarmHistory", "lambda:GetFunction", "lambda:ListFunctions", "sqs:GetQueueUrl",
+    "sqs:ListQueues", "ec2:DescribeInstances", "ecs:DescribeServices",
 )  # fmt: skip
 
 IAM_PREFIX = {"monitoring": "cloudwatch", "cloudcontrolapi": "cloudformation"}

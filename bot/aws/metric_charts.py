@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from bot.aws.metrics import Datapoint, MetricQuery, metric_data, raw_query_data
+
+log = logging.getLogger(__name__)
 
 CONTEXT = timedelta(minutes=30)
 """How much of the metric before the alert a chart shows, at least."""
 SHORTEST_WINDOW = timedelta(hours=1)
+PERIODS = (60, 300, 900, 3600)
+MAX_POINTS = 500
+"""A chart's line has at most this many points (800 px wide): the shortest period that keeps it so is used."""
+RETENTION = ((timedelta(days=15), 60), (timedelta(days=63), 300), (timedelta(days=455), 3600))
+"""How long CloudWatch keeps data at each period: the shortest period a window reaching that far back can have.
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention"""
+SCALED_STATISTICS = frozenset({"Sum", "SampleCount"})
+"""Statistics whose values grow with the period: over a coarser period they no longer compare with a threshold set
+for the metric's own."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,8 @@ class ChartLine:
     dimensions: Mapping[str, str] = field(default_factory=dict)
     unit: str = ""
     """`ms`, `s`, `%`, or empty for counts: a chart's second unit is drawn against an axis of its own."""
+    right: bool = False
+    """Drawn against the right-hand axis although its unit is the first line's (a count of another magnitude)."""
 
     def query(self) -> MetricQuery:
         return MetricQuery(self.id, self.namespace, self.metric, self.stat, dict(self.dimensions))
@@ -53,6 +69,11 @@ class ChartRequest:
     metric_math: tuple[Mapping[str, Any], ...] = ()
     """An alarm's own `Metrics` (metric math): fetched as the alarm has them, in one call; `lines` name the results
     drawn (those it returns) by their ids."""
+    alarm_name: str | None = None
+    """The alarm the metric is an alarm's: its state history is shaded on the chart."""
+    threshold_from_alarm: bool = False
+    """The threshold and comparison were not in what AWS pushed (an EventBridge alarm event): read from
+    DescribeAlarms when the chart is drawn."""
 
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,15 +90,74 @@ class ChartRequest:
         start = min(since - CONTEXT, now - SHORTEST_WINDOW)
         return start, now
 
+    def own_period(self) -> int:
+        """The metric's own period (the alarm's, the check's), at least a minute."""
+        return max(60, self.period_seconds)
+
+    def statistics(self) -> set[str]:
+        return {line.stat for line in self.lines if line.stat} | {
+            str(query["MetricStat"].get("Stat", "")) for query in self.metric_math if "MetricStat" in query
+        }
+
+
+def period_for(span: timedelta) -> int:
+    """60 s up to 8 h, 5 min up to ~1.7 days, 15 min up to ~5 days, then an hour."""
+    return next((period for period in PERIODS if span.total_seconds() / period <= MAX_POINTS), PERIODS[-1])
+
+
+def chart_period(request: ChartRequest, *, start: datetime, end: datetime, now: datetime) -> int:
+    """The period a chart of [start, end] fetches: the metric's own, coarsened to at most MAX_POINTS points and to
+    what CloudWatch still keeps of `start` (1-minute data for 15 days, 5-minute for 63), in whole own periods."""
+    own = request.own_period()
+    kept = next((period for age, period in RETENTION if now - start <= age), RETENTION[-1][1])
+    wanted = max(period_for(end - start), kept)
+    return own if wanted <= own else math.ceil(wanted / own) * own
+
+
+def threshold_holds(request: ChartRequest, period: int) -> bool:
+    """Whether the threshold still compares with values over `period`: at the metric's own period, or with
+    statistics that do not grow with the period (a Sum over an hour is not comparable with a per-minute threshold)."""
+    return period == request.own_period() or not request.statistics() & SCALED_STATISTICS
+
 
 def fetch_series(
-    client: BaseClient, request: ChartRequest, *, start: datetime, end: datetime
+    client: BaseClient, request: ChartRequest, *, start: datetime, end: datetime, period: int | None = None
 ) -> dict[str, list[Datapoint]]:
-    """Every line's datapoints: one GetMetricData call (a chart has far fewer than 500 queries)."""
+    """Every line's datapoints at `period` (the metric's own when None): one GetMetricData call (a chart has far
+    fewer than 500 queries)."""
+    seconds = period or request.own_period()
     if request.metric_math:
-        return raw_query_data(client, request.metric_math, start=start, end=end)
-    period = timedelta(seconds=max(60, request.period_seconds))
-    return metric_data(client, [line.query() for line in request.lines], start=start, end=end, period=period)
+        queries = request.metric_math
+        if seconds != request.own_period():
+            queries = tuple(_with_period(query, seconds) for query in queries)
+        return raw_query_data(client, queries, start=start, end=end)
+    span = timedelta(seconds=seconds)
+    return metric_data(client, [line.query() for line in request.lines], start=start, end=end, period=span)
+
+
+def _with_period(query: Mapping[str, Any], seconds: int) -> dict[str, Any]:
+    """A metric math query at another period: its metric's (MetricStat.Period) and its own (an expression's)."""
+    changed = dict(query)
+    if "MetricStat" in changed:
+        changed["MetricStat"] = {**changed["MetricStat"], "Period": seconds}
+    if "Period" in changed:
+        changed["Period"] = seconds
+    return changed
+
+
+def with_alarm_threshold(client: BaseClient, request: ChartRequest) -> ChartRequest:
+    """`request` with its alarm's threshold and comparison as DescribeAlarms gives them (one call), for an alarm
+    whose pushed event left them out; as it was when the alarm is gone or CloudWatch refuses."""
+    try:
+        found = client.describe_alarms(AlarmNames=[request.alarm_name], AlarmTypes=["MetricAlarm"])["MetricAlarms"]
+    except ClientError as error:
+        log.warning("no threshold for alarm %s: %s", request.alarm_name, error.response.get("Error", {}).get("Code"))
+        found = []
+    if not found or found[0].get("ThresholdMetricId"):
+        return replace(request, threshold_from_alarm=False)
+    alarm = found[0]
+    return replace(request, threshold=alarm.get("Threshold"), comparison=alarm.get("ComparisonOperator"),
+                   threshold_from_alarm=False)  # fmt: skip
 
 
 def alarm_chart(alarm: Mapping[str, Any], *, account: str | None, region: str) -> ChartRequest | None:
@@ -99,6 +179,8 @@ def alarm_chart(alarm: Mapping[str, Any], *, account: str | None, region: str) -
         threshold=alarm.get("Threshold"),
         comparison=alarm.get("ComparisonOperator"),
         alarm_since=_alarm_since(alarm),
+        alarm_name=alarm["AlarmName"],
+        threshold_from_alarm=alarm.get("Threshold") is None,
     )
 
 
@@ -129,6 +211,8 @@ def _metric_math_chart(alarm: Mapping[str, Any], *, account: str | None, region:
         comparison=alarm.get("ComparisonOperator") if static else None,
         alarm_since=_alarm_since(alarm),
         metric_math=queries,
+        alarm_name=alarm["AlarmName"],
+        threshold_from_alarm=static and alarm.get("Threshold") is None,
     )
 
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+ALARM, INSUFFICIENT_DATA, FIRING = "ALARM", "INSUFFICIENT_DATA", "FIRING"
+"""The states a chart shades: an alarm's ALARM and INSUFFICIENT_DATA (its OK is left clear), and a check's firing
+incident."""
+SHADED_AS = {ALARM: "in ALARM", FIRING: "firing", INSUFFICIENT_DATA: "no data (INSUFFICIENT_DATA)"}
+SPANS_SAID = 8
+"""The shaded spans of a state the alt text lists, the latest."""
 ALT_TEXT_LIMIT = 2000
 """Slack's limit on an image block's `alt_text`."""
 COMPARISONS = {
@@ -34,6 +40,8 @@ class Series:
     points: tuple[tuple[datetime, float], ...]
     unit: str = ""
     """What the values measure (`ms`, `s`, `%`; empty for counts): a chart's second unit gets its own axis."""
+    right: bool = False
+    """Drawn against the right-hand axis although its unit is the first series' (a count of another magnitude)."""
 
     def finite(self) -> list[tuple[datetime, float]]:
         return [(at, value) for at, value in self.points if math.isfinite(value)]
@@ -41,7 +49,7 @@ class Series:
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch of time the alarm spent in `state` (ALARM is shaded)."""
+    """A stretch of time in `state`: an alarm's (ALARM and INSUFFICIENT_DATA are shaded), or FIRING, an incident's."""
 
     start: datetime
     end: datetime
@@ -71,6 +79,8 @@ class ChartData:
     """Data after this may still grow (late Lambda metrics): marked on the chart."""
     spans: tuple[Span, ...] = field(default=())
     references: tuple[Reference, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+    """Sentences the alt text ends with (why a threshold is not drawn)."""
 
     def breaches(self, value: float) -> bool:
         if self.threshold is None or self.comparison is None or not math.isfinite(value):
@@ -114,8 +124,8 @@ def with_unit(value: float, unit: str) -> str:
 
 def alt_text(data: ChartData) -> str:
     """The chart in words, with its numbers: what a screen reader and a notification show."""
-    window = f"{data.start:%H:%M}–{data.end:%H:%M} UTC"
-    parts = [f"Chart of {data.title}, {window}."]
+    moment = "%d %b %H:%M" if data.end - data.start > timedelta(days=1) else "%H:%M"
+    parts = [f"Chart of {data.title}, {data.start:{moment}}–{data.end:{moment}} UTC."]
     for series in data.series:
         finite = series.finite()
         if not finite:
@@ -126,8 +136,8 @@ def alt_text(data: ChartData) -> str:
         latest_at, latest = finite[-1]
         unit = series.unit
         parts.append(
-            f"{series.label}: latest {with_unit(latest, unit)} at {latest_at:%H:%M}, max {with_unit(peak, unit)} at "
-            f"{peak_at:%H:%M}, min {with_unit(low, unit)}, {len(finite)} points."
+            f"{series.label}: latest {with_unit(latest, unit)} at {latest_at:{moment}}, max {with_unit(peak, unit)} at "
+            f"{peak_at:{moment}}, min {with_unit(low, unit)}, {len(finite)} points."
         )
     first_unit = data.series[0].unit if data.series else ""
     if data.threshold is not None:
@@ -136,10 +146,14 @@ def alt_text(data: ChartData) -> str:
         level = with_unit(data.threshold, first_unit)
         parts.append(f"Threshold {sign}{level}: {len(breaching)} points breach it.".replace("  ", " "))
     parts.extend(f"{ref.label.capitalize()} {with_unit(ref.value, first_unit)}." for ref in data.references)
-    alarm = [span for span in data.spans if span.state == "ALARM"]
-    if alarm:
-        parts.append("In ALARM " + ", ".join(f"{s.start:%H:%M}–{s.end:%H:%M}" for s in alarm) + " UTC.")
+    for state, shown in SHADED_AS.items():
+        spans = [span for span in data.spans if span.state == state]
+        if spans:
+            times = ", ".join(f"{s.start:{moment}}–{s.end:{moment}}" for s in spans[-SPANS_SAID:])
+            count = f" {len(spans)} times, the latest" if len(spans) > SPANS_SAID else ""
+            parts.append(f"{shown[0].upper()}{shown[1:]}{count} {times} UTC.")
     if data.complete_until is not None and data.complete_until < data.end:
         parts.append(f"Data complete up to {data.complete_until:%H:%M} UTC.")
+    parts.extend(data.notes)
     text = " ".join(parts)
     return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"

@@ -15,13 +15,15 @@ from enum import StrEnum
 from typing import Any
 
 from bot.charts.canvas import new_figure, png, sheet
-from bot.charts.model import COMPARISONS, ChartData, number
+from bot.charts.model import ALARM, COMPARISONS, FIRING, INSUFFICIENT_DATA, SHADED_AS, ChartData, Span, number
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
 LEGEND_COLUMNS = 4
 LEGEND_ROW = 0.065
 """The height of a legend row, as a fraction of the figure's."""
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+DAYS_SHOWN = timedelta(days=2)
+"""A window longer than this has dates on its time axis (`05 Dec`), a shorter one times (`14:30`)."""
 
 
 class Theme(StrEnum):
@@ -39,6 +41,8 @@ class Palette:
     breach: str
     alarm_span: str
     pending: str
+    no_data: str
+    """The hatching of an alarm's INSUFFICIENT_DATA spans."""
 
 
 PALETTES = {
@@ -51,6 +55,7 @@ PALETTES = {
         "#d55e00",
         "#f3c6b0",
         "#e3e5e8",
+        "#8a8f98",
     ),
     Theme.DARK: Palette(
         "#1a1d21",
@@ -61,6 +66,7 @@ PALETTES = {
         "#ff8a4c",
         "#5a2f22",
         "#2c3036",
+        "#7a808a",
     ),
 }
 
@@ -135,30 +141,29 @@ def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
     """Draws the chart on blank `axes` and their twin `right` (shown only for a second unit); returns the rows its
     legend takes."""
     axes.set_xlim(data.start, data.end)
-    for span in data.spans:
-        if span.state == "ALARM":
-            axes.axvspan(span.start, span.end, color=palette.alarm_span, alpha=0.6, linewidth=0, zorder=0)
+    _time_format(axes, data)
+    shaded = _shade(axes, data.spans, palette)
     if data.alert_start is not None and data.start < data.alert_start < data.end:
         axes.axvline(data.alert_start, color=palette.text, linewidth=1, linestyle=":", zorder=1)
     if data.complete_until is not None and data.start < data.complete_until < data.end:
         axes.axvspan(data.complete_until, data.end, color=palette.pending, alpha=0.8, linewidth=0, zorder=0)
         axes.text(data.complete_until, 0.98, f"complete up to {data.complete_until:%H:%M} ", ha="right", va="top",
                   transform=axes.get_xaxis_transform(), color=palette.text, fontsize=10, zorder=5)  # fmt: skip
-    right_unit = _right_unit(data)
-    right.set_visible(right_unit is not None)
+    on_right = _on_right(data)
+    right.set_visible(any(on_right))
+    right_unit = next((series.unit for series, r in zip(data.series, on_right, strict=True) if r), "")
     values: list[float] = []
     right_values: list[float] = []
     for index, series in enumerate(data.series):
-        on_right = right_unit is not None and series.unit == right_unit
         finite = series.finite()
-        (right_values if on_right else values).extend(value for _, value in finite)
+        (right_values if on_right[index] else values).extend(value for _, value in finite)
         if not series.points:
             continue
         times = [at for at, _ in series.points]
         ys = [value if math.isfinite(value) else float("nan") for _, value in series.points]
         colour = palette.lines[index % len(palette.lines)]
-        if on_right:
-            target, label = right, f"{series.label} ({right_unit}, right)"
+        if on_right[index]:
+            target, label = right, f"{series.label} ({right_unit}, right)" if right_unit else f"{series.label} (right)"
         else:
             target, label = axes, series.label
         target.plot(times, ys, color=colour, linewidth=2, label=label, marker="o" if len(finite) < 3 else None,
@@ -178,7 +183,7 @@ def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
             axes.axhline(reference.value, color=palette.text, linewidth=1.2, linestyle="-.", zorder=2,
                          label=f"{reference.label} {number(reference.value)}")  # fmt: skip
     _y_range(axes, values)
-    if right_unit is not None:
+    if any(on_right):
         _y_range(right, right_values)
         right.set_ylabel(right_unit, color=palette.text, fontsize=10)
     axes.set_ylabel(data.series[0].unit if data.series else "", color=palette.text, fontsize=10, labelpad=2)
@@ -186,12 +191,13 @@ def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
         axes.text(0.5, 0.5, "no data in this window", transform=axes.transAxes, ha="center", va="center",
                   color=palette.text, fontsize=13)  # fmt: skip
     handles, labels = axes.get_legend_handles_labels()
-    if right_unit is not None:
+    if any(on_right):
         more_handles, more_labels = right.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
+    handles, labels = handles + [h for h, _ in shaded], labels + [label for _, label in shaded]
     if not handles:
         return 0
-    columns = LEGEND_COLUMNS if right_unit is None else LEGEND_COLUMNS - 1
+    columns = LEGEND_COLUMNS if not any(on_right) else LEGEND_COLUMNS - 1
     legend = axes.legend(handles, labels, loc="lower left", fontsize=10, frameon=False, ncols=columns,
                          bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
     for text in legend.get_texts():
@@ -199,11 +205,42 @@ def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
     return math.ceil(len(handles) / columns)
 
 
-def _right_unit(data: ChartData) -> str | None:
-    """The unit of the right-hand axis: the second of exactly two units (counts and ms, say); with one unit, or more
-    than two, every series shares the left axis."""
+def _on_right(data: ChartData) -> list[bool]:
+    """Which series the right-hand axis shows: those marked `right`; else the second of exactly two units (counts and
+    ms, say); with one unit, or more than two, every series shares the left axis."""
+    if any(series.right for series in data.series):
+        return [series.right for series in data.series]
     units = list(dict.fromkeys(series.unit for series in data.series))
-    return units[1] if len(units) == 2 else None
+    return [len(units) == 2 and series.unit == units[1] for series in data.series]
+
+
+def _time_format(axes: Any, data: ChartData) -> None:
+    """Times of day on the time axis, or dates over a window of days (where every tick would read 00:00)."""
+    from matplotlib.dates import DateFormatter
+
+    pattern = "%d %b" if data.end - data.start > DAYS_SHOWN else "%H:%M"
+    if axes.xaxis.get_major_formatter().fmt != pattern:
+        axes.xaxis.set_major_formatter(DateFormatter(pattern, tz="UTC"))
+
+
+def _shade(axes: Any, spans: tuple[Span, ...], palette: Palette) -> list[tuple[Any, str]]:
+    """The spans shaded behind the lines, one collection a state (a flapping alarm's hundreds of spans stay one
+    artist); their legend entries."""
+    from matplotlib.dates import date2num
+
+    styles = {
+        ALARM: {"facecolor": palette.alarm_span, "alpha": 0.6},
+        FIRING: {"facecolor": palette.alarm_span, "alpha": 0.6},
+        INSUFFICIENT_DATA: {"facecolor": "none", "edgecolor": palette.no_data, "hatch": "//", "alpha": 0.5},
+    }
+    entries = []
+    for state, style in styles.items():
+        ranges = [(date2num(s.start), date2num(s.end) - date2num(s.start)) for s in spans if s.state == state]
+        if ranges:
+            bars = axes.broken_barh(ranges, (0, 1), transform=axes.get_xaxis_transform(), linewidth=0, zorder=0,
+                                    **style)  # fmt: skip
+            entries.append((bars, SHADED_AS[state]))
+    return entries
 
 
 def _y_range(axes: Any, values: list[float]) -> None:

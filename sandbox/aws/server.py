@@ -62,12 +62,13 @@ class MotoHandle:
 
 def start_moto() -> MotoHandle:
     """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers; taught what the
-    sandbox needs and moto lacks: a redrive's message move tasks, instances whose status checks fail, and Live Tail
-    sessions that stream."""
+    sandbox needs and moto lacks: a redrive's message move tasks, instances whose status checks fail, Live Tail
+    sessions that stream, and alarms' state history."""
     from moto.server import ThreadedMotoServer
 
-    from sandbox.aws import impaired_instances, live_tail, message_moves
+    from sandbox.aws import alarm_history, impaired_instances, live_tail, message_moves
 
+    alarm_history.install()
     message_moves.install()
     impaired_instances.install()
     live_tail.install()

@@ -211,13 +211,14 @@ class Subject:
             **shown,
         )
 
-    def line(self, key: str, unit: str = "", stat: str | None = None) -> ChartLine:
-        """The metric the check reads as `key` (in METRICS), with its own statistic or `stat`."""
+    def line(self, key: str, unit: str = "", stat: str | None = None, *, right: bool = False) -> ChartLine:
+        """The metric the check reads as `key` (in METRICS), with its own statistic or `stat`; on the right-hand axis
+        if `right` (invocations, beside errors tens or thousands of times fewer)."""
         metric, checked = METRICS[key]
         stat = stat or checked
         query_id = key if stat == checked else f"{key}_{stat.lower()}"
         dimensions = {"FunctionName": self.function["FunctionName"]}
-        return ChartLine(query_id, NAMESPACE, metric, stat, f"{metric} ({stat})", dimensions, unit)
+        return ChartLine(query_id, NAMESPACE, metric, stat, f"{metric} ({stat})", dimensions, unit, right)
 
 
 def _errors(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Finding:
@@ -233,7 +234,7 @@ def _errors(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Findi
         evidence={"Errors": f"{usage.errors} of {invocations} ({_percent(rate)})", "Fires at": threshold},
         chart=subject.chart(
             "errors and invocations",
-            (subject.line("errors"), subject.line("invocations")),
+            (subject.line("errors"), subject.line("invocations", right=True)),
             **_per_minute_threshold(params.min_errors if not params.error_rate else None),
         ),
     )
@@ -251,7 +252,7 @@ def _throttles(subject: Subject, usage: Usage, params: LambdaErrorsParams) -> Fi
         },
         chart=subject.chart(
             "throttles and invocations",
-            (subject.line("throttles"), subject.line("invocations")),
+            (subject.line("throttles"), subject.line("invocations", right=True)),
             **_per_minute_threshold(params.throttles),
         ),
     )

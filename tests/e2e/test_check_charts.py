@@ -182,6 +182,9 @@ async def test_a_metric_threshold_rule_charts_its_metric_and_threshold(moto: Mot
     assert "Latency (Maximum): latest 650 at" in alt and "max 900 at" in alt and "5 points" in alt
     assert "Threshold >500: 4 points breach it." in alt
     assert "Latency (Maximum): latest 95 at" in resolved["alt_text"]
+    # The incident's own firing time is shaded: from its alert's first sighting to the chart, then to its resolution.
+    assert f"Firing {now:%H:%M}–" in alt
+    assert f"Firing {now:%H:%M}–{now + timedelta(minutes=10):%H:%M} UTC." in resolved["alt_text"]
 
 
 def put_metric_math_alarm(moto: MotoHandle, *, end: datetime) -> None:
@@ -240,6 +243,42 @@ async def test_an_alarm_on_metric_math_is_charted_from_its_own_expression_and_th
     assert "Chart of orders-throttled: m2 (firing)" in alt
     assert "throttled = m2: latest 5 at" in alt and "max 5 at" in alt and "min 1" in alt  # the throttles, not the 60
     assert "Threshold >2: 2 points breach it." in alt
+
+
+def put_flapping_alarm(moto: MotoHandle, *, end: datetime) -> None:
+    """An alarm on the function's errors that went ALARM, OK, INSUFFICIENT_DATA and ALARM again."""
+    put_minutes(moto, "AWS/Lambda", {"FunctionName": "orders"}, "Errors", [4, 0, 0, 5], end=end)
+    alarms = cloudwatch(moto)
+    alarms.put_metric_alarm(
+        AlarmName="orders-errors", Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+        Dimensions=[{"Name": "FunctionName", "Value": "orders"}], EvaluationPeriods=1, Threshold=3,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    for state in ("ALARM", "OK", "INSUFFICIENT_DATA", "ALARM"):
+        alarms.set_alarm_state(AlarmName="orders-errors", StateValue=state, StateReason=f"now {state}")
+
+
+async def test_an_alarms_chart_shades_every_state_it_was_in_from_its_history(
+    moto: MotoHandle, database_url: str
+) -> None:
+    async with charting_bot(moto, database_url, {"type": "cloudwatch_alarms"}) as bot:
+        await asyncio.to_thread(put_flapping_alarm, moto, end=bot.clock.now)
+        bot.clock.advance(minutes=1)  # moto stamps the state changes with the real time: the chart's window holds them
+        asked: list[dict[str, Any]] = []
+        client = await asyncio.to_thread(bot.app.services.aws.client, "cloudwatch")
+        client.meta.events.register(
+            "provide-client-params.cloudwatch.DescribeAlarmHistory", lambda params, **_: asked.append(params)
+        )
+        await bot.run_checks()
+        [block] = await bot.wait_for(charts_when(bot, 1))
+
+    [history] = asked  # one read of the history, in the chart's window
+    assert (history["AlarmName"], history["HistoryItemType"]) == ("orders-errors", "StateUpdate")
+    alt = block["alt_text"]
+    assert "Errors (Sum): latest 5 at" in alt and "Threshold ≥3: 2 points breach it." in alt
+    in_alarm = alt.split("In ALARM ")[1].split(" UTC.")[0]
+    assert len(in_alarm.split(", ")) == 2  # the first spell and the one it is in now, not one from its last change
+    assert "No data (INSUFFICIENT_DATA) " in alt
 
 
 async def test_a_429_during_the_upload_delays_the_chart_and_loses_nothing(moto: MotoHandle, database_url: str) -> None:
