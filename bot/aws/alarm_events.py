@@ -5,6 +5,11 @@ Two forms arrive through SNS: the notification an alarm action publishes (`Alarm
 `Region` as a long name like "US East (N. Virginia)") and the EventBridge event "CloudWatch Alarm State Change"
 (`detail.alarmName`, `detail.state.value`, `detail.configuration.metrics`). Composite alarms are left out, as the
 `cloudwatch_alarms` check leaves them out.
+
+What the alarm's chart needs comes along: its metric and period, or its metric math (`Trigger.Metrics`, the same
+queries as DescribeAlarms' `Metrics` but for the dimensions' lower-case keys; `configuration.metrics`, in camel case
+and with dimensions as a map), and its threshold, which only the notification carries: the EventBridge event has no
+threshold or comparison, so its chart reads them from DescribeAlarms when it is drawn.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ class AlarmChange:
     region: str
     alarm: dict[str, Any]
     """As DescribeAlarms' `MetricAlarms[]`: AlarmName, AlarmArn, AlarmDescription, StateValue, StateReason,
-    StateUpdatedTimestamp (a datetime), Namespace, MetricName, Dimensions, Statistic, ComparisonOperator, Threshold."""
+    StateUpdatedTimestamp (a datetime), Namespace, MetricName, Dimensions, Statistic, Period, or Metrics (metric
+    math); ComparisonOperator and Threshold (from a notification only)."""
 
 
 def event_kind(document: object) -> str:
@@ -82,9 +88,17 @@ def _from_notification(doc: dict[str, Any]) -> AlarmChange | None:
             "Namespace": trigger.get("Namespace", ""),
             "MetricName": trigger["MetricName"],
             "Statistic": _STATISTICS.get(str(trigger.get("Statistic")), trigger.get("Statistic") or ""),
-            "ComparisonOperator": trigger.get("ComparisonOperator", ""),
-            "Threshold": trigger.get("Threshold", ""),
         }
+    elif isinstance(trigger.get("Metrics"), list):
+        alarm["Metrics"] = [_query(query, _notified_stat) for query in trigger["Metrics"]]
+    alarm |= {
+        "ComparisonOperator": trigger.get("ComparisonOperator", ""),
+        "Threshold": trigger.get("Threshold"),
+    }
+    if trigger.get("Period"):
+        alarm["Period"] = int(trigger["Period"])
+    if trigger.get("ThresholdMetricId"):
+        alarm["ThresholdMetricId"] = trigger["ThresholdMetricId"]
     return AlarmChange(account_id=str(doc["AWSAccountId"]), region=region, alarm=alarm)
 
 
@@ -116,7 +130,47 @@ def _from_event(event: dict[str, Any]) -> AlarmChange | None:
             "Statistic": stat.get("stat", ""),
             "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
         }
+        if stat.get("period"):
+            alarm["Period"] = int(stat["period"])
+    elif metrics:
+        alarm["Metrics"] = [_query(_capitalised(query), _event_stat) for query in metrics]
     return AlarmChange(account_id=str(event["account"]), region=str(event["region"]), alarm=alarm)
+
+
+def _query(query: dict[str, Any], metric_stat: Any) -> dict[str, Any]:
+    """A metric math query as DescribeAlarms gives it, from a pushed one with capitalised keys."""
+    described = {key: query[key] for key in ("Id", "Expression", "Label", "ReturnData", "Period", "AccountId") if
+                 query.get(key) is not None}  # fmt: skip
+    if isinstance(query.get("MetricStat"), dict):
+        described["MetricStat"] = metric_stat(query["MetricStat"])
+    return described
+
+
+def _notified_stat(stat: dict[str, Any]) -> dict[str, Any]:
+    """A notification's MetricStat: as DescribeAlarms', but for `name` and `value` in its dimensions."""
+    metric = stat["Metric"]
+    dimensions = [{"Name": d["name"], "Value": d["value"]} for d in metric.get("Dimensions") or []]
+    described = {"Metric": {"Namespace": metric["Namespace"], "MetricName": metric["MetricName"],
+                            "Dimensions": dimensions}, "Period": int(stat["Period"]), "Stat": stat["Stat"]}  # fmt: skip
+    return described | ({"Unit": stat["Unit"]} if stat.get("Unit") else {})
+
+
+def _event_stat(stat: dict[str, Any]) -> dict[str, Any]:
+    """An EventBridge event's metricStat (already capitalised): `name` for MetricName, dimensions as a map."""
+    metric = stat["Metric"]
+    dimensions = [{"Name": k, "Value": v} for k, v in (metric.get("Dimensions") or {}).items()]
+    described = {"Metric": {"Namespace": metric["Namespace"], "MetricName": metric["Name"],
+                            "Dimensions": dimensions}, "Period": int(stat["Period"]), "Stat": stat["Stat"]}  # fmt: skip
+    return described | ({"Unit": stat["Unit"]} if stat.get("Unit") else {})
+
+
+def _capitalised(value: Any) -> Any:
+    """An EventBridge event's camel-case keys (`metricStat`, `returnData`) as the API's (`MetricStat`), all the way
+    down but for a dimension map's keys, which are names."""
+    if not isinstance(value, dict):
+        return value
+    return {key[:1].upper() + key[1:]: item if key == "dimensions" else _capitalised(item) for key, item in
+            value.items()}  # fmt: skip
 
 
 def _arn_part(arn: str, index: int) -> str:

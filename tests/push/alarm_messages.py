@@ -22,6 +22,7 @@ def alarm_notification(
     account: str = ACCOUNT,
     region_name: str = "US East (N. Virginia)",
     region: str = "us-east-1",
+    period: int = 60,
 ) -> dict[str, Any]:
     """The JSON an alarm action publishes to its SNS topic."""
     return {
@@ -46,7 +47,7 @@ def alarm_notification(
             "Statistic": "SUM",
             "Unit": None,
             "Dimensions": [{"value": function, "name": "FunctionName"}],
-            "Period": 60,
+            "Period": period,
             "EvaluationPeriods": 1,
             "DatapointsToAlarm": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -58,7 +59,7 @@ def alarm_notification(
 
 
 def alarm_state_change_event(
-    name: str, state: str, *, at: datetime, function: str = "orders-api", account: str = ACCOUNT
+    name: str, state: str, *, at: datetime, function: str = "orders-api", account: str = ACCOUNT, period: int = 60
 ) -> dict[str, Any]:
     """The EventBridge event "CloudWatch Alarm State Change" of a single-metric alarm, as an SNS target gets it."""
     return {
@@ -83,7 +84,7 @@ def alarm_state_change_event(
                                 "name": "Errors",
                                 "namespace": "AWS/Lambda",
                             },
-                            "period": 60,
+                            "period": period,
                             "stat": "Sum",
                         },
                         "returnData": True,
@@ -98,3 +99,36 @@ def alarm_state_change_event(
             },
         },
     }
+
+
+def metric_math_notification(name: str, state: str, *, at: datetime) -> dict[str, Any]:
+    """The notification of an alarm on `100 * errors / calls` of a function, 5-minute sums: the `Trigger` has the
+    alarm's `Metrics` (dimensions with lower-case keys, as in a single metric's `Trigger`) and no metric of its own."""
+    notification = alarm_notification(name, state, at=at, period=300)
+    dimensions = [{"value": "orders-api", "name": "FunctionName"}]
+    notification["Trigger"] = {
+        "Period": 300, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold", "Threshold": 5.0,
+        "TreatMissingData": "missing", "EvaluateLowSampleCountPercentile": "",
+        "Metrics": [
+            {"Expression": "100 * errors / calls", "Id": "rate", "Label": "error rate", "ReturnData": True},
+            {"Id": "errors", "MetricStat": {"Metric": {"Dimensions": dimensions, "MetricName": "Errors",
+             "Namespace": "AWS/Lambda"}, "Period": 300, "Stat": "Sum"}, "ReturnData": False},
+            {"Id": "calls", "MetricStat": {"Metric": {"Dimensions": dimensions, "MetricName": "Invocations",
+             "Namespace": "AWS/Lambda"}, "Period": 300, "Stat": "Sum"}, "ReturnData": False},
+        ],
+    }  # fmt: skip
+    return notification
+
+
+def metric_math_event(name: str, state: str, *, at: datetime) -> dict[str, Any]:
+    """The EventBridge event of the same alarm: `configuration.metrics` in camel case, dimensions as a map."""
+    event = alarm_state_change_event(name, state, at=at)
+    dimensions = {"FunctionName": "orders-api"}
+    event["detail"]["configuration"]["metrics"] = [
+        {"id": "rate", "expression": "100 * errors / calls", "label": "error rate", "returnData": True},
+        {"id": "errors", "metricStat": {"metric": {"namespace": "AWS/Lambda", "name": "Errors",
+         "dimensions": dimensions}, "period": 300, "stat": "Sum"}, "returnData": False},
+        {"id": "calls", "metricStat": {"metric": {"namespace": "AWS/Lambda", "name": "Invocations",
+         "dimensions": dimensions}, "period": 300, "stat": "Sum"}, "returnData": False},
+    ]  # fmt: skip
+    return event
