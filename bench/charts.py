@@ -44,8 +44,10 @@ def chart_types(rng: random.Random) -> dict[str, ChartData]:
         alert_start=T0 + timedelta(minutes=60),
         threshold=4,
         comparison="GreaterThanOrEqualToThreshold",
-        spans=(Span(T0 + timedelta(minutes=60), end, "ALARM"),),
-    )
+        spans=(Span(T0 + timedelta(minutes=20), T0 + timedelta(minutes=32), "ALARM"),
+               Span(T0 + timedelta(minutes=32), T0 + timedelta(minutes=40), "INSUFFICIENT_DATA"),
+               Span(T0 + timedelta(minutes=60), end, "ALARM")),
+    )  # fmt: skip
     lambda_chart = ChartData(
         "orders-api: errors, invocations, throttles",
         tuple(_series(name, 90, scale, rng) for name, scale in (("Errors", 3), ("Invocations", 40), ("Throttles", 1))),
@@ -76,7 +78,7 @@ def drawings(rng: random.Random) -> dict[str, Callable[[Theme], bytes]]:
 
 EXAMPLES = (
     "alarm", "alarm_metric_math", "lambda_errors", "lambda_duration", "sqs_dead_letters", "metric_threshold",
-    "chart_command_3h", "digest_trend", "error_groups",
+    "chart_command_3h", "incident_10d", "digest_trend", "error_groups",
 )  # fmt: skip
 """The chart types `--write-examples` draws: one of each the bot posts (the others are stress shapes)."""
 

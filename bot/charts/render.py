@@ -15,13 +15,17 @@ from enum import StrEnum
 from typing import Any
 
 from bot.charts.canvas import new_figure, png, sheet
-from bot.charts.model import ALARM, COMPARISONS, FIRING, INSUFFICIENT_DATA, SHADED_AS, ChartData, Span, number
+from bot.charts.model import ALARM, COMPARISONS, FIRING, INSUFFICIENT_DATA, ChartData, Span, number
 
 WIDTH_PX, HEIGHT_PX, DPI = 800, 340, 100
 LEGEND_COLUMNS = 4
+LEGEND_MARGIN_PX = 8
+"""What the legend leaves clear at the figure's right edge."""
 LEGEND_ROW = 0.065
 """The height of a legend row, as a fraction of the figure's."""
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LEGEND_NAMES = {ALARM: "in ALARM", FIRING: "firing", INSUFFICIENT_DATA: "no data"}
+"""How the legend names a shaded state (the alt text says INSUFFICIENT_DATA in full)."""
 DAYS_SHOWN = timedelta(days=2)
 """A window longer than this has dates on its time axis (`05 Dec`), a shorter one times (`14:30`)."""
 
@@ -76,11 +80,11 @@ def render_png(data: ChartData, theme: Theme = Theme.LIGHT) -> bytes:
     with sheet(("metric", theme), lambda: _blank(theme)) as figure:
         axes, right = figure.axes
         palette = PALETTES[theme]
-        legend_rows = _draw(axes, right, data, palette)
+        left = 0.095 if data.series and data.series[0].unit else 0.08
+        legend_rows = _draw(axes, right, data, palette, room=WIDTH_PX * (1 - left) - LEGEND_MARGIN_PX)
         figure.text(0.08, 0.97, data.title, ha="left", va="top", color=palette.text, fontsize=14, fontweight="bold",
                     parse_math=False)  # fmt: skip
         top = 0.80 - LEGEND_ROW * (legend_rows - 1)  # a second legend row pushes the plot down, not into the title
-        left = 0.095 if data.series and data.series[0].unit else 0.08
         figure.subplots_adjust(left=left, right=0.90 if right.get_visible() else 0.95, top=top, bottom=0.14)
         return png(figure)
 
@@ -137,9 +141,9 @@ def _style(axes: Any, palette: Palette) -> None:
     axes.set_axisbelow(True)
 
 
-def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
-    """Draws the chart on blank `axes` and their twin `right` (shown only for a second unit); returns the rows its
-    legend takes."""
+def _draw(axes: Any, right: Any, data: ChartData, palette: Palette, *, room: float) -> int:
+    """Draws the chart on blank `axes` and their twin `right` (shown only for a second unit), its legend in at most
+    `room` pixels across; returns the rows its legend takes."""
     axes.set_xlim(data.start, data.end)
     _time_format(axes, data)
     shaded = _shade(axes, data.spans, palette)
@@ -198,8 +202,15 @@ def _draw(axes: Any, right: Any, data: ChartData, palette: Palette) -> int:
     if not handles:
         return 0
     columns = LEGEND_COLUMNS if not any(on_right) else LEGEND_COLUMNS - 1
-    legend = axes.legend(handles, labels, loc="lower left", fontsize=10, frameon=False, ncols=columns,
-                         bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
+    while True:
+        legend = axes.legend(handles, labels, loc="lower left", fontsize=10, frameon=False, ncols=columns,
+                             bbox_to_anchor=(0, 1.01), borderaxespad=0)  # fmt: skip
+        # Long labels (a metric's name, a coarser period) fit in fewer columns. Measuring lays the texts out, which
+        # the draw then reuses.
+        if columns == 1 or legend.get_window_extent(axes.figure.canvas.get_renderer()).width <= room:
+            break
+        legend.remove()
+        columns -= 1
     for text in legend.get_texts():
         text.set_color(palette.text)
     return math.ceil(len(handles) / columns)
@@ -239,7 +250,7 @@ def _shade(axes: Any, spans: tuple[Span, ...], palette: Palette) -> list[tuple[A
         if ranges:
             bars = axes.broken_barh(ranges, (0, 1), transform=axes.get_xaxis_transform(), linewidth=0, zorder=0,
                                     **style)  # fmt: skip
-            entries.append((bars, SHADED_AS[state]))
+            entries.append((bars, LEGEND_NAMES[state]))
     return entries
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 from PIL import Image
 
 from bot.charts.render import HEIGHT_PX, WIDTH_PX
@@ -185,6 +186,44 @@ async def test_a_metric_threshold_rule_charts_its_metric_and_threshold(moto: Mot
     # The incident's own firing time is shaded: from its alert's first sighting to the chart, then to its resolution.
     assert f"Firing {now:%H:%M}–" in alt
     assert f"Firing {now:%H:%M}–{now + timedelta(minutes=10):%H:%M} UTC." in resolved["alt_text"]
+
+
+@pytest.mark.parametrize("statistic", ["Maximum", "Sum"])
+async def test_a_ten_day_incident_is_charted_at_its_resolution_in_hourly_periods(
+    moto: MotoHandle, database_url: str, statistic: str
+) -> None:
+    rule = {"name": "orders-latency", "namespace": "Custom/Orders", "metric": "Latency", "statistic": statistic,
+            "dimensions": {"Service": "orders"}, "comparison": ">", "threshold": 500}  # fmt: skip
+    async with charting_bot(moto, database_url, {"type": "metric_threshold", "metrics": [rule]}) as bot:
+        fired_at = bot.clock.now
+        dimensions = {"Service": "orders"}
+        await asyncio.to_thread(put_minutes, moto, "Custom/Orders", dimensions, "Latency", [700, 800], end=fired_at)
+        periods: list[int] = []
+        client = await asyncio.to_thread(bot.app.services.aws.client, "cloudwatch")
+        client.meta.events.register(
+            "provide-client-params.cloudwatch.GetMetricData",
+            lambda params, **_: periods.extend(q["MetricStat"]["Period"] for q in params["MetricDataQueries"]),
+        )
+
+        def ten_days_later() -> None:
+            later = bot.clock.advance(days=10)
+            put_minutes(moto, "Custom/Orders", dimensions, "Latency", [100, 90], end=later)
+
+        fired, resolved = await fire_then_resolve(bot, ten_days_later)
+
+    # The chart at resolve reads 10 days in 240 points, not 14,400 (CloudWatch keeps minutes for 15 days only); the
+    # check's runs and the chart at fire, an hour long, read the rule's own minutes.
+    assert sorted(set(periods)) == [60, 3600] and periods.count(3600) == 1
+    alt = resolved["alt_text"]
+    latest = {"Maximum": "100", "Sum": "190"}[statistic]  # the last hour's
+    assert f"Latency ({statistic}), 1h periods: latest {latest} at" in alt
+    assert f"Firing {fired_at:%d %b %H:%M}–" in alt
+    if statistic == "Maximum":
+        assert "Threshold >500: 1 points breach it." in alt
+    else:  # an hour's sum is not a minute's: no threshold line, and the alt text says why
+        assert "Threshold" not in alt
+        assert "The threshold (500 per 1m period) is not drawn: it does not compare with sums over 1h." in alt
+    assert "Threshold >500:" in fired["alt_text"]  # the chart at fire, an hour long, is at the rule's own minute
 
 
 def put_metric_math_alarm(moto: MotoHandle, *, end: datetime) -> None:
