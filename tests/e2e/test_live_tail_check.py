@@ -35,6 +35,7 @@ def logs(moto: MotoHandle) -> Iterator[BaseClient]:
     client.create_log_group(logGroupName=GROUP)
     client.create_log_stream(logGroupName=GROUP, logStreamName=STREAM)
     yield client
+    live_tail.break_sessions("test over")  # not left streaming into the next test, whose bot would count them
     live_tail.reset()
 
 
