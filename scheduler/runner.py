@@ -26,6 +26,7 @@ from bot.core.findings import CheckResult
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
 from bot.core.oncall_settings import build_schedules
+from bot.enums import Source
 from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap, release_free_memory
 from bot.services import Services
@@ -60,13 +61,15 @@ async def run_check_target(
     allowance: RunAllowance | None = None,
     targets: list[AwsTarget] | None = None,
     live_groups: frozenset[str] = frozenset(),
+    source: Source = Source.POLL,
 ) -> TargetRun:
     """Run `configured` over one target and record it: the findings, the log cursors, the error groups, the
     check's health and the outbox rows in one transaction keyed by (check, target, tick), so that a job run twice
     for one tick (at-least-once delivery) changes nothing the second time. A failing target records its failure
     and raises nothing: the other targets go on. `tick` None: a run that is never delivered twice (in-process, or a
     Re-check), not keyed. `live_groups`: log groups a Live Tail session streams for this target now, which the
-    check ages rather than reads."""
+    check ages rather than reads. `source`: what the incident timeline credits with what this run sees first (a run
+    a pushed event asked for: push)."""
     allowance = allowance or AcksFirst().run()
     regressed_after = services.settings.file.errors.regressed_after
     error: BaseException | None = None
@@ -94,8 +97,8 @@ async def run_check_target(
         firing = sum(1 for f in result.findings if f.firing)
         record_target(row, now=observed_at, error=problem.message if problem else None, firing=firing)
         save_cursors(session, result.cursors, now=observed_at)
-        for source, summaries in result.error_groups.items():
-            remember(session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after)
+        for log_source, summaries in result.error_groups.items():
+            remember(session, source=log_source, summaries=summaries, now=observed_at, regressed_after=regressed_after)
         about_the_target = health_result(
             check=configured.name, targets=[(target.account, target.region)],
             problems={(target.account, target.region): problem} if problem else {},
@@ -106,7 +109,7 @@ async def run_check_target(
             now=observed_at, inhibit_rules=services.inhibit_rules,
         )  # fmt: skip
         observation = observe(
-            session, check=configured.name, result=result, routes=services.routes, now=observed_at,
+            session, check=configured.name, result=result, routes=services.routes, now=observed_at, source=source,
             charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
         )  # fmt: skip
         sum_health(session, check=configured.name, check_type=configured.type.name, targets=everywhere, now=observed_at)
@@ -185,9 +188,10 @@ class CheckRunner:
         """Run one check over every target; returns each target's run (None when shutdown cut it off)."""
         return await self._one_at_a_time(configured, self._services.aws.targets())
 
-    async def recheck(self, check_name: str, account: str, region: str) -> bool:
+    async def recheck(self, check_name: str, account: str, region: str, *, source: Source = Source.POLL) -> bool:
         """Run the check `check_name` now over one account and region, recorded as a scheduled run records it
-        (log cursors, check health, incidents); False when that check or target is not configured.
+        (log cursors, check health, incidents); False when that check or target is not configured. `source`: push
+        when an event AWS pushed asked for the run, so that the incident timeline credits push with what it sees.
 
         It waits for a run of the same check in this process to end; any replica runs it, not only the one holding
         the scheduler lock: a click is answered by whichever replica Slack reached."""
@@ -195,16 +199,18 @@ class CheckRunner:
         target = AwsTarget(account, region)
         if configured is None or target not in self._services.aws.targets():
             return False
-        await self._one_at_a_time(configured, [target])
+        await self._one_at_a_time(configured, [target], source)
         return True
 
-    async def _one_at_a_time(self, configured: ConfiguredCheck, targets: list[AwsTarget]) -> list[TargetRun] | None:
+    async def _one_at_a_time(
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], source: Source = Source.POLL
+    ) -> list[TargetRun] | None:
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
         try:
             async with self._running.setdefault(configured.name, asyncio.Lock()):
-                return await self._run_check(configured, targets)
+                return await self._run_check(configured, targets, source)
         except asyncio.CancelledError:
             # Only shutdown cancels a run; its findings are dropped whole (observe is one transaction).
             log.info("check %s interrupted by shutdown", configured.name)
@@ -222,24 +228,26 @@ class CheckRunner:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _run_check(self, configured: ConfiguredCheck, targets: list[AwsTarget]) -> list[TargetRun]:
+    async def _run_check(
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], source: Source
+    ) -> list[TargetRun]:
         services = self._services
         allowance = services.acks_first.run()  # acks first: the run waits out bursts of Slack requests
         try:
-            return await self._run_steps(configured, targets, allowance)
+            return await self._run_steps(configured, targets, allowance, source)
         finally:
             release_free_memory()  # the run's findings went with its frame: give back what they held
             if allowance.waited:
                 services.metrics.check_yield_seconds.labels(configured.name).inc(allowance.waited)
 
     async def _run_steps(
-        self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance
+        self, configured: ConfiguredCheck, targets: list[AwsTarget], allowance: RunAllowance, source: Source
     ) -> list[TargetRun]:
         services = self._services
         await allowance.turn()
         started = time.perf_counter()
         # In-process, APScheduler fires each run once (no redelivery to guard against): its runs need no tick key.
-        runs = await asyncio.gather(*(self._run_target(configured, target, allowance) for target in targets))
+        runs = await asyncio.gather(*(self._run_target(configured, target, allowance, source) for target in targets))
         cycle_seconds = time.perf_counter() - started
         if set(targets) >= set(services.aws.targets()):  # a Re-check's time says nothing of a whole cycle's
             await services.db.run(lambda s: record_cycle_seconds(s, name=configured.name, seconds=cycle_seconds))
@@ -253,10 +261,12 @@ class CheckRunner:
         services.metrics.check_seconds.labels(configured.name).observe(time.perf_counter() - started)
         return runs
 
-    async def _run_target(self, configured: ConfiguredCheck, target: AwsTarget, allowance: RunAllowance) -> TargetRun:
+    async def _run_target(
+        self, configured: ConfiguredCheck, target: AwsTarget, allowance: RunAllowance, source: Source
+    ) -> TargetRun:
         return await run_check_target(
             configured, target, None, services=self._services, tags=self._tags, allowance=allowance,
-            live_groups=self.live_groups(configured.name, target),
+            live_groups=self.live_groups(configured.name, target), source=source,
         )  # fmt: skip
 
     async def run_streamed(self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction) -> Observation:

@@ -19,7 +19,7 @@ matches everything, as moto's own filters do.
 
 For tests: `set_session_limit(seconds)` shortens the three hours, `break_sessions()` ends open sessions with
 SessionStreamingException, `refuse_sessions(code)` makes new ones fail until called with None, `open_sessions()`
-counts them.
+counts them (`started_after=sessions_started()` taken earlier: only those started since).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ _UNSUPPORTED = re.compile(r"^\s*[{\[%]")
 _lock = threading.Condition()
 _sessions: list[LiveSession] = []
 _settings: dict[str, Any] = {"limit": SESSION_SECONDS, "refuse": None}
+_started = [0]
+"""How many sessions this process has started."""
 
 
 @dataclass
@@ -65,6 +67,8 @@ class LiveSession:
     matches: Callable[[str], bool]
     pending: list[dict[str, Any]] = field(default_factory=list)
     ended_with: tuple[str, str] | None = None
+    number: int = 0
+    """The how-manyth session this process started (1 for the first)."""
 
     def wants(self, stream: LogStream) -> bool:
         group = stream.log_group
@@ -118,9 +122,16 @@ def break_sessions(message: str = "Internal failure") -> int:
         return len(_sessions)
 
 
-def open_sessions() -> int:
+def open_sessions(*, started_after: int = 0) -> int:
+    """Open sessions; with `started_after` (a `sessions_started()`), only the ones started since."""
     with _lock:
-        return sum(1 for s in _sessions if s.ended_with is None)
+        return sum(1 for s in _sessions if s.ended_with is None and s.number > started_after)
+
+
+def sessions_started() -> int:
+    """How many sessions were started so far: a mark for `open_sessions(started_after=...)`."""
+    with _lock:
+        return _started[0]
 
 
 def reset() -> None:
@@ -219,6 +230,8 @@ def _open(environ: dict[str, Any], body: dict[str, Any]) -> tuple[LiveSession, d
     with _lock:
         if sum(1 for s in _sessions if (s.account, s.region) == (account, region)) >= MAX_SESSIONS:
             raise _Refused("LimitExceededException", f"At most {MAX_SESSIONS} concurrent Live Tail sessions.")
+        _started[0] += 1
+        session.number = _started[0]
         _sessions.append(session)
     start = {
         "requestId": str(uuid.uuid4()), "sessionId": str(uuid.uuid4()), "logGroupIdentifiers": list(groups.values()),

@@ -30,10 +30,16 @@ class MotoHandle:
     server: ThreadedMotoServer
 
     def reset(self) -> None:
-        """Forget every resource in every account and region.
+        """Forget every resource in every account and region, and end every Live Tail session, back to AWS's
+        behaviour (sandbox/aws/live_tail.py): a session whose client went away lingers until its next update
+        fails to send, and would be counted as a later client's.
 
         moto keeps its state per process, not per server: this empties every moto server in the process.
         """
+        from sandbox.aws import live_tail
+
+        live_tail.break_sessions("moto was reset")
+        live_tail.reset()
         post_moto_api(self.endpoint, "/moto-api/reset", b"")
 
     def stop(self) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from bot.aws.sessions import AwsTarget
 from bot.aws.tags import TagCache
 from bot.core.check_targets import recorded_targets
+from bot.enums import Source
 from bot.runtime.heap import ThrottledRelease
 from bot.services import Services
 from bot.views.status import WORKER_STALLED_AFTER
@@ -177,8 +178,11 @@ class DistributedChecks:
             deferred += 1
         return deferred
 
-    async def check_target(self, context: JobContext, check: str, account: str, region: str, tick: int) -> None:
-        """One target's run for one tick, recorded once however many times this job runs."""
+    async def check_target(
+        self, context: JobContext, check: str, account: str, region: str, tick: int, source: str = Source.POLL.value
+    ) -> None:
+        """One target's run for one tick, recorded once however many times this job runs. `source`: push for a run a
+        pushed event asked for (jobs queued before it existed have none: poll)."""
         metrics = self._services.metrics.check_jobs
         configured = self._checks.get(check)
         target = AwsTarget(account, region)
@@ -192,7 +196,7 @@ class DistributedChecks:
             async with asyncio.timeout(check_timeout(configured)):
                 run = await run_check_target(
                     configured, target, datetime.fromtimestamp(tick, UTC), services=self._services, tags=self._tags,
-                    live_groups=self.live_groups(check, target),
+                    live_groups=self.live_groups(check, target), source=Source(source),
                 )  # fmt: skip
         except Exception:
             metrics.labels(check, "failed").inc()
@@ -201,10 +205,10 @@ class DistributedChecks:
             self._release_memory()  # what the run's findings held, given back (at most every few seconds)
         metrics.labels(check, "repeat" if run.repeat else "failed" if run.error else "succeeded").inc()
 
-    async def defer_recheck(self, check: str, account: str, region: str) -> bool:
+    async def defer_recheck(self, check: str, account: str, region: str, *, source: Source = Source.POLL) -> bool:
         """Run `check` over (account, region) soon, as a job a worker takes (an EventBridge event said a resource of
-        that target changed); False when that check or target is not configured, or when a job of that target
-        waits already (it will see this change too)."""
+        that target changed: `source` push); False when that check or target is not configured, or when a job of
+        that target waits already (it will see this change too)."""
         configured = self._checks.get(check)
         target = AwsTarget(account, region)
         if configured is None or target not in self._services.aws.targets():
@@ -215,7 +219,7 @@ class DistributedChecks:
         tick = max(int(self._services.clock().timestamp()), self._rechecked.get(key, 0) + 1)
         try:
             await self._target_task.configure(lock=key, queueing_lock=key).defer_async(
-                check=check, account=account, region=region, tick=tick
+                check=check, account=account, region=region, tick=tick, source=source.value
             )
         except AlreadyEnqueued:
             return False

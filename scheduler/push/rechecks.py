@@ -1,13 +1,16 @@
 """EventBridge events that say a resource changed (an EC2 instance's state, an ECS task or service) run the check
 that watches such resources now, for that account and region: its findings, fingerprints and resolutions are the
-check's own, so push and poll cannot disagree. The run happens after the delivery is answered; a burst of events
-for one target waits for the run in progress and then runs it once more, not once per event."""
+check's own, so push and poll cannot disagree, and the incident timeline credits push with what the run sees first.
+The run happens after the delivery is answered; a burst of events for one target waits for the run in progress and
+then runs it once more, not once per event."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.enums import Source
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +21,14 @@ RECHECKED_BY = {
 }
 """(source, detail-type) of an event → the check type that watches what it is about."""
 
-Recheck = Callable[[str, str, str], Awaitable[bool]]
-"""Run the check named so now over (account, region): CheckRunner.recheck."""
+
+class Recheck(Protocol):
+    """Run the check named so now over (account, region), crediting `source` with what it sees first; False when
+    that check or target is not configured (CheckRunner.recheck, DistributedChecks.defer_recheck)."""
+
+    async def __call__(self, check: str, account: str, region: str, /, *, source: Source) -> bool: ...
+
+
 Target = tuple[str, str, str]
 
 
@@ -46,7 +55,7 @@ class PushedRechecks:
         async with self._turns.setdefault(target, asyncio.Lock()):
             self._waiting.discard(target)
             try:
-                await self._recheck(*target)
+                await self._recheck(*target, source=Source.PUSH)
             except Exception as exc:  # the scheduled run reconciles what this one could not
                 log.warning("the run of %s in %s/%s an event asked for failed: %s", *target, exc)
 

@@ -35,6 +35,7 @@ def logs(moto: MotoHandle) -> Iterator[BaseClient]:
     client.create_log_group(logGroupName=GROUP)
     client.create_log_stream(logGroupName=GROUP, logStreamName=STREAM)
     yield client
+    live_tail.break_sessions("test over")  # not left streaming into the next test, whose bot would count them
     live_tail.reset()
 
 
@@ -45,14 +46,15 @@ class WallClock(FakeClock):
         return datetime.now(UTC)
 
 
-def bot_running(moto: MotoHandle, database_url: str, **kwargs: Any) -> Any:
+def bot_running(moto: MotoHandle, database_url: str, *, check: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     return running_bot(
-        moto=moto, database_url=database_url, config=config(), background=True, clock=WallClock(), **kwargs
-    )
+        moto=moto, database_url=database_url, config=config(**(check or {})), background=True, clock=WallClock(),
+        **kwargs,
+    )  # fmt: skip
 
 
-def config() -> dict[str, Any]:
-    check = {"type": "log_errors", "every": "1h", "log_groups": ["/aws/lambda/*"], "mode": "live"}
+def config(**check_params: Any) -> dict[str, Any]:
+    check = {"type": "log_errors", "every": "1h", "log_groups": ["/aws/lambda/*"], "mode": "live", **check_params}
     return base_config(checks=[check], routes=[{"name": "all", "channel": "#alerts", "group_by": ["error_group"]}])
 
 
@@ -63,9 +65,9 @@ def traceback(marker: str) -> str:
     )
 
 
-def put_error(logs: BaseClient, marker: str) -> None:
+def put_error(logs: BaseClient, marker: str, group: str = GROUP) -> None:
     event = {"timestamp": int(time.time() * 1000), "message": traceback(marker)}
-    logs.put_log_events(logGroupName=GROUP, logStreamName=STREAM, logEvents=[event])
+    logs.put_log_events(logGroupName=group, logStreamName=STREAM, logEvents=[event])
 
 
 class FilterCalls:
@@ -181,3 +183,30 @@ async def test_sessions_are_renewed_before_aws_ends_them_and_the_stream_goes_on(
         await asyncio.sleep(1.5)
         await bot.drain()
         assert len(posts_naming(bot, "AfterRenewalsError")) == 1
+
+
+async def test_more_than_ten_live_groups_stream_in_sessions_of_ten_up_to_the_configured_most(
+    moto: MotoHandle, database_url: str, logs: BaseClient
+) -> None:
+    """StartLiveTail takes at most 10 log groups (the sandbox refuses more, as AWS does): 12 live groups are two
+    sessions, of 10 and 2, and an error in the second one's alerts. The 13th group the check matches is past
+    `live_max_groups`: the schedule reads it."""
+    billing = [f"/aws/lambda/billing-{i:02}" for i in range(12)]  # listed before GROUP (/aws/lambda/orders)
+    for group in billing:
+        await asyncio.to_thread(logs.create_log_group, logGroupName=group)
+        await asyncio.to_thread(logs.create_log_stream, logGroupName=group, logStreamName=STREAM)
+    mark = live_tail.sessions_started()
+    async with bot_running(moto, database_url, check={"live_max_groups": 12}) as bot:
+        await bot.wait_for(lambda: bot.app.live_tails.live_groups("log_errors", TARGET) == set(billing), timeout=20)
+        first, second = bot.app.live_tails.sessions("log_errors", TARGET)
+        assert (first.groups, second.groups) == (tuple(billing[:10]), tuple(billing[10:]))
+        assert live_tail.open_sessions(started_after=mark) == 2
+
+        await asyncio.to_thread(put_error, logs, "SecondSessionError", billing[11])
+        [post] = await bot.wait_for(lambda: posts_naming(bot, "SecondSessionError"), timeout=10)
+        assert "billing-11: SecondSessionError" in post.params["text"]
+
+        await asyncio.to_thread(put_error, logs, "PastTheMostError")  # in GROUP, which no session streams
+        await bot.run_checks()
+        [post] = await bot.wait_for(lambda: posts_naming(bot, "PastTheMostError"), timeout=10)
+        assert "orders: PastTheMostError" in post.params["text"]

@@ -58,12 +58,14 @@ def shown(bot: RunningBot) -> str:
 
 
 async def streaming(bot: RunningBot, text: str) -> Message:
+    mark = live_tail.sessions_started()
     await bot.command("/logs", text)
     message = await bot.wait_for(lambda: the_message(bot))
     assert "Live:" in str(message.blocks)
-    # The session has started: what is put from now on streams (the first start builds a client and asks STS for the
-    # account, which can outlast a fixed sleep on a busy machine).
-    await bot.wait_for(lambda: live_tail.open_sessions() == 1, timeout=15)
+    # This tail's own session has started: what is put from now on streams (the first start builds a client and asks
+    # STS for the account, which can outlast a fixed sleep on a busy machine). Counted from the mark, so that a
+    # session another test left behind is not taken for it.
+    await bot.wait_for(lambda: live_tail.open_sessions(started_after=mark) == 1, timeout=15)
     return message
 
 

@@ -13,7 +13,7 @@ import aiohttp
 import boto3
 from sqlalchemy import select
 
-from bot.store.models import Alert, Incident, OutboxItem, PushDelivery
+from bot.store.models import Alert, Incident, IncidentEvent, OutboxItem, PushDelivery
 from sandbox.aws.fake_sns import TOPIC
 from sandbox.aws.server import MotoHandle
 from tests.harness import RunningBot, base_config
@@ -59,6 +59,15 @@ async def stored(bot: RunningBot) -> Stored:
             outbox=len(session.scalars(select(OutboxItem.id)).all()),
             deliveries=[(d.kind, d.outcome) for d in session.scalars(select(PushDelivery))],
         )
+
+    return await bot.app.services.db.run(read)
+
+
+async def timeline(bot: RunningBot) -> list[tuple[str, str]]:
+    """Every incident's timeline entries, oldest first: (kind, detail)."""
+
+    def read(session):  # type: ignore[no-untyped-def]
+        return [(e.kind, e.detail) for e in session.scalars(select(IncidentEvent).order_by(IncidentEvent.id))]
 
     return await bot.app.services.db.run(read)
 

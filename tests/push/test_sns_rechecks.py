@@ -1,5 +1,6 @@
-"""EventBridge events about EC2 instances and ECS services run the check that watches them, now: a pushed state
-change resolves (or opens) what that check finds, with the check's own fingerprints."""
+"""EventBridge events about EC2 instances run the check that watches them, now: a pushed state change resolves (or
+opens) what that check finds, with the check's own fingerprints, and the incident timeline credits push with it.
+ECS events: tests/push/test_sns_ecs_events.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from bot.config import settings_from_mapping
 from bot.core.findings import CheckResult
 from bot.core.incidents import observe
+from bot.enums import Source
 from bot.worker import WorkerProcess
 from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
@@ -22,12 +24,25 @@ from scheduler.checks.ec2_status import instance_findings
 from scheduler.push.rechecks import PushedRechecks
 from scheduler.registry import CheckContext
 from tests.harness import RunningBot, running_bot
-from tests.push.sns_bot import deliver, push_config, stored
+from tests.push.sns_bot import deliver, push_config, stored, timeline
 
 
 def launch(endpoint: str) -> str:
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
     return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
+
+
+def stop_for_retirement(endpoint: str, instance: str) -> None:
+    """Stop `instance` as EC2 stops one at a scheduled retirement. moto stops instances only as their user does
+    (Client.UserInitiatedShutdown, which ec2_status leaves alone): the reason is set on moto's instance, kept in
+    this process."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import StateReason
+
+    boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1").stop_instances(InstanceIds=[instance])
+    stopped = ec2_backends["123456789012"]["us-east-1"].get_instance(instance)
+    reason = "Server.ScheduledStop"
+    stopped.state_reason = StateReason(f"{reason}: Stopped due to scheduled retirement", reason)
 
 
 async def stopped_alert(bot: RunningBot, instance: str) -> None:
@@ -44,6 +59,11 @@ async def stopped_alert(bot: RunningBot, instance: str) -> None:
         lambda s: observe(s, check="ec2_status", result=result, routes=services.routes, now=bot.clock.now)
     )
     await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+
+
+def resolved_by_push(instance: str) -> str:
+    """The timeline's entry when a run an event asked for resolved the alert `stopped_alert` opened."""
+    return f"all alerts cleared, the last ({instance}: stopped by an internal EC2 error) seen first by push"
 
 
 def state_change(instance: str, state: str) -> dict[str, Any]:
@@ -75,13 +95,35 @@ async def test_an_instance_running_again_resolves_its_stopped_alert_on_the_event
         assert (await stored(bot)).deliveries == [
             ("event: EC2 Instance State-change Notification", "running ec2_status now")
         ]
+        assert (await timeline(bot))[-1] == ("resolved", resolved_by_push(instance))
+
+
+async def test_an_instance_aws_stopped_opens_its_alert_on_the_event_credited_to_push(
+    moto: MotoHandle, database_url: str, sns: FakeSns, tmp_path: Path
+) -> None:
+    """No poll runs here (ec2_status every hour, the scheduler off): the event alone makes the check run."""
+    config = push_config(tmp_path, checks=[{"type": "ec2_status", "every": "1h"}])
+    async with running_bot(moto=moto, database_url=database_url, config=config) as bot:
+        instance = await asyncio.to_thread(launch, moto.endpoint)
+        await asyncio.to_thread(stop_for_retirement, moto.endpoint, instance)
+
+        assert await deliver(bot, sns.notification(state_change(instance, "stopped"))) == 200
+        await bot.app.sns.rechecks.wait()
+        [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+
+        assert f"{instance}: stopped by a scheduled retirement" in message.text
+        assert [(fp, status) for fp, status, _seen, _n in (await stored(bot)).alerts] == [
+            (f"ec2_status:123456789012:us-east-1:{instance}:stopped", "firing")
+        ]
+        assert await timeline(bot) == [("opened", f"{instance}: stopped by a scheduled retirement, seen first by push")]
 
 
 async def test_a_burst_of_events_runs_the_check_once_more_after_the_run_in_progress() -> None:
     runs: list[tuple[str, str, str]] = []
     gate = asyncio.Event()
 
-    async def recheck(check: str, account: str, region: str) -> bool:
+    async def recheck(check: str, account: str, region: str, /, *, source: Source) -> bool:
+        assert source is Source.PUSH
         runs.append((check, account, region))
         await gate.wait()
         return True
@@ -138,3 +180,4 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
             await worker.stop()
         assert instance in message.text
         assert 'boltwatch_check_jobs_total{check="ec2_status",event="succeeded"} 1.0' in worker_metrics
+        assert (await timeline(web))[-1] == ("resolved", resolved_by_push(instance))

@@ -155,6 +155,25 @@ def test_a_broken_session_ends_with_a_streaming_exception_and_new_ones_can_be_re
     assert refused.value.response["Error"]["Code"] == "ServiceUnavailableException"
 
 
+def test_a_reset_ends_every_session_so_the_next_test_counts_only_its_own(logs: BaseClient, moto: MotoHandle) -> None:
+    """A client gone away leaves its session open until the next update fails to send: a reset (every test's `moto`
+    fixture) ends it, and AWS's behaviour comes back; sessions counted from a mark are only the ones started since."""
+    left_behind = Reader(logs.start_live_tail(logGroupIdentifiers=["/aws/lambda/orders"]))
+    left_behind.next()
+    live_tail.refuse_sessions("ServiceUnavailableException")
+    mark = live_tail.sessions_started()
+    assert live_tail.open_sessions() == 1 and live_tail.open_sessions(started_after=mark) == 0
+
+    moto.reset()
+    assert live_tail.open_sessions() == 0
+    logs = sandbox_client(moto.endpoint, "logs")
+    logs.create_log_group(logGroupName="/aws/lambda/orders")
+    own = Reader(logs.start_live_tail(logGroupIdentifiers=["/aws/lambda/orders"]))  # not refused any more
+    own.next()
+    assert live_tail.open_sessions(started_after=mark) == 1
+    own.stream.close()
+
+
 def live_until(condition: Any, seconds: float = 5) -> bool:
     deadline = time.monotonic() + seconds
     while not condition():
