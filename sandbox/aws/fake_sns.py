@@ -32,6 +32,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 TOPIC = "arn:aws:sns:us-east-1:123456789012:boltwatch-alarms"
 CERT_PATH = "/SimpleNotificationService-0123456789abcdef.pem"
 CONFIRM_PATH = "/confirm"
+UNAVAILABLE_CERT_PATH = "/SimpleNotificationService-unavailable.pem"
+"""Answered 503, as a certificate host that is down for a while."""
 SIGNED = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
@@ -169,7 +171,12 @@ class FakeSns:
         return sign(body, self.keys.key, version)
 
     def confirmation(
-        self, *, at: datetime | None = None, kind: str = "SubscriptionConfirmation", subscribe_url: str | None = None
+        self,
+        *,
+        at: datetime | None = None,
+        kind: str = "SubscriptionConfirmation",
+        subscribe_url: str | None = None,
+        version: str = "1",
     ) -> dict[str, str]:
         token = uuid.uuid4().hex
         body = {
@@ -182,7 +189,7 @@ class FakeSns:
             "Timestamp": sns_time(at or datetime.now(UTC)),
             "SigningCertURL": self.cert_url,
         }
-        return sign(body, self.keys.key, "1")
+        return sign(body, self.keys.key, version)
 
 
 @asynccontextmanager
@@ -215,6 +222,9 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
     async def elsewhere(_request: web.Request) -> web.Response:
         raise web.HTTPFound("https://sns.us-east-1.amazonaws.com.evil.example/cert.pem")
 
+    async def unavailable(_request: web.Request) -> web.Response:
+        return web.Response(status=503, text="Service Unavailable")
+
     async def large(_request: web.Request) -> web.Response:
         return web.Response(body=b"-" * 100_000)
 
@@ -224,6 +234,7 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
     app.router.add_get("/", api)
     app.router.add_get("/redirect", elsewhere)
     app.router.add_get("/large", large)
+    app.router.add_get(UNAVAILABLE_CERT_PATH, unavailable)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=await asyncio.to_thread(server_context))
