@@ -136,7 +136,7 @@ class SnsVerifier:
             raise Refused(f"the message was sent at {message.timestamp:%Y-%m-%d %H:%M:%S} UTC, over an hour ago")
         if message.timestamp > now + MAX_AHEAD:
             raise Refused(f"the message is dated {message.timestamp:%Y-%m-%d %H:%M:%S} UTC, in the future")
-        if problem := self._http.hosts.problem(message.signing_cert_url):
+        if problem := self._http.hosts.certificate_problem(message.signing_cert_url):
             raise Refused(f"SigningCertURL: {problem}")
         certificate = await self._certificates.certificate(message.signing_cert_url, now)
         if problem := signature_problem(message, certificate):

@@ -75,6 +75,11 @@ def certificate_over_http(sns: FakeSns, bot: RunningBot, version: str) -> dict[s
     return sns.notification(alarm(bot), version=version, cert_url=f"http://127.0.0.1:{sns.port}{CERT_PATH}")
 
 
+def certificate_at_another_path(sns: FakeSns, bot: RunningBot, version: str) -> dict[str, Any]:
+    """An allowed host, but not where SNS keeps certificates (on a real SNS host: whatever else it serves)."""
+    return sns.notification(alarm(bot), version=version, cert_url=f"{sns.base_url}/large")
+
+
 def certificate_url_swapped_after_signing(sns: FakeSns, bot: RunningBot, version: str) -> dict[str, Any]:
     """SigningCertURL is not signed: the host check is what guards it."""
     return sns.notification(alarm(bot), version=version) | {
@@ -86,7 +91,8 @@ def certificate_url_swapped_after_signing(sns: FakeSns, bot: RunningBot, version
     "forgery",
     [
         tampered, unsigned, signed_with_the_other_hash, version_3, signature_not_base64, other_topic, two_hours_old,
-        from_the_future, certificate_from_another_host, certificate_over_http, certificate_url_swapped_after_signing,
+        from_the_future, certificate_from_another_host, certificate_over_http, certificate_at_another_path,
+        certificate_url_swapped_after_signing,
     ],
 )  # fmt: skip
 @VERSIONS
@@ -106,7 +112,10 @@ async def test_an_unverified_delivery_is_refused_and_changes_nothing(
     assert "Signature" not in forged or forged["Signature"] not in line
 
 
-@pytest.mark.parametrize("forgery", [certificate_from_another_host, certificate_over_http, other_topic, unsigned])
+@pytest.mark.parametrize(
+    "forgery",
+    [certificate_from_another_host, certificate_over_http, certificate_at_another_path, other_topic, unsigned],
+)
 @VERSIONS
 async def test_a_refused_delivery_fetches_nothing(
     bot: RunningBot, sns: FakeSns, forgery: Forgery, version: str
