@@ -3,6 +3,7 @@
 The alarm's action is an SNS topic in moto; the topic has an HTTP subscription to the signing relay (the sandbox's
 fake SNS: moto signs with a key nobody can fetch, the relay signs each delivery again with a local key whose
 certificate the fake SNS serves over HTTPS on 127.0.0.1) which forwards it to the bot's `POST /aws/sns`. The bot
+first confirms the subscription (moto sends the confirmation; the fake SNS passes the bot's GET on to moto). The bot
 verifies the signature, fetches the certificate (once, then cached), and observes the alarm through the incidents
 path; the outbox drainer posts it.
 
@@ -123,8 +124,10 @@ async def measure_push(
                          background=True)  # fmt: skip
         port = await app.start(host="127.0.0.1", port=0)
         stack.push_async_callback(app.stop)
-        relay = await stack.enter_async_context(signing_relay(sns, f"http://127.0.0.1:{port}"))
+        relay = await stack.enter_async_context(signing_relay(sns, f"http://127.0.0.1:{port}", sns_api=moto.endpoint))
         await asyncio.to_thread(create_topic, moto, relay.url)
+        if await relay.wait_for_answers(1) != [200]:
+            raise RuntimeError(f"the bot did not confirm its subscription: {relay.answers}")
         for number in range(warmup + trials):
             await asyncio.sleep(rng.uniform(0.2, 1.0))
             alarm = f"bench-push-{number:03d}"  # fixed width: no alarm's name is inside another's

@@ -308,7 +308,9 @@ class SnsPushSettings(_Strict):
     def _host_names(cls, hosts: list[str]) -> list[str]:
         for host in hosts:
             if not HOST_PATTERN.match(host.lower()):
-                raise ValueError(f"{host!r} is not a host name (`*` may stand for one label: sns.*.amazonaws.com)")
+                raise ValueError(
+                    f"{host!r} is not a host name (`*` may stand for a region's name: sns.*.amazonaws.com)"
+                )
         return hosts
 
 

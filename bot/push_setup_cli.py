@@ -11,7 +11,8 @@ PUSH_SETUP_EPILOG = """\
 Without --apply nothing is called: the plan is printed. With --apply, per account and region: the SNS topic (the one
 push.sns.topics names there, else boltwatch-push), its policy letting events.amazonaws.com and
 cloudwatch.amazonaws.com publish, the subscription of URL/aws/sns, and an EventBridge rule per event type the bot
-understands, targeting the topic. Running it again creates nothing new. Exit 2: no URL, or a config error.
+understands, targeting the topic. Running it again creates nothing new. Exit 2: no URL, or a config error; exit 1:
+AWS refused a call (the line names the IAM action).
 """
 
 
@@ -55,7 +56,9 @@ def push_template(args: argparse.Namespace) -> int:
 
 
 def push_setup(args: argparse.Namespace) -> int:
-    from bot.aws.push_setup import apply_plan, plan_lines, push_plans
+    from botocore.exceptions import ClientError
+
+    from bot.aws.push_setup import apply_plan, plan_lines, push_plans, refusal
     from bot.aws.sessions import AwsSessions
     from bot.config import load_file_settings
     from scheduler.registry import check_problems
@@ -82,8 +85,13 @@ def push_setup(args: argparse.Namespace) -> int:
     else:
         sessions = AwsSessions(settings.aws, guard_event_loop=False)
         for plan in plans:
-            account_id = sessions.account_id(plan.account)
-            print("\n".join(apply_plan(plan, lambda s, a, r: sessions.client(s, account=a, region=r), account_id)))
+            try:
+                account_id = sessions.account_id(plan.account)
+                done = apply_plan(plan, lambda s, a, r: sessions.client(s, account=a, region=r), account_id)
+            except ClientError as exc:
+                print(f"push setup: account {plan.account}, region {plan.region}: {refusal(exc)}", file=sys.stderr)
+                return 1
+            print("\n".join(done))
             if plan.topic_arn(account_id) not in settings.push.sns.topics:
                 missing_topics.append(plan.topic_arn(account_id))
     if missing_topics:

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import yaml
@@ -25,6 +26,42 @@ PUBLISHERS = {
 
 ClientOf = Callable[[str, str, str], BaseClient]
 """(service, account name, region) → a boto3 client."""
+APPLY_ACTIONS = (
+    "sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic",
+    "sns:Subscribe", "events:DescribeRule", "events:PutRule", "events:ListTargetsByRule", "events:PutTargets",
+)  # fmt: skip
+"""The IAM actions `--apply` calls (and sts:GetCallerIdentity for an account configured without its id)."""
+DENIED = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError", "UnauthorizedOperation"})
+"""The error codes AWS services deny a call with (SNS: AuthorizationError)."""
+_NAMED_ACTION = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
+
+
+@cache
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to (`aws-cn` for cn-north-1, `aws-us-gov` for us-gov-west-1, ...), from
+    botocore's partition data; `aws` for a region it does not know."""
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
+
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        return "aws"
+
+
+def refusal(exc: ClientError) -> str:
+    """One line for an AWS error during `--apply`: the IAM action refused, and why."""
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    named = _NAMED_ACTION.search(message)
+    if named is not None:
+        service, _, operation = named.group(1).partition(":")
+        action = f"{service.lower()}:{operation}"
+    else:
+        action = next((a for a in APPLY_ACTIONS if a.endswith(":" + exc.operation_name)), exc.operation_name)
+    if code in DENIED:
+        return f"AWS denied {action} ({code}): the credentials need it (README: Push from AWS lists what --apply calls)"
+    return f"AWS refused {action}: {code}: {message.splitlines()[0][:200] if message else 'no message'}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +93,8 @@ class PushPlan:
     rules: tuple[EventRule, ...]
 
     def topic_arn(self, account_id: str | None = None) -> str:
-        return f"arn:aws:sns:{self.region}:{account_id or self.account_id or '<account id>'}:{self.topic_name}"
+        account = account_id or self.account_id or "<account id>"
+        return f"arn:{partition_of(self.region)}:sns:{self.region}:{account}:{self.topic_name}"
 
 
 def push_plans(

@@ -16,6 +16,12 @@ SNS_CERT_HOSTS = (
     "sns.*.csp.hci.ic.gov",  # aws-iso-f
 )
 """SNS's hosts in every AWS partition: `*` stands for one region name (`sns.us-east-1.amazonaws.com`)."""
+REGION_LABEL = r"[a-z]{2,4}(?:-[a-z]+){1,3}-[0-9]{1,2}"
+"""What `*` matches: a region's name (`us-east-1`, `cn-north-1`, `us-gov-west-1`, `us-iso-east-1`,
+`eusc-de-east-1`), never any other label: `sns.s3.amazonaws.com` is an S3 bucket named `sns`, whose files anyone can
+put there."""
+CERTIFICATE_PATH = re.compile(r"/SimpleNotificationService-[A-Za-z0-9]+\.pem")
+"""The path of every signing certificate SNS serves (`/SimpleNotificationService-<hex>.pem`)."""
 HOST_PATTERN = re.compile(r"^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?))*$")
 """A host name, or one with `*` for whole labels; what `push.sns.cert_hosts` takes."""
 
@@ -25,7 +31,7 @@ class UrlNotAllowed(ValueError):
 
 
 def _host_pattern(host: str) -> re.Pattern[str]:
-    labels = ("[a-z0-9-]+" if label == "*" else re.escape(label) for label in host.lower().split("."))
+    labels = (REGION_LABEL if label == "*" else re.escape(label) for label in host.lower().split("."))
     return re.compile("^" + r"\.".join(labels) + "$")
 
 
@@ -49,4 +55,14 @@ class SnsHosts:
             return "the URL carries credentials"
         if not any(pattern.match(host) for pattern in self._patterns):
             return f"{host or 'no host'} is not an allowed SNS host"
+        return None
+
+    def certificate_problem(self, url: str) -> str | None:
+        """Why `url` is not where SNS keeps a signing certificate, or None: an allowed host, and the path SNS
+        serves certificates at, without a query."""
+        if problem := self.problem(url):
+            return problem
+        parts = urlsplit(url)
+        if not CERTIFICATE_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
+            return "the path is not that of an SNS signing certificate (/SimpleNotificationService-….pem)"
         return None

@@ -20,7 +20,12 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 class FetchFailed(Exception):
-    """The allowed URL could not be fetched (network, timeout, status, size): it may work on a retry."""
+    """The allowed URL could not be fetched (network, timeout, status, size). `transient`: it may work on a retry
+    (no answer, or a 5xx); else the host answered, and will answer the same (a 3xx or 4xx, a body too large)."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 def _without_query(text: str, url: str) -> str:
@@ -47,12 +52,12 @@ class SnsHttp:
         try:
             async with session.get(url, allow_redirects=False) as response:
                 if not 200 <= response.status < 300:
-                    raise FetchFailed(f"HTTP {response.status}")
+                    raise FetchFailed(f"HTTP {response.status}", transient=response.status >= 500)
                 body = await response.content.read(max_bytes + 1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise FetchFailed(_without_query(f"{type(exc).__name__}: {exc}", url)) from None
+            raise FetchFailed(_without_query(f"{type(exc).__name__}: {exc}", url), transient=True) from None
         if len(body) > max_bytes:
-            raise FetchFailed(f"the answer is larger than {max_bytes} bytes")
+            raise FetchFailed(f"the answer is larger than {max_bytes} bytes", transient=False)
         return body
 
     async def _opened(self) -> aiohttp.ClientSession:

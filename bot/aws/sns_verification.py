@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.aws.sns_http import SnsHttp
+from bot.aws.sns_http import FetchFailed, SnsHttp
 from bot.aws.sns_messages import SnsMessage
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ class SigningCertificates:
         self._fetching: dict[str, asyncio.Future[x509.Certificate]] = {}
 
     async def certificate(self, url: str, now: datetime) -> x509.Certificate:
-        """The certificate at `url`, valid at `now`; Refused if it is not, FetchFailed if it cannot be had now."""
+        """The certificate at `url`, valid at `now`; Refused if it is not (or its host answered that it has none),
+        FetchFailed if it cannot be had now (no answer, or a 5xx: SNS retries)."""
         certificate = self._kept.get(url)
         if certificate is None:
             certificate = await self._fetch(url)
@@ -66,7 +67,12 @@ class SigningCertificates:
         return await asyncio.shield(fetching)
 
     async def _download(self, url: str) -> x509.Certificate:
-        body = await self._http.get(url)
+        try:
+            body = await self._http.get(url)
+        except FetchFailed as exc:
+            if exc.transient:
+                raise
+            raise Refused(f"the signing certificate could not be fetched: {exc}") from None
         certificate = await asyncio.to_thread(_load_certificate, body)  # the first one imports `cryptography`
         self._kept[url] = certificate
         while len(self._kept) > self._capacity:
@@ -109,8 +115,8 @@ def signature_problem(message: SnsMessage, certificate: x509.Certificate) -> str
 
 class SnsVerifier:
     """Refuses (Refused) every delivery that is unsigned, badly signed, signed with a certificate from a host that
-    is not SNS's, for a topic not taken, or too old or too far ahead; FetchFailed when the certificate cannot be
-    fetched now (SNS retries)."""
+    is not SNS's, for a topic not taken, or too old or too far ahead, or whose certificate its host says it has not;
+    FetchFailed when the certificate cannot be fetched now (no answer, or a 5xx: SNS retries)."""
 
     def __init__(self, *, topics: Iterable[str], certificates: SigningCertificates, http: SnsHttp) -> None:
         self._topics = frozenset(topics)
@@ -130,7 +136,7 @@ class SnsVerifier:
             raise Refused(f"the message was sent at {message.timestamp:%Y-%m-%d %H:%M:%S} UTC, over an hour ago")
         if message.timestamp > now + MAX_AHEAD:
             raise Refused(f"the message is dated {message.timestamp:%Y-%m-%d %H:%M:%S} UTC, in the future")
-        if problem := self._http.hosts.problem(message.signing_cert_url):
+        if problem := self._http.hosts.certificate_problem(message.signing_cert_url):
             raise Refused(f"SigningCertURL: {problem}")
         certificate = await self._certificates.certificate(message.signing_cert_url, now)
         if problem := signature_problem(message, certificate):

@@ -1,6 +1,7 @@
 """Amazon SNS's side of an HTTP(S) subscription, for tests and the detection bench: a locally generated CA and RSA
 signing key, an HTTPS server on 127.0.0.1 that serves the signing certificate and answers subscription
-confirmations, and messages signed as SNS signs them (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
+confirmations (or passes them on to an SNS API over plain HTTP, such as moto's: `upstream`), and messages signed as
+SNS signs them (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
 
 The string to sign is written out here from AWS's documentation on its own, not taken from the bot, so that a bot
 that builds it wrongly fails these tests.
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,6 +32,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 TOPIC = "arn:aws:sns:us-east-1:123456789012:boltwatch-alarms"
 CERT_PATH = "/SimpleNotificationService-0123456789abcdef.pem"
 CONFIRM_PATH = "/confirm"
+UNAVAILABLE_CERT_PATH = "/SimpleNotificationService-unavailable.pem"
+"""Answered 503, as a certificate host that is down for a while."""
 SIGNED = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
@@ -128,6 +132,9 @@ class FakeSns:
     port: int
     confirmations: list[str] = field(default_factory=list)
     certificate_fetches: int = 0
+    upstream: str | None = None
+    """An SNS API (moto's endpoint) that `GET /?Action=ConfirmSubscription...` is passed on to, as HTTPS SNS hosts
+    take a SubscribeURL; None: that path is not served."""
 
     @property
     def base_url(self) -> str:
@@ -164,7 +171,12 @@ class FakeSns:
         return sign(body, self.keys.key, version)
 
     def confirmation(
-        self, *, at: datetime | None = None, kind: str = "SubscriptionConfirmation", subscribe_url: str | None = None
+        self,
+        *,
+        at: datetime | None = None,
+        kind: str = "SubscriptionConfirmation",
+        subscribe_url: str | None = None,
+        version: str = "1",
     ) -> dict[str, str]:
         token = uuid.uuid4().hex
         body = {
@@ -177,7 +189,7 @@ class FakeSns:
             "Timestamp": sns_time(at or datetime.now(UTC)),
             "SigningCertURL": self.cert_url,
         }
-        return sign(body, self.keys.key, "1")
+        return sign(body, self.keys.key, version)
 
 
 @asynccontextmanager
@@ -194,6 +206,14 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
         sns.confirmations.append(request.query.get("Token", ""))
         return web.Response(text="<ConfirmSubscriptionResponse/>", content_type="text/xml")
 
+    async def api(request: web.Request) -> web.Response:
+        if sns.upstream is None or request.query.get("Action") != "ConfirmSubscription":
+            raise web.HTTPNotFound()
+        sns.confirmations.append(request.query.get("Token", ""))
+        async with aiohttp.ClientSession() as http, http.get(f"{sns.upstream}/?{request.query_string}") as answer:
+            body = await answer.read()
+            return web.Response(status=answer.status, body=body, content_type="text/xml")
+
     def server_context() -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_file, key_file)
@@ -202,14 +222,19 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
     async def elsewhere(_request: web.Request) -> web.Response:
         raise web.HTTPFound("https://sns.us-east-1.amazonaws.com.evil.example/cert.pem")
 
+    async def unavailable(_request: web.Request) -> web.Response:
+        return web.Response(status=503, text="Service Unavailable")
+
     async def large(_request: web.Request) -> web.Response:
         return web.Response(body=b"-" * 100_000)
 
     app = web.Application()
     app.router.add_get(CERT_PATH, certificate)
     app.router.add_get(CONFIRM_PATH, confirm)
+    app.router.add_get("/", api)
     app.router.add_get("/redirect", elsewhere)
     app.router.add_get("/large", large)
+    app.router.add_get(UNAVAILABLE_CERT_PATH, unavailable)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=await asyncio.to_thread(server_context))

@@ -69,15 +69,16 @@ class MotoHandle:
 def start_moto() -> MotoHandle:
     """Start moto on 127.0.0.1 at a free port (never on all interfaces) and wait until it answers; taught what the
     sandbox needs and moto lacks: a redrive's message move tasks, instances whose status checks fail, Live Tail
-    sessions that stream, and alarms' state history."""
+    sessions that stream, alarms' state history, and SNS http(s) subscriptions that wait for their confirmation."""
     from moto.server import ThreadedMotoServer
 
-    from sandbox.aws import alarm_history, impaired_instances, live_tail, message_moves
+    from sandbox.aws import alarm_history, impaired_instances, live_tail, message_moves, sns_confirmations
 
     alarm_history.install()
     message_moves.install()
     impaired_instances.install()
     live_tail.install()
+    sns_confirmations.install()
 
     # werkzeug prints every request to stderr unless its logger has a level of its own.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,9 +1,11 @@
 """`POST /aws/sns`: a delivery is verified before anything else (signature, certificate host, topic, age), then
 taken in once by MessageId, whichever replica it reaches, and what it says becomes findings on the alert path.
 
-Answers: 400 for a body that is not an SNS message, 403 for anything unverified, 503 when its certificate or
-account cannot be looked up now (SNS retries), 502 when a subscription cannot be confirmed, else 200 — also for a
-repeat and for a kind of message that is recorded and ignored. Each delivery writes one log line.
+Answers: 403 for anything unverified, a body that is not an SNS message included; 503 when its signing certificate
+cannot be fetched now from an allowed host (no answer, or a 5xx: SNS retries a delivery answered 5xx and drops one
+answered 4xx, so a 403 would lose a genuine message to a passing fault) or its account cannot be looked up now; 502
+when a subscription cannot be confirmed; else 200 — also for a repeat and for a kind of message that is recorded and
+ignored. Each delivery writes one log line.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class SnsReceiver:
         try:
             message = parse_sns_message(body)
         except MalformedMessage as exc:
-            return self._answer(400, "malformed", "refused a delivery to /aws/sns that is not an SNS message: %s", exc)
+            return self._answer(403, "malformed", "refused a delivery to /aws/sns that is not an SNS message: %s", exc)
         about = f"SNS message {message.message_id[:100]!r} of {message.topic_arn[:300]!r}"
         try:
             await self._verifier.verify(message, now)

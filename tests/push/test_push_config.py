@@ -22,8 +22,8 @@ def test_a_topic_that_is_not_an_sns_topic_arn_is_named(slack_env: dict[str, str]
 
 def test_a_certificate_host_that_is_not_a_host_name_is_named(slack_env: dict[str, str]) -> None:
     assert problems({"sns": {"cert_hosts": ["https://sns.us-east-1.amazonaws.com/"]}}, slack_env) == [
-        "push.sns.cert_hosts: 'https://sns.us-east-1.amazonaws.com/' is not a host name (`*` may stand for one label: "
-        "sns.*.amazonaws.com)"
+        "push.sns.cert_hosts: 'https://sns.us-east-1.amazonaws.com/' is not a host name "
+        "(`*` may stand for a region's name: sns.*.amazonaws.com)"
     ]
 
 

@@ -1,18 +1,22 @@
-"""`boltwatch push setup`: the printed plan, and `--apply` against moto creating the topic, its policy, the
-subscription and the EventBridge rules with their targets, once: a second run creates nothing new."""
+"""`boltwatch push setup`: the printed plan (topic ARNs in their region's partition), and `--apply` against moto
+creating the topic, its policy, the subscription and the EventBridge rules with their targets, once: a second run
+creates nothing new; a call AWS denies is one line naming the IAM action."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 
+from bot.aws.push_setup import refusal
 from bot.cli import main
-from sandbox.aws.server import MotoHandle
+from sandbox.aws.server import MotoHandle, post_moto_api
 
 ACCOUNT = "123456789012"
 RULES = {
@@ -92,7 +96,9 @@ def test_apply_creates_the_topic_subscription_rules_and_targets(aws: MotoHandle,
     for region, topic_name in (("us-east-1", "ops-alarms"), ("eu-west-1", "boltwatch-push")):
         topic = f"arn:aws:sns:{region}:{ACCOUNT}:{topic_name}"
         assert estate(aws.endpoint, region) == {
-            "topics": {topic: (["cloudwatch.amazonaws.com", "events.amazonaws.com"], ["https://bot.example.com/aws/sns"])},
+            "topics": {
+                topic: (["cloudwatch.amazonaws.com", "events.amazonaws.com"], ["https://bot.example.com/aws/sns"])
+            },
             "rules": {name: (event, "ENABLED", [topic]) for name, event in RULES.items()},
         }
 
@@ -146,3 +152,70 @@ def test_a_public_url_that_is_not_a_base_url_is_a_config_error(
     assert main(["push", "setup", "--config", str(config)]) != 0
 
     assert "push.public_url" in capsys.readouterr().err
+
+
+def test_topic_arns_carry_the_partition_of_their_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, public_url="https://boltwatch.example.com")
+    settings = yaml.safe_load(config.read_text())
+    settings["aws"]["regions"] = ["cn-north-1", "us-gov-west-1", "us-east-1"]
+    config.write_text(yaml.safe_dump(settings))
+
+    assert main(["push", "setup", "--config", str(config)]) == 0
+
+    out = capsys.readouterr().out
+    assert f"SNS topic arn:aws-cn:sns:cn-north-1:{ACCOUNT}:boltwatch-push" in out
+    assert f"SNS topic arn:aws-us-gov:sns:us-gov-west-1:{ACCOUNT}:boltwatch-push" in out
+    assert f"SNS topic arn:aws:sns:us-east-1:{ACCOUNT}:ops-alarms" in out
+    assert f"  - arn:aws-cn:sns:cn-north-1:{ACCOUNT}:boltwatch-push\n" in out
+
+
+@pytest.fixture
+def events_only_credentials(aws: MotoHandle, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto checking every call against IAM, made as a user allowed EventBridge only (its keys in the environment);
+    moto trusts every call again afterwards."""
+    iam = boto3.client("iam", endpoint_url=aws.endpoint, region_name="us-east-1")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "events:*", "Resource": "*"}]}
+    post_moto_api(aws.endpoint, "/moto-api/reset-auth", b"3")  # these 3 calls, then IAM decides
+    try:
+        iam.create_user(UserName="setup")
+        iam.put_user_policy(UserName="setup", PolicyName="events-only", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName="setup")["AccessKey"]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+        yield
+    finally:
+        post_moto_api(aws.endpoint, "/moto-api/reset-auth", b"inf")
+
+
+@pytest.mark.usefixtures("events_only_credentials")
+def test_an_action_aws_denies_is_named_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, public_url="https://boltwatch.example.com")
+
+    assert main(["push", "setup", "--config", str(config), "--apply"]) == 1
+
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert line.startswith("push setup: account prod, region us-east-1: AWS denied sns:CreateTopic (")
+    assert "created" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "operation", "said"),
+    [
+        (
+            "AuthorizationError",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: SNS:Subscribe on resource: "
+            "arn:aws:sns:us-east-1:123456789012:boltwatch-push because no identity-based policy allows it",
+            "Subscribe",
+            "AWS denied sns:Subscribe (AuthorizationError): ",
+        ),
+        ("AccessDeniedException", "", "PutTargets", "AWS denied events:PutTargets (AccessDeniedException): "),
+        ("InvalidParameter", "Invalid parameter: Endpoint\nmore", "Subscribe", "AWS refused sns:Subscribe: "
+         "InvalidParameter: Invalid parameter: Endpoint"),
+    ],
+)  # fmt: skip
+def test_an_aws_error_becomes_one_line_naming_the_action(code: str, message: str, operation: str, said: str) -> None:
+    error = ClientError({"Error": {"Code": code, "Message": message}}, operation)
+    line = refusal(error)
+    assert line.startswith(said)
+    assert "\n" not in line

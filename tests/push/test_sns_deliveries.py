@@ -18,8 +18,9 @@ from tests.push.alarm_messages import alarm_notification, alarm_state_change_eve
 from tests.push.sns_bot import deliver, metrics, push_config, stored
 
 
-async def test_an_sns_retry_is_answered_and_changes_nothing(bot: RunningBot, sns: FakeSns) -> None:
-    pushed = sns.notification(alarm_notification("orders-api-errors", "ALARM", at=bot.clock.now))
+@pytest.mark.parametrize("version", ["1", "2"])
+async def test_an_sns_retry_is_answered_and_changes_nothing(bot: RunningBot, sns: FakeSns, version: str) -> None:
+    pushed = sns.notification(alarm_notification("orders-api-errors", "ALARM", at=bot.clock.now), version=version)
     assert await deliver(bot, pushed) == 200
     await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
     before = await stored(bot)
@@ -65,23 +66,24 @@ async def test_a_subscription_confirmation_gets_its_url_once(
     assert not any(confirmation["Token"] in line for line in lines)  # the token confirms a subscription: a secret
 
 
-def _forged_token(sns: FakeSns) -> dict[str, Any]:
-    return sns.confirmation() | {"Token": "0" * 32}
+def _forged_token(sns: FakeSns, version: str) -> dict[str, Any]:
+    return sns.confirmation(version=version) | {"Token": "0" * 32}
 
 
-def _url_elsewhere(sns: FakeSns) -> dict[str, Any]:
-    return sns.confirmation(subscribe_url=f"https://localhost:{sns.port}{CONFIRM_PATH}?Token=t")
+def _url_elsewhere(sns: FakeSns, version: str) -> dict[str, Any]:
+    return sns.confirmation(subscribe_url=f"https://localhost:{sns.port}{CONFIRM_PATH}?Token=t", version=version)
 
 
-def _url_over_http(sns: FakeSns) -> dict[str, Any]:
-    return sns.confirmation(subscribe_url=f"http://127.0.0.1:{sns.port}{CONFIRM_PATH}?Token=t")
+def _url_over_http(sns: FakeSns, version: str) -> dict[str, Any]:
+    return sns.confirmation(subscribe_url=f"http://127.0.0.1:{sns.port}{CONFIRM_PATH}?Token=t", version=version)
 
 
+@pytest.mark.parametrize("version", ["1", "2"])
 @pytest.mark.parametrize("forgery", [_forged_token, _url_elsewhere, _url_over_http])
 async def test_a_confirmation_that_does_not_check_out_gets_nothing(
-    bot: RunningBot, sns: FakeSns, forgery: Any
+    bot: RunningBot, sns: FakeSns, forgery: Any, version: str
 ) -> None:
-    assert await deliver(bot, forgery(sns)) == 403
+    assert await deliver(bot, forgery(sns, version)) == 403
     assert sns.confirmations == []
     assert (await stored(bot)).deliveries == []
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.aws.sns_hosts import SnsHosts, UrlNotAllowed
 from bot.aws.sns_http import FetchFailed, SnsHttp
-from sandbox.aws.fake_sns import CERT_PATH, FakeSns
+from sandbox.aws.fake_sns import CERT_PATH, UNAVAILABLE_CERT_PATH, FakeSns
 
 
 @pytest.fixture
@@ -29,13 +29,23 @@ async def test_a_host_not_allowed_is_refused_before_any_connection(http: SnsHttp
 
 
 async def test_a_redirect_is_not_followed(http: SnsHttp, sns: FakeSns) -> None:
-    with pytest.raises(FetchFailed, match="HTTP 302"):
+    with pytest.raises(FetchFailed, match="HTTP 302") as failed:
         await http.get(f"{sns.base_url}/redirect")
+    assert not failed.value.transient
 
 
 async def test_a_large_answer_is_refused(http: SnsHttp, sns: FakeSns) -> None:
-    with pytest.raises(FetchFailed, match="larger than"):
+    with pytest.raises(FetchFailed, match="larger than") as failed:
         await http.get(f"{sns.base_url}/large")
+    assert not failed.value.transient
+
+
+async def test_a_5xx_may_work_on_a_retry_and_a_404_will_not(http: SnsHttp, sns: FakeSns) -> None:
+    with pytest.raises(FetchFailed, match="HTTP 503") as unavailable:
+        await http.get(sns.base_url + UNAVAILABLE_CERT_PATH)
+    with pytest.raises(FetchFailed, match="HTTP 404") as missing:
+        await http.get(f"{sns.base_url}/SimpleNotificationService-gone.pem")
+    assert (unavailable.value.transient, missing.value.transient) == (True, False)
 
 
 async def test_a_server_it_does_not_trust_fails_without_repeating_the_urls_query(sns: FakeSns) -> None:
