@@ -297,6 +297,13 @@ def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str
     item.payload = {**item.payload, "file_id": file_id, "alt_text": alt_text, "title": title}
 
 
+def count_failure(session: Session, item_id: int, *, failures: int) -> None:
+    """How many times a chart failed for its own reasons (`attempts` also counts Slack's refusals and outages, which
+    it waits out)."""
+    item = session.get_one(OutboxItem, item_id)
+    item.payload = {**item.payload, "failures": failures}
+
+
 def page_key(incident_id: int, step: int, target: str) -> str:
     """A page of an incident's escalation step to one person (or channel): a key of its own, so that no page waits
     for another, nor for the incident's own updates."""
