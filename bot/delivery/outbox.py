@@ -259,6 +259,16 @@ def enqueue_chart(
                 operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
 
 
+def enqueue_resolve_chart(session: Session, *, incident_id: int, channel: str, now: datetime) -> OutboxItem | None:
+    """At resolve, the incident's chart at fire again, over the whole incident (from its start to `now`); None when it
+    had none (charts were off, or no alert of it had a chart to show)."""
+    fired = charts_of(session, [incident_id]).get(incident_id)
+    if fired is None:
+        return None
+    return enqueue_chart(session, incident_id=incident_id, channel=channel, request=fired["chart"], event="resolve",
+                         since=datetime.fromisoformat(fired["since"]), until=now, not_before=now)  # fmt: skip
+
+
 def enqueue_answer_chart(
     session: Session,
     *,

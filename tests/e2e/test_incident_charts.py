@@ -322,3 +322,50 @@ async def test_with_charts_off_an_alarm_gets_its_message_and_no_chart(moto: Moto
         assert not [call for call in bot.slack.calls if call.method.startswith("files.")]
         assert chart_blocks(bot) == []
 
+
+async def test_resolving_with_the_button_gets_the_resolve_chart(bot: RunningBot) -> None:
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    [fired] = await bot.wait_for(lambda: chart_blocks(bot))
+    [message] = bot.slack.channel_messages("#alerts")
+
+    await bot.click(action_id="incident_resolve", channel="#alerts", message_ts=message.ts, user="U0BOB")
+    charts = await bot.wait_for(lambda: chart_blocks(bot) if len(chart_blocks(bot)) == 2 else None)
+    await later(bot, rounds=3, seconds=20)
+
+    assert chart_blocks(bot) == charts and charts[0] == fired
+    assert "(resolved)" in charts[1]["title"]["text"] and "(resolved)" not in fired["title"]["text"]
+    assert bot.slack.channel_messages("#alerts")[0].text.startswith("RESOLVED")
+    thread = bot.slack.thread("#alerts", message.ts)
+    resolved_by = next(i for i, reply in enumerate(thread) if "<@U0BOB>" in reply.text)
+    assert any(block.get("block_id", "").startswith("chart-") for block in thread[-1].blocks)
+    assert resolved_by < len(thread) - 1  # the chart follows the reply saying who resolved it
+
+
+async def test_an_alert_joining_an_acknowledge_and_a_rerun_add_no_chart(bot: RunningBot) -> None:
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    [fired] = await bot.wait_for(lambda: chart_blocks(bot))
+    [message] = bot.slack.channel_messages("#alerts")
+
+    await bot.run_checks()  # nothing changed
+    await later(bot, rounds=2, seconds=20)
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=bot.moto.endpoint, region_name="us-east-1")
+    await asyncio.to_thread(
+        cloudwatch.put_metric_alarm, AlarmName="payments-errors", Namespace="AWS/Lambda", MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "payments"}], Statistic="Sum", Period=60, EvaluationPeriods=1,
+        Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )  # fmt: skip
+    await asyncio.to_thread(cloudwatch.set_alarm_state, AlarmName="payments-errors", StateValue="ALARM",
+                            StateReason="2 errors >= 1")  # fmt: skip
+    await bot.run_checks()
+    await later(bot, rounds=2, seconds=20)
+    assert "payments-errors" in str(bot.slack.channel_messages("#alerts")[0].blocks)
+    await bot.click(action_id="incident_ack", channel="#alerts", message_ts=message.ts, user="U0BOB")
+    await bot.drain_until(lambda: "ACKNOWLEDGED" in bot.slack.channel_messages("#alerts")[0].blocks[0]["text"]["text"])
+    await bot.run_checks()
+    await later(bot, rounds=3, seconds=20)
+
+    assert len(bot.slack.channel_messages("#alerts")) == 1
+    assert chart_blocks(bot) == [fired]
+    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1
