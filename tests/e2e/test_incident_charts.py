@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -369,3 +371,30 @@ async def test_an_alert_joining_an_acknowledge_and_a_rerun_add_no_chart(bot: Run
     assert len(bot.slack.channel_messages("#alerts")) == 1
     assert chart_blocks(bot) == [fired]
     assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1
+
+
+async def test_the_chart_is_drawn_in_a_worker_thread_never_on_the_event_loop(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agg = await asyncio.to_thread(importlib.import_module, "matplotlib.backends.backend_agg")  # ~0.5 s: not here
+    canvas_class = agg.FigureCanvasAgg
+    drawn_in: list[tuple[threading.Thread, bool]] = []
+    draw = canvas_class.draw
+
+    def noting_the_thread(canvas: Any) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            drawn_in.append((threading.current_thread(), False))
+        else:
+            drawn_in.append((threading.current_thread(), True))
+        draw(canvas)
+
+    monkeypatch.setattr(canvas_class, "draw", noting_the_thread)
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    [block] = await bot.wait_for(lambda: chart_blocks(bot))
+
+    assert bot.slack.file_content(block["slack_file"]["id"]) is not None
+    assert drawn_in, "the chart was drawn with matplotlib's Agg canvas"
+    assert all(thread is not threading.current_thread() and not on_a_loop for thread, on_a_loop in drawn_in)
