@@ -345,6 +345,14 @@ class ChartSettings(_Strict):
     """`light` or `dark`: both stay legible in either Slack mode; pick the one most readers use."""
 
 
+class LogsSettings(_Strict):
+    """`/logs` answers."""
+
+    file_output: bool = True
+    """Beyond a screenful, the window's lines as a file in the answer's thread (`files:write`); off, the answer shows
+    the newest lines that fit and says how many it left out."""
+
+
 class FileSettings(_Strict):
     """What the YAML file may hold."""
 
@@ -362,6 +370,7 @@ class FileSettings(_Strict):
     actions: ActionSettings = Field(default_factory=ActionSettings)
     push: PushSettings = Field(default_factory=PushSettings)
     charts: ChartSettings = Field(default_factory=ChartSettings)
+    logs: LogsSettings = Field(default_factory=LogsSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     maintenance: list[MaintenanceSettings] = Field(default_factory=list)
     schedules: list[ScheduleSettings] = Field(default_factory=list)
@@ -390,6 +399,11 @@ class FileSettings(_Strict):
                 about = f" for project {project!r}" if project else ""
                 raise ValueError(f"two digests go to {channel}{about}; keep one")
         return digests
+
+    @property
+    def uploads_files(self) -> bool:
+        """Whether the bot uploads files (`files:write`): charts, or `/logs` output as a file."""
+        return self.charts.enabled or self.logs.file_output
 
 
 class SlackSecrets(BaseModel):

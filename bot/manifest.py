@@ -1,7 +1,8 @@
 """`boltwatch manifest`: the Slack app manifest, written from the code: the commands under the names in use, their
-usage hints, the events the bot subscribes to and the scopes it needs.
+usage hints, the events the bot subscribes to and the scopes it needs. With `--config FILE`, from that config too:
+its command prefix, and `files:write` only when it uploads files (charts, or `/logs` output as a file).
 
-The checked-in `manifest.yml` is this command's default output (a test keeps them equal).
+The checked-in `manifest.yml` is this command's default output (a test keeps them equal): the defaults, which upload.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ SCOPES = {
     "groups:read": "the same for private channels",
     "channels:join": "join a public alert channel Slack says the bot is not in",
     "commands": "the slash commands",
-    "files:write": "long /logs output as a file, and charts (charts.enabled)",
+    "files:write": "charts (charts.enabled) and long /logs output as a file (logs.file_output)",
 }
 """Every bot scope the bot asks for, and why: no more."""
+UPLOAD_SCOPES = {"files:write"}
+"""Needed only by a bot that uploads files."""
 
 
-def manifest(*, command_prefix: str = "", http_url: str | None = None) -> dict[str, Any]:
-    """The manifest as data: Socket Mode unless `http_url` (the bot's public https base URL) is given."""
+def manifest(*, command_prefix: str = "", http_url: str | None = None, uploads: bool = True) -> dict[str, Any]:
+    """The manifest as data: Socket Mode unless `http_url` (the bot's public https base URL) is given; `uploads`
+    false (charts and file output off) leaves out the scopes only uploads need."""
     names = CommandNames(checked_prefix(command_prefix))
     url = http_url.rstrip("/") + EVENTS_PATH if http_url else None
     at_url = {"url": url} if url else {}
@@ -60,7 +64,7 @@ def manifest(*, command_prefix: str = "", http_url: str | None = None) -> dict[s
             "bot_user": {"display_name": "boltwatch", "always_online": True},
             "slash_commands": commands,
         },
-        "oauth_config": {"scopes": {"bot": list(SCOPES)}},
+        "oauth_config": {"scopes": {"bot": [scope for scope in SCOPES if uploads or scope not in UPLOAD_SCOPES]}},
         "settings": {
             "event_subscriptions": {
                 **({"request_url": url} if url else {}),
@@ -74,19 +78,26 @@ def manifest(*, command_prefix: str = "", http_url: str | None = None) -> dict[s
     }
 
 
-def manifest_yaml(*, command_prefix: str = "", http_url: str | None = None) -> str:
-    """The manifest as YAML, with a header saying how it was made and a comment on why each scope is needed."""
+def manifest_yaml(
+    *, command_prefix: str = "", http_url: str | None = None, uploads: bool = True, config: str | None = None
+) -> str:
+    """The manifest as YAML, with a header saying how it was made and a comment on why each scope is needed; `config`
+    is the file it was written for (`uploads` and the prefix come from it)."""
     mode = f"--http-url {http_url}" if http_url else "--socket-mode"
-    prefix = f"--command-prefix {command_prefix} " if command_prefix else ""
+    prefix = f"--command-prefix {command_prefix} " if command_prefix and config is None else ""
+    source = f"--config {config} " if config is not None else ""
     header = [
-        f"# The Slack app manifest, written by `boltwatch manifest {prefix}{mode}` (do not edit it by hand).",
+        f"# The Slack app manifest, written by `boltwatch manifest {source}{prefix}{mode}` (do not edit it by hand).",
         '# Create the app from it at https://api.slack.com/apps ("From an app manifest").',
     ]
     if not http_url:
-        header.append("# Socket Mode: no public URL is needed. For HTTP mode: boltwatch manifest --http-url https://HOST")
-    body = yaml.safe_dump(
-        manifest(command_prefix=command_prefix, http_url=http_url), sort_keys=False, width=120, allow_unicode=True
-    )
+        header.append(
+            "# Socket Mode: no public URL is needed. For HTTP mode: boltwatch manifest --http-url https://HOST"
+        )
+    if not uploads:
+        header.append("# No files:write: this config uploads no files (charts.enabled and logs.file_output are off).")
+    written = manifest(command_prefix=command_prefix, http_url=http_url, uploads=uploads)
+    body = yaml.safe_dump(written, sort_keys=False, width=120, allow_unicode=True)
     lines = [_with_reason(line) for line in body.splitlines()]
     return "\n".join(header + lines) + "\n"
 
@@ -97,9 +108,14 @@ def _with_reason(line: str) -> str:
 
 
 def add_parser(commands: Any) -> None:
-    """`boltwatch manifest [--command-prefix bw-] [--http-url URL | --socket-mode]` on the CLI's subcommands."""
+    """`boltwatch manifest [--config FILE | --command-prefix bw-] [--http-url URL | --socket-mode]` on the CLI's
+    subcommands."""
     parser = commands.add_parser("manifest", help="print the Slack app manifest (manifest.yml is the default)")
-    parser.add_argument("--command-prefix", default="", help="before /logs, /errors, /wait: bw- makes /bw-logs")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--config", default=None, help="for this config: its slack.command_prefix, and files:write only if it uploads"
+    )
+    source.add_argument("--command-prefix", default="", help="before /logs, /errors, /wait: bw- makes /bw-logs")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--http-url", default=None, help="HTTP mode at this public https base URL")
     mode.add_argument("--socket-mode", action="store_true", help="Socket Mode, no public URL (the default)")
@@ -113,5 +129,11 @@ def _print(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     if args.http_url is not None and not args.http_url.startswith("https://"):
         parser.error(f"--http-url {args.http_url!r}: Slack calls only https:// URLs")
-    print(manifest_yaml(command_prefix=args.command_prefix, http_url=args.http_url), end="")
+    prefix, uploads = args.command_prefix, True
+    if args.config is not None:
+        from bot.config import load_file_settings  # pydantic: only when a config is read (ConfigError: exit 2)
+
+        settings = load_file_settings(args.config)
+        prefix, uploads = settings.slack.command_prefix, settings.uploads_files
+    print(manifest_yaml(command_prefix=prefix, http_url=args.http_url, uploads=uploads, config=args.config), end="")
     return 0

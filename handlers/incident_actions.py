@@ -65,6 +65,7 @@ async def _perform(
 ) -> Outcome:
     user = body["user"]["id"]
     rules = services.settings.file.access
+    charts = services.settings.file.charts.enabled
     now = services.clock()
     outcome = await services.db.run(
         lambda s: act(
@@ -78,6 +79,7 @@ async def _perform(
             now=now,
             snooze_until=snooze_until,
             reason=reason,
+            charts=charts,
         )
     )
     if outcome.changed:

@@ -64,6 +64,7 @@ async def post_logs(
         scanned=window.scanned,
         truncated=window.truncated,
         page=page,
+        file_output=services.settings.file.logs.file_output,
     )
     file = (answer.file_name or "logs.txt", answer.file_content) if answer.file_content is not None else None
     if replace_ts is not None:

@@ -6,6 +6,8 @@ import asyncio
 import gc
 import logging
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,24 @@ def test_after_its_first_chart_the_bot_freezes_its_heap_once_more(tmp_path: Path
     finally:
         gc.unfreeze()  # the test session's heap is not the bot's to keep
         app.services.executor.shutdown()
+
+
+def test_building_the_bot_with_charts_on_imports_no_plotting_library(tmp_path: Path) -> None:
+    """matplotlib and Pillow (~0.5 s and tens of MB) wait for the first chart: the app, its handlers, the drainer and
+    the services that draw import neither. Run in a new interpreter, so that no other test's imports count."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "BOLTWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/b.db",
+    }
+    code = (
+        "import sys\n"
+        "import bot.delivery.drainer, bot.services, handlers, scheduler.runner\n"
+        "from bot.app import create_app\nfrom bot.config import settings_from_mapping\n"
+        f"settings = settings_from_mapping({{'slack': {{'channel': '#a'}}, 'charts': {{'enabled': True}}}}, {env!r})\n"
+        "app = create_app(settings, background=False, freeze=False)\napp.services.executor.shutdown()\n"
+        "print(app.notifier.chart_image is not None)\n"
+        "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.splitlines()[-2:] == ["True", "[]"]

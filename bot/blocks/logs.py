@@ -61,7 +61,10 @@ def logs_answer(
     scanned: int,
     truncated: bool,
     page: LogsPage | None = None,
+    file_output: bool = True,
 ) -> LogsAnswer:
+    """The answer; beyond a screenful, a preview and the lines as a file, or (`file_output` off) the newest lines that
+    fit, a note of how many were left out, and Older paging from the oldest line shown."""
     what = f"{inline_code(truncate(log_group, 300))}, last {format_duration(since)}"
     if filter_text:
         what += f", containing “{plain(truncate(filter_text, 300))}”"
@@ -75,6 +78,17 @@ def logs_answer(
     body = event_lines(events)
     if body.count("\n") < SCREENFUL_LINES and len(code_block(body)) < SECTION_TEXT - 200:
         blocks = [_section(f"*Logs of {what}*"), _section(code_block(body)), _context(context), *buttons]
+        return LogsAnswer(text, fit_blocks(blocks), None, None)
+    if not file_output:
+        shown = _newest_fitting(events)
+        total, more = max(scanned, len(events)), "+" if truncated else ""
+        note = (
+            f"the newest {len(shown)} of {total}{more} events; {total - len(shown)}{more} older ones are left out"
+            " (file output is off: `logs.file_output`)" + ("; ◀ Older shows them" if page is not None else "")
+        )
+        buttons = [paging_buttons(page, shown)] if page is not None else []
+        blocks = [_section(f"*Logs of {what}* — {note}"), _section(code_block(event_lines(shown))),
+                  _context(context), *buttons]  # fmt: skip
         return LogsAnswer(text, fit_blocks(blocks), None, None)
     preview = _fitting_preview(events)
     blocks = [
@@ -92,6 +106,16 @@ def _in_the_file(shown: int, scanned: int, truncated: bool) -> str:
     if scanned <= shown:
         return f"all {shown} events are in the file below"
     return f"the newest {shown} of {scanned}{'+' if truncated else ''} events are in the file below"
+
+
+def _newest_fitting(events: Sequence[LogEvent]) -> Sequence[LogEvent]:
+    """The newest events that fit a screenful in one section; at least the newest one (which fit_blocks cuts)."""
+    shown = events[-SCREENFUL_LINES:]
+    while len(shown) > 1 and (
+        event_lines(shown).count("\n") >= SCREENFUL_LINES or len(code_block(event_lines(shown))) >= SECTION_TEXT - 200
+    ):
+        shown = shown[1:]
+    return shown
 
 
 def _fitting_preview(events: Sequence[LogEvent]) -> str:

@@ -45,8 +45,10 @@ def act(
     now: datetime,
     snooze_until: datetime | None = None,
     reason: str = "",
+    charts: bool = False,
 ) -> Outcome:
-    """Check access and state, then apply `action`; re-reads everything from the database (never the button)."""
+    """Check access and state, then apply `action`; re-reads everything from the database (never the button). With
+    `charts` (`charts.enabled`), a resolve gets its chart, as an automatic one does."""
     incident = session.get(Incident, incident_id, with_for_update=session.get_bind().dialect.name == "postgresql")
     if incident is None:
         return Outcome(False, f"Incident #{incident_id} no longer exists.")
@@ -81,6 +83,8 @@ def act(
     outbox.enqueue_update(session, incident_id=incident.id, channel=incident.channel, not_before=now)
     change = IncidentChange(action.value, user, snooze_until if action is Action.SNOOZE else None, reason)
     outbox.enqueue_change_reply(session, incident_id=incident.id, channel=incident.channel, change=change, now=now)
+    if action is Action.RESOLVE and charts:
+        outbox.enqueue_resolve_chart(session, incident_id=incident.id, channel=incident.channel, now=now)
     return Outcome(True)
 
 

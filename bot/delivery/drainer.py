@@ -43,6 +43,9 @@ from bot.views.status_queries import blocked_lines
 __all__ = ["Notifier", "Permanent", "reply_text"]
 log = logging.getLogger(__name__)
 BLOCKED_TOO_LONG = timedelta(minutes=1)
+SHOWN_ELSEWHERE = (Operation.POST, Operation.UPDATE)
+"""What of an incident's is shown in the default channel while its own channel is gone: its message (a thread reply
+or a chart waits for the channel, under the message it belongs to)."""
 
 
 class Permanent(Exception):
@@ -130,8 +133,8 @@ class Notifier:
         try:
             result = await self._apply(item)
         except Exception as exc:
-            best_effort = item.operation in (Operation.CHART, Operation.FIGURE)
-            if best_effort and not isinstance(exc, Permanent) and failed_by_itself(exc):
+            picture = item.operation in (Operation.CHART, Operation.FIGURE)
+            if picture and not isinstance(exc, Permanent) and failed_by_itself(exc):
                 await self._chart_failed(item, exc)
             elif isinstance(exc, SlackApiError):
                 await self._after_slack_error(item, exc)
@@ -149,21 +152,27 @@ class Notifier:
                 self.after_incident_sent()
 
     async def _chart_failed(self, item: Claimed, exc: Exception) -> None:
-        """A chart is best-effort: tried again a few times, then given up with one line in the log. A command's chart
-        (`/boltwatch chart`) is someone's answer: what Slack refuses goes the way of any answer, and a chart that
-        cannot be drawn is given up at once, so that the person waiting is told and can ask again."""
-        answer = item.ordering_key.startswith(outbox.COMMAND_PREFIX)
-        if answer and isinstance(exc, SlackApiError):
-            await self._after_slack_error(item, exc)
-            return
+        """A chart that failed for its own reasons (`chart_delivery.failed_by_itself`) is tried again a few times,
+        then given up with one log line. A command's chart (`/boltwatch chart`) is someone's answer: given up at once,
+        so that the person waiting is told and can ask again."""
+        await self._forget_refused_post(item, exc)
         now, reason = self._clock(), f"{type(exc).__name__}: {exc}"
-        if answer or item.attempts + 1 >= CHART_ATTEMPTS:
-            log.warning("chart %s (%s) given up after %d tries: %s", item.id, item.ordering_key, CHART_ATTEMPTS, reason)
+        failures = int(item.payload.get("failures", 0)) + 1
+        if item.ordering_key.startswith(outbox.COMMAND_PREFIX) or failures >= CHART_ATTEMPTS:
+            log.warning(
+                "chart %s (%s) given up after %d tries: it cannot be drawn or Slack refuses the chart itself: %s",
+                item.id, item.ordering_key, failures, reason,
+            )  # fmt: skip
             await self._db.run(lambda s: outbox.give_up(s, item.id, now=now, error=reason))
             return
         log.debug("chart %s (%s) failed, trying again: %s", item.id, item.ordering_key, reason)
-        at = now + backoff(item.attempts + 1)
-        await self._db.run(lambda s: outbox.retry_later(s, item.id, at=at, error=reason))
+        at = now + backoff(failures)
+
+        def again(session: Session) -> None:
+            outbox.retry_later(session, item.id, at=at, error=reason)
+            outbox.count_failure(session, item.id, failures=failures)
+
+        await self._db.run(again)
 
     async def _give_up(self, item: Claimed, reason: str) -> None:
         log.error("outbox item %s (%s) dropped: %s", item.id, item.ordering_key, reason)
@@ -172,9 +181,7 @@ class Notifier:
     async def _after_slack_error(self, item: Claimed, exc: SlackApiError) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error", ""))
-        if status < 500 and api_method(urlsplit(exc.response.api_url).path) == "chat.postMessage":
-            # A 429 or an `ok: false` is Slack saying it posted nothing: no need to look for it before the next try.
-            await self._db.run(lambda s: outbox.forget_attempt(s, item.id))
+        await self._forget_refused_post(item, exc)
         if status == 429 or error == "ratelimited":
             retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
             until = self._clock() + timedelta(seconds=max(retry_after, 1))
@@ -188,6 +195,13 @@ class Notifier:
             await self._retry(item, f"HTTP {status} {error}")
         else:
             await self._refused(item, error or f"HTTP {status}")
+
+    async def _forget_refused_post(self, item: Claimed, exc: Exception) -> None:
+        """A 429 or an `ok: false` to a post is Slack saying it posted nothing: no need to look for it next time."""
+        if not isinstance(exc, SlackApiError) or exc.response.status_code >= 500:
+            return
+        if api_method(urlsplit(exc.response.api_url).path) == "chat.postMessage":
+            await self._db.run(lambda s: outbox.forget_attempt(s, item.id))
 
     async def _refused(self, item: Claimed, error: str) -> None:
         """Keep what Slack refused, blocked with the reason; fix what the bot can, and try again."""
@@ -207,7 +221,7 @@ class Notifier:
             # for it (who can fix the cause and ask again): neither is kept to hold up delivery.
             await self._give_up(item, error)
             return
-        if kind is Refusal.CHANNEL_GONE and item.incident_id is not None and item.operation is not Operation.REPLY:
+        if kind is Refusal.CHANNEL_GONE and item.incident_id is not None and item.operation in SHOWN_ELSEWHERE:
             await self._show_in_default_channel(item, error)
         at = now + backoff(item.attempts + 1)
         await self._db.run(lambda s: outbox.block(s, item.id, now=now, at=at, error=error))

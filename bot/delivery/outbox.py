@@ -259,6 +259,16 @@ def enqueue_chart(
                 operation=Operation.CHART, at=not_before, payload=payload)  # fmt: skip
 
 
+def enqueue_resolve_chart(session: Session, *, incident_id: int, channel: str, now: datetime) -> OutboxItem | None:
+    """At resolve, the incident's chart at fire again, over the whole incident (from its start to `now`); None when it
+    had none (charts were off, or no alert of it had a chart to show)."""
+    fired = charts_of(session, [incident_id]).get(incident_id)
+    if fired is None:
+        return None
+    return enqueue_chart(session, incident_id=incident_id, channel=channel, request=fired["chart"], event="resolve",
+                         since=datetime.fromisoformat(fired["since"]), until=now, not_before=now)  # fmt: skip
+
+
 def enqueue_answer_chart(
     session: Session,
     *,
@@ -295,6 +305,13 @@ def record_upload(session: Session, item_id: int, *, file_id: str, alt_text: str
     """Slack has the item's file: a retry shows this one rather than uploading it again."""
     item = session.get_one(OutboxItem, item_id)
     item.payload = {**item.payload, "file_id": file_id, "alt_text": alt_text, "title": title}
+
+
+def count_failure(session: Session, item_id: int, *, failures: int) -> None:
+    """How many times a chart failed for its own reasons (`attempts` also counts Slack's refusals and outages, which
+    it waits out)."""
+    item = session.get_one(OutboxItem, item_id)
+    item.payload = {**item.payload, "failures": failures}
 
 
 def page_key(incident_id: int, step: int, target: str) -> str:

@@ -10,6 +10,9 @@ from typing import Any
 
 POSTING_METHODS = {"chat.postMessage", "chat.update"}
 POSTING_INTERVAL = 1.0
+UPLOAD = "upload_url"
+"""The POST of a file's bytes to its upload URL, as injected faults and fault hooks see it (params: `file_id`). An
+outage of the Web API leaves it alone: Slack serves it from another host."""
 
 
 @dataclass
@@ -82,7 +85,8 @@ class Faults:
         error: str = "",
         retry_after: int | None = None,
     ) -> None:
-        """Answer the next `count` calls to `method` (any method when None) with `status`."""
+        """Answer the next `count` calls to `method` (any Web API method when None; `UPLOAD` for the upload URL) with
+        `status`."""
         if status == 429 and retry_after is None:
             retry_after = 1
         self._injected.append(_Injected(method, Fault(status, error, retry_after), count))
@@ -123,13 +127,13 @@ class Faults:
 
     def before(self, method: str, params: dict[str, Any]) -> Fault | None:
         """The fault, if any, that replaces this call's answer."""
-        if self._outage is not None:
+        if self._outage is not None and method != UPLOAD:
             until, fault = self._outage
             if self._clock() < until:
                 return fault
             self._outage = None
         for injected in self._injected:
-            if injected.method in (None, method):
+            if injected.method == method or (injected.method is None and method != UPLOAD):
                 injected.remaining -= 1
                 if injected.remaining <= 0:
                     self._injected.remove(injected)

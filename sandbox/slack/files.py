@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.slack.chat_methods import message_content
+from sandbox.slack.faults import UPLOAD
 from sandbox.slack.messages import bot_message
 from sandbox.slack.state import SlackState, UploadedFile
 from sandbox.slack.web_api import Handler
@@ -79,6 +80,9 @@ def complete_upload(state: SlackState, params: dict[str, Any]) -> dict[str, Any]
 
 async def receive_upload(state: SlackState, request: web.Request) -> web.Response:
     """Step two: the bytes, posted raw (as slack_sdk does) or as a multipart `file` field."""
+    fault = state.faults.before(UPLOAD, {"file_id": request.match_info["file_id"]})
+    if fault is not None:
+        return web.Response(status=fault.status, text=fault.error or str(fault.status), headers=fault.headers())
     upload = state.files.get(request.match_info["file_id"])
     if upload is None or upload.completed:
         # Slack's upload URL works once, before the upload is completed.

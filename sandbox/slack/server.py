@@ -125,6 +125,10 @@ class LocalSlack(Interactions):
         """Someone invites the bot into `channel`."""
         self._state.workspace.channel(channel).members.add(BOT_USER_ID)
 
+    def remove_bot(self, channel: str) -> None:
+        """Someone removes the bot from `channel` (`/kick`)."""
+        self._state.workspace.channel(channel).members.discard(BOT_USER_ID)
+
     def archive_channel(self, channel: str, *, archived: bool = True) -> None:
         self._state.workspace.channel(channel).is_archived = archived
 

@@ -39,3 +39,17 @@ def test_a_file_of_every_event_of_the_window_says_all() -> None:
 
 def test_a_window_cut_short_counts_at_least_what_it_read() -> None:
     assert "the newest 100 of 5000+ events" in header(100, 5000, truncated=True)
+
+
+def test_with_file_output_off_the_answer_shows_the_newest_lines_that_fit_and_what_it_left_out() -> None:
+    answer = logs_answer(
+        log_group="/aws/lambda/orders-api", events=events(100), since=timedelta(hours=1), end=END,
+        filter_text=None, scanned=149, truncated=False, file_output=False,
+    )  # fmt: skip
+    assert answer.file_content is None and answer.file_name is None
+    shown = [line for line in answer.blocks[1]["text"]["text"].splitlines() if line.startswith("20")]
+    assert 0 < len(shown) < 100 and shown[-1].endswith("line 99")
+    assert (
+        f"the newest {len(shown)} of 149 events; {149 - len(shown)} older ones are left out (file output is off:"
+        in answer.blocks[0]["text"]["text"]
+    )

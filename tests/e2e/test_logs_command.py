@@ -11,7 +11,7 @@ import pytest
 from bot.aws.quotas import TokenBucket
 from bot.ids import LogsPage
 from sandbox.aws.server import MotoHandle
-from tests.harness import FakeClock, RunningBot, running_bot
+from tests.harness import FakeClock, RunningBot, base_config, running_bot
 from tests.readonly_estate import SeededEstate
 
 
@@ -157,3 +157,23 @@ async def test_a_busy_quota_says_how_many_reads_are_queued_ahead(bot: RunningBot
     for reader in readers:
         await asyncio.to_thread(reader.join)
     await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+
+
+async def test_with_file_output_off_more_than_a_screenful_is_cut_with_a_note_and_older_pages_to_the_rest(
+    seeded_estate_readonly: SeededEstate, database_url: str
+) -> None:
+    clock = FakeClock(seeded_estate_readonly.seeded_at)
+    config = base_config(logs={"file_output": False})
+    async with running_bot(moto=seeded_estate_readonly, database_url=database_url, clock=clock, config=config) as bot:
+        await bot.command("/logs", "orders-api 2h limit 500")
+        [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+        newest, first_answer = event_stamps(message), str(message.blocks)
+        await bot.click(action_id="logs_older", channel="#alerts", message_ts=message.ts)
+        await bot.wait_for(lambda: event_stamps(bot.slack.message("#alerts", message.ts)) != newest)
+        older = event_stamps(bot.slack.message("#alerts", message.ts))
+        await bot.drain()
+
+        assert "older ones are left out (file output is off: `logs.file_output`)" in first_answer
+        assert 0 < len(newest) <= 40 and older and max(older) < min(newest)
+        assert [call.method for call in bot.slack.calls if call.method.startswith("files.")] == []
+        assert bot.slack.thread("#alerts", message.ts) == []

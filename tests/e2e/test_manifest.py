@@ -140,12 +140,60 @@ def test_the_usage_hints_name_every_keyword_the_grammar_takes() -> None:
     assert "unmute TARGET" in hints["/boltwatch"]
 
 
+def written_for(config: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    path = tmp_path / "boltwatch.yml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["manifest", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"# The Slack app manifest, written by `boltwatch manifest --config {path} --socket-mode`")
+    written: dict[str, Any] = yaml.safe_load(out)
+    jsonschema.validate(written, SLACK_MANIFEST)
+    return written
+
+
+def test_a_config_that_uploads_nothing_gets_a_manifest_without_files_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = base_config(slack={"channel": "#alerts", "command_prefix": "bw-"}, logs={"file_output": False})
+    written = written_for(config, tmp_path, capsys)
+
+    assert "files:write" not in written["oauth_config"]["scopes"]["bot"]
+    assert set(written["oauth_config"]["scopes"]["bot"]) == set(MANIFEST["oauth_config"]["scopes"]["bot"]) - {
+        "files:write"
+    }
+    assert written["features"]["slash_commands"][0]["command"] == "/bw-logs"  # the config's prefix
+
+
+@pytest.mark.parametrize(
+    "uploading",
+    [{"charts": {"enabled": True}, "logs": {"file_output": False}}, {"charts": {"enabled": False}}, {}],
+    ids=["charts", "logs-as-a-file", "defaults"],
+)
+def test_a_config_with_charts_or_file_output_on_gets_files_write(
+    uploading: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {"slack": {"channel": "#alerts"}, **uploading}
+    written = written_for(config, tmp_path, capsys)
+
+    assert written["oauth_config"]["scopes"] == MANIFEST["oauth_config"]["scopes"]
+    assert "files:write" in written["oauth_config"]["scopes"]["bot"]
+
+
+def test_a_config_the_manifest_is_written_for_must_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "boltwatch.yml"
+    path.write_text(yaml.safe_dump({"slack": {"channel": "#alerts"}, "logs": {"file_outputs": False}}))
+
+    assert main(["manifest", "--config", str(path)]) == 2
+    assert "logs.file_outputs" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
         (["--command-prefix", "BW-"], "is not a command prefix Slack takes"),
         (["--http-url", "http://bot.example.com"], "Slack calls only https:// URLs"),
         (["--http-url", "https://bot.example.com", "--socket-mode"], "not allowed with argument"),
+        (["--config", "boltwatch.yml", "--command-prefix", "bw-"], "not allowed with argument"),
     ],
 )
 def test_the_generator_refuses_what_slack_would(
