@@ -183,11 +183,14 @@ async def test_oncall_says_who_and_an_override_changes_who_is_paged(moto: MotoHa
         assert "*primary*: <@U0ALICE> is on call now" in now
         assert "Europe/Berlin) → <@U0BOB>" in now  # the next handoff, in the schedule's time too
 
+        assert await later(bot, 0) == 0  # the handoff tick remembers Alice on call (and says nothing)
         overridden = await answer(bot, "oncall override <@U0CAROL|carol> 2h")
         assert "<@U0CAROL> is on call in *primary* until" in overridden and "an override by <@U0ALICE>" in overridden
         assert "<@U0CAROL> is on call in *primary*" in (await bot.wait_for(
             lambda: bot.slack.channel_messages("#ops")
         ))[-1].text  # fmt: skip
+        await later(bot, 0)  # the handoff tick after the override
+        assert len(bot.slack.channel_messages("#ops")) == 1  # one note of the handoff, the override's own
         assert "*primary*: <@U0CAROL> is on call now (override)" in await answer(bot, "oncall primary")
 
         ts = await fired(bot)
