@@ -2,14 +2,15 @@
 (in the thread, and by direct message with the incident's buttons), then the lead and #ops at 15; Acknowledge
 clicked in the direct message stops it; two replicas on one database page once; a restart loses nothing;
 `/boltwatch oncall` answers who is on call, and an override changes who is paged; a confirmed mute or a maintenance
-window holds the pages, and its end resumes them where they stood."""
+window holds the pages, and its end resumes them where they stood; the on-call answer and handoff notes follow a
+rotation across a daylight-saving change."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -291,3 +292,32 @@ async def test_a_maintenance_window_holds_the_pages_until_it_ends(moto: MotoHand
         assert [kind for kind in kinds if kind.startswith("escalat")] == [
             "escalation_held", "escalation_resumed", "escalated",
         ]  # fmt: skip
+
+
+async def test_oncall_follows_a_daily_handoff_across_the_spring_change(moto: MotoHandle, database_url: str) -> None:
+    """Berlin's clocks go from 02:00 CET to 03:00 CEST on 29 March 2026: the 09:00 handoff is at 07:00 UTC from then
+    on, not 08:00, in the answer and in the schedule channel's note."""
+    clock = FakeClock(datetime(2026, 3, 28, 12, 0, tzinfo=UTC))  # Saturday, 13:00 CET: Bob's turn
+    daily = {"users": ["U0ALICE", "U0BOB"], "every": "daily", "handoff": "09:00", "start": "2026-03-01"}
+    config = base_config(schedules=[{"name": "primary", "channel": "#ops", "timezone": "Europe/Berlin",
+                                     "rotations": [daily]}])  # fmt: skip
+    sunday = int(datetime(2026, 3, 29, 7, 0, tzinfo=UTC).timestamp())
+    monday = int(datetime(2026, 3, 30, 7, 0, tzinfo=UTC).timestamp())
+    async with running_bot(moto=moto, database_url=database_url, config=config, clock=clock) as bot:
+        before = await answer(bot, "oncall")
+        assert "*primary*: <@U0BOB> is on call now" in before
+        assert f"<!date^{sunday}^" in before and "(Sun 29 Mar 09:00 Europe/Berlin) → <@U0ALICE>" in before
+
+        assert await later(bot, 0) == 0  # the handoff tick remembers Bob on call
+        clock.now = datetime(2026, 3, 29, 6, 59, tzinfo=UTC)  # 08:59 CEST, 07:59 by the clocks of the day before
+        await later(bot, 0)
+        assert bot.slack.channel_messages("#ops") == []
+        clock.now = datetime(2026, 3, 29, 7, 0, 30, tzinfo=UTC)
+        await later(bot, 0)
+        [note] = bot.slack.channel_messages("#ops")
+        assert note.text.startswith(":calendar: Handoff in *primary*: <@U0ALICE> is now on call, until ")
+        assert f"<!date^{monday}^" in note.text and note.text.endswith("(then <@U0BOB>).")
+
+        after = await answer(bot, "oncall")
+        assert "*primary*: <@U0ALICE> is on call now" in after
+        assert f"<!date^{monday}^" in after and "(Mon 30 Mar 09:00 Europe/Berlin) → <@U0BOB>" in after
