@@ -35,6 +35,7 @@ from bot.durations import Duration
 from bot.runtime import event_loop
 from bot.runtime.event_loop import EventLoopChoice
 from bot.validators import known_time_zone, regular_expressions
+from bot.wallclock import instant_of
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -222,8 +223,11 @@ class MaintenanceSettings(_Strict):
         return self
 
     def _aware(self, moment: datetime) -> datetime:
-        zone = ZoneInfo(self.timezone)
-        return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).astimezone(UTC)
+        """In UTC; a time without an offset is `timezone`'s wall-clock time (one the spring change skips is the
+        moment the clocks jump, one the autumn change repeats its first occurrence)."""
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+        return instant_of(ZoneInfo(self.timezone), moment)
 
     def starts_at(self) -> datetime:
         assert self.start is not None
@@ -233,8 +237,9 @@ class MaintenanceSettings(_Strict):
         assert self.end is not None
         return self._aware(self.end)
 
-    def trigger(self) -> CronTrigger | None:
-        return crontab_trigger(self.cron, self.timezone) if self.cron is not None else None
+    def wall_clock_trigger(self) -> CronTrigger | None:
+        """The crontab in UTC, to be read as `timezone`'s wall-clock times (`bot.core.maintenance.WindowPlan`)."""
+        return crontab_trigger(self.cron, "UTC") if self.cron is not None else None
 
     def silence_matchers(self) -> list[dict[str, str]]:
         """As a silence holds them (`bot.core.silences.matches`)."""

@@ -114,3 +114,6 @@ class EscalationStatus(StrEnum):
     """Someone acknowledged or resolved the incident (or it resolved by itself)."""
     EXHAUSTED = "exhausted"
     """Every level (and every repeat) was paged; nobody acknowledged."""
+    HELD = "held"
+    """No alert of the incident notifies (each is silenced, in a maintenance window or inhibited): nobody is paged
+    until one does, and the levels' times move on by how long it was held."""

@@ -77,10 +77,13 @@ async def _override(
     by, channel = command.get("user_id", ""), command.get("channel_id", "")
     now = services.clock()
     until = now + length
-    await services.db.run(
-        lambda s: add_override(s, schedule=name, user=user, starts=now, ends=until, by=by, channel=channel)
-    )
     schedule = schedules[name]
+    # The notice below is the schedule channel's one note of this handoff (the handoff tick then has none to tell).
+    await services.db.run(
+        lambda s: add_override(
+            s, schedule=name, user=user, starts=now, ends=until, by=by, channel=channel, told=schedule
+        )
+    )
     text = override_text(user=user, schedule=name, until=until, timezone=schedule.timezone, by=by)
     await respond(response_type="in_channel", text=text)
     home = schedule.channel

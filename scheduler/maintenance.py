@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -29,7 +30,8 @@ def window_plan(index: int, settings: MaintenanceSettings) -> WindowPlan:
         matchers=settings.silence_matchers(),
         reason=settings.reason,
         channels=tuple(settings.channels),
-        trigger=settings.trigger(),
+        wall_clock=settings.wall_clock_trigger(),
+        zone=ZoneInfo(settings.timezone),
         duration=settings.duration,
         start=settings.starts_at() if one_off else None,
         end=settings.ends_at() if one_off else None,

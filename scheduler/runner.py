@@ -87,6 +87,8 @@ async def run_check_target(
     problem = classify(error) if error is not None else None
     observed_at = services.clock()
     everywhere = [(t.account, t.region) for t in (targets or services.aws.targets())]
+    known_id = services.aws.known_account_id(target.account)
+    account_ids = {target.account: known_id} if known_id else {}
 
     def record(session: Session) -> Observation | None:
         row = take_tick(
@@ -102,7 +104,7 @@ async def run_check_target(
         about_the_target = health_result(
             check=configured.name, targets=[(target.account, target.region)],
             problems={(target.account, target.region): problem} if problem else {},
-            consecutive_failures=row.consecutive_failures,
+            consecutive_failures=row.consecutive_failures, account_ids=account_ids,
         )  # fmt: skip
         observe(
             session, check=f"health:{configured.name}", result=about_the_target, routes=services.routes,

@@ -41,7 +41,7 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
     Source: ["poll", "push"],  # in the incident timeline's words ("seen first by push")
     UndoStatus: ["pending", "done", "superseded"],
-    EscalationStatus: ["active", "stopped", "exhausted"],
+    EscalationStatus: ["active", "stopped", "exhausted", "held"],
     OutboxOperation: [
         "post_incident", "update_incident", "thread_reply", "upload_file", "publish_home", "chart", "figure",
     ],  # outbox rows queued by an older release are sent by the newer one

@@ -131,6 +131,11 @@ class AwsSessions:
         self._account_ids[account] = known
         return known
 
+    def known_account_id(self, account: str) -> str | None:
+        """The 12-digit id of `account` if it is configured or was asked of STS already; never a call."""
+        settings = self._accounts.get(account)
+        return self._account_ids.get(account) or (settings.id if settings is not None else None)
+
     def _session(self, account: str) -> boto3.Session:
         if account not in self._sessions:
             self._sessions[account] = self._open_session(self._settings_of(account))

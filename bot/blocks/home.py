@@ -8,7 +8,7 @@ from typing import Any
 from bot.blocks.limits import VIEW_BLOCKS, fit_blocks, fit_text
 from bot.blocks.mrkdwn import channel_ref, slack_date
 from bot.blocks.oncall import oncall_line
-from bot.blocks.status import blocked_blocks, checks_blocks, incidents_blocks, silences_blocks
+from bot.blocks.status import blocked_blocks, checks_blocks, flapping_count, incidents_blocks, silences_blocks
 from bot.views.oncall import OnCallAnswer
 from bot.views.status import BlockedLine, CheckLine, IncidentLine, LastDigest, SilenceLine
 
@@ -28,10 +28,11 @@ def home_view(
         if last_digest
         else "No digest yet."
     )
+    flapping = f", :repeat: {count} flapping" if (count := flapping_count(incidents)) else ""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Boltwatch"}},
         *blocked_blocks(blocked or [], now=now),
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Open incidents* ({len(incidents)})"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Open incidents* ({len(incidents)}{flapping})"}},
         *incidents_blocks(incidents),
         {"type": "divider"},
         *checks_blocks(checks, now=now),

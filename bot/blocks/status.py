@@ -170,9 +170,11 @@ def status_blocks(
 ) -> list[dict[str, Any]]:
     by_status = Counter(i.status for i in incidents)
     failing = [c for c in checks if c.consecutive_failures]
+    flapping = flapping_count(incidents)
     headline = (
         f"*{by_status[IncidentStatus.OPEN]} open* and *{by_status[IncidentStatus.ACKNOWLEDGED]} acknowledged* "
-        f"incidents · {len(checks)} checks, {len(failing)} failing"
+        f"incidents{f' (:repeat: {flapping} flapping)' if flapping else ''} · {len(checks)} checks, "
+        f"{len(failing)} failing"
     )
     return fit_blocks(
         [
@@ -186,14 +188,21 @@ def status_blocks(
     )
 
 
+def flapping_count(incidents: list[IncidentLine]) -> int:
+    """How many of the incidents flap (an alert of theirs does)."""
+    return sum(1 for incident in incidents if incident.alerts_flapping)
+
+
 def incidents_blocks(incidents: list[IncidentLine]) -> list[dict[str, Any]]:
     if not incidents:
         return [_section(":white_check_mark: No open incidents.")]
     blocks: list[dict[str, Any]] = []
     for incident in incidents[:INCIDENTS_SHOWN]:
+        flapping = f", :repeat: {incident.alerts_flapping} flapping" if incident.alerts_flapping else ""
+        marker = " · FLAPPING" if incident.alerts_flapping else ""
         text = (
-            f"{bold(f'#{incident.id} {truncate(incident.title, 200)}')} — {incident.severity}, {incident.status}, "
-            f"{incident.alerts_firing} firing, since {slack_date(incident.opened_at)}"
+            f"{bold(f'#{incident.id} {truncate(incident.title, 200)}{marker}')} — {incident.severity}, "
+            f"{incident.status}, {incident.alerts_firing} firing{flapping}, since {slack_date(incident.opened_at)}"
         )
         value = IncidentButton(incident.id).encode()
         buttons = []

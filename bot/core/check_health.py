@@ -31,8 +31,11 @@ def health_result(
     targets: list[tuple[str, str]],
     problems: Mapping[tuple[str, str], CheckProblem],
     consecutive_failures: int,
+    account_ids: Mapping[str, str] | None = None,
 ) -> CheckResult:
-    """Findings about the check itself: one per (account name, region); firing once it failed several runs in a row."""
+    """Findings about the check itself: one per (account name, region); firing once it failed several runs in a row.
+    Each carries its account's id where it is known (`account_ids`, by name), as the check's own findings do, so
+    that an inhibit rule's `equal: [account, region]` pairs them."""
     findings = []
     for account, region in targets:
         problem = problems.get((account, region))
@@ -50,6 +53,7 @@ def health_result(
                 severity=Severity.WARNING,
                 summary=problem.message if problem else "",
                 resource=f"check {check}",
+                account=(account_ids or {}).get(account, ""),
                 region=region,
                 labels={"failing_check": check, "account_name": account},
                 evidence=evidence,

@@ -1,15 +1,24 @@
 """Escalation: an incident nobody acknowledges pages its route's levels in turn (bot/core/escalation_policy.py),
 each in the incident's thread and by a direct message carrying the incident's buttons; acknowledging or resolving
 it stops the rest. Everything lives in the database, so a restart loses nothing, and `take_step` runs under one
-lock across replicas, so each level pages once. Every step is in the incident's timeline and the audit log."""
+lock across replicas, so each level pages once. Every step is in the incident's timeline and the audit log.
+
+An incident whose alerts are all held back (each silenced by a mute or a maintenance window, or inhibited) holds
+its escalation: nobody is paged about what the channel was told not to hear of. When an alert notifies again it
+resumes, and the levels' `after` times move on by how long it was held: `after` counts the time the incident asked
+for attention, so a 1-hour mute neither pages every missed level at once nor skips one. A flapping alert still
+notifies while it is clear (it holds its incident open because the trouble is not over), so a flapping incident
+keeps escalating; so does one a person reopened after its alerts cleared. Whether an alert notifies is what its
+last check run recorded, as the incident's message shows it: a mute or window takes hold with the alert's next
+run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.escalation_policy import SCHEDULE_PREFIX, Policy, Step, target_kind
@@ -17,9 +26,9 @@ from bot.core.oncall import Schedule, on_call
 from bot.core.oncall_store import active_overrides
 from bot.delivery import outbox
 from bot.durations import format_duration
-from bot.enums import EscalationStatus, IncidentStatus
+from bot.enums import AlertStatus, EscalationStatus, IncidentStatus
 from bot.store import take_turns
-from bot.store.models import AuditEvent, Escalation, Incident, IncidentEvent
+from bot.store.models import Alert, AuditEvent, Escalation, Incident, IncidentEvent
 
 BOLTWATCH = "boltwatch"
 ESCALATION_LOCK = "boltwatch-escalation"
@@ -69,6 +78,8 @@ def tick(session: Session, *, policies: dict[str, Policy], schedules: dict[str, 
     if policies:
         _start_new(session, policies, now)
     _stop_closed(session, now)
+    _hold_quiet(session, now)
+    _resume_notifying(session, policies, now)
     due = session.scalars(
         select(Escalation)
         .where(Escalation.status == EscalationStatus.ACTIVE, Escalation.next_at <= now)
@@ -90,16 +101,36 @@ def _catch_up(
     return taken
 
 
+_PENDING = (EscalationStatus.ACTIVE, EscalationStatus.HELD)
+"""Escalations with levels still to page."""
+
+
+def _quiet() -> ColumnElement[bool]:
+    """The escalation's incident holds alerts back and has none that notifies: each alert firing (or flapping) is
+    silenced or inhibited (`AlertState.notifying`). An incident a person reopened, whose alerts are all clear, is
+    not quiet: the person asked for attention."""
+    holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))
+    mine = Alert.incident_id == Escalation.incident_id
+    notifying = exists().where(mine, holding, Alert.silenced_by.is_(None), Alert.inhibited_by.is_(None))
+    held_back = exists().where(mine, holding, or_(Alert.silenced_by.is_not(None), Alert.inhibited_by.is_not(None)))
+    return held_back & ~notifying
+
+
 def _work_waiting(session: Session, policies: dict[str, Policy], now: datetime) -> bool:
     active = Escalation.status == EscalationStatus.ACTIVE
+    held = Escalation.status == EscalationStatus.HELD
     fresh = exists().where(
         Incident.status == IncidentStatus.OPEN,
         Incident.route.in_(list(policies)),
         ~exists().where(Escalation.incident_id == Incident.id),
     )
-    closed = exists().where(active, Incident.id == Escalation.incident_id, Incident.status != IncidentStatus.OPEN)
+    closed = exists().where(
+        Escalation.status.in_(_PENDING), Incident.id == Escalation.incident_id, Incident.status != IncidentStatus.OPEN
+    )
     due = exists().where(active, Escalation.next_at <= now)
-    return bool(session.scalar(select(or_(fresh, closed, due))))
+    quiet = exists().where(active, _quiet())
+    loud = exists().where(held, ~_quiet())
+    return bool(session.scalar(select(or_(fresh, closed, due, quiet, loud))))
 
 
 def _start_new(session: Session, policies: dict[str, Policy], now: datetime) -> None:
@@ -123,11 +154,38 @@ def _stop_closed(session: Session, now: datetime) -> None:
     closed = (
         select(Escalation, Incident)
         .join(Incident, Incident.id == Escalation.incident_id)
-        .where(Escalation.status == EscalationStatus.ACTIVE, Incident.status != IncidentStatus.OPEN)
+        .where(Escalation.status.in_(_PENDING), Incident.status != IncidentStatus.OPEN)
     )
     for row, incident in session.execute(closed).all():
         by = incident.acknowledged_by if incident.status == IncidentStatus.ACKNOWLEDGED else incident.resolved_by
         _stopped(session, row, incident, status=IncidentStatus(incident.status), by=by or BOLTWATCH, now=now)
+
+
+def _hold_quiet(session: Session, now: datetime) -> None:
+    """Escalations of open incidents whose alerts are all held back wait, from now, until one notifies."""
+    quiet = select(Escalation).where(Escalation.status == EscalationStatus.ACTIVE, _quiet())
+    for row in session.scalars(quiet).all():
+        row.status, row.next_at, row.updated_at = EscalationStatus.HELD, None, now  # updated_at: when the hold began
+        detail = "paging held: no alert notifies (silenced, in a maintenance window or inhibited)"
+        session.add(IncidentEvent(incident_id=row.incident_id, at=now, actor=BOLTWATCH, kind="escalation_held",
+                                  detail=detail))  # fmt: skip
+
+
+def _resume_notifying(session: Session, policies: dict[str, Policy], now: datetime) -> None:
+    """Held escalations whose incident has an alert that notifies again (or none held back) go on, their levels
+    later by the hold."""
+    loud = select(Escalation).where(Escalation.status == EscalationStatus.HELD, ~_quiet())
+    for row in session.scalars(loud).all():
+        held = max(now - row.updated_at, timedelta(0))
+        policy = policies.get(row.route)
+        step = policy.step(row.steps_taken) if policy is not None else None
+        row.started_at += held
+        row.status, row.updated_at = EscalationStatus.ACTIVE, now
+        row.next_at = row.started_at + step.due if step is not None else now  # no step left: exhausted when taken
+        nxt = f", level {step.level} in {format_duration(max(row.next_at - now, timedelta(0)))}" if step else ""
+        detail = f"paging resumed after {format_duration(held)} held{nxt}"
+        session.add(IncidentEvent(incident_id=row.incident_id, at=now, actor=BOLTWATCH, kind="escalation_resumed",
+                                  detail=detail))  # fmt: skip
 
 
 def _take_step(
@@ -183,7 +241,7 @@ def _page(session: Session, incident: Incident, step: Step, policy: Policy, targ
 def stop(session: Session, *, incident_id: int, status: IncidentStatus, by: str, now: datetime) -> None:
     """A person acknowledged or resolved the incident: no level pages any more."""
     row = session.scalars(
-        select(Escalation).where(Escalation.incident_id == incident_id, Escalation.status == EscalationStatus.ACTIVE)
+        select(Escalation).where(Escalation.incident_id == incident_id, Escalation.status.in_(_PENDING))
     ).first()
     if row is not None:
         _stopped(session, row, session.get_one(Incident, incident_id), status=status, by=by, now=now)

@@ -10,6 +10,9 @@ As Alertmanager's `inhibit/inhibit.go` (`Inhibitor.Mutes`, `InhibitRule.hasEqual
   an alert matching both sides inhibits neither itself nor the others like it.
 
 Unlike Alertmanager's, an inhibited alert is visible: it records the fingerprint of the alert that inhibits it.
+
+A check's health alert is kept under the check `health:NAME` (its `check` label), so `check: "health:alarms"` names
+the alarms check's; `check: check_health`, as the issue's contract writes it, names every check's health alert.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ class InhibitRuleSettings(BaseModel):
         return regular_expressions(patterns)
 
 
+HEALTH_ALERTS = "check_health"
+"""`check: check_health` in a matcher: any check's health alert (whose `check` is `health:NAME`)."""
+_HEALTH_CHECK = re.compile(rf"{HEALTH_ALERTS}|health:.+")
+
+
 @dataclass(frozen=True)
 class Matchers:
     """Equality and anchored-regex matchers on labels, a missing label read as empty."""
@@ -49,7 +57,10 @@ class Matchers:
 
     @classmethod
     def of(cls, equal: Mapping[str, str], regex: Mapping[str, str]) -> Matchers:
-        return cls(tuple(sorted(equal.items())), tuple((k, re.compile(v)) for k, v in sorted(regex.items())))
+        health = [("check", _HEALTH_CHECK)] if equal.get("check") == HEALTH_ALERTS else []
+        equal = {k: v for k, v in equal.items() if (k, v) != ("check", HEALTH_ALERTS)}
+        patterns = [(k, re.compile(v)) for k, v in sorted(regex.items())]
+        return cls(tuple(sorted(equal.items())), tuple(health + patterns))
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         return all(labels.get(k, "") == v for k, v in self.equal) and all(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import select, update
@@ -24,8 +25,12 @@ from bot.core.silences import matches
 from bot.enums import IncidentStatus
 from bot.store.models import Alert, AuditEvent, Incident, MaintenanceWindow, Silence, SlackChannel
 from bot.views.maintenance import Announcement, Moment, WindowLine
+from bot.wallclock import instant_of, local_naive
 
 log = logging.getLogger(__name__)
+UTC_ZONE = ZoneInfo("UTC")
+SEARCH_BACK = timedelta(hours=3)
+"""More than any zone's change of offset: how far before `now - duration`, in wall-clock time, the search starts."""
 AHEAD = timedelta(days=1)
 """How long before it starts an occurrence of a configured window is made (and announced)."""
 MUTED_KEPT = 1000
@@ -35,29 +40,44 @@ BOT = "boltwatch"
 
 @dataclass(frozen=True)
 class WindowPlan:
-    """A configured window: its matchers and either a trigger (each occurrence's start) and a duration, or one
-    start and end."""
+    """A configured window: its matchers and either a crontab (each occurrence's start, in `zone`'s wall-clock
+    time) and a duration, or one start and end."""
 
     key: str
     matchers: list[dict[str, str]]
     reason: str
     channels: tuple[str, ...] = ()
-    trigger: BaseTrigger | None = None
+    wall_clock: BaseTrigger | None = None
+    """The crontab's trigger in UTC, read as the wall-clock times of `zone` (a zone's trigger would add the
+    duration in wall-clock time, and fire twice or not at all across its daylight-saving changes)."""
+    zone: ZoneInfo = UTC_ZONE
     duration: timedelta | None = None
     start: datetime | None = None
     end: datetime | None = None
 
     def occurrence(self, now: datetime) -> tuple[datetime, datetime] | None:
-        """The occurrence in progress at `now`, else the next one; None once a one-off window is over."""
-        if self.trigger is None:
+        """The occurrence in progress at `now`, else the next one; None once a one-off window is over. An
+        occurrence lasts `duration` of real time from its start (an hour is an hour across a change of the clocks);
+        a start the spring change skips is the moment the clocks jump, one the autumn change repeats the first of
+        the two (`bot.wallclock.instant_of`, as cron runs jobs)."""
+        if self.wall_clock is None:
             assert self.start is not None and self.end is not None
             return (self.start, self.end) if self.end > now else None
         assert self.duration is not None
-        # The first start after `now - duration`: the occurrence that has not ended yet.
-        start = self.trigger.get_next_fire_time(None, now - self.duration + timedelta(seconds=1))
-        if start is None:
-            return None
-        return start, start + self.duration
+        # Wall-clock starts from before the earliest one that may not have ended: the first whose instant does.
+        local = local_naive(self.zone, now - self.duration) - SEARCH_BACK
+        fire = self.wall_clock.get_next_fire_time(None, local.replace(tzinfo=UTC))
+        while fire is not None:
+            start = instant_of(self.zone, fire.replace(tzinfo=None))
+            if start + self.duration > now:
+                return start, start + self.duration
+            fire = self.wall_clock.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        return None
+
+    def occurrence_key(self, start: datetime) -> str:
+        """The occurrence's key: its start as the zone's clocks show it (what it was before starts were resolved to
+        UTC, so that a running occurrence is not made twice across an upgrade)."""
+        return f"{self.key}@{start.astimezone(self.zone).isoformat()}"
 
 
 def affected_channels(session: Session, routes: list[Route], matchers: list[dict[str, str]]) -> list[str]:
@@ -126,7 +146,7 @@ def plan_windows(
         if occurrence is None or occurrence[0] - AHEAD > now:
             continue
         start, end = occurrence
-        key = f"{plan.key}@{start.isoformat()}"
+        key = plan.occurrence_key(start)
         if session.scalar(select(MaintenanceWindow.id).where(MaintenanceWindow.key == key)) is not None:
             continue
         channels = plan.channels or tuple(affected_channels(session, routes, plan.matchers))

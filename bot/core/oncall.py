@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
 from bot.views.oncall import Handoff, OnCall, OnCallAnswer
+from bot.wallclock import instant_of, local_naive
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday names as `datetime.weekday()` counts them (Monday is 0)."""
@@ -107,27 +108,6 @@ class Schedule:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def local_naive(zone: ZoneInfo, instant: datetime) -> datetime:
-    """The wall-clock time `instant` shows in `zone`, without its zone (what rotations count in)."""
-    return instant.astimezone(zone).replace(tzinfo=None)
-
-
-def instant_of(zone: ZoneInfo, local: datetime) -> datetime:
-    """The first instant whose wall-clock time in `zone` is `local` or later: a time the autumn change repeats
-    is its first occurrence (PEP 495's fold=0), and a time the spring change skips (02:30) is the moment of the
-    change itself (02:00 becoming 03:00), when the clocks pass it."""
-    instant = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if local_naive(zone, instant) == local:
-        return instant
-    # In the gap: the change lies between the readings with the offsets after and before it; find its second.
-    low = int(local.replace(tzinfo=zone, fold=1).timestamp())
-    high = int(instant.timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (low, middle) if local_naive(zone, datetime.fromtimestamp(middle, UTC)) >= local else (middle, high)
-    return datetime.fromtimestamp(high, UTC)
 
 
 def on_call(schedule: Schedule, overrides: list[Override], at: datetime) -> OnCall:

@@ -1,6 +1,6 @@
 """On-call state as stored: overrides (`/boltwatch oncall override @USER DURATION [SCHEDULE]` adds one, audited;
 the schedules' answers read the ones that hold), and who each schedule last had on call, so that each handoff is
-told once in the schedule's channel."""
+told once in the schedule's channel (an override's, by the command's own notice)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,34 @@ def active_overrides(session: Session, *, schedule: str, at: datetime, ahead: ti
 
 
 def add_override(
-    session: Session, *, schedule: str, user: str, starts: datetime, ends: datetime, by: str, channel: str
+    session: Session,
+    *,
+    schedule: str,
+    user: str,
+    starts: datetime,
+    ends: datetime,
+    by: str,
+    channel: str,
+    told: Schedule | None = None,
 ) -> None:
+    """Store and audit an override. With `told` (the schedule, whose channel the override's own notice tells), who
+    is on call from it is remembered as told: the handoff it makes is not announced a second time."""
     session.add(OnCallOverride(schedule=schedule, user=user, starts_at=starts, ends_at=ends, created_by=by,
                                created_at=starts))  # fmt: skip
     session.add(AuditEvent(
         at=starts, actor=by, action="oncall_override", subject=f"schedule:{schedule}", channel=channel,
         detail={"user": user, "starts": starts.isoformat(), "ends": ends.isoformat()},
     ))  # fmt: skip
+    if told is None or not told.channel:
+        return
+    take_turns(session, HANDOFF_LOCK)
+    session.flush()
+    now_on = on_call(told, active_overrides(session, schedule=schedule, at=starts), starts).user
+    row = session.get(OnCallHandoff, schedule)
+    if row is None:
+        session.add(OnCallHandoff(schedule=schedule, user=now_on, at=starts))
+    else:
+        row.user, row.at = now_on, starts
 
 
 HandoffWords = Callable[[str, str | None, Handoff | None], str]

@@ -480,6 +480,7 @@ class Escalation(Base):
     """User ids and channels paged so far."""
     stopped_by: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """While `held`: when the hold began (the levels move on by how long it lasts)."""
 
 
 class OnCallOverride(Base):

@@ -14,6 +14,8 @@ class IncidentLine:
     status: str
     opened_at: datetime
     alerts_firing: int
+    alerts_flapping: int = 0
+    """Its alerts flapping, firing or clear at the moment: a flapping incident stays open while they flip."""
 
 
 @dataclass(frozen=True)

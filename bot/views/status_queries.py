@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.enums import AlertStatus, IncidentStatus, OutboxStatus
@@ -24,19 +24,25 @@ from bot.views.status import (
 
 
 def open_incidents(session: Session) -> list[IncidentLine]:
-    firing = (
-        select(Alert.incident_id, func.count().label("n"))
-        .where(Alert.status == AlertStatus.FIRING)
+    """Incidents not resolved, newest first, with how many of their alerts fire and how many flap."""
+    holding = or_(Alert.status == AlertStatus.FIRING, Alert.flapping.is_(True))
+    counts = (
+        select(
+            Alert.incident_id,
+            func.count().filter(Alert.status == AlertStatus.FIRING).label("firing"),
+            func.count().filter(Alert.flapping.is_(True)).label("flapping"),
+        )
+        .where(Alert.incident_id.is_not(None), holding)
         .group_by(Alert.incident_id)
         .subquery()
     )
     rows = session.execute(
-        select(Incident, func.coalesce(firing.c.n, 0))
-        .outerjoin(firing, firing.c.incident_id == Incident.id)
+        select(Incident, func.coalesce(counts.c.firing, 0), func.coalesce(counts.c.flapping, 0))
+        .outerjoin(counts, counts.c.incident_id == Incident.id)
         .where(Incident.status != IncidentStatus.RESOLVED)
         .order_by(Incident.opened_at.desc())
     )
-    return [IncidentLine(i.id, i.title, i.severity, i.status, i.opened_at, n) for i, n in rows]
+    return [IncidentLine(i.id, i.title, i.severity, i.status, i.opened_at, n, f) for i, n, f in rows]
 
 
 def blocked_lines(session: Session, *, since_before: datetime | None = None) -> list[BlockedLine]:

@@ -1,13 +1,13 @@
 """What `/boltwatch status` and App Home show: blocked items (what, where, Slack's answer, for how long, the fix),
-and under the distributed engine the workers and the queue's lag."""
+under the distributed engine the workers and the queue's lag, and which incidents flap."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks.home import home_view
-from bot.blocks.status import BLOCKED_SHOWN, blocked_blocks, status_blocks
-from bot.views.status import BlockedLine, CheckLine, LeaderLine, QueueLine
+from bot.blocks.status import BLOCKED_SHOWN, blocked_blocks, incidents_blocks, status_blocks
+from bot.views.status import BlockedLine, CheckLine, IncidentLine, LeaderLine, QueueLine
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -117,3 +117,19 @@ def test_status_names_the_replica_that_runs_the_checks_or_says_none_does() -> No
     assert ":x: *Checks*: no replica holds the scheduler lock, so none runs them" in nobody
     assert "<!channel>" not in escaped and "&lt;!channel&gt;" in escaped
     assert "*Checks*" not in text(status_blocks([], [], now=NOW)), "in-memory or distributed: nothing to say"
+
+
+def test_a_flapping_incident_is_marked_and_counted_even_while_its_alert_is_clear() -> None:
+    since = NOW - timedelta(hours=1)
+    incidents = [
+        IncidentLine(2, "Alarm orders-api-errors", "warning", "open", since, alerts_firing=0, alerts_flapping=1),
+        IncidentLine(1, "Alarm payments-api-errors", "critical", "open", since, alerts_firing=1),
+    ]
+    flapping, steady = [b["text"]["text"] for b in incidents_blocks(incidents) if b["type"] == "section"]
+    assert flapping.startswith("*#2 Alarm orders-api-errors · FLAPPING* — warning, open, 0 firing, :repeat: 1 flapping")
+    assert "FLAPPING" not in steady and "flapping" not in steady and "1 firing, since" in steady
+
+    assert "incidents (:repeat: 1 flapping) ·" in text(status_blocks(incidents, [], now=NOW))
+    assert "*Open incidents* (2, :repeat: 1 flapping)" in text(home_view(incidents, [], now=NOW)["blocks"])
+    assert "flapping" not in text(status_blocks(incidents[1:], [], now=NOW))
+    assert "*Open incidents* (1)" in text(home_view(incidents[1:], [], now=NOW)["blocks"])

@@ -15,9 +15,9 @@ from bot.core.escalation_policy import Level, Policy
 from bot.core.incident_actions import act
 from bot.core.oncall_settings import ScheduleSettings
 from bot.core.oncall_store import add_override
-from bot.enums import EscalationStatus, IncidentStatus
+from bot.enums import AlertStatus, EscalationStatus, IncidentStatus
 from bot.store import Database, make_engine
-from bot.store.models import AuditEvent, Escalation, Incident, IncidentEvent, OutboxItem
+from bot.store.models import Alert, AuditEvent, Escalation, Incident, IncidentEvent, OutboxItem, Silence
 from tests.alerting import NOW
 
 PRIMARY = ScheduleSettings.model_validate(
@@ -28,13 +28,32 @@ POLICY = Policy((Level(timedelta(minutes=5), ("schedule:primary",)), Level(timed
 
 
 async def opened(db: Database, route: str = "payments") -> int:
+    """An open incident with one firing alert."""
+
     def add(session):  # type: ignore[no-untyped-def]
         incident = Incident(group_key="g", route=route, channel="C1", message_ts="1.0", opened_at=NOW, title="Alarm x")
         session.add(incident)
         session.flush()
+        session.add(Alert(fingerprint="alarms:x", check_name="alarms", title="Alarm x", incident_id=incident.id,
+                          status=AlertStatus.FIRING, first_seen=NOW, last_seen=NOW))  # fmt: skip
         return incident.id
 
     return int(await db.run(add))
+
+
+async def alert_becomes(db: Database, **state: object) -> None:
+    """The incident's alert as a check run would record it: silenced, inhibited, clear, flapping..."""
+
+    def change(session):  # type: ignore[no-untyped-def]
+        alert = session.scalars(select(Alert)).one()
+        if state.get("silenced_by") is not None and session.get(Silence, state["silenced_by"]) is None:
+            session.add(Silence(id=state["silenced_by"], matchers=[{"label": "resource", "value": "x"}],
+                                starts_at=NOW, ends_at=NOW + timedelta(days=1), author="U0ALICE"))  # fmt: skip
+            session.flush()
+        for name, value in state.items():
+            setattr(alert, name, value)
+
+    await db.run(change)
 
 
 async def tick(db: Database, minutes: float, policy: Policy = POLICY) -> int:
@@ -167,3 +186,58 @@ async def test_two_replicas_ticking_at_once_page_once(db: Database, database_url
         other.close()
     assert sum(results) == 1
     assert await pages(db) == [("reply", "C1"), ("page", "U0ALICE")]
+
+
+async def test_a_muted_incident_pages_no_one_and_its_levels_move_on_by_the_mute(db: Database) -> None:
+    await opened(db)
+    assert await tick(db, 1) == 0
+    await alert_becomes(db, silenced_by=1)  # muted at minute 2, before level 1 is due
+    assert await tick(db, 2) == 0
+    assert await tick(db, 5) == 0
+    assert await tick(db, 29) == 0
+    assert await pages(db) == []
+    await alert_becomes(db, silenced_by=None)  # the mute ends at minute 30: held 28 minutes
+    assert await tick(db, 30) == 0  # no burst of the missed levels
+    assert await tick(db, 32.9) == 0
+    assert await tick(db, 33) == 1  # 5 minutes of attention, as configured
+    assert await tick(db, 42.9) == 0
+    assert await tick(db, 43) == 1
+    kinds = [(kind, detail) for kind, detail in await timeline(db)]
+    assert kinds[:2] == [
+        ("escalation_held", "paging held: no alert notifies (silenced, in a maintenance window or inhibited)"),
+        ("escalation_resumed", "paging resumed after 28m held, level 1 in 3m"),
+    ]
+    assert [kind for kind, _ in kinds[2:]] == ["escalated", "escalated"]
+
+
+async def test_an_inhibited_incident_holds_between_levels_too(db: Database) -> None:
+    await opened(db)
+    assert await tick(db, 5) == 1
+    await alert_becomes(db, inhibited_by="alarms:health")
+    assert await tick(db, 6) == 0
+    assert await tick(db, 40) == 0
+    await alert_becomes(db, inhibited_by=None)
+    assert await tick(db, 46) == 0  # held 40 minutes: level 2 at 15 + 40
+    assert await tick(db, 55) == 1
+    status = await db.run(lambda s: s.scalars(select(Escalation.status)).one())
+    assert status == EscalationStatus.EXHAUSTED
+
+
+async def test_a_flapping_incident_keeps_escalating_while_its_alert_is_clear(db: Database) -> None:
+    await opened(db)
+    await alert_becomes(db, status=AlertStatus.RESOLVED, flapping=True)
+    assert await tick(db, 5) == 1
+    assert [kind for kind, _ in await timeline(db)] == ["escalated"]
+
+
+async def test_a_held_incident_acknowledged_or_resolved_stays_stopped(db: Database) -> None:
+    incident_id = await opened(db)
+    await alert_becomes(db, silenced_by=1)
+    assert await tick(db, 5) == 0
+    outcome = await db.run(lambda s: act(s, action=Action.ACKNOWLEDGE, incident_id=incident_id, user="U0ALICE",
+                                         channel="C1", rules=[], now=NOW + timedelta(minutes=6)))  # fmt: skip
+    assert outcome.changed
+    await alert_becomes(db, silenced_by=None)
+    assert await tick(db, 60) == 0
+    status = await db.run(lambda s: s.scalars(select(Escalation.status)).one())
+    assert status == EscalationStatus.STOPPED

@@ -1,15 +1,21 @@
 """Inhibition on a real database: an alert an inhibit rule's firing source suppresses is recorded and shown, not
-notified, and notified once its source resolves; and the rule's matching as Alertmanager's `inhibit.go` does it."""
+notified, and notified once its source resolves; the rule's matching as Alertmanager's `inhibit.go` does it; and
+the issue's contract config, loaded as written, inhibiting with its literal rule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import yaml
 
 from bot.blocks.incident import incident_message
+from bot.config import settings_from_mapping
+from bot.core.check_health import health_result
 from bot.core.decisions import Reason
 from bot.core.findings import CheckResult, Finding
 from bot.core.incidents import Observation, observe
 from bot.core.inhibition import Inhibitor, InhibitRule, InhibitRuleSettings, SourceAlert, build_inhibit_rules
+from bot.core.routing import build_routes
 from bot.store import Database
 from bot.views.incident_queries import load_snapshot
 from tests.alerting import NOW, alert, finding, incidents, outbox_items, pending, record_delivered, routes, timeline
@@ -166,3 +172,78 @@ def test_an_inhibited_alert_that_clears_resolves_the_incident_it_held(db: Databa
 
     assert incidents(db)[0].status == "resolved"
     assert alert(db, "orders-api").inhibited_by is None  # type: ignore[union-attr]
+
+
+# --- the issue's contract, literally -----------------------------------------------------------------------------
+
+CONTRACT = """
+slack:
+  channel: "#alerts"
+routes:
+  - name: payments
+    match: {team: payments}
+    escalation:
+      - {after: 5m, notify: ["schedule:primary"]}
+      - {after: 15m, notify: ["U0LEAD"]}
+inhibit_rules:
+  - {source_match: {check: check_health}, target_match_re: {check: ".*"}, equal: [account, region]}
+maintenance:
+  - {matchers: {team: payments}, cron: "0 2 * * 0", duration: 1h, timezone: UTC, reason: weekly patching}
+schedules:
+  - name: primary
+    channel: "#oncall"
+    timezone: Europe/Berlin
+    rotations:
+      - {users: [U0ALICE, U0BOB], every: weekly, handoff: "Mon 09:00"}
+"""
+
+
+def test_check_health_names_every_checks_health_alert_and_health_name_still_one() -> None:
+    contract = rule(source_match={"check": "check_health"}, target_match_re={"check": ".*"}, equal=["region"])
+    inhibitor = Inhibitor.of([contract], [SourceAlert("h", {"check": "health:alarms", "region": "r"})])
+    assert inhibitor.inhibiting({"check": "lambda_errors", "region": "r"}) == "h"
+    assert inhibitor.inhibiting({"check": "health:logs", "region": "r"}) is None  # a health alert: both sides
+    assert Inhibitor.of([contract], [SourceAlert("a", {"check": "alarms", "region": "r"})]).inhibiting(
+        {"check": "lambda_errors", "region": "r"}
+    ) is None  # fmt: skip
+    one = rule(source_match={"check": "health:alarms"}, target_match_re={"check": ".*"})
+    assert Inhibitor.of([one], [SourceAlert("h", {"check": "health:alarms"})]).inhibiting({"check": "x"}) == "h"
+    assert Inhibitor.of([one], [SourceAlert("h", {"check": "health:logs"})]).inhibiting({"check": "x"}) is None
+
+
+class Failed:
+    message = "AccessDenied: cloudwatch:DescribeAlarms"
+    iam_action = "cloudwatch:DescribeAlarms"
+
+
+def test_the_contracts_literal_rule_holds_back_an_alarm_while_its_checks_health_alert_fires(db: Database) -> None:
+    settings = settings_from_mapping(yaml.safe_load(CONTRACT), {"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "y"})
+    rules = build_inhibit_rules(settings.file.inhibit_rules)
+    routing = build_routes(settings.file.routes, settings.slack.channel)
+    here = ("default", "us-east-1")
+
+    def apply(check: str, result: CheckResult, at: datetime) -> Observation:
+        with db.transaction() as session:
+            return observe(session, check=check, result=result, routes=routing, now=at, inhibit_rules=rules)
+
+    def check_health(failing: bool, at: datetime) -> Observation:
+        """The health alert of the check `alarms` in the default account's us-east-1, as the runner makes it."""
+        result = health_result(check="alarms", targets=[here], problems={here: Failed()} if failing else {},
+                               consecutive_failures=3 if failing else 0,
+                               account_ids={"default": "123456789012"})  # fmt: skip
+        return apply("health:alarms", result, at)
+
+    alarms = [finding("orders-api"), finding("eu", region="eu-west-1")]
+    check_health(True, NOW)
+    [source] = incidents(db)
+    assert source.title == "Check alarms is failing in default / us-east-1"
+
+    held = apply("alarms", CheckResult.of(alarms), NOW + timedelta(minutes=1))
+    assert held.reasons == {Reason.INHIBITED: 1, Reason.FIRST_NOTIFICATION: 1}  # eu-west-1 is another region
+    assert alert(db, "orders-api").inhibited_by == "check_health:alarms:default:us-east-1"  # type: ignore[union-attr]
+    assert "Also suppressing 1 alert" in message_text(db, source.id)
+
+    released = check_health(False, NOW + timedelta(minutes=2))
+    assert released.reasons[Reason.FIRST_NOTIFICATION] == 1  # the alarm, notified as if it had just fired
+    assert alert(db, "orders-api").inhibited_by is None  # type: ignore[union-attr]
+    assert any(i.title == "Alarm orders-api" and i.status == "open" for i in incidents(db))

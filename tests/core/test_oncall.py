@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.core.oncall import Override, Schedule, answer, instant_of, next_handoffs, on_call
+from bot.core.oncall import Override, Schedule, answer, next_handoffs, on_call
 from bot.core.oncall_settings import ScheduleSettings
+from bot.wallclock import instant_of
 
 
 def schedule(*rotations: dict[str, Any], timezone: str = "Europe/Berlin") -> Schedule:

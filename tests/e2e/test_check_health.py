@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
-from bot.store.models import CheckHealth
+from bot.store.models import Alert, CheckHealth
 from sandbox.aws.server import MotoHandle, post_moto_api, sandbox_client
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import base_config, running_bot
@@ -52,6 +53,12 @@ async def test_access_denied_three_runs_in_a_row_opens_an_incident_that_resolves
         text = str(message.blocks)
         assert "Check cloudwatch_alarms is failing in default / us-east-1" in text
         assert "*Missing IAM action:* monitoring:DescribeAlarms" in text  # moto names the endpoint prefix
+        # It carries its account's id, as the check's own alerts do: an inhibit rule's `equal: [account]` pairs them.
+        health = await bot.app.services.db.run(
+            lambda s: s.scalars(select(Alert).where(Alert.check_name == "health:cloudwatch_alarms")).one()
+        )
+        where = (health.account, health.region, health.labels["account_name"])
+        assert where == ("123456789012", "us-east-1", "default")
 
         post_moto_api(moto.endpoint, "/moto-api/reset-auth", denied_credentials.encode())
         await bot.run_checks()

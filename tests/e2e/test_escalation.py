@@ -1,24 +1,28 @@
 """Escalation and on-call through the whole bot: an alarm nobody acknowledges pages the on-call person at 5 minutes
 (in the thread, and by direct message with the incident's buttons), then the lead and #ops at 15; Acknowledge
 clicked in the direct message stops it; two replicas on one database page once; a restart loses nothing;
-`/boltwatch oncall` answers who is on call, and an override changes who is paged."""
+`/boltwatch oncall` answers who is on call, and an override changes who is paged; a confirmed mute or a maintenance
+window holds the pages, and its end resumes them where they stood; the on-call answer and handoff notes follow a
+rotation across a daylight-saving change."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot.ids import ActionId
 from bot.store import Database, make_engine
 from bot.store.models import AuditEvent, IncidentEvent, OnCallOverride
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import LocalSlack
+from tests.e2e.test_boltwatch_command import buttons, confirmed, reply
 from tests.e2e.test_incident_flow import button_ids, put_alarm, set_state
 from tests.harness import SIGNING_SECRET, FakeClock, RunningBot, base_config, running_bot
 
@@ -180,11 +184,14 @@ async def test_oncall_says_who_and_an_override_changes_who_is_paged(moto: MotoHa
         assert "*primary*: <@U0ALICE> is on call now" in now
         assert "Europe/Berlin) → <@U0BOB>" in now  # the next handoff, in the schedule's time too
 
+        assert await later(bot, 0) == 0  # the handoff tick remembers Alice on call (and says nothing)
         overridden = await answer(bot, "oncall override <@U0CAROL|carol> 2h")
         assert "<@U0CAROL> is on call in *primary* until" in overridden and "an override by <@U0ALICE>" in overridden
         assert "<@U0CAROL> is on call in *primary*" in (await bot.wait_for(
             lambda: bot.slack.channel_messages("#ops")
         ))[-1].text  # fmt: skip
+        await later(bot, 0)  # the handoff tick after the override
+        assert len(bot.slack.channel_messages("#ops")) == 1  # one note of the handoff, the override's own
         assert "*primary*: <@U0CAROL> is on call now (override)" in await answer(bot, "oncall primary")
 
         ts = await fired(bot)
@@ -231,3 +238,86 @@ async def test_home_shows_who_is_on_call_and_follows_an_override(moto: MotoHandl
         await bot.wait_for(
             lambda: "<@U0CAROL> is on call now (override)" in str(bot.slack.home_view("U0BOB")["blocks"])
         )
+
+
+async def test_a_confirmed_mute_holds_the_pages_and_its_end_resumes_them_without_a_burst(
+    moto: MotoHandle, database_url: str
+) -> None:
+    async with running_bot(moto=moto, database_url=database_url, config=config()) as bot:
+        ts = await fired(bot)
+        bot.clock.advance(minutes=2)
+        notice = await confirmed(bot, "mute orders-api 1h deploying")
+        assert "muted alerts about `orders-api`" in notice.text
+        await bot.run_checks()  # the alarm still fires: now it is silenced
+        assert await later(bot, 0) == 0
+        assert await later(bot, 10) == 0  # level 1 was due at 5m
+        assert await later(bot, 30) == 0
+        assert bot.slack.channel_messages("U0ALICE") == [] and replies(bot, ts) == []
+
+        bot.clock.advance(minutes=21)  # the mute ended at ~62m: the next run notifies the alarm again
+        await bot.run_checks()
+        assert await later(bot, 0) == 0  # not every missed level at once
+        assert await later(bot, 2) == 0  # 2 of level 1's 5 minutes had passed before the mute
+        assert await later(bot, 2) == 1
+        assert len(bot.slack.channel_messages("U0ALICE")) == 1
+        assert bot.slack.channel_messages("U0BOB") == []
+        assert replies(bot, ts)[-1].startswith(":rotating_light: Not acknowledged after 5m: paging <@U0ALICE>")
+
+
+async def test_a_maintenance_window_holds_the_pages_until_it_ends(moto: MotoHandle, database_url: str) -> None:
+    async with running_bot(moto=moto, database_url=database_url, config=config()) as bot:
+        ts = await fired(bot)
+        bot.clock.advance(minutes=1)
+        question = await reply(bot, "maintenance orders-api now 30m database upgrade")
+        confirm = buttons(question)[ActionId.MAINTENANCE_CONFIRM]
+        await bot.click(action_id=confirm["action_id"], value=confirm["value"], channel="#alerts")
+        await bot.wait_for(lambda: "maintenance" in bot.slack.channel_messages("#alerts")[-1].text.lower())
+        await bot.run_checks()
+        assert await later(bot, 0) == 0
+        assert await later(bot, 20) == 0  # levels 1 and 2 would both have paged by now
+        assert bot.slack.channel_messages("U0ALICE") == [] and replies(bot, ts) == []
+
+        bot.clock.advance(minutes=11)  # the window ended at ~31m
+        assert await bot.app.maintenance.run() == 1
+        await bot.run_checks()
+        assert await later(bot, 0) == 0
+        assert await later(bot, 3) == 0  # held ~31m: level 1 falls due at ~36m
+        assert await later(bot, 2) == 1
+        assert len(bot.slack.channel_messages("U0ALICE")) == 1 and bot.slack.channel_messages("U0BOB") == []
+
+        def timeline(session):  # type: ignore[no-untyped-def]
+            return [e.kind for e in session.scalars(select(IncidentEvent).order_by(IncidentEvent.id))]
+
+        kinds = await bot.app.services.db.run(timeline)
+        assert [kind for kind in kinds if kind.startswith("escalat")] == [
+            "escalation_held", "escalation_resumed", "escalated",
+        ]  # fmt: skip
+
+
+async def test_oncall_follows_a_daily_handoff_across_the_spring_change(moto: MotoHandle, database_url: str) -> None:
+    """Berlin's clocks go from 02:00 CET to 03:00 CEST on 29 March 2026: the 09:00 handoff is at 07:00 UTC from then
+    on, not 08:00, in the answer and in the schedule channel's note."""
+    clock = FakeClock(datetime(2026, 3, 28, 12, 0, tzinfo=UTC))  # Saturday, 13:00 CET: Bob's turn
+    daily = {"users": ["U0ALICE", "U0BOB"], "every": "daily", "handoff": "09:00", "start": "2026-03-01"}
+    config = base_config(schedules=[{"name": "primary", "channel": "#ops", "timezone": "Europe/Berlin",
+                                     "rotations": [daily]}])  # fmt: skip
+    sunday = int(datetime(2026, 3, 29, 7, 0, tzinfo=UTC).timestamp())
+    monday = int(datetime(2026, 3, 30, 7, 0, tzinfo=UTC).timestamp())
+    async with running_bot(moto=moto, database_url=database_url, config=config, clock=clock) as bot:
+        before = await answer(bot, "oncall")
+        assert "*primary*: <@U0BOB> is on call now" in before
+        assert f"<!date^{sunday}^" in before and "(Sun 29 Mar 09:00 Europe/Berlin) → <@U0ALICE>" in before
+
+        assert await later(bot, 0) == 0  # the handoff tick remembers Bob on call
+        clock.now = datetime(2026, 3, 29, 6, 59, tzinfo=UTC)  # 08:59 CEST, 07:59 by the clocks of the day before
+        await later(bot, 0)
+        assert bot.slack.channel_messages("#ops") == []
+        clock.now = datetime(2026, 3, 29, 7, 0, 30, tzinfo=UTC)
+        await later(bot, 0)
+        [note] = bot.slack.channel_messages("#ops")
+        assert note.text.startswith(":calendar: Handoff in *primary*: <@U0ALICE> is now on call, until ")
+        assert f"<!date^{monday}^" in note.text and note.text.endswith("(then <@U0BOB>).")
+
+        after = await answer(bot, "oncall")
+        assert "*primary*: <@U0ALICE> is on call now" in after
+        assert f"<!date^{monday}^" in after and "(Mon 30 Mar 09:00 Europe/Berlin) → <@U0BOB>" in after

@@ -1,11 +1,13 @@
 """An alarm that keeps flipping between ALARM and OK: past Nagios's threshold its incident stays open and quiet,
-marked FLAPPING with its state strip; one reply when it starts, one when it stops, then the usual resolution."""
+marked FLAPPING with its state strip (and so in `/boltwatch incidents|status` and App Home, clear or not); one reply
+when it starts, one when it stops, then the usual resolution."""
 
 from __future__ import annotations
 
 import asyncio
 
 from sandbox.aws.server import MotoHandle
+from tests.e2e.test_boltwatch_command import reply
 from tests.e2e.test_incident_flow import put_alarm, set_state
 from tests.harness import RunningBot, running_bot
 
@@ -48,6 +50,16 @@ async def test_a_flapping_alarm_is_one_quiet_incident_until_it_settles(moto: Mot
         assert "FLAPPING" in header(shown) and "RESOLVED" not in header(shown)
         # Its last 21 states, oldest first: steady ALARM before the first change, then 16 changes; firing now.
         assert "▇▇▇▇▇▁▇▁▇▁▇▁▇▁▇▁▇▁▇▁▇" in str(shown.blocks)
+
+        await runs(bot, "0")  # clear at the moment, still flapping: the lists say so rather than "0 firing"
+        listed = str((await reply(bot, "incidents")).blocks)
+        assert "Alarm orders-api-errors · FLAPPING* — warning, open, 0 firing, :repeat: 1 flapping" in listed
+        assert "incidents (:repeat: 1 flapping) ·" in str((await reply(bot, "status")).blocks)
+        assert bot.app.home is not None
+        bot.app.home.refresh_seconds = 0
+        await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
+        home = str((await bot.wait_for(lambda: bot.slack.home_view("U0BOB")))["blocks"])
+        assert "*Open incidents* (1, :repeat: 1 flapping)" in home and "0 firing, :repeat: 1 flapping" in home
 
         settled = 0
         while len(bot.slack.thread("#alerts", flapping.ts)) == 1:
