@@ -12,7 +12,7 @@ As Alertmanager's `inhibit/inhibit.go` (`Inhibitor.Mutes`, `InhibitRule.hasEqual
 Unlike Alertmanager's, an inhibited alert is visible: it records the fingerprint of the alert that inhibits it.
 
 A check's health alert is kept under the check `health:NAME` (its `check` label), so `check: "health:alarms"` names
-the alarms check's; `check: check_health`, as the issue's contract writes it, names every check's health alert.
+the alarms check's, and `check: check_health` (the prefix of every health fingerprint) names every check's health alert.
 """
 
 from __future__ import annotations
