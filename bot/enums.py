@@ -54,10 +54,12 @@ class OutboxOperation(StrEnum):
 
 
 class Source(StrEnum):
-    """How the bot learnt of a change: a check run (poll) or a delivery from AWS (push)."""
+    """How the bot learnt of a change: a check run (poll), a delivery from AWS (push) or a CloudWatch Logs Live Tail
+    stream (live tail). The values are the incident timeline's words ("seen first by live tail")."""
 
     POLL = "poll"
     PUSH = "push"
+    LIVE = "live tail"
 
 
 class WaitStatus(StrEnum):

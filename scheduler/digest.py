@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -23,6 +24,7 @@ from bot.core.digest_trends import collect_trend
 from bot.core.digests import claim_period, collect_digest
 from bot.delivery import outbox
 from bot.services import Services
+from bot.wallclock import instant_of, local_naive
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE = timedelta(minutes=5)
@@ -31,14 +33,25 @@ LOOKBACKS = (timedelta(hours=1), timedelta(days=1), timedelta(days=8), timedelta
 
 
 def latest_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The last time at or before `now` that `trigger` fires: the period a late-running job belongs to."""
+    """The last time at or before `now` that `trigger` fires, in UTC: the period a late-running job belongs to.
+
+    APScheduler 3 fires a cron time that the autumn change repeats twice (02:30 summer time, and 02:30 winter time
+    an hour later): both name the wall-clock time's first occurrence here (`bot.wallclock.instant_of`), so that the
+    second finds its period claimed and no second digest goes out. A time the spring change skips fires once, when
+    the clocks have passed it. Steps are taken in UTC: a second added to 02:30 winter time in its zone is 02:30:01
+    summer time, an hour back, and the search would never end."""
     for lookback in LOOKBACKS:
         fire = trigger.get_next_fire_time(None, now - lookback)
         if fire is None or fire > now:
             continue
-        while (later := trigger.get_next_fire_time(None, fire + timedelta(seconds=1))) is not None and later <= now:
+        while (
+            later := trigger.get_next_fire_time(None, fire.astimezone(UTC) + timedelta(seconds=1))
+        ) is not None and later <= now:
             fire = later
-        return fire if isinstance(fire, datetime) else None
+        if not isinstance(fire, datetime):
+            return None
+        zone = trigger.timezone
+        return instant_of(zone, local_naive(zone, fire)) if isinstance(zone, ZoneInfo) else fire.astimezone(UTC)
     return None
 
 
@@ -80,7 +93,6 @@ class DigestScheduler:
         fired = latest_fire_time(digest.trigger(), self._services.clock())
         if fired is None:
             return False
-        fired = fired.astimezone(UTC)
         try:
             return await self._post(
                 channel=digest.channel, project=digest.project, period=fired.isoformat(), end=fired, scheduled=True

@@ -34,6 +34,7 @@ from bot.aws.live_tail import RENEW_AFTER_SECONDS, SessionEnded, TailRequest, ba
 from bot.aws.logs import ERROR_TERMS, LogEvent
 from bot.aws.sessions import AwsTarget
 from bot.core.findings import CheckResult
+from bot.enums import Source
 from bot.runtime.daemon_pool import DaemonPool
 from bot.services import Services
 from scheduler.checks.log_errors import LogErrorsParams, live_candidates, observe_streamed, scan_groups
@@ -250,7 +251,7 @@ class LiveTails:
             state.changed()
             groups = list(state.groups)
             # What was put while no session streamed: read once from the cursors, as the scheduled run would.
-            await self._runner.run_streamed(configured, target, _catch_up(params, groups))
+            await self._runner.run_streamed(configured, target, _catch_up(params, groups), source=Source.POLL)
             log.info("live tail of %s in %s: %d log groups streaming", configured.name, target, len(groups))
         else:
             await self._runner.run_streamed(configured, target, _streamed(params, events))

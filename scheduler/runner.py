@@ -271,10 +271,13 @@ class CheckRunner:
             live_groups=self.live_groups(configured.name, target), source=source,
         )  # fmt: skip
 
-    async def run_streamed(self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction) -> Observation:
+    async def run_streamed(
+        self, configured: ConfiguredCheck, target: AwsTarget, run: CheckFunction, *, source: Source = Source.LIVE
+    ) -> Observation:
         """Decide what a live source delivered for one target (`run` is the check's code for it) and record it as a
         run records its findings: cursors, error groups and incidents in one transaction. Runs of the same check
-        wait for each other, so that a live tail and the schedule never move one cursor at once."""
+        wait for each other, so that a live tail and the schedule never move one cursor at once. `source`: what the
+        incident timeline credits with what it sees first (the stream: live tail; a read of the logs: poll)."""
         services = self._services
         allowance = services.acks_first.run()
         regressed_after = services.settings.file.errors.regressed_after
@@ -289,13 +292,14 @@ class CheckRunner:
 
             def record(session: Session) -> Observation:
                 save_cursors(session, result.cursors, now=observed_at)
-                for source, summaries in result.error_groups.items():
+                for log_source, summaries in result.error_groups.items():
                     remember(
-                        session, source=source, summaries=summaries, now=observed_at, regressed_after=regressed_after
-                    )
+                        session, source=log_source, summaries=summaries, now=observed_at,
+                        regressed_after=regressed_after,
+                    )  # fmt: skip
                 return observe(
                     session, check=configured.name, result=result, routes=services.routes, now=observed_at,
-                    charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
+                    source=source, charts=services.settings.file.charts.enabled, inhibit_rules=services.inhibit_rules,
                 )  # fmt: skip
 
             await allowance.turn()

@@ -39,7 +39,7 @@ STORED_VALUES: dict[type[StrEnum], list[str]] = {
     ErrorGroupStatus: ["new", "ongoing", "regressed"],
     BestPracticeStatus: ["muted", "accepted"],
     ActionRunStatus: ["running", "succeeded", "failed", "unverified"],
-    Source: ["poll", "push"],  # in the incident timeline's words ("seen first by push")
+    Source: ["poll", "push", "live tail"],  # in the incident timeline's words ("seen first by push")
     UndoStatus: ["pending", "done", "superseded"],
     EscalationStatus: ["active", "stopped", "exhausted", "held"],
     OutboxOperation: [

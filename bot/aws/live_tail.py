@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, EventStreamError
 
 from bot.aws.logs import LogEvent
+from bot.aws.partitions import partition_of
 
 MAX_GROUPS_A_SESSION = 10
 SESSION_LIMIT_SECONDS = 3 * 3600
@@ -57,8 +58,7 @@ class TailRequest:
     renew_after: float = RENEW_AFTER_SECONDS
 
     def arn(self, log_group: str) -> str:
-        partition = "aws-cn" if self.region.startswith("cn-") else "aws-us-gov" if "-gov-" in self.region else "aws"
-        return f"arn:{partition}:logs:{self.region}:{self.account_id}:log-group:{log_group}"
+        return f"arn:{partition_of(self.region)}:logs:{self.region}:{self.account_id}:log-group:{log_group}"
 
 
 def backoff(failures: int, rng: random.Random) -> float:

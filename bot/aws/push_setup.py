@@ -9,12 +9,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import yaml
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
+
+from bot.aws.partitions import partition_of
 
 DEFAULT_TOPIC = "boltwatch-push"
 TARGET_ID = "boltwatch-sns"
@@ -34,19 +35,6 @@ APPLY_ACTIONS = (
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError", "UnauthorizedOperation"})
 """The error codes AWS services deny a call with (SNS: AuthorizationError)."""
 _NAMED_ACTION = re.compile(r"perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
-
-
-@cache
-def partition_of(region: str) -> str:
-    """The AWS partition a region belongs to (`aws-cn` for cn-north-1, `aws-us-gov` for us-gov-west-1, ...), from
-    botocore's partition data; `aws` for a region it does not know."""
-    import botocore.session
-    from botocore.exceptions import UnknownRegionError
-
-    try:
-        return str(botocore.session.get_session().get_partition_for_region(region))
-    except UnknownRegionError:
-        return "aws"
 
 
 def refusal(exc: ClientError) -> str:

@@ -4,7 +4,7 @@ in every AWS partition by default, over HTTPS only. Light on purpose: the settin
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 SNS_CERT_HOSTS = (
     "sns.*.amazonaws.com",  # aws and aws-us-gov
@@ -65,4 +65,28 @@ class SnsHosts:
         parts = urlsplit(url)
         if not CERTIFICATE_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
             return "the path is not that of an SNS signing certificate (/SimpleNotificationService-….pem)"
+        return None
+
+    def confirmation_problem(self, url: str, *, topic_arn: str, token: str) -> str | None:
+        """Why `url` is not SNS's ConfirmSubscription call for this confirmation, or None: an allowed host, the path
+        `/`, and exactly the query SNS sends (`Action=ConfirmSubscription`, the message's own `TopicArn` and
+        `Token`), so that a SubscribeURL can only ever confirm the subscription its signed message is about. The
+        reason never repeats the token."""
+        if problem := self.problem(url):
+            return problem
+        parts = urlsplit(url)
+        if parts.path != "/" or parts.fragment:
+            return "the path is not that of SNS's API (/)"
+        try:
+            query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            return "the query cannot be parsed"
+        if set(query) != {"Action", "TopicArn", "Token"} or any(len(values) != 1 for values in query.values()):
+            return "the query is not Action, TopicArn and Token, once each"
+        if query["Action"] != ["ConfirmSubscription"]:
+            return "the action is not ConfirmSubscription"
+        if query["TopicArn"] != [topic_arn]:
+            return "its TopicArn is not the message's"
+        if query["Token"] != [token]:
+            return "its Token is not the message's"
         return None

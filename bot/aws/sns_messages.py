@@ -68,6 +68,10 @@ class SnsMessage:
     def subscribe_url(self) -> str | None:
         return self.fields.get("SubscribeURL")
 
+    @property
+    def token(self) -> str | None:
+        return self.fields.get("Token")
+
     def string_to_sign(self) -> bytes:
         """`name\\nvalue\\n` for each signed field of the message's type, in SNS's order."""
         lines = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,6 +138,8 @@ class Notifier:
                 await self._chart_failed(item, exc)
             elif isinstance(exc, SlackApiError):
                 await self._after_slack_error(item, exc)
+            elif isinstance(exc, aiohttp.ClientResponseError) and exc.status == 429:
+                await self._rate_limited(item, exc.headers)  # the upload URL's POST (chart_delivery.upload_image)
             elif isinstance(exc, Permanent):
                 await self._give_up(item, str(exc))
             elif isinstance(exc, (aiohttp.ClientError, TimeoutError, OSError)):
@@ -183,18 +185,23 @@ class Notifier:
         error = str(exc.response.get("error", ""))
         await self._forget_refused_post(item, exc)
         if status == 429 or error == "ratelimited":
-            retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 1)))
-            until = self._clock() + timedelta(seconds=max(retry_after, 1))
-
-            def pause(session: Session) -> None:
-                outbox.channel_paused(session, ref=item.channel, until=until, operation=item.operation)
-                outbox.retry_later(session, item.id, at=until, error="ratelimited", count_attempt=False)
-
-            await self._db.run(pause)
+            await self._rate_limited(item, exc.response.headers)
         elif status >= 500 or error in TRANSIENT_ERRORS:
             await self._retry(item, f"HTTP {status} {error}")
         else:
             await self._refused(item, error or f"HTTP {status}")
+
+    async def _rate_limited(self, item: Claimed, headers: Mapping[str, str] | None) -> None:
+        """Slack said 429: the item's channel lane takes nothing until its `Retry-After` (1 s when it says none) has
+        passed, and the item goes then, its attempt not counted."""
+        retry_after = _seconds((headers or {}).get("Retry-After") or (headers or {}).get("retry-after"))
+        until = self._clock() + timedelta(seconds=max(retry_after, 1))
+
+        def pause(session: Session) -> None:
+            outbox.channel_paused(session, ref=item.channel, until=until, operation=item.operation)
+            outbox.retry_later(session, item.id, at=until, error="ratelimited", count_attempt=False)
+
+        await self._db.run(pause)
 
     async def _forget_refused_post(self, item: Claimed, exc: Exception) -> None:
         """A 429 or an `ok: false` to a post is Slack saying it posted nothing: no need to look for it next time."""
@@ -461,3 +468,11 @@ class Notifier:
             log.warning("outbox: Slack has not answered within %.0f s; the items in flight keep their claims", seconds)
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _seconds(retry_after: str | None) -> float:
+    """A `Retry-After` of seconds; 1 when there is none or it is not a number."""
+    try:
+        return float(retry_after) if retry_after else 1.0
+    except ValueError:
+        return 1.0

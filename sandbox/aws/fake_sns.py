@@ -31,7 +31,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:boltwatch-alarms"
 CERT_PATH = "/SimpleNotificationService-0123456789abcdef.pem"
-CONFIRM_PATH = "/confirm"
 UNAVAILABLE_CERT_PATH = "/SimpleNotificationService-unavailable.pem"
 """Answered 503, as a certificate host that is down for a while."""
 SIGNED = {
@@ -134,7 +133,9 @@ class FakeSns:
     certificate_fetches: int = 0
     upstream: str | None = None
     """An SNS API (moto's endpoint) that `GET /?Action=ConfirmSubscription...` is passed on to, as HTTPS SNS hosts
-    take a SubscribeURL; None: that path is not served."""
+    take a SubscribeURL; None: the fake SNS answers it itself, with `confirmation_status`."""
+    confirmation_status: int = 200
+    """What the fake SNS answers a ConfirmSubscription it answers itself (404: a subscription it does not know)."""
 
     @property
     def base_url(self) -> str:
@@ -176,16 +177,19 @@ class FakeSns:
         at: datetime | None = None,
         kind: str = "SubscriptionConfirmation",
         subscribe_url: str | None = None,
+        token: str | None = None,
         version: str = "1",
     ) -> dict[str, str]:
-        token = uuid.uuid4().hex
+        token = token or uuid.uuid4().hex
+        # As SNS writes it: the topic's ARN as it is, its colons not percent-encoded.
+        confirm_url = f"{self.base_url}/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token={token}"
         body = {
             "Type": kind,
             "MessageId": str(uuid.uuid4()),
             "Token": token,
             "TopicArn": TOPIC,
             "Message": f"You have chosen to subscribe to the topic {TOPIC}.\nTo confirm, visit the SubscribeURL.",
-            "SubscribeURL": subscribe_url or f"{self.base_url}{CONFIRM_PATH}?Action=ConfirmSubscription&Token={token}",
+            "SubscribeURL": subscribe_url or confirm_url,
             "Timestamp": sns_time(at or datetime.now(UTC)),
             "SigningCertURL": self.cert_url,
         }
@@ -202,14 +206,14 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
         sns.certificate_fetches += 1
         return web.Response(body=keys.cert_pem, content_type="application/x-pem-file")
 
-    async def confirm(request: web.Request) -> web.Response:
-        sns.confirmations.append(request.query.get("Token", ""))
-        return web.Response(text="<ConfirmSubscriptionResponse/>", content_type="text/xml")
-
     async def api(request: web.Request) -> web.Response:
-        if sns.upstream is None or request.query.get("Action") != "ConfirmSubscription":
+        if request.query.get("Action") != "ConfirmSubscription":
             raise web.HTTPNotFound()
         sns.confirmations.append(request.query.get("Token", ""))
+        if sns.upstream is None:
+            return web.Response(
+                status=sns.confirmation_status, text="<ConfirmSubscriptionResponse/>", content_type="text/xml"
+            )
         async with aiohttp.ClientSession() as http, http.get(f"{sns.upstream}/?{request.query_string}") as answer:
             body = await answer.read()
             return web.Response(status=answer.status, body=body, content_type="text/xml")
@@ -230,7 +234,6 @@ async def fake_sns(keys: Keys, directory: Path) -> AsyncIterator[FakeSns]:
 
     app = web.Application()
     app.router.add_get(CERT_PATH, certificate)
-    app.router.add_get(CONFIRM_PATH, confirm)
     app.router.add_get("/", api)
     app.router.add_get("/redirect", elsewhere)
     app.router.add_get("/large", large)

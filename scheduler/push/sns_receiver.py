@@ -107,8 +107,11 @@ class SnsReceiver:
     async def _confirm(self, message: SnsMessage, about: str) -> int:
         if await self._services.db.run(lambda s: delivery_recorded(s, message_id=message.message_id)):
             return self._answer(200, "duplicate", "%s seen before: nothing done", about)
+        url = message.subscribe_url or ""
+        if problem := self.http.hosts.confirmation_problem(url, topic_arn=message.topic_arn, token=message.token or ""):
+            return self._answer(403, "refused", "refused %s: SubscribeURL: %s", about, problem)
         try:
-            await self.http.get(message.subscribe_url or "")
+            await self.http.get(url)
         except UrlNotAllowed as exc:
             return self._answer(403, "refused", "refused %s: SubscribeURL: %s", about, exc)
         except FetchFailed as exc:

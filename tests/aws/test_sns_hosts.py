@@ -73,3 +73,26 @@ def test_a_configured_wildcard_stands_for_a_region_only() -> None:
     hosts = SnsHosts(["sns.*.example.internal"])
     assert hosts.problem("https://sns.eu-central-2.example.internal/") is None
     assert hosts.problem("https://sns.anything.example.internal/") is not None
+
+
+TOPIC = "arn:aws:sns:us-west-2:123456789012:MyTopic"
+CONFIRM = f"https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn={TOPIC}&Token=2336412f37fb"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (CONFIRM, None),  # as SNS sends it
+        (CONFIRM.replace("&Token=", "&Token=1"), "its Token is not the message's"),
+        (CONFIRM.replace("MyTopic", "Other"), "its TopicArn is not the message's"),
+        (CONFIRM.replace("ConfirmSubscription", "Unsubscribe"), "the action is not ConfirmSubscription"),
+        (CONFIRM.replace(".com/?", ".com/confirm?"), "the path is not that of SNS's API (/)"),
+        (CONFIRM + "&Token=2336412f37fb", "the query is not Action, TopicArn and Token, once each"),
+        (CONFIRM.replace("https:", "http:"), "the URL is not https but http"),
+        (CONFIRM.replace("sns.us-west-2.amazonaws.com", "sns.s3.amazonaws.com"), "is not an allowed SNS host"),
+    ],
+)
+def test_a_subscribe_url_is_only_snss_confirm_subscription_for_its_own_message(url: str, problem: str | None) -> None:
+    found = SnsHosts().confirmation_problem(url, topic_arn=TOPIC, token="2336412f37fb")
+    assert found == problem if problem is None else problem in (found or "")
+    assert "2336412f37fb" not in (found or "")

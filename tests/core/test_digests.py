@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,6 +149,36 @@ PARIS = ZoneInfo("Europe/Paris")
 )
 def test_a_digest_belongs_to_the_period_that_fired_last(now: datetime, fired: datetime) -> None:
     assert latest_fire_time(crontab_trigger("0 9 * * 1-5", "Europe/Paris"), now) == fired
+
+
+def _at_most_seconds(seconds: float, work: Callable[[], datetime | None]) -> datetime | None:
+    """`work()`, failing the test when it has not returned within `seconds` (a search that never ends)."""
+    done: list[datetime | None] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert done, f"still searching after {seconds} s"
+    return done[0]
+
+
+@pytest.mark.parametrize(
+    ("now", "fired"),
+    [
+        # 25 October 2026: 03:00 summer time (01:00 UTC) becomes 02:00 winter time; APScheduler fires 02:30 twice.
+        (datetime(2026, 10, 25, 0, 30, 1, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),  # summer time
+        (datetime(2026, 10, 25, 1, 30, 1, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),  # winter: the same
+        (datetime(2026, 10, 26, 1, 30, 1, tzinfo=UTC), datetime(2026, 10, 26, 1, 30, tzinfo=UTC)),
+        # 28 March 2027: 02:00 winter time (01:00 UTC) becomes 03:00; 02:30 never shows, APScheduler fires at 03:30.
+        (datetime(2027, 3, 28, 1, 30, 1, tzinfo=UTC), datetime(2027, 3, 28, 1, 0, tzinfo=UTC)),  # the change
+        (datetime(2027, 3, 29, 0, 30, 1, tzinfo=UTC), datetime(2027, 3, 29, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_digest_time_the_clocks_repeat_or_skip_is_one_period(now: datetime, fired: datetime) -> None:
+    """The period a digest's run belongs to names a wall-clock time once: the autumn change's second 02:30 is the
+    first's period (claimed already: no second digest), and the spring change's missing 02:30 is one period, at the
+    change. The search for it ends (it went on forever at the second 02:30, freezing the bot)."""
+    trigger = crontab_trigger("30 2 * * *", "Europe/Paris")
+    assert _at_most_seconds(5, lambda: latest_fire_time(trigger, now)) == fired
 
 
 def test_crontab_weekdays_count_from_sunday_as_cron_does_not_from_monday_as_apscheduler_3() -> None:

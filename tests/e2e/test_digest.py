@@ -4,7 +4,7 @@ one digest per period across a restart and between replicas; `/boltwatch digest`
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sandbox.aws.server import MotoHandle
@@ -155,3 +155,39 @@ async def test_the_digest_counts_flapping_alerts(moto: MotoHandle, database_url:
         rendered = str(bot.slack.message("#alerts", ts).blocks)
         assert "*Incidents:* 4 opened · 3 resolved · 1 still open" in rendered
         assert ":repeat: *Flapping:* 1 alert flapping now · alerts started flapping 1 time since" in rendered
+
+
+async def test_a_digest_time_the_clocks_repeat_goes_out_once_and_one_they_skip_goes_out(
+    moto: MotoHandle, database_url: str
+) -> None:
+    """A digest at 02:30 in Paris. On 25 October 2026 the clocks go back from 03:00 to 02:00: APScheduler 3 fires the
+    job at both 02:30s, and the second finds the period claimed. On 28 March 2027 they jump from 02:00 to 03:00: the
+    job fires once, and that day's digest goes out."""
+    digest = {"channel": "#alerts", "cron": "30 2 * * *", "timezone": "Europe/Paris"}
+    clock = FakeClock(datetime(2026, 10, 24, 22, 0, tzinfo=UTC))
+    async with running_bot(moto=moto, database_url=database_url, config=base_config(digests=[digest]),
+                           clock=clock) as bot:  # fmt: skip
+        [settings] = bot.app.digests.digests
+        trigger = settings.trigger()
+
+        async def runs(count: int) -> list[tuple[datetime, bool]]:
+            """The job's next `count` runs, at the times the scheduler computes: (when, whether a digest went out)."""
+            done, fired = [], None
+            for _ in range(count):
+                fired = trigger.get_next_fire_time(fired, clock.now)
+                assert fired is not None
+                clock.now = fired.astimezone(UTC) + timedelta(seconds=1)
+                done.append((fired.astimezone(UTC), await scheduled_digest(bot) is not None))
+            return done
+
+        assert await runs(3) == [
+            (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), True),  # 02:30 summer time
+            (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), False),  # 02:30 winter time
+            (datetime(2026, 10, 26, 1, 30, tzinfo=UTC), True),
+        ]
+        clock.now = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)
+        assert await runs(2) == [
+            (datetime(2027, 3, 28, 1, 30, tzinfo=UTC), True),  # 03:30 summer time: 02:30 never shows
+            (datetime(2027, 3, 29, 0, 30, tzinfo=UTC), True),
+        ]
+        assert len(digests_in(bot.slack)) == 4

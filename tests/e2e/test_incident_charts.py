@@ -202,6 +202,26 @@ async def test_a_429_on_the_upload_of_the_bytes_loses_nothing_and_posts_the_char
     assert len(image_posts(bot)) == 1
 
 
+async def test_a_429_on_the_upload_of_the_bytes_waits_out_its_retry_after(bot: RunningBot) -> None:
+    """Slack's upload URL says when to come back (`Retry-After: 30`): the chart is not uploaded again before then,
+    and is posted once after."""
+    bot.slack.inject_faults(method=UPLOAD, status=429, retry_after=30)
+    await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
+    await bot.run_checks()
+    await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
+    await bot.drain()
+    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1  # its bytes refused with 429
+
+    await later(bot, rounds=5, seconds=5)  # 25 s: the generic backoff (2, 4, 8 s) would have tried three times
+    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1
+    assert chart_blocks(bot) == []
+
+    await later(bot, rounds=2, seconds=5)
+    [_block] = chart_blocks(bot)
+    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 2
+    assert len(image_posts(bot)) == 1
+
+
 @pytest.fixture
 async def secret_bot(moto: MotoHandle, database_url: str):  # type: ignore[no-untyped-def]
     """Alerts go to #secret, a private channel: the bot cannot join it, someone must invite it."""

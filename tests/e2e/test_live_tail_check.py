@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 from botocore.model import OperationModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.aws.sessions import AwsTarget
+from bot.store.models import IncidentEvent
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
@@ -210,3 +213,25 @@ async def test_more_than_ten_live_groups_stream_in_sessions_of_ten_up_to_the_con
         await bot.run_checks()
         [post] = await bot.wait_for(lambda: posts_naming(bot, "PastTheMostError"), timeout=10)
         assert "orders: PastTheMostError" in post.params["text"]
+
+
+async def test_the_timeline_credits_a_streamed_error_to_the_live_tail_and_a_caught_up_one_to_the_read(
+    moto: MotoHandle, database_url: str, logs: BaseClient
+) -> None:
+    """An error logged before the session started is found by its first read of the logs (poll); one logged while
+    it streams is seen first by the stream (live tail)."""
+    await asyncio.to_thread(put_error, logs, "BeforeTheStreamError")
+    async with bot_running(moto, database_url) as bot:
+        await live(bot)
+        await bot.wait_for(lambda: posts_naming(bot, "BeforeTheStreamError"), timeout=15)  # the session's first read
+        await asyncio.to_thread(put_error, logs, "StreamedError")
+        await bot.wait_for(lambda: posts_naming(bot, "StreamedError"), timeout=10)
+
+        def opened(session: Session) -> list[str]:
+            events = select(IncidentEvent.detail).where(IncidentEvent.kind == "opened").order_by(IncidentEvent.id)
+            return list(session.scalars(events))
+
+        assert await bot.app.services.db.run(opened) == [
+            "orders: BeforeTheStreamError: charge failed, seen first by poll",
+            "orders: StreamedError: charge failed, seen first by live tail",
+        ]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.aws.fake_sns import CONFIRM_PATH, FakeSns
+from sandbox.aws.fake_sns import TOPIC, FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.push.sns_receiver import IGNORED
 from tests.harness import FakeClock, RunningBot, running_bot
@@ -71,21 +71,70 @@ def _forged_token(sns: FakeSns, version: str) -> dict[str, Any]:
 
 
 def _url_elsewhere(sns: FakeSns, version: str) -> dict[str, Any]:
-    return sns.confirmation(subscribe_url=f"https://localhost:{sns.port}{CONFIRM_PATH}?Token=t", version=version)
+    return _confirm_url(sns, version, base=f"https://localhost:{sns.port}")
 
 
 def _url_over_http(sns: FakeSns, version: str) -> dict[str, Any]:
-    return sns.confirmation(subscribe_url=f"http://127.0.0.1:{sns.port}{CONFIRM_PATH}?Token=t", version=version)
+    return _confirm_url(sns, version, base=f"http://127.0.0.1:{sns.port}")
+
+
+def _other_path(sns: FakeSns, version: str) -> dict[str, Any]:
+    return _confirm_url(sns, version, path="/confirm")
+
+
+def _other_action(sns: FakeSns, version: str) -> dict[str, Any]:
+    return _confirm_url(sns, version, action="Unsubscribe")
+
+
+def _other_topic(sns: FakeSns, version: str) -> dict[str, Any]:
+    return _confirm_url(sns, version, topic=TOPIC.replace("boltwatch-alarms", "someone-elses"))
+
+
+def _other_token(sns: FakeSns, version: str) -> dict[str, Any]:
+    return _confirm_url(sns, version, token="f" * 32)
+
+
+def _more_in_the_query(sns: FakeSns, version: str) -> dict[str, Any]:
+    return _confirm_url(sns, version, extra="&Action=Unsubscribe")
+
+
+def _confirm_url(
+    sns: FakeSns,
+    version: str,
+    *,
+    base: str | None = None,
+    path: str = "/",
+    action: str = "ConfirmSubscription",
+    topic: str = TOPIC,
+    token: str | None = None,
+    extra: str = "",
+) -> dict[str, Any]:
+    """A signed confirmation whose SubscribeURL is SNS's ConfirmSubscription call but for one part."""
+    own = "a" * 32
+    url = f"{base or sns.base_url}{path}?Action={action}&TopicArn={topic}&Token={token or own}{extra}"
+    return sns.confirmation(subscribe_url=url, token=own, version=version)
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
-@pytest.mark.parametrize("forgery", [_forged_token, _url_elsewhere, _url_over_http])
+@pytest.mark.parametrize(
+    "forgery",
+    [_forged_token, _url_elsewhere, _url_over_http, _other_path, _other_action, _other_topic, _other_token,
+     _more_in_the_query],
+)  # fmt: skip
 async def test_a_confirmation_that_does_not_check_out_gets_nothing(
     bot: RunningBot, sns: FakeSns, forgery: Any, version: str
 ) -> None:
     assert await deliver(bot, forgery(sns, version)) == 403
     assert sns.confirmations == []
     assert (await stored(bot)).deliveries == []
+
+
+async def test_a_confirmation_url_written_as_sns_writes_it_is_confirmed(bot: RunningBot, sns: FakeSns) -> None:
+    """SNS leaves the topic's colons as they are; encoded, they are the same TopicArn."""
+    own = "b" * 32
+    url = f"{sns.base_url}/?Action=ConfirmSubscription&TopicArn={TOPIC.replace(':', '%3A')}&Token={own}"
+    assert await deliver(bot, sns.confirmation(subscribe_url=url, token=own)) == 200
+    assert sns.confirmations == [own]
 
 
 async def test_an_unsubscribe_confirmation_is_logged_and_nothing_else(
@@ -160,8 +209,9 @@ async def test_an_alarm_outside_the_configured_checks_prefix_is_ignored(
 async def test_a_confirmation_that_fails_says_so_without_its_token(
     bot: RunningBot, sns: FakeSns, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secret = "7f3a9c0d1e2b4a5f"
-    confirmation = sns.confirmation(subscribe_url=f"{sns.base_url}/gone?Action=ConfirmSubscription&Token={secret}")
+    sns.confirmation_status = 404  # SNS knows no such subscription
+    confirmation = sns.confirmation()
+    secret = confirmation["Token"]
     with caplog.at_level(logging.INFO, logger="scheduler.push"):
         assert await deliver(bot, confirmation) == 502
     [line] = [r.getMessage() for r in caplog.records if r.name.startswith("scheduler.push")]

@@ -52,7 +52,7 @@ async def test_a_server_it_does_not_trust_fails_without_repeating_the_urls_query
     untrusting = SnsHttp(SnsHosts(["127.0.0.1"]))  # the system's CAs: the fake SNS's certificate is not theirs
     try:
         with pytest.raises(FetchFailed) as failed:
-            await untrusting.get(f"{sns.base_url}/confirm?Token=s3cr3t-t0ken")
+            await untrusting.get(f"{sns.base_url}/?Action=ConfirmSubscription&Token=s3cr3t-t0ken")
     finally:
         await untrusting.close()
     assert "s3cr3t-t0ken" not in str(failed.value)
