@@ -28,7 +28,6 @@ from bot.assembly import build_services, package_version
 from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
 from bot.core.oncall import answer
-from bot.core.oncall_settings import build_schedules
 from bot.core.oncall_store import active_overrides
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -47,6 +46,7 @@ from scheduler.escalation import EscalationRunner
 from scheduler.leader import SchedulerLeader
 from scheduler.live_tails import LiveTails
 from scheduler.maintenance import MaintenanceRunner
+from scheduler.oncall_calendars import CalendarImports
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
@@ -125,6 +125,8 @@ class BoltwatchApp:
         self.escalations = EscalationRunner(services)
         self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
+        self.calendars = CalendarImports(services)
+        """The imported on-call calendars (`schedules[].ics`), read at start and every `refresh`."""
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler) while this replica holds the
         scheduler lock (`leader`)."""
@@ -271,6 +273,10 @@ class BoltwatchApp:
             if self.runs_jobs:
                 self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
+            if self.calendars.wanted:
+                # Files are read before the first answer; URLs load in the background (a slow host holds up nothing).
+                await self.calendars.refresh_all(self.calendars.files())
+                self._background.append(asyncio.create_task(self.calendars.run(), name="oncall-calendars"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
             if self.runs_checks or self.works_queue:  # sessions feed the checks run here: in-process, or as jobs
                 self.live_tails.start()
@@ -434,7 +440,7 @@ def create_app(
     )
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, holder=replica)
-    schedules = build_schedules(settings.file.schedules)
+    schedules = services.schedules
     home = HomePublisher(
         services.db, notifier.wake, clock, services.check_schedule,
         on_call=lambda s, now: [

@@ -9,7 +9,6 @@ import logging
 
 from bot.blocks.oncall import handoff_note
 from bot.core import escalation
-from bot.core.oncall_settings import build_schedules
 from bot.core.oncall_store import announce_handoffs
 from bot.services import Services
 
@@ -21,7 +20,7 @@ class EscalationRunner:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._policies = {route.name: route.escalation for route in services.routes if route.escalation}
-        self._schedules = build_schedules(services.settings.file.schedules)
+        self._schedules = services.schedules
 
     async def run(self, *, poll_seconds: float = POLL_SECONDS) -> None:
         while True:

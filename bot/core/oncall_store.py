@@ -1,6 +1,7 @@
 """On-call state as stored: overrides (`/boltwatch oncall override @USER DURATION [SCHEDULE]` adds one, audited;
 the schedules' answers read the ones that hold), and who each schedule last had on call, so that each handoff is
-told once in the schedule's channel (an override's, by the command's own notice)."""
+told once in the schedule's channel (an override's, by the command's own notice; an imported calendar's shift
+change, by the handoff tick like a rotation's)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ HandoffWords = Callable[[str, str | None, Handoff | None], str]
 def announce_handoffs(session: Session, *, schedules: dict[str, Schedule], now: datetime, words: HandoffWords) -> int:
     """Tell each schedule's channel when who is on call changed since it was last told; how many were told. The
     first time a schedule is seen, what holds is only remembered (a restart announces nothing)."""
-    watched = {name: schedule for name, schedule in schedules.items() if schedule.channel}
+    # A schedule whose calendar has not been loaded yet would tell its rotations' answer, then the calendar's.
+    watched = {name: s for name, s in schedules.items() if s.channel and not s.awaits_calendar}
     if not watched:
         return 0
     overrides = {name: active_overrides(session, schedule=name, at=now) for name in watched}
