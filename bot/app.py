@@ -253,6 +253,8 @@ class BoltwatchApp:
         if self.background:
             await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
+        # Calendar files are read before the first answer; URLs load in the background (a slow host holds up nothing).
+        await self.calendars.refresh_all(self.calendars.files())
         if self.background:
             self.runner.schedule(self.scheduler)
             if self.runs_checks:
@@ -274,8 +276,6 @@ class BoltwatchApp:
                 self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
             if self.calendars.wanted:
-                # Files are read before the first answer; URLs load in the background (a slow host holds up nothing).
-                await self.calendars.refresh_all(self.calendars.files())
                 self._background.append(asyncio.create_task(self.calendars.run(), name="oncall-calendars"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
             if self.runs_checks or self.works_queue:  # sessions feed the checks run here: in-process, or as jobs
