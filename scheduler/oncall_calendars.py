@@ -171,7 +171,10 @@ async def _fetch(url: str) -> str:
 
 
 def _without_secrets(text: str, url: str) -> str:
-    """An error's words with the URL (and its query string, wherever it shows) replaced by the redacted URL."""
-    query = urlsplit(url).query
+    """An error's words with the URL, and its path and query wherever they show alone, replaced by the redacted URL."""
+    parts = urlsplit(url)
     text = text.replace(url, redact_url(url))
-    return text.replace(query, "…") if query else text
+    for secret in (parts.query, parts.path if parts.path.count("/") > 1 else "", parts.username, parts.password):
+        if secret:
+            text = text.replace(secret, "…")
+    return text

@@ -199,13 +199,16 @@ def calendar_url_problem(url: str) -> None:
 
 
 def redact_url(url: str) -> str:
-    """The URL without what may be a secret: its query string, fragment and user info (calendar feeds carry their
-    access token there), for logs and Slack."""
+    """The URL without what may be a secret, for logs and Slack: feeds carry their access token in the query string
+    (`?token=`), the user info, or the path (Google's `/calendar/ical/ID/private-TOKEN/basic.ics`, PagerDuty's
+    `/private/TOKEN/feed/ID`), so only the host and the path's last part are kept."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
+    segments = [s for s in parts.path.split("/") if s]
+    path = "/" + segments[-1] if len(segments) == 1 else (f"/…/{segments[-1]}" if segments else "")
     hidden = "?…" if parts.query or parts.fragment else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{hidden}"
+    return f"{parts.scheme}://{netloc}{path}{hidden}"
 
 
 class ScheduleSettings(_Strict):

@@ -17,7 +17,7 @@ from bot.blocks.oncall import handoff_note
 from bot.config import describe_validation_error
 from bot.core.oncall import Override, Schedule, answer, on_call
 from bot.core.oncall_calendar import read_calendar
-from bot.core.oncall_settings import ScheduleSettings
+from bot.core.oncall_settings import ScheduleSettings, redact_url
 from bot.core.oncall_store import announce_handoffs
 from bot.store import Database
 from bot.store.models import OutboxItem
@@ -136,6 +136,21 @@ def test_a_bad_ics_setting_is_refused_with_a_reason_and_no_secret(ics: dict[str,
 def test_a_plain_http_url_is_allowed_only_to_this_machine() -> None:
     assert schedule_with({"url": "http://127.0.0.1:8080/oncall.ics"}).ics is not None
     assert schedule_with({"url": "https://calendar.example.com/oncall.ics"}).ics is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://calendar.google.com/calendar/ical/c_5f1e%40group.calendar.google.com/private-9f8e7d/basic.ics",
+            "https://calendar.google.com/…/basic.ics",
+        ),
+        ("https://acme.pagerduty.com/private/0a1b2c3d/feed/PABC123", "https://acme.pagerduty.com/…/PABC123"),
+        ("https://user:pw@cal.example.com:8443/oncall.ics?token=s3cret#x", "https://cal.example.com:8443/oncall.ics?…"),
+    ],
+)
+def test_a_calendar_url_is_shown_without_its_secrets(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
 
 
 def test_refresh_defaults_to_a_quarter_hour() -> None:
