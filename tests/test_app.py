@@ -91,7 +91,8 @@ def test_schedules_without_a_calendar_import_no_calendar_parser(tmp_path: Path) 
     code = (
         "import sys\n"
         "from datetime import UTC, datetime\n"
-        "from bot.app import create_app\nfrom bot.config import settings_from_mapping\nfrom bot.core.oncall import answer\n"
+        "from bot.app import create_app\nfrom bot.config import settings_from_mapping\n"
+        "from bot.core.oncall import answer\n"
         f"settings = settings_from_mapping({{'slack': {{'channel': '#a'}}, 'schedules': {schedules!r}}}, {env!r})\n"
         "app = create_app(settings, background=False, freeze=False)\napp.services.executor.shutdown()\n"
         "print(answer(app.services.schedules['primary'], [], datetime(2026, 3, 2, tzinfo=UTC)).now.user)\n"
