@@ -126,6 +126,7 @@ class BoltwatchApp:
         self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
         self.calendars = CalendarImports(services)
+        self.escalations.calendar_behind = self.calendars.refresh_soon
         """The imported on-call calendars (`schedules[].ics`), read at start and every `refresh`."""
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler) while this replica holds the

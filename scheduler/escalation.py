@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.blocks.oncall import handoff_note
 from bot.core import escalation
@@ -21,6 +22,8 @@ class EscalationRunner:
         self._services = services
         self._policies = {route.name: route.escalation for route in services.routes if route.escalation}
         self._schedules = services.schedules
+        self.calendar_behind: Callable[[str], None] = lambda _name: None
+        """Asks for a schedule's calendar to be read again: another replica told an answer it does not explain."""
 
     async def run(self, *, poll_seconds: float = POLL_SECONDS) -> None:
         while True:
@@ -36,7 +39,12 @@ class EscalationRunner:
         now = services.clock()
         policies, schedules = self._policies, self._schedules
         taken = await services.db.run(lambda s: escalation.tick(s, policies=policies, schedules=schedules, now=now))
-        told = await services.db.run(lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note))
+        behind: list[str] = []
+        told = await services.db.run(
+            lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note, behind=behind)
+        )
+        for name in behind:
+            self.calendar_behind(name)
         if taken or told:
             services.wake_notifier()
         return taken

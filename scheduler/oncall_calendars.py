@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 FETCH_SECONDS = 20.0
 MAX_BYTES = 5 * 1024 * 1024
 """A calendar larger than this is refused: years of PagerDuty export are well under 1 MB."""
+ASK_AGAIN = timedelta(minutes=1)
 
 
 class CalendarUnreadable(Exception):
@@ -41,6 +42,8 @@ class CalendarImports:
         self._sources = {s.name: s.ics for s in services.settings.file.schedules if s.ics is not None}
         self._failing: set[str] = set()
         self._told: dict[str, set[str]] = {}
+        self._asked: dict[str, datetime] = {}
+        self._asking: set[asyncio.Task[bool]] = set()
         self.loaded_at: dict[str, datetime] = {}
         """When each calendar was last loaded (for status and tests)."""
 
@@ -66,6 +69,18 @@ class CalendarImports:
     async def refresh_all(self, names: list[str] | None = None) -> None:
         await asyncio.gather(*(self.refresh(name) for name in (names if names is not None else self._sources)))
 
+    def refresh_soon(self, name: str) -> None:
+        """Read the calendar of `name` again now, in the background (another replica told a newer answer), at most
+        once a minute."""
+        now = self._services.clock()
+        last = self._asked.get(name)
+        if name not in self._sources or (last is not None and now - last < ASK_AGAIN):
+            return
+        self._asked[name] = now
+        task = asyncio.create_task(self.refresh(name), name=f"oncall-calendar-{name}")
+        self._asking.add(task)
+        task.add_done_callback(self._asking.discard)
+
     async def refresh(self, name: str) -> bool:
         """Load the calendar of schedule `name` once; whether it loaded."""
         ics = self._sources[name]
@@ -81,8 +96,9 @@ class CalendarImports:
         except Exception as exc:  # a parser bug must not end the refresh loop
             self._failed(name, where, f"{type(exc).__name__}: it could not be read")
             return False
-        schedules[name] = replace(schedules[name], calendar=calendar, awaits_calendar=False)
-        self.loaded_at[name] = self._services.clock()
+        read_at = self._services.clock()
+        schedules[name] = replace(schedules[name], calendar=calendar, calendar_read_at=read_at, awaits_calendar=False)
+        self.loaded_at[name] = read_at
         if name in self._failing:
             self._failing.discard(name)
             log.info("on-call calendar of schedule %s loaded again from %s", name, where)

@@ -116,6 +116,8 @@ class Schedule:
     channel: str | None = None
     calendar: Shifts | None = None
     """The imported calendar's shifts, above every layer; None until it is loaded (or when there is none)."""
+    calendar_read_at: datetime | None = None
+    """When `calendar` was read (by this process's clock)."""
     awaits_calendar: bool = False
     """It imports a calendar whose first load has not been tried yet: its handoffs are not told until it has."""
 

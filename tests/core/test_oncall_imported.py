@@ -156,3 +156,31 @@ def test_a_calendar_url_is_shown_without_its_secrets(url: str, shown: str) -> No
 def test_refresh_defaults_to_a_quarter_hour() -> None:
     ics = schedule_with({"url": "https://calendar.example.com/oncall.ics"}).ics
     assert ics is not None and ics.every == timedelta(minutes=15)
+
+
+async def test_a_replica_with_an_older_calendar_does_not_tell_the_old_answer_back(db: Database) -> None:
+    """Replica A has read the edited calendar (Dave's shift instead of Carol's night), replica B has not yet."""
+    edited = CALENDAR.replace("mailto:carol@example.com", "mailto:dave@example.com")
+    users = {"carol@example.com": "U0CAROL", "dave@example.com": "U0DAVE"}
+    zone = "Europe/Berlin"
+    old = replace(primary(channel="#ops"), calendar_read_at=utc("2026-03-26T21:00:00"))
+    new = replace(
+        old, calendar=read_calendar(edited, users=users, timezone=zone), calendar_read_at=utc("2026-03-26T22:00:00")
+    )
+
+    async def look(book: Schedule, at: str) -> tuple[int, list[str]]:
+        behind: list[str] = []
+        now = utc(at)
+        told = await db.run(lambda s: announce_handoffs(
+            s, schedules={"primary": book}, now=now, words=handoff_note, behind=behind
+        ))  # fmt: skip
+        return int(told), behind
+
+    assert await look(old, "2026-03-26T21:30:00") == (0, [])  # B remembers Carol's night
+    assert await look(new, "2026-03-26T22:00:30") == (1, [])  # A read the edit after that: it tells Dave
+    assert await look(old, "2026-03-26T22:00:35") == (0, ["primary"])  # B read before Dave was told: it asks to read
+    assert await look(new, "2026-03-26T22:00:40") == (0, [])
+    # B, its calendar read again, agrees; the morning handoff to the rotation is told once, by either.
+    caught_up = replace(new, calendar_read_at=utc("2026-03-26T22:01:00"))
+    assert await look(caught_up, "2026-03-27T05:00:30") == (1, [])
+    assert await look(old, "2026-03-27T05:00:35") == (0, [])
