@@ -349,7 +349,7 @@ class BoltwatchApp:
             self.scheduler.shutdown(wait=False)  # cancels what is still running: a digest stuck on Slack
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._background, self.calendars.stop(), return_exceptions=True)
         await asyncio.gather(self._release_leases(), *([self.leader.stop()] if self.leader is not None else []))
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()

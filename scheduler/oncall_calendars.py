@@ -81,6 +81,12 @@ class CalendarImports:
         self._asking.add(task)
         task.add_done_callback(self._asking.discard)
 
+    async def stop(self) -> None:
+        """End the reads `refresh_soon` started (the refresh loop is the app's background task)."""
+        for task in list(self._asking):
+            task.cancel()
+        await asyncio.gather(*self._asking, return_exceptions=True)
+
     async def refresh(self, name: str) -> bool:
         """Load the calendar of schedule `name` once; whether it loaded."""
         ics = self._sources[name]

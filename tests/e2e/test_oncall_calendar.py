@@ -58,6 +58,9 @@ async def test_oncall_answers_from_a_calendar_file_and_its_shift_end_is_a_handof
         now = await answer(bot, "oncall")
         assert "*primary*: <@U0CAROL> is on call now (calendar)" in now
         assert "(Sun 29 Mar 18:00 Europe/Berlin) → <@U0ALICE>" in now  # 18:00 CEST, after the clocks went forward
+        await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": "U0BOB", "tab": "home"})
+        home = str((await bot.wait_for(lambda: bot.slack.home_view("U0BOB")))["blocks"])
+        assert "*primary*: <@U0CAROL> is on call now (calendar)" in home
 
         assert await later(bot, 0) == 0  # the handoff tick remembers Carol on call
         clock.now = datetime(2026, 3, 29, 16, 0, 30, tzinfo=UTC)
