@@ -28,7 +28,6 @@ from bot.assembly import build_services, package_version
 from bot.config import ConfigError, Settings
 from bot.core import leases, undos, wait_jobs
 from bot.core.oncall import answer
-from bot.core.oncall_settings import build_schedules
 from bot.core.oncall_store import active_overrides
 from bot.delivery import outbox
 from bot.delivery.drainer import Notifier
@@ -47,6 +46,7 @@ from scheduler.escalation import EscalationRunner
 from scheduler.leader import SchedulerLeader
 from scheduler.live_tails import LiveTails
 from scheduler.maintenance import MaintenanceRunner
+from scheduler.oncall_calendars import CalendarImports
 from scheduler.push.sns_receiver import SnsReceiver
 from scheduler.retention import RetentionRunner
 from scheduler.runner import CheckRunner
@@ -125,6 +125,9 @@ class BoltwatchApp:
         self.escalations = EscalationRunner(services)
         self.live_tails = LiveTails(services, runner, holder=replica)
         self.maintenance = MaintenanceRunner(services)
+        self.calendars = CalendarImports(services)
+        self.escalations.calendar_behind = self.calendars.refresh_soon
+        """The imported on-call calendars (`schedules[].ics`), read at start and every `refresh`."""
         self.runs_checks = True
         """The in-process scheduler runs the checks (scheduler.engine apscheduler) while this replica holds the
         scheduler lock (`leader`)."""
@@ -251,6 +254,8 @@ class BoltwatchApp:
         if self.background:
             await self.services.db.run(self._take_over_from_predecessor)
         self.bolt.client.session = counting_session(self.services.metrics)
+        # Calendar files are read before the first answer; URLs load in the background (a slow host holds up nothing).
+        await self.calendars.refresh_all(self.calendars.files())
         if self.background:
             self.runner.schedule(self.scheduler)
             if self.runs_checks:
@@ -271,6 +276,8 @@ class BoltwatchApp:
             if self.runs_jobs:
                 self._background.append(asyncio.create_task(self.waits.run(), name="wait-jobs"))
             self._background.append(asyncio.create_task(self.undos.run(), name="scheduled-undos"))
+            if self.calendars.wanted:
+                self._background.append(asyncio.create_task(self.calendars.run(), name="oncall-calendars"))
             self._background.append(asyncio.create_task(self.escalations.run(), name="escalations"))
             if self.runs_checks or self.works_queue:  # sessions feed the checks run here: in-process, or as jobs
                 self.live_tails.start()
@@ -342,7 +349,7 @@ class BoltwatchApp:
             self.scheduler.shutdown(wait=False)  # cancels what is still running: a digest stuck on Slack
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._background, self.calendars.stop(), return_exceptions=True)
         await asyncio.gather(self._release_leases(), *([self.leader.stop()] if self.leader is not None else []))
         if self.bolt.client.session is not None:
             await self.bolt.client.session.close()
@@ -434,7 +441,7 @@ def create_app(
     )
     services.wake_notifier = notifier.wake
     waits = WaitRunner(services, holder=replica)
-    schedules = build_schedules(settings.file.schedules)
+    schedules = services.schedules
     home = HomePublisher(
         services.db, notifier.wake, clock, services.check_schedule,
         on_call=lambda s, now: [

@@ -25,6 +25,8 @@ from bot.commands import CommandNames
 from bot.config import Settings
 from bot.core.action_runs import in_effect
 from bot.core.inhibition import InhibitRule
+from bot.core.oncall import Schedule
+from bot.core.oncall_settings import build_schedules
 from bot.core.routing import Route
 from bot.delivery.answers import Answers
 from bot.durations import format_duration
@@ -102,6 +104,12 @@ class Services:
     def command_names(self) -> CommandNames:
         """The names the slash commands answer to: `slack.command_prefix` before the generic ones."""
         return CommandNames(self.settings.slack.command_prefix)
+
+    @cached_property
+    def schedules(self) -> dict[str, Schedule]:
+        """The on-call schedules by name, shared by every reader: an imported calendar's refresh replaces its
+        schedule here (scheduler/oncall_calendars.py), and the next answer, page or handoff sees it."""
+        return build_schedules(self.settings.file.schedules)
 
     @cached_property
     def answers(self) -> Answers:

@@ -12,7 +12,6 @@ from bot.blocks.oncall import oncall_blocks, override_text
 from bot.commands import ONCALL, ONCALL_OVERRIDE
 from bot.core.access import Action
 from bot.core.oncall import Schedule, answer
-from bot.core.oncall_settings import build_schedules
 from bot.core.oncall_store import active_overrides, add_override
 from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.services import Services
@@ -26,7 +25,7 @@ _USER = re.compile(r"^(?:<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,}))$")
 
 
 async def oncall(services: Services, words: list[str], command: dict[str, Any], respond: Any) -> None:
-    schedules = build_schedules(services.settings.file.schedules)
+    schedules = services.schedules
     if not schedules:
         raise UsageError("No on-call schedule is configured: add `schedules:` to the config (see the README).")
     if words and words[0].lower() == "override":

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.blocks.oncall import handoff_note
 from bot.core import escalation
-from bot.core.oncall_settings import build_schedules
 from bot.core.oncall_store import announce_handoffs
 from bot.services import Services
 
@@ -21,7 +21,9 @@ class EscalationRunner:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._policies = {route.name: route.escalation for route in services.routes if route.escalation}
-        self._schedules = build_schedules(services.settings.file.schedules)
+        self._schedules = services.schedules
+        self.calendar_behind: Callable[[str], None] = lambda _name: None
+        """Asks for a schedule's calendar to be read again: another replica told an answer it does not explain."""
 
     async def run(self, *, poll_seconds: float = POLL_SECONDS) -> None:
         while True:
@@ -37,7 +39,12 @@ class EscalationRunner:
         now = services.clock()
         policies, schedules = self._policies, self._schedules
         taken = await services.db.run(lambda s: escalation.tick(s, policies=policies, schedules=schedules, now=now))
-        told = await services.db.run(lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note))
+        behind: list[str] = []
+        told = await services.db.run(
+            lambda s: announce_handoffs(s, schedules=schedules, now=now, words=handoff_note, behind=behind)
+        )
+        for name in behind:
+            self.calendar_behind(name)
         if taken or told:
             services.wake_notifier()
         return taken

@@ -25,7 +25,6 @@ from bot.core.error_groups import remember
 from bot.core.findings import CheckResult
 from bot.core.incidents import Observation, observe, remind
 from bot.core.log_cursors import load_cursors, save_cursors
-from bot.core.oncall_settings import build_schedules
 from bot.enums import Source
 from bot.runtime.acks_first import AcksFirst, RunAllowance
 from bot.runtime.heap import freeze_heap, release_free_memory
@@ -132,7 +131,7 @@ class CheckRunner:
         self._in_flight: set[asyncio.Task[object]] = set()
         self._tags = TagCache()
         self._not_yet_run = {c.name for c in checks} if freeze else set()
-        self._schedules = build_schedules(services.settings.file.schedules)
+        self._schedules = services.schedules
         self.live_groups: Callable[[str, AwsTarget], frozenset[str]] = lambda _check, _target: frozenset()
         """The log groups a Live Tail session streams for a check and target right now (scheduler/live_tails.py)."""
 

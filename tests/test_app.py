@@ -77,3 +77,26 @@ def test_building_the_bot_with_charts_on_imports_no_plotting_library(tmp_path: P
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.splitlines()[-2:] == ["True", "[]"]
+
+
+def test_schedules_without_a_calendar_import_no_calendar_parser(tmp_path: Path) -> None:
+    """The iCalendar parser and dateutil's rrule load only when a schedule imports a calendar (`ics`): a bot with
+    rotations alone builds and answers its schedules without them. In a new interpreter, as above."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "BOLTWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/b.db",
+    }
+    schedules = [{"name": "primary", "rotations": [{"users": ["U0ALICE", "U0BOB"]}]}]
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from bot.app import create_app\nfrom bot.config import settings_from_mapping\n"
+        "from bot.core.oncall import answer\n"
+        f"settings = settings_from_mapping({{'slack': {{'channel': '#a'}}, 'schedules': {schedules!r}}}, {env!r})\n"
+        "app = create_app(settings, background=False, freeze=False)\napp.services.executor.shutdown()\n"
+        "print(answer(app.services.schedules['primary'], [], datetime(2026, 3, 2, tzinfo=UTC)).now.user)\n"
+        "print(sorted(m for m in ('dateutil.rrule', 'bot.core.ical', 'bot.core.oncall_calendar') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.splitlines()[-2:] == ["U0ALICE", "[]"]

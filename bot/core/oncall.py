@@ -4,7 +4,8 @@ A schedule is layers (its `rotations[]`, later ones above earlier ones) and over
 hands over at a local wall-clock time in the schedule's time zone (PagerDuty's and Opsgenie's model: a 09:00
 handoff stays at 09:00 when the clocks change), so its turns are counted on the local calendar, never in UTC
 seconds. A layer with restrictions (business hours) has someone only inside them; where the highest layer has
-no one, the one below it decides.
+no one, the one below it decides. An imported calendar (`ics:`, bot/core/oncall_calendar.py) is a layer above all
+the rotations: where one of its shifts names someone, they are on call; overrides still win over it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import chain
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.views.oncall import Handoff, OnCall, OnCallAnswer
@@ -97,6 +99,14 @@ class Override:
     ends: datetime
 
 
+class Shifts(Protocol):
+    """An imported calendar as a layer: who its shift at an instant names, and when its shifts begin and end."""
+
+    def user_at(self, at: datetime) -> str | None: ...
+
+    def boundaries(self, start: datetime, end: datetime) -> set[datetime]: ...
+
+
 @dataclass(frozen=True)
 class Schedule:
     name: str
@@ -104,6 +114,12 @@ class Schedule:
     layers: tuple[Rotation, ...]
     """Lowest first: a later layer covers an earlier one wherever it has someone."""
     channel: str | None = None
+    calendar: Shifts | None = None
+    """The imported calendar's shifts, above every layer; None until it is loaded (or when there is none)."""
+    calendar_read_at: datetime | None = None
+    """When `calendar` was read (by this process's clock)."""
+    awaits_calendar: bool = False
+    """It imports a calendar whose first load has not been tried yet: its handoffs are not told until it has."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -115,6 +131,8 @@ def on_call(schedule: Schedule, overrides: list[Override], at: datetime) -> OnCa
     for override in sorted(overrides, key=lambda o: o.starts, reverse=True):
         if override.starts <= at < override.ends:
             return OnCall(override.user, "override")
+    if schedule.calendar is not None and (user := schedule.calendar.user_at(at)) is not None:
+        return OnCall(user, "calendar")
     for number in range(len(schedule.layers), 0, -1):
         user = schedule.layers[number - 1].user_at(schedule.zone, at)
         if user is not None:
@@ -126,6 +144,8 @@ def next_handoffs(schedule: Schedule, overrides: list[Override], at: datetime, c
     """The next `count` times within HORIZON at which the person on call changes, with who takes over."""
     zone = schedule.zone
     moments = set(chain.from_iterable(layer.boundaries(zone, at, at + HORIZON) for layer in schedule.layers))
+    if schedule.calendar is not None:
+        moments |= schedule.calendar.boundaries(at, at + HORIZON)
     moments |= {t for o in overrides for t in (o.starts, o.ends) if at < t <= at + HORIZON}
     handoffs: list[Handoff] = []
     current = on_call(schedule, overrides, at).user

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.core.oncall import DAY_NAMES, Restriction, Rotation, Schedule
 from bot.durations import parse_duration
@@ -19,6 +21,7 @@ DEFAULT_START = date(2024, 1, 1)
 _HANDOFF = re.compile(r"^(?:([A-Za-z]{3})[a-z]*\s+)?(\d{1,2}):(\d{2})$")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 SCHEDULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$"
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class _Strict(BaseModel):
@@ -132,21 +135,106 @@ def _handoff_of(handoff: str) -> tuple[int | None, time]:
     return (DAY_NAMES.index(match[1].lower()) if match[1] else None), _clock(match[2], match[3], handoff)
 
 
+class IcsSettings(_Strict):
+    """An iCalendar to import as the schedule's top layer: `url` (https) or `file`; `users` maps the addresses and
+    names its events give to Slack user ids; read again every `refresh`."""
+
+    url: str | None = None
+    file: str | None = None
+    users: dict[str, str] = Field(default_factory=dict)
+    refresh: str = "15m"
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str | None) -> str | None:
+        if url is not None:
+            calendar_url_problem(url)
+        return url
+
+    @field_validator("file")
+    @classmethod
+    def _exists(cls, file: str | None) -> str | None:
+        if file is not None and not Path(file).is_file():
+            raise ValueError(f"{file!r} is not a file that can be read (a relative path is from the working directory)")
+        return file
+
+    @field_validator("users")
+    @classmethod
+    def _slack_ids(cls, users: dict[str, str]) -> dict[str, str]:
+        for name, user in users.items():
+            if not _SLACK_USER.match(user):
+                raise ValueError(f"{name!r} maps to {user!r}, which is not a Slack user id like U0123ABCD")
+        return users
+
+    @field_validator("refresh")
+    @classmethod
+    def _refresh(cls, refresh: str) -> str:
+        try:
+            every = parse_duration(refresh)
+        except ValueError:
+            raise ValueError(f"{refresh!r} is not a duration like 15m or 1h") from None
+        if every < timedelta(minutes=1):
+            raise ValueError(f"{refresh!r} is shorter than a minute, the shortest refresh")
+        return refresh
+
+    @model_validator(mode="after")
+    def _one_source(self) -> IcsSettings:
+        if (self.url is None) == (self.file is None):
+            raise ValueError("give either `url` or `file` (one of them)")
+        return self
+
+    @property
+    def every(self) -> timedelta:
+        return parse_duration(self.refresh)
+
+
+def calendar_url_problem(url: str) -> None:
+    """Refuse a calendar URL that is not https (plain http only to this machine, for a local proxy or a test)."""
+    parts = urlsplit(url)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError(f"{redact_url(url)!r} is not an https:// URL (plain http only to 127.0.0.1)")
+    if not parts.hostname:
+        raise ValueError(f"{redact_url(url)!r} names no host")
+
+
+def redact_url(url: str) -> str:
+    """The URL without what may be a secret, for logs and Slack: feeds carry their access token in the query string
+    (`?token=`), the user info, or the path (Google's `/calendar/ical/ID/private-TOKEN/basic.ics`, PagerDuty's
+    `/private/TOKEN/feed/ID`), so only the host and the path's last part are kept."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    segments = [s for s in parts.path.split("/") if s]
+    path = "/" + segments[-1] if len(segments) == 1 else (f"/…/{segments[-1]}" if segments else "")
+    hidden = "?…" if parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{path}{hidden}"
+
+
 class ScheduleSettings(_Strict):
-    """One on-call schedule: `rotations` are its layers, lowest first; `channel` is where handoffs are told."""
+    """One on-call schedule: `rotations` are its layers, lowest first, `ics` an imported calendar above them;
+    `channel` is where handoffs are told."""
 
     name: str = Field(pattern=SCHEDULE_NAME)
     channel: str | None = None
     timezone: str = "UTC"
-    rotations: list[RotationSettings] = Field(min_length=1)
+    rotations: list[RotationSettings] = Field(default_factory=list)
+    ics: IcsSettings | None = None
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, timezone: str) -> str:
         return known_time_zone(timezone)
 
+    @model_validator(mode="after")
+    def _someone(self) -> ScheduleSettings:
+        if not self.rotations and self.ics is None:
+            raise ValueError("a schedule needs `rotations`, an `ics` calendar, or both")
+        return self
+
     def build(self) -> Schedule:
-        return Schedule(self.name, self.timezone, tuple(r.build() for r in self.rotations), self.channel)
+        layers = tuple(r.build() for r in self.rotations)
+        return Schedule(self.name, self.timezone, layers, self.channel, awaits_calendar=self.ics is not None)
 
 
 def unique_schedule_names(schedules: list[ScheduleSettings]) -> list[ScheduleSettings]:

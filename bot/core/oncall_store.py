@@ -1,6 +1,7 @@
 """On-call state as stored: overrides (`/boltwatch oncall override @USER DURATION [SCHEDULE]` adds one, audited;
 the schedules' answers read the ones that hold), and who each schedule last had on call, so that each handoff is
-told once in the schedule's channel (an override's, by the command's own notice)."""
+told once in the schedule's channel (an override's, by the command's own notice; an imported calendar's shift
+change, by the handoff tick like a rotation's)."""
 
 from __future__ import annotations
 
@@ -65,10 +66,23 @@ HandoffWords = Callable[[str, str | None, Handoff | None], str]
 """The text of a handoff's note from (schedule, who is on call now, the next handoff): the caller words it."""
 
 
-def announce_handoffs(session: Session, *, schedules: dict[str, Schedule], now: datetime, words: HandoffWords) -> int:
+def announce_handoffs(
+    session: Session,
+    *,
+    schedules: dict[str, Schedule],
+    now: datetime,
+    words: HandoffWords,
+    behind: list[str] | None = None,
+) -> int:
     """Tell each schedule's channel when who is on call changed since it was last told; how many were told. The
-    first time a schedule is seen, what holds is only remembered (a restart announces nothing)."""
-    watched = {name: schedule for name, schedule in schedules.items() if schedule.channel}
+    first time a schedule is seen, what holds is only remembered (a restart announces nothing).
+
+    Replicas read an imported calendar each on its own: one still holding the calendar as it was before an edit
+    would tell the old answer back, and the two would take turns. So a change this replica's calendar does not
+    explain — it disagrees with who was told at the moment they were told — is told only by a calendar read after
+    that moment; otherwise the schedule's name goes into `behind`, for the caller to read its calendar again."""
+    # A schedule whose calendar has not been loaded yet would tell its rotations' answer, then the calendar's.
+    watched = {name: s for name, s in schedules.items() if s.channel and not s.awaits_calendar}
     if not watched:
         return 0
     overrides = {name: active_overrides(session, schedule=name, at=now) for name in watched}
@@ -84,6 +98,10 @@ def announce_handoffs(session: Session, *, schedules: dict[str, Schedule], now: 
         if row is None:
             session.add(OnCallHandoff(schedule=name, user=user, at=now))
         elif row.user != user:
+            if _behind(session, watched[name], row):
+                if behind is not None:
+                    behind.append(name)
+                continue
             row.user, row.at = user, now
             following = next_handoffs(watched[name], overrides[name], now, count=1)
             text = words(name, user, following[0] if following else None)
@@ -91,3 +109,13 @@ def announce_handoffs(session: Session, *, schedules: dict[str, Schedule], now: 
                                    text=text, now=now)  # fmt: skip
             told += 1
     return told
+
+
+def _behind(session: Session, schedule: Schedule, told: OnCallHandoff) -> bool:
+    """Whether this replica's calendar of `schedule` may be older than the answer told at `told.at`: it disagrees
+    with that answer and was read before it was told."""
+    read_at = schedule.calendar_read_at
+    if schedule.calendar is None or read_at is None or read_at >= told.at:
+        return False
+    then = on_call(schedule, active_overrides(session, schedule=schedule.name, at=told.at), told.at).user
+    return then != told.user
