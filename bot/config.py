@@ -29,7 +29,7 @@ from bot.charts.render import Theme
 from bot.commands import checked_prefix
 from bot.core.access import AccessRule
 from bot.core.inhibition import InhibitRuleSettings
-from bot.core.oncall_settings import ScheduleSettings, schedule_references, unique_schedule_names
+from bot.core.oncall_settings import CONFIG_DIR, ScheduleSettings, schedule_references, unique_schedule_names
 from bot.core.routing import RouteSettings
 from bot.durations import Duration
 from bot.runtime import event_loop
@@ -455,22 +455,26 @@ def load_settings(
     path: str | Path, env: Mapping[str, str] | None = None, *, judge_check: CheckJudge | None = None
 ) -> Settings:
     """Read the YAML file at `path` and the environment; raise ConfigError listing every problem."""
-    return settings_from_mapping(_read_yaml(path), os.environ if env is None else env, judge_check=judge_check)
+    raw, env = _read_yaml(path), os.environ if env is None else env
+    return settings_from_mapping(raw, env, judge_check=judge_check, folder=Path(path).parent)
 
 
 def load_file_settings(path: str | Path, *, judge_check: CheckJudge | None = None) -> FileSettings:
     """Only the file's settings, for commands that need no Slack credentials (iam-policy, check --once)."""
     raw = _read_yaml(path)
-    file_settings, problems = _file_settings(raw, judge_check)
+    file_settings, problems = _file_settings(raw, judge_check, folder=Path(path).parent)
     if problems or file_settings is None:
         raise ConfigError(problems)
     return file_settings
 
 
-def settings_from_mapping(raw: object, env: Mapping[str, str], *, judge_check: CheckJudge | None = None) -> Settings:
+def settings_from_mapping(
+    raw: object, env: Mapping[str, str], *, judge_check: CheckJudge | None = None, folder: Path | None = None
+) -> Settings:
     """Settings from the parsed file and the environment; every problem of both in one ConfigError, so that one run
-    shows them all."""
-    file_settings, problems = _file_settings(raw, judge_check)
+    shows them all. `folder`: the config file's, which relative file paths in it are read from (none: the working
+    directory)."""
+    file_settings, problems = _file_settings(raw, judge_check, folder=folder)
     secrets: SlackSecrets | None = None
     missing = [name for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET") if not env.get(name)]
     problems.extend(f"{name}: the environment variable is not set" for name in missing)
@@ -505,7 +509,9 @@ def _read_yaml(path: str | Path) -> object:
         raise ConfigError([f"{path}:{line} is not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
 
 
-def _file_settings(raw: object, judge_check: CheckJudge | None) -> tuple[FileSettings | None, list[str]]:
+def _file_settings(
+    raw: object, judge_check: CheckJudge | None, *, folder: Path | None = None
+) -> tuple[FileSettings | None, list[str]]:
     """The file's settings and all its problems at once: the schema's, then the checks' names (pydantic skips a list
     validator while one entry is malformed) and each well-formed check's type and params (only the registry knows
     those), so that nine mistakes take one run, not four."""
@@ -514,7 +520,7 @@ def _file_settings(raw: object, judge_check: CheckJudge | None) -> tuple[FileSet
     problems: list[str] = []
     file_settings: FileSettings | None = None
     try:
-        file_settings = FileSettings.model_validate(raw)
+        file_settings = FileSettings.model_validate(raw, context={CONFIG_DIR: folder} if folder is not None else None)
     except ValidationError as exc:
         problems.extend(describe_validation_error(exc))
     checks = _valid_check_entries(raw.get("checks"))

@@ -324,3 +324,31 @@ def test_charts_are_on_and_light_by_default_and_a_theme_is_light_or_dark(slack_e
     with pytest.raises(ConfigError) as raised:
         settings_from_mapping({"slack": {"channel": "#alerts"}, "charts": {"theme": "sepia"}}, slack_env)
     assert raised.value.problems[0].startswith("charts.theme:")
+
+
+def test_a_calendar_file_is_read_from_the_config_files_folder_wherever_the_bot_starts(
+    tmp_path: Path, slack_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    example = load_settings(EXAMPLE, slack_env)
+    (schedule,) = [s for s in example.file.schedules if s.ics is not None and s.ics.file is not None]
+    assert schedule.ics is not None
+    assert schedule.ics.file == str(ROOT / "examples" / "oncall.ics")
+
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "primary.ics").write_text((ROOT / "examples" / "oncall.ics").read_text())
+    calendar = '  - {name: primary, ics: {file: primary.ics, users: {"alice@example.com": U0ALICE}}}\n'
+    config = folder / "boltwatch.yml"
+    config.write_text(MINIMAL + "schedules:\n" + calendar)
+    (loaded,) = load_settings(config, slack_env).file.schedules
+    assert loaded.ics is not None and loaded.ics.file == str(folder / "primary.ics")
+
+    (tmp_path / "primary.ics").write_text("")  # beside the working directory, not the config: not the one named
+    (folder / "primary.ics").unlink()
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, slack_env)
+    assert caught.value.problems == [
+        "schedules[0].ics.file: 'primary.ics' is not a file that can be read (a relative path is from the config"
+        " file's folder)"
+    ]

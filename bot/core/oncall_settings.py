@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.core.oncall import DAY_NAMES, Restriction, Rotation, Schedule
 from bot.durations import parse_duration
@@ -22,6 +22,9 @@ _HANDOFF = re.compile(r"^(?:([A-Za-z]{3})[a-z]*\s+)?(\d{1,2}):(\d{2})$")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 SCHEDULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$"
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+CONFIG_DIR = "config_dir"
+"""The validation context's key for the folder of the config file being read (relative paths are read from it)."""
 
 
 class _Strict(BaseModel):
@@ -153,10 +156,17 @@ class IcsSettings(_Strict):
 
     @field_validator("file")
     @classmethod
-    def _exists(cls, file: str | None) -> str | None:
-        if file is not None and not Path(file).is_file():
-            raise ValueError(f"{file!r} is not a file that can be read (a relative path is from the working directory)")
-        return file
+    def _exists(cls, file: str | None, info: ValidationInfo) -> str | None:
+        """A relative path is read from the config file's folder (`CONFIG_DIR` in the validation context), as a
+        config that names its calendar beside itself means wherever it is started from; kept absolute."""
+        if file is None:
+            return None
+        folder = (info.context or {}).get(CONFIG_DIR)
+        path = Path(folder, file) if folder is not None else Path(file)
+        if not path.is_file():
+            where = "the config file's folder" if folder is not None else "the working directory"
+            raise ValueError(f"{file!r} is not a file that can be read (a relative path is from {where})")
+        return str(path.absolute())
 
     @field_validator("users")
     @classmethod
