@@ -58,9 +58,9 @@ def test_after_its_first_chart_the_bot_freezes_its_heap_once_more(tmp_path: Path
         app.services.executor.shutdown()
 
 
-def test_building_the_bot_with_charts_on_imports_no_plotting_library(tmp_path: Path) -> None:
-    """matplotlib and Pillow (~0.5 s and tens of MB) wait for the first chart: the app, its handlers, the drainer and
-    the services that draw import neither. Run in a new interpreter, so that no other test's imports count."""
+def _built_in_a_new_interpreter(tmp_path: Path, config: dict[str, object], then: str) -> list[str]:
+    """Build the bot from `config` in a new interpreter, so that no other test's imports count, run `then` (which
+    may use `app`) and give back what it printed."""
     env = {
         "SLACK_BOT_TOKEN": "xoxb-1",
         "SLACK_SIGNING_SECRET": "s",
@@ -68,35 +68,36 @@ def test_building_the_bot_with_charts_on_imports_no_plotting_library(tmp_path: P
     }
     code = (
         "import sys\n"
-        "import bot.delivery.drainer, bot.services, handlers, scheduler.runner\n"
         "from bot.app import create_app\nfrom bot.config import settings_from_mapping\n"
-        f"settings = settings_from_mapping({{'slack': {{'channel': '#a'}}, 'charts': {{'enabled': True}}}}, {env!r})\n"
+        f"settings = settings_from_mapping({config!r}, {env!r})\n"
         "app = create_app(settings, background=False, freeze=False)\napp.services.executor.shutdown()\n"
-        "print(app.notifier.chart_image is not None)\n"
-        "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))"
-    )
+    ) + then
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.splitlines()[-2:] == ["True", "[]"]
+    return done.stdout.splitlines()
+
+
+def test_building_the_bot_with_charts_on_imports_no_plotting_library(tmp_path: Path) -> None:
+    """matplotlib and Pillow (~0.5 s and tens of MB) wait for the first chart: the app, its handlers, the drainer and
+    the services that draw import neither."""
+    printed = _built_in_a_new_interpreter(
+        tmp_path,
+        {"slack": {"channel": "#a"}, "charts": {"enabled": True}},
+        "import bot.delivery.drainer, bot.services, handlers, scheduler.runner\n"
+        "print(app.notifier.chart_image is not None)\n"
+        "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules))",
+    )
+    assert printed[-2:] == ["True", "[]"]
 
 
 def test_schedules_without_a_calendar_import_no_calendar_parser(tmp_path: Path) -> None:
     """The iCalendar parser and dateutil's rrule load only when a schedule imports a calendar (`ics`): a bot with
-    rotations alone builds and answers its schedules without them. In a new interpreter, as above."""
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_SIGNING_SECRET": "s",
-        "BOLTWATCH_DATABASE_URL": f"sqlite:///{tmp_path}/b.db",
-    }
+    rotations alone builds and answers its schedules without them."""
     schedules = [{"name": "primary", "rotations": [{"users": ["U0ALICE", "U0BOB"]}]}]
-    code = (
-        "import sys\n"
-        "from datetime import UTC, datetime\n"
-        "from bot.app import create_app\nfrom bot.config import settings_from_mapping\n"
-        "from bot.core.oncall import answer\n"
-        f"settings = settings_from_mapping({{'slack': {{'channel': '#a'}}, 'schedules': {schedules!r}}}, {env!r})\n"
-        "app = create_app(settings, background=False, freeze=False)\napp.services.executor.shutdown()\n"
+    printed = _built_in_a_new_interpreter(
+        tmp_path,
+        {"slack": {"channel": "#a"}, "schedules": schedules},
+        "from datetime import UTC, datetime\nfrom bot.core.oncall import answer\n"
         "print(answer(app.services.schedules['primary'], [], datetime(2026, 3, 2, tzinfo=UTC)).now.user)\n"
-        "print(sorted(m for m in ('dateutil.rrule', 'bot.core.ical', 'bot.core.oncall_calendar') if m in sys.modules))"
+        "print(sorted(m for m in ('dateutil.rrule', 'bot.core.ical', 'bot.core.oncall_calendar') if m in sys.modules))",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.splitlines()[-2:] == ["U0ALICE", "[]"]
+    assert printed[-2:] == ["U0ALICE", "[]"]

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -264,18 +265,24 @@ async def test_a_channel_that_refuses_the_incident_holds_its_chart_until_both_ge
     assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 1
 
 
+def removing_the_bot_before_the_chart(bot: RunningBot, channel: str) -> Callable[[str, dict[str, Any]], Fault | None]:
+    """A fault hook: the bot is taken out of `channel` just as it asks for its first chart's upload URL (after the
+    incident's message got in)."""
+
+    def hook(method: str, params: dict[str, Any]) -> Fault | None:
+        if method == "files.getUploadURLExternal" and not bot.slack.calls_to(method):
+            bot.slack.remove_bot(channel)
+        return None
+
+    return hook
+
+
 async def test_a_chart_the_channel_refuses_after_its_incident_is_kept_past_its_tries_until_the_bot_is_back(
     secret_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = secret_bot
     bot.slack.invite_bot("#secret")
-
-    def remove_the_bot_before_the_chart(method: str, params: dict[str, Any]) -> Fault | None:
-        if method == "files.getUploadURLExternal" and not bot.slack.calls_to(method):
-            bot.slack.remove_bot("#secret")
-        return None
-
-    bot.slack.add_fault_hook(remove_the_bot_before_the_chart)
+    bot.slack.add_fault_hook(removing_the_bot_before_the_chart(bot, "#secret"))
     await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
     await bot.run_checks()
     [message] = await bot.wait_for(lambda: bot.slack.channel_messages("#secret"))
@@ -295,12 +302,7 @@ async def test_a_chart_the_channel_refuses_after_its_incident_is_kept_past_its_t
 
 
 async def test_a_chart_in_a_public_channel_the_bot_was_removed_from_joins_it_and_is_posted(bot: RunningBot) -> None:
-    def remove_the_bot_before_the_chart(method: str, params: dict[str, Any]) -> Fault | None:
-        if method == "files.getUploadURLExternal" and not bot.slack.calls_to(method):
-            bot.slack.remove_bot("#alerts")
-        return None
-
-    bot.slack.add_fault_hook(remove_the_bot_before_the_chart)
+    bot.slack.add_fault_hook(removing_the_bot_before_the_chart(bot, "#alerts"))
     await asyncio.to_thread(put_failing_function_alarm, bot.moto.endpoint)
     await bot.run_checks()
     [block] = await bot.wait_for(lambda: chart_blocks(bot))
