@@ -43,6 +43,16 @@ def texts(bot: RunningBot) -> list[str]:
     return [m.text for m in bot.slack.channel_messages("#alerts")]
 
 
+async def home_of(bot: RunningBot, user: str) -> str:
+    """The text of the App Home `user` sees on opening it now."""
+    assert bot.app.home is not None
+    bot.app.home.refresh_seconds = 0
+    before = len(bot.slack.calls_to("views.publish"))
+    await bot.slack.send_event(bot.events_url, event={"type": "app_home_opened", "user": user, "tab": "home"})
+    await bot.wait_for(lambda: len(bot.slack.calls_to("views.publish")) > before)
+    return str(bot.slack.home_view(user)["blocks"])
+
+
 async def test_a_configured_window_announces_itself_mutes_in_between_and_says_what_it_muted(
     moto: MotoHandle, database_url: str
 ) -> None:
@@ -62,6 +72,8 @@ async def test_a_configured_window_announces_itself_mutes_in_between_and_says_wh
         clock.now = clock.now.replace(hour=2, minute=0, second=5)
         assert await tick(bot) == 1
         assert texts(bot)[-1].startswith(":construction: Maintenance for `resource=orders-api` started")
+        home = await home_of(bot, "U0BOB")
+        assert "*Maintenance windows*" in home and "`resource=orders-api`" in home and "nightly patching" in home
 
         await asyncio.to_thread(set_state, bot.moto, "orders-api-errors", "ALARM")
         await bot.run_checks()
