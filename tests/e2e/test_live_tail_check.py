@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.aws.sessions import AwsTarget
-from bot.store.models import IncidentEvent
+from bot.store.models import CheckTarget, IncidentEvent
 from sandbox.aws import live_tail
 from sandbox.aws.server import MotoHandle, sandbox_client
 from sandbox.slack import LocalSlack
@@ -216,22 +217,38 @@ async def test_more_than_ten_live_groups_stream_in_sessions_of_ten_up_to_the_con
 
 
 async def test_the_timeline_credits_a_streamed_error_to_the_live_tail_and_a_caught_up_one_to_the_read(
-    moto: MotoHandle, database_url: str, logs: BaseClient
+    moto: MotoHandle, database_url: str, logs: BaseClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An error logged before the session started is found by its first read of the logs (poll); one logged while
-    it streams is seen first by the stream (live tail)."""
+    """An error logged before the session started is found by a read of the logs (poll: the session's catch-up, or
+    the scheduled run the bot starts with); one logged while it streams, once neither read is still going, is seen
+    first by the stream (live tail)."""
+
+    def scheduled_run_recorded(session: Session) -> bool:
+        return session.scalar(select(CheckTarget).where(CheckTarget.check_name == "log_errors")) is not None
+
+    def caught_up() -> bool:
+        return any("log groups streaming" in r.getMessage() for r in caplog.records)
+
     await asyncio.to_thread(put_error, logs, "BeforeTheStreamError")
-    async with bot_running(moto, database_url) as bot:
-        await live(bot)
-        await bot.wait_for(lambda: posts_naming(bot, "BeforeTheStreamError"), timeout=15)  # the session's first read
-        await asyncio.to_thread(put_error, logs, "StreamedError")
-        await bot.wait_for(lambda: posts_naming(bot, "StreamedError"), timeout=10)
+    with caplog.at_level(logging.INFO, logger="scheduler.live_tails"):
+        async with bot_running(moto, database_url) as bot:
+            await live(bot)
+            await bot.wait_for(lambda: posts_naming(bot, "BeforeTheStreamError"), timeout=15)
+            await bot.wait_for(caught_up, timeout=15)
+            for _ in range(300):  # the bot's first scheduled run read the group too, before the session was live
+                if await bot.app.services.db.run(scheduled_run_recorded):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the first scheduled run did not end within 15 s")
+            await asyncio.to_thread(put_error, logs, "StreamedError")
+            await bot.wait_for(lambda: posts_naming(bot, "StreamedError"), timeout=10)
+            assert await bot.app.services.db.run(opened) == [
+                "orders: BeforeTheStreamError: charge failed, seen first by poll",
+                "orders: StreamedError: charge failed, seen first by live tail",
+            ]
 
-        def opened(session: Session) -> list[str]:
-            events = select(IncidentEvent.detail).where(IncidentEvent.kind == "opened").order_by(IncidentEvent.id)
-            return list(session.scalars(events))
 
-        assert await bot.app.services.db.run(opened) == [
-            "orders: BeforeTheStreamError: charge failed, seen first by poll",
-            "orders: StreamedError: charge failed, seen first by live tail",
-        ]
+def opened(session: Session) -> list[str]:
+    events = select(IncidentEvent.detail).where(IncidentEvent.kind == "opened").order_by(IncidentEvent.id)
+    return list(session.scalars(events))
