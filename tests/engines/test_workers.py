@@ -230,20 +230,26 @@ async def test_a_killed_workers_jobs_run_again_elsewhere_within_one_interval(tmp
         [tick] = {j.tick for j in victim.jobs()}
         await victim.stop(signal.SIGKILL)
         killed_in_flight = victim.in_flight()
+        killed_runs = {(j.target, j.tick) for j in victim.jobs() if j.job_id in killed_in_flight}
+
+        async def killed_ran_again() -> bool:
+            again = {(j.target, j.tick) for w in survivors for j in w.jobs() if j.status == "Success"}
+            return all(any(t >= k_tick for t_, t in again if t_ == k_target) for k_target, k_tick in killed_runs)
 
         async def tick_done() -> bool:
             ticks = await asyncio.to_thread(recorded_ticks, database_url)
             return all(ticks.get(target, 0) >= tick for target in targets)
 
-        await wait_until(tick_done, 30, "the tick did not complete within one interval of the kill")
+        await wait_until(killed_ran_again, 30, "the killed worker's jobs did not run again within one interval")
+        # The rest of the tick's 30 jobs of 1–3 s share two workers; on a loaded machine that can take past 30 s.
+        await wait_until(tick_done, 60, "the tick did not complete within two intervals of the kill")
         for worker in survivors:
             await worker.stop(signal.SIGTERM)
 
-    # Every target ran this tick, or a later one that superseded it, within one interval of the kill...
+    # Every target ran this tick, or a later one that superseded it...
     done = successes(running)
     assert all(any(t >= tick for target_, t in done if target_ == target) for target in targets)
     # ...and each job the killed worker had running ran again on another worker.
-    killed_runs = {(j.target, j.tick) for j in victim.jobs() if j.job_id in killed_in_flight}
     again = {(j.target, j.tick) for w in survivors for j in w.jobs() if j.status == "Success"}
     assert killed_runs and all(
         any(t >= k_tick for t_, t in again if t_ == k_target) for k_target, k_tick in killed_runs
