@@ -7,9 +7,8 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +17,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from sandbox.aws.server import MotoHandle, sandbox_client
+from tests.sandbox.test_message_moves import until
 
 
 class Endpoint:
@@ -54,14 +54,6 @@ def endpoint() -> Iterator[Endpoint]:
 @pytest.fixture
 def sns(moto: MotoHandle) -> BaseClient:
     return sandbox_client(moto.endpoint, "sns")
-
-
-def until(condition: Callable[[], Any], seconds: float = 10) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "never happened"
-        time.sleep(0.05)
-    return result
 
 
 def test_subscribing_an_http_endpoint_sends_it_a_confirmation_as_sns_does(
