@@ -250,10 +250,7 @@ async def test_a_killed_workers_jobs_run_again_elsewhere_within_one_interval(tmp
     done = successes(running)
     assert all(any(t >= tick for target_, t in done if target_ == target) for target in targets)
     # ...and each job the killed worker had running ran again on another worker.
-    again = {(j.target, j.tick) for w in survivors for j in w.jobs() if j.status == "Success"}
-    assert killed_runs and all(
-        any(t >= k_tick for t_, t in again if t_ == k_target) for k_target, k_tick in killed_runs
-    )
+    assert killed_runs and await killed_ran_again()
 
 
 async def test_sigterm_finishes_or_puts_back_a_workers_jobs_within_ten_seconds(

@@ -5,6 +5,7 @@ ECS events: tests/push/test_sns_ecs_events.py."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,14 @@ async def scheduled_catch_up_over(bot: RunningBot) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the worker's scheduled jobs did not end within 30 s")
+
+
+async def succeeded_jobs(worker_port: int) -> float:
+    """The worker's count of ec2_status jobs that succeeded, from its /metrics."""
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{worker_port}/metrics") as got:
+        metrics = await got.text()
+    found = re.search(r'^boltwatch_check_jobs_total\{check="ec2_status",event="succeeded"\} (\S+)$', metrics, re.M)
+    return float(found.group(1)) if found else 0.0
 
 
 def resolved_by_push(instance: str) -> str:
@@ -168,7 +177,7 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
     if not database_url.startswith("postgresql"):
         pytest.skip("Procrastinate keeps its queue in PostgreSQL")
     config = push_config(
-        tmp_path, checks=[{"type": "ec2_status", "every": "5m"}], scheduler={"engine": "procrastinate"}
+        tmp_path, checks=[{"type": "ec2_status", "every": "1h"}], scheduler={"engine": "procrastinate"}
     )
     async with running_bot(moto=moto, database_url=database_url, config=config, background=True, role="web") as web:
         instance = await asyncio.to_thread(launch, moto.endpoint)
@@ -180,6 +189,7 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
         worker_port = await worker.start(host="127.0.0.1", port=0)
         try:
             await scheduled_catch_up_over(web)
+            caught_up = await succeeded_jobs(worker_port)
             await stopped_alert(web, instance)
             assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
             await web.app.sns.rechecks.wait()
@@ -192,10 +202,9 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
                 lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
                 timeout=30,
             )
-            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{worker_port}/metrics") as got:
-                worker_metrics = await got.text()
+            succeeded = await succeeded_jobs(worker_port)
         finally:
             await worker.stop()
         assert instance in message.text
-        assert 'boltwatch_check_jobs_total{check="ec2_status",event="succeeded"}' in worker_metrics
+        assert succeeded == caught_up + 1, "one job, the event's, ran after the catch-up"
         assert (await timeline(web))[-1] == ("resolved", resolved_by_push(instance))
