@@ -10,6 +10,14 @@ path; the outbox drainer posts it.
 moto (5.2) does not publish an alarm's state change to its SNS actions (CloudWatch does, within seconds): right
 after `set_alarm_state` returns, the bench publishes the notification CloudWatch would send to the alarm's topic
 itself (`sandbox.aws.alarms.publish_alarm_actions`), and that time is part of every figure.
+
+With `postgres` (`--engine procrastinate`) the bot runs as under the distributed engine: a `--role web` replica takes
+the deliveries and a `boltwatch worker` runs the checks, both on a schema of their own in that PostgreSQL. Trials then
+alternate between an alarm (observed by the web replica, as above) and an EC2 instance that AWS stops: its
+"EC2 Instance State-change Notification" (EventBridge through SNS, published by the bench as EventBridge would)
+makes the web replica queue an `ec2_status` run of its target, which the worker takes. `ec2_status` also runs every
+30 s over four regions, a tick's jobs spread over its first 15 s: us-east-1's, the last of four, waits 11.25 s of
+every 30. An event in that time finds it waiting, and the figures say how often that happened.
 """
 
 from __future__ import annotations
@@ -25,10 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import environment
+from sqlalchemy import text
+
+from bench.common import environment, postgres_schema
 from bot.app import create_app
 from bot.config import settings_from_mapping
+from bot.worker import WorkerProcess
 from sandbox.aws.alarms import publish_alarm_actions
+from sandbox.aws.ec2_retirement import stop_for_retirement
 from sandbox.aws.fake_sns import fake_sns, make_keys
 from sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
 from sandbox.aws.sns_relay import signing_relay
@@ -43,26 +55,44 @@ NOTE = (
 )
 
 
-def config(topic: str, ca_bundle: Path) -> dict[str, Any]:
-    return {
+DISTRIBUTED_REGIONS = ["ap-northeast-1", "ap-southeast-2", "eu-west-1", REGION]
+"""Sorted: a tick's job for REGION is the last of four, due 3/4 of the 30 s spread after the tick."""
+WAITING_JOB = (
+    "SELECT EXTRACT(EPOCH FROM scheduled_at - now()) FROM procrastinate_jobs"
+    " WHERE queueing_lock = 'check:ec2_status:default:us-east-1' AND status = 'todo' AND scheduled_at > now()"
+)
+
+
+def config(topic: str, ca_bundle: Path, *, distributed: bool = False) -> dict[str, Any]:
+    settings: dict[str, Any] = {
         "slack": {"channel": CHANNEL},
         "aws": {"regions": [REGION], "accounts": [{"name": "default", "id": SANDBOX_ACCOUNT_ID}], "max_attempts": 1},
         "checks": [{"type": "cloudwatch_alarms", "name_prefix": "bench-push-"}],
-        "routes": [{"name": "detect", "channel": CHANNEL, "group_by": ["check", "alarm"]}],
+        "routes": [{"name": "detect", "channel": CHANNEL, "group_by": ["check", "alarm", "instance"]}],
         "push": {"sns": {"topics": [topic], "cert_hosts": ["127.0.0.1"], "ca_bundle": str(ca_bundle)}},
     }
+    if distributed:
+        settings["aws"]["regions"] = DISTRIBUTED_REGIONS
+        settings["checks"].append({"type": "ec2_status", "every": "30s"})
+        settings["scheduler"] = {"engine": "procrastinate"}
+    return settings
 
 
 @dataclass(frozen=True)
 class PushTrial:
     number: int
     alarm: str
+    """The alarm's name, or the instance's id (kind "ec2")."""
     set_at: float
     """Wall time just before set_alarm_state was called."""
     delivered_at: float
     """When the publish returned: moto delivers to HTTP subscriptions before it answers, and the bot answers SNS
     once the alert is recorded (the post is still to come)."""
     posted_at: float
+    kind: str = "alarm"
+    """alarm, or ec2: an instance's state change, which runs ec2_status as a job (distributed engine)."""
+    waiting: float | None = None
+    """ec2: the seconds until the target's waiting job was due when the event was published (None: none waited)."""
 
     @property
     def seconds(self) -> float:
@@ -98,6 +128,26 @@ def fire(moto: MotoHandle, name: str) -> tuple[float, float]:
     return started, time.time()
 
 
+def launch(moto: MotoHandle) -> str:
+    ec2 = sandbox_client(moto.endpoint, "ec2", REGION)
+    return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
+
+
+def instance_stopped(moto: MotoHandle, topic: str, instance: str) -> tuple[float, float]:
+    """AWS stops `instance` (a scheduled retirement), then EventBridge publishes its state change to `topic`, as an
+    EventBridge rule with an SNS target does; (before the stop, after the publish)."""
+    started = time.time()
+    stop_for_retirement(moto.endpoint, instance, account=SANDBOX_ACCOUNT_ID, region=REGION)
+    event = {
+        "version": "0", "id": f"bench-{instance}", "detail-type": "EC2 Instance State-change Notification",
+        "source": "aws.ec2", "account": SANDBOX_ACCOUNT_ID, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": REGION, "resources": [f"arn:aws:ec2:{REGION}:{SANDBOX_ACCOUNT_ID}:instance/{instance}"],
+        "detail": {"instance-id": instance, "state": "stopped"},
+    }  # fmt: skip
+    sandbox_client(moto.endpoint, "sns", REGION).publish(TopicArn=topic, Message=json.dumps(event))
+    return started, time.time()
+
+
 def post_naming(slack: LocalSlack, alarm: str) -> ApiCall | None:
     for call in slack.calls_to("chat.postMessage"):
         if call.ok and "thread_ts" not in call.params and alarm in json.dumps(call.params):
@@ -106,8 +156,11 @@ def post_naming(slack: LocalSlack, alarm: str) -> ApiCall | None:
 
 
 async def measure_push(
-    trials: int, warmup: int, rng: random.Random, report: Callable[[PushTrial, int], None]
-) -> list[PushTrial]:
+    trials: int, warmup: int, rng: random.Random, report: Callable[[PushTrial, int], None], *,
+    postgres: str | None = None,
+) -> list[PushTrial]:  # fmt: skip
+    """The trials, warm-up ones dropped. With `postgres`, the distributed engine (a web replica and a worker) on a
+    schema of its own there, and trials alternate between an alarm and an EC2 state change."""
     keys = await asyncio.to_thread(make_keys)
     measured: list[PushTrial] = []
     async with AsyncExitStack() as stack:
@@ -118,24 +171,41 @@ async def measure_push(
         slack = await stack.enter_async_context(LocalSlack())
         slack.add_channel(CHANNEL)
         sns = await stack.enter_async_context(fake_sns(keys, folder))
-        env = slack.environment() | {"BOLTWATCH_DATABASE_URL": f"sqlite:///{folder / 'push.db'}"}
+        database = f"sqlite:///{folder / 'push.db'}"
+        if postgres is not None:
+            database = stack.enter_context(postgres_schema(postgres, "bw_detect"))
+        env = slack.environment() | {"BOLTWATCH_DATABASE_URL": database}
         topic = f"arn:aws:sns:{REGION}:{SANDBOX_ACCOUNT_ID}:{TOPIC_NAME}"
-        app = create_app(settings_from_mapping(config(topic, folder / "ca.pem"), env), aws_endpoint_url=moto.endpoint,
-                         background=True)  # fmt: skip
+        settings = settings_from_mapping(config(topic, folder / "ca.pem", distributed=postgres is not None), env)
+        app = create_app(settings, aws_endpoint_url=moto.endpoint, background=True,
+                         role="all" if postgres is None else "web")  # fmt: skip
         port = await app.start(host="127.0.0.1", port=0)
         stack.push_async_callback(app.stop)
+        if postgres is not None:
+            worker = WorkerProcess(settings, name="bench-worker", concurrency=4, aws_endpoint_url=moto.endpoint)
+            await worker.start(host="127.0.0.1", port=0)
+            stack.push_async_callback(worker.stop)
         relay = await stack.enter_async_context(signing_relay(sns, f"http://127.0.0.1:{port}", sns_api=moto.endpoint))
         await asyncio.to_thread(create_topic, moto, relay.url)
         if await relay.wait_for_answers(1) != [200]:
             raise RuntimeError(f"the bot did not confirm its subscription: {relay.answers}")
         for number in range(warmup + trials):
-            await asyncio.sleep(rng.uniform(0.2, 1.0))
-            alarm = f"bench-push-{number:03d}"  # fixed width: no alarm's name is inside another's
-            await asyncio.to_thread(put_alarm, moto, alarm, topic)
-            set_at, delivered_at = await asyncio.to_thread(fire, moto, alarm)
-            call = await slack.wait_for(lambda a=alarm: post_naming(slack, a), timeout=30)  # type: ignore[misc]
+            waiting: float | None = None
+            if postgres is not None and number % 2:
+                # Spread over the minute's ticks, so that some events come while the target's job waits.
+                await asyncio.sleep(rng.uniform(0.5, 4.0))
+                kind, name = "ec2", await asyncio.to_thread(launch, moto)
+                due = await app.services.db.run(lambda s: s.scalar(text(WAITING_JOB)))
+                waiting = None if due is None else float(due)
+                set_at, delivered_at = await asyncio.to_thread(instance_stopped, moto, topic, name)
+            else:
+                await asyncio.sleep(rng.uniform(0.2, 1.0))
+                kind, name = "alarm", f"bench-push-{number:03d}"  # fixed width: no alarm's name is inside another's
+                await asyncio.to_thread(put_alarm, moto, name, topic)
+                set_at, delivered_at = await asyncio.to_thread(fire, moto, name)
+            call = await slack.wait_for(lambda n=name: post_naming(slack, n), timeout=60)  # type: ignore[misc]
             if number >= warmup:
-                measured.append(PushTrial(number, alarm, set_at, delivered_at, call.time))
+                measured.append(PushTrial(number, name, set_at, delivered_at, call.time, kind, waiting))
                 report(measured[-1], len(measured))
         if any(status != 200 for status in relay.answers):
             raise RuntimeError(f"the bot refused deliveries: {relay.answers}")

@@ -6,7 +6,8 @@ PostgreSQL, one job per (check, account, region) and tick.
   "Launch a task periodically"). Its job defers one job per target, spread over the first half of the interval
   (30 s at most).
 - Each target job holds `lock = queueing_lock = check:account:region`: one waiting and one running job per target,
-  so a target that cannot keep its interval skips ticks rather than piling them up.
+  so a target that cannot keep its interval skips ticks rather than piling them up. An event pushed about a target
+  (`defer_recheck`) queues its job, or brings the waiting one forward to now.
 - A job runs `run_check_target` within `check_timeout`; what it writes is keyed by (check, target, tick), so a job
   run twice writes once. Finished jobs are deleted (`delete_jobs="successful"`).
 - Workers beat every HEARTBEAT_SECONDS; a reaper job every REAPER_SECONDS retries the jobs of workers silent for
@@ -57,6 +58,20 @@ REAPER_SECONDS = 5
 SHUTDOWN_GRACE_SECONDS = 6.0
 """Within the 10 s a process manager gives between SIGTERM and SIGKILL, with time left to put jobs back."""
 SCHEMA_LOCK = 7_020_020  # pg_advisory_xact_lock key: workers starting together apply the queue's schema once
+BRING_FORWARD = """
+WITH moved AS (
+    UPDATE procrastinate_jobs
+       SET scheduled_at = LEAST(scheduled_at, now()), args = jsonb_set(args, '{source}', to_jsonb(%(source)s::text))
+     WHERE queueing_lock = %(lock)s AND status = 'todo'
+ RETURNING id, queue_name
+)
+SELECT id, pg_notify(
+    'procrastinate_queue_v1#' || queue_name, json_build_object('type', 'job_inserted', 'job_id', id)::text
+)::text AS notified
+FROM moved
+"""
+"""The job waiting under a queueing lock made due now and run as a source, its queue's workers woken as Procrastinate's
+insert trigger (procrastinate_notify_queue_job_inserted_v1) wakes them. LEAST never moves a job later."""
 
 
 def conninfo(database_url: str) -> str:
@@ -206,9 +221,12 @@ class DistributedChecks:
         metrics.labels(check, "repeat" if run.repeat else "failed" if run.error else "succeeded").inc()
 
     async def defer_recheck(self, check: str, account: str, region: str, *, source: Source = Source.POLL) -> bool:
-        """Run `check` over (account, region) soon, as a job a worker takes (an EventBridge event said a resource of
-        that target changed: `source` push); False when that check or target is not configured, or when a job of
-        that target waits already (it will see this change too)."""
+        """Run `check` over (account, region) now, as a job a worker takes (an EventBridge event said a resource of
+        that target changed: `source` push); False when that check or target is not configured.
+
+        A target has one waiting job at most (its queueing lock). When one waits already, a tick's job spread up to
+        30 s ahead or an earlier event's, that job is brought forward to now and runs as `source`: the event's
+        change is seen at once, not when that job was due."""
         configured = self._checks.get(check)
         target = AwsTarget(account, region)
         if configured is None or target not in self._services.aws.targets():
@@ -217,14 +235,28 @@ class DistributedChecks:
         # A run is recorded once per (check, target, tick): a second event in the same second gets the next one,
         # so that its run is not taken for a repeat of the first.
         tick = max(int(self._services.clock().timestamp()), self._rechecked.get(key, 0) + 1)
-        try:
-            await self._target_task.configure(lock=key, queueing_lock=key).defer_async(
-                check=check, account=account, region=region, tick=tick, source=source.value
-            )
-        except AlreadyEnqueued:
-            return False
-        self._rechecked[key] = tick
-        return True
+        for _attempt in range(3):
+            try:
+                await self._target_task.configure(lock=key, queueing_lock=key).defer_async(
+                    check=check, account=account, region=region, tick=tick, source=source.value
+                )
+            except AlreadyEnqueued:
+                if await self._bring_forward(key, source):
+                    return True
+                continue  # the waiting job started between the two: the lock is free again
+            self._rechecked[key] = tick
+            return True
+        log.warning("check %s: could not queue a %s run of %s, its waiting job kept changing", check, source, key)
+        return False
+
+    async def _bring_forward(self, key: str, source: Source) -> bool:
+        """Make the job waiting under queueing lock `key` due now and its run `source`, and wake the workers as a new
+        job does (the notification of Procrastinate's insert trigger: an update sends none, and an idle worker would
+        look again only after its polling interval). False when no job waits under that lock any more."""
+        moved = await self.app.connector.execute_query_all_async(BRING_FORWARD, lock=key, source=source.value)
+        if moved:
+            log.info("%s run of %s: its waiting job %s brought forward to now", source, key, moved[0]["id"])
+        return bool(moved)
 
     async def retry_stalled(self, timestamp: int) -> int:
         """Put back the jobs of workers whose heartbeat stopped (killed, frozen); returns how many."""

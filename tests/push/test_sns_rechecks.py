@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from bot.core.findings import CheckResult
 from bot.core.incidents import observe
 from bot.enums import Source
 from bot.worker import WorkerProcess
+from sandbox.aws.ec2_retirement import stop_for_retirement
 from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
 from scheduler.checks.ec2_status import instance_findings
@@ -32,19 +35,6 @@ from tests.push.sns_bot import deliver, push_config, stored, timeline
 def launch(endpoint: str) -> str:
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
     return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
-
-
-def stop_for_retirement(endpoint: str, instance: str) -> None:
-    """Stop `instance` as EC2 stops one at a scheduled retirement. moto stops instances only as their user does
-    (Client.UserInitiatedShutdown, which ec2_status leaves alone): the reason is set on moto's instance, kept in
-    this process."""
-    from moto.ec2.models import ec2_backends
-    from moto.ec2.models.instances import StateReason
-
-    boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1").stop_instances(InstanceIds=[instance])
-    stopped = ec2_backends["123456789012"]["us-east-1"].get_instance(instance)
-    reason = "Server.ScheduledStop"
-    stopped.state_reason = StateReason(f"{reason}: Stopped due to scheduled retirement", reason)
 
 
 async def stopped_alert(bot: RunningBot, instance: str) -> None:
@@ -63,20 +53,25 @@ async def stopped_alert(bot: RunningBot, instance: str) -> None:
     await bot.wait_for(lambda: bot.slack.channel_messages("#alerts"))
 
 
-async def scheduled_catch_up_over(bot: RunningBot) -> None:
-    """A worker that starts within 10 minutes of a tick its check missed runs that tick at once (Procrastinate's
-    periodic deferrer catches up, `MAX_DELAY`): with `every: 1h`, in the first minutes of each hour. Such a scheduled
-    job, queued or running, would see the change before the event's: the test waits for it to end first."""
+async def check_jobs_over(bot: RunningBot) -> None:
+    """Wait until no check job is queued or running (30 s at most)."""
     pending = text(
         "SELECT count(*) FROM procrastinate_jobs"
         " WHERE status IN ('todo', 'doing') AND task_name LIKE 'boltwatch.check_%'"
     )
-    await asyncio.sleep(2)  # the worker's periodic deferrer makes its first pass as it starts
     for _ in range(300):
         if not await bot.app.services.db.run(lambda s: s.scalar(pending)):
             return
         await asyncio.sleep(0.1)
-    raise AssertionError("the worker's scheduled jobs did not end within 30 s")
+    raise AssertionError("the worker's check jobs did not end within 30 s")
+
+
+async def scheduled_catch_up_over(bot: RunningBot) -> None:
+    """A worker that starts within 10 minutes of a tick its check missed runs that tick at once (Procrastinate's
+    periodic deferrer catches up, `MAX_DELAY`): with `every: 1h`, in the first minutes of each hour. Such a scheduled
+    job, queued or running, would see the change before the event's: the test waits for it to end first."""
+    await asyncio.sleep(2)  # the worker's periodic deferrer makes its first pass as it starts
+    await check_jobs_over(bot)
 
 
 async def succeeded_jobs(worker_port: int) -> float:
@@ -207,4 +202,63 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
             await worker.stop()
         assert instance in message.text
         assert succeeded == caught_up + 1, "one job, the event's, ran after the catch-up"
+        assert (await timeline(web))[-1] == ("resolved", resolved_by_push(instance))
+
+
+async def test_an_event_brings_forward_the_scheduled_job_its_target_has_waiting(
+    moto: MotoHandle, database_url: str, sns: FakeSns, tmp_path: Path
+) -> None:
+    """A tick spreads its targets' jobs over up to 30 s, and a target has one waiting job at most. An event about a
+    target whose job waits does not queue another behind it: that job runs now, for the event, and the timeline
+    credits push."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("Procrastinate keeps its queue in PostgreSQL")
+    config = push_config(
+        tmp_path, checks=[{"type": "ec2_status", "every": "1h"}], scheduler={"engine": "procrastinate"},
+        aws={"regions": ["ap-southeast-2", "eu-west-1", "us-east-1"], "max_attempts": 1},
+    )  # fmt: skip
+    async with running_bot(moto=moto, database_url=database_url, config=config, background=True, role="web") as web:
+        distributed = web.app.distributed
+        assert distributed is not None
+        instance = await asyncio.to_thread(launch, moto.endpoint)
+        env = web.slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
+        settings = await asyncio.to_thread(settings_from_mapping, config, env)
+        worker = WorkerProcess(
+            settings, name="worker-1", concurrency=2, aws_endpoint_url=moto.endpoint, clock=web.clock
+        )
+        worker_port = await worker.start(host="127.0.0.1", port=0)
+        try:
+            await scheduled_catch_up_over(web)
+            caught_up = await succeeded_jobs(worker_port)
+            await stopped_alert(web, instance)
+            # The tick's jobs, as its periodic task queues them: us-east-1, the last of three, is due 20 s on.
+            assert await distributed.check_tick(int(time.time()), "ec2_status") == 3
+            waiting = text(
+                "SELECT id, scheduled_at, args->>'source' FROM procrastinate_jobs"
+                " WHERE queueing_lock = 'check:ec2_status:default:us-east-1' AND status = 'todo'"
+            )
+            [(job, due, source)] = await web.app.services.db.run(lambda s: s.execute(waiting).all())
+            assert source is None and due > datetime.now(UTC) + timedelta(seconds=10)
+
+            assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
+            await web.app.sns.rechecks.wait()
+            for _ in range(300):  # the worker's run resolves the alert
+                if [status for _fp, status, _seen, _n in (await stored(web)).alerts] == ["resolved"]:
+                    break
+                await asyncio.sleep(0.1)
+            resolved_at = datetime.now(UTC)
+            web.clock.advance(seconds=30)
+            [message] = await web.wait_for(
+                lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
+                timeout=30,
+            )
+            left = await web.app.services.db.run(lambda s: s.execute(waiting).all())
+            await check_jobs_over(web)  # eu-west-1's job, due 10 s on, too
+            succeeded = await succeeded_jobs(worker_port)
+        finally:
+            await worker.stop()
+        assert instance in message.text
+        assert resolved_at < due, f"resolved at {resolved_at:%T.%f}, when the waiting job {job} was due ({due:%T.%f})"
+        assert left == [], "the event's run was the waiting job: none is left behind it"
+        assert succeeded == caught_up + 3, "the tick's three jobs ran, and no other"
         assert (await timeline(web))[-1] == ("resolved", resolved_by_push(instance))
