@@ -238,7 +238,7 @@ async def test_an_event_brings_forward_the_scheduled_job_its_target_has_waiting(
                 " WHERE queueing_lock = 'check:ec2_status:default:us-east-1' AND status = 'todo'"
             )
             [(job, due, source)] = await web.app.services.db.run(lambda s: s.execute(waiting).all())
-            assert source is None and due > datetime.now(UTC) + timedelta(seconds=10)
+            assert source is None and due > datetime.now(UTC) + timedelta(seconds=2), "the job waits"
 
             assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
             await web.app.sns.rechecks.wait()
