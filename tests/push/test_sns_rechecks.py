@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from bot.worker import WorkerProcess
 from sandbox.aws.ec2_retirement import stop_for_retirement
 from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
+from sandbox.slack import Message
 from scheduler.checks.ec2_status import instance_findings
 from scheduler.push.rechecks import PushedRechecks
 from scheduler.registry import CheckContext
@@ -72,6 +75,42 @@ async def scheduled_catch_up_over(bot: RunningBot) -> None:
     job, queued or running, would see the change before the event's: the test waits for it to end first."""
     await asyncio.sleep(2)  # the worker's periodic deferrer makes its first pass as it starts
     await check_jobs_over(bot)
+
+
+@asynccontextmanager
+async def worker_caught_up(
+    web: RunningBot, config: dict[str, Any], database_url: str, endpoint: str
+) -> AsyncIterator[int]:
+    """A `boltwatch worker` beside the web replica `web`, on its clock, once the scheduled runs it catches up as it
+    starts have ended; its port (/metrics)."""
+    env = web.slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
+    settings = await asyncio.to_thread(settings_from_mapping, config, env)
+    worker = WorkerProcess(settings, name="worker-1", concurrency=2, aws_endpoint_url=endpoint, clock=web.clock)
+    port = await worker.start(host="127.0.0.1", port=0)
+    try:
+        await scheduled_catch_up_over(web)
+        yield port
+    finally:
+        await worker.stop()
+
+
+async def alert_resolved(web: RunningBot) -> datetime:
+    """When the worker's run resolved the one alert (30 s at most)."""
+    for _ in range(300):
+        if [status for _fp, status, _seen, _n in (await stored(web)).alerts] == ["resolved"]:
+            break
+        await asyncio.sleep(0.1)
+    return datetime.now(UTC)
+
+
+async def resolved_post(web: RunningBot) -> Message:
+    """The alert's message once it says RESOLVED (the clock moved past the resolve's hold)."""
+    web.clock.advance(seconds=30)
+    [message] = await web.wait_for(
+        lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
+        timeout=30,
+    )
+    return message
 
 
 async def succeeded_jobs(worker_port: int) -> float:
@@ -176,30 +215,14 @@ async def test_on_a_web_replica_the_event_runs_the_check_as_a_job_a_worker_takes
     )
     async with running_bot(moto=moto, database_url=database_url, config=config, background=True, role="web") as web:
         instance = await asyncio.to_thread(launch, moto.endpoint)
-        env = web.slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
-        settings = await asyncio.to_thread(settings_from_mapping, config, env)
-        worker = WorkerProcess(
-            settings, name="worker-1", concurrency=2, aws_endpoint_url=moto.endpoint, clock=web.clock
-        )
-        worker_port = await worker.start(host="127.0.0.1", port=0)
-        try:
-            await scheduled_catch_up_over(web)
+        async with worker_caught_up(web, config, database_url, moto.endpoint) as worker_port:
             caught_up = await succeeded_jobs(worker_port)
             await stopped_alert(web, instance)
             assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
             await web.app.sns.rechecks.wait()
-            for _ in range(300):  # the worker's run resolves the alert
-                if [status for _fp, status, _seen, _n in (await stored(web)).alerts] == ["resolved"]:
-                    break
-                await asyncio.sleep(0.1)
-            web.clock.advance(seconds=30)
-            [message] = await web.wait_for(
-                lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
-                timeout=30,
-            )
+            await alert_resolved(web)
+            message = await resolved_post(web)
             succeeded = await succeeded_jobs(worker_port)
-        finally:
-            await worker.stop()
         assert instance in message.text
         assert succeeded == caught_up + 1, "one job, the event's, ran after the catch-up"
         assert (await timeline(web))[-1] == ("resolved", resolved_by_push(instance))
@@ -221,14 +244,7 @@ async def test_an_event_brings_forward_the_scheduled_job_its_target_has_waiting(
         distributed = web.app.distributed
         assert distributed is not None
         instance = await asyncio.to_thread(launch, moto.endpoint)
-        env = web.slack.environment() | {"BOLTWATCH_DATABASE_URL": database_url}
-        settings = await asyncio.to_thread(settings_from_mapping, config, env)
-        worker = WorkerProcess(
-            settings, name="worker-1", concurrency=2, aws_endpoint_url=moto.endpoint, clock=web.clock
-        )
-        worker_port = await worker.start(host="127.0.0.1", port=0)
-        try:
-            await scheduled_catch_up_over(web)
+        async with worker_caught_up(web, config, database_url, moto.endpoint) as worker_port:
             caught_up = await succeeded_jobs(worker_port)
             await stopped_alert(web, instance)
             # The tick's jobs, as its periodic task queues them: us-east-1, the last of three, is due 20 s on.
@@ -242,21 +258,11 @@ async def test_an_event_brings_forward_the_scheduled_job_its_target_has_waiting(
 
             assert await deliver(web, sns.notification(state_change(instance, "running"))) == 200
             await web.app.sns.rechecks.wait()
-            for _ in range(300):  # the worker's run resolves the alert
-                if [status for _fp, status, _seen, _n in (await stored(web)).alerts] == ["resolved"]:
-                    break
-                await asyncio.sleep(0.1)
-            resolved_at = datetime.now(UTC)
-            web.clock.advance(seconds=30)
-            [message] = await web.wait_for(
-                lambda: [m for m in web.slack.channel_messages("#alerts") if "RESOLVED" in m.blocks[0]["text"]["text"]],
-                timeout=30,
-            )
+            resolved_at = await alert_resolved(web)
+            message = await resolved_post(web)
             left = await web.app.services.db.run(lambda s: s.execute(waiting).all())
             await check_jobs_over(web)  # eu-west-1's job, due 10 s on, too
             succeeded = await succeeded_jobs(worker_port)
-        finally:
-            await worker.stop()
         assert instance in message.text
         assert resolved_at < due, f"resolved at {resolved_at:%T.%f}, when the waiting job {job} was due ({due:%T.%f})"
         assert left == [], "the event's run was the waiting job: none is left behind it"
