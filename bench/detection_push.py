@@ -37,14 +37,16 @@ from sqlalchemy import text
 
 from bench.common import environment, postgres_schema
 from bot.app import create_app
+from bot.aws.sessions import AwsTarget
 from bot.config import settings_from_mapping
 from bot.worker import WorkerProcess
 from sandbox.aws.alarms import publish_alarm_actions
-from sandbox.aws.ec2_retirement import stop_for_retirement
+from sandbox.aws.ec2_events import launch, state_change, stop_for_retirement
 from sandbox.aws.fake_sns import fake_sns, make_keys
 from sandbox.aws.server import SANDBOX_ACCOUNT_ID, MotoHandle, sandbox_client, start_moto
 from sandbox.aws.sns_relay import signing_relay
 from sandbox.slack import ApiCall, LocalSlack
+from scheduler.engines.distributed import target_key
 
 REGION = "us-east-1"
 CHANNEL = "#alerts"
@@ -57,10 +59,11 @@ NOTE = (
 
 DISTRIBUTED_REGIONS = ["ap-northeast-1", "ap-southeast-2", "eu-west-1", REGION]
 """Sorted: a tick's job for REGION is the last of four, due 3/4 of the 30 s spread after the tick."""
-WAITING_JOB = (
+WAITING_JOB = text(
     "SELECT EXTRACT(EPOCH FROM scheduled_at - now()) FROM procrastinate_jobs"
-    " WHERE queueing_lock = 'check:ec2_status:default:us-east-1' AND status = 'todo' AND scheduled_at > now()"
+    " WHERE queueing_lock = :lock AND status = 'todo' AND scheduled_at > now()"
 )
+"""Seconds until the job waiting under a queueing lock is due; none when no job waits for a later time."""
 
 
 def config(topic: str, ca_bundle: Path, *, distributed: bool = False) -> dict[str, Any]:
@@ -128,22 +131,12 @@ def fire(moto: MotoHandle, name: str) -> tuple[float, float]:
     return started, time.time()
 
 
-def launch(moto: MotoHandle) -> str:
-    ec2 = sandbox_client(moto.endpoint, "ec2", REGION)
-    return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
-
-
 def instance_stopped(moto: MotoHandle, topic: str, instance: str) -> tuple[float, float]:
     """AWS stops `instance` (a scheduled retirement), then EventBridge publishes its state change to `topic`, as an
     EventBridge rule with an SNS target does; (before the stop, after the publish)."""
     started = time.time()
     stop_for_retirement(moto.endpoint, instance, account=SANDBOX_ACCOUNT_ID, region=REGION)
-    event = {
-        "version": "0", "id": f"bench-{instance}", "detail-type": "EC2 Instance State-change Notification",
-        "source": "aws.ec2", "account": SANDBOX_ACCOUNT_ID, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": REGION, "resources": [f"arn:aws:ec2:{REGION}:{SANDBOX_ACCOUNT_ID}:instance/{instance}"],
-        "detail": {"instance-id": instance, "state": "stopped"},
-    }  # fmt: skip
+    event = state_change(instance, "stopped", account=SANDBOX_ACCOUNT_ID, region=REGION)
     sandbox_client(moto.endpoint, "sns", REGION).publish(TopicArn=topic, Message=json.dumps(event))
     return started, time.time()
 
@@ -189,13 +182,14 @@ async def measure_push(
         await asyncio.to_thread(create_topic, moto, relay.url)
         if await relay.wait_for_answers(1) != [200]:
             raise RuntimeError(f"the bot did not confirm its subscription: {relay.answers}")
+        ec2_lock = target_key("ec2_status", AwsTarget("default", REGION))
         for number in range(warmup + trials):
             waiting: float | None = None
             if postgres is not None and number % 2:
-                # Spread over the minute's ticks, so that some events come while the target's job waits.
+                # At random points of the 30 s ticks, so that some events come while the target's job waits.
                 await asyncio.sleep(rng.uniform(0.5, 4.0))
-                kind, name = "ec2", await asyncio.to_thread(launch, moto)
-                due = await app.services.db.run(lambda s: s.scalar(text(WAITING_JOB)))
+                kind, name = "ec2", await asyncio.to_thread(launch, moto.endpoint, REGION)
+                due = await app.services.db.run(lambda s: s.scalar(WAITING_JOB, {"lock": ec2_lock}))
                 waiting = None if due is None else float(due)
                 set_at, delivered_at = await asyncio.to_thread(instance_stopped, moto, topic, name)
             else:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import boto3
 import pytest
 from sqlalchemy import text
 
@@ -24,7 +23,7 @@ from bot.core.findings import CheckResult
 from bot.core.incidents import observe
 from bot.enums import Source
 from bot.worker import WorkerProcess
-from sandbox.aws.ec2_retirement import stop_for_retirement
+from sandbox.aws.ec2_events import launch, state_change, stop_for_retirement
 from sandbox.aws.fake_sns import FakeSns
 from sandbox.aws.server import MotoHandle
 from sandbox.slack import Message
@@ -33,11 +32,6 @@ from scheduler.push.rechecks import PushedRechecks
 from scheduler.registry import CheckContext
 from tests.harness import RunningBot, running_bot
 from tests.push.sns_bot import deliver, push_config, stored, timeline
-
-
-def launch(endpoint: str) -> str:
-    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="us-east-1")
-    return str(ec2.run_instances(ImageId="ami-0c02fb55956c7d316", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"])
 
 
 async def stopped_alert(bot: RunningBot, instance: str) -> None:
@@ -124,16 +118,6 @@ async def succeeded_jobs(worker_port: int) -> float:
 def resolved_by_push(instance: str) -> str:
     """The timeline's entry when a run an event asked for resolved the alert `stopped_alert` opened."""
     return f"all alerts cleared, the last ({instance}: stopped by an internal EC2 error) seen first by push"
-
-
-def state_change(instance: str, state: str) -> dict[str, Any]:
-    return {
-        "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-        "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "account": "123456789012",
-        "time": "2026-03-02T09:00:00Z", "region": "us-east-1",
-        "resources": [f"arn:aws:ec2:us-east-1:123456789012:instance/{instance}"],
-        "detail": {"instance-id": instance, "state": state},
-    }  # fmt: skip
 
 
 async def test_an_instance_running_again_resolves_its_stopped_alert_on_the_event(
